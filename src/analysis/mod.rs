@@ -1,0 +1,1 @@
+//! Analysis over the shared model: outage windows, event and metric correlation, changes.

@@ -1,0 +1,259 @@
+//! The command line, as clap derive structs only. `cmd/` turns these into plain settings.
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "faultline",
+    version,
+    about = "Outage forensics for Windows servers: event logs, uptime probes and perfmon counters on one UTC timeline, and a draft outage report",
+    after_help = "Examples:\n  faultline report fixtures/aug15\n  faultline events fixtures/aug15 --id 333 --count\n  faultline probes fixtures/aug15 --tz America/Los_Angeles"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// Exit with code 1 when any input record or row had to be skipped.
+    #[arg(long, global = true)]
+    pub strict: bool,
+    /// No progress or summary lines on stderr (errors are still printed).
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read EVTX files and print their events in time order, filtered.
+    #[command(after_help = "Examples:\n  faultline events fixtures/aug15 --id 333 --count\n  faultline events fixtures/aug15/System.evtx --id 6005,6006,6008,1074 --tz America/Los_Angeles\n  faultline events fixtures/aug15 --level warning --from 2011-08-15T23:00:00Z --format jsonl")]
+    Events(EventsArgs),
+    /// Read uptime-probe CSV exports and find the outage windows.
+    #[command(after_help = "Examples:\n  faultline probes fixtures/aug15\n  faultline probes fixtures/aug15 --tz America/Los_Angeles --format json\n  faultline probes --explain fixtures/aug15/probes_remote.csv")]
+    Probes(ProbesArgs),
+    /// Read perfmon (PDH-CSV) and metric CSVs and summarize each series.
+    #[command(after_help = "Examples:\n  faultline metrics fixtures/aug15\n  faultline metrics fixtures/aug15 --match 'Pool Paged|Handle Count'\n  faultline metrics fixtures/aug15 --resample 5m > series.csv")]
+    Metrics(MetricsArgs),
+    /// Write the draft outage report (markdown or JSON) from all the evidence.
+    #[command(after_help = "Examples:\n  faultline report fixtures/aug15\n  faultline report fixtures/aug15 --tz America/Los_Angeles -o outage.md\n  faultline report fixtures/aug15 --format json")]
+    Report(ReportArgs),
+    /// Every event, probe transition and threshold crossing merged in time order.
+    #[command(after_help = "Examples:\n  faultline timeline fixtures/aug15 --from 2011-08-15T22:00:00Z --to 2011-08-16T03:00:00Z\n  faultline timeline fixtures/aug15 --format csv -o timeline.csv")]
+    Timeline(TimelineArgs),
+    /// Write the deterministic aug15 scenario (EVTX, probe and perfmon CSVs) into a folder.
+    #[command(after_help = "Examples:\n  faultline synth /tmp/aug15\n  faultline synth /tmp/big --scale 1000000")]
+    Synth(SynthArgs),
+    /// What an event id means, why it matters in an outage, and what to check next.
+    #[command(after_help = "Examples:\n  faultline explain 333\n  faultline explain EventLog:6008")]
+    Explain(ExplainArgs),
+}
+
+/// Input paths and how to treat them.
+#[derive(Debug, Args, Clone)]
+pub struct InputArgs {
+    /// Files or directories (searched recursively for .evtx and .csv files).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Zone of timestamps that carry no zone (IANA name, e.g. America/Los_Angeles).
+    #[arg(long, value_name = "ZONE", default_value = "UTC")]
+    pub input_tz: String,
+}
+
+/// Filters over events, shared by `events` and `timeline`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct EventFilterArgs {
+    /// Event ids: a list and ranges, e.g. 333,6008 or 7000-7011.
+    #[arg(long, value_name = "IDS")]
+    pub id: Option<String>,
+    /// Provider name (case-insensitive substring).
+    #[arg(long)]
+    pub provider: Option<String>,
+    /// Channel name (case-insensitive, exact), e.g. System.
+    #[arg(long)]
+    pub channel: Option<String>,
+    /// This level and worse: critical, error, warning, information, verbose.
+    #[arg(long)]
+    pub level: Option<String>,
+    /// Only from this time on (RFC 3339, or 'YYYY-MM-DD HH:MM' in --tz).
+    #[arg(long, value_name = "TIME")]
+    pub from: Option<String>,
+    /// Only up to this time (inclusive).
+    #[arg(long, value_name = "TIME")]
+    pub to: Option<String>,
+    /// Regular expression over the provider and the rendered event data.
+    #[arg(long, value_name = "REGEX")]
+    pub grep: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EventsFormat {
+    Table,
+    Csv,
+    Jsonl,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct EventsArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub filter: EventFilterArgs,
+    /// Output format (default: table on a terminal, jsonl otherwise).
+    #[arg(long, value_enum)]
+    pub format: Option<EventsFormat>,
+    /// Zone that table and csv times are shown in (json/jsonl are always UTC).
+    #[arg(long, value_name = "ZONE", default_value = "UTC")]
+    pub tz: String,
+    /// Print counts per (channel, provider, event id) instead of the events.
+    #[arg(long)]
+    pub count: bool,
+    /// Worker threads for parsing (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+/// How probe checks become outage windows; shared by `probes`, `report` and `timeline`.
+#[derive(Debug, Args, Clone)]
+pub struct ProbeArgs {
+    /// The probe that runs on the server itself (default: a probe whose name says local/onbox/self).
+    #[arg(long, value_name = "NAME")]
+    pub local: Option<String>,
+    /// A check whose latency is at or over this is a failure.
+    #[arg(long, default_value = "15s")]
+    pub timeout: String,
+    /// Runs of fewer consecutive failed checks are blips, not outages.
+    #[arg(long, default_value_t = 2)]
+    pub min_failures: usize,
+    /// Windows closer than this are merged.
+    #[arg(long, default_value = "5m")]
+    pub merge_gap: String,
+    /// Override column detection: time=COL,probe=COL,status=COL,latency=COL.
+    #[arg(long, value_name = "MAP")]
+    pub columns: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TableFormat {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct ProbesArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub probe: ProbeArgs,
+    /// Zone that table times are shown in.
+    #[arg(long, value_name = "ZONE", default_value = "UTC")]
+    pub tz: String,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: TableFormat,
+    /// Print which columns and units were detected in each file, and why.
+    #[arg(long)]
+    pub explain: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MetricsArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Only series whose name matches this regular expression.
+    #[arg(long = "match", value_name = "REGEX")]
+    pub match_: Option<String>,
+    #[arg(long, value_name = "TIME")]
+    pub from: Option<String>,
+    #[arg(long, value_name = "TIME")]
+    pub to: Option<String>,
+    /// Zone that table times are shown in.
+    #[arg(long, value_name = "ZONE", default_value = "UTC")]
+    pub tz: String,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: TableFormat,
+    /// Print the series aligned on this step as one CSV (time + one column per series).
+    #[arg(long, value_name = "STEP")]
+    pub resample: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Markdown,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub probe: ProbeArgs,
+    /// Treat these files as EVTX, whatever their content looks like.
+    #[arg(long, value_name = "FILE")]
+    pub evtx: Vec<PathBuf>,
+    /// Treat these files as probe CSVs.
+    #[arg(long, value_name = "FILE")]
+    pub probes: Vec<PathBuf>,
+    /// Treat these files as metric CSVs (PDH or generic).
+    #[arg(long, value_name = "FILE")]
+    pub metrics: Vec<PathBuf>,
+    /// Zone that report times are shown in (UTC is shown alongside).
+    #[arg(long, value_name = "ZONE", default_value = "UTC")]
+    pub tz: String,
+    #[arg(long, value_name = "TIME")]
+    pub from: Option<String>,
+    #[arg(long, value_name = "TIME")]
+    pub to: Option<String>,
+    /// How far before each window to look for events and metric trends.
+    #[arg(long, default_value = "2h")]
+    pub lookback: String,
+    #[arg(long, value_enum, default_value = "markdown")]
+    pub format: ReportFormat,
+    /// Write to this file (atomically) instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TimelineFormat {
+    Table,
+    Csv,
+    Jsonl,
+    Parquet,
+}
+
+#[derive(Debug, Args)]
+pub struct TimelineArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub probe: ProbeArgs,
+    #[command(flatten)]
+    pub filter: EventFilterArgs,
+    #[arg(long, value_name = "ZONE", default_value = "UTC")]
+    pub tz: String,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: TimelineFormat,
+    /// Write to this file (atomically) instead of stdout; required for parquet.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SynthArgs {
+    /// Folder to write the scenario into (created if missing).
+    pub out_dir: PathBuf,
+    /// Write a scaled-up System.evtx of about this many records (for benchmarks).
+    #[arg(long, value_name = "RECORDS")]
+    pub scale: Option<u64>,
+    /// With --scale: rows of probe checks to write.
+    #[arg(long, value_name = "ROWS")]
+    pub probe_rows: Option<u64>,
+    /// With --scale: perfmon counters x samples, e.g. 50x86400.
+    #[arg(long, value_name = "CxS")]
+    pub perfmon: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// An event id (333) or provider:id (EventLog:6008).
+    pub id: String,
+}

@@ -1,0 +1,130 @@
+//! One file per subcommand; the only layer that sees clap types and turns them into settings.
+pub mod events;
+pub mod explain;
+pub mod metrics;
+pub mod probes;
+pub mod report;
+pub mod synth;
+pub mod timeline;
+
+use crate::cli::{Cli, Command, EventFilterArgs};
+use crate::filter::EventFilter;
+use crate::model::InputReport;
+use crate::timefmt::Zone;
+use crate::{Error, Outcome};
+use std::io::Write;
+
+pub fn dispatch(cli: Cli, out: &mut dyn Write) -> anyhow::Result<Outcome> {
+    let diag = Diagnostics { quiet: cli.quiet };
+    match cli.command {
+        Command::Events(args) => events::run(args, &diag, out),
+        Command::Probes(args) => probes::run(args, &diag, out),
+        Command::Metrics(args) => metrics::run(args, &diag, out),
+        Command::Report(args) => report::run(args, &diag, out),
+        Command::Timeline(args) => timeline::run(args, &diag, out),
+        Command::Synth(args) => synth::run(args, &diag, out),
+        Command::Explain(args) => explain::run(args, &diag, out),
+    }
+}
+
+/// Where progress and per-file summaries go: stderr, unless `--quiet`. Problems always print.
+#[derive(Debug, Clone, Copy)]
+pub struct Diagnostics {
+    pub quiet: bool,
+}
+
+impl Diagnostics {
+    pub fn info(&self, line: &str) {
+        if !self.quiet {
+            eprintln!("{line}");
+        }
+    }
+
+    pub fn problem(&self, line: &str) {
+        eprintln!("faultline: {line}");
+    }
+
+    /// Prints each input's problems and a `read/skipped` summary line; returns the outcome.
+    pub fn summarize(&self, reports: &[InputReport]) -> Outcome {
+        let mut outcome = Outcome::Clean;
+        for r in reports {
+            for p in &r.problems {
+                self.problem(&format!("{}: {p}", r.path));
+            }
+            let shown = r.problems.len() as u64;
+            if r.records_skipped > shown && !r.failed {
+                self.problem(&format!(
+                    "{}: ... and {} more skipped",
+                    r.path,
+                    r.records_skipped - shown
+                ));
+            }
+            if r.failed {
+                outcome = Outcome::Unusable;
+            } else {
+                self.info(&format!(
+                    "{}: {} read, {} skipped ({})",
+                    r.path, r.records_read, r.records_skipped, r.kind
+                ));
+                if r.records_skipped > 0 && outcome == Outcome::Clean {
+                    outcome = Outcome::Skipped;
+                }
+            }
+        }
+        outcome
+    }
+}
+
+/// Parses a zone argument, naming the flag in the error.
+pub fn zone_arg(flag: &str, value: &str) -> Result<Zone, Error> {
+    Zone::parse(value).map_err(|m| Error::arg(flag, m))
+}
+
+/// Builds an event filter from its flags; times without zone are read in `zone`.
+pub fn event_filter(args: &EventFilterArgs, zone: Zone) -> Result<EventFilter, Error> {
+    let mut filter = EventFilter::default();
+    if let Some(ids) = &args.id {
+        filter.ids = EventFilter::parse_ids(ids).map_err(|m| Error::arg("--id", m))?;
+    }
+    filter.provider = args.provider.clone();
+    filter.channel = args.channel.clone();
+    if let Some(level) = &args.level {
+        filter.max_severity = Some(crate::model::Level::parse(level).ok_or_else(|| {
+            Error::arg(
+                "--level",
+                format!("{level:?} (use critical, error, warning, information or verbose)"),
+            )
+        })?);
+    }
+    if let Some(from) = &args.from {
+        filter.from =
+            Some(crate::timefmt::parse_user_time(from, zone).map_err(|m| Error::arg("--from", m))?);
+    }
+    if let Some(to) = &args.to {
+        filter.to =
+            Some(crate::timefmt::parse_user_time(to, zone).map_err(|m| Error::arg("--to", m))?);
+    }
+    if let Some(grep) = &args.grep {
+        filter.grep = Some(regex::Regex::new(grep).map_err(|e| Error::arg("--grep", e.to_string()))?);
+    }
+    Ok(filter)
+}
+
+/// Failed-input report for a file that could not be used at all.
+pub fn failed_input(path: &std::path::Path, kind: &str, err: &Error) -> InputReport {
+    InputReport {
+        path: path.display().to_string(),
+        kind: kind.to_string(),
+        problems: vec![strip_path_prefix(&err.to_string(), path)],
+        failed: true,
+        ..Default::default()
+    }
+}
+
+/// Error texts already start with the path; summaries add it again, so strip it once.
+fn strip_path_prefix(text: &str, path: &std::path::Path) -> String {
+    let p = path.display().to_string();
+    text.strip_prefix(&format!("{p}: "))
+        .unwrap_or(text)
+        .to_string()
+}

@@ -1,0 +1,105 @@
+//! Which events to keep: ids and ranges, provider, channel, level, time bounds, regex.
+use crate::model::{Event, Level};
+use chrono::{DateTime, Utc};
+use regex::Regex;
+
+/// A parsed event filter; an empty filter keeps everything.
+#[derive(Debug, Clone, Default)]
+pub struct EventFilter {
+    /// Inclusive ranges of event ids.
+    pub ids: Vec<(u32, u32)>,
+    /// Case-insensitive substring of the provider name.
+    pub provider: Option<String>,
+    /// Case-insensitive channel name.
+    pub channel: Option<String>,
+    /// Keep this level and worse.
+    pub max_severity: Option<Level>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub grep: Option<Regex>,
+}
+
+impl EventFilter {
+    /// Parses `333,6008,7000-7011`.
+    pub fn parse_ids(text: &str) -> Result<Vec<(u32, u32)>, String> {
+        let mut ids = Vec::new();
+        for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let bad = || format!("{part:?} is not an event id or a range like 7000-7011");
+            let range = match part.split_once('-') {
+                Some((a, b)) => {
+                    let (a, b) = (
+                        a.trim().parse::<u32>().map_err(|_| bad())?,
+                        b.trim().parse::<u32>().map_err(|_| bad())?,
+                    );
+                    if a > b {
+                        return Err(format!("range {part:?} runs backwards"));
+                    }
+                    (a, b)
+                }
+                None => {
+                    let id = part.parse::<u32>().map_err(|_| bad())?;
+                    (id, id)
+                }
+            };
+            ids.push(range);
+        }
+        if ids.is_empty() {
+            return Err("no event id given".into());
+        }
+        Ok(ids)
+    }
+
+    /// Whether the cheap header fields pass (id and time), before the data is looked at.
+    pub fn wants_id_and_time(&self, event_id: u32, time: &DateTime<Utc>) -> bool {
+        if !self.ids.is_empty() && !self.ids.iter().any(|&(a, b)| (a..=b).contains(&event_id)) {
+            return false;
+        }
+        if self.from.is_some_and(|from| *time < from) || self.to.is_some_and(|to| *time > to) {
+            return false;
+        }
+        true
+    }
+
+    pub fn matches(&self, event: &Event) -> bool {
+        if !self.wants_id_and_time(event.event_id, &event.time) {
+            return false;
+        }
+        if let Some(p) = &self.provider {
+            if !event.provider.to_lowercase().contains(&p.to_lowercase()) {
+                return false;
+            }
+        }
+        if let Some(c) = &self.channel {
+            if !event.channel.eq_ignore_ascii_case(c) {
+                return false;
+            }
+        }
+        if let Some(level) = self.max_severity {
+            if event.level.severity() > level.severity() {
+                return false;
+            }
+        }
+        if let Some(re) = &self.grep {
+            if !re.is_match(&event.provider) && !re.is_match(&event.data.render()) {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_and_ranges() {
+        assert_eq!(
+            EventFilter::parse_ids("333, 6008,7000-7011").unwrap(),
+            vec![(333, 333), (6008, 6008), (7000, 7011)]
+        );
+        assert!(EventFilter::parse_ids("7011-7000").is_err());
+        assert!(EventFilter::parse_ids("abc").is_err());
+        assert!(EventFilter::parse_ids("").is_err());
+    }
+}

@@ -1,0 +1,1 @@
+//! Event-id and counter knowledge, loaded from the data files under data/.

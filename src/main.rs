@@ -1,0 +1,49 @@
+//! The faultline binary: parse the command line, run, report errors, set the exit code.
+use clap::Parser;
+use faultline::{cli::Cli, Outcome};
+use std::io::Write;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let strict = cli.strict;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let result = faultline::run(cli, &mut out);
+    let flushed = out.flush();
+    match result {
+        Ok(outcome) => {
+            if let Err(err) = flushed {
+                if err.kind() != std::io::ErrorKind::BrokenPipe {
+                    eprintln!("faultline: error writing output: {err}");
+                    return ExitCode::from(2);
+                }
+            }
+            match outcome {
+                Outcome::Clean => ExitCode::SUCCESS,
+                Outcome::Skipped if strict => ExitCode::from(1),
+                Outcome::Skipped => ExitCode::SUCCESS,
+                Outcome::Unusable => ExitCode::from(2),
+            }
+        }
+        Err(err) => {
+            if is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            eprint!("faultline: error: {err}");
+            for cause in err.chain().skip(1) {
+                eprint!(": {cause}");
+            }
+            eprintln!();
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

@@ -1,0 +1,226 @@
+//! The normalized types every stage shares: events, probe checks, metric series, outage windows.
+use chrono::{DateTime, Utc};
+use serde::ser::{SerializeMap, Serializer};
+use serde::Serialize;
+use std::sync::Arc;
+
+/// Windows event level, as stored in System/Level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Level(pub u8);
+
+impl Level {
+    pub const CRITICAL: Level = Level(1);
+    pub const ERROR: Level = Level(2);
+    pub const WARNING: Level = Level(3);
+    pub const INFORMATION: Level = Level(4);
+    pub const VERBOSE: Level = Level(5);
+
+    pub fn name(self) -> &'static str {
+        match self.0 {
+            1 => "Critical",
+            2 => "Error",
+            3 => "Warning",
+            0 | 4 => "Information",
+            5 => "Verbose",
+            _ => "Unknown",
+        }
+    }
+
+    /// Severity rank where smaller is worse; level 0 (LogAlways) counts as Information.
+    pub fn severity(self) -> u8 {
+        match self.0 {
+            0 => 4,
+            n => n,
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Level> {
+        match s.to_ascii_lowercase().as_str() {
+            "critical" | "crit" | "1" => Some(Level::CRITICAL),
+            "error" | "err" | "2" => Some(Level::ERROR),
+            "warning" | "warn" | "3" => Some(Level::WARNING),
+            "information" | "info" | "4" => Some(Level::INFORMATION),
+            "verbose" | "debug" | "5" => Some(Level::VERBOSE),
+            _ => None,
+        }
+    }
+}
+
+/// One value of an event's EventData/UserData; unnamed `<Data>` values have no name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataField {
+    pub name: Option<String>,
+    pub value: String,
+}
+
+/// An event's data: named values in order, unnamed ones kept in order under `Data`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventData(pub Vec<DataField>);
+
+impl EventData {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|f| f.name.as_deref() == Some(name))
+            .map(|f| f.value.as_str())
+    }
+
+    /// Values without a name, in order.
+    pub fn unnamed(&self) -> impl Iterator<Item = &str> {
+        self.0
+            .iter()
+            .filter(|f| f.name.is_none())
+            .map(|f| f.value.as_str())
+    }
+
+    /// One line, `name=value` pairs and unnamed values separated by `; ` (for tables and grep).
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        for (i, field) in self.0.iter().enumerate() {
+            if i > 0 {
+                out.push_str("; ");
+            }
+            if let Some(name) = &field.name {
+                out.push_str(name);
+                out.push('=');
+            }
+            out.push_str(&field.value);
+        }
+        out
+    }
+}
+
+impl Serialize for EventData {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let unnamed: Vec<&str> = self.unnamed().collect();
+        let named = self.0.iter().filter(|f| f.name.is_some()).count();
+        let mut map = serializer.serialize_map(Some(named + usize::from(!unnamed.is_empty())))?;
+        for field in &self.0 {
+            if let Some(name) = &field.name {
+                map.serialize_entry(name, &field.value)?;
+            }
+        }
+        if !unnamed.is_empty() {
+            map.serialize_entry("Data", &unnamed)?;
+        }
+        map.end()
+    }
+}
+
+/// One Windows event record, normalized.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub time: DateTime<Utc>,
+    pub record_id: u64,
+    pub channel: String,
+    pub provider: String,
+    /// Event id with the qualifiers removed.
+    pub event_id: u32,
+    pub level: Level,
+    pub computer: String,
+    pub data: EventData,
+    pub source_file: Arc<str>,
+}
+
+/// One check of one probe: it answered (ok) or not.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Check {
+    pub time: DateTime<Utc>,
+    pub ok: bool,
+    /// Response time in milliseconds, when the export has it.
+    pub latency_ms: Option<f64>,
+}
+
+/// Every check of one probe, sorted by time, duplicates removed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProbeSeries {
+    pub name: String,
+    /// The probe runs on the server itself: it tells a service problem from a network one.
+    pub local: bool,
+    pub checks: Vec<Check>,
+    pub source_file: Arc<str>,
+}
+
+/// One resource metric over time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricSeries {
+    /// Full counter path or column name.
+    pub name: String,
+    pub host: Option<String>,
+    pub object: Option<String>,
+    pub instance: Option<String>,
+    pub counter: Option<String>,
+    /// Sample times (UTC), sorted; `values[i]` belongs to `times[i]`; `None` = missing sample.
+    pub times: Vec<DateTime<Utc>>,
+    pub values: Vec<Option<f64>>,
+    pub source_file: Arc<str>,
+}
+
+/// What kind of outage a window was, from which probes failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutageKind {
+    /// The local probe failed too: the server itself did not answer.
+    Service,
+    /// Two or more remote probes failed while the local probe kept answering.
+    Network,
+    /// A single probe failed while the others answered.
+    Partial,
+    /// No local probe is known and all remote probes failed.
+    Unclassified,
+}
+
+impl OutageKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutageKind::Service => "service",
+            OutageKind::Network => "network",
+            OutageKind::Partial => "partial",
+            OutageKind::Unclassified => "unclassified",
+        }
+    }
+}
+
+/// How one input file was read: for the data-quality sections and the summary lines.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct InputReport {
+    pub path: String,
+    /// evtx, probe_csv, pdh_csv, metric_csv
+    pub kind: String,
+    pub records_read: u64,
+    pub records_skipped: u64,
+    /// One line per problem, first few only (the count above is complete).
+    pub problems: Vec<String>,
+    #[serde(with = "ser_time::option")]
+    pub first: Option<DateTime<Utc>>,
+    #[serde(with = "ser_time::option")]
+    pub last: Option<DateTime<Utc>>,
+    /// The whole file was unusable.
+    pub failed: bool,
+}
+
+/// Writes a timestamp as RFC 3339 UTC with `Z` (whole seconds unless there is a fraction).
+pub fn rfc3339(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
+/// serde helpers for `DateTime<Utc>` as RFC 3339 with `Z`.
+pub mod ser_time {
+    use chrono::{DateTime, Utc};
+    use serde::Serializer;
+
+    pub fn serialize<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&super::rfc3339(t))
+    }
+
+    pub mod option {
+        use chrono::{DateTime, Utc};
+        use serde::Serializer;
+        pub fn serialize<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+            match t {
+                Some(t) => s.serialize_str(&super::super::rfc3339(t)),
+                None => s.serialize_none(),
+            }
+        }
+    }
+}

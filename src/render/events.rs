@@ -1,0 +1,201 @@
+//! The `events` listing and counts as table, CSV, JSON Lines and JSON.
+use super::{cell_text, csv_safe, new_table};
+use crate::model::{rfc3339, Event};
+use crate::timefmt::Zone;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::io::Write;
+
+/// One event as JSON: the model's field names, times RFC 3339 UTC.
+#[derive(Serialize)]
+struct EventJson<'a> {
+    time: String,
+    record_id: u64,
+    channel: &'a str,
+    provider: &'a str,
+    event_id: u32,
+    level: u8,
+    level_name: &'static str,
+    computer: &'a str,
+    data: &'a crate::model::EventData,
+    source_file: &'a str,
+}
+
+fn to_json(e: &Event) -> EventJson<'_> {
+    EventJson {
+        time: rfc3339(&e.time),
+        record_id: e.record_id,
+        channel: &e.channel,
+        provider: &e.provider,
+        event_id: e.event_id,
+        level: e.level.0,
+        level_name: e.level.name(),
+        computer: &e.computer,
+        data: &e.data,
+        source_file: &e.source_file,
+    }
+}
+
+pub fn write_jsonl(out: &mut dyn Write, events: &[Event]) -> std::io::Result<()> {
+    for e in events {
+        serde_json::to_writer(&mut *out, &to_json(e))?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+pub fn write_json(out: &mut dyn Write, events: &[Event]) -> std::io::Result<()> {
+    let all: Vec<EventJson> = events.iter().map(to_json).collect();
+    serde_json::to_writer_pretty(&mut *out, &all)?;
+    out.write_all(b"\n")
+}
+
+/// Local time with offset, e.g. `2011-08-15T16:50:00-07:00`.
+fn csv_time(zone: Zone, t: &DateTime<Utc>) -> String {
+    t.with_timezone(&zone.0)
+        .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
+pub fn write_csv(out: &mut dyn Write, events: &[Event], zone: Zone) -> std::io::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record([
+        "time",
+        "record_id",
+        "channel",
+        "provider",
+        "event_id",
+        "level",
+        "level_name",
+        "computer",
+        "data",
+        "source_file",
+    ])?;
+    for e in events {
+        w.write_record([
+            csv_time(zone, &e.time).as_str(),
+            &e.record_id.to_string(),
+            &csv_safe(&e.channel),
+            &csv_safe(&e.provider),
+            &e.event_id.to_string(),
+            &e.level.0.to_string(),
+            e.level.name(),
+            &csv_safe(&e.computer),
+            &csv_safe(&e.data.render()),
+            &csv_safe(&e.source_file),
+        ])?;
+    }
+    w.flush()
+}
+
+pub fn write_table(out: &mut dyn Write, events: &[Event], zone: Zone) -> std::io::Result<()> {
+    let mut table = new_table(&[
+        "time", "level", "channel", "provider", "id", "computer", "data",
+    ]);
+    for e in events {
+        table.add_row(vec![
+            zone.format(&e.time),
+            e.level.name().to_string(),
+            cell_text(&e.channel, 30),
+            cell_text(&e.provider, 40),
+            e.event_id.to_string(),
+            cell_text(&e.computer, 24),
+            cell_text(&e.data.render(), 120),
+        ]);
+    }
+    writeln!(out, "{table}")
+}
+
+/// Events counted per (channel, provider, event id).
+#[derive(Debug, Clone, Serialize)]
+pub struct EventCount {
+    pub channel: String,
+    pub provider: String,
+    pub event_id: u32,
+    pub count: u64,
+    #[serde(with = "crate::model::ser_time")]
+    pub first: DateTime<Utc>,
+    #[serde(with = "crate::model::ser_time")]
+    pub last: DateTime<Utc>,
+}
+
+/// Counts sorted by count (largest first), then channel, provider and id.
+pub fn count_events(events: &[Event]) -> Vec<EventCount> {
+    let mut groups: std::collections::HashMap<(&str, &str, u32), EventCount> = Default::default();
+    for e in events {
+        groups
+            .entry((&e.channel, &e.provider, e.event_id))
+            .and_modify(|g| {
+                g.count += 1;
+                g.first = g.first.min(e.time);
+                g.last = g.last.max(e.time);
+            })
+            .or_insert_with(|| EventCount {
+                channel: e.channel.clone(),
+                provider: e.provider.clone(),
+                event_id: e.event_id,
+                count: 1,
+                first: e.time,
+                last: e.time,
+            });
+    }
+    let mut counts: Vec<EventCount> = groups.into_values().collect();
+    counts.sort_by(|a, b| {
+        b.count
+            .cmp(&a.count)
+            .then_with(|| a.channel.cmp(&b.channel))
+            .then_with(|| a.provider.cmp(&b.provider))
+            .then_with(|| a.event_id.cmp(&b.event_id))
+    });
+    counts
+}
+
+pub fn write_counts(
+    out: &mut dyn Write,
+    counts: &[EventCount],
+    format: crate::cli::EventsFormat,
+    zone: Zone,
+) -> std::io::Result<()> {
+    use crate::cli::EventsFormat;
+    match format {
+        EventsFormat::Jsonl => {
+            for c in counts {
+                serde_json::to_writer(&mut *out, c)?;
+                out.write_all(b"\n")?;
+            }
+            Ok(())
+        }
+        EventsFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, counts)?;
+            out.write_all(b"\n")
+        }
+        EventsFormat::Csv => {
+            let mut w = csv::Writer::from_writer(out);
+            w.write_record(["channel", "provider", "event_id", "count", "first", "last"])?;
+            for c in counts {
+                w.write_record([
+                    csv_safe(&c.channel).as_ref(),
+                    &csv_safe(&c.provider),
+                    &c.event_id.to_string(),
+                    &c.count.to_string(),
+                    &csv_time(zone, &c.first),
+                    &csv_time(zone, &c.last),
+                ])?;
+            }
+            w.flush()
+        }
+        EventsFormat::Table => {
+            let mut table = new_table(&["count", "channel", "provider", "id", "first", "last"]);
+            for c in counts {
+                table.add_row(vec![
+                    c.count.to_string(),
+                    cell_text(&c.channel, 30),
+                    cell_text(&c.provider, 40),
+                    c.event_id.to_string(),
+                    zone.format(&c.first),
+                    zone.format(&c.last),
+                ]);
+            }
+            writeln!(out, "{table}")
+        }
+    }
+}

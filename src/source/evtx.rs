@@ -1,0 +1,321 @@
+//! EVTX files -> `Event`s, through the `evtx` crate; damaged records and chunks are counted, not fatal.
+use crate::error::{Error, Result};
+use crate::filter::EventFilter;
+use crate::model::{DataField, Event, EventData, InputReport, Level};
+use chrono::{DateTime, Utc};
+use evtx::{EvtxParser, ParserSettings};
+use serde_json::Value;
+use std::path::Path;
+use std::sync::Arc;
+
+/// How many problem lines are kept per file (all are counted).
+const MAX_PROBLEMS_KEPT: usize = 20;
+
+/// What reading one EVTX file gave.
+#[derive(Debug)]
+pub struct EvtxRead {
+    /// Events that passed the filter, in file order (not yet time-sorted).
+    pub events: Vec<Event>,
+    pub report: InputReport,
+}
+
+/// Reads one EVTX file, keeping the events that pass `filter`.
+/// `threads` = 0 uses every core (the evtx crate parses chunks in parallel).
+pub fn read_evtx(path: &Path, filter: &EventFilter, threads: usize) -> Result<EvtxRead> {
+    check_magic(path)?;
+    let parser = EvtxParser::from_path(path).map_err(|e| Error::NotEvtx {
+        path: path.to_path_buf(),
+        reason: error_chain(&e),
+    })?;
+    let settings = ParserSettings::new()
+        .num_threads(threads)
+        .separate_json_attributes(true)
+        .indent(false);
+    let mut parser = parser.with_configuration(settings);
+    let source: Arc<str> = Arc::from(path.display().to_string());
+    let mut report = InputReport {
+        path: path.display().to_string(),
+        kind: "evtx".into(),
+        ..Default::default()
+    };
+    let mut events = Vec::new();
+    let filter_for_workers = filter.clone();
+    let source_for_workers = Arc::clone(&source);
+    // Convert inside the worker threads so parsing and conversion both run in parallel.
+    let records = parser.serialized_records(move |record| {
+        let record = record?;
+        let record_id = record.event_record_id;
+        let json = record.into_json_bytes()?;
+        Ok(convert_record(
+            record_id,
+            &json.data,
+            &source_for_workers,
+            &filter_for_workers,
+        ))
+    });
+    for item in records {
+        match item {
+            Ok(Ok(Some(event))) => {
+                report.records_read += 1;
+                note_time(&mut report, &event.time);
+                events.push(event);
+            }
+            Ok(Ok(None)) => report.records_read += 1,
+            Ok(Err(problem)) => {
+                report.records_skipped += 1;
+                push_problem(&mut report, problem);
+            }
+            Err(err) => {
+                report.records_skipped += 1;
+                push_problem(&mut report, error_chain(&err));
+            }
+        }
+    }
+    Ok(EvtxRead { events, report })
+}
+
+fn push_problem(report: &mut InputReport, problem: String) {
+    if report.problems.len() < MAX_PROBLEMS_KEPT {
+        report.problems.push(problem);
+    }
+}
+
+fn note_time(report: &mut InputReport, t: &DateTime<Utc>) {
+    if report.first.is_none_or(|f| *t < f) {
+        report.first = Some(*t);
+    }
+    if report.last.is_none_or(|l| *t > l) {
+        report.last = Some(*t);
+    }
+}
+
+/// A file that does not start with the EVTX magic is not EVTX: say so in one line.
+fn check_magic(path: &Path) -> Result<()> {
+    use std::io::Read;
+    let mut magic = [0u8; 8];
+    let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let n = file.read(&mut magic).map_err(|e| Error::io(path, e))?;
+    if n < 8 || &magic != b"ElfFile\0" {
+        return Err(Error::NotEvtx {
+            path: path.to_path_buf(),
+            reason: if n == 0 {
+                "the file is empty".into()
+            } else {
+                "it does not start with the ElfFile signature".into()
+            },
+        });
+    }
+    Ok(())
+}
+
+/// The error and its causes on one line.
+pub fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// Turns one record's JSON into an event; `Ok(None)` when the filter drops it, `Err` with a
+/// one-line reason when the record lacks what every event must have.
+fn convert_record(
+    record_id: u64,
+    json: &[u8],
+    source: &Arc<str>,
+    filter: &EventFilter,
+) -> std::result::Result<Option<Event>, String> {
+    let value: Value = serde_json::from_slice(json)
+        .map_err(|e| format!("record {record_id}: rendered JSON unreadable: {e}"))?;
+    let event = value
+        .get("Event")
+        .ok_or_else(|| format!("record {record_id}: no Event element"))?;
+    let system = event
+        .get("System")
+        .ok_or_else(|| format!("record {record_id}: no System element"))?;
+    let event_id = system
+        .get("EventID")
+        .and_then(as_u64)
+        .ok_or_else(|| format!("record {record_id}: no readable EventID"))?;
+    // Qualifiers live in the upper 16 bits in some exports; the id proper is the low 16.
+    let event_id = (event_id & 0xFFFF) as u32;
+    let time = system
+        .get("TimeCreated_attributes")
+        .and_then(|a| a.get("SystemTime"))
+        .and_then(Value::as_str)
+        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+        .map(|t| t.with_timezone(&Utc))
+        .ok_or_else(|| format!("record {record_id}: no readable TimeCreated"))?;
+    if !filter.wants_id_and_time(event_id, &time) {
+        return Ok(None);
+    }
+    let provider = system
+        .get("Provider_attributes")
+        .and_then(|a| a.get("Name").or_else(|| a.get("EventSourceName")))
+        .map(text_of)
+        .unwrap_or_default();
+    let level = system.get("Level").and_then(as_u64).unwrap_or(0).min(255) as u8;
+    let mut data = EventData::default();
+    if let Some(event_data) = event.get("EventData") {
+        collect_event_data(event_data, &mut data);
+    }
+    if let Some(user_data) = event.get("UserData") {
+        collect_user_data(user_data, &mut data);
+    }
+    let converted = Event {
+        time,
+        record_id: system
+            .get("EventRecordID")
+            .and_then(as_u64)
+            .unwrap_or(record_id),
+        channel: system.get("Channel").map(text_of).unwrap_or_default(),
+        provider,
+        event_id,
+        level: Level(level),
+        computer: system.get("Computer").map(text_of).unwrap_or_default(),
+        data,
+        source_file: Arc::clone(source),
+    };
+    Ok(filter.matches(&converted).then_some(converted))
+}
+
+fn as_u64(v: &Value) -> Option<u64> {
+    match v {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.trim().parse().ok(),
+        Value::Object(map) => map.get("#text").and_then(as_u64),
+        _ => None,
+    }
+}
+
+/// A JSON value as event-data text: strings as they are, numbers as written, null as empty.
+fn text_of(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Array(items) => items.iter().map(text_of).collect::<Vec<_>>().join(","),
+        Value::Object(map) => match map.get("#text") {
+            Some(text) => text_of(text),
+            None => v.to_string(),
+        },
+        other => other.to_string(),
+    }
+}
+
+/// EventData: named `<Data Name=..>` become keys; unnamed `<Data>` values arrive under `Data`.
+fn collect_event_data(v: &Value, out: &mut EventData) {
+    let Value::Object(map) = v else {
+        if !v.is_null() {
+            out.0.push(DataField {
+                name: None,
+                value: text_of(v),
+            });
+        }
+        return;
+    };
+    for (key, value) in map {
+        if key.ends_with("_attributes") || key == "#attributes" {
+            continue;
+        }
+        if key == "Data" || key == "#text" {
+            push_unnamed(value, out);
+        } else {
+            out.0.push(DataField {
+                name: Some(key.clone()),
+                value: text_of(value),
+            });
+        }
+    }
+}
+
+fn push_unnamed(value: &Value, out: &mut EventData) {
+    match value {
+        Value::Array(items) => {
+            for item in items {
+                push_unnamed(item, out);
+            }
+        }
+        Value::Object(map) if map.contains_key("#text") => push_unnamed(&map["#text"], out),
+        Value::Object(_) => collect_event_data(value, out),
+        other => out.0.push(DataField {
+            name: None,
+            value: text_of(other),
+        }),
+    }
+}
+
+/// UserData holds one provider-defined element; its leaf fields become named values.
+fn collect_user_data(v: &Value, out: &mut EventData) {
+    fn walk(prefix: &str, v: &Value, out: &mut EventData) {
+        match v {
+            Value::Object(map) => {
+                for (key, value) in map {
+                    if key.ends_with("_attributes") || key == "#attributes" {
+                        continue;
+                    }
+                    let name = if key == "#text" {
+                        prefix.to_string()
+                    } else {
+                        key.clone()
+                    };
+                    walk(&name, value, out);
+                }
+            }
+            other => out.0.push(DataField {
+                name: (!prefix.is_empty()).then(|| prefix.to_string()),
+                value: text_of(other),
+            }),
+        }
+    }
+    if let Value::Object(map) = v {
+        for (key, inner) in map {
+            if key.ends_with("_attributes") || key == "#attributes" {
+                continue;
+            }
+            walk(key, inner, out);
+        }
+    }
+}
+
+/// Reads several EVTX files, a few at a time on plain threads (each file's chunks are parsed on
+/// the evtx crate's rayon pool, whose workers must not block waiting on each other).
+/// Results come back in the order of `paths`.
+pub fn read_evtx_files(
+    paths: &[&Path],
+    filter: &EventFilter,
+    threads: usize,
+) -> Vec<(std::path::PathBuf, Result<EvtxRead>)> {
+    let parallel_files = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 4);
+    let mut results: Vec<Option<Result<EvtxRead>>> = (0..paths.len()).map(|_| None).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let slots = std::sync::Mutex::new(&mut results);
+    std::thread::scope(|scope| {
+        for _ in 0..parallel_files.min(paths.len()) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(path) = paths.get(i) else { break };
+                let read = read_evtx(path, filter, threads);
+                if let Ok(mut slots) = slots.lock() {
+                    slots[i] = Some(read);
+                }
+            });
+        }
+    });
+    paths
+        .iter()
+        .zip(results)
+        .map(|(p, r)| {
+            let r = r.unwrap_or_else(|| Err(Error::Other(format!("{}: not read", p.display()))));
+            (p.to_path_buf(), r)
+        })
+        .collect()
+}

@@ -1,0 +1,1 @@
+//! Generic metric CSVs (wide or long) -> `MetricSeries` (placeholder until the metrics issue lands).

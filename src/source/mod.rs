@@ -1,0 +1,96 @@
+//! Input sources: one module per kind of file, each producing the shared `model` types.
+pub mod evtx;
+pub mod metric_csv;
+pub mod perfmon;
+pub mod probe_csv;
+pub mod sniff;
+
+use crate::error::{Error, Result};
+use std::path::{Path, PathBuf};
+
+/// The kinds of input faultline reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InputKind {
+    Evtx,
+    ProbeCsv,
+    /// typeperf / relog / perfmon "PDH-CSV 4.0".
+    PdhCsv,
+    /// Any other CSV of numeric columns over time.
+    MetricCsv,
+}
+
+impl InputKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InputKind::Evtx => "evtx",
+            InputKind::ProbeCsv => "probe_csv",
+            InputKind::PdhCsv => "pdh_csv",
+            InputKind::MetricCsv => "metric_csv",
+        }
+    }
+}
+
+/// One file to read and what it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputFile {
+    pub path: PathBuf,
+    pub kind: InputKind,
+}
+
+/// Expands files and directories (recursively, `*.evtx` and `*.csv`, sorted) into input files whose
+/// kind is sniffed from their content. Explicitly named files are always taken, whatever their
+/// extension; `forced` pins the kind of files named there.
+pub fn discover(paths: &[PathBuf], forced: &[(PathBuf, InputKind)]) -> Result<Vec<InputFile>> {
+    let mut files = Vec::new();
+    for path in paths {
+        let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+        if meta.is_dir() {
+            let mut found = Vec::new();
+            walk_dir(path, &mut found)?;
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    let mut inputs = Vec::new();
+    for (path, _) in forced {
+        std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    }
+    for path in files {
+        if forced.iter().any(|(p, _)| p == &path) {
+            continue;
+        }
+        let kind = sniff::sniff_file(&path)?;
+        inputs.push(InputFile { path, kind });
+    }
+    for (path, kind) in forced {
+        inputs.push(InputFile {
+            path: path.clone(),
+            kind: *kind,
+        });
+    }
+    inputs.dedup();
+    Ok(inputs)
+}
+
+fn walk_dir(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        let path = entry.path();
+        let file_type = entry.file_type().map_err(|e| Error::io(&path, e))?;
+        if file_type.is_dir() {
+            walk_dir(&path, out)?;
+        } else if has_input_extension(&path) {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn has_input_extension(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("evtx") || e.eq_ignore_ascii_case("csv"))
+}

@@ -1,0 +1,3 @@
+//! The scenario generator and the EVTX writer behind the fixtures and benchmarks.
+pub mod evtx_writer;
+pub mod story;
