@@ -1,1 +1,2 @@
 //! Event-id and counter knowledge, loaded from the data files under data/.
+pub mod events;

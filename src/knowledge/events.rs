@@ -1,0 +1,121 @@
+//! The event knowledge base: what an event id means in an outage, loaded from data/events.toml.
+use serde::Deserialize;
+use std::sync::OnceLock;
+
+/// What kind of evidence an event is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum EventClass {
+    ResourceExhaustion,
+    Crash,
+    Storage,
+    Service,
+    PlannedRestart,
+    Boot,
+    Change,
+    Info,
+    Noise,
+}
+
+impl EventClass {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventClass::ResourceExhaustion => "resource-exhaustion",
+            EventClass::Crash => "crash",
+            EventClass::Storage => "storage",
+            EventClass::Service => "service",
+            EventClass::PlannedRestart => "planned-restart",
+            EventClass::Boot => "boot",
+            EventClass::Change => "change",
+            EventClass::Info => "info",
+            EventClass::Noise => "noise",
+        }
+    }
+}
+
+/// One knowledge-base entry.
+#[derive(Debug, Clone, Deserialize)]
+pub struct EventInfo {
+    /// None: applies to every id of the provider.
+    pub id: Option<u32>,
+    #[serde(default)]
+    pub provider: String,
+    pub class: EventClass,
+    pub title: String,
+    pub meaning: String,
+    pub check_next: String,
+    /// A known trap in reading this event.
+    pub trap: Option<String>,
+    #[serde(default)]
+    pub sources: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct EventFile {
+    event: Vec<EventInfo>,
+}
+
+const EVENTS_TOML: &str = include_str!("../../data/events.toml");
+
+/// Every entry of data/events.toml (parsed once; the file is checked by a unit test).
+pub fn all() -> &'static [EventInfo] {
+    static TABLE: OnceLock<Vec<EventInfo>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        toml::from_str::<EventFile>(EVENTS_TOML)
+            .map(|f| f.event)
+            .unwrap_or_default()
+    })
+}
+
+fn provider_matches(entry: &EventInfo, provider: &str) -> bool {
+    entry.provider.is_empty() || provider.to_lowercase().contains(&entry.provider.to_lowercase())
+}
+
+/// The entry for an event: same id and a matching provider first, then a provider-wide entry.
+pub fn lookup(provider: &str, event_id: u32) -> Option<&'static EventInfo> {
+    let entries = all();
+    entries
+        .iter()
+        .find(|e| e.id == Some(event_id) && provider_matches(e, provider))
+        .or_else(|| {
+            entries
+                .iter()
+                .find(|e| e.id.is_none() && provider_matches(e, provider))
+        })
+}
+
+/// Entries for an id whatever the provider (for `faultline explain 333`).
+pub fn by_id(event_id: u32) -> Vec<&'static EventInfo> {
+    all().iter().filter(|e| e.id == Some(event_id)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_data_file_parses_and_covers_the_outage_ids() {
+        let parsed: EventFile = toml::from_str(EVENTS_TOML).expect("data/events.toml parses");
+        assert!(parsed.event.len() >= 30);
+        for id in [
+            333, 2019, 2020, 2004, 6005, 6006, 6008, 6009, 6013, 41, 1074, 1076, 7000, 7001, 7009,
+            7011, 7031, 7034, 7036, 1000, 1001, 1002, 7, 11, 15, 51, 129, 153, 55, 98, 10016,
+        ] {
+            assert!(!by_id(id).is_empty(), "no knowledge for event {id}");
+        }
+    }
+
+    #[test]
+    fn provider_decides_between_same_ids() {
+        assert_eq!(
+            lookup("Application Popup", 333).map(|e| e.class),
+            Some(EventClass::ResourceExhaustion)
+        );
+        assert!(lookup("Some-Other-Provider", 333).is_none());
+        assert_eq!(
+            lookup("Microsoft-Windows-DistributedCOM", 10016).map(|e| e.class),
+            Some(EventClass::Noise)
+        );
+        assert_eq!(lookup("MySQL", 100).map(|e| e.class), Some(EventClass::Service));
+    }
+}
