@@ -1,1 +1,5 @@
 //! Analysis over the shared model: outage windows, event and metric correlation, changes.
+pub mod changes;
+pub mod event_findings;
+pub mod series_stats;
+pub mod stats;

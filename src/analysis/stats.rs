@@ -1,0 +1,211 @@
+//! Robust statistics for "was this unusual?": median, MAD, robust z, Sen's slope, Mann-Kendall.
+
+/// Median of finite values; `None` when there are none.
+pub fn median(values: &[f64]) -> Option<f64> {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let mid = v.len() / 2;
+    Some(if v.len() % 2 == 0 {
+        (v[mid - 1] + v[mid]) / 2.0
+    } else {
+        v[mid]
+    })
+}
+
+/// Median absolute deviation from the median (unscaled).
+pub fn mad(values: &[f64]) -> Option<f64> {
+    let m = median(values)?;
+    let deviations: Vec<f64> = values
+        .iter()
+        .filter(|x| x.is_finite())
+        .map(|x| (x - m).abs())
+        .collect();
+    median(&deviations)
+}
+
+/// Robust z-score: 0.6745 (x - median) / MAD. With a MAD of zero (a flat baseline) the spread is
+/// taken as 1% of the median's size so a flat-then-moving series still scores, not divides by 0.
+pub fn robust_z(x: f64, baseline_median: f64, baseline_mad: f64) -> f64 {
+    let spread = if baseline_mad > 0.0 {
+        baseline_mad
+    } else {
+        (baseline_median.abs() * 0.01).max(f64::EPSILON)
+    };
+    0.6745 * (x - baseline_median) / spread
+}
+
+/// Linear-interpolated percentile (0..=100) of finite values.
+pub fn percentile(values: &[f64], pct: f64) -> Option<f64> {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let rank = (pct.clamp(0.0, 100.0) / 100.0) * (v.len() - 1) as f64;
+    let (lo, hi) = (rank.floor() as usize, rank.ceil() as usize);
+    Some(v[lo] + (v[hi] - v[lo]) * (rank - lo as f64))
+}
+
+/// Result of a trend test over (time in hours, value) points.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Trend {
+    /// Sen's slope: the median of pairwise slopes, in value units per hour.
+    pub slope_per_hour: f64,
+    /// Mann-Kendall two-sided p-value (normal approximation, ties corrected).
+    pub p_value: f64,
+    pub points: usize,
+}
+
+impl Trend {
+    /// "rising" / "falling" only when significant at `alpha`; "flat" otherwise.
+    pub fn word(&self, alpha: f64) -> &'static str {
+        if self.p_value < alpha && self.slope_per_hour > 0.0 {
+            "rising"
+        } else if self.p_value < alpha && self.slope_per_hour < 0.0 {
+            "falling"
+        } else {
+            "flat"
+        }
+    }
+}
+
+/// Sen's slope with a Mann-Kendall test; needs at least 4 points. Points must be time-ordered.
+pub fn trend(points: &[(f64, f64)]) -> Option<Trend> {
+    let n = points.len();
+    if n < 4 {
+        return None;
+    }
+    let mut s: i64 = 0;
+    let mut slopes = Vec::with_capacity(n * (n - 1) / 2);
+    for i in 0..n {
+        for j in i + 1..n {
+            let dv = points[j].1 - points[i].1;
+            s += match dv.partial_cmp(&0.0) {
+                Some(std::cmp::Ordering::Greater) => 1,
+                Some(std::cmp::Ordering::Less) => -1,
+                _ => 0,
+            };
+            let dt = points[j].0 - points[i].0;
+            if dt > 0.0 {
+                slopes.push(dv / dt);
+            }
+        }
+    }
+    let slope_per_hour = median(&slopes)?;
+    // Variance with the tie correction: ties of equal values reduce it.
+    let mut values: Vec<f64> = points.iter().map(|p| p.1).collect();
+    values.sort_by(f64::total_cmp);
+    let mut tie_term = 0.0;
+    let mut run = 1usize;
+    for i in 1..=values.len() {
+        if i < values.len() && values[i] == values[i - 1] {
+            run += 1;
+        } else {
+            if run > 1 {
+                let t = run as f64;
+                tie_term += t * (t - 1.0) * (2.0 * t + 5.0);
+            }
+            run = 1;
+        }
+    }
+    let nf = n as f64;
+    let var_s = (nf * (nf - 1.0) * (2.0 * nf + 5.0) - tie_term) / 18.0;
+    let p_value = if var_s <= 0.0 {
+        1.0
+    } else {
+        let z = if s > 0 {
+            (s as f64 - 1.0) / var_s.sqrt()
+        } else if s < 0 {
+            (s as f64 + 1.0) / var_s.sqrt()
+        } else {
+            0.0
+        };
+        2.0 * (1.0 - standard_normal_cdf(z.abs()))
+    };
+    Some(Trend {
+        slope_per_hour,
+        p_value,
+        points: n,
+    })
+}
+
+/// Φ(x) via the complementary error function (Abramowitz-Stegun 7.1.26, error < 1.5e-7).
+fn standard_normal_cdf(x: f64) -> f64 {
+    0.5 * erfc(-x / std::f64::consts::SQRT_2)
+}
+
+fn erfc(x: f64) -> f64 {
+    let z = x.abs();
+    let t = 1.0 / (1.0 + 0.327_591_1 * z);
+    let poly = t
+        * (0.254_829_592
+            + t * (-0.284_496_736
+                + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
+    let r = poly * (-z * z).exp();
+    if x >= 0.0 {
+        r
+    } else {
+        2.0 - r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_and_mad() {
+        assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), Some(2.5));
+        assert_eq!(median(&[]), None);
+        assert_eq!(mad(&[1.0, 1.0, 2.0, 2.0, 4.0, 6.0, 9.0]), Some(1.0));
+    }
+
+    #[test]
+    fn robust_z_of_an_outlier() {
+        let z = robust_z(10.0, 2.0, 1.0);
+        assert!((z - 5.396).abs() < 1e-3, "{z}");
+        assert!(robust_z(5.0, 5.0, 0.0).abs() < 1e-9);
+        assert!(robust_z(6.0, 5.0, 0.0) > 10.0);
+    }
+
+    #[test]
+    fn percentile_interpolates() {
+        let v: Vec<f64> = (1..=101).map(f64::from).collect();
+        assert_eq!(percentile(&v, 95.0), Some(96.0));
+        assert_eq!(percentile(&[5.0], 95.0), Some(5.0));
+    }
+
+    #[test]
+    fn a_steady_rise_is_significant_and_noise_is_not() {
+        let rising: Vec<(f64, f64)> = (0..24)
+            .map(|i| {
+                (
+                    i as f64 / 12.0,
+                    100.0 + i as f64 * 5.0 + if i % 2 == 0 { 1.0 } else { -1.0 },
+                )
+            })
+            .collect();
+        let t = trend(&rising).unwrap();
+        assert_eq!(t.word(0.05), "rising");
+        assert!((t.slope_per_hour - 60.0).abs() < 5.0, "{t:?}");
+        let noise: Vec<(f64, f64)> = (0..24)
+            .map(|i| (i as f64, [3.0, 7.0, 1.0, 9.0, 4.0, 6.0][i % 6]))
+            .collect();
+        assert_eq!(trend(&noise).unwrap().word(0.05), "flat");
+        assert!(trend(&rising[..3]).is_none());
+    }
+
+    #[test]
+    fn mann_kendall_p_value_matches_a_known_case() {
+        // Strictly increasing, n = 10: S = 45, Var = 125, z = 44/sqrt(125) = 3.935, p ~ 8.3e-5.
+        let pts: Vec<(f64, f64)> = (0..10).map(|i| (i as f64, i as f64)).collect();
+        let t = trend(&pts).unwrap();
+        assert!((t.p_value - 8.3e-5).abs() < 1e-5, "{}", t.p_value);
+        let flat: Vec<(f64, f64)> = (0..10).map(|i| (i as f64, 1.0)).collect();
+        assert_eq!(trend(&flat).unwrap().word(0.05), "flat");
+    }
+}
