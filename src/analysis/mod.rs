@@ -3,3 +3,4 @@ pub mod changes;
 pub mod event_findings;
 pub mod series_stats;
 pub mod stats;
+pub mod metric_correlation;
