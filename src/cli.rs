@@ -23,25 +23,39 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Read EVTX files and print their events in time order, filtered.
-    #[command(after_help = "Examples:\n  faultline events fixtures/aug15 --id 333 --count\n  faultline events fixtures/aug15/System.evtx --id 6005,6006,6008,1074 --tz America/Los_Angeles\n  faultline events fixtures/aug15 --level warning --from 2011-08-15T23:00:00Z --format jsonl")]
+    #[command(
+        after_help = "Examples:\n  faultline events fixtures/aug15 --id 333 --count\n  faultline events fixtures/aug15/System.evtx --id 6005,6006,6008,1074 --tz America/Los_Angeles\n  faultline events fixtures/aug15 --level warning --from 2011-08-15T23:00:00Z --format jsonl"
+    )]
     Events(EventsArgs),
     /// Read uptime-probe CSV exports and find the outage windows.
-    #[command(after_help = "Examples:\n  faultline probes fixtures/aug15\n  faultline probes fixtures/aug15 --tz America/Los_Angeles --format json\n  faultline probes --explain fixtures/aug15/probes_remote.csv")]
+    #[command(
+        after_help = "Examples:\n  faultline probes fixtures/aug15\n  faultline probes fixtures/aug15 --tz America/Los_Angeles --format json\n  faultline probes --explain fixtures/aug15/probes_remote.csv"
+    )]
     Probes(ProbesArgs),
     /// Read perfmon (PDH-CSV) and metric CSVs and summarize each series.
-    #[command(after_help = "Examples:\n  faultline metrics fixtures/aug15\n  faultline metrics fixtures/aug15 --match 'Pool Paged|Handle Count'\n  faultline metrics fixtures/aug15 --resample 5m > series.csv")]
+    #[command(
+        after_help = "Examples:\n  faultline metrics fixtures/aug15\n  faultline metrics fixtures/aug15 --match 'Pool Paged|Handle Count'\n  faultline metrics fixtures/aug15 --resample 5m > series.csv"
+    )]
     Metrics(MetricsArgs),
     /// Write the draft outage report (markdown or JSON) from all the evidence.
-    #[command(after_help = "Examples:\n  faultline report fixtures/aug15\n  faultline report fixtures/aug15 --tz America/Los_Angeles -o outage.md\n  faultline report fixtures/aug15 --format json")]
+    #[command(
+        after_help = "Examples:\n  faultline report fixtures/aug15\n  faultline report fixtures/aug15 --tz America/Los_Angeles -o outage.md\n  faultline report fixtures/aug15 --format json"
+    )]
     Report(ReportArgs),
     /// Every event, probe transition and threshold crossing merged in time order.
-    #[command(after_help = "Examples:\n  faultline timeline fixtures/aug15 --from 2011-08-15T22:00:00Z --to 2011-08-16T03:00:00Z\n  faultline timeline fixtures/aug15 --format csv -o timeline.csv")]
+    #[command(
+        after_help = "Examples:\n  faultline timeline fixtures/aug15 --from 2011-08-15T22:00:00Z --to 2011-08-16T03:00:00Z\n  faultline timeline fixtures/aug15 --format csv -o timeline.csv"
+    )]
     Timeline(TimelineArgs),
     /// Write the deterministic aug15 scenario (EVTX, probe and perfmon CSVs) into a folder.
-    #[command(after_help = "Examples:\n  faultline synth /tmp/aug15\n  faultline synth /tmp/big --scale 1000000")]
+    #[command(
+        after_help = "Examples:\n  faultline synth /tmp/aug15\n  faultline synth /tmp/big --scale 1000000"
+    )]
     Synth(SynthArgs),
     /// What an event id means, why it matters in an outage, and what to check next.
-    #[command(after_help = "Examples:\n  faultline explain 333\n  faultline explain EventLog:6008")]
+    #[command(
+        after_help = "Examples:\n  faultline explain 333\n  faultline explain EventLog:6008"
+    )]
     Explain(ExplainArgs),
 }
 

@@ -14,7 +14,11 @@ pub fn write_atomic(target: &Path, bytes: &[u8], inputs: &[PathBuf]) -> Result<(
     let name = target
         .file_name()
         .ok_or_else(|| Error::arg("-o", format!("{} is not a file name", target.display())))?;
-    let tmp = dir.join(format!(".{}.{}.tmp", name.to_string_lossy(), std::process::id()));
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
     let result = (|| {
         let mut file = std::fs::File::create(&tmp)?;
         file.write_all(bytes)?;
@@ -35,7 +39,10 @@ fn refuse_input(target: &Path, inputs: &[PathBuf]) -> Result<()> {
         if target_abs == input_abs {
             return Err(Error::arg(
                 "-o",
-                format!("{} is one of the inputs; refusing to overwrite it", target.display()),
+                format!(
+                    "{} is one of the inputs; refusing to overwrite it",
+                    target.display()
+                ),
             ));
         }
     }

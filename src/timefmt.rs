@@ -86,7 +86,11 @@ pub fn parse_timestamp(text: &str, zone: Zone) -> Option<DateTime<Utc>> {
         return Some(t.with_timezone(&Utc));
     }
     // ISO with a space and/or an offset without colon, e.g. "2011-08-15 16:50:00+0000".
-    for fmt in ["%Y-%m-%d %H:%M:%S%.f%:z", "%Y-%m-%d %H:%M:%S%.f%z", "%Y-%m-%dT%H:%M:%S%.f%z"] {
+    for fmt in [
+        "%Y-%m-%d %H:%M:%S%.f%:z",
+        "%Y-%m-%d %H:%M:%S%.f%z",
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+    ] {
         if let Ok(t) = DateTime::parse_from_str(s, fmt) {
             return Some(t.with_timezone(&Utc));
         }
@@ -199,7 +203,9 @@ fn duration_from_secs(secs: f64) -> Option<chrono::Duration> {
     if !secs.is_finite() || secs < 0.0 || secs > 1.0e10 {
         return None;
     }
-    Some(chrono::Duration::milliseconds((secs * 1000.0).round() as i64))
+    Some(chrono::Duration::milliseconds(
+        (secs * 1000.0).round() as i64
+    ))
 }
 
 /// `1h 35m`, `20m`, `45s`: a human duration for reports.

@@ -11,7 +11,9 @@ pub fn run(args: EventsArgs, diag: &Diagnostics, out: &mut dyn Write) -> anyhow:
     let zone = zone_arg("--tz", &args.tz)?;
     let filter = event_filter(&args.filter, zone)?;
     if args.input.paths.is_empty() {
-        anyhow::bail!("no input: name .evtx files or folders (e.g. faultline events fixtures/aug15)");
+        anyhow::bail!(
+            "no input: name .evtx files or folders (e.g. faultline events fixtures/aug15)"
+        );
     }
     let inputs = source::discover(&args.input.paths, &[])?;
     let evtx_paths: Vec<&std::path::Path> = inputs
@@ -24,7 +26,9 @@ pub fn run(args: EventsArgs, diag: &Diagnostics, out: &mut dyn Write) -> anyhow:
     }
     let mut events: Vec<Event> = Vec::new();
     let mut reports = Vec::new();
-    for (path, read) in source::evtx::read_evtx_files(&evtx_paths, &filter, args.threads.unwrap_or(0)) {
+    for (path, read) in
+        source::evtx::read_evtx_files(&evtx_paths, &filter, args.threads.unwrap_or(0))
+    {
         match read {
             Ok(read) => {
                 events.extend(read.events);

@@ -10,9 +10,12 @@ pub fn run(args: ExplainArgs, _diag: &Diagnostics, out: &mut dyn Write) -> anyho
         Some((p, id)) => (Some(p.trim()), id.trim()),
         None => (None, args.id.trim()),
     };
-    let id: u32 = id_text
-        .parse()
-        .map_err(|_| Error::arg("ID", format!("{id_text:?} is not an event id (e.g. 333 or EventLog:6008)")))?;
+    let id: u32 = id_text.parse().map_err(|_| {
+        Error::arg(
+            "ID",
+            format!("{id_text:?} is not an event id (e.g. 333 or EventLog:6008)"),
+        )
+    })?;
     let entries: Vec<&EventInfo> = match provider {
         Some(p) => events::lookup(p, id).into_iter().collect(),
         None => events::by_id(id),

@@ -105,7 +105,8 @@ pub fn event_filter(args: &EventFilterArgs, zone: Zone) -> Result<EventFilter, E
             Some(crate::timefmt::parse_user_time(to, zone).map_err(|m| Error::arg("--to", m))?);
     }
     if let Some(grep) = &args.grep {
-        filter.grep = Some(regex::Regex::new(grep).map_err(|e| Error::arg("--grep", e.to_string()))?);
+        filter.grep =
+            Some(regex::Regex::new(grep).map_err(|e| Error::arg("--grep", e.to_string()))?);
     }
     Ok(filter)
 }

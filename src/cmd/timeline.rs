@@ -4,6 +4,10 @@ use crate::cli::TimelineArgs;
 use crate::Outcome;
 use std::io::Write;
 
-pub fn run(_args: TimelineArgs, _diag: &Diagnostics, _out: &mut dyn Write) -> anyhow::Result<Outcome> {
+pub fn run(
+    _args: TimelineArgs,
+    _diag: &Diagnostics,
+    _out: &mut dyn Write,
+) -> anyhow::Result<Outcome> {
     anyhow::bail!("'faultline timeline' is not built yet")
 }

@@ -3,7 +3,9 @@ use serde::Deserialize;
 use std::sync::OnceLock;
 
 /// What kind of evidence an event is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize, PartialOrd, Ord,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum EventClass {
     ResourceExhaustion,
@@ -68,7 +70,10 @@ pub fn all() -> &'static [EventInfo] {
 }
 
 fn provider_matches(entry: &EventInfo, provider: &str) -> bool {
-    entry.provider.is_empty() || provider.to_lowercase().contains(&entry.provider.to_lowercase())
+    entry.provider.is_empty()
+        || provider
+            .to_lowercase()
+            .contains(&entry.provider.to_lowercase())
 }
 
 /// The entry for an event: same id and a matching provider first, then a provider-wide entry.
@@ -116,6 +121,9 @@ mod tests {
             lookup("Microsoft-Windows-DistributedCOM", 10016).map(|e| e.class),
             Some(EventClass::Noise)
         );
-        assert_eq!(lookup("MySQL", 100).map(|e| e.class), Some(EventClass::Service));
+        assert_eq!(
+            lookup("MySQL", 100).map(|e| e.class),
+            Some(EventClass::Service)
+        );
     }
 }
