@@ -1,9 +1,79 @@
-//! `faultline synth` (being built).
+//! `faultline synth DIR`: writes the deterministic aug15 scenario (event logs, probe and perfmon
+//! CSVs) into a folder; `--scale N` writes a System.evtx of about N records for benchmarks.
 use super::Diagnostics;
 use crate::cli::SynthArgs;
+use crate::error::Error;
+use crate::synth::evtx_writer::{write_evtx, SynthRecord};
+use crate::synth::{scale, scenario};
 use crate::Outcome;
 use std::io::Write;
+use std::path::Path;
 
-pub fn run(_args: SynthArgs, _diag: &Diagnostics, _out: &mut dyn Write) -> anyhow::Result<Outcome> {
-    anyhow::bail!("'faultline synth' is not built yet")
+pub fn run(args: SynthArgs, diag: &Diagnostics, out: &mut dyn Write) -> anyhow::Result<Outcome> {
+    let dir = args.out_dir.as_path();
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let system = match args.scale {
+        Some(total) => {
+            diag.info(&format!("generating about {total} System records..."));
+            scale::scaled_system_records(total)
+        }
+        None => scenario::system_records(),
+    };
+    write_log(dir, "System.evtx", system, out)?;
+    write_log(
+        dir,
+        "Application.evtx",
+        scenario::application_records(),
+        out,
+    )?;
+    // TODO(issue 2): call crate::synth::probes::write_probe_fixtures(dir) and
+    // crate::synth::metrics::write_metric_fixtures(dir) once those generators land; until then
+    // `synth` writes only the event logs.
+    if args.probe_rows.is_some() || args.perfmon.is_some() {
+        diag.problem(
+            "--probe-rows and --perfmon are not supported yet: no probe or perfmon CSVs written",
+        );
+    }
+    Ok(Outcome::Clean)
+}
+
+/// Writes one EVTX file and says what it holds.
+fn write_log(
+    dir: &Path,
+    name: &str,
+    records: Vec<SynthRecord>,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let path = dir.join(name);
+    let count = records.len();
+    let span = records
+        .first()
+        .map(|r| r.time)
+        .zip(records.last().map(|r| r.time));
+    let bytes = write_evtx(&records);
+    drop(records);
+    write_file(&path, &bytes)?;
+    let span = span
+        .map(|(a, b)| {
+            format!(
+                ", {} .. {}",
+                crate::model::rfc3339(&a),
+                crate::model::rfc3339(&b)
+            )
+        })
+        .unwrap_or_default();
+    writeln!(
+        out,
+        "wrote {}: {count} records, {} bytes{span}",
+        path.display(),
+        bytes.len()
+    )?;
+    Ok(())
+}
+
+/// Writes through a temporary file in the same folder, then renames it into place.
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let tmp = path.with_extension("tmp-synth");
+    std::fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
 }
