@@ -199,6 +199,19 @@ pub struct InputReport {
     pub failed: bool,
 }
 
+impl InputReport {
+    /// The report of a file that could not be used at all; `message` should not repeat the path.
+    pub fn unusable(path: &std::path::Path, kind: &str, message: String) -> Self {
+        InputReport {
+            path: path.display().to_string(),
+            kind: kind.to_string(),
+            problems: vec![message],
+            failed: true,
+            ..Default::default()
+        }
+    }
+}
+
 /// Writes a timestamp as RFC 3339 UTC with `Z` (whole seconds unless there is a fraction).
 pub fn rfc3339(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)

@@ -4,3 +4,6 @@ pub mod event_findings;
 pub mod series_stats;
 pub mod stats;
 pub mod metric_correlation;
+pub mod outages;
+pub mod report;
+pub mod timeline;

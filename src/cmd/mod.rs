@@ -113,17 +113,11 @@ pub fn event_filter(args: &EventFilterArgs, zone: Zone) -> Result<EventFilter, E
 
 /// Failed-input report for a file that could not be used at all.
 pub fn failed_input(path: &std::path::Path, kind: &str, err: &Error) -> InputReport {
-    InputReport {
-        path: path.display().to_string(),
-        kind: kind.to_string(),
-        problems: vec![strip_path_prefix(&err.to_string(), path)],
-        failed: true,
-        ..Default::default()
-    }
+    InputReport::unusable(path, kind, strip_path_prefix(&err.to_string(), path))
 }
 
 /// Error texts already start with the path; summaries add it again, so strip it once.
-fn strip_path_prefix(text: &str, path: &std::path::Path) -> String {
+pub fn strip_path_prefix(text: &str, path: &std::path::Path) -> String {
     let p = path.display().to_string();
     text.strip_prefix(&format!("{p}: "))
         .unwrap_or(text)

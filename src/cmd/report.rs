@@ -1,13 +1,119 @@
-//! `faultline report` (being built).
-use super::Diagnostics;
-use crate::cli::ReportArgs;
-use crate::Outcome;
+//! `faultline report`: the draft outage report from all the evidence, as markdown or JSON.
+use super::{zone_arg, Diagnostics};
+use crate::analysis::outages::OutageOptions;
+use crate::analysis::report::{self, ReportOptions};
+use crate::cli::{ProbeArgs, ReportArgs, ReportFormat};
+use crate::render::markdown;
+use crate::source::evidence::{self, LoadOptions};
+use crate::source::InputKind;
+use crate::timefmt::{parse_duration, parse_user_time, Zone};
+use crate::{Error, Outcome};
 use std::io::Write;
 
-pub fn run(
-    _args: ReportArgs,
-    _diag: &Diagnostics,
-    _out: &mut dyn Write,
-) -> anyhow::Result<Outcome> {
-    anyhow::bail!("'faultline report' is not built yet")
+/// Outage-detection settings from the shared probe flags.
+pub fn outage_options(args: &ProbeArgs) -> Result<OutageOptions, Error> {
+    Ok(OutageOptions {
+        min_failures: args.min_failures.max(1),
+        merge_gap: parse_duration(&args.merge_gap).map_err(|m| Error::arg("--merge-gap", m))?,
+        local: args.local.clone(),
+        host: None,
+    })
+}
+
+pub fn run(args: ReportArgs, diag: &Diagnostics, out: &mut dyn Write) -> anyhow::Result<Outcome> {
+    let zone = zone_arg("--tz", &args.tz)?;
+    let input_tz = zone_arg("--input-tz", &args.input.input_tz)?;
+    let lookback = parse_duration(&args.lookback).map_err(|m| Error::arg("--lookback", m))?;
+    let timeout = parse_duration(&args.probe.timeout).map_err(|m| Error::arg("--timeout", m))?;
+    let mut forced = Vec::new();
+    forced.extend(args.evtx.iter().map(|p| (p.clone(), InputKind::Evtx)));
+    forced.extend(args.probes.iter().map(|p| (p.clone(), InputKind::ProbeCsv)));
+    for p in &args.metrics {
+        let kind = match crate::source::sniff::sniff_file(p)? {
+            InputKind::PdhCsv => InputKind::PdhCsv,
+            _ => InputKind::MetricCsv,
+        };
+        forced.push((p.clone(), kind));
+    }
+    if args.input.paths.is_empty() && forced.is_empty() {
+        anyhow::bail!("no input: name files or folders (e.g. faultline report fixtures/aug15)");
+    }
+    let parse_bound = |flag: &str, v: &Option<String>| -> Result<_, Error> {
+        v.as_deref()
+            .map(|s| parse_user_time(s, zone).map_err(|m| Error::arg(flag, m)))
+            .transpose()
+    };
+    let from = parse_bound("--from", &args.from)?;
+    let to = parse_bound("--to", &args.to)?;
+    let load = LoadOptions {
+        paths: args.input.paths.clone(),
+        forced,
+        input_tz,
+        probe_timeout: timeout,
+        probe_columns: args.probe.columns.clone(),
+        event_filter: Default::default(),
+    };
+    let evidence = evidence::load(&load)?;
+    let outcome = diag.summarize(&evidence.inputs);
+    let mut outages = outage_options(&args.probe)?;
+    outages.host = most_common_host(&evidence.events);
+    let opts = ReportOptions {
+        outages,
+        lookback,
+        server_zone: server_zone(input_tz, zone),
+        from,
+        to,
+    };
+    let model = report::build(
+        &evidence.events,
+        &evidence.probes,
+        &evidence.metrics,
+        evidence.inputs,
+        evidence.notes,
+        &opts,
+    );
+    let text = match args.format {
+        ReportFormat::Markdown => markdown::render(&model, zone),
+        ReportFormat::Json => {
+            let mut s = serde_json::to_string_pretty(&model)?;
+            s.push('\n');
+            s
+        }
+    };
+    match &args.output {
+        Some(path) => {
+            let mut inputs = args.input.paths.clone();
+            inputs.extend(args.evtx.iter().cloned());
+            inputs.extend(args.probes.iter().cloned());
+            inputs.extend(args.metrics.iter().cloned());
+            let discovered = crate::source::discover(&args.input.paths, &[]).unwrap_or_default();
+            inputs.extend(discovered.into_iter().map(|i| i.path));
+            crate::report_io::write_atomic(path, text.as_bytes(), &inputs)?;
+            diag.info(&format!("report written to {}", path.display()));
+        }
+        None => out.write_all(text.as_bytes())?,
+    }
+    Ok(outcome)
+}
+
+/// The server's own zone for times it writes as local text (6008): `--input-tz` when given,
+/// else the display zone.
+fn server_zone(input_tz: Zone, display: Zone) -> Zone {
+    if input_tz.is_utc() {
+        display
+    } else {
+        input_tz
+    }
+}
+
+fn most_common_host(events: &[crate::model::Event]) -> Option<String> {
+    let mut counts: std::collections::HashMap<&str, usize> = Default::default();
+    for e in events {
+        *counts.entry(e.computer.as_str()).or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .filter(|(h, _)| !h.is_empty())
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))
+        .map(|(h, _)| h.split('.').next().unwrap_or(h).to_string())
 }

@@ -1,5 +1,6 @@
 //! Output formats. Shared helpers here; one module per report shape and format.
 pub mod events;
+pub mod metrics;
 
 use comfy_table::{presets, ContentArrangement, Table};
 
@@ -35,3 +36,4 @@ pub fn cell_text(text: &str, max: usize) -> String {
         cut
     }
 }
+pub mod markdown;

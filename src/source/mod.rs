@@ -1,4 +1,5 @@
 //! Input sources: one module per kind of file, each producing the shared `model` types.
+pub mod evidence;
 pub mod evtx;
 pub mod metric_csv;
 pub mod perfmon;

@@ -1,0 +1,266 @@
+//! One merged timeline: probe transitions, events and metric threshold crossings in time order.
+use super::event_findings::{EventFindings, AFTER_RECOVERY};
+use super::metric_correlation::MetricFinding;
+use super::outages::{Outage, Transition};
+use crate::knowledge::{counters, events as kb};
+use crate::model::{Event, MetricSeries};
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TimelineEntry {
+    #[serde(with = "crate::model::ser_time")]
+    pub time: DateTime<Utc>,
+    /// probe, event, metric or window
+    pub source: String,
+    /// down/up/unknown, event, first/last (of a group), threshold, start/recovered
+    pub kind: String,
+    pub what: String,
+    pub detail: String,
+}
+
+fn entry(
+    time: DateTime<Utc>,
+    source: &str,
+    kind: &str,
+    what: String,
+    detail: String,
+) -> TimelineEntry {
+    TimelineEntry {
+        time,
+        source: source.into(),
+        kind: kind.into(),
+        what,
+        detail,
+    }
+}
+
+/// The condensed timeline of one window: probe transitions in [start - lookback, end + 30m],
+/// first/last of each event group, window markers, and threshold crossings (even earlier ones).
+pub fn for_window(
+    w: &Outage,
+    findings: &EventFindings,
+    metrics: &[MetricFinding],
+    transitions: &[Transition],
+    _events: &[Event],
+    lookback: Duration,
+) -> Vec<TimelineEntry> {
+    let end = w.recovered_at.unwrap_or(w.last_failure);
+    let from = w.start - lookback;
+    let to = end + Duration::seconds(AFTER_RECOVERY);
+    let mut out = Vec::new();
+    out.push(entry(
+        w.start,
+        "window",
+        "start",
+        format!("{} outage begins: first failed check", w.kind.as_str()),
+        String::new(),
+    ));
+    match w.recovered_at {
+        Some(r) => out.push(entry(
+            r,
+            "window",
+            "recovered",
+            "recovered: first good check of the last probe to recover".into(),
+            String::new(),
+        )),
+        None => out.push(entry(
+            w.last_failure,
+            "window",
+            "last_failure",
+            "last failed check (no recovery in the data)".into(),
+            String::new(),
+        )),
+    }
+    for t in transitions
+        .iter()
+        .filter(|t| t.time >= from && t.time <= to)
+    {
+        out.push(entry(
+            t.time,
+            "probe",
+            &t.state,
+            format!("probe {} {}", t.probe, t.state),
+            String::new(),
+        ));
+    }
+    for g in &findings.groups {
+        // Routine information without knowledge-base meaning would drown the timeline.
+        if g.rank >= 8 {
+            continue;
+        }
+        let title = g.title.clone().unwrap_or_else(|| g.level.clone());
+        let label = format!("{} {} ({title})", g.provider, g.event_id);
+        if g.count == 1 {
+            out.push(entry(g.first, "event", "event", label, g.sample.clone()));
+        } else {
+            out.push(entry(
+                g.first,
+                "event",
+                "first",
+                format!("first of {} x {label}", g.count),
+                g.sample.clone(),
+            ));
+            out.push(entry(
+                g.last,
+                "event",
+                "last",
+                format!("last {label}"),
+                String::new(),
+            ));
+        }
+    }
+    for m in metrics {
+        if let Some(c) = &m.first_threshold_crossing {
+            out.push(entry(
+                c.time,
+                "metric",
+                "threshold",
+                format!("{} past {} threshold", m.name, c.severity),
+                format!(
+                    "value {} (threshold {})",
+                    fmt_value(c.value),
+                    fmt_value(c.threshold)
+                ),
+            ));
+        }
+    }
+    sort(&mut out);
+    out
+}
+
+/// Every event (as given), every probe transition and every threshold crossing, merged.
+pub fn merged(
+    events: &[Event],
+    transitions: &[Transition],
+    metrics: &[MetricSeries],
+) -> Vec<TimelineEntry> {
+    let mut out: Vec<TimelineEntry> = Vec::with_capacity(events.len() + transitions.len());
+    for e in events {
+        let title = kb::lookup(&e.provider, e.event_id)
+            .map(|i| i.title.clone())
+            .unwrap_or_else(|| e.level.name().to_string());
+        out.push(entry(
+            e.time,
+            "event",
+            "event",
+            format!("{} {} ({title})", e.provider, e.event_id),
+            e.data.render(),
+        ));
+    }
+    for t in transitions {
+        out.push(entry(
+            t.time,
+            "probe",
+            &t.state,
+            format!("probe {} {}", t.probe, t.state),
+            String::new(),
+        ));
+    }
+    for m in metrics {
+        out.extend(threshold_crossings(m));
+    }
+    sort(&mut out);
+    out
+}
+
+/// Each time a series moves into a worse threshold band.
+pub fn threshold_crossings(m: &MetricSeries) -> Vec<TimelineEntry> {
+    let Some(rule) = counters::rule_for(m) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut band = None;
+    for (t, v) in m.times.iter().zip(&m.values) {
+        let Some(v) = v else { continue };
+        let now = rule.severity_of(*v);
+        if now > band {
+            if let Some(sev) = now {
+                let threshold = match sev {
+                    counters::Severity::Critical => rule.critical,
+                    counters::Severity::Warning => rule.warning,
+                };
+                out.push(entry(
+                    *t,
+                    "metric",
+                    "threshold",
+                    format!("{} past {} threshold", m.name, sev.as_str()),
+                    format!(
+                        "value {} (threshold {})",
+                        fmt_value(*v),
+                        threshold.map(fmt_value).unwrap_or_default()
+                    ),
+                ));
+            }
+        }
+        band = now;
+    }
+    out
+}
+
+fn sort(entries: &mut [TimelineEntry]) {
+    entries.sort_by(|a, b| a.time.cmp(&b.time).then_with(|| order(a).cmp(&order(b))));
+}
+
+/// At equal times: window markers, then probes, metrics, events.
+fn order(e: &TimelineEntry) -> u8 {
+    match e.source.as_str() {
+        "window" => 0,
+        "probe" => 1,
+        "metric" => 2,
+        _ => 3,
+    }
+}
+
+/// Numbers for people: thousands separated, at most 3 decimals, no trailing zeros.
+pub fn fmt_value(v: f64) -> String {
+    if !v.is_finite() {
+        return "n/a".into();
+    }
+    let rounded = if v.abs() >= 100.0 {
+        format!("{:.0}", v)
+    } else if v.abs() >= 1.0 {
+        format!("{:.2}", v)
+    } else {
+        format!("{:.4}", v)
+    };
+    let rounded = if rounded.contains('.') {
+        rounded
+            .trim_end_matches('0')
+            .trim_end_matches('.')
+            .to_string()
+    } else {
+        rounded
+    };
+    let (sign, digits) = match rounded.strip_prefix('-') {
+        Some(d) => ("-", d.to_string()),
+        None => ("", rounded),
+    };
+    let (int, frac) = match digits.split_once('.') {
+        Some((i, f)) => (i.to_string(), format!(".{f}")),
+        None => (digits, String::new()),
+    };
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{sign}{grouped}{frac}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fmt_value;
+
+    #[test]
+    fn values_read_well() {
+        assert_eq!(fmt_value(1_250_000_000.0), "1,250,000,000");
+        assert_eq!(fmt_value(48_123.4), "48,123");
+        assert_eq!(fmt_value(12.5), "12.5");
+        assert_eq!(fmt_value(0.0312), "0.0312");
+        assert_eq!(fmt_value(-1500.0), "-1,500");
+        assert_eq!(fmt_value(f64::NAN), "n/a");
+    }
+}

@@ -1,0 +1,797 @@
+//! The draft outage report as markdown: facts first, then prompts for what only a human can say.
+//! Every string that came from an input is escaped (`md`) so it cannot break a table or inject HTML.
+use crate::analysis::metric_correlation::MetricFinding;
+use crate::analysis::report::{window_end, OutageReport, Report};
+use crate::analysis::timeline::fmt_value;
+use crate::model::rfc3339;
+use crate::timefmt::{human_duration, Zone};
+use chrono::{DateTime, Utc};
+use std::fmt::Write as _;
+
+/// Escapes text from inputs for markdown tables and prose: no table breaks, no HTML, no code spans.
+pub fn md(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '|' => out.push_str("\\|"),
+            '\\' => out.push_str("\\\\"),
+            '`' => out.push_str("\\`"),
+            '*' => out.push_str("\\*"),
+            '_' => out.push_str("\\_"),
+            '[' => out.push_str("\\["),
+            ']' => out.push_str("\\]"),
+            '#' => out.push_str("\\#"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\r' | '\n' | '\t' => out.push(' '),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// "16:58 PDT (23:58 UTC)" style, with the date when asked.
+struct Clock {
+    zone: Zone,
+}
+
+impl Clock {
+    fn full(&self, t: &DateTime<Utc>) -> String {
+        if self.zone.is_utc() {
+            self.zone.format_short(t)
+        } else {
+            format!(
+                "{} ({} UTC)",
+                self.zone.format_short(t),
+                t.format("%Y-%m-%d %H:%M")
+            )
+        }
+    }
+    fn local(&self, t: &DateTime<Utc>) -> String {
+        self.zone.format(t)
+    }
+    fn utc(&self, t: &DateTime<Utc>) -> String {
+        t.format("%Y-%m-%d %H:%M:%S").to_string()
+    }
+}
+
+/// The window the report is mostly about: the longest service outage, else the longest window.
+pub fn primary_index(report: &Report) -> Option<usize> {
+    let dur = |o: &OutageReport| {
+        o.window
+            .duration_seconds
+            .unwrap_or_else(|| (o.window.last_failure - o.window.start).num_seconds())
+    };
+    let service = report
+        .outages
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| o.window.kind == crate::model::OutageKind::Service)
+        .max_by_key(|(_, o)| dur(o))
+        .map(|(i, _)| i);
+    service.or_else(|| {
+        report
+            .outages
+            .iter()
+            .enumerate()
+            .max_by_key(|(_, o)| dur(o))
+            .map(|(i, _)| i)
+    })
+}
+
+pub fn render(report: &Report, zone: Zone) -> String {
+    let clock = Clock { zone };
+    let mut s = String::new();
+    let host = report.host.as_deref().unwrap_or("unknown host");
+    let primary = primary_index(report);
+    let date = primary
+        .map(|i| {
+            report.outages[i]
+                .window
+                .start
+                .with_timezone(&zone.0)
+                .format("%Y-%m-%d")
+                .to_string()
+        })
+        .unwrap_or_else(|| "no outage found".into());
+    let _ = writeln!(s, "# Outage report (draft): {}, {date}\n", md(host));
+    let _ = writeln!(
+        s,
+        "> Draft written by faultline from {} input files. Times are {}{}. Sections marked **To fill in** need a human; everything else comes from the evidence and says *coincided with* or *preceded*, never *caused*.\n",
+        report.inputs.len(),
+        zone.name(),
+        if zone.is_utc() { "" } else { ", with UTC alongside" }
+    );
+    summary(&mut s, report, primary, &clock);
+    overview(&mut s, report, &clock);
+    for (i, o) in report.outages.iter().enumerate() {
+        outage_section(&mut s, i, o, report, &clock);
+    }
+    blips(&mut s, report, &clock);
+    changes(&mut s, report, &clock);
+    data_quality(&mut s, report, &clock);
+    human_sections(&mut s, report, primary, &clock);
+    s
+}
+
+fn probes_down(o: &OutageReport) -> Vec<String> {
+    o.window
+        .probes
+        .iter()
+        .filter(|p| p.failures > 0)
+        .map(|p| p.probe.clone())
+        .collect()
+}
+
+fn signature_events(o: &OutageReport) -> Vec<&crate::analysis::event_findings::EventGroup> {
+    o.events
+        .iter()
+        .filter(|g| {
+            matches!(
+                g.class.as_str(),
+                "resource-exhaustion" | "crash" | "storage"
+            )
+        })
+        .collect()
+}
+
+fn correlated(o: &OutageReport) -> Vec<&MetricFinding> {
+    o.metrics.iter().filter(|m| m.correlated).collect()
+}
+
+fn kind_words(kind: &str) -> &'static str {
+    match kind {
+        "service" => "a service outage (the probe on the server itself failed too: the server did not answer)",
+        "network" => "a network problem (remote probes failed while the local probe kept answering)",
+        "partial" => "a partial outage (a single probe failed while the others answered)",
+        _ => "an unclassified outage (all remote probes failed; no local probe is known)",
+    }
+}
+
+fn summary(s: &mut String, report: &Report, primary: Option<usize>, clock: &Clock) {
+    let _ = writeln!(s, "## Summary\n");
+    let Some(pi) = primary else {
+        let _ = writeln!(
+            s,
+            "No outage window was found in the probe data ({} probes read). If the service was down, check that the probe exports cover the time and that `--timeout` matches the monitors' timeout.\n",
+            report.probes.len()
+        );
+        return;
+    };
+    let o = &report.outages[pi];
+    let w = &o.window;
+    let down = probes_down(o);
+    let mut p = format!(
+        "On {}, {} began: {} of {} probes ({}) stopped answering. ",
+        clock.full(&w.start),
+        kind_words(w.kind.as_str()),
+        down.len(),
+        w.probes.len(),
+        md(&down.join(", "))
+    );
+    match (w.recovered_at, w.duration_seconds) {
+        (Some(r), Some(d)) => {
+            let _ = write!(
+                p,
+                "The last probe recovered at {}: **{}** from the first failed check to recovery (the last failed check was at {}). ",
+                clock.full(&r),
+                human_duration(d),
+                clock.full(&w.last_failure)
+            );
+        }
+        _ => {
+            let _ = write!(
+                p,
+                "No recovery is in the data; the last failed check was at {}. ",
+                clock.full(&w.last_failure)
+            );
+        }
+    }
+    let sig = signature_events(o);
+    if let Some(first) = sig.first() {
+        let when = if first.lead_seconds < 0 {
+            format!(
+                "{} before the first failed check",
+                human_duration(-first.lead_seconds)
+            )
+        } else {
+            format!(
+                "{} after the first failed check",
+                human_duration(first.lead_seconds)
+            )
+        };
+        let _ = write!(
+            p,
+            "The event logs show Event {} ({}) first at {}, {when}, {} times until {}. ",
+            first.event_id,
+            md(first.title.as_deref().unwrap_or(&first.provider)),
+            clock.full(&first.first),
+            first.count,
+            clock.full(&first.last)
+        );
+        let others: Vec<String> = sig
+            .iter()
+            .skip(1)
+            .take(4)
+            .map(|g| {
+                format!(
+                    "{} ({})",
+                    g.event_id,
+                    md(g.title.as_deref().unwrap_or(&g.provider))
+                )
+            })
+            .collect();
+        if !others.is_empty() {
+            let _ = write!(p, "Also logged around it: {}. ", others.join(", "));
+        }
+    }
+    let top = correlated(o);
+    if !top.is_empty() {
+        let words: Vec<String> = top
+            .iter()
+            .take(3)
+            .map(|m| {
+                let mut w = md(&short_name(m));
+                if m.trend == "rising" || m.trend == "falling" {
+                    let _ = write!(w, " ({} before the outage)", m.trend);
+                }
+                w
+            })
+            .collect();
+        let _ = write!(
+            p,
+            "Resource metrics that coincided with it: {}. ",
+            words.join("; ")
+        );
+    }
+    if let Some(restart) = o
+        .events
+        .iter()
+        .find(|g| g.event_id == 1074 && g.provider.contains("User32"))
+    {
+        let _ = write!(
+            p,
+            "A restart was requested at {} (Event 1074). ",
+            clock.full(&restart.first)
+        );
+    }
+    let others = report.outages.len() - 1;
+    if others > 0 {
+        let _ = write!(
+            p,
+            "The data holds {others} other window{} (see the overview).",
+            if others == 1 { "" } else { "s" }
+        );
+    }
+    let _ = writeln!(s, "{}\n", p.trim_end());
+}
+
+fn short_name(m: &MetricFinding) -> String {
+    match (&m.object, &m.counter) {
+        (Some(o), Some(c)) => match &m.instance {
+            Some(i) => format!("{o}({i})\\{c}"),
+            None => format!("{o}\\{c}"),
+        },
+        _ => m.name.clone(),
+    }
+}
+
+fn overview(s: &mut String, report: &Report, clock: &Clock) {
+    if report.outages.is_empty() {
+        return;
+    }
+    let _ = writeln!(s, "## Outage windows\n");
+    let _ = writeln!(
+        s,
+        "| # | kind | start | recovered | duration | probes down |\n|---|---|---|---|---|---|"
+    );
+    for (i, o) in report.outages.iter().enumerate() {
+        let w = &o.window;
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} | {} |",
+            i + 1,
+            w.kind.as_str(),
+            clock.full(&w.start),
+            w.recovered_at
+                .map(|r| clock.full(&r))
+                .unwrap_or_else(|| "not in data".into()),
+            w.duration_seconds
+                .map(human_duration)
+                .unwrap_or_else(|| "open".into()),
+            md(&probes_down(o).join(", "))
+        );
+    }
+    let _ = writeln!(s);
+}
+
+fn outage_section(s: &mut String, i: usize, o: &OutageReport, report: &Report, clock: &Clock) {
+    let w = &o.window;
+    let _ = writeln!(
+        s,
+        "## Outage {}: {} outage from {}\n",
+        i + 1,
+        w.kind.as_str(),
+        clock.full(&w.start)
+    );
+    let _ = writeln!(s, "- **Kind:** {}", kind_words(w.kind.as_str()));
+    let _ = writeln!(s, "- **First failed check:** {}", clock.full(&w.start));
+    let _ = writeln!(
+        s,
+        "- **Last failed check:** {}",
+        clock.full(&w.last_failure)
+    );
+    let _ = writeln!(
+        s,
+        "- **Recovered (first good check of the last probe to recover):** {}",
+        w.recovered_at
+            .map(|r| clock.full(&r))
+            .unwrap_or_else(|| "not in the data".into())
+    );
+    let _ = writeln!(
+        s,
+        "- **Duration (first failure to recovery; time to recover):** {}\n",
+        w.duration_seconds
+            .map(human_duration)
+            .unwrap_or_else(|| "unknown (no recovery)".into())
+    );
+
+    let _ = writeln!(s, "### Impact per probe\n");
+    let _ = writeln!(
+        s,
+        "| probe | where | checks | failed | first failure | last failure | unknown (no data) |\n|---|---|---|---|---|---|---|"
+    );
+    for p in &w.probes {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            md(&p.probe),
+            if p.local { "on the server" } else { "remote" },
+            p.checks,
+            p.failures,
+            p.first_failure
+                .map(|t| clock.local(&t))
+                .unwrap_or_else(|| "-".into()),
+            p.last_failure
+                .map(|t| clock.local(&t))
+                .unwrap_or_else(|| "-".into()),
+            if p.unknown_seconds > 0 {
+                human_duration(p.unknown_seconds)
+            } else {
+                "-".into()
+            }
+        );
+    }
+    let _ = writeln!(s);
+
+    timeline(s, o, clock);
+    event_findings(s, o, clock);
+    metric_findings(s, o, report, clock);
+    if !o.related.is_empty() {
+        let _ = writeln!(s, "### Related incidents\n");
+        for r in &o.related {
+            let _ = writeln!(
+                s,
+                "- {} outage on {} lasting {}; shares {}",
+                md(&r.kind),
+                clock.full(&r.start),
+                r.duration_seconds
+                    .map(human_duration)
+                    .unwrap_or_else(|| "unknown".into()),
+                md(&r.shared_events.join(", "))
+            );
+        }
+        let _ = writeln!(s);
+    }
+}
+
+fn timeline(s: &mut String, o: &OutageReport, clock: &Clock) {
+    let _ = writeln!(s, "### Timeline\n");
+    let _ = writeln!(
+        s,
+        "| {} | UTC | source | what |\n|---|---|---|---|",
+        if clock.zone.is_utc() {
+            "time"
+        } else {
+            clock.zone.name()
+        }
+    );
+    for e in &o.timeline {
+        let what = if e.detail.is_empty() {
+            md(&e.what)
+        } else {
+            format!("{}: {}", md(&e.what), md(&truncate(&e.detail, 160)))
+        };
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} |",
+            clock.local(&e.time),
+            clock.utc(&e.time),
+            e.source,
+            what
+        );
+    }
+    let _ = writeln!(s);
+    mermaid(s, o, clock);
+}
+
+/// A Mermaid gantt chart of the window: probes down, event groups, markers. GitHub renders it.
+fn mermaid(s: &mut String, o: &OutageReport, clock: &Clock) {
+    let name = |text: &str| -> String {
+        text.chars()
+            .map(|c| {
+                if c.is_alphanumeric() || " -.()/".contains(c) {
+                    c
+                } else {
+                    ' '
+                }
+            })
+            .collect::<String>()
+            .trim()
+            .to_string()
+    };
+    let at = |t: &DateTime<Utc>| {
+        t.with_timezone(&clock.zone.0)
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string()
+    };
+    let _ = writeln!(s, "```mermaid\ngantt\n    dateFormat YYYY-MM-DD HH:mm:ss\n    axisFormat %H:%M\n    title Outage timeline ({})", name(clock.zone.name()));
+    let _ = writeln!(s, "    section Probes");
+    for p in o.window.probes.iter().filter(|p| p.failures > 0) {
+        if let (Some(a), Some(b)) = (p.first_failure, p.last_failure) {
+            let b = if b <= a {
+                a + chrono::Duration::minutes(1)
+            } else {
+                b
+            };
+            let _ = writeln!(
+                s,
+                "    {} down :crit, {}, {}",
+                name(&p.probe),
+                at(&a),
+                at(&b)
+            );
+        }
+    }
+    let _ = writeln!(s, "    section Events");
+    for g in o.events.iter().filter(|g| g.rank < 8).take(12) {
+        let label = format!(
+            "{} {}",
+            g.event_id,
+            g.title.as_deref().unwrap_or(&g.provider)
+        );
+        if g.count > 1 && g.last > g.first {
+            let _ = writeln!(s, "    {} :{}, {}", name(&label), at(&g.first), at(&g.last));
+        } else {
+            let _ = writeln!(s, "    {} :milestone, {}, 0m", name(&label), at(&g.first));
+        }
+    }
+    let _ = writeln!(s, "```\n");
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let mut t: String = text.chars().take(max - 1).collect();
+        t.push('…');
+        t
+    }
+}
+
+fn lead_words(seconds: i64) -> String {
+    if seconds < 0 {
+        format!("{} before", human_duration(-seconds))
+    } else if seconds == 0 {
+        "at the start".into()
+    } else {
+        format!("{} after", human_duration(seconds))
+    }
+}
+
+fn event_findings(s: &mut String, o: &OutageReport, clock: &Clock) {
+    let _ = writeln!(s, "### Event findings\n");
+    if o.events.is_empty() {
+        let _ = writeln!(s, "No events in the logs around this window (from the lookback before it to 30 minutes after recovery).\n");
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "| event | class | count | first | last | first seen vs. window start | meaning |\n|---|---|---|---|---|---|---|"
+    );
+    for g in &o.events {
+        let _ = writeln!(
+            s,
+            "| {} {} ({}) | {} | {} | {} | {} | {} | {} |",
+            md(&g.provider),
+            g.event_id,
+            md(&g.channel),
+            g.class,
+            g.count,
+            clock.local(&g.first),
+            clock.local(&g.last),
+            lead_words(g.lead_seconds),
+            md(g.meaning.as_deref().unwrap_or(&format!(
+                "{} level, not in the knowledge base; first said: {}",
+                g.level,
+                truncate(&g.sample, 120)
+            )))
+        );
+    }
+    let _ = writeln!(s);
+    for g in o.events.iter().filter(|g| g.trap.is_some() && g.rank < 3) {
+        let _ = writeln!(
+            s,
+            "- **Reading Event {}:** {}",
+            g.event_id,
+            md(g.trap.as_deref().unwrap_or_default())
+        );
+    }
+    for g in o
+        .events
+        .iter()
+        .filter(|g| g.check_next.is_some() && g.rank < 2)
+    {
+        let _ = writeln!(
+            s,
+            "- **Check next for Event {}:** {}",
+            g.event_id,
+            md(g.check_next.as_deref().unwrap_or_default())
+        );
+    }
+    for c in &o.stated_crashes {
+        let _ = writeln!(
+            s,
+            "- Event 6008 logged at {} says the previous shutdown at {} was unexpected{}.",
+            clock.full(&c.logged_at),
+            md(&c.stated_text),
+            c.stated_time
+                .map(|t| format!(" (read as {})", clock.full(&t)))
+                .unwrap_or_else(|| " (time not readable)".into())
+        );
+    }
+    if o.noise_folded > 0 {
+        let _ = writeln!(
+            s,
+            "- {} noise events (e.g. DCOM 10016) folded away.",
+            o.noise_folded
+        );
+    }
+    let _ = writeln!(s);
+}
+
+fn metric_findings(s: &mut String, o: &OutageReport, report: &Report, clock: &Clock) {
+    let _ = writeln!(s, "### Correlated resource metrics\n");
+    if o.metrics.is_empty() {
+        let _ = writeln!(s, "No metric series were given.\n");
+        return;
+    }
+    let top = correlated(o);
+    if top.is_empty() {
+        let _ = writeln!(
+            s,
+            "No metric was unusual in this window against its baseline.\n"
+        );
+    } else {
+        let _ = writeln!(
+            s,
+            "Baseline: median of the 24 h before the {} lookback. Trend: Sen's slope over the lookback before the start (5-minute medians), called rising or falling only when a Mann-Kendall test gives p < 0.05.\n",
+            human_duration(report.lookback_seconds)
+        );
+        let _ = writeln!(
+            s,
+            "| metric | baseline median | window peak | change | robust z | trend before start | first threshold crossing |\n|---|---|---|---|---|---|---|"
+        );
+        for m in &top {
+            let trend = match (m.trend.as_str(), m.trend_per_hour) {
+                ("rising" | "falling", Some(slope)) => {
+                    format!("{} ({}/h)", m.trend, fmt_value(slope))
+                }
+                (word, _) => word.to_string(),
+            };
+            let crossing = m
+                .first_threshold_crossing
+                .as_ref()
+                .map(|c| {
+                    format!(
+                        "{} {} at {} ({} the start)",
+                        c.severity,
+                        fmt_value(c.threshold),
+                        clock.local(&c.time),
+                        lead_words(c.seconds_from_start)
+                            .replace(" after", " after")
+                            .replace(" before", " before")
+                    )
+                })
+                .unwrap_or_else(|| "-".into());
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                md(&short_name(m)),
+                m.baseline_median
+                    .map(fmt_value)
+                    .unwrap_or_else(|| "no data".into()),
+                m.peak.map(fmt_value).unwrap_or_else(|| "no data".into()),
+                m.change_pct
+                    .map(|c| format!("{:+.0}%", c))
+                    .unwrap_or_else(|| "-".into()),
+                m.robust_z
+                    .map(|z| format!("{:.1}", z))
+                    .unwrap_or_else(|| "-".into()),
+                trend,
+                md(&crossing)
+            );
+        }
+        let _ = writeln!(s);
+    }
+    let missing: Vec<String> = o
+        .metrics
+        .iter()
+        .filter(|m| m.window_samples == 0)
+        .map(|m| md(&short_name(m)))
+        .collect();
+    if !missing.is_empty() {
+        let _ = writeln!(
+            s,
+            "No data inside the window (not zero: missing) for: {}.\n",
+            missing.join(", ")
+        );
+    }
+}
+
+fn blips(s: &mut String, report: &Report, clock: &Clock) {
+    if report.blips.is_empty() {
+        return;
+    }
+    let _ = writeln!(s, "## Blips (too short to count as outages)\n");
+    for b in &report.blips {
+        let _ = writeln!(
+            s,
+            "- {}: {} failed check(s) at {}",
+            md(&b.probe),
+            b.failures,
+            clock.full(&b.start)
+        );
+    }
+    let _ = writeln!(s);
+}
+
+fn changes(s: &mut String, report: &Report, clock: &Clock) {
+    let _ = writeln!(s, "## What changed before\n");
+    if report.changes.is_empty() {
+        let _ = writeln!(s, "No installs, removals, new services, updates or restarts in the event logs in the 30 days before the first window.\n");
+        return;
+    }
+    let _ = writeln!(s, "In the 30 days before the first window, newest first:\n");
+    let _ = writeln!(s, "| when | change | what | event |\n|---|---|---|---|");
+    for c in &report.changes {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} {} |",
+            clock.full(&c.time),
+            c.kind,
+            md(&c.description),
+            md(&c.provider),
+            c.event_id
+        );
+    }
+    let _ = writeln!(s);
+}
+
+fn data_quality(s: &mut String, report: &Report, clock: &Clock) {
+    let dq = &report.data_quality;
+    let _ = writeln!(s, "## Data quality\n");
+    let _ = writeln!(
+        s,
+        "| input | kind | read | skipped | covers |\n|---|---|---|---|---|"
+    );
+    for i in &report.inputs {
+        let covers = match (i.first, i.last) {
+            (Some(a), Some(b)) => format!("{} to {}", rfc3339(&a), rfc3339(&b)),
+            _ if i.failed => format!("unusable: {}", i.problems.join("; ")),
+            _ => "-".into(),
+        };
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} |",
+            md(&i.path),
+            i.kind,
+            i.records_read,
+            i.records_skipped,
+            md(&covers)
+        );
+    }
+    let _ = writeln!(s);
+    let _ = writeln!(
+        s,
+        "{} records read, {} skipped.",
+        dq.records_read, dq.records_skipped
+    );
+    for i in report
+        .inputs
+        .iter()
+        .filter(|i| i.records_skipped > 0 && !i.failed)
+    {
+        let _ = writeln!(
+            s,
+            "- {}: {}",
+            md(&i.path),
+            md(&i
+                .problems
+                .iter()
+                .take(3)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("; "))
+        );
+    }
+    for g in &dq.gaps {
+        let _ = writeln!(
+            s,
+            "- No data from {} {} between {} and {}: unknown, counted neither as up nor as down.",
+            g.source,
+            md(&g.name),
+            clock.full(&g.from),
+            clock.full(&g.to)
+        );
+    }
+    for c in &dq.clock {
+        let _ = writeln!(s, "- Clock: {}", md(c));
+    }
+    for n in &dq.notes {
+        let _ = writeln!(s, "- {}", md(n));
+    }
+    let _ = writeln!(s);
+}
+
+fn human_sections(s: &mut String, report: &Report, primary: Option<usize>, clock: &Clock) {
+    let hint = primary.map(|i| &report.outages[i]);
+    let _ = writeln!(s, "## To fill in\n");
+    let sig = hint
+        .and_then(|o| {
+            signature_events(o).first().map(|g| {
+                format!(
+                    "Event {} first logged {}",
+                    g.event_id,
+                    lead_words(g.lead_seconds)
+                )
+            })
+        })
+        .unwrap_or_else(|| "the events above".into());
+    let top = hint
+        .map(|o| {
+            correlated(o)
+                .iter()
+                .take(2)
+                .map(|m| md(&short_name(m)))
+                .collect::<Vec<_>>()
+                .join(" and ")
+        })
+        .unwrap_or_default();
+    let _ = writeln!(s, "### Root cause\n**To fill in.** What made the server stop answering? Candidates from the evidence (coincidences, not proof): {sig}{}.\n", if top.is_empty() { String::new() } else { format!("; {top} stood out") });
+    let _ = writeln!(s, "### Trigger\n**To fill in.** What set it off at that moment (a load peak, a job, a deploy)?\n");
+    let resolution = hint
+        .and_then(|o| {
+            o.events
+                .iter()
+                .find(|g| g.event_id == 1074 && g.provider.contains("User32"))
+        })
+        .map(|g| {
+            format!(
+                " The logs show a restart requested at {}.",
+                clock.full(&g.first)
+            )
+        })
+        .unwrap_or_default();
+    let _ = writeln!(s, "### Resolution\n**To fill in.** What brought it back, and was it a fix or a restart?{resolution}\n");
+    let _ = writeln!(s, "### Detection\n**To fill in.** Who or what noticed first, and when? Compare with the first failed check above.\n");
+    let _ = writeln!(s, "### Action items\n**To fill in.** | action | owner | due |\n\n### Lessons learned\n**To fill in.** What went well, what went wrong, where we got lucky.\n");
+    let _ = writeln!(s, "---\n*Generated by faultline {} at the command line; check every number against the evidence before you send this.*", env!("CARGO_PKG_VERSION"));
+}
+
+/// The end of a window, for callers that render windows elsewhere.
+pub fn end_of(o: &OutageReport) -> DateTime<Utc> {
+    window_end(&o.window)
+}

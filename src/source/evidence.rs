@@ -1,0 +1,126 @@
+//! Loads every input of a report or timeline: sniffs each file, reads it with its source module,
+//! and gathers events, probe checks and metric series with one `InputReport` per file.
+use super::metric_csv::{self, MetricReadOptions};
+use super::probe_csv::{self, ProbeReadOptions};
+use super::{discover, evtx, perfmon, InputFile, InputKind};
+use crate::error::{Error, Result};
+use crate::filter::EventFilter;
+use crate::model::{Event, InputReport, MetricSeries, ProbeSeries};
+use crate::timefmt::Zone;
+use std::path::PathBuf;
+
+/// Everything read from the inputs, on one UTC timeline.
+#[derive(Debug, Default)]
+pub struct Evidence {
+    /// Time-sorted.
+    pub events: Vec<Event>,
+    pub probes: Vec<ProbeSeries>,
+    pub metrics: Vec<MetricSeries>,
+    /// One per input file, in the order read (EVTX, probes, metrics).
+    pub inputs: Vec<InputReport>,
+    /// Notes from the readers (assumed zones, DST spans, detected units).
+    pub notes: Vec<String>,
+}
+
+/// What to read and how.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    pub paths: Vec<PathBuf>,
+    /// Files whose kind is forced (`--evtx`, `--probes`, `--metrics`).
+    pub forced: Vec<(PathBuf, InputKind)>,
+    pub input_tz: Zone,
+    pub probe_timeout: chrono::Duration,
+    pub probe_columns: Option<String>,
+    pub event_filter: EventFilter,
+}
+
+pub fn load(opts: &LoadOptions) -> Result<Evidence> {
+    let mut paths = opts.paths.clone();
+    paths.retain(|p| !opts.forced.iter().any(|(f, _)| f == p));
+    let inputs: Vec<InputFile> = discover(&paths, &opts.forced)?;
+    if inputs.is_empty() {
+        return Err(Error::arg(
+            "PATH",
+            "no input files found (give .evtx and .csv files or folders holding them)",
+        ));
+    }
+    let mut evidence = Evidence::default();
+    let evtx_paths: Vec<&std::path::Path> = inputs
+        .iter()
+        .filter(|i| i.kind == InputKind::Evtx)
+        .map(|i| i.path.as_path())
+        .collect();
+    for (path, read) in evtx::read_evtx_files(&evtx_paths, &opts.event_filter, 0) {
+        match read {
+            Ok(read) => {
+                evidence.events.extend(read.events);
+                evidence.inputs.push(read.report);
+            }
+            Err(err) => evidence.inputs.push(unusable(&path, "evtx", &err)),
+        }
+    }
+    evidence.events.sort_by(|a, b| {
+        a.time
+            .cmp(&b.time)
+            .then_with(|| a.source_file.cmp(&b.source_file))
+            .then_with(|| a.record_id.cmp(&b.record_id))
+    });
+
+    let probe_opts = ProbeReadOptions {
+        input_tz: opts.input_tz,
+        timeout: opts.probe_timeout,
+        columns: opts.probe_columns.clone(),
+    };
+    let mut probes = Vec::new();
+    for input in inputs.iter().filter(|i| i.kind == InputKind::ProbeCsv) {
+        match probe_csv::read_probe_csv(&input.path, &probe_opts) {
+            Ok(file) => {
+                if let Some(zone) = &file.assumed_zone {
+                    evidence.notes.push(format!(
+                        "{}: times without zone read as {zone}",
+                        input.path.display()
+                    ));
+                }
+                probes.extend(file.probes);
+                evidence.inputs.push(file.report);
+            }
+            Err(err) => evidence
+                .inputs
+                .push(unusable(&input.path, "probe_csv", &err)),
+        }
+    }
+    evidence.probes = probe_csv::merge_probes(probes);
+
+    let metric_opts = MetricReadOptions {
+        input_tz: opts.input_tz,
+    };
+    for input in &inputs {
+        let read = match input.kind {
+            InputKind::PdhCsv => perfmon::read_pdh_csv(&input.path, &metric_opts),
+            InputKind::MetricCsv => metric_csv::read_metric_csv(&input.path, &metric_opts),
+            _ => continue,
+        };
+        match read {
+            Ok(file) => {
+                evidence.metrics.extend(file.series);
+                evidence.notes.extend(
+                    file.notes
+                        .into_iter()
+                        .map(|n| format!("{}: {n}", input.path.display())),
+                );
+                evidence.inputs.push(file.report);
+            }
+            Err(err) => evidence
+                .inputs
+                .push(unusable(&input.path, input.kind.as_str(), &err)),
+        }
+    }
+    Ok(evidence)
+}
+
+fn unusable(path: &std::path::Path, kind: &str, err: &Error) -> InputReport {
+    let text = err.to_string();
+    let prefix = format!("{}: ", path.display());
+    let message = text.strip_prefix(&prefix).unwrap_or(&text).to_string();
+    InputReport::unusable(path, kind, message)
+}
