@@ -37,3 +37,4 @@ pub fn cell_text(text: &str, max: usize) -> String {
     }
 }
 pub mod markdown;
+pub mod timeline;
