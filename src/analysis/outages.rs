@@ -1,0 +1,489 @@
+//! Outage windows from probe checks: per-probe up/down/unknown states, failure runs, blips, merged
+//! windows classified as service, network, partial or unclassified.
+use crate::model::{OutageKind, ProbeSeries};
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+/// A stretch with no check for more than this many median intervals is unknown.
+pub const GAP_FACTOR: f64 = 2.5;
+/// Name parts that mark a probe running on the server itself.
+const LOCAL_WORDS: &[&str] = &["local", "onbox", "self"];
+
+/// How checks become windows.
+#[derive(Debug, Clone)]
+pub struct OutageOptions {
+    /// Runs of fewer consecutive failed checks are blips.
+    pub min_failures: usize,
+    /// Windows closer than this are merged.
+    pub merge_gap: Duration,
+    /// The probe on the server itself, by name.
+    pub local: Option<String>,
+    /// The server's host name: a probe named after it is local.
+    pub host: Option<String>,
+}
+
+impl Default for OutageOptions {
+    fn default() -> Self {
+        OutageOptions {
+            min_failures: 2,
+            merge_gap: Duration::minutes(5),
+            local: None,
+            host: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OutageAnalysis {
+    pub probes: Vec<ProbeSummary>,
+    pub outages: Vec<Outage>,
+    pub blips: Vec<Blip>,
+    pub transitions: Vec<Transition>,
+}
+
+/// One probe over the whole data.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProbeSummary {
+    pub name: String,
+    pub local: bool,
+    pub source_file: String,
+    pub checks: u64,
+    pub failures: u64,
+    #[serde(with = "crate::model::ser_time::option")]
+    pub first_check: Option<DateTime<Utc>>,
+    #[serde(with = "crate::model::ser_time::option")]
+    pub last_check: Option<DateTime<Utc>>,
+    /// Median seconds between checks (null with fewer than two checks).
+    pub median_interval_seconds: Option<f64>,
+    pub up_seconds: i64,
+    pub down_seconds: i64,
+    pub unknown_seconds: i64,
+    /// up / (up + down) in percent; unknown time counts as neither.
+    pub availability_percent: Option<f64>,
+    /// The stretches without checks.
+    pub unknown: Vec<Span>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Span {
+    #[serde(with = "crate::model::ser_time")]
+    pub start: DateTime<Utc>,
+    #[serde(with = "crate::model::ser_time")]
+    pub end: DateTime<Utc>,
+    pub seconds: i64,
+}
+
+/// A window in which at least one probe was down.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outage {
+    pub kind: OutageKind,
+    /// First failed check.
+    #[serde(with = "crate::model::ser_time")]
+    pub start: DateTime<Utc>,
+    #[serde(with = "crate::model::ser_time")]
+    pub last_failure: DateTime<Utc>,
+    /// First good check after it, of the last probe to recover (null: not recovered in the data).
+    #[serde(with = "crate::model::ser_time::option")]
+    pub recovered_at: Option<DateTime<Utc>>,
+    /// start .. recovered_at
+    pub duration_seconds: Option<i64>,
+    pub probes: Vec<ProbeImpact>,
+}
+
+/// One probe inside one window (every probe is listed, failed or not).
+#[derive(Debug, Clone, Serialize)]
+pub struct ProbeImpact {
+    pub probe: String,
+    pub local: bool,
+    /// Checks inside the window (start .. recovered_at, recovery excluded).
+    pub checks: u64,
+    pub failures: u64,
+    #[serde(with = "crate::model::ser_time::option")]
+    pub first_failure: Option<DateTime<Utc>>,
+    #[serde(with = "crate::model::ser_time::option")]
+    pub last_failure: Option<DateTime<Utc>>,
+    /// This probe's first good check after its last failure in the window.
+    #[serde(with = "crate::model::ser_time::option")]
+    pub recovered_at: Option<DateTime<Utc>>,
+    /// Seconds inside the window without checks from this probe.
+    pub unknown_seconds: i64,
+}
+
+/// A run of fewer than `min_failures` failed checks outside any window.
+#[derive(Debug, Clone, Serialize)]
+pub struct Blip {
+    pub probe: String,
+    #[serde(with = "crate::model::ser_time")]
+    pub start: DateTime<Utc>,
+    #[serde(with = "crate::model::ser_time")]
+    pub last_failure: DateTime<Utc>,
+    pub failures: u64,
+    #[serde(with = "crate::model::ser_time::option")]
+    pub recovered_at: Option<DateTime<Utc>>,
+}
+
+/// A probe changed state: `down`, `up` or `unknown` (no checks from here on, for a while).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Transition {
+    #[serde(with = "crate::model::ser_time")]
+    pub time: DateTime<Utc>,
+    pub probe: String,
+    pub state: String,
+}
+
+/// The local probe: `--local` (matched case-insensitively), a series marked local, else the first
+/// whose name contains local/onbox/self or the host name.
+pub fn local_probe(probes: &[ProbeSeries], opts: &OutageOptions) -> Option<String> {
+    if let Some(want) = &opts.local {
+        return probes
+            .iter()
+            .find(|p| p.name.eq_ignore_ascii_case(want))
+            .map(|p| p.name.clone());
+    }
+    if let Some(p) = probes.iter().find(|p| p.local) {
+        return Some(p.name.clone());
+    }
+    let host = opts
+        .host
+        .as_deref()
+        .map(str::to_lowercase)
+        .filter(|h| !h.is_empty());
+    probes
+        .iter()
+        .find(|p| {
+            let name = p.name.to_lowercase();
+            LOCAL_WORDS.iter().any(|w| name.contains(w))
+                || host.as_deref().is_some_and(|h| name.contains(h))
+        })
+        .map(|p| p.name.clone())
+}
+
+/// One probe's checks cut into runs and states.
+struct Timeline<'a> {
+    series: &'a ProbeSeries,
+    /// Median interval; zero with fewer than two checks.
+    median: Duration,
+    /// Index i: a gap (unknown) follows check i before check i+1.
+    gap_after: Vec<bool>,
+}
+
+impl<'a> Timeline<'a> {
+    fn new(series: &'a ProbeSeries) -> Self {
+        let checks = &series.checks;
+        let mut steps: Vec<i64> = checks
+            .windows(2)
+            .map(|w| (w[1].time - w[0].time).num_milliseconds())
+            .filter(|ms| *ms > 0)
+            .collect();
+        steps.sort_unstable();
+        let median_ms = match steps.len() {
+            0 => 0,
+            n if n % 2 == 1 => steps[n / 2],
+            n => (steps[n / 2 - 1] + steps[n / 2]) / 2,
+        };
+        let limit = median_ms as f64 * GAP_FACTOR;
+        let gap_after = (0..checks.len())
+            .map(|i| {
+                checks.get(i + 1).is_some_and(|next| {
+                    median_ms > 0 && (next.time - checks[i].time).num_milliseconds() as f64 > limit
+                })
+            })
+            .collect();
+        Timeline {
+            series,
+            median: Duration::milliseconds(median_ms),
+            gap_after,
+        }
+    }
+
+    /// The end of the stretch check i stands for: the next check, or one interval after it.
+    fn end_of(&self, i: usize) -> DateTime<Utc> {
+        let checks = &self.series.checks;
+        match checks.get(i + 1) {
+            Some(next) if !self.gap_after[i] => next.time,
+            _ => checks[i].time + self.median,
+        }
+    }
+
+    /// Unknown stretches inside the data (gaps between checks).
+    fn gaps(&self) -> Vec<Span> {
+        let checks = &self.series.checks;
+        (0..checks.len())
+            .filter(|i| self.gap_after[*i])
+            .map(|i| span(self.end_of(i), checks[i + 1].time))
+            .collect()
+    }
+
+    /// Runs of consecutive failed checks (a gap ends a run), as (first, last) indexes.
+    fn runs(&self) -> Vec<(usize, usize)> {
+        let checks = &self.series.checks;
+        let mut runs = Vec::new();
+        let mut open: Option<usize> = None;
+        for (i, c) in checks.iter().enumerate() {
+            if c.ok {
+                continue;
+            }
+            let first = *open.get_or_insert(i);
+            let next_ok = checks.get(i + 1).is_none_or(|n| n.ok);
+            if self.gap_after[i] || next_ok {
+                runs.push((first, i));
+                open = None;
+            }
+        }
+        runs
+    }
+
+    /// Seconds of [from, to) with no check standing for them (gaps, before the first check,
+    /// after the last one's interval).
+    fn unknown_within(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
+        let checks = &self.series.checks;
+        let (Some(first), Some(_)) = (checks.first(), checks.last()) else {
+            return (to - from).num_seconds().max(0);
+        };
+        let covered_end = self.end_of(checks.len() - 1);
+        let mut unknown = overlap(from, to, from.min(first.time), first.time)
+            + overlap(from, to, covered_end, to.max(covered_end));
+        for g in self.gaps() {
+            unknown += overlap(from, to, g.start, g.end);
+        }
+        unknown
+    }
+}
+
+fn span(start: DateTime<Utc>, end: DateTime<Utc>) -> Span {
+    Span {
+        start,
+        end,
+        seconds: (end - start).num_seconds(),
+    }
+}
+
+fn overlap(a: DateTime<Utc>, b: DateTime<Utc>, c: DateTime<Utc>, d: DateTime<Utc>) -> i64 {
+    (b.min(d) - a.max(c)).num_seconds().max(0)
+}
+
+/// A run of failures of one probe, with the stretch it was down.
+#[derive(Debug, Clone)]
+struct Run {
+    probe: usize,
+    first: DateTime<Utc>,
+    last: DateTime<Utc>,
+    failures: u64,
+    /// The next check, when good (also after a gap).
+    recovered_at: Option<DateTime<Utc>>,
+    /// End of the down stretch: the next good check, or where unknown begins.
+    down_until: DateTime<Utc>,
+}
+
+/// Finds the windows, blips, per-probe summaries and state transitions.
+pub fn find_outages(probes: &[ProbeSeries], opts: &OutageOptions) -> OutageAnalysis {
+    let local = local_probe(probes, opts);
+    let is_local = |p: &ProbeSeries| local.as_deref() == Some(p.name.as_str());
+    let timelines: Vec<Timeline> = probes.iter().map(Timeline::new).collect();
+    let mut runs: Vec<Run> = Vec::new();
+    for (pi, tl) in timelines.iter().enumerate() {
+        let checks = &tl.series.checks;
+        for (a, b) in tl.runs() {
+            let recovered_at = checks.get(b + 1).filter(|c| c.ok).map(|c| c.time);
+            runs.push(Run {
+                probe: pi,
+                first: checks[a].time,
+                last: checks[b].time,
+                failures: (b - a + 1) as u64,
+                recovered_at,
+                down_until: tl.end_of(b),
+            });
+        }
+    }
+    let min = opts.min_failures.max(1) as u64;
+    let (mut long, short): (Vec<Run>, Vec<Run>) = runs.into_iter().partition(|r| r.failures >= min);
+    long.sort_by_key(|r| r.first);
+    let mut groups: Vec<Vec<Run>> = Vec::new();
+    for run in long {
+        match groups.last_mut() {
+            Some(g)
+                if run.first - g.iter().map(|r| r.down_until).max().unwrap_or(run.first)
+                    < opts.merge_gap =>
+            {
+                g.push(run)
+            }
+            _ => groups.push(vec![run]),
+        }
+    }
+    let outages: Vec<Outage> = groups
+        .iter()
+        .map(|g| window(g, &timelines, local.as_deref()))
+        .collect();
+    let blips = short
+        .iter()
+        .filter(|r| {
+            !outages
+                .iter()
+                .any(|o| r.first >= o.start && r.first < window_end(o))
+        })
+        .map(|r| Blip {
+            probe: probes[r.probe].name.clone(),
+            start: r.first,
+            last_failure: r.last,
+            failures: r.failures,
+            recovered_at: r.recovered_at,
+        })
+        .collect();
+    let summaries = timelines
+        .iter()
+        .map(|tl| summary(tl, is_local(tl.series)))
+        .collect();
+    let mut transitions: Vec<Transition> = timelines.iter().flat_map(transitions_of).collect();
+    transitions.sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.probe.cmp(&b.probe)));
+    OutageAnalysis {
+        probes: summaries,
+        outages,
+        blips,
+        transitions,
+    }
+}
+
+/// Where a window stops for counting: its recovery, else just after its last down stretch.
+fn window_end(o: &Outage) -> DateTime<Utc> {
+    o.recovered_at
+        .unwrap_or(o.last_failure + Duration::seconds(1))
+}
+
+fn window(runs: &[Run], timelines: &[Timeline], local: Option<&str>) -> Outage {
+    let start = runs.iter().map(|r| r.first).min().unwrap_or_default();
+    let last_failure = runs.iter().map(|r| r.last).max().unwrap_or(start);
+    let recovered_at = if runs.iter().all(|r| r.recovered_at.is_some()) {
+        runs.iter().filter_map(|r| r.recovered_at).max()
+    } else {
+        None
+    };
+    let end = recovered_at.unwrap_or_else(|| {
+        runs.iter()
+            .map(|r| r.down_until)
+            .max()
+            .unwrap_or(last_failure)
+            .max(last_failure + Duration::seconds(1))
+    });
+    let probes: Vec<ProbeImpact> = timelines
+        .iter()
+        .map(|tl| impact(tl, start, end, local))
+        .collect();
+    Outage {
+        kind: classify(&probes),
+        start,
+        last_failure,
+        recovered_at,
+        duration_seconds: recovered_at.map(|r| (r - start).num_seconds()),
+        probes,
+    }
+}
+
+fn impact(
+    tl: &Timeline,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    local: Option<&str>,
+) -> ProbeImpact {
+    let checks = &tl.series.checks;
+    let lo = checks.partition_point(|c| c.time < start);
+    let hi = checks.partition_point(|c| c.time < end);
+    let inside = &checks[lo..hi];
+    let failed: Vec<DateTime<Utc>> = inside.iter().filter(|c| !c.ok).map(|c| c.time).collect();
+    let last_failure = failed.last().copied();
+    let recovered_at = last_failure.and_then(|lf| {
+        checks[lo..]
+            .iter()
+            .find(|c| c.time > lf && c.ok)
+            .map(|c| c.time)
+    });
+    ProbeImpact {
+        probe: tl.series.name.clone(),
+        local: local == Some(tl.series.name.as_str()),
+        checks: inside.len() as u64,
+        failures: failed.len() as u64,
+        first_failure: failed.first().copied(),
+        last_failure,
+        recovered_at,
+        unknown_seconds: tl.unknown_within(start, end),
+    }
+}
+
+/// service: the local probe failed too; partial: one probe failed while another answered;
+/// network: two or more remote probes failed while the local one answered; else unclassified
+/// (no local probe known, or it had no checks in the window).
+fn classify(probes: &[ProbeImpact]) -> OutageKind {
+    let failed: Vec<&ProbeImpact> = probes.iter().filter(|p| p.failures > 0).collect();
+    let answered = probes.iter().any(|p| p.checks > 0 && p.failures == 0);
+    let local = probes.iter().find(|p| p.local);
+    if failed.len() == 1 && answered {
+        return OutageKind::Partial;
+    }
+    match local {
+        Some(l) if l.failures > 0 => OutageKind::Service,
+        Some(l) if l.checks > 0 && failed.iter().filter(|p| !p.local).count() >= 2 => {
+            OutageKind::Network
+        }
+        _ => OutageKind::Unclassified,
+    }
+}
+
+fn summary(tl: &Timeline, local: bool) -> ProbeSummary {
+    let checks = &tl.series.checks;
+    let (mut up, mut down) = (0i64, 0i64);
+    for (i, c) in checks.iter().enumerate() {
+        let secs = (tl.end_of(i) - c.time).num_seconds();
+        if c.ok {
+            up += secs;
+        } else {
+            down += secs;
+        }
+    }
+    let unknown = tl.gaps();
+    let median = (checks.len() >= 2).then(|| tl.median.num_milliseconds() as f64 / 1000.0);
+    ProbeSummary {
+        name: tl.series.name.clone(),
+        local,
+        source_file: tl.series.source_file.to_string(),
+        checks: checks.len() as u64,
+        failures: checks.iter().filter(|c| !c.ok).count() as u64,
+        first_check: checks.first().map(|c| c.time),
+        last_check: checks.last().map(|c| c.time),
+        median_interval_seconds: median,
+        up_seconds: up,
+        down_seconds: down,
+        unknown_seconds: unknown.iter().map(|s| s.seconds).sum(),
+        availability_percent: (up + down > 0).then(|| 100.0 * up as f64 / (up + down) as f64),
+        unknown,
+    }
+}
+
+/// State changes of one probe: down/up at the check that changed it, unknown where a gap begins,
+/// and the state of the first check after a gap. The first state is given only when it is down.
+fn transitions_of(tl: &Timeline) -> Vec<Transition> {
+    let checks = &tl.series.checks;
+    let mut out = Vec::new();
+    let mut state = "up";
+    let mut push = |time, s: &str| {
+        out.push(Transition {
+            time,
+            probe: tl.series.name.clone(),
+            state: s.to_string(),
+        })
+    };
+    for (i, c) in checks.iter().enumerate() {
+        let now = if c.ok { "up" } else { "down" };
+        if now != state {
+            push(c.time, now);
+            state = now;
+        }
+        if tl.gap_after[i] {
+            push(tl.end_of(i), "unknown");
+            state = "unknown";
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+#[path = "outages_tests.rs"]
+mod tests;

@@ -1,0 +1,186 @@
+//! Unit tests of outage finding on small hand-made series.
+use super::*;
+use crate::model::Check;
+use chrono::TimeZone;
+use std::sync::Arc;
+
+fn t(min: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2011, 8, 15, 0, 0, 0).unwrap() + Duration::minutes(min)
+}
+
+/// A probe checking every minute from 0 to `len`, failing at the listed minutes, silent in `gaps`.
+fn series(name: &str, len: i64, fails: &[i64], gaps: &[(i64, i64)]) -> ProbeSeries {
+    let checks = (0..len)
+        .filter(|m| !gaps.iter().any(|(a, b)| m >= a && m < b))
+        .map(|m| Check {
+            time: t(m),
+            ok: !fails.contains(&m),
+            latency_ms: None,
+        })
+        .collect();
+    ProbeSeries {
+        name: name.into(),
+        local: false,
+        checks,
+        source_file: Arc::from("test.csv"),
+    }
+}
+
+fn range(a: i64, b: i64) -> Vec<i64> {
+    (a..b).collect()
+}
+
+#[test]
+fn service_window_when_the_local_probe_fails_too() {
+    let probes = [
+        series("us-west", 100, &range(10, 30), &[]),
+        series("local-box", 100, &range(11, 29), &[]),
+    ];
+    let a = find_outages(&probes, &OutageOptions::default());
+    assert_eq!(a.outages.len(), 1);
+    let o = &a.outages[0];
+    assert_eq!(o.kind, OutageKind::Service);
+    assert_eq!(
+        (o.start, o.last_failure, o.recovered_at),
+        (t(10), t(29), Some(t(30)))
+    );
+    assert_eq!(o.duration_seconds, Some(1200));
+    assert_eq!(o.probes[1].failures, 18);
+    assert!(o.probes[1].local);
+}
+
+#[test]
+fn network_partial_and_unclassified() {
+    let remote_fail = range(20, 35);
+    let probes = [
+        series("a", 100, &remote_fail, &[]),
+        series("b", 100, &remote_fail, &[]),
+        series("c", 100, &range(60, 65), &[]),
+        series("onbox", 100, &[], &[]),
+    ];
+    let a = find_outages(&probes, &OutageOptions::default());
+    let kinds: Vec<OutageKind> = a.outages.iter().map(|o| o.kind).collect();
+    assert_eq!(kinds, [OutageKind::Network, OutageKind::Partial]);
+    // Without a local probe, all remote probes failing is unclassified.
+    let all = [
+        series("a", 50, &range(5, 9), &[]),
+        series("b", 50, &range(5, 9), &[]),
+    ];
+    assert_eq!(
+        find_outages(&all, &OutageOptions::default()).outages[0].kind,
+        OutageKind::Unclassified
+    );
+}
+
+#[test]
+fn single_failures_are_blips_and_close_windows_merge() {
+    let probes = [series("a", 100, &[3, 40, 41, 44, 45, 46], &[])];
+    let a = find_outages(&probes, &OutageOptions::default());
+    assert_eq!(a.blips.len(), 1);
+    assert_eq!(a.blips[0].start, t(3));
+    assert_eq!(
+        a.outages.len(),
+        1,
+        "40-41 and 44-46 are 2 min apart: merged"
+    );
+    assert_eq!(
+        (a.outages[0].start, a.outages[0].recovered_at),
+        (t(40), Some(t(47)))
+    );
+    let apart = OutageOptions {
+        merge_gap: Duration::minutes(1),
+        ..Default::default()
+    };
+    assert_eq!(find_outages(&probes, &apart).outages.len(), 2);
+    let strict = OutageOptions {
+        min_failures: 3,
+        ..Default::default()
+    };
+    let a = find_outages(&probes, &strict);
+    assert_eq!((a.outages.len(), a.blips.len()), (1, 2));
+}
+
+#[test]
+fn gaps_are_unknown_not_up_or_down() {
+    let probes = [series("a", 300, &[], &[(100, 220)])];
+    let a = find_outages(&probes, &OutageOptions::default());
+    let p = &a.probes[0];
+    assert_eq!(
+        p.unknown,
+        vec![Span {
+            start: t(100),
+            end: t(220),
+            seconds: 7200
+        }]
+    );
+    assert_eq!(p.unknown_seconds, 7200);
+    assert_eq!(p.up_seconds, 180 * 60);
+    assert_eq!(p.down_seconds, 0);
+    assert_eq!(p.availability_percent, Some(100.0));
+    assert!(a.outages.is_empty());
+    let states: Vec<(DateTime<Utc>, &str)> = a
+        .transitions
+        .iter()
+        .map(|t| (t.time, t.state.as_str()))
+        .collect();
+    assert_eq!(states, [(t(100), "unknown"), (t(220), "up")]);
+}
+
+#[test]
+fn a_window_without_recovery_has_no_duration() {
+    let probes = [
+        series("a", 50, &range(45, 50), &[]),
+        series("local", 50, &range(46, 50), &[]),
+    ];
+    let a = find_outages(&probes, &OutageOptions::default());
+    let o = &a.outages[0];
+    assert_eq!((o.recovered_at, o.duration_seconds), (None, None));
+    assert_eq!(o.last_failure, t(49));
+}
+
+#[test]
+fn unknown_time_inside_a_window_is_counted_per_probe() {
+    let probes = [
+        series("a", 100, &range(10, 40), &[]),
+        series("b", 100, &range(10, 40), &[(20, 30)]),
+    ];
+    let a = find_outages(&probes, &OutageOptions::default());
+    let o = &a.outages[0];
+    assert_eq!(o.probes[0].unknown_seconds, 0);
+    assert_eq!(o.probes[1].unknown_seconds, 600);
+}
+
+#[test]
+fn local_probe_by_flag_word_or_host() {
+    let probes = [
+        series("us-west", 5, &[], &[]),
+        series("SIPSVR01 agent", 5, &[], &[]),
+    ];
+    let host = OutageOptions {
+        host: Some("sipsvr01".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        local_probe(&probes, &host).as_deref(),
+        Some("SIPSVR01 agent")
+    );
+    assert_eq!(local_probe(&probes, &OutageOptions::default()), None);
+    let flag = OutageOptions {
+        local: Some("US-WEST".into()),
+        ..Default::default()
+    };
+    assert_eq!(local_probe(&probes, &flag).as_deref(), Some("us-west"));
+}
+
+#[test]
+fn json_names_and_times() {
+    let probes = [series("a", 30, &range(10, 15), &[])];
+    let a = find_outages(&probes, &OutageOptions::default());
+    let v = serde_json::to_value(&a).unwrap();
+    let o = &v["outages"][0];
+    assert_eq!(o["kind"], "unclassified");
+    assert_eq!(o["start"], "2011-08-15T00:10:00Z");
+    assert_eq!(o["recovered_at"], "2011-08-15T00:15:00Z");
+    assert_eq!(o["duration_seconds"], 300);
+    assert_eq!(v["transitions"][0]["state"], "down");
+}

@@ -1,0 +1,299 @@
+//! Unit tests of the probe CSV reader: time shapes, status vocabularies, layouts, damage.
+use super::*;
+use chrono::{DateTime, Utc};
+
+fn utc(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+fn write(dir: &tempfile::TempDir, name: &str, body: &[u8]) -> std::path::PathBuf {
+    let p = dir.path().join(name);
+    std::fs::write(&p, body).unwrap();
+    p
+}
+
+fn read(body: &str, opts: &ProbeReadOptions) -> ProbeFile {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(&dir, "probe.csv", body.as_bytes());
+    read_probe_csv(&p, opts).unwrap()
+}
+
+fn la() -> ProbeReadOptions {
+    ProbeReadOptions {
+        input_tz: Zone::parse("America/Los_Angeles").unwrap(),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn every_time_shape_reads_to_the_same_instant() {
+    // 15 Aug 2011 17:00 in Los Angeles (PDT, UTC-7) is 16 Aug 00:00 UTC.
+    let want = utc("2011-08-16T00:00:00Z");
+    for shape in [
+        "2011-08-16T00:00:00Z",
+        "2011-08-15T17:00:00-07:00",
+        "2011-08-16T00:00:00.000+00:00",
+        "2011-08-15T17:00:00",
+        "2011-08-15 17:00:00",
+        "2011-08-15 17:00:00.000",
+        "2011-08-15 17:00",
+        "08/15/2011 17:00:00",
+        "08/15/2011 05:00:00 PM",
+        "8/15/2011 5:00 PM",
+        "1313452800",
+        "1313452800000",
+    ] {
+        let file = read(&format!("time,status\n\"{shape}\",up\n"), &la());
+        assert_eq!(file.report.records_skipped, 0, "{shape}");
+        assert_eq!(file.probes[0].checks[0].time, want, "{shape}");
+    }
+}
+
+#[test]
+fn zone_less_times_are_said_to_be_read_in_the_input_zone() {
+    let file = read("time,status\n2011-08-15 17:00:00,up\n", &la());
+    assert_eq!(file.assumed_zone.as_deref(), Some("America/Los_Angeles"));
+    assert!(file
+        .detection
+        .iter()
+        .any(|l| l.contains("read in America/Los_Angeles")));
+    let zoned = read("time,status\n2011-08-15T17:00:00-07:00,up\n", &la());
+    assert_eq!(zoned.assumed_zone, None);
+}
+
+#[test]
+fn each_status_vocabulary_decides_the_check() {
+    for (good, bad) in [
+        ("1", "0"),
+        ("true", "false"),
+        ("up", "down"),
+        ("ok", "fail"),
+        ("pass", "fail"),
+        ("success", "timeout"),
+        ("success", "error"),
+        ("200", "503"),
+        ("301", "404"),
+    ] {
+        let body =
+            format!("timestamp,status\n2011-08-15T10:00:00Z,{good}\n2011-08-15T10:01:00Z,{bad}\n");
+        let file = read(&body, &ProbeReadOptions::default());
+        let oks: Vec<bool> = file.probes[0].checks.iter().map(|c| c.ok).collect();
+        assert_eq!(oks, [true, false], "{good}/{bad}");
+    }
+}
+
+#[test]
+fn latency_only_file_fails_checks_without_answer_or_at_the_timeout() {
+    let body = "checked_at,latency_s\n\
+        2011-08-15T16:55:00-07:00,0.008\n\
+        2011-08-15T16:56:00-07:00,\n\
+        2011-08-15T16:57:00-07:00,15.0\n\
+        2011-08-15T16:58:00-07:00,14.9\n";
+    let file = read(body, &ProbeReadOptions::default());
+    let p = &file.probes[0];
+    assert_eq!(p.name, "probe", "named after the file stem");
+    let oks: Vec<bool> = p.checks.iter().map(|c| c.ok).collect();
+    assert_eq!(oks, [true, false, false, true]);
+    assert_eq!(p.checks[0].latency_ms, Some(8.0));
+    assert_eq!(p.checks[0].time, utc("2011-08-15T23:55:00Z"));
+}
+
+#[test]
+fn latency_unit_comes_from_the_name_or_is_guessed_and_said() {
+    let named = read(
+        "time,status,Response Time (ms)\n2011-08-15 10:00,up,42\n",
+        &ProbeReadOptions::default(),
+    );
+    assert_eq!(named.probes[0].checks[0].latency_ms, Some(42.0));
+    let guessed = read(
+        "time,rtt\n2011-08-15 10:00,0.25\n2011-08-15 10:01,0.5\n",
+        &ProbeReadOptions::default(),
+    );
+    assert_eq!(guessed.probes[0].checks[0].latency_ms, Some(250.0));
+    assert!(guessed.detection.iter().any(|l| l.contains("guessed s")));
+}
+
+#[test]
+fn multi_probe_file_splits_by_probe_column() {
+    let body = "Time,Location,Result\n\
+        2011-08-15 10:00,us-west,up\n\
+        2011-08-15 10:00,eu,down\n\
+        2011-08-15 10:01,us-west,up\n";
+    let file = read(body, &ProbeReadOptions::default());
+    let names: Vec<&str> = file.probes.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["us-west", "eu"]);
+    assert_eq!(file.probes[0].checks.len(), 2);
+}
+
+#[test]
+fn headerless_home_grown_export_is_read_by_content() {
+    let body = "2011-08-15 10:00:00,http://sip.example/,True,0.31\n\
+        2011-08-15 10:01:00,http://sip.example/,False,None\n";
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(&dir, "home.csv", body.as_bytes());
+    let first = first_record(body);
+    assert!(header_looks_like_probes(&first));
+    let file = read_probe_csv(&p, &ProbeReadOptions::default()).unwrap();
+    assert_eq!(file.report.records_read, 2);
+    let p = &file.probes[0];
+    assert_eq!(p.name, "http://sip.example/");
+    assert_eq!(
+        p.checks.iter().map(|c| c.ok).collect::<Vec<_>>(),
+        [true, false]
+    );
+    assert_eq!(p.checks[0].latency_ms, Some(310.0));
+}
+
+#[test]
+fn bom_crlf_blank_lines_duplicates_and_disorder() {
+    let body = "\u{feff}timestamp,status\r\n\
+        2011-08-15T10:02:00Z,up\r\n\
+        \r\n\
+        2011-08-15T10:00:00Z,down\r\n\
+        2011-08-15T10:01:00Z,up\r\n\
+        2011-08-15T10:01:00Z,up\r\n";
+    let file = read(body, &ProbeReadOptions::default());
+    assert_eq!(file.report.records_skipped, 0);
+    let times: Vec<String> = file.probes[0]
+        .checks
+        .iter()
+        .map(|c| crate::model::rfc3339(&c.time))
+        .collect();
+    assert_eq!(
+        times,
+        [
+            "2011-08-15T10:00:00Z",
+            "2011-08-15T10:01:00Z",
+            "2011-08-15T10:02:00Z"
+        ]
+    );
+    let rows = file.detection.last().unwrap();
+    assert!(
+        rows.contains("1 duplicate") && rows.contains("not in time order"),
+        "{rows}"
+    );
+}
+
+#[test]
+fn utf16_export_is_read() {
+    let text = "time,status\r\n2011-08-15 10:00,up\r\n";
+    let mut bytes = vec![0xFF, 0xFE];
+    for unit in text.encode_utf16() {
+        bytes.extend_from_slice(&unit.to_le_bytes());
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(&dir, "u16.csv", &bytes);
+    let file = read_probe_csv(&p, &ProbeReadOptions::default()).unwrap();
+    assert_eq!(file.report.records_read, 1);
+}
+
+#[test]
+fn damaged_rows_are_skipped_with_their_line_numbers() {
+    let body = "time,probe,status\n\
+        2011-08-15 10:00,a,up\n\
+        yesterday,a,up\n\
+        2011-08-15 10:01,a\n\
+        \"2011-08-15 10:02\",\"a\",\"maybe\nnot\"\n\
+        2011-08-15 10:03,a,pending\n\
+        2011-08-15 10:04,,up\n\
+        2011-08-15 10:05,a,down,extra\n";
+    let file = read(body, &ProbeReadOptions::default());
+    assert_eq!(file.report.records_read, 2);
+    assert_eq!(file.report.records_skipped, 5);
+    let p = &file.report.problems;
+    assert_eq!(p[0], "line 3: cannot read time \"yesterday\"");
+    assert_eq!(p[1], "line 4: no status");
+    assert!(p[2].starts_with("line 5: status"), "{}", p[2]);
+    assert_eq!(p[3], "line 7: status \"pending\" is neither up nor down");
+    assert_eq!(p[4], "line 8: no probe name");
+}
+
+#[test]
+fn columns_override_the_detection_and_name_missing_ones() {
+    let body = "a,b,c\n2011-08-15 10:00,x,1\n";
+    let opts = ProbeReadOptions {
+        columns: Some("time=a,probe=b,status=C".into()),
+        ..Default::default()
+    };
+    let file = read(body, &opts);
+    assert_eq!(file.probes[0].name, "x");
+    assert!(file.probes[0].checks[0].ok);
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(&dir, "p.csv", body.as_bytes());
+    let bad = ProbeReadOptions {
+        columns: Some("time=zzz".into()),
+        ..Default::default()
+    };
+    let err = read_probe_csv(&p, &bad).unwrap_err().to_string();
+    assert!(err.contains("zzz") && err.contains("a, b, c"), "{err}");
+}
+
+#[test]
+fn a_file_without_time_or_outcome_is_unusable_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(&dir, "x.csv", b"host,status\nsip,up\n");
+    let err = read_probe_csv(&p, &ProbeReadOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("no time column"), "{err}");
+    let q = write(&dir, "y.csv", b"time,host\n2011-08-15 10:00,sip\n");
+    let err = read_probe_csv(&q, &ProbeReadOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("no status or latency"), "{err}");
+}
+
+#[test]
+fn probe_headers_are_recognized() {
+    let h = |cols: &[&str]| cols.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    assert!(header_looks_like_probes(&h(&[
+        "timestamp",
+        "monitor",
+        "status",
+        "response_time_ms"
+    ])));
+    assert!(header_looks_like_probes(&h(&["checked_at", "latency_s"])));
+    assert!(header_looks_like_probes(&h(&["time", "probe_success"])));
+    assert!(!header_looks_like_probes(&h(&[
+        "time",
+        "Available MBytes",
+        "Handle Count"
+    ])));
+}
+
+#[test]
+fn series_of_one_probe_merge_across_files() {
+    let check = |s: &str, ok| Check {
+        time: utc(s),
+        ok,
+        latency_ms: None,
+    };
+    let a = ProbeSeries {
+        name: "p".into(),
+        local: false,
+        checks: vec![check("2011-08-15T10:01:00Z", true)],
+        source_file: Arc::from("a.csv"),
+    };
+    let b = ProbeSeries {
+        checks: vec![
+            check("2011-08-15T10:00:00Z", false),
+            check("2011-08-15T10:01:00Z", true),
+        ],
+        source_file: Arc::from("b.csv"),
+        ..a.clone()
+    };
+    let merged = merge_probes(vec![a, b]);
+    assert_eq!(merged.len(), 1);
+    assert_eq!(merged[0].checks.len(), 2);
+    assert!(!merged[0].checks[0].ok);
+    assert_eq!(&*merged[0].source_file, "a.csv, b.csv");
+}
+
+#[test]
+fn record_lines_follow_quoted_newlines() {
+    let bytes = b"h\n1\n\"a\nb\"\n3\n";
+    assert_eq!(
+        record_lines(bytes, &[1, 2, 3, 9]),
+        [Some(2), Some(3), Some(5), None]
+    );
+}
