@@ -1,9 +1,113 @@
-//! `faultline metrics` (being built).
-use super::Diagnostics;
-use crate::cli::MetricsArgs;
-use crate::Outcome;
+//! `faultline metrics`: perfmon (PDH-CSV) and generic metric CSVs summarized per series, with
+//! rule-of-thumb thresholds marked, or resampled onto one grid as a CSV for plotting.
+use super::{failed_input, zone_arg, Diagnostics};
+use crate::analysis::series_stats;
+use crate::cli::{MetricsArgs, TableFormat};
+use crate::model::{InputReport, MetricSeries};
+use crate::render::metrics as render;
+use crate::source::metric_csv::{read_metric_csv, MetricReadOptions};
+use crate::source::perfmon::read_pdh_csv;
+use crate::source::{self, InputKind};
+use crate::timefmt::{parse_duration, parse_user_time};
+use crate::{Error, Outcome};
 use std::io::Write;
 
-pub fn run(_args: MetricsArgs, _diag: &Diagnostics, _out: &mut dyn Write) -> anyhow::Result<Outcome> {
-    anyhow::bail!("'faultline metrics' is not built yet")
+pub fn run(args: MetricsArgs, diag: &Diagnostics, out: &mut dyn Write) -> anyhow::Result<Outcome> {
+    let zone = zone_arg("--tz", &args.tz)?;
+    let opts = MetricReadOptions {
+        input_tz: zone_arg("--input-tz", &args.input.input_tz)?,
+    };
+    let from = args
+        .from
+        .as_deref()
+        .map(|s| parse_user_time(s, zone).map_err(|m| Error::arg("--from", m)))
+        .transpose()?;
+    let to = args
+        .to
+        .as_deref()
+        .map(|s| parse_user_time(s, zone).map_err(|m| Error::arg("--to", m)))
+        .transpose()?;
+    let pattern = args
+        .match_
+        .as_deref()
+        .map(|m| regex::Regex::new(m).map_err(|e| Error::arg("--match", e.to_string())))
+        .transpose()?;
+    let step = args
+        .resample
+        .as_deref()
+        .map(|s| {
+            parse_duration(s)
+                .and_then(|d| {
+                    if d.num_milliseconds() > 0 {
+                        Ok(d)
+                    } else {
+                        Err(format!("{s:?} is not a positive step"))
+                    }
+                })
+                .map_err(|m| Error::arg("--resample", m))
+        })
+        .transpose()?;
+    if args.input.paths.is_empty() {
+        anyhow::bail!(
+            "no input: name perfmon or metric CSV files or folders (e.g. faultline metrics fixtures/aug15)"
+        );
+    }
+    let inputs = source::discover(&args.input.paths, &[])?;
+    let ignored = inputs
+        .iter()
+        .filter(|i| !matches!(i.kind, InputKind::PdhCsv | InputKind::MetricCsv))
+        .count();
+    let mut series: Vec<MetricSeries> = Vec::new();
+    let mut reports: Vec<InputReport> = Vec::new();
+    for input in &inputs {
+        let read = match input.kind {
+            InputKind::PdhCsv => read_pdh_csv(&input.path, &opts),
+            InputKind::MetricCsv => read_metric_csv(&input.path, &opts),
+            _ => continue,
+        };
+        match read {
+            Ok(file) => {
+                for note in &file.notes {
+                    diag.info(&format!("{}: {note}", input.path.display()));
+                }
+                series.extend(file.series);
+                reports.push(file.report);
+            }
+            Err(err) => reports.push(failed_input(&input.path, input.kind.as_str(), &err)),
+        }
+    }
+    if reports.is_empty() {
+        anyhow::bail!("no perfmon or metric CSV files found in the given paths");
+    }
+    if ignored > 0 {
+        diag.info(&format!(
+            "{ignored} other input file(s) ignored (not metric CSVs)"
+        ));
+    }
+    if let Some(re) = &pattern {
+        series.retain(|s| re.is_match(&s.name));
+    }
+    if let Some(step) = step {
+        let refs: Vec<&MetricSeries> = series.iter().collect();
+        let table = series_stats::resample(&refs, step, from, to);
+        render::write_resampled(out, &table, zone)?;
+    } else {
+        let rows: Vec<render::SeriesSummary> = series
+            .iter()
+            .map(|s| {
+                let stats = series_stats::summarize(s, from, to);
+                let check = series_stats::check_rule(s, &stats, from, to);
+                render::SeriesSummary::new(s, stats, check)
+            })
+            .collect();
+        match args.format {
+            TableFormat::Table => render::write_table(out, &rows, zone)?,
+            TableFormat::Json => render::write_json(out, &rows)?,
+            TableFormat::Csv => render::write_csv(out, &rows, zone)?,
+        }
+    }
+    out.flush()?;
+    let outcome = diag.summarize(&reports);
+    diag.info(&format!("{} series", series.len()));
+    Ok(outcome)
 }

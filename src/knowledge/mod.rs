@@ -1,2 +1,3 @@
 //! Event-id and counter knowledge, loaded from the data files under data/.
+pub mod counters;
 pub mod events;

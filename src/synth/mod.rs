@@ -1,6 +1,6 @@
 //! The scenario generator and the EVTX writer behind the fixtures and benchmarks.
 pub mod evtx_writer;
-pub mod story;
+pub mod metrics;
 pub mod scale;
 pub mod scenario;
-pub mod metrics;
+pub mod story;
