@@ -1,13 +1,103 @@
-//! `faultline probes` (being built).
-use super::Diagnostics;
-use crate::cli::ProbesArgs;
-use crate::Outcome;
+//! `faultline probes`: reads uptime-probe CSV exports and prints the outage windows (table, JSON
+//! or CSV); `--explain` prints which columns and units each file was read with, and why.
+use super::{failed_input, zone_arg, Diagnostics};
+use crate::analysis::outages::{self, OutageAnalysis};
+use crate::cli::{ProbesArgs, TableFormat};
+use crate::render::probes as render;
+use crate::source::probe_csv::{self, ProbeFile, ProbeReadOptions};
+use crate::source::{self, InputKind};
+use crate::timefmt::parse_duration;
+use crate::{Error, Outcome};
 use std::io::Write;
+use std::path::PathBuf;
 
-pub fn run(
-    _args: ProbesArgs,
-    _diag: &Diagnostics,
-    _out: &mut dyn Write,
-) -> anyhow::Result<Outcome> {
-    anyhow::bail!("'faultline probes' is not built yet")
+pub fn run(args: ProbesArgs, diag: &Diagnostics, out: &mut dyn Write) -> anyhow::Result<Outcome> {
+    let zone = zone_arg("--tz", &args.tz)?;
+    let read_opts = ProbeReadOptions {
+        input_tz: zone_arg("--input-tz", &args.input.input_tz)?,
+        timeout: parse_duration(&args.probe.timeout).map_err(|m| Error::arg("--timeout", m))?,
+        columns: args.probe.columns.clone(),
+    };
+    let outage_opts = super::report::outage_options(&args.probe)?;
+    if args.input.paths.is_empty() {
+        anyhow::bail!(
+            "no input: name probe CSV files or folders (e.g. faultline probes fixtures/aug15)"
+        );
+    }
+    let paths = probe_paths(&args.input.paths)?;
+    if paths.is_empty() {
+        anyhow::bail!(
+            "no probe CSV files found in the given paths (name a file to read it as one)"
+        );
+    }
+    let mut series = Vec::new();
+    let mut reports = Vec::new();
+    let mut files: Vec<ProbeFile> = Vec::new();
+    for path in &paths {
+        match probe_csv::read_probe_csv(path, &read_opts) {
+            Ok(file) => {
+                if let Some(zone_name) = &file.assumed_zone {
+                    diag.info(&format!(
+                        "{}: times without zone read as {zone_name} (--input-tz)",
+                        path.display()
+                    ));
+                }
+                reports.push(file.report.clone());
+                files.push(file);
+            }
+            Err(err) => reports.push(failed_input(path, "probe_csv", &err)),
+        }
+    }
+    if args.explain {
+        for file in &files {
+            for line in &file.detection {
+                writeln!(out, "{line}")?;
+            }
+        }
+        out.flush()?;
+        return Ok(diag.summarize(&reports));
+    }
+    for file in files {
+        series.extend(file.probes);
+    }
+    let probes = probe_csv::merge_probes(series);
+    if let Some(local) = &outage_opts.local {
+        if outages::local_probe(&probes, &outage_opts).is_none() {
+            let names: Vec<&str> = probes.iter().map(|p| p.name.as_str()).collect();
+            return Err(Error::arg(
+                "--local",
+                format!("no probe named {local:?} (probes: {})", names.join(", ")),
+            )
+            .into());
+        }
+    }
+    let analysis: OutageAnalysis = outages::find_outages(&probes, &outage_opts);
+    match args.format {
+        TableFormat::Table => render::write_table(out, &analysis, zone)?,
+        TableFormat::Json => render::write_json(out, &analysis, &reports)?,
+        TableFormat::Csv => render::write_csv(out, &analysis, zone)?,
+    }
+    out.flush()?;
+    let outcome = diag.summarize(&reports);
+    diag.info(&format!(
+        "{} probes, {} outage windows, {} blips",
+        analysis.probes.len(),
+        analysis.outages.len(),
+        analysis.blips.len()
+    ));
+    Ok(outcome)
+}
+
+/// Probe CSVs among the inputs: in folders, the files that look like probe exports; files named
+/// on the command line are read as probe exports whatever their header says (not EVTX or PDH).
+fn probe_paths(args: &[PathBuf]) -> crate::Result<Vec<PathBuf>> {
+    let inputs = source::discover(args, &[])?;
+    Ok(inputs
+        .into_iter()
+        .filter(|i| {
+            i.kind == InputKind::ProbeCsv
+                || (i.kind == InputKind::MetricCsv && args.contains(&i.path))
+        })
+        .map(|i| i.path)
+        .collect())
 }

@@ -1,6 +1,7 @@
 //! Output formats. Shared helpers here; one module per report shape and format.
 pub mod events;
 pub mod metrics;
+pub mod probes;
 
 use comfy_table::{presets, ContentArrangement, Table};
 

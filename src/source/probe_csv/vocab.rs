@@ -140,7 +140,11 @@ pub fn parse_latency(text: Option<&str>) -> Result<Option<f64>, Unreadable> {
         if v.is_finite() && v >= 0.0 {
             return Ok(Some(v));
         }
-        return if v.is_nan() { Ok(None) } else { Err(Unreadable) };
+        return if v.is_nan() {
+            Ok(None)
+        } else {
+            Err(Unreadable)
+        };
     }
     let lower = s.to_ascii_lowercase();
     if NO_ANSWER.contains(&lower.as_str()) {
