@@ -200,7 +200,7 @@ pub fn parse_duration(s: &str) -> Result<chrono::Duration, String> {
 }
 
 fn duration_from_secs(secs: f64) -> Option<chrono::Duration> {
-    if !secs.is_finite() || secs < 0.0 || secs > 1.0e10 {
+    if !secs.is_finite() || !(0.0..=1.0e10).contains(&secs) {
         return None;
     }
     Some(chrono::Duration::milliseconds(

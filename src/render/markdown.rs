@@ -601,8 +601,6 @@ fn metric_findings(s: &mut String, o: &OutageReport, report: &Report, clock: &Cl
                         fmt_value(c.threshold),
                         clock.local(&c.time),
                         lead_words(c.seconds_from_start)
-                            .replace(" after", " after")
-                            .replace(" before", " before")
                     )
                 })
                 .unwrap_or_else(|| "-".into());
