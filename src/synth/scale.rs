@@ -62,7 +62,7 @@ fn noise_records(count: u64) -> Vec<SynthRecord> {
 
 /// Time sync and start-type changes: the ids other than 7036/10016.
 fn other_noise(log: &mut Log, t: chrono::DateTime<chrono::Utc>, which: u64) {
-    if which % 2 == 0 {
+    if which.is_multiple_of(2) {
         log.push(
             t,
             SYSTEM,

@@ -180,7 +180,7 @@ pub(crate) fn dcom_10016(log: &mut Log, t: DateTime<Utc>, which: u64) {
         "{C2F03A33-21F5-47FA-B4BB-156362A2F239}",
     ];
     let clsid = CLSIDS[(which % 3) as usize];
-    let (domain, user, sid) = if which % 2 == 0 {
+    let (domain, user, sid) = if which.is_multiple_of(2) {
         ("NT AUTHORITY", "NETWORK SERVICE", "S-1-5-20")
     } else {
         ("NT AUTHORITY", "LOCAL SERVICE", "S-1-5-19")
