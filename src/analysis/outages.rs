@@ -165,6 +165,8 @@ struct Timeline<'a> {
     median: Duration,
     /// Index i: a gap (unknown) follows check i before check i+1.
     gap_after: Vec<bool>,
+    /// The gaps as stretches, in time order.
+    gaps: Vec<Span>,
 }
 
 impl<'a> Timeline<'a> {
@@ -189,11 +191,17 @@ impl<'a> Timeline<'a> {
                 })
             })
             .collect();
-        Timeline {
+        let mut tl = Timeline {
             series,
             median: Duration::milliseconds(median_ms),
             gap_after,
-        }
+            gaps: Vec::new(),
+        };
+        tl.gaps = (0..checks.len())
+            .filter(|i| tl.gap_after[*i])
+            .map(|i| span(tl.end_of(i), checks[i + 1].time))
+            .collect();
+        tl
     }
 
     /// The end of the stretch check i stands for: the next check, or one interval after it.
@@ -203,15 +211,6 @@ impl<'a> Timeline<'a> {
             Some(next) if !self.gap_after[i] => next.time,
             _ => checks[i].time + self.median,
         }
-    }
-
-    /// Unknown stretches inside the data (gaps between checks).
-    fn gaps(&self) -> Vec<Span> {
-        let checks = &self.series.checks;
-        (0..checks.len())
-            .filter(|i| self.gap_after[*i])
-            .map(|i| span(self.end_of(i), checks[i + 1].time))
-            .collect()
     }
 
     /// Runs of consecutive failed checks (a gap ends a run), as (first, last) indexes.
@@ -243,7 +242,8 @@ impl<'a> Timeline<'a> {
         let covered_end = self.end_of(checks.len() - 1);
         let mut unknown = overlap(from, to, from.min(first.time), first.time)
             + overlap(from, to, covered_end, to.max(covered_end));
-        for g in self.gaps() {
+        let first_gap = self.gaps.partition_point(|g| g.end <= from);
+        for g in self.gaps[first_gap..].iter().take_while(|g| g.start < to) {
             unknown += overlap(from, to, g.start, g.end);
         }
         unknown
@@ -316,11 +316,7 @@ pub fn find_outages(probes: &[ProbeSeries], opts: &OutageOptions) -> OutageAnaly
         .collect();
     let blips = short
         .iter()
-        .filter(|r| {
-            !outages
-                .iter()
-                .any(|o| r.first >= o.start && r.first < window_end(o))
-        })
+        .filter(|r| !inside_window(&outages, r.first))
         .map(|r| Blip {
             probe: probes[r.probe].name.clone(),
             start: r.first,
@@ -341,6 +337,12 @@ pub fn find_outages(probes: &[ProbeSeries], opts: &OutageOptions) -> OutageAnaly
         blips,
         transitions,
     }
+}
+
+/// Whether `t` falls in one of the windows (sorted by start, not overlapping).
+fn inside_window(outages: &[Outage], t: DateTime<Utc>) -> bool {
+    let after = outages.partition_point(|o| o.start <= t);
+    after > 0 && t < window_end(&outages[after - 1])
 }
 
 /// Where a window stops for counting: its recovery, else just after its last down stretch.
@@ -438,7 +440,7 @@ fn summary(tl: &Timeline, local: bool) -> ProbeSummary {
             down += secs;
         }
     }
-    let unknown = tl.gaps();
+    let unknown = tl.gaps.clone();
     let median = (checks.len() >= 2).then(|| tl.median.num_milliseconds() as f64 / 1000.0);
     ProbeSummary {
         name: tl.series.name.clone(),

@@ -2,9 +2,11 @@
 //! by name or content, many time shapes, status or latency-only checks; unreadable rows are counted
 //! and named by their line numbers.
 pub mod detect;
+mod explain;
 pub mod vocab;
 
 use self::detect::{Detected, LatencyUnit, Role};
+use self::explain::{explain, Facts};
 use crate::error::{Error, Result};
 use crate::model::{Check, InputReport, ProbeSeries};
 use crate::timefmt::{parse_timestamp, Zone};
@@ -484,89 +486,6 @@ pub fn record_lines(bytes: &[u8], records: &[usize]) -> Vec<Option<u64>> {
         }
     }
     records.iter().map(|r| starts.get(*r).copied()).collect()
-}
-
-/// What was found, for the `--explain` lines.
-struct Facts<'a> {
-    names: &'a [String],
-    found: &'a Detected,
-    headerless: bool,
-    unit_why: &'a str,
-    naive: bool,
-    zone: Zone,
-    timeout: chrono::Duration,
-    probes: &'a [ProbeSeries],
-    duplicates: usize,
-    unsorted: bool,
-}
-
-fn explain(path: &Path, f: &Facts, report: &InputReport) -> Vec<String> {
-    let mut out = vec![format!("{}:", path.display())];
-    if f.headerless {
-        out.push(format!(
-            "  no header row ({} columns): columns found by their content",
-            f.names.len()
-        ));
-    } else {
-        out.push(format!("  header: {}", f.names.join(", ")));
-    }
-    let why = |role: Role| {
-        f.found
-            .why
-            .iter()
-            .find(|(r, _, _)| *r == role)
-            .map(|(_, col, why)| format!("column {:?} ({why})", f.names[*col]))
-    };
-    let zone_note = if f.naive {
-        format!("times have no zone: read in {} (--input-tz)", f.zone.name())
-    } else {
-        "times carry their zone".to_string()
-    };
-    out.push(format!(
-        "  time: {}; {zone_note}",
-        why(Role::Time).unwrap_or_default()
-    ));
-    let names: Vec<&str> = f.probes.iter().map(|p| p.name.as_str()).collect();
-    match why(Role::Probe) {
-        Some(col) => out.push(format!(
-            "  probe: {col}: {} probe(s): {}",
-            names.len(),
-            names.join(", ")
-        )),
-        None => out.push(format!(
-            "  probe: no probe column: one probe named {:?} after the file",
-            names.first().copied().unwrap_or("")
-        )),
-    }
-    match why(Role::Status) {
-        Some(col) => out.push(format!(
-            "  status: {col}: decides each check (up/ok/1/true/2xx/3xx answered; down/fail/0/false/timeout/error/4xx/5xx failed)"
-        )),
-        None => out.push(format!(
-            "  status: none: a check failed when it has no latency or one at or over {}s",
-            f.timeout.num_milliseconds() as f64 / 1000.0
-        )),
-    }
-    if let Some(col) = why(Role::Latency) {
-        let role = if f.found.status.is_some() {
-            "kept for information"
-        } else {
-            "decides each check"
-        };
-        out.push(format!("  latency: {col}, {}; {role}", f.unit_why));
-    }
-    let mut rows = format!(
-        "  rows: {} read, {} skipped",
-        report.records_read, report.records_skipped
-    );
-    if f.duplicates > 0 {
-        rows.push_str(&format!("; {} duplicate checks dropped", f.duplicates));
-    }
-    if f.unsorted {
-        rows.push_str("; rows were not in time order (sorted)");
-    }
-    out.push(rows);
-    out
 }
 
 #[cfg(test)]
