@@ -1,6 +1,7 @@
 //! Input sources: one module per kind of file, each producing the shared `model` types.
 pub mod evidence;
 pub mod evtx;
+pub mod evtx_fast;
 pub mod metric_csv;
 pub mod perfmon;
 pub mod probe_csv;

@@ -1,0 +1,504 @@
+//! The fast EVTX record decoder: reads each record's template instance straight from the chunk
+//! bytes, decides on event id and time first, and builds an `Event` only for records that pass.
+//!
+//! It handles the common shape (a record is one template instance whose definition lays out the
+//! whole `<Event>`, with values of plain types). On anything else it gives up on the whole chunk
+//! and `evtx.rs` reads that chunk through the `evtx` crate, so output never depends on which path
+//! read a record.
+use crate::filter::EventFilter;
+use crate::model::{DataField, Event, EventData, Level};
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+const CHUNK_HEADER_SIZE: usize = 512;
+const RECORD_HEADER_SIZE: usize = 24;
+
+/// What one chunk gave, when the fast decoder could read every record in it.
+#[derive(Debug, Default)]
+pub(crate) struct FastChunk {
+    pub events: Vec<Event>,
+    pub records_read: u64,
+    pub first: Option<DateTime<Utc>>,
+    pub last: Option<DateTime<Utc>>,
+}
+
+/// Decodes every live record of one 64 KiB chunk; `None` when any record is outside what this
+/// decoder handles (the caller then reads the chunk with the `evtx` crate).
+pub(crate) fn decode_chunk(
+    data: &[u8],
+    source: &Arc<str>,
+    filter: &EventFilter,
+) -> Option<FastChunk> {
+    let last_record_id = read_u64(data, 32)?;
+    let free_space = (read_u32(data, 48)? as usize).min(data.len());
+    let mut plans: HashMap<u32, Option<Plan>> = HashMap::new();
+    let mut subs: Vec<Sub> = Vec::with_capacity(32);
+    let mut out = FastChunk::default();
+    let mut offset = CHUNK_HEADER_SIZE;
+    while offset < free_space {
+        if data.get(offset..offset + 4)? != b"\x2a\x2a\x00\x00" {
+            return None;
+        }
+        let size = read_u32(data, offset + 4)? as usize;
+        let record_id = read_u64(data, offset + 8)?;
+        if size < RECORD_HEADER_SIZE + 4 || offset + size > data.len() {
+            return None;
+        }
+        let binxml_start = offset + RECORD_HEADER_SIZE;
+        let binxml_end = offset + size - 4;
+        let def = read_instance(data, binxml_start, binxml_end, &mut subs)?;
+        let plan = plans
+            .entry(def)
+            .or_insert_with(|| Plan::of_template(data, def))
+            .as_ref()?;
+        out.records_read += 1;
+        if let Some(event) = plan.event(data, &subs, record_id, source, filter)? {
+            out.note_time(event.time);
+            out.events.push(event);
+        }
+        if record_id == last_record_id {
+            break;
+        }
+        offset += size;
+    }
+    Some(out)
+}
+
+impl FastChunk {
+    fn note_time(&mut self, t: DateTime<Utc>) {
+        if self.first.is_none_or(|f| t < f) {
+            self.first = Some(t);
+        }
+        if self.last.is_none_or(|l| t > l) {
+            self.last = Some(t);
+        }
+    }
+}
+
+/// One substitution value: its type byte and where its bytes are in the chunk.
+#[derive(Debug, Clone, Copy)]
+struct Sub {
+    kind: u8,
+    start: usize,
+    len: usize,
+}
+
+/// Reads a record's BinXML: a fragment header, one template instance, then the end. Fills
+/// `subs` with the substitution values and returns the template definition's offset.
+fn read_instance(data: &[u8], start: usize, end: usize, subs: &mut Vec<Sub>) -> Option<u32> {
+    let mut pos = start;
+    if *data.get(pos)? == 0x0f {
+        pos += 4;
+    }
+    if *data.get(pos)? != 0x0c {
+        return None;
+    }
+    pos += 2; // token, unknown byte
+    pos += 4; // template id
+    let def = read_u32(data, pos)?;
+    pos += 4;
+    if def as usize == pos {
+        // The definition is stored here, on its first use in the chunk: skip it.
+        let def_size = read_u32(data, pos + 20)? as usize;
+        pos += 24 + def_size;
+    }
+    let count = read_u32(data, pos)? as usize;
+    pos += 4;
+    let mut value_pos = pos.checked_add(count.checked_mul(4)?)?;
+    if value_pos > end {
+        return None;
+    }
+    subs.clear();
+    for i in 0..count {
+        let d = pos + i * 4;
+        let len = read_u16(data, d)? as usize;
+        let kind = *data.get(d + 2)?;
+        subs.push(Sub {
+            kind,
+            start: value_pos,
+            len,
+        });
+        value_pos += len;
+    }
+    if value_pos > end {
+        return None;
+    }
+    // Only the end-of-fragment token may follow.
+    match data.get(value_pos..end)? {
+        [] | [0x00, ..] => Some(def),
+        _ => None,
+    }
+}
+
+/// A piece of text in the template: literal, or substitution number `n`.
+#[derive(Debug, Clone)]
+enum Piece {
+    Text(String),
+    Sub(u16),
+}
+
+/// An element of a template definition.
+#[derive(Debug, Default)]
+struct Element {
+    name: String,
+    attrs: Vec<(String, Vec<Piece>)>,
+    /// Text directly inside the element.
+    text: Vec<Piece>,
+    children: Vec<Element>,
+}
+
+impl Element {
+    fn child(&self, name: &str) -> Option<&Element> {
+        self.children.iter().find(|c| c.name == name)
+    }
+
+    fn attr(&self, name: &str) -> Option<&[Piece]> {
+        self.attrs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_slice())
+    }
+}
+
+/// Where each field of an `Event` comes from, for one template.
+#[derive(Debug)]
+struct Plan {
+    event_id: Vec<Piece>,
+    time: Vec<Piece>,
+    level: Option<Vec<Piece>>,
+    record_id: Option<Vec<Piece>>,
+    provider: Option<Vec<Piece>>,
+    channel: Option<Vec<Piece>>,
+    computer: Option<Vec<Piece>>,
+    /// (name, value) of each data field; `None` name is an unnamed `<Data>`.
+    data: Vec<(Option<Vec<Piece>>, Vec<Piece>)>,
+}
+
+impl Plan {
+    /// The plan of the template defined at `def`; `None` for a shape this decoder leaves to
+    /// the `evtx` crate.
+    fn of_template(data: &[u8], def: u32) -> Option<Plan> {
+        let def = def as usize;
+        let size = read_u32(data, def + 20)? as usize;
+        let start = def + 24;
+        let mut parser = TemplateParser {
+            data,
+            pos: start,
+            end: start.checked_add(size)?.min(data.len()),
+        };
+        let root = parser.document()?;
+        // Text or a substitution (often nested BinXML) right under <Event>: not handled here.
+        if root.name != "Event" || !root.text.is_empty() {
+            return None;
+        }
+        let system = root.child("System")?;
+        let text = |name: &str| system.child(name).map(|e| e.text.clone());
+        let provider = system.child("Provider").and_then(|p| {
+            p.attr("Name")
+                .or_else(|| p.attr("EventSourceName"))
+                .map(<[Piece]>::to_vec)
+        });
+        let mut plan = Plan {
+            event_id: text("EventID")?,
+            time: system.child("TimeCreated")?.attr("SystemTime")?.to_vec(),
+            level: text("Level"),
+            record_id: text("EventRecordID"),
+            provider,
+            channel: text("Channel"),
+            computer: text("Computer"),
+            data: Vec::new(),
+        };
+        for part in &root.children {
+            match part.name.as_str() {
+                "System" | "RenderingInfo" => {}
+                "EventData" => {
+                    if !part.text.is_empty() {
+                        return None;
+                    }
+                    for field in &part.children {
+                        if !field.children.is_empty() {
+                            return None;
+                        }
+                        let name = match (field.name.as_str(), field.attr("Name")) {
+                            ("Data", Some(name)) => Some(name.to_vec()),
+                            ("Data", None) => None,
+                            (other, _) => Some(vec![Piece::Text(other.to_string())]),
+                        };
+                        plan.data.push((name, field.text.clone()));
+                    }
+                }
+                _ => return None,
+            }
+        }
+        Some(plan)
+    }
+
+    /// The record's event, `Some(None)` when the filter drops it, `None` when a value is of a
+    /// type this decoder leaves to the `evtx` crate.
+    fn event(
+        &self,
+        data: &[u8],
+        subs: &[Sub],
+        header_record_id: u64,
+        source: &Arc<str>,
+        filter: &EventFilter,
+    ) -> Option<Option<Event>> {
+        let event_id = (number(data, subs, &self.event_id)? & 0xFFFF) as u32;
+        let time = filetime(data, subs, &self.time)?;
+        if !filter.wants_id_and_time(event_id, &time) {
+            return Some(None);
+        }
+        let text_or_empty = |pieces: &Option<Vec<Piece>>| match pieces {
+            Some(p) => text(data, subs, p),
+            None => Some(String::new()),
+        };
+        let level = match &self.level {
+            Some(p) => number(data, subs, p).unwrap_or(0).min(255) as u8,
+            None => 0,
+        };
+        let record_id = match &self.record_id {
+            Some(p) => number(data, subs, p).unwrap_or(header_record_id),
+            None => header_record_id,
+        };
+        let mut fields = Vec::with_capacity(self.data.len());
+        for (name, value) in &self.data {
+            let name = match name {
+                Some(n) => Some(text(data, subs, n)?),
+                None => None,
+            };
+            fields.push(DataField {
+                name,
+                value: text(data, subs, value)?,
+            });
+        }
+        let event = Event {
+            time,
+            record_id,
+            channel: text_or_empty(&self.channel)?,
+            provider: text_or_empty(&self.provider)?,
+            event_id,
+            level: Level(level),
+            computer: text_or_empty(&self.computer)?,
+            data: EventData(fields),
+            source_file: Arc::clone(source),
+        };
+        Some(filter.matches(&event).then_some(event))
+    }
+}
+
+/// Text of pieces; `None` for a value type this decoder does not render.
+fn text(data: &[u8], subs: &[Sub], pieces: &[Piece]) -> Option<String> {
+    let mut out = String::new();
+    for piece in pieces {
+        match piece {
+            Piece::Text(t) => out.push_str(t),
+            Piece::Sub(n) => match subs.get(*n as usize) {
+                Some(sub) => push_value(data, sub, &mut out)?,
+                None => {}
+            },
+        }
+    }
+    Some(out)
+}
+
+/// One value as text, the way `evtx` renders it.
+fn push_value(data: &[u8], sub: &Sub, out: &mut String) -> Option<()> {
+    use std::fmt::Write;
+    let bytes = data.get(sub.start..sub.start + sub.len)?;
+    match sub.kind {
+        0x00 => {}
+        0x01 => {
+            let units = bytes
+                .chunks_exact(2)
+                .map(|c| u16::from_le_bytes([c[0], c[1]]));
+            // Values end at their first NUL, as `evtx` reads them.
+            for ch in char::decode_utf16(units.take_while(|&u| u != 0)) {
+                out.push(ch.ok()?);
+            }
+        }
+        0x03 => write!(out, "{}", i8::from_le_bytes(fixed(bytes)?)).ok()?,
+        0x04 => write!(out, "{}", u8::from_le_bytes(fixed(bytes)?)).ok()?,
+        0x05 => write!(out, "{}", i16::from_le_bytes(fixed(bytes)?)).ok()?,
+        0x06 => write!(out, "{}", u16::from_le_bytes(fixed(bytes)?)).ok()?,
+        0x07 => write!(out, "{}", i32::from_le_bytes(fixed(bytes)?)).ok()?,
+        0x08 => write!(out, "{}", u32::from_le_bytes(fixed(bytes)?)).ok()?,
+        0x09 => write!(out, "{}", i64::from_le_bytes(fixed(bytes)?)).ok()?,
+        0x0a => write!(out, "{}", u64::from_le_bytes(fixed(bytes)?)).ok()?,
+        0x14 => write!(out, "0x{:x}", u32::from_le_bytes(fixed(bytes)?)).ok()?,
+        0x15 => write!(out, "0x{:x}", u64::from_le_bytes(fixed(bytes)?)).ok()?,
+        _ => return None,
+    }
+    Some(())
+}
+
+fn fixed<const N: usize>(bytes: &[u8]) -> Option<[u8; N]> {
+    bytes.try_into().ok()
+}
+
+/// An unsigned number from one integer substitution or literal text.
+fn number(data: &[u8], subs: &[Sub], pieces: &[Piece]) -> Option<u64> {
+    match pieces {
+        [Piece::Sub(n)] => {
+            let sub = subs.get(*n as usize)?;
+            let bytes = data.get(sub.start..sub.start + sub.len)?;
+            match sub.kind {
+                0x04 => Some(u64::from(u8::from_le_bytes(fixed(bytes)?))),
+                0x06 => Some(u64::from(u16::from_le_bytes(fixed(bytes)?))),
+                0x08 => Some(u64::from(u32::from_le_bytes(fixed(bytes)?))),
+                0x0a => Some(u64::from_le_bytes(fixed(bytes)?)),
+                _ => None,
+            }
+        }
+        [Piece::Text(t)] => t.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// A FILETIME substitution as UTC, to the 100 ns.
+fn filetime(data: &[u8], subs: &[Sub], pieces: &[Piece]) -> Option<DateTime<Utc>> {
+    let [Piece::Sub(n)] = pieces else { return None };
+    let sub = subs.get(*n as usize)?;
+    if sub.kind != 0x11 {
+        return None;
+    }
+    let ticks = u64::from_le_bytes(fixed(data.get(sub.start..sub.start + sub.len)?)?);
+    let secs = (ticks / 10_000_000) as i64 - 11_644_473_600;
+    let nanos = (ticks % 10_000_000) as u32 * 100;
+    DateTime::from_timestamp(secs, nanos)
+}
+
+/// Reads a template definition's BinXML into an element tree.
+struct TemplateParser<'a> {
+    data: &'a [u8],
+    pos: usize,
+    end: usize,
+}
+
+impl TemplateParser<'_> {
+    fn u8(&mut self) -> Option<u8> {
+        let v = *self.data.get(self.pos)?;
+        self.pos += 1;
+        Some(v)
+    }
+
+    fn u16(&mut self) -> Option<u16> {
+        let v = read_u16(self.data, self.pos)?;
+        self.pos += 2;
+        Some(v)
+    }
+
+    fn u32(&mut self) -> Option<u32> {
+        let v = read_u32(self.data, self.pos)?;
+        self.pos += 4;
+        Some(v)
+    }
+
+    /// The root element: fragment header, one element, end of fragment.
+    fn document(&mut self) -> Option<Element> {
+        if self.u8()? != 0x0f {
+            return None;
+        }
+        self.pos += 3;
+        let token = self.u8()?;
+        let root = self.element(token)?;
+        (self.u8()? == 0x00 && self.pos <= self.end).then_some(root)
+    }
+
+    /// A name reference; a name stored right here (its first use) is skipped over.
+    fn name(&mut self) -> Option<String> {
+        let offset = self.u32()? as usize;
+        let count = read_u16(self.data, offset + 6)? as usize;
+        if offset == self.pos {
+            self.pos += 8 + count * 2 + 2;
+        }
+        utf16(self.data.get(offset + 8..offset + 8 + count * 2)?)
+    }
+
+    fn element(&mut self, token: u8) -> Option<Element> {
+        if token & 0xbf != 0x01 || self.pos >= self.end {
+            return None;
+        }
+        self.pos += 2 + 4; // dependency id, data size
+        let mut element = Element {
+            name: self.name()?,
+            ..Default::default()
+        };
+        if token & 0x40 != 0 {
+            self.pos += 4; // attribute list size
+        }
+        loop {
+            match self.u8()? {
+                0x06 | 0x46 => {
+                    let name = self.name()?;
+                    let mut value = Vec::new();
+                    // An attribute's value runs until the next attribute or the element's close.
+                    while let Some(piece) = self.piece_if_any()? {
+                        value.push(piece);
+                    }
+                    element.attrs.push((name, value));
+                }
+                0x02 => break,
+                0x03 => return Some(element),
+                _ => return None,
+            }
+        }
+        loop {
+            if let Some(piece) = self.piece_if_any()? {
+                element.text.push(piece);
+                continue;
+            }
+            match self.u8()? {
+                0x04 => return Some(element),
+                t @ (0x01 | 0x41) => element.children.push(self.element(t)?),
+                _ => return None,
+            }
+        }
+    }
+
+    /// A literal value or substitution at the cursor, if that is what comes next.
+    /// `Some(None)`: something else comes next; `None`: a token this decoder does not handle.
+    fn piece_if_any(&mut self) -> Option<Option<Piece>> {
+        match *self.data.get(self.pos)? {
+            0x05 | 0x45 => {
+                self.pos += 1;
+                if self.u8()? != 0x01 {
+                    return None;
+                }
+                let count = self.u16()? as usize;
+                let text = utf16(self.data.get(self.pos..self.pos + count * 2)?)?;
+                self.pos += count * 2;
+                Some(Some(Piece::Text(text)))
+            }
+            0x0d | 0x0e => {
+                self.pos += 1;
+                let id = self.u16()?;
+                self.pos += 1; // declared type
+                Some(Some(Piece::Sub(id)))
+            }
+            0x07 | 0x47 | 0x08 | 0x48 | 0x09 | 0x49 | 0x0a | 0x0b => None,
+            _ => Some(None),
+        }
+    }
+}
+
+fn utf16(bytes: &[u8]) -> Option<String> {
+    let units = bytes
+        .chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]));
+    char::decode_utf16(units)
+        .collect::<Result<String, _>>()
+        .ok()
+}
+
+fn read_u16(data: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_le_bytes(data.get(at..at + 2)?.try_into().ok()?))
+}
+
+fn read_u32(data: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(data.get(at..at + 4)?.try_into().ok()?))
+}
+
+fn read_u64(data: &[u8], at: usize) -> Option<u64> {
+    Some(u64::from_le_bytes(data.get(at..at + 8)?.try_into().ok()?))
+}
