@@ -201,6 +201,13 @@ fn zone_less_summer_times_are_read_in_input_tz() {
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["outages"][0]["last_failure"], "2011-08-16T00:00:00Z");
     assert_eq!(v["outages"][0]["start"], "2011-08-15T23:59:00Z");
+    let note = v["notes"][0].as_str().unwrap();
+    assert!(note.contains("read as America/Los_Angeles"), "{note}");
+    let table = run_ok(["probes", "--input-tz", "America/Los_Angeles", &arg(&path)]);
+    assert!(
+        table.contains("times without zone read as America/Los_Angeles"),
+        "{table}"
+    );
 }
 
 #[test]

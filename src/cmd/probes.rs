@@ -33,14 +33,17 @@ pub fn run(args: ProbesArgs, diag: &Diagnostics, out: &mut dyn Write) -> anyhow:
     let mut series = Vec::new();
     let mut reports = Vec::new();
     let mut files: Vec<ProbeFile> = Vec::new();
+    let mut notes: Vec<String> = Vec::new();
     for path in &paths {
         match probe_csv::read_probe_csv(path, &read_opts) {
             Ok(file) => {
                 if let Some(zone_name) = &file.assumed_zone {
-                    diag.info(&format!(
+                    let note = format!(
                         "{}: times without zone read as {zone_name} (--input-tz)",
                         path.display()
-                    ));
+                    );
+                    diag.info(&note);
+                    notes.push(note);
                 }
                 reports.push(file.report.clone());
                 files.push(file);
@@ -73,8 +76,8 @@ pub fn run(args: ProbesArgs, diag: &Diagnostics, out: &mut dyn Write) -> anyhow:
     }
     let analysis: OutageAnalysis = outages::find_outages(&probes, &outage_opts);
     match args.format {
-        TableFormat::Table => render::write_table(out, &analysis, zone)?,
-        TableFormat::Json => render::write_json(out, &analysis, &reports)?,
+        TableFormat::Table => render::write_table(out, &analysis, zone, &notes)?,
+        TableFormat::Json => render::write_json(out, &analysis, &reports, &notes)?,
         TableFormat::Csv => render::write_csv(out, &analysis, zone)?,
     }
     out.flush()?;

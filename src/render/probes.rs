@@ -14,17 +14,21 @@ struct ProbesJson<'a> {
     analysis: &'a OutageAnalysis,
     skipped_rows: u64,
     inputs: &'a [InputReport],
+    /// e.g. which zone zone-less times were read in.
+    notes: &'a [String],
 }
 
 pub fn write_json(
     out: &mut dyn Write,
     analysis: &OutageAnalysis,
     inputs: &[InputReport],
+    notes: &[String],
 ) -> std::io::Result<()> {
     let doc = ProbesJson {
         analysis,
         skipped_rows: inputs.iter().map(|i| i.records_skipped).sum(),
         inputs,
+        notes,
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     out.write_all(b"\n")
@@ -102,10 +106,13 @@ pub fn write_csv(
     w.flush()
 }
 
+/// Tables of probes, windows and blips; `notes` (such as the zone assumed for zone-less times)
+/// are printed under the probe table.
 pub fn write_table(
     out: &mut dyn Write,
     analysis: &OutageAnalysis,
     zone: Zone,
+    notes: &[String],
 ) -> std::io::Result<()> {
     writeln!(out, "Probes (times in {})", zone.name())?;
     let mut table = new_table(&[
@@ -137,6 +144,9 @@ pub fn write_table(
         ]);
     }
     writeln!(out, "{table}")?;
+    for note in notes {
+        writeln!(out, "{note}")?;
+    }
     if analysis.probes.iter().all(|p| !p.local) {
         writeln!(
             out,
