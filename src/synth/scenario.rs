@@ -87,6 +87,16 @@ pub(crate) struct Log {
 }
 
 impl Log {
+    pub(crate) fn with_capacity(n: usize) -> Self {
+        Log {
+            records: Vec::with_capacity(n),
+        }
+    }
+
+    pub(crate) fn extend(&mut self, records: Vec<SynthRecord>) {
+        self.records.extend(records);
+    }
+
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn push(
         &mut self,
