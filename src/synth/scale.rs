@@ -12,8 +12,8 @@ use chrono::Duration;
 
 /// The System log with about `total` records (never fewer than the story's own).
 ///
-/// The EVTX writer takes a slice, so all records are held in memory at once (about 1.5 KB each with the output;
-/// 200,000 records peak at about 300 MB): memory grows with `total`.
+/// The EVTX writer takes a slice, so all records are held in memory at once: about 1.5 KB per
+/// record with the output (200,000 records peak at about 300 MB); memory grows with `total`.
 pub fn scaled_system_records(total: u64) -> Vec<SynthRecord> {
     let story_records = scenario::system_records();
     let extra = total.saturating_sub(story_records.len() as u64);
