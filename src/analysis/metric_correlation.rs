@@ -121,17 +121,19 @@ fn finding_for(
     let baseline_median = stats::median(&baseline);
     let baseline_mad = stats::mad(&baseline);
     let window_median = stats::median(&window);
-    let peak = match baseline_median {
-        Some(m) => window
+    // Peak in the direction the counter goes bad; else the value farthest from the baseline.
+    let highest = window.iter().copied().max_by(f64::total_cmp);
+    let lowest = window.iter().copied().min_by(f64::total_cmp);
+    let peak = match (rule.map(|r| r.direction), baseline_median) {
+        (Some(Direction::Above), _) => highest,
+        (Some(Direction::Below), _) => lowest,
+        (None, Some(m)) => window
             .iter()
             .copied()
             .max_by(|a, b| (a - m).abs().total_cmp(&(b - m).abs())),
-        None => window.iter().copied().max_by(f64::total_cmp),
+        (None, None) => highest,
     };
-    let robust_z = match (peak, baseline_median, baseline_mad) {
-        (Some(p), Some(m), Some(d)) => Some(stats::robust_z(p, m, d)),
-        _ => None,
-    };
+    let robust_z = peak.and_then(|p| stats::robust_z(p, &baseline));
     let change_pct = match (peak, baseline_median) {
         (Some(p), Some(m)) if m != 0.0 => Some((p - m) / m.abs() * 100.0),
         _ => None,

@@ -271,23 +271,40 @@ fn data_quality(
             }
         }
     }
+    // A gap shared by every counter of one file is one gap (the collector stopped), not fifty.
+    let mut metric_gap_groups: Vec<(String, DateTime<Utc>, DateTime<Utc>, Vec<String>)> =
+        Vec::new();
     for m in metrics {
         for (from, to) in metric_gaps(m) {
-            if touches(from, to) {
-                dq.gaps.push(Gap {
-                    source: "metric".into(),
-                    name: m.name.clone(),
-                    from,
-                    to,
-                });
+            if !touches(from, to) {
+                continue;
+            }
+            let file = m.source_file.to_string();
+            match metric_gap_groups
+                .iter_mut()
+                .find(|g| g.0 == file && g.1 == from && g.2 == to)
+            {
+                Some(g) => g.3.push(m.name.clone()),
+                None => metric_gap_groups.push((file, from, to, vec![m.name.clone()])),
             }
         }
     }
-    // Gaps shared by every counter of one file are one gap (the collector stopped), not fifty.
+    for (file, from, to, names) in metric_gap_groups {
+        let name = if names.len() == 1 {
+            names[0].clone()
+        } else {
+            format!("all {} series of {file}", names.len())
+        };
+        dq.gaps.push(Gap {
+            source: "metric".into(),
+            name,
+            from,
+            to,
+        });
+    }
     dq.gaps
         .sort_by(|a, b| a.from.cmp(&b.from).then(a.name.cmp(&b.name)));
-    collapse_metric_gaps(&mut dq.gaps);
-    dq.clock = clock_notes(windows, analysis, events);
+    dq.clock = clock_notes(windows, events);
     dq
 }
 
@@ -308,32 +325,9 @@ fn metric_gaps(m: &MetricSeries) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
         .collect()
 }
 
-fn collapse_metric_gaps(gaps: &mut Vec<Gap>) {
-    let mut out: Vec<Gap> = Vec::new();
-    let mut shared = 0usize;
-    for g in gaps.drain(..) {
-        if let Some(prev) = out.last_mut() {
-            if g.source == "metric"
-                && prev.source == "metric"
-                && prev.from == g.from
-                && prev.to == g.to
-            {
-                shared += 1;
-                if !prev.name.ends_with("series)") {
-                    prev.name = format!("{} (and other series)", prev.name);
-                }
-                continue;
-            }
-        }
-        out.push(g);
-    }
-    let _ = shared;
-    *gaps = out;
-}
-
 /// Boot (6005) against the first good local check after it: how long until the service answered,
 /// and whether the clocks disagree (a good check before the boot is impossible).
-fn clock_notes(windows: &[Outage], analysis: &OutageAnalysis, events: &[Event]) -> Vec<String> {
+fn clock_notes(windows: &[Outage], events: &[Event]) -> Vec<String> {
     let mut notes = Vec::new();
     for w in windows {
         let Some(recovered) = w.recovered_at else {
@@ -362,6 +356,5 @@ fn clock_notes(windows: &[Outage], analysis: &OutageAnalysis, events: &[Event]) 
             }
         }
     }
-    let _ = analysis;
     notes
 }

@@ -26,15 +26,19 @@ pub fn mad(values: &[f64]) -> Option<f64> {
     median(&deviations)
 }
 
-/// Robust z-score: 0.6745 (x - median) / MAD. With a MAD of zero (a flat baseline) the spread is
-/// taken as 1% of the median's size so a flat-then-moving series still scores, not divides by 0.
-pub fn robust_z(x: f64, baseline_median: f64, baseline_mad: f64) -> f64 {
-    let spread = if baseline_mad > 0.0 {
-        baseline_mad
-    } else {
-        (baseline_median.abs() * 0.01).max(f64::EPSILON)
-    };
-    0.6745 * (x - baseline_median) / spread
+/// Robust z-score of `x` against a baseline: 0.6745 (x - median) / MAD (Iglewicz and Hoaglin's
+/// modified z). When the MAD is zero (more than half the baseline is one value) the mean absolute
+/// deviation is used instead, as (x - median) / (1.2533 MeanAD); when that is zero too the baseline
+/// is constant and no z-score exists (`None`).
+pub fn robust_z(x: f64, baseline: &[f64]) -> Option<f64> {
+    let median = median(baseline)?;
+    let mad = mad(baseline)?;
+    if mad > 0.0 {
+        return Some(0.6745 * (x - median) / mad);
+    }
+    let finite: Vec<f64> = baseline.iter().copied().filter(|v| v.is_finite()).collect();
+    let mean_ad = finite.iter().map(|v| (v - median).abs()).sum::<f64>() / finite.len() as f64;
+    (mean_ad > 0.0).then(|| (x - median) / (1.253_314 * mean_ad))
 }
 
 /// Linear-interpolated percentile (0..=100) of finite values.
@@ -166,10 +170,14 @@ mod tests {
 
     #[test]
     fn robust_z_of_an_outlier() {
-        let z = robust_z(10.0, 2.0, 1.0);
+        // median 2, MAD 1
+        let z = robust_z(10.0, &[1.0, 2.0, 3.0]).unwrap();
         assert!((z - 5.396).abs() < 1e-3, "{z}");
-        assert!(robust_z(5.0, 5.0, 0.0).abs() < 1e-9);
-        assert!(robust_z(6.0, 5.0, 0.0) > 10.0);
+        // MAD 0 (mostly zeros): falls back to the mean absolute deviation, 0.25 here.
+        let z = robust_z(26.0, &[0.0, 0.0, 0.0, 1.0]).unwrap();
+        assert!((z - 26.0 / (1.253_314 * 0.25)).abs() < 1e-6, "{z}");
+        // A constant baseline has no z-score.
+        assert_eq!(robust_z(6.0, &[5.0, 5.0, 5.0]), None);
     }
 
     #[test]

@@ -52,6 +52,9 @@ impl Clock {
     fn local(&self, t: &DateTime<Utc>) -> String {
         self.zone.format(t)
     }
+    fn local_short(&self, t: &DateTime<Utc>) -> String {
+        t.with_timezone(&self.zone.0).format("%H:%M").to_string()
+    }
     fn utc(&self, t: &DateTime<Utc>) -> String {
         t.format("%Y-%m-%d %H:%M:%S").to_string()
     }
@@ -190,42 +193,22 @@ fn summary(s: &mut String, report: &Report, primary: Option<usize>, clock: &Cloc
         }
     }
     let sig = signature_events(o);
-    if let Some(first) = sig.first() {
-        let when = if first.lead_seconds < 0 {
-            format!(
-                "{} before the first failed check",
-                human_duration(-first.lead_seconds)
-            )
-        } else {
-            format!(
-                "{} after the first failed check",
-                human_duration(first.lead_seconds)
-            )
-        };
-        let _ = write!(
-            p,
-            "The event logs show Event {} ({}) first at {}, {when}, {} times until {}. ",
-            first.event_id,
-            md(first.title.as_deref().unwrap_or(&first.provider)),
-            clock.full(&first.first),
-            first.count,
-            clock.full(&first.last)
-        );
-        let others: Vec<String> = sig
+    if !sig.is_empty() {
+        let parts: Vec<String> = sig
             .iter()
-            .skip(1)
             .take(4)
             .map(|g| {
                 format!(
-                    "{} ({})",
+                    "Event {} ({}) {} from {} ({} the first failed check)",
                     g.event_id,
-                    md(g.title.as_deref().unwrap_or(&g.provider))
+                    md(g.title.as_deref().unwrap_or(&g.provider)),
+                    plural(g.count, "time", "times"),
+                    clock.local_short(&g.first),
+                    lead_words(g.lead_seconds)
                 )
             })
             .collect();
-        if !others.is_empty() {
-            let _ = write!(p, "Also logged around it: {}. ", others.join(", "));
-        }
+        let _ = write!(p, "The event logs show {}. ", parts.join("; "));
     }
     let top = correlated(o);
     if !top.is_empty() {
@@ -266,6 +249,11 @@ fn summary(s: &mut String, report: &Report, primary: Option<usize>, clock: &Cloc
         );
     }
     let _ = writeln!(s, "{}\n", p.trim_end());
+}
+
+/// "1 time", "3 times".
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn short_name(m: &MetricFinding) -> String {
@@ -438,7 +426,9 @@ fn mermaid(s: &mut String, o: &OutageReport, clock: &Clock) {
             .to_string()
     };
     let _ = writeln!(s, "```mermaid\ngantt\n    dateFormat YYYY-MM-DD HH:mm:ss\n    axisFormat %H:%M\n    title Outage timeline ({})", name(clock.zone.name()));
-    let _ = writeln!(s, "    section Probes");
+    if o.window.probes.iter().any(|p| p.failures > 0) {
+        let _ = writeln!(s, "    section Probes");
+    }
     for p in o.window.probes.iter().filter(|p| p.failures > 0) {
         if let (Some(a), Some(b)) = (p.first_failure, p.last_failure) {
             let b = if b <= a {
@@ -455,7 +445,9 @@ fn mermaid(s: &mut String, o: &OutageReport, clock: &Clock) {
             );
         }
     }
-    let _ = writeln!(s, "    section Events");
+    if o.events.iter().any(|g| g.rank < 8) {
+        let _ = writeln!(s, "    section Events");
+    }
     for g in o.events.iter().filter(|g| g.rank < 8).take(12) {
         let label = format!(
             "{} {}",
@@ -555,8 +547,8 @@ fn event_findings(s: &mut String, o: &OutageReport, clock: &Clock) {
     if o.noise_folded > 0 {
         let _ = writeln!(
             s,
-            "- {} noise events (e.g. DCOM 10016) folded away.",
-            o.noise_folded
+            "- {} (e.g. DCOM 10016) folded away.",
+            plural(o.noise_folded, "noise event", "noise events")
         );
     }
     let _ = writeln!(s);
@@ -566,6 +558,14 @@ fn metric_findings(s: &mut String, o: &OutageReport, report: &Report, clock: &Cl
     let _ = writeln!(s, "### Correlated resource metrics\n");
     if o.metrics.is_empty() {
         let _ = writeln!(s, "No metric series were given.\n");
+        return;
+    }
+    if o.metrics.iter().all(|m| m.window_samples == 0) {
+        let _ = writeln!(
+            s,
+            "No metric data covers this window ({} series given, none with samples inside it: missing, not zero).\n",
+            o.metrics.len()
+        );
         return;
     }
     let top = correlated(o);
@@ -647,9 +647,9 @@ fn blips(s: &mut String, report: &Report, clock: &Clock) {
     for b in &report.blips {
         let _ = writeln!(
             s,
-            "- {}: {} failed check(s) at {}",
+            "- {}: {} at {}",
             md(&b.probe),
-            b.failures,
+            plural(b.failures, "failed check", "failed checks"),
             clock.full(&b.start)
         );
     }
@@ -728,7 +728,7 @@ fn data_quality(s: &mut String, report: &Report, clock: &Clock) {
     for g in &dq.gaps {
         let _ = writeln!(
             s,
-            "- No data from {} {} between {} and {}: unknown, counted neither as up nor as down.",
+            "- Gap in the {} data ({}) from {} to {}: unknown, counted neither as good nor as bad.",
             g.source,
             md(&g.name),
             clock.full(&g.from),
