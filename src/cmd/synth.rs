@@ -43,11 +43,21 @@ pub fn run(args: SynthArgs, diag: &Diagnostics, out: &mut dyn Write) -> anyhow::
             .len();
         writeln!(out, "wrote {}: {size} bytes", path.display())?;
     }
-    if args.probe_rows.is_some() || args.perfmon.is_some() {
-        // TODO(issue 6): scaled probe and perfmon CSVs; the story-sized ones are written.
-        diag.problem(
-            "--probe-rows and --perfmon are not supported yet: the story-sized CSVs were written",
-        );
+    if let Some(rows) = args.probe_rows {
+        let path = crate::synth::scale_csv::write_scaled_probes(dir, rows)
+            .map_err(|e| Error::io(dir, e))?;
+        writeln!(out, "wrote {}: about {rows} probe rows", path.display())?;
+    }
+    if let Some(size) = &args.perfmon {
+        let (counters, samples) = crate::synth::scale_csv::parse_perfmon_size(size)
+            .map_err(|m| Error::arg("--perfmon", m))?;
+        let path = crate::synth::scale_csv::write_scaled_perfmon(dir, counters, samples)
+            .map_err(|e| Error::io(dir, e))?;
+        writeln!(
+            out,
+            "wrote {}: {counters} counters x {samples} samples",
+            path.display()
+        )?;
     }
     Ok(Outcome::Clean)
 }

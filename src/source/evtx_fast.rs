@@ -293,10 +293,7 @@ fn text(data: &[u8], subs: &[Sub], pieces: &[Piece]) -> Option<String> {
     for piece in pieces {
         match piece {
             Piece::Text(t) => out.push_str(t),
-            Piece::Sub(n) => match subs.get(*n as usize) {
-                Some(sub) => push_value(data, sub, &mut out)?,
-                None => {}
-            },
+            Piece::Sub(n) => push_value(data, subs.get(*n as usize)?, &mut out)?,
         }
     }
     Some(out)

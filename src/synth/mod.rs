@@ -3,5 +3,6 @@ pub mod evtx_writer;
 pub mod metrics;
 pub mod probes;
 pub mod scale;
+pub mod scale_csv;
 pub mod scenario;
 pub mod story;
