@@ -142,6 +142,10 @@ pub struct ProbeSeries {
 }
 
 /// One resource metric over time.
+///
+/// Samples are plain vectors, not polars frames: polars reads the CSVs, but the analysis walks a
+/// few thousand to a few hundred thousand samples per series in time order (stats, trends,
+/// windows), which plain slices do simply and without copying into and out of frames.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricSeries {
     /// Full counter path or column name.
