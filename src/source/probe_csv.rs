@@ -95,6 +95,9 @@ pub fn read_probe_csv(path: &Path, opts: &ProbeReadOptions) -> Result<ProbeFile>
         .iter()
         .map(|n| n.to_string())
         .collect();
+    if names.is_empty() {
+        return Err(Error::bad_input(path, "empty file: no header and no rows"));
+    }
     let mut columns: Vec<StringChunked> = Vec::with_capacity(names.len());
     for col in df.columns() {
         let ca = col

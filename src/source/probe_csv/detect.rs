@@ -317,7 +317,11 @@ fn share(values: &[Option<&str>], pred: impl Fn(&str) -> bool) -> f64 {
     filled.iter().filter(|s| pred(s)).count() as f64 / filled.len() as f64
 }
 
+/// Whether the values do not contradict a name's role (no values at all never do).
 fn content_fits(role: Role, values: &[Option<&str>], zone: Zone) -> bool {
+    if values.iter().flatten().all(|s| s.trim().is_empty()) {
+        return true;
+    }
     match role {
         Role::Time => share(values, |s| parse_timestamp(s, zone).is_some()) >= 0.5,
         Role::Status => share(values, |s| parse_status(s).is_some()) >= 0.5,

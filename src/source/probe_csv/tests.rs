@@ -297,3 +297,19 @@ fn record_lines_follow_quoted_newlines() {
         [Some(2), Some(3), Some(5), None]
     );
 }
+
+#[test]
+fn a_header_only_export_is_empty_not_broken() {
+    let file = read("timestamp,monitor,status\n", &ProbeReadOptions::default());
+    assert!(file.probes.is_empty());
+    assert_eq!(
+        (file.report.records_read, file.report.records_skipped),
+        (0, 0)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(&dir, "empty.csv", b"");
+    let err = read_probe_csv(&p, &ProbeReadOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("empty file"), "{err}");
+}
