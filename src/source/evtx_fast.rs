@@ -34,6 +34,7 @@ pub(crate) fn decode_chunk(
     let free_space = (read_u32(data, 48)? as usize).min(data.len());
     let mut plans: HashMap<u32, Option<Plan>> = HashMap::new();
     let mut subs: Vec<Sub> = Vec::with_capacity(32);
+    let mut nested = NestedCache::default();
     let mut out = FastChunk::default();
     let mut offset = CHUNK_HEADER_SIZE;
     while offset < free_space {
@@ -53,7 +54,7 @@ pub(crate) fn decode_chunk(
             .or_insert_with(|| Plan::of_template(data, def))
             .as_ref()?;
         out.records_read += 1;
-        if let Some(event) = plan.event(data, &subs, record_id, source, filter)? {
+        if let Some(event) = plan.event(data, &subs, record_id, source, filter, &mut nested)? {
             out.note_time(event.time);
             out.events.push(event);
         }
@@ -172,24 +173,83 @@ struct Plan {
     channel: Option<Vec<Piece>>,
     computer: Option<Vec<Piece>>,
     /// (name, value) of each data field; `None` name is an unnamed `<Data>`.
-    data: Vec<(Option<Vec<Piece>>, Vec<Piece>)>,
+    data: Vec<Field>,
+    /// The substitution holding the event's data as nested BinXML (EventData or UserData).
+    nested: Option<u16>,
+}
+
+/// A data field's name (`None`: an unnamed `<Data>`) and value.
+type Field = (Option<Vec<Piece>>, Vec<Piece>);
+
+/// The fields of an `<EventData>`: `<Data Name="n">` named, `<Data>` unnamed, any other
+/// element named after itself.
+fn event_data_fields(element: &Element, out: &mut Vec<Field>) -> Option<()> {
+    if !element.text.is_empty() {
+        return None;
+    }
+    for field in &element.children {
+        if !field.children.is_empty() {
+            return None;
+        }
+        let name = match (field.name.as_str(), field.attr("Name")) {
+            ("Data", Some(name)) => Some(name.to_vec()),
+            ("Data", None) => None,
+            (other, _) => Some(vec![Piece::Text(other.to_string())]),
+        };
+        out.push((name, field.text.clone()));
+    }
+    Some(())
+}
+
+/// The fields of a `<UserData>` element's content: every leaf element, named after itself.
+fn user_data_fields(element: &Element, out: &mut Vec<Field>) -> Option<()> {
+    if element.children.is_empty() {
+        // An empty element with attributes renders as an empty JSON object: no field.
+        if element.text.is_empty() && !element.attrs.is_empty() {
+            return Some(());
+        }
+        out.push((
+            Some(vec![Piece::Text(element.name.clone())]),
+            element.text.clone(),
+        ));
+        return Some(());
+    }
+    if !element.text.is_empty() {
+        return None;
+    }
+    for (i, child) in element.children.iter().enumerate() {
+        // Repeated names become JSON arrays in the crate's rendering: leave them to it.
+        if element.children[..i].iter().any(|c| c.name == child.name) {
+            return None;
+        }
+        user_data_fields(child, out)?;
+    }
+    Some(())
+}
+
+/// The fields of the element a nested BinXML value holds: `<EventData>`, `<UserData>`, or the
+/// provider's own element that sits inside `<UserData>`.
+fn nested_fields(root: &Element, out: &mut Vec<Field>) -> Option<()> {
+    match root.name.as_str() {
+        "EventData" => event_data_fields(root, out),
+        "UserData" => {
+            if !root.text.is_empty() {
+                return None;
+            }
+            root.children
+                .iter()
+                .try_for_each(|c| user_data_fields(c, out))
+        }
+        _ => user_data_fields(root, out),
+    }
 }
 
 impl Plan {
     /// The plan of the template defined at `def`; `None` for a shape this decoder leaves to
     /// the `evtx` crate.
     fn of_template(data: &[u8], def: u32) -> Option<Plan> {
-        let def = def as usize;
-        let size = read_u32(data, def + 20)? as usize;
-        let start = def + 24;
-        let mut parser = TemplateParser {
-            data,
-            pos: start,
-            end: start.checked_add(size)?.min(data.len()),
-        };
-        let root = parser.document()?;
-        // Text or a substitution (often nested BinXML) right under <Event>: not handled here.
-        if root.name != "Event" || !root.text.is_empty() {
+        let root = TemplateParser::at(data, def)?.document()?;
+        if root.name != "Event" {
             return None;
         }
         let system = root.child("System")?;
@@ -208,26 +268,25 @@ impl Plan {
             channel: text("Channel"),
             computer: text("Computer"),
             data: Vec::new(),
+            nested: None,
         };
+        // Windows puts the event's data in a substitution of nested BinXML, right under
+        // <Event> or inside <UserData>.
+        let nest = |pieces: &[Piece], plan: &mut Plan| match pieces {
+            [] => Some(()),
+            [Piece::Sub(n)] if plan.nested.is_none() => {
+                plan.nested = Some(*n);
+                Some(())
+            }
+            _ => None,
+        };
+        nest(&root.text, &mut plan)?;
         for part in &root.children {
             match part.name.as_str() {
                 "System" | "RenderingInfo" => {}
-                "EventData" => {
-                    if !part.text.is_empty() {
-                        return None;
-                    }
-                    for field in &part.children {
-                        if !field.children.is_empty() {
-                            return None;
-                        }
-                        let name = match (field.name.as_str(), field.attr("Name")) {
-                            ("Data", Some(name)) => Some(name.to_vec()),
-                            ("Data", None) => None,
-                            (other, _) => Some(vec![Piece::Text(other.to_string())]),
-                        };
-                        plan.data.push((name, field.text.clone()));
-                    }
-                }
+                "EventData" => event_data_fields(part, &mut plan.data)?,
+                "UserData" if part.children.is_empty() => nest(&part.text, &mut plan)?,
+                "UserData" => nested_fields(part, &mut plan.data)?,
                 _ => return None,
             }
         }
@@ -243,6 +302,7 @@ impl Plan {
         header_record_id: u64,
         source: &Arc<str>,
         filter: &EventFilter,
+        nested: &mut NestedCache,
     ) -> Option<Option<Event>> {
         let event_id = (number(data, subs, &self.event_id)? & 0xFFFF) as u32;
         let time = filetime(data, subs, &self.time)?;
@@ -272,6 +332,33 @@ impl Plan {
                 value: text(data, subs, value)?,
             });
         }
+        if let Some(n) = self.nested {
+            let sub = subs.get(n as usize)?;
+            match sub.kind {
+                0x00 => {}
+                0x21 if sub.len == 0 => {}
+                0x21 => {
+                    let NestedCache { plans, subs } = nested;
+                    let def = read_instance(data, sub.start, sub.start + sub.len, subs)?;
+                    let plan = plans
+                        .entry(def)
+                        .or_insert_with(|| nested_plan(data, def))
+                        .as_ref()?;
+                    for (name, value) in plan {
+                        let name = match name {
+                            Some(n) => Some(text(data, subs, n)?),
+                            None => None,
+                        };
+                        fields.push(DataField {
+                            name,
+                            value: text(data, subs, value)?,
+                        });
+                    }
+                }
+                _ => return None,
+            }
+        }
+        suffix_repeated_names(&mut fields);
         let event = Event {
             time,
             record_id,
@@ -287,9 +374,44 @@ impl Plan {
     }
 }
 
+/// A name that repeats gets `_1`, `_2`, ... on its later uses, as the crate's JSON keys do.
+fn suffix_repeated_names(fields: &mut [DataField]) {
+    for i in 1..fields.len() {
+        let (before, rest) = fields.split_at_mut(i);
+        let Some(name) = rest[0].name.as_mut() else {
+            continue;
+        };
+        let seen = before
+            .iter()
+            .filter(|f| f.name.as_deref().is_some_and(|n| n == name.as_str()))
+            .count();
+        if seen > 0 {
+            name.push_str(&format!("_{seen}"));
+        }
+    }
+}
+
+/// Plans of the nested (data) templates of one chunk, and a buffer for their values.
+#[derive(Default)]
+struct NestedCache {
+    plans: HashMap<u32, Option<Vec<Field>>>,
+    subs: Vec<Sub>,
+}
+
+/// The data fields of the nested template defined at `def`.
+fn nested_plan(data: &[u8], def: u32) -> Option<Vec<Field>> {
+    let root = TemplateParser::at(data, def)?.document()?;
+    let mut fields = Vec::new();
+    nested_fields(&root, &mut fields)?;
+    Some(fields)
+}
+
 /// Text of pieces; `None` for a value type this decoder does not render.
 fn text(data: &[u8], subs: &[Sub], pieces: &[Piece]) -> Option<String> {
-    let mut out = String::new();
+    let mut out = String::with_capacity(match pieces {
+        [Piece::Sub(n)] => subs.get(*n as usize).map_or(0, |s| s.len / 2),
+        _ => 16,
+    });
     for piece in pieces {
         match piece {
             Piece::Text(t) => out.push_str(t),
@@ -322,9 +444,62 @@ fn push_value(data: &[u8], sub: &Sub, out: &mut String) -> Option<()> {
         0x08 => write!(out, "{}", u32::from_le_bytes(fixed(bytes)?)).ok()?,
         0x09 => write!(out, "{}", i64::from_le_bytes(fixed(bytes)?)).ok()?,
         0x0a => write!(out, "{}", u64::from_le_bytes(fixed(bytes)?)).ok()?,
+        // Booleans other than 0 and 1 show as the number they hold.
+        0x0d => match i32::from_le_bytes(fixed(bytes)?) {
+            0 => out.push_str("false"),
+            1 => out.push_str("true"),
+            other => write!(out, "{other}").ok()?,
+        },
+        0x0e => {
+            for b in bytes {
+                write!(out, "{b:02X}").ok()?;
+            }
+        }
+        0x0f => {
+            let b: [u8; 16] = fixed(bytes)?;
+            write!(
+                out,
+                "{{{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-",
+                b[3], b[2], b[1], b[0], b[5], b[4], b[7], b[6], b[8], b[9]
+            )
+            .ok()?;
+            for x in &b[10..] {
+                write!(out, "{x:02x}").ok()?;
+            }
+            out.push('}');
+        }
+        // SizeT reads as the hex number of its width.
+        0x10 if bytes.len() == 4 => {
+            write!(out, "0x{:x}", u32::from_le_bytes(fixed(bytes)?)).ok()?
+        }
+        0x10 if bytes.len() == 8 => {
+            write!(out, "0x{:x}", u64::from_le_bytes(fixed(bytes)?)).ok()?
+        }
+        0x13 => push_sid(bytes, out)?,
         0x14 => write!(out, "0x{:x}", u32::from_le_bytes(fixed(bytes)?)).ok()?,
         0x15 => write!(out, "0x{:x}", u64::from_le_bytes(fixed(bytes)?)).ok()?,
         _ => return None,
+    }
+    Some(())
+}
+
+/// A SID as `S-R-A-S1-..-Sn`: revision, sub-authority count, 48-bit big-endian authority, then
+/// little-endian 32-bit sub-authorities; `None` when the bytes do not add up.
+fn push_sid(bytes: &[u8], out: &mut String) -> Option<()> {
+    use std::fmt::Write;
+    let (&revision, rest) = bytes.split_first()?;
+    let (&count, rest) = rest.split_first()?;
+    let authority = rest
+        .get(..6)?
+        .iter()
+        .fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
+    let subs = rest.get(6..)?;
+    if subs.len() != usize::from(count) * 4 {
+        return None;
+    }
+    write!(out, "S-{revision}-{authority}").ok()?;
+    for sub in subs.chunks_exact(4) {
+        write!(out, "-{}", u32::from_le_bytes(fixed(sub)?)).ok()?;
     }
     Some(())
 }
@@ -372,7 +547,19 @@ struct TemplateParser<'a> {
     end: usize,
 }
 
-impl TemplateParser<'_> {
+impl<'a> TemplateParser<'a> {
+    /// A parser over the template definition at `def` (its 24-byte header, then BinXML).
+    fn at(data: &'a [u8], def: u32) -> Option<Self> {
+        let def = def as usize;
+        let size = read_u32(data, def + 20)? as usize;
+        let start = def + 24;
+        Some(TemplateParser {
+            data,
+            pos: start,
+            end: start.checked_add(size)?.min(data.len()),
+        })
+    }
+
     fn u8(&mut self) -> Option<u8> {
         let v = *self.data.get(self.pos)?;
         self.pos += 1;
