@@ -5,7 +5,7 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(
     name = "faultline",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("FAULTLINE_GIT_COMMIT"), ")"),
     about = "Outage forensics for Windows servers: event logs, uptime probes and perfmon counters on one UTC timeline, and a draft outage report",
     after_help = "Examples:\n  faultline report fixtures/aug15\n  faultline events fixtures/aug15 --id 333 --count\n  faultline probes fixtures/aug15 --tz America/Los_Angeles"
 )]
@@ -49,7 +49,7 @@ pub enum Command {
     Timeline(TimelineArgs),
     /// Write the deterministic aug15 scenario (EVTX, probe and perfmon CSVs) into a folder.
     #[command(
-        after_help = "Examples:\n  faultline synth /tmp/aug15\n  faultline synth /tmp/big --scale 1000000"
+        after_help = "Examples:\n  faultline synth aug15-copy\n  faultline synth big --scale 20000"
     )]
     Synth(SynthArgs),
     /// What an event id means, why it matters in an outage, and what to check next.
@@ -57,6 +57,20 @@ pub enum Command {
         after_help = "Examples:\n  faultline explain 333\n  faultline explain EventLog:6008"
     )]
     Explain(ExplainArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    #[command(
+        after_help = "Examples:\n  faultline completions bash > faultline.bash\n  faultline completions zsh > _faultline\n  faultline completions fish > faultline.fish"
+    )]
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) for faultline and its subcommands.
+    #[command(after_help = "Examples:\n  faultline man > faultline.1")]
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// Input paths and how to treat them.

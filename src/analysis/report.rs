@@ -272,8 +272,13 @@ fn data_quality(
         }
     }
     // A gap shared by every counter of one file is one gap (the collector stopped), not fifty.
-    let mut metric_gap_groups: Vec<(String, DateTime<Utc>, DateTime<Utc>, Vec<String>)> =
-        Vec::new();
+    struct GapGroup {
+        file: String,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        names: Vec<String>,
+    }
+    let mut metric_gap_groups: Vec<GapGroup> = Vec::new();
     for m in metrics {
         for (from, to) in metric_gaps(m) {
             if !touches(from, to) {
@@ -282,14 +287,25 @@ fn data_quality(
             let file = m.source_file.to_string();
             match metric_gap_groups
                 .iter_mut()
-                .find(|g| g.0 == file && g.1 == from && g.2 == to)
+                .find(|g| g.file == file && g.from == from && g.to == to)
             {
-                Some(g) => g.3.push(m.name.clone()),
-                None => metric_gap_groups.push((file, from, to, vec![m.name.clone()])),
+                Some(g) => g.names.push(m.name.clone()),
+                None => metric_gap_groups.push(GapGroup {
+                    file,
+                    from,
+                    to,
+                    names: vec![m.name.clone()],
+                }),
             }
         }
     }
-    for (file, from, to, names) in metric_gap_groups {
+    for GapGroup {
+        file,
+        from,
+        to,
+        names,
+    } in metric_gap_groups
+    {
         let name = if names.len() == 1 {
             names[0].clone()
         } else {

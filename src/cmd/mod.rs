@@ -1,4 +1,5 @@
 //! One file per subcommand; the only layer that sees clap types and turns them into settings.
+pub mod completions;
 pub mod events;
 pub mod explain;
 pub mod metrics;
@@ -24,6 +25,8 @@ pub fn dispatch(cli: Cli, out: &mut dyn Write) -> anyhow::Result<Outcome> {
         Command::Timeline(args) => timeline::run(args, &diag, out),
         Command::Synth(args) => synth::run(args, &diag, out),
         Command::Explain(args) => explain::run(args, &diag, out),
+        Command::Completions(args) => completions::completions(args, out),
+        Command::Man => completions::man(out),
     }
 }
 
