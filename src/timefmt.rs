@@ -214,7 +214,11 @@ pub fn human_duration(seconds: i64) -> String {
     let s = seconds.unsigned_abs();
     let (d, h, m, sec) = (s / 86400, (s % 86400) / 3600, (s % 3600) / 60, s % 60);
     let text = if d > 0 {
-        format!("{d}d {h}h {m}m")
+        match (h, m) {
+            (0, 0) => format!("{d}d"),
+            (h, 0) => format!("{d}d {h}h"),
+            (h, m) => format!("{d}d {h}h {m}m"),
+        }
     } else if h > 0 {
         if m > 0 {
             format!("{h}h {m}m")

@@ -15,6 +15,10 @@ pub const TREND_BUCKET_MINUTES: i64 = 5;
 pub const TREND_ALPHA: f64 = 0.05;
 /// |robust z| from which a window peak is called unusual.
 pub const UNUSUAL_Z: f64 = 3.5;
+/// A significant trend counts towards "correlated" only when it moved the series by at least this
+/// share of its baseline over the lookback (or faster than the counter's rule allows): a tiny but
+/// steady drift is statistically significant and practically irrelevant.
+pub const MATERIAL_TREND_SHARE: f64 = 0.02;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ThresholdCrossing {
@@ -53,6 +57,8 @@ pub struct MetricFinding {
     pub first_threshold_crossing: Option<ThresholdCrossing>,
     /// Plain words for what is missing, e.g. "no data inside the window".
     pub note: Option<String>,
+    /// A significant trend that also moved the series materially (see `MATERIAL_TREND_SHARE`).
+    pub material_trend: bool,
     /// Ranking score (higher = more unusual).
     pub score: f64,
     /// Among the top unusual series: what the report calls correlated.
@@ -76,7 +82,7 @@ pub fn correlate(
     findings.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.name.cmp(&b.name)));
     for f in findings.iter_mut().take(top) {
         let unusual = f.robust_z.is_some_and(|z| z.abs() >= UNUSUAL_Z)
-            || matches!(f.trend.as_str(), "rising" | "falling")
+            || f.material_trend
             || f.first_threshold_crossing.is_some();
         f.correlated = unusual && f.window_samples > 0;
     }
@@ -164,10 +170,21 @@ fn finding_for(
     } else {
         None
     };
+    let lookback_hours = lookback.num_seconds() as f64 / 3600.0;
+    let material_trend = matches!(trend_word, "rising" | "falling")
+        && trend.is_some_and(|t| {
+            let moved = (t.slope_per_hour * lookback_hours).abs();
+            let by_share = baseline_median
+                .is_some_and(|m| m != 0.0 && moved >= MATERIAL_TREND_SHARE * m.abs());
+            let by_rule = rule
+                .and_then(|r| r.trend_per_hour)
+                .is_some_and(|limit| t.slope_per_hour.abs() >= limit);
+            by_share || by_rule
+        });
     let mut score = 0.0;
     if !window.is_empty() {
         score += robust_z.map_or(0.0, |z| z.abs().min(100.0) / 10.0);
-        if matches!(trend_word, "rising" | "falling") {
+        if material_trend {
             score += 3.0;
         }
         if let Some(c) = &crossing {
@@ -193,6 +210,7 @@ fn finding_for(
         trend_p_value: trend.map(|t| t.p_value),
         first_threshold_crossing: crossing,
         note,
+        material_trend,
         score,
         correlated: false,
         direction: rule.map(|r| r.direction),

@@ -187,8 +187,10 @@ pub fn threshold_crossings(m: &MetricSeries) -> Vec<TimelineEntry> {
                     format!("{} past {} threshold", m.name, sev.as_str()),
                     format!(
                         "value {} (threshold {})",
-                        fmt_value(*v),
-                        threshold.map(fmt_value).unwrap_or_default()
+                        fmt_metric(m.counter.as_deref(), *v),
+                        threshold
+                            .map(|t| fmt_metric(m.counter.as_deref(), t))
+                            .unwrap_or_default()
                     ),
                 ));
             }
@@ -210,6 +212,36 @@ fn order(e: &TimelineEntry) -> u8 {
         "metric" => 2,
         _ => 3,
     }
+}
+
+/// A metric value in the counter's unit: bytes as KiB/MiB/GiB, disk seconds as milliseconds,
+/// anything else as a plain number.
+pub fn fmt_metric(counter: Option<&str>, v: f64) -> String {
+    let c = counter.unwrap_or("").to_ascii_lowercase();
+    if !v.is_finite() {
+        return fmt_value(v);
+    }
+    if c.ends_with("bytes")
+        && !c.ends_with("mbytes")
+        && !c.ends_with("kbytes")
+        && !c.contains("/sec")
+    {
+        const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+        let mut value = v / 1024.0;
+        if value.abs() < 1.0 {
+            return format!("{} B", fmt_value(v));
+        }
+        let mut unit = 0;
+        while value.abs() >= 1024.0 && unit < UNITS.len() - 1 {
+            value /= 1024.0;
+            unit += 1;
+        }
+        return format!("{value:.1} {}", UNITS[unit]);
+    }
+    if c.starts_with("avg. disk sec/") {
+        return format!("{} ms", fmt_value(v * 1000.0));
+    }
+    fmt_value(v)
 }
 
 /// Numbers for people: thousands separated, at most 3 decimals, no trailing zeros.
@@ -253,6 +285,22 @@ pub fn fmt_value(v: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::fmt_value;
+
+    #[test]
+    fn metric_units_read_well() {
+        use super::fmt_metric;
+        assert_eq!(
+            fmt_metric(Some("Pool Paged Bytes"), 1_073_741_824.0),
+            "1.0 GiB"
+        );
+        assert_eq!(
+            fmt_metric(Some("Pool Paged Bytes"), 157_286_400.0),
+            "150.0 MiB"
+        );
+        assert_eq!(fmt_metric(Some("Available MBytes"), 2100.0), "2,100");
+        assert_eq!(fmt_metric(Some("Avg. Disk sec/Transfer"), 0.025), "25 ms");
+        assert_eq!(fmt_metric(None, 12.5), "12.5");
+    }
 
     #[test]
     fn values_read_well() {

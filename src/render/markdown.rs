@@ -2,7 +2,7 @@
 //! Every string that came from an input is escaped (`md`) so it cannot break a table or inject HTML.
 use crate::analysis::metric_correlation::MetricFinding;
 use crate::analysis::report::{window_end, OutageReport, Report};
-use crate::analysis::timeline::fmt_value;
+use crate::analysis::timeline::fmt_metric;
 use crate::model::rfc3339;
 use crate::timefmt::{human_duration, Zone};
 use chrono::{DateTime, Utc};
@@ -109,8 +109,17 @@ pub fn render(report: &Report, zone: Zone) -> String {
     );
     summary(&mut s, report, primary, &clock);
     overview(&mut s, report, &clock);
-    for (i, o) in report.outages.iter().enumerate() {
-        outage_section(&mut s, i, o, report, &clock);
+    // The main outage in full first; the other windows after it, one level down.
+    if let Some(pi) = primary {
+        outage_section(&mut s, pi, &report.outages[pi], report, &clock, "##");
+    }
+    if report.outages.len() > 1 {
+        let _ = writeln!(s, "## Other windows in the data\n");
+        for (i, o) in report.outages.iter().enumerate() {
+            if Some(i) != primary {
+                outage_section(&mut s, i, o, report, &clock, "###");
+            }
+        }
     }
     blips(&mut s, report, &clock);
     changes(&mut s, report, &clock);
@@ -280,7 +289,11 @@ fn overview(s: &mut String, report: &Report, clock: &Clock) {
         let _ = writeln!(
             s,
             "| {} | {} | {} | {} | {} | {} |",
-            i + 1,
+            if Some(i) == primary_index(report) {
+                format!("{} (main)", i + 1)
+            } else {
+                (i + 1).to_string()
+            },
             w.kind.as_str(),
             clock.full(&w.start),
             w.recovered_at
@@ -295,11 +308,20 @@ fn overview(s: &mut String, report: &Report, clock: &Clock) {
     let _ = writeln!(s);
 }
 
-fn outage_section(s: &mut String, i: usize, o: &OutageReport, report: &Report, clock: &Clock) {
+/// One window's section; `h` is its heading level (`##` for the main outage, `###` for others).
+fn outage_section(
+    s: &mut String,
+    i: usize,
+    o: &OutageReport,
+    report: &Report,
+    clock: &Clock,
+    h: &str,
+) {
     let w = &o.window;
+    let sub = format!("{h}#");
     let _ = writeln!(
         s,
-        "## Outage {}: {} outage from {}\n",
+        "{h} Outage {}: {} outage from {}\n",
         i + 1,
         w.kind.as_str(),
         clock.full(&w.start)
@@ -326,7 +348,7 @@ fn outage_section(s: &mut String, i: usize, o: &OutageReport, report: &Report, c
             .unwrap_or_else(|| "unknown (no recovery)".into())
     );
 
-    let _ = writeln!(s, "### Impact per probe\n");
+    let _ = writeln!(s, "{sub} Impact per probe\n");
     let _ = writeln!(
         s,
         "| probe | where | checks | failed | first failure | last failure | unknown (no data) |\n|---|---|---|---|---|---|---|"
@@ -354,11 +376,11 @@ fn outage_section(s: &mut String, i: usize, o: &OutageReport, report: &Report, c
     }
     let _ = writeln!(s);
 
-    timeline(s, o, clock);
-    event_findings(s, o, clock);
-    metric_findings(s, o, report, clock);
+    timeline(s, o, clock, &sub);
+    event_findings(s, o, clock, &sub);
+    metric_findings(s, o, report, clock, &sub);
     if !o.related.is_empty() {
-        let _ = writeln!(s, "### Related incidents\n");
+        let _ = writeln!(s, "{sub} Related incidents\n");
         for r in &o.related {
             let _ = writeln!(
                 s,
@@ -375,8 +397,8 @@ fn outage_section(s: &mut String, i: usize, o: &OutageReport, report: &Report, c
     }
 }
 
-fn timeline(s: &mut String, o: &OutageReport, clock: &Clock) {
-    let _ = writeln!(s, "### Timeline\n");
+fn timeline(s: &mut String, o: &OutageReport, clock: &Clock, sub: &str) {
+    let _ = writeln!(s, "{sub} Timeline\n");
     let _ = writeln!(
         s,
         "| {} | UTC | source | what |\n|---|---|---|---|",
@@ -483,8 +505,8 @@ fn lead_words(seconds: i64) -> String {
     }
 }
 
-fn event_findings(s: &mut String, o: &OutageReport, clock: &Clock) {
-    let _ = writeln!(s, "### Event findings\n");
+fn event_findings(s: &mut String, o: &OutageReport, clock: &Clock, sub: &str) {
+    let _ = writeln!(s, "{sub} Event findings\n");
     if o.events.is_empty() {
         let _ = writeln!(s, "No events in the logs around this window (from the lookback before it to 30 minutes after recovery).\n");
         return;
@@ -554,8 +576,8 @@ fn event_findings(s: &mut String, o: &OutageReport, clock: &Clock) {
     let _ = writeln!(s);
 }
 
-fn metric_findings(s: &mut String, o: &OutageReport, report: &Report, clock: &Clock) {
-    let _ = writeln!(s, "### Correlated resource metrics\n");
+fn metric_findings(s: &mut String, o: &OutageReport, report: &Report, clock: &Clock, sub: &str) {
+    let _ = writeln!(s, "{sub} Correlated resource metrics\n");
     if o.metrics.is_empty() {
         let _ = writeln!(s, "No metric series were given.\n");
         return;
@@ -585,9 +607,10 @@ fn metric_findings(s: &mut String, o: &OutageReport, report: &Report, clock: &Cl
             "| metric | baseline median | window peak | change | robust z | trend before start | first threshold crossing |\n|---|---|---|---|---|---|---|"
         );
         for m in &top {
+            let unit = |v: f64| fmt_metric(m.counter.as_deref(), v);
             let trend = match (m.trend.as_str(), m.trend_per_hour) {
                 ("rising" | "falling", Some(slope)) => {
-                    format!("{} ({}/h)", m.trend, fmt_value(slope))
+                    format!("{} ({}/h)", m.trend, unit(slope))
                 }
                 (word, _) => word.to_string(),
             };
@@ -598,7 +621,7 @@ fn metric_findings(s: &mut String, o: &OutageReport, report: &Report, clock: &Cl
                     format!(
                         "{} {} at {} ({} the start)",
                         c.severity,
-                        fmt_value(c.threshold),
+                        unit(c.threshold),
                         clock.local(&c.time),
                         lead_words(c.seconds_from_start)
                     )
@@ -609,14 +632,18 @@ fn metric_findings(s: &mut String, o: &OutageReport, report: &Report, clock: &Cl
                 "| {} | {} | {} | {} | {} | {} | {} |",
                 md(&short_name(m)),
                 m.baseline_median
-                    .map(fmt_value)
+                    .map(unit)
                     .unwrap_or_else(|| "no data".into()),
-                m.peak.map(fmt_value).unwrap_or_else(|| "no data".into()),
+                m.peak.map(unit).unwrap_or_else(|| "no data".into()),
                 m.change_pct
                     .map(|c| format!("{:+.0}%", c))
                     .unwrap_or_else(|| "-".into()),
                 m.robust_z
-                    .map(|z| format!("{:.1}", z))
+                    .map(|z| match z {
+                        z if z > 99.9 => ">99.9".to_string(),
+                        z if z < -99.9 => "<-99.9".to_string(),
+                        z => format!("{z:.1}"),
+                    })
                     .unwrap_or_else(|| "-".into()),
                 trend,
                 md(&crossing)
@@ -792,4 +819,29 @@ fn human_sections(s: &mut String, report: &Report, primary: Option<usize>, clock
 /// The end of a window, for callers that render windows elsewhere.
 pub fn end_of(o: &OutageReport) -> DateTime<Utc> {
     window_end(&o.window)
+}
+
+/// The report with `![Outage chart](link)` under the main outage's key facts (the list after its
+/// heading); without a main outage, the report as it is.
+pub fn render_with_chart(report: &Report, zone: Zone, link: &str) -> String {
+    let mut text = render(report, zone);
+    let Some(pi) = primary_index(report) else {
+        return text;
+    };
+    let heading = format!("# Outage {}: ", pi + 1);
+    let Some(at) = text.find(&heading) else {
+        return text;
+    };
+    // Heading, blank line, the key facts, blank line: the chart goes after the second break.
+    let after_heading = text[at..].find("\n\n").map(|p| at + p + 2);
+    let after_facts = after_heading.and_then(|h| text[h..].find("\n\n").map(|p| h + p + 2));
+    if let Some(p) = after_facts {
+        let target = if link.contains([' ', '(', ')', '<', '>']) {
+            format!("<{}>", link.replace('<', "%3C").replace('>', "%3E"))
+        } else {
+            link.to_string()
+        };
+        text.insert_str(p, &format!("![Outage chart]({target})\n\n"));
+    }
+    text
 }
