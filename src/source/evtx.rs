@@ -73,9 +73,13 @@ pub fn read_evtx(path: &Path, filter: &EventFilter, threads: usize) -> Result<Ev
             for problem in chunk.problems {
                 push_problem(&mut report, problem);
             }
+            for note in chunk.notes {
+                push_problem(&mut report, note);
+            }
             events.extend(chunk.events);
         }
     }
+    super::evtx_integrity::account_for_losses(path, &mut report);
     Ok(EvtxRead { events, report })
 }
 
@@ -87,6 +91,8 @@ struct ChunkRead {
     first: Option<DateTime<Utc>>,
     last: Option<DateTime<Utc>>,
     problems: Vec<String>,
+    /// Facts about records read with a fallback (not counted as skipped).
+    notes: Vec<String>,
 }
 
 fn read_chunk(
@@ -110,7 +116,7 @@ fn read_chunk(
             records_read: fast.records_read,
             first: fast.first,
             last: fast.last,
-            problems: Vec::new(),
+            ..Default::default()
         };
     }
     read_chunk_with_crate(&mut chunk, settings, source, filter)
@@ -136,8 +142,17 @@ fn read_chunk_with_crate(
     for record in parsed.iter() {
         let converted = record.and_then(|record| {
             let record_id = record.event_record_id;
+            let header_time = super::evtx_integrity::header_time(&record.timestamp);
             let json = record.into_json_bytes()?;
-            Ok(convert_record(record_id, &json.data, source, filter))
+            let notes = &mut out.notes;
+            Ok(convert_record(
+                record_id,
+                &json.data,
+                source,
+                filter,
+                header_time,
+                notes,
+            ))
         });
         match converted {
             Ok(Ok(event)) => {
@@ -219,6 +234,8 @@ fn convert_record(
     json: &[u8],
     source: &Arc<str>,
     filter: &EventFilter,
+    header_time: Option<DateTime<Utc>>,
+    notes: &mut Vec<String>,
 ) -> std::result::Result<Option<Event>, String> {
     let value: Value = serde_json::from_slice(json)
         .map_err(|e| format!("record {record_id}: rendered JSON unreadable: {e}"))?;
@@ -240,6 +257,7 @@ fn convert_record(
         .and_then(Value::as_str)
         .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
         .map(|t| t.with_timezone(&Utc))
+        .or_else(|| super::evtx_integrity::time_fallback(record_id, header_time, notes))
         .ok_or_else(|| format!("record {record_id}: no readable TimeCreated"))?;
     if !filter.wants_id_and_time(event_id, &time) {
         return Ok(None);

@@ -2,6 +2,7 @@
 pub mod evidence;
 pub mod evtx;
 pub mod evtx_fast;
+pub mod evtx_integrity;
 pub mod metric_csv;
 pub mod perfmon;
 pub mod probe_csv;
