@@ -3,12 +3,13 @@ use super::{zone_arg, Diagnostics};
 use crate::analysis::outages::OutageOptions;
 use crate::analysis::report::{self, ReportOptions};
 use crate::cli::{ProbeArgs, ReportArgs, ReportFormat};
-use crate::render::markdown;
+use crate::render::{chart, markdown};
 use crate::source::evidence::{self, LoadOptions};
 use crate::source::InputKind;
 use crate::timefmt::{parse_duration, parse_user_time, Zone};
 use crate::{Error, Outcome};
 use std::io::Write;
+use std::path::{Component, Path, PathBuf};
 
 /// Outage-detection settings from the shared probe flags.
 pub fn outage_options(args: &ProbeArgs) -> Result<OutageOptions, Error> {
@@ -72,8 +73,23 @@ pub fn run(args: ReportArgs, diag: &Diagnostics, out: &mut dyn Write) -> anyhow:
         evidence.notes,
         &opts,
     );
+    let chart_link = match &args.chart {
+        Some(path) => {
+            let svg = match chart::outage_chart(&model, &evidence.probes, &evidence.metrics, zone) {
+                Some(svg) => svg.map_err(|m| Error::Other(format!("{}: {m}", path.display())))?,
+                None => anyhow::bail!("--chart: no outage window in the data, nothing to draw"),
+            };
+            crate::report_io::write_atomic(path, svg.as_bytes(), &protected_inputs(&args))?;
+            diag.info(&format!("chart written to {}", path.display()));
+            Some(chart_link(path, args.output.as_deref()))
+        }
+        None => None,
+    };
     let text = match args.format {
-        ReportFormat::Markdown => markdown::render(&model, zone),
+        ReportFormat::Markdown => match &chart_link {
+            Some(link) => markdown::render_with_chart(&model, zone, link),
+            None => markdown::render(&model, zone),
+        },
         ReportFormat::Json => {
             let mut s = serde_json::to_string_pretty(&model)?;
             s.push('\n');
@@ -82,18 +98,71 @@ pub fn run(args: ReportArgs, diag: &Diagnostics, out: &mut dyn Write) -> anyhow:
     };
     match &args.output {
         Some(path) => {
-            let mut inputs = args.input.paths.clone();
-            inputs.extend(args.evtx.iter().cloned());
-            inputs.extend(args.probes.iter().cloned());
-            inputs.extend(args.metrics.iter().cloned());
-            let discovered = crate::source::discover(&args.input.paths, &[]).unwrap_or_default();
-            inputs.extend(discovered.into_iter().map(|i| i.path));
-            crate::report_io::write_atomic(path, text.as_bytes(), &inputs)?;
+            crate::report_io::write_atomic(path, text.as_bytes(), &protected_inputs(&args))?;
             diag.info(&format!("report written to {}", path.display()));
         }
         None => out.write_all(text.as_bytes())?,
     }
     Ok(outcome)
+}
+
+/// Every input file and folder: output files must never replace one.
+fn protected_inputs(args: &ReportArgs) -> Vec<PathBuf> {
+    let mut inputs = args.input.paths.clone();
+    inputs.extend(args.evtx.iter().cloned());
+    inputs.extend(args.probes.iter().cloned());
+    inputs.extend(args.metrics.iter().cloned());
+    let discovered = crate::source::discover(&args.input.paths, &[]).unwrap_or_default();
+    inputs.extend(discovered.into_iter().map(|i| i.path));
+    inputs
+}
+
+/// The chart's path as the report links it: relative to the report's folder with `-o`, else as
+/// given (relative to where the report is printed from).
+fn chart_link(chart: &Path, report: Option<&Path>) -> String {
+    let link = match report {
+        Some(report) => {
+            let base = absolute(report.parent().unwrap_or(Path::new("")));
+            relative_to(&absolute(chart), &base)
+        }
+        None => chart.to_path_buf(),
+    };
+    link.to_string_lossy().replace('\\', "/")
+}
+
+/// A path made absolute against the current folder, with `.` and `..` resolved lexically.
+fn absolute(path: &Path) -> PathBuf {
+    let joined = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(path)
+    };
+    let mut out = PathBuf::new();
+    for part in joined.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// `target` relative to the folder `base` (both absolute): `../charts/outage.svg`.
+fn relative_to(target: &Path, base: &Path) -> PathBuf {
+    let t: Vec<Component> = target.components().collect();
+    let b: Vec<Component> = base.components().collect();
+    let common = t.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut out = PathBuf::new();
+    for _ in common..b.len() {
+        out.push("..");
+    }
+    for part in &t[common..] {
+        out.push(part);
+    }
+    out
 }
 
 /// The server's own zone for times it writes as local text (6008): `--input-tz` when given,

@@ -37,5 +37,6 @@ pub fn cell_text(text: &str, max: usize) -> String {
         cut
     }
 }
+pub mod chart;
 pub mod markdown;
 pub mod timeline;
