@@ -45,7 +45,7 @@ enum Slot {
 
 /// What the scan of one file found: the record ids that must be missing and why, and notes.
 #[derive(Debug, Default)]
-pub(crate) struct Scan {
+pub struct Scan {
     /// Record ids the file should hold (oldest readable to newest promised).
     pub expected: u64,
     /// Ranges of ids that no readable chunk holds, each with a one-line reason.
@@ -104,7 +104,7 @@ fn range_line(first: u64, last: u64, why: &str) -> String {
 }
 
 /// Scans a whole EVTX image: the header, then each chunk slot.
-pub(crate) fn scan_file<R: Read + Seek>(file: &mut R) -> std::io::Result<Scan> {
+pub fn scan_file<R: Read + Seek>(file: &mut R) -> std::io::Result<Scan> {
     let len = file.seek(SeekFrom::End(0))?;
     file.seek(SeekFrom::Start(0))?;
     let mut head = [0u8; 128];

@@ -58,6 +58,10 @@ pub(crate) fn load_csv(path: &Path, report: &mut InputReport) -> Result<LoadedCs
     let mut text = decode(&bytes, &mut notes);
     if text.contains('\r') {
         text = text.replace("\r\n", "\n");
+        if text.contains('\r') {
+            notes.push("lines end in a lone CR (old Mac line ends); read as line breaks".into());
+            text = text.replace('\r', "\n");
+        }
     }
     let mut blank_lines = 0u64;
     let mut start = 0;
@@ -88,6 +92,8 @@ pub(crate) fn load_csv(path: &Path, report: &mut InputReport) -> Result<LoadedCs
             body = &body[..last_start];
         }
     }
+    let repaired = super::csv_text::repair(body, blank_lines + 1);
+    report.problems.extend(repaired.problems.iter().cloned());
     let frame = CsvReadOptions::default()
         .with_has_header(true)
         .with_infer_schema_length(Some(0))
@@ -96,9 +102,12 @@ pub(crate) fn load_csv(path: &Path, report: &mut InputReport) -> Result<LoadedCs
             p.with_missing_is_null(true)
                 .with_truncate_ragged_lines(true)
         })
-        .into_reader_with_file_handle(std::io::Cursor::new(body.as_bytes()))
+        .into_reader_with_file_handle(std::io::Cursor::new(repaired.text.as_bytes()))
         .finish()
-        .map_err(|e| Error::bad_input(path, format!("cannot read as CSV: {e}")))?;
+        .map_err(|e| {
+            let e = super::csv_text::one_line(&e.to_string());
+            Error::bad_input(path, format!("cannot read as CSV: {e}"))
+        })?;
     Ok(LoadedCsv {
         frame,
         header_line: blank_lines + 1,
@@ -148,16 +157,14 @@ fn decode(bytes: &[u8], notes: &mut Vec<String>) -> String {
     match std::str::from_utf8(body) {
         Ok(s) => s.to_string(),
         Err(_) => {
-            notes.push(
-                "not valid UTF-8: unreadable characters in names were replaced with U+FFFD".into(),
-            );
-            String::from_utf8_lossy(body).into_owned()
+            notes.push("not valid UTF-8: read as Windows-1252".into());
+            super::csv_text::decode_windows_1252(body)
         }
     }
 }
 
 /// One cell as a number: `None` for blank (`""`, `" "`), `Err` for text that is not a number.
-/// A decimal comma (`12,5`, from localized exports) is accepted.
+/// A decimal comma (`12,5`) and thousands separators are accepted (see `numbers.rs`).
 pub(crate) fn parse_value(cell: Option<&str>) -> std::result::Result<Option<f64>, ()> {
     let Some(text) = cell.map(str::trim) else {
         return Ok(None);
@@ -165,17 +172,10 @@ pub(crate) fn parse_value(cell: Option<&str>) -> std::result::Result<Option<f64>
     if text.is_empty() {
         return Ok(None);
     }
-    if let Ok(v) = text.parse::<f64>() {
-        return if v.is_finite() { Ok(Some(v)) } else { Err(()) };
-    }
-    if text.matches(',').count() == 1 && !text.contains('.') {
-        if let Ok(v) = text.replace(',', ".").parse::<f64>() {
-            if v.is_finite() {
-                return Ok(Some(v));
-            }
-        }
-    }
-    Err(())
+    // Thousands separators too (`1,234.5`); an ambiguous `1,234` is refused, not guessed.
+    super::numbers::parse_localized(text)
+        .map(Some)
+        .map_err(|_| ())
 }
 
 /// A column's cells as text (every column is read as text).

@@ -1,9 +1,11 @@
 //! Input sources: one module per kind of file, each producing the shared `model` types.
+pub mod csv_text;
 pub mod evidence;
 pub mod evtx;
 pub mod evtx_fast;
 pub mod evtx_integrity;
 pub mod metric_csv;
+pub mod numbers;
 pub mod perfmon;
 pub mod probe_csv;
 pub mod sniff;

@@ -89,6 +89,7 @@ pub fn read_probe_csv(path: &Path, opts: &ProbeReadOptions) -> Result<ProbeFile>
     } else {
         None
     };
+    let (utf16_bytes, repairs) = super::csv_text::repair_file(path, utf16_bytes)?;
     let df = read_frame(path, utf16_bytes.as_deref(), headerless)?;
     let names: Vec<String> = df
         .get_column_names()
@@ -142,6 +143,7 @@ pub fn read_probe_csv(path: &Path, opts: &ProbeReadOptions) -> Result<ProbeFile>
     };
     let mut rows = interpret(&layout);
     let problems = name_lines(path, utf16_bytes.as_deref(), headerless, &rows.problems);
+    let problems = [repairs, problems].concat();
     let source: Arc<str> = Arc::from(path.display().to_string());
     let mut probes = Vec::new();
     let mut duplicates = 0;
@@ -271,7 +273,10 @@ fn read_frame(path: &Path, utf8: Option<&[u8]>, headerless: bool) -> Result<Data
             .try_into_reader_with_file_path(Some(path.to_path_buf()))
             .and_then(|r| r.finish()),
     };
-    frame.map_err(|e| Error::bad_input(path, format!("cannot read as CSV: {e}")))
+    frame.map_err(|e| {
+        let e = super::csv_text::one_line(&e.to_string());
+        Error::bad_input(path, format!("cannot read as CSV: {e}"))
+    })
 }
 
 fn pinned_columns(path: &Path, names: &[String], map: Option<&str>) -> Result<Vec<(Role, usize)>> {

@@ -150,13 +150,13 @@ pub fn parse_latency(text: Option<&str>) -> Result<Option<f64>, Unreadable> {
     if NO_ANSWER.contains(&lower.as_str()) {
         return Ok(None);
     }
-    // "123 ms", "0.5s"
+    // "123 ms", "0.5s", "1,234.5 ms", "12,5": separators as in `numbers.rs`; `1,234` is refused.
     let number: String = lower
         .chars()
-        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .take_while(|c| c.is_ascii_digit() || matches!(c, '.' | ','))
         .collect();
-    match number.parse::<f64>() {
-        Ok(v) if !number.is_empty() => Ok(Some(v)),
+    match crate::source::numbers::parse_localized(&number) {
+        Ok(v) if v >= 0.0 => Ok(Some(v)),
         _ => Err(Unreadable),
     }
 }
