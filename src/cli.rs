@@ -18,6 +18,9 @@ pub struct Cli {
     /// No progress or summary lines on stderr (errors are still printed).
     #[arg(long, short, global = true)]
     pub quiet: bool,
+    /// Settings file (default: faultline.toml in the first input folder, when there is one).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -79,9 +82,9 @@ pub struct InputArgs {
     /// Files or directories (searched recursively for .evtx and .csv files).
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-    /// Zone of timestamps that carry no zone (IANA name, e.g. America/Los_Angeles).
-    #[arg(long, value_name = "ZONE", default_value = "UTC")]
-    pub input_tz: String,
+    /// Zone of timestamps that carry no zone (IANA name, e.g. America/Los_Angeles) [default: UTC].
+    #[arg(long, value_name = "ZONE")]
+    pub input_tz: Option<String>,
 }
 
 /// Filters over events, shared by `events` and `timeline`.
@@ -127,9 +130,9 @@ pub struct EventsArgs {
     /// Output format (default: table on a terminal, jsonl otherwise).
     #[arg(long, value_enum)]
     pub format: Option<EventsFormat>,
-    /// Zone that table and csv times are shown in (json/jsonl are always UTC).
-    #[arg(long, value_name = "ZONE", default_value = "UTC")]
-    pub tz: String,
+    /// Zone that table and csv times are shown in (json/jsonl are always UTC) [default: UTC].
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
     /// Print counts per (channel, provider, event id) instead of the events.
     #[arg(long)]
     pub count: bool,
@@ -144,15 +147,15 @@ pub struct ProbeArgs {
     /// The probe that runs on the server itself (default: a probe whose name says local/onbox/self).
     #[arg(long, value_name = "NAME")]
     pub local: Option<String>,
-    /// A check whose latency is at or over this is a failure.
-    #[arg(long, default_value = "15s")]
-    pub timeout: String,
-    /// Runs of fewer consecutive failed checks are blips, not outages.
-    #[arg(long, default_value_t = 2)]
-    pub min_failures: usize,
-    /// Windows closer than this are merged.
-    #[arg(long, default_value = "5m")]
-    pub merge_gap: String,
+    /// A check whose latency is at or over this is a failure [default: 15s].
+    #[arg(long)]
+    pub timeout: Option<String>,
+    /// Runs of fewer consecutive failed checks are blips, not outages [default: 2].
+    #[arg(long)]
+    pub min_failures: Option<usize>,
+    /// Windows closer than this are merged [default: 5m].
+    #[arg(long)]
+    pub merge_gap: Option<String>,
     /// Override column detection: time=COL,probe=COL,status=COL,latency=COL.
     #[arg(long, value_name = "MAP")]
     pub columns: Option<String>,
@@ -171,9 +174,9 @@ pub struct ProbesArgs {
     pub input: InputArgs,
     #[command(flatten)]
     pub probe: ProbeArgs,
-    /// Zone that table times are shown in.
-    #[arg(long, value_name = "ZONE", default_value = "UTC")]
-    pub tz: String,
+    /// Zone that table times are shown in [default: UTC].
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
     #[arg(long, value_enum, default_value = "table")]
     pub format: TableFormat,
     /// Print which columns and units were detected in each file, and why.
@@ -192,9 +195,9 @@ pub struct MetricsArgs {
     pub from: Option<String>,
     #[arg(long, value_name = "TIME")]
     pub to: Option<String>,
-    /// Zone that table times are shown in.
-    #[arg(long, value_name = "ZONE", default_value = "UTC")]
-    pub tz: String,
+    /// Zone that table times are shown in [default: UTC].
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
     #[arg(long, value_enum, default_value = "table")]
     pub format: TableFormat,
     /// Print the series aligned on this step as one CSV (time + one column per series).
@@ -223,16 +226,16 @@ pub struct ReportArgs {
     /// Treat these files as metric CSVs (PDH or generic).
     #[arg(long, value_name = "FILE")]
     pub metrics: Vec<PathBuf>,
-    /// Zone that report times are shown in (UTC is shown alongside).
-    #[arg(long, value_name = "ZONE", default_value = "UTC")]
-    pub tz: String,
+    /// Zone that report times are shown in (UTC is shown alongside) [default: UTC].
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
     #[arg(long, value_name = "TIME")]
     pub from: Option<String>,
     #[arg(long, value_name = "TIME")]
     pub to: Option<String>,
-    /// How far before each window to look for events and metric trends.
-    #[arg(long, default_value = "2h")]
-    pub lookback: String,
+    /// How far before each window to look for events and metric trends [default: 2h].
+    #[arg(long)]
+    pub lookback: Option<String>,
     #[arg(long, value_enum, default_value = "markdown")]
     pub format: ReportFormat,
     /// Write to this file (atomically) instead of stdout.
@@ -259,8 +262,9 @@ pub struct TimelineArgs {
     pub probe: ProbeArgs,
     #[command(flatten)]
     pub filter: EventFilterArgs,
-    #[arg(long, value_name = "ZONE", default_value = "UTC")]
-    pub tz: String,
+    /// Zone that times are shown in [default: UTC].
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
     #[arg(long, value_enum, default_value = "table")]
     pub format: TimelineFormat,
     /// Write to this file (atomically) instead of stdout; required for parquet.

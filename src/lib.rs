@@ -7,6 +7,7 @@
 pub mod analysis;
 pub mod cli;
 pub mod cmd;
+pub mod config;
 pub mod error;
 pub mod filter;
 pub mod knowledge;

@@ -1,5 +1,5 @@
 //! `faultline events`: EVTX records, filtered, in time order, as table, CSV, JSON Lines or JSON.
-use super::{event_filter, failed_input, zone_arg, Diagnostics};
+use super::{event_filter, failed_input, Diagnostics};
 use crate::cli::{EventsArgs, EventsFormat};
 use crate::model::Event;
 use crate::render::events as render;
@@ -7,8 +7,14 @@ use crate::source::{self, InputKind};
 use crate::Outcome;
 use std::io::{IsTerminal, Write};
 
-pub fn run(args: EventsArgs, diag: &Diagnostics, out: &mut dyn Write) -> anyhow::Result<Outcome> {
-    let zone = zone_arg("--tz", &args.tz)?;
+pub fn run(
+    args: EventsArgs,
+    diag: &Diagnostics,
+    config: Option<&std::path::Path>,
+    out: &mut dyn Write,
+) -> anyhow::Result<Outcome> {
+    let flags = super::flags(&args.input, &args.tz, None);
+    let zone = super::settings(config, &args.input.paths, &flags, diag)?.tz;
     let filter = event_filter(&args.filter, zone)?;
     if args.input.paths.is_empty() {
         anyhow::bail!(

@@ -1,6 +1,6 @@
 //! `faultline metrics`: perfmon (PDH-CSV) and generic metric CSVs summarized per series, with
 //! rule-of-thumb thresholds marked, or resampled onto one grid as a CSV for plotting.
-use super::{failed_input, zone_arg, Diagnostics};
+use super::{failed_input, Diagnostics};
 use crate::analysis::series_stats;
 use crate::cli::{MetricsArgs, TableFormat};
 use crate::model::{InputReport, MetricSeries};
@@ -12,10 +12,17 @@ use crate::timefmt::{parse_duration, parse_user_time};
 use crate::{Error, Outcome};
 use std::io::Write;
 
-pub fn run(args: MetricsArgs, diag: &Diagnostics, out: &mut dyn Write) -> anyhow::Result<Outcome> {
-    let zone = zone_arg("--tz", &args.tz)?;
+pub fn run(
+    args: MetricsArgs,
+    diag: &Diagnostics,
+    config: Option<&std::path::Path>,
+    out: &mut dyn Write,
+) -> anyhow::Result<Outcome> {
+    let flags = super::flags(&args.input, &args.tz, None);
+    let settings = super::settings(config, &args.input.paths, &flags, diag)?;
+    let zone = settings.tz;
     let opts = MetricReadOptions {
-        input_tz: zone_arg("--input-tz", &args.input.input_tz)?,
+        input_tz: settings.input_tz,
     };
     let from = args
         .from

@@ -8,7 +8,8 @@ pub mod report;
 pub mod synth;
 pub mod timeline;
 
-use crate::cli::{Cli, Command, EventFilterArgs};
+use crate::cli::{Cli, Command, EventFilterArgs, InputArgs, ProbeArgs};
+use crate::config::{Flags, Settings};
 use crate::filter::EventFilter;
 use crate::model::InputReport;
 use crate::timefmt::Zone;
@@ -17,12 +18,13 @@ use std::io::Write;
 
 pub fn dispatch(cli: Cli, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     let diag = Diagnostics { quiet: cli.quiet };
+    let config = cli.config.as_deref();
     match cli.command {
-        Command::Events(args) => events::run(args, &diag, out),
-        Command::Probes(args) => probes::run(args, &diag, out),
-        Command::Metrics(args) => metrics::run(args, &diag, out),
-        Command::Report(args) => report::run(args, &diag, out),
-        Command::Timeline(args) => timeline::run(args, &diag, out),
+        Command::Events(args) => events::run(args, &diag, config, out),
+        Command::Probes(args) => probes::run(args, &diag, config, out),
+        Command::Metrics(args) => metrics::run(args, &diag, config, out),
+        Command::Report(args) => report::run(args, &diag, config, out),
+        Command::Timeline(args) => timeline::run(args, &diag, config, out),
         Command::Synth(args) => synth::run(args, &diag, out),
         Command::Explain(args) => explain::run(args, &diag, out),
         Command::Completions(args) => completions::completions(args, out),
@@ -76,6 +78,38 @@ impl Diagnostics {
         }
         outcome
     }
+}
+
+/// The flags a user can also set in `faultline.toml`, as given on the command line.
+pub fn flags(input: &InputArgs, tz: &Option<String>, probe: Option<&ProbeArgs>) -> Flags {
+    let mut flags = Flags {
+        input_tz: input.input_tz.clone(),
+        tz: tz.clone(),
+        ..Default::default()
+    };
+    if let Some(p) = probe {
+        flags.local = p.local.clone();
+        flags.timeout = p.timeout.clone();
+        flags.merge_gap = p.merge_gap.clone();
+        flags.min_failures = p.min_failures;
+        flags.columns = p.columns.clone();
+    }
+    flags
+}
+
+/// The command's settings: its flags over the config file (`--config`, or `faultline.toml` in
+/// the first input folder) over the defaults; says on stderr which file was read.
+pub fn settings(
+    config: Option<&std::path::Path>,
+    paths: &[std::path::PathBuf],
+    flags: &Flags,
+    diag: &Diagnostics,
+) -> Result<Settings, Error> {
+    let settings = crate::config::load(config, paths, flags)?;
+    if let Some(file) = &settings.file {
+        diag.info(&format!("settings from {}", file.display()));
+    }
+    Ok(settings)
 }
 
 /// Parses a zone argument, naming the flag in the error.

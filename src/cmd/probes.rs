@@ -1,24 +1,30 @@
 //! `faultline probes`: reads uptime-probe CSV exports and prints the outage windows (table, JSON
 //! or CSV); `--explain` prints which columns and units each file was read with, and why.
-use super::{failed_input, zone_arg, Diagnostics};
+use super::{failed_input, Diagnostics};
 use crate::analysis::outages::{self, OutageAnalysis};
 use crate::cli::{ProbesArgs, TableFormat};
 use crate::render::probes as render;
 use crate::source::probe_csv::{self, ProbeFile, ProbeReadOptions};
 use crate::source::{self, InputKind};
-use crate::timefmt::parse_duration;
 use crate::{Error, Outcome};
 use std::io::Write;
 use std::path::PathBuf;
 
-pub fn run(args: ProbesArgs, diag: &Diagnostics, out: &mut dyn Write) -> anyhow::Result<Outcome> {
-    let zone = zone_arg("--tz", &args.tz)?;
+pub fn run(
+    args: ProbesArgs,
+    diag: &Diagnostics,
+    config: Option<&std::path::Path>,
+    out: &mut dyn Write,
+) -> anyhow::Result<Outcome> {
+    let flags = super::flags(&args.input, &args.tz, Some(&args.probe));
+    let settings = super::settings(config, &args.input.paths, &flags, diag)?;
+    let zone = settings.tz;
     let read_opts = ProbeReadOptions {
-        input_tz: zone_arg("--input-tz", &args.input.input_tz)?,
-        timeout: parse_duration(&args.probe.timeout).map_err(|m| Error::arg("--timeout", m))?,
-        columns: args.probe.columns.clone(),
+        input_tz: settings.input_tz,
+        timeout: settings.timeout,
+        columns: settings.columns.clone(),
     };
-    let outage_opts = super::report::outage_options(&args.probe)?;
+    let outage_opts = super::report::outage_options(&settings);
     if args.input.paths.is_empty() {
         anyhow::bail!(
             "no input: name probe CSV files or folders (e.g. faultline probes fixtures/aug15)"

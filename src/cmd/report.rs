@@ -1,31 +1,46 @@
 //! `faultline report`: the draft outage report from all the evidence, as markdown or JSON.
-use super::{zone_arg, Diagnostics};
+use super::Diagnostics;
 use crate::analysis::outages::OutageOptions;
 use crate::analysis::report::{self, ReportOptions};
-use crate::cli::{ProbeArgs, ReportArgs, ReportFormat};
+use crate::cli::{ReportArgs, ReportFormat};
+use crate::config::Settings;
 use crate::render::{chart, markdown};
 use crate::source::evidence::{self, LoadOptions};
 use crate::source::InputKind;
-use crate::timefmt::{parse_duration, parse_user_time, Zone};
+use crate::timefmt::{parse_user_time, Zone};
 use crate::{Error, Outcome};
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 
-/// Outage-detection settings from the shared probe flags.
-pub fn outage_options(args: &ProbeArgs) -> Result<OutageOptions, Error> {
-    Ok(OutageOptions {
-        min_failures: args.min_failures.max(1),
-        merge_gap: parse_duration(&args.merge_gap).map_err(|m| Error::arg("--merge-gap", m))?,
-        local: args.local.clone(),
+/// Outage-detection settings from the shared probe settings.
+pub fn outage_options(settings: &Settings) -> OutageOptions {
+    OutageOptions {
+        min_failures: settings.min_failures.max(1),
+        merge_gap: settings.merge_gap,
+        local: settings.local.clone(),
         host: None,
-    })
+    }
 }
 
-pub fn run(args: ReportArgs, diag: &Diagnostics, out: &mut dyn Write) -> anyhow::Result<Outcome> {
-    let zone = zone_arg("--tz", &args.tz)?;
-    let input_tz = zone_arg("--input-tz", &args.input.input_tz)?;
-    let lookback = parse_duration(&args.lookback).map_err(|m| Error::arg("--lookback", m))?;
-    let timeout = parse_duration(&args.probe.timeout).map_err(|m| Error::arg("--timeout", m))?;
+pub fn run(
+    args: ReportArgs,
+    diag: &Diagnostics,
+    config: Option<&Path>,
+    out: &mut dyn Write,
+) -> anyhow::Result<Outcome> {
+    let mut flags = super::flags(&args.input, &args.tz, Some(&args.probe));
+    flags.lookback = args.lookback.clone();
+    let mut config_inputs = args.input.paths.clone();
+    config_inputs.extend(
+        args.evtx
+            .iter()
+            .chain(&args.probes)
+            .chain(&args.metrics)
+            .cloned(),
+    );
+    let settings = super::settings(config, &config_inputs, &flags, diag)?;
+    let (zone, input_tz) = (settings.tz, settings.input_tz);
+    let (lookback, timeout) = (settings.lookback, settings.timeout);
     let mut forced = Vec::new();
     forced.extend(args.evtx.iter().map(|p| (p.clone(), InputKind::Evtx)));
     forced.extend(args.probes.iter().map(|p| (p.clone(), InputKind::ProbeCsv)));
@@ -51,12 +66,12 @@ pub fn run(args: ReportArgs, diag: &Diagnostics, out: &mut dyn Write) -> anyhow:
         forced,
         input_tz,
         probe_timeout: timeout,
-        probe_columns: args.probe.columns.clone(),
+        probe_columns: settings.columns.clone(),
         event_filter: Default::default(),
     };
     let evidence = evidence::load(&load)?;
     let outcome = diag.summarize(&evidence.inputs);
-    let mut outages = outage_options(&args.probe)?;
+    let mut outages = outage_options(&settings);
     outages.host = most_common_host(&evidence.events);
     let opts = ReportOptions {
         outages,

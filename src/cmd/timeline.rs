@@ -1,18 +1,22 @@
 //! `faultline timeline`: every event, probe transition and threshold crossing in time order.
-use super::{event_filter, zone_arg, Diagnostics};
+use super::{event_filter, Diagnostics};
 use crate::analysis::{outages, timeline};
 use crate::cli::{TimelineArgs, TimelineFormat};
 use crate::render::timeline as render;
 use crate::source::evidence::{self, LoadOptions};
-use crate::timefmt::parse_duration;
-use crate::{Error, Outcome};
+use crate::Outcome;
 use std::io::Write;
 
-pub fn run(args: TimelineArgs, diag: &Diagnostics, out: &mut dyn Write) -> anyhow::Result<Outcome> {
-    let zone = zone_arg("--tz", &args.tz)?;
-    let input_tz = zone_arg("--input-tz", &args.input.input_tz)?;
+pub fn run(
+    args: TimelineArgs,
+    diag: &Diagnostics,
+    config: Option<&std::path::Path>,
+    out: &mut dyn Write,
+) -> anyhow::Result<Outcome> {
+    let flags = super::flags(&args.input, &args.tz, Some(&args.probe));
+    let settings = super::settings(config, &args.input.paths, &flags, diag)?;
+    let (zone, input_tz, timeout) = (settings.tz, settings.input_tz, settings.timeout);
     let filter = event_filter(&args.filter, zone)?;
-    let timeout = parse_duration(&args.probe.timeout).map_err(|m| Error::arg("--timeout", m))?;
     if args.input.paths.is_empty() {
         anyhow::bail!("no input: name files or folders (e.g. faultline timeline fixtures/aug15)");
     }
@@ -24,15 +28,13 @@ pub fn run(args: TimelineArgs, diag: &Diagnostics, out: &mut dyn Write) -> anyho
         forced: Vec::new(),
         input_tz,
         probe_timeout: timeout,
-        probe_columns: args.probe.columns.clone(),
+        probe_columns: settings.columns.clone(),
         event_filter: filter.clone(),
     };
     let evidence = evidence::load(&load)?;
     let outcome = diag.summarize(&evidence.inputs);
-    let analysis = outages::find_outages(
-        &evidence.probes,
-        &super::report::outage_options(&args.probe)?,
-    );
+    let analysis =
+        outages::find_outages(&evidence.probes, &super::report::outage_options(&settings));
     let mut entries = timeline::merged(&evidence.events, &analysis.transitions, &evidence.metrics);
     // The time bounds apply to every source, not only to events.
     entries.retain(|e| {
