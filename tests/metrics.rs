@@ -26,8 +26,11 @@ fn series<'a>(all: &'a [Value], name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no series {name} in {all:#?}"))
 }
 
-/// The perfmon fixture read independently: (UTC time, cell text per counter) per row.
-fn raw_perfmon() -> (Vec<String>, Vec<(DateTime<Utc>, Vec<String>)>) {
+/// One row of the perfmon fixture: its UTC time and the cell text per counter.
+type RawRow = (DateTime<Utc>, Vec<String>);
+
+/// The perfmon fixture read independently: the header and every row.
+fn raw_perfmon() -> (Vec<String>, Vec<RawRow>) {
     let text = std::fs::read_to_string(aug15("perfmon_SIPSVR01.csv")).unwrap();
     let mut lines = text.lines().filter(|l| !l.trim().is_empty());
     let split = |l: &str| -> Vec<String> {
