@@ -96,6 +96,7 @@ pub fn run(
     }
     if let Some(step) = step {
         let refs: Vec<&MetricSeries> = series.iter().collect();
+        check_resample_size(&refs, step, from, to)?;
         let table = series_stats::resample(&refs, step, from, to);
         render::write_resampled(out, &table, zone)?;
     } else {
@@ -117,4 +118,37 @@ pub fn run(
     let outcome = diag.summarize(&reports);
     diag.info(&format!("{} series", series.len()));
     Ok(outcome)
+}
+
+/// Most rows `--resample` writes: more is a mistake (a stray 1601 or 9999 time, a tiny step),
+/// and building it would take all memory, so it is refused with a way out.
+const MAX_RESAMPLE_ROWS: i64 = 5_000_000;
+
+fn check_resample_size(
+    series: &[&MetricSeries],
+    step: chrono::Duration,
+    from: Option<chrono::DateTime<chrono::Utc>>,
+    to: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<(), Error> {
+    let in_range = |t: &&chrono::DateTime<chrono::Utc>| {
+        from.is_none_or(|f| **t >= f) && to.is_none_or(|e| **t <= e)
+    };
+    let times = || series.iter().flat_map(|s| s.times.iter().filter(in_range));
+    let (Some(first), Some(last)) = (times().min(), times().max()) else {
+        return Ok(());
+    };
+    let step_ms = step.num_milliseconds().max(1);
+    let rows = (*last - *first).num_milliseconds() / step_ms + 1;
+    if rows > MAX_RESAMPLE_ROWS {
+        return Err(Error::arg(
+            "--resample",
+            format!(
+                "a step of {}s from {} to {} makes {rows} rows, over the limit of {MAX_RESAMPLE_ROWS}: use --from/--to or a larger step",
+                step_ms / 1000,
+                crate::model::rfc3339(first),
+                crate::model::rfc3339(last)
+            ),
+        ));
+    }
+    Ok(())
 }

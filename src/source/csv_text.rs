@@ -9,12 +9,17 @@ use std::path::Path;
 const MAX_QUOTE_REPAIRS: usize = 20;
 /// Longest error text kept from a parser (its messages can quote whole rows).
 const MAX_ERROR_CHARS: usize = 300;
+/// Longest line read (bytes); longer ones are skipped, so one runaway line cannot take memory
+/// and time (no real export row comes near it).
+pub const MAX_LINE_BYTES: usize = 1024 * 1024;
 
 /// Text after repairs and one problem line per repair (1-based line numbers of the file).
 #[derive(Debug, Default)]
 pub struct Repaired<'a> {
     pub text: Cow<'a, str>,
     pub problems: Vec<String>,
+    /// Lines dropped (over `MAX_LINE_BYTES`), each named in `problems`.
+    pub skipped: u64,
 }
 
 /// Line ends to `\n` (CRLF and lone CR), then unclosed quotes. `first_line` is the file line
@@ -28,6 +33,15 @@ pub fn repair(text: &str, first_line: u64) -> Repaired<'_> {
             problems.push("lines end in a lone CR (old Mac line ends); read as line breaks".into());
         }
         text = Cow::Owned(unified.replace('\r', "\n"));
+    }
+    let mut skipped = 0;
+    if text.len() > MAX_LINE_BYTES {
+        let (kept, dropped) = drop_long_lines(&text, first_line);
+        if !dropped.is_empty() {
+            skipped = dropped.len() as u64;
+            problems.extend(dropped);
+            text = Cow::Owned(kept);
+        }
     }
     for _ in 0..MAX_QUOTE_REPAIRS {
         let Some(start) = unclosed_quote_line(&text) else {
@@ -45,7 +59,33 @@ pub fn repair(text: &str, first_line: u64) -> Repaired<'_> {
         owned.push_str(&text[end..]);
         text = Cow::Owned(owned);
     }
-    Repaired { text, problems }
+    Repaired {
+        text,
+        problems,
+        skipped,
+    }
+}
+
+/// Empties every line over `MAX_LINE_BYTES` (the line stays, blank, so numbering holds).
+fn drop_long_lines(text: &str, first_line: u64) -> (String, Vec<String>) {
+    let mut kept = String::with_capacity(text.len().min(64 * MAX_LINE_BYTES));
+    let mut dropped = Vec::new();
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        if line.len() > MAX_LINE_BYTES {
+            dropped.push(format!(
+                "line {}: {} bytes, over the {} MiB line limit; skipped",
+                first_line + i as u64,
+                line.len(),
+                MAX_LINE_BYTES / (1024 * 1024)
+            ));
+            if line.ends_with('\n') {
+                kept.push('\n');
+            }
+        } else {
+            kept.push_str(line);
+        }
+    }
+    (kept, dropped)
 }
 
 /// Byte offset of the start of the line whose opening quote is still open at the end of the text.
@@ -89,7 +129,8 @@ pub fn decode_windows_1252(bytes: &[u8]) -> String {
 pub fn repair_file(
     path: &Path,
     decoded: Option<Vec<u8>>,
-) -> Result<(Option<Vec<u8>>, Vec<String>)> {
+) -> Result<(Option<Vec<u8>>, Vec<String>, u64)> {
+    let in_memory = decoded.is_some();
     let bytes = match decoded {
         Some(b) => b,
         None => std::fs::read(path).map_err(|e| Error::io(path, e))?,
@@ -103,14 +144,20 @@ pub fn repair_file(
         ),
     };
     let repaired = repair(&text, 1);
-    if problems.is_empty()
+    if !in_memory
+        && problems.is_empty()
         && repaired.problems.is_empty()
         && !matches!(repaired.text, Cow::Owned(_))
     {
-        return Ok((None, Vec::new()));
+        return Ok((None, Vec::new(), 0));
     }
     problems.extend(repaired.problems);
-    Ok((Some(repaired.text.into_owned().into_bytes()), problems))
+    let skipped = repaired.skipped;
+    Ok((
+        Some(repaired.text.into_owned().into_bytes()),
+        problems,
+        skipped,
+    ))
 }
 
 /// A parser's error as one line, cut to a readable length.

@@ -266,7 +266,22 @@ fn find_gaps(
         .chunk_count
         .saturating_sub(total_slots as u64)
         .min(0xFFFF);
+    let room = (bad.len() as u64 + missing_slots) * MAX_RECORDS_PER_CHUNK;
+    let truncation = (missing_slots > 0 && truncated.is_none()).then(|| {
+        format!(
+            "the header counts {} chunks, the file holds {total_slots}: the file is truncated",
+            header.chunk_count
+        )
+    });
     let Some(&(min_first, _, oldest_slot)) = chunks.first() else {
+        // No readable chunk at all: a log that never wrapped held records 1 to the header's next.
+        let promised = header.next_record_id.saturating_sub(1);
+        if header.checksum_ok && header.flags & FLAG_FULL == 0 && promised > 0 && promised <= room {
+            let mut reasons: Vec<String> = bad.iter().map(|(_, why)| why.clone()).collect();
+            reasons.extend(truncation);
+            scan.gaps.push((1, promised, reasons.join("; ")));
+            scan.expected = promised;
+        }
         return scan;
     };
     // Reasons for the ids between two readable chunks: the bad slots physically between them.
@@ -314,19 +329,11 @@ fn find_gaps(
     }
     // Records the header promises beyond the newest readable chunk, if unreadable slots (or
     // chunks missing from the end of the file) could have held them.
-    let room = (bad.len() as u64 + missing_slots) * MAX_RECORDS_PER_CHUNK;
     if header.checksum_ok && header.next_record_id > next && header.next_record_id - next <= room {
-        let mut why = between(prev_slot, None).map(|(why, _)| why);
-        if missing_slots > 0 && truncated.is_none() {
-            let text = format!(
-                "the header counts {} chunks, the file holds {total_slots}: the file is truncated",
-                header.chunk_count
-            );
-            why = Some(match why {
-                Some(w) => format!("{w}; {text}"),
-                None => text,
-            });
-        }
+        let why = match (between(prev_slot, None).map(|(why, _)| why), truncation) {
+            (Some(w), Some(t)) => Some(format!("{w}; {t}")),
+            (w, t) => w.or(t),
+        };
         if let Some(why) = why {
             scan.gaps.push((next, header.next_record_id - 1, why));
         }

@@ -94,6 +94,7 @@ pub(crate) fn load_csv(path: &Path, report: &mut InputReport) -> Result<LoadedCs
     }
     let repaired = super::csv_text::repair(body, blank_lines + 1);
     report.problems.extend(repaired.problems.iter().cloned());
+    // A dropped long line stays as a blank row, which the row reader counts as skipped.
     let frame = CsvReadOptions::default()
         .with_has_header(true)
         .with_infer_schema_length(Some(0))

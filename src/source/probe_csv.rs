@@ -89,7 +89,7 @@ pub fn read_probe_csv(path: &Path, opts: &ProbeReadOptions) -> Result<ProbeFile>
     } else {
         None
     };
-    let (utf16_bytes, repairs) = super::csv_text::repair_file(path, utf16_bytes)?;
+    let (utf16_bytes, repairs, long_lines) = super::csv_text::repair_file(path, utf16_bytes)?;
     let df = read_frame(path, utf16_bytes.as_deref(), headerless)?;
     let names: Vec<String> = df
         .get_column_names()
@@ -175,7 +175,7 @@ pub fn read_probe_csv(path: &Path, opts: &ProbeReadOptions) -> Result<ProbeFile>
         path: path.display().to_string(),
         kind: "probe_csv".to_string(),
         records_read: rows.read,
-        records_skipped: rows.skipped,
+        records_skipped: rows.skipped + long_lines,
         problems,
         first,
         last,
