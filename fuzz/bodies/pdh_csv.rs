@@ -1,0 +1,24 @@
+//! Fuzz body: the PDH-CSV header, counter-path and file readers (and the generic metric CSV
+//! reader) on arbitrary bytes; must never panic.
+use faultline::source::metric_csv::{read_metric_csv, MetricReadOptions};
+use faultline::source::perfmon::{parse_counter_path, parse_pdh_header, read_pdh_csv};
+use faultline::timefmt::Zone;
+
+pub fn run(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let _ = parse_pdh_header(&text);
+    let _ = parse_counter_path(&text);
+    let path = super::scratch::write("perfmon.csv", data);
+    let la = Zone::parse("America/Los_Angeles").expect("zone");
+    for opts in [
+        MetricReadOptions::default(),
+        MetricReadOptions { input_tz: la },
+    ] {
+        if let Ok(file) = read_pdh_csv(&path, &opts) {
+            for s in &file.series {
+                assert_eq!(s.times.len(), s.values.len());
+            }
+        }
+    }
+    let _ = read_metric_csv(&path, &MetricReadOptions::default());
+}

@@ -1,0 +1,8 @@
+//! cargo-fuzz target: see `bodies/evtx.rs` (the same body runs in `tests/fuzz_loops.rs`).
+#![no_main]
+#[path = "../bodies/evtx.rs"]
+mod body;
+#[path = "../bodies/scratch.rs"]
+mod scratch;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| body::run(data));
