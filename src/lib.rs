@@ -12,6 +12,7 @@ pub mod error;
 pub mod filter;
 pub mod knowledge;
 pub mod model;
+pub mod progress;
 pub mod render;
 pub mod report_io;
 pub mod source;

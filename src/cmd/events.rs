@@ -32,8 +32,11 @@ pub fn run(
     }
     let mut events: Vec<Event> = Vec::new();
     let mut reports = Vec::new();
-    for (path, read) in
-        source::evtx::read_evtx_files(&evtx_paths, &filter, args.threads.unwrap_or(0))
+    let all: Vec<std::path::PathBuf> = evtx_paths.iter().map(|p| p.to_path_buf()).collect();
+    let bar = crate::progress::Progress::files(&all, diag.progress());
+    let on_file = |p: &std::path::Path| bar.file_done(p);
+    let threads = args.threads.unwrap_or(0);
+    for (path, read) in source::evtx::read_evtx_files_with(&evtx_paths, &filter, threads, &on_file)
     {
         match read {
             Ok(read) => {
@@ -43,6 +46,7 @@ pub fn run(
             Err(err) => reports.push(failed_input(&path, "evtx", &err)),
         }
     }
+    bar.finish();
     // Chunk order is not time order: sort, keeping file and record order for equal times.
     events.sort_by(|a, b| {
         a.time

@@ -45,6 +45,11 @@ impl Diagnostics {
         }
     }
 
+    /// Whether progress bars may be drawn (they also need stderr to be a terminal).
+    pub fn progress(&self) -> bool {
+        !self.quiet
+    }
+
     pub fn problem(&self, line: &str) {
         eprintln!("faultline: {line}");
     }

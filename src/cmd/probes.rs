@@ -40,8 +40,11 @@ pub fn run(
     let mut reports = Vec::new();
     let mut files: Vec<ProbeFile> = Vec::new();
     let mut notes: Vec<String> = Vec::new();
+    let bar = crate::progress::Progress::files(&paths, diag.progress());
     for path in &paths {
-        match probe_csv::read_probe_csv(path, &read_opts) {
+        let read = probe_csv::read_probe_csv(path, &read_opts);
+        bar.file_done(path);
+        match read {
             Ok(file) => {
                 if let Some(zone_name) = &file.assumed_zone {
                     let note = format!(
@@ -57,6 +60,7 @@ pub fn run(
             Err(err) => reports.push(failed_input(path, "probe_csv", &err)),
         }
     }
+    bar.finish();
     if args.explain {
         for file in &files {
             for line in &file.detection {

@@ -69,7 +69,7 @@ pub fn run(
         probe_columns: settings.columns.clone(),
         event_filter: Default::default(),
     };
-    let evidence = evidence::load(&load)?;
+    let evidence = evidence::load_with_progress(&load, diag.progress())?;
     let outcome = diag.summarize(&evidence.inputs);
     let mut outages = outage_options(&settings);
     outages.host = most_common_host(&evidence.events);

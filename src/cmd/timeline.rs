@@ -31,7 +31,7 @@ pub fn run(
         probe_columns: settings.columns.clone(),
         event_filter: filter.clone(),
     };
-    let evidence = evidence::load(&load)?;
+    let evidence = evidence::load_with_progress(&load, diag.progress())?;
     let outcome = diag.summarize(&evidence.inputs);
     let analysis =
         outages::find_outages(&evidence.probes, &super::report::outage_options(&settings));

@@ -1,8 +1,9 @@
 //! The `events` listing and counts as table, CSV, JSON Lines and JSON.
-use super::{cell_text, csv_safe, new_table};
+use super::{cell_text, csv_safe, level_cell, new_table};
 use crate::model::{rfc3339, Event};
 use crate::timefmt::Zone;
 use chrono::{DateTime, Utc};
+use comfy_table::Cell;
 use serde::Serialize;
 use std::io::Write;
 
@@ -93,13 +94,13 @@ pub fn write_table(out: &mut dyn Write, events: &[Event], zone: Zone) -> std::io
     ]);
     for e in events {
         table.add_row(vec![
-            zone.format(&e.time),
-            e.level.name().to_string(),
-            cell_text(&e.channel, 30),
-            cell_text(&e.provider, 40),
-            e.event_id.to_string(),
-            cell_text(&e.computer, 24),
-            cell_text(&e.data.render(), 120),
+            Cell::new(zone.format(&e.time)),
+            level_cell(e.level),
+            Cell::new(cell_text(&e.channel, 30)),
+            Cell::new(cell_text(&e.provider, 40)),
+            Cell::new(e.event_id),
+            Cell::new(cell_text(&e.computer, 24)),
+            Cell::new(cell_text(&e.data.render(), 120)),
         ]);
     }
     writeln!(out, "{table}")

@@ -6,6 +6,7 @@ use super::{discover, evtx, perfmon, InputFile, InputKind};
 use crate::error::{Error, Result};
 use crate::filter::EventFilter;
 use crate::model::{Event, InputReport, MetricSeries, ProbeSeries};
+use crate::progress::Progress;
 use crate::timefmt::Zone;
 use std::path::PathBuf;
 
@@ -35,6 +36,12 @@ pub struct LoadOptions {
 }
 
 pub fn load(opts: &LoadOptions) -> Result<Evidence> {
+    load_with_progress(opts, false)
+}
+
+/// `load`, with a progress bar on stderr over the files when `progress` is set (and stderr is
+/// a terminal).
+pub fn load_with_progress(opts: &LoadOptions, progress: bool) -> Result<Evidence> {
     let mut paths = opts.paths.clone();
     paths.retain(|p| !opts.forced.iter().any(|(f, _)| f == p));
     let inputs: Vec<InputFile> = discover(&paths, &opts.forced)?;
@@ -44,13 +51,16 @@ pub fn load(opts: &LoadOptions) -> Result<Evidence> {
             "no input files found (give .evtx and .csv files or folders holding them)",
         ));
     }
+    let all: Vec<PathBuf> = inputs.iter().map(|i| i.path.clone()).collect();
+    let bar = Progress::files(&all, progress);
     let mut evidence = Evidence::default();
     let evtx_paths: Vec<&std::path::Path> = inputs
         .iter()
         .filter(|i| i.kind == InputKind::Evtx)
         .map(|i| i.path.as_path())
         .collect();
-    for (path, read) in evtx::read_evtx_files(&evtx_paths, &opts.event_filter, 0) {
+    let on_file = |p: &std::path::Path| bar.file_done(p);
+    for (path, read) in evtx::read_evtx_files_with(&evtx_paths, &opts.event_filter, 0, &on_file) {
         match read {
             Ok(read) => {
                 evidence.events.extend(read.events);
@@ -73,7 +83,9 @@ pub fn load(opts: &LoadOptions) -> Result<Evidence> {
     };
     let mut probes = Vec::new();
     for input in inputs.iter().filter(|i| i.kind == InputKind::ProbeCsv) {
-        match probe_csv::read_probe_csv(&input.path, &probe_opts) {
+        let read = probe_csv::read_probe_csv(&input.path, &probe_opts);
+        bar.file_done(&input.path);
+        match read {
             Ok(file) => {
                 if let Some(zone) = &file.assumed_zone {
                     evidence.notes.push(format!(
@@ -100,6 +112,7 @@ pub fn load(opts: &LoadOptions) -> Result<Evidence> {
             InputKind::MetricCsv => metric_csv::read_metric_csv(&input.path, &metric_opts),
             _ => continue,
         };
+        bar.file_done(&input.path);
         match read {
             Ok(file) => {
                 evidence.metrics.extend(file.series);
@@ -115,6 +128,7 @@ pub fn load(opts: &LoadOptions) -> Result<Evidence> {
                 .push(unusable(&input.path, input.kind.as_str(), &err)),
         }
     }
+    bar.finish();
     Ok(evidence)
 }
 

@@ -398,6 +398,16 @@ pub fn read_evtx_files(
     filter: &EventFilter,
     threads: usize,
 ) -> Vec<(std::path::PathBuf, Result<EvtxRead>)> {
+    read_evtx_files_with(paths, filter, threads, &|_| {})
+}
+
+/// `read_evtx_files`, calling `on_file` as each file is done (for progress).
+pub fn read_evtx_files_with(
+    paths: &[&Path],
+    filter: &EventFilter,
+    threads: usize,
+    on_file: &(dyn Fn(&Path) + Sync),
+) -> Vec<(std::path::PathBuf, Result<EvtxRead>)> {
     let parallel_files = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
@@ -411,6 +421,7 @@ pub fn read_evtx_files(
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let Some(path) = paths.get(i) else { break };
                 let read = read_evtx(path, filter, threads);
+                on_file(path);
                 if let Ok(mut slots) = slots.lock() {
                     slots[i] = Some(read);
                 }
