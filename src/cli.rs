@@ -42,7 +42,7 @@ pub enum Command {
     Metrics(MetricsArgs),
     /// Write the draft outage report (markdown or JSON) from all the evidence.
     #[command(
-        after_help = "Examples:\n  faultline report fixtures/aug15\n  faultline report fixtures/aug15 --tz America/Los_Angeles -o outage.md\n  faultline report fixtures/aug15 --format json"
+        after_help = "Examples:\n  faultline report fixtures/aug15\n  faultline report fixtures/aug15 --tz America/Los_Angeles -o outage.md --chart outage.svg\n  faultline report fixtures/aug15 --format json"
     )]
     Report(ReportArgs),
     /// Every event, probe transition and threshold crossing merged in time order.
