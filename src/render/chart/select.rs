@@ -92,7 +92,7 @@ pub fn chart_data<'a>(
         "{host}: {} outage from {} to {} ({})",
         w.kind.as_str(),
         zone.format_short(&w.start),
-        end.with_timezone(&zone.0).format("%H:%M"),
+        end_text(w.start, end, zone),
         w.duration_seconds
             .map(human_duration)
             .unwrap_or_else(|| "not recovered in the data".into())
@@ -112,6 +112,16 @@ pub fn chart_data<'a>(
         metrics: panels,
         markers: markers(o),
         zone,
+    }
+}
+
+/// The end as `18:28` on the start's day, else with its date.
+fn end_text(start: DateTime<Utc>, end: DateTime<Utc>, zone: Zone) -> String {
+    let (s, e) = (start.with_timezone(&zone.0), end.with_timezone(&zone.0));
+    if s.date_naive() == e.date_naive() {
+        e.format("%H:%M").to_string()
+    } else {
+        zone.format_short(&end)
     }
 }
 
