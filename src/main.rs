@@ -30,11 +30,16 @@ fn main() -> ExitCode {
             if is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
-            eprint!("faultline: error: {err}");
+            // One line: the error, then each cause its message does not already say.
+            let mut line = err.to_string();
             for cause in err.chain().skip(1) {
-                eprint!(": {cause}");
+                let text = cause.to_string();
+                if !line.contains(&text) {
+                    line.push_str(": ");
+                    line.push_str(&text);
+                }
             }
-            eprintln!();
+            eprintln!("faultline: error: {line}");
             ExitCode::from(2)
         }
     }
