@@ -46,9 +46,16 @@ fn main() -> ExitCode {
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    // csv::Error hides the io::Error it wraps (it has no source()), so look inside it too.
+    let csv_pipe = |c: &csv::Error| matches!(c.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe);
     err.chain().any(|cause| {
-        cause
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            return io.kind() == std::io::ErrorKind::BrokenPipe
+                || io
+                    .get_ref()
+                    .and_then(|inner| inner.downcast_ref::<csv::Error>())
+                    .is_some_and(csv_pipe);
+        }
+        cause.downcast_ref::<csv::Error>().is_some_and(csv_pipe)
     })
 }

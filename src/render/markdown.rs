@@ -52,6 +52,34 @@ impl Clock {
     fn local(&self, t: &DateTime<Utc>) -> String {
         self.zone.format(t)
     }
+    /// "on 2011-08-15 from 16:58 to 18:28 PDT (23:58 to 01:28 UTC)", dates repeated only when needed.
+    fn range(&self, a: &DateTime<Utc>, b: &DateTime<Utc>) -> String {
+        let (la, lb) = (a.with_timezone(&self.zone.0), b.with_timezone(&self.zone.0));
+        let same_day = la.date_naive() == lb.date_naive();
+        let local = if same_day {
+            format!(
+                "on {} from {} to {}",
+                la.format("%Y-%m-%d"),
+                la.format("%H:%M"),
+                lb.format("%H:%M %Z")
+            )
+        } else {
+            format!(
+                "from {} to {}",
+                la.format("%Y-%m-%d %H:%M"),
+                lb.format("%Y-%m-%d %H:%M %Z")
+            )
+        };
+        if self.zone.is_utc() {
+            local
+        } else {
+            format!(
+                "{local} ({} to {} UTC)",
+                a.format("%H:%M"),
+                b.format("%H:%M")
+            )
+        }
+    }
     fn local_short(&self, t: &DateTime<Utc>) -> String {
         t.with_timezone(&self.zone.0).format("%H:%M").to_string()
     }
@@ -155,7 +183,7 @@ fn correlated(o: &OutageReport) -> Vec<&MetricFinding> {
 
 fn kind_words(kind: &str) -> &'static str {
     match kind {
-        "service" => "a service outage (the probe on the server itself failed too: the server did not answer)",
+        "service" => "a service outage (the probe on the server itself failed too, so the server itself did not answer)",
         "network" => "a network problem (remote probes failed while the local probe kept answering)",
         "partial" => "a partial outage (a single probe failed while the others answered)",
         _ => "an unclassified outage (all remote probes failed; no local probe is known)",
@@ -175,32 +203,28 @@ fn summary(s: &mut String, report: &Report, primary: Option<usize>, clock: &Cloc
     let o = &report.outages[pi];
     let w = &o.window;
     let down = probes_down(o);
-    let mut p = format!(
-        "On {}, {} began: {} of {} probes ({}) stopped answering. ",
-        clock.full(&w.start),
-        kind_words(w.kind.as_str()),
+    let host = md(report.host.as_deref().unwrap_or("The server"));
+    let mut p = match (w.recovered_at, w.duration_seconds) {
+        (Some(r), Some(d)) => format!(
+            "**{host} was unreachable for {}**, {}: {}. ",
+            human_duration(d),
+            clock.range(&w.start, &r),
+            kind_words(w.kind.as_str())
+        ),
+        _ => format!(
+            "**{host} became unreachable {}** and no recovery is in the data (last failed check {}): {}. ",
+            clock.full(&w.start),
+            clock.full(&w.last_failure),
+            kind_words(w.kind.as_str())
+        ),
+    };
+    let _ = write!(
+        p,
+        "{} of {} probes failed ({}). ",
         down.len(),
         w.probes.len(),
         md(&down.join(", "))
     );
-    match (w.recovered_at, w.duration_seconds) {
-        (Some(r), Some(d)) => {
-            let _ = write!(
-                p,
-                "The last probe recovered at {}: **{}** from the first failed check to recovery (the last failed check was at {}). ",
-                clock.full(&r),
-                human_duration(d),
-                clock.full(&w.last_failure)
-            );
-        }
-        _ => {
-            let _ = write!(
-                p,
-                "No recovery is in the data; the last failed check was at {}. ",
-                clock.full(&w.last_failure)
-            );
-        }
-    }
     let sig = signature_events(o);
     if !sig.is_empty() {
         let parts: Vec<String> = sig
@@ -208,7 +232,7 @@ fn summary(s: &mut String, report: &Report, primary: Option<usize>, clock: &Cloc
             .take(4)
             .map(|g| {
                 format!(
-                    "Event {} ({}) {} from {} ({} the first failed check)",
+                    "Event {} ({}) {} from {}, {} the first failed check",
                     g.event_id,
                     md(g.title.as_deref().unwrap_or(&g.provider)),
                     plural(g.count, "time", "times"),
@@ -217,44 +241,77 @@ fn summary(s: &mut String, report: &Report, primary: Option<usize>, clock: &Cloc
                 )
             })
             .collect();
-        let _ = write!(p, "The event logs show {}. ", parts.join("; "));
+        let _ = write!(p, "The logs show {}. ", parts.join("; "));
     }
     let top = correlated(o);
-    if !top.is_empty() {
-        let words: Vec<String> = top
-            .iter()
-            .take(3)
-            .map(|m| {
-                let mut w = md(&short_name(m));
-                if m.trend == "rising" || m.trend == "falling" {
-                    let _ = write!(w, " ({} before the outage)", m.trend);
-                }
-                w
-            })
-            .collect();
-        let _ = write!(
-            p,
-            "Resource metrics that coincided with it: {}. ",
-            words.join("; ")
-        );
+    let trending = |word: &str| -> Vec<String> {
+        top.iter()
+            .filter(|m| m.material_trend && m.trend == word)
+            .map(|m| md(&short_name(m)))
+            .collect()
+    };
+    let (rising, falling) = (trending("rising"), trending("falling"));
+    let others: Vec<String> = top
+        .iter()
+        .filter(|m| !m.material_trend)
+        .take(3)
+        .map(|m| md(&short_name(m)))
+        .collect();
+    if !rising.is_empty() {
+        let _ = write!(p, "Rising in the hours before it: {}. ", rising.join(", "));
     }
-    if let Some(restart) = o
+    if !falling.is_empty() {
+        let _ = write!(p, "Falling before it: {}. ", falling.join(", "));
+    }
+    if !others.is_empty() {
+        let _ = write!(p, "Unusual during it: {}. ", others.join(", "));
+    }
+    let restart = o
         .events
         .iter()
-        .find(|g| g.event_id == 1074 && g.provider.contains("User32"))
-    {
-        let _ = write!(
-            p,
-            "A restart was requested at {} (Event 1074). ",
-            clock.full(&restart.first)
-        );
+        .find(|g| g.event_id == 1074 && g.provider.contains("User32"));
+    let boot = o
+        .events
+        .iter()
+        .find(|g| g.event_id == 6005 && g.provider.contains("EventLog"));
+    match (restart, boot) {
+        (Some(r), Some(b)) => {
+            let _ = write!(
+                p,
+                "A restart was requested at {} (Event 1074) and the server booted at {} (Event 6005). ",
+                clock.local_short(&r.first),
+                clock.local_short(&b.first)
+            );
+        }
+        (Some(r), None) => {
+            let _ = write!(
+                p,
+                "A restart was requested at {} (Event 1074). ",
+                clock.local_short(&r.first)
+            );
+        }
+        (None, Some(b)) => {
+            let _ = write!(
+                p,
+                "The server booted at {} (Event 6005). ",
+                clock.local_short(&b.first)
+            );
+        }
+        (None, None) => {}
     }
     let others = report.outages.len() - 1;
     if others > 0 {
+        let related = o.related.len();
         let _ = write!(
             p,
-            "The data holds {others} other window{} (see the overview).",
-            if others == 1 { "" } else { "s" }
+            "The data holds {} other window{}{}.",
+            others,
+            if others == 1 { "" } else { "s" },
+            if related > 0 {
+                format!(", {related} of them with the same warning signs (see Related incidents)")
+            } else {
+                String::new()
+            }
         );
     }
     let _ = writeln!(s, "{}\n", p.trim_end());
