@@ -35,7 +35,7 @@ pub fn repair(text: &str, first_line: u64) -> Repaired<'_> {
         text = Cow::Owned(unified.replace('\r', "\n"));
     }
     let mut skipped = 0;
-    if text.len() > MAX_LINE_BYTES {
+    if text.len() > MAX_LINE_BYTES && text.split('\n').any(|l| l.len() > MAX_LINE_BYTES) {
         let (kept, dropped) = drop_long_lines(&text, first_line);
         if !dropped.is_empty() {
             skipped = dropped.len() as u64;
