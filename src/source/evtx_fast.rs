@@ -427,15 +427,7 @@ fn push_value(data: &[u8], sub: &Sub, out: &mut String) -> Option<()> {
     let bytes = data.get(sub.start..sub.start + sub.len)?;
     match sub.kind {
         0x00 => {}
-        0x01 => {
-            let units = bytes
-                .chunks_exact(2)
-                .map(|c| u16::from_le_bytes([c[0], c[1]]));
-            // Values end at their first NUL, as `evtx` reads them.
-            for ch in char::decode_utf16(units.take_while(|&u| u != 0)) {
-                out.push(ch.ok()?);
-            }
-        }
+        0x01 => push_utf16(bytes, out)?,
         0x03 => write!(out, "{}", i8::from_le_bytes(fixed(bytes)?)).ok()?,
         0x04 => write!(out, "{}", u8::from_le_bytes(fixed(bytes)?)).ok()?,
         0x05 => write!(out, "{}", i16::from_le_bytes(fixed(bytes)?)).ok()?,
@@ -479,6 +471,28 @@ fn push_value(data: &[u8], sub: &Sub, out: &mut String) -> Option<()> {
         0x14 => write!(out, "0x{:x}", u32::from_le_bytes(fixed(bytes)?)).ok()?,
         0x15 => write!(out, "0x{:x}", u64::from_le_bytes(fixed(bytes)?)).ok()?,
         _ => return None,
+    }
+    Some(())
+}
+
+/// A UTF-16LE value up to its first NUL (as `evtx` reads them); ASCII is copied byte by byte.
+fn push_utf16(bytes: &[u8], out: &mut String) -> Option<()> {
+    let units = bytes.chunks_exact(2);
+    let ascii_len = units
+        .clone()
+        .take_while(|c| c[1] == 0 && c[0] != 0 && c[0] < 0x80)
+        .count();
+    let rest = &bytes[ascii_len * 2..];
+    let mut buf = std::mem::take(out).into_bytes();
+    buf.extend(bytes.chunks_exact(2).take(ascii_len).map(|c| c[0]));
+    *out = String::from_utf8(buf).ok()?;
+    if rest.len() >= 2 && rest[..2] != [0, 0] {
+        let units = rest
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]));
+        for ch in char::decode_utf16(units.take_while(|&u| u != 0)) {
+            out.push(ch.ok()?);
+        }
     }
     Some(())
 }
