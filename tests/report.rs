@@ -203,7 +203,9 @@ fn markdown_gives_times_in_pdt_with_utc_and_the_human_prompts() {
     assert!(md.starts_with("# Outage report (draft): SIPSVR01, 2011-08-15"));
     assert!(md.contains("2011-08-15 16:58 PDT (2011-08-15 23:58 UTC)"));
     assert!(md.contains("2011-08-15 18:28 PDT (2011-08-16 01:28 UTC)"));
-    assert!(md.contains("was unreachable for 1h 30m**, on 2011-08-15 from 16:58 to 18:28 PDT (23:58 to 01:28 UTC)"));
+    assert!(md.contains(
+        "was unreachable for 1h 30m**, on 2011-08-15 from 16:58 to 18:28 PDT (23:58 to 01:28 UTC)"
+    ));
     assert!(md.contains("```mermaid\ngantt"));
     for section in [
         "### Root cause",
