@@ -1,6 +1,6 @@
 //! Scaled-up probe and perfmon CSVs for benchmarks (`faultline synth --scale N --probe-rows R
 //! --perfmon CxS`): the remote probe export replaced by a denser one over the same days (the same
-//! story outcomes at every check), and a second perfmon export of C counters x S one-second
+//! story outcomes at every check, times to the millisecond), and a second perfmon export of C counters x S one-second
 //! samples. Both are written row by row: memory does not grow with the row count.
 use super::probes::{remote_check, Outcome, REMOTE_FILE};
 use super::story;
@@ -34,17 +34,11 @@ pub fn write_scaled_probes(dir: &Path, rows: u64) -> std::io::Result<PathBuf> {
     let start = story::probes_start();
     let span_ms = (story::probes_end() - start).num_milliseconds().max(1) as u128;
     let timeout_ms = (story::PROBE_TIMEOUT_SECS * 1000.0) as u64;
-    let mut last_second = None;
     for i in 0..checks {
         let t =
             start + Duration::milliseconds((span_ms * u128::from(i) / u128::from(checks)) as i64);
-        // Whole seconds, as real exports have; a denser step than that repeats a second.
-        let t = t - Duration::milliseconds(i64::from(t.timestamp_subsec_millis()));
-        if last_second == Some(t) {
-            continue;
-        }
-        last_second = Some(t);
-        let stamp = t.format("%Y-%m-%dT%H:%M:%SZ");
+        // Milliseconds: 10 million rows over the story's days check more than once a second.
+        let stamp = t.format("%Y-%m-%dT%H:%M:%S%.3fZ");
         for (k, probe) in probes.iter().enumerate() {
             let Some(outcome) = remote_check(probe, t) else {
                 continue;
