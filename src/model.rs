@@ -128,7 +128,7 @@ pub struct Check {
     pub time: DateTime<Utc>,
     pub ok: bool,
     /// Response time in milliseconds, when the export has it.
-    pub latency_ms: Option<f64>,
+    pub latency_ms: Option<f32>,
 }
 
 /// Every check of one probe, sorted by time, duplicates removed.

@@ -287,7 +287,7 @@ fn latency_panel(area: &Area, data: &ChartData, xmap: &XMap) -> Result<(), Strin
         .iter()
         .flat_map(|p| p.checks.iter())
         .filter(|c| c.ok && in_range(c.time))
-        .filter_map(|c| c.latency_ms)
+        .filter_map(|c| c.latency_ms.map(f64::from))
         .filter(|v| *v > 0.0)
         .collect();
     let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
@@ -380,7 +380,7 @@ fn good_segments(
         last = Some(c.time);
         if let (true, Some(v)) = (c.ok, c.latency_ms) {
             if let Some(seg) = out.last_mut() {
-                seg.push((c.time, v));
+                seg.push((c.time, f64::from(v)));
             }
         }
     }

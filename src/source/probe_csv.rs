@@ -1,16 +1,21 @@
 //! Probe CSV exports (any uptime monitor) -> `ProbeSeries`: read with polars as text, columns found
 //! by name or content, many time shapes, status or latency-only checks; unreadable rows are counted
 //! and named by their line numbers.
+mod blocks;
 pub mod detect;
 mod explain;
+mod rows;
 pub mod vocab;
 
+use self::blocks::{Block, BlockReader, Next};
 use self::detect::{Detected, LatencyUnit, Role};
 use self::explain::{explain, Facts};
+use self::rows::{Plan, Rows};
 use crate::error::{Error, Result};
-use crate::model::{Check, InputReport, ProbeSeries};
+use crate::model::{InputReport, ProbeSeries};
 use crate::timefmt::{parse_timestamp, Zone};
 use polars::prelude::*;
+use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -49,8 +54,6 @@ pub struct ProbeFile {
 
 /// Rows looked at to detect columns and units.
 const SAMPLE_ROWS: usize = 200;
-/// Problem lines kept per file (the skipped count is complete).
-const SHOWN_PROBLEMS: usize = 5;
 /// How much of the file is looked at for the header and encoding.
 const HEAD_BYTES: u64 = 64 * 1024;
 
@@ -76,6 +79,10 @@ pub fn header_looks_like_probes(header: &[String]) -> bool {
 
 /// Reads one probe export. Fails only when the file cannot be used at all (unreadable, not CSV,
 /// no time column, neither status nor latency); bad rows are skipped and counted in the report.
+///
+/// UTF-8 files are streamed: polars reads a block of records at a time and the rows are read in
+/// parallel, so memory stays flat however long the export. Files that need a whole-file repair
+/// (UTF-16, Windows-1252, lone CR line ends, an unclosed quote, an over-long line) are read whole.
 pub fn read_probe_csv(path: &Path, opts: &ProbeReadOptions) -> Result<ProbeFile> {
     let head = read_head(path)?;
     let utf16 = head.starts_with(&[0xFF, 0xFE]);
@@ -83,15 +90,146 @@ pub fn read_probe_csv(path: &Path, opts: &ProbeReadOptions) -> Result<ProbeFile>
     let headerless = first_row
         .iter()
         .any(|c| parse_timestamp(c, Zone::UTC).is_some());
+    let why_whole = if utf16 {
+        "UTF-16 text"
+    } else {
+        match read_streaming(path, opts, headerless)? {
+            Streamed::Read(read) => return Ok(read),
+            Streamed::NeedsRepair(why) => why,
+        }
+    };
+    let mut read = read_whole(path, opts, headerless, utf16)?;
+    read.detection
+        .push(format!("  read whole rather than streamed: {why_whole}"));
+    Ok(read)
+}
+
+/// What the block-by-block read gave.
+enum Streamed {
+    Read(ProbeFile),
+    /// The file needs a repair only the whole-file read makes.
+    NeedsRepair(&'static str),
+}
+
+/// Blocks read ahead of the one being parsed (each is `blocks::BLOCK_BYTES`).
+const READ_AHEAD: usize = 2;
+
+/// The block-by-block read: one thread reads blocks ahead while polars parses and the rows are
+/// read.
+fn read_streaming(path: &Path, opts: &ProbeReadOptions, headerless: bool) -> Result<Streamed> {
+    read_streaming_in(path, opts, headerless, blocks::BLOCK_BYTES)
+}
+
+fn read_streaming_in(
+    path: &Path,
+    opts: &ProbeReadOptions,
+    headerless: bool,
+    block_bytes: usize,
+) -> Result<Streamed> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel(READ_AHEAD);
+        scope.spawn(move || {
+            let mut blocks = BlockReader::with_block_size(file, block_bytes);
+            loop {
+                let next = blocks.next_block();
+                let more = matches!(next, Ok(Next::Block(_)));
+                // A closed channel means the reader stopped early: nothing more is wanted.
+                if tx.send(next).is_err() || !more {
+                    break;
+                }
+            }
+        });
+        read_blocks(path, opts, headerless, rx.iter())
+    })
+}
+
+fn read_blocks(
+    path: &Path,
+    opts: &ProbeReadOptions,
+    headerless: bool,
+    mut blocks: impl Iterator<Item = std::io::Result<Next>>,
+) -> Result<Streamed> {
+    let io = |e| Error::io(path, e);
+    let mut next = || blocks.next().unwrap_or(Ok(Next::End)).map_err(io);
+    let first = match next()? {
+        Next::Block(block) => block,
+        Next::End => return Ok(Streamed::NeedsRepair("empty file")),
+        Next::NeedsRepair(why) => return Ok(Streamed::NeedsRepair(why)),
+    };
+    let frame = read_frame(path, &first.bytes, !headerless, None)?;
+    let schema = frame.schema().clone();
+    let (layout, columns) = lay_out(path, &frame, opts, headerless)?;
+    let header_records = usize::from(!headerless);
+    let mut rows = rows::interpret(&layout.plan, &columns);
+    drop((frame, columns));
+    let mut problems = block_problems(&first, header_records, &mut rows);
+    loop {
+        let block = match next()? {
+            Next::Block(block) => block,
+            Next::End => break,
+            Next::NeedsRepair(why) => return Ok(Streamed::NeedsRepair(why)),
+        };
+        let frame = read_frame(path, &block.bytes, false, Some(schema.clone()))?;
+        let mut more = rows::interpret(&layout.plan, &text_columns(path, &frame)?);
+        if problems.len() < rows::SHOWN_PROBLEMS {
+            problems.extend(block_problems(&block, 0, &mut more));
+            problems.truncate(rows::SHOWN_PROBLEMS);
+        }
+        more.problems.clear();
+        rows.append(more);
+    }
+    Ok(Streamed::Read(finish(
+        path, opts, &layout, rows, problems, 0,
+    )))
+}
+
+/// The whole file in memory, repaired where needed, read in one frame.
+fn read_whole(
+    path: &Path,
+    opts: &ProbeReadOptions,
+    headerless: bool,
+    utf16: bool,
+) -> Result<ProbeFile> {
     let utf16_bytes = if utf16 {
         let all = std::fs::read(path).map_err(|e| Error::io(path, e))?;
         Some(super::sniff::decode_head(&all).into_bytes())
     } else {
         None
     };
-    let (utf16_bytes, repairs, long_lines) = super::csv_text::repair_file(path, utf16_bytes)?;
-    let df = read_frame(path, utf16_bytes.as_deref(), headerless)?;
-    let names: Vec<String> = df
+    let (repaired, repairs, long_lines) = super::csv_text::repair_file(path, utf16_bytes)?;
+    let bytes = match repaired {
+        Some(bytes) => bytes,
+        None => std::fs::read(path).map_err(|e| Error::io(path, e))?,
+    };
+    let body = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(&bytes);
+    let frame = read_frame(path, body, !headerless, None)?;
+    let (layout, columns) = lay_out(path, &frame, opts, headerless)?;
+    let rows = rows::interpret(&layout.plan, &columns);
+    let problems = name_lines(body, headerless, &rows.problems);
+    let problems = [repairs, problems].concat();
+    Ok(finish(path, opts, &layout, rows, problems, long_lines))
+}
+
+/// What the first rows told about the file.
+struct Layout {
+    names: Vec<String>,
+    headerless: bool,
+    found: Detected,
+    unit_why: String,
+    /// Times carry no zone.
+    naive: bool,
+    plan: Plan,
+}
+
+/// Finds the columns and units from the header and the first rows of `frame`.
+fn lay_out(
+    path: &Path,
+    frame: &DataFrame,
+    opts: &ProbeReadOptions,
+    headerless: bool,
+) -> Result<(Layout, Vec<StringChunked>)> {
+    let names: Vec<String> = frame
         .get_column_names()
         .iter()
         .map(|n| n.to_string())
@@ -99,13 +237,7 @@ pub fn read_probe_csv(path: &Path, opts: &ProbeReadOptions) -> Result<ProbeFile>
     if names.is_empty() {
         return Err(Error::bad_input(path, "empty file: no header and no rows"));
     }
-    let mut columns: Vec<StringChunked> = Vec::with_capacity(names.len());
-    for col in df.columns() {
-        let ca = col
-            .str()
-            .map_err(|e| Error::bad_input(path, format!("column {}: {e}", col.name())))?;
-        columns.push(ca.clone());
-    }
+    let columns = text_columns(path, frame)?;
     let pinned = pinned_columns(path, &names, opts.columns.as_deref())?;
     let sample: Vec<Vec<Option<&str>>> = columns
         .iter()
@@ -113,7 +245,7 @@ pub fn read_probe_csv(path: &Path, opts: &ProbeReadOptions) -> Result<ProbeFile>
         .collect();
     let found = detect::detect(&names, &sample, &pinned, opts.input_tz, headerless);
     let list = names.join(", ");
-    let Some(time_col) = found.time else {
+    let Some(time) = found.time else {
         return Err(Error::bad_input(
             path,
             format!("no time column found (columns: {list}); name it with --columns time=COL"),
@@ -126,34 +258,86 @@ pub fn read_probe_csv(path: &Path, opts: &ProbeReadOptions) -> Result<ProbeFile>
         ));
     }
     let (unit, unit_why) = latency_unit(&found, &names, &sample);
-    let naive = sample[time_col].iter().flatten().any(|s| is_naive_time(s));
-    let stem = path
+    let naive = sample[time].iter().flatten().any(|s| is_naive_time(s));
+    let default_name = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "probe".to_string());
-    let layout = Layout {
-        time: &columns[time_col],
-        probe: found.probe.map(|i| &columns[i]),
-        status: found.status.map(|i| &columns[i]),
-        latency: found.latency.map(|i| &columns[i]),
+    let plan = Plan {
+        time,
+        probe: found.probe,
+        status: found.status,
+        latency: found.latency,
         unit,
         timeout_ms: opts.timeout.num_milliseconds() as f64,
         zone: opts.input_tz,
-        default_name: &stem,
+        default_name,
     };
-    let mut rows = interpret(&layout);
-    let problems = name_lines(path, utf16_bytes.as_deref(), headerless, &rows.problems);
-    let problems = [repairs, problems].concat();
+    drop(sample);
+    let layout = Layout {
+        names,
+        headerless,
+        found,
+        unit_why,
+        naive,
+        plan,
+    };
+    Ok((layout, columns))
+}
+
+fn text_columns(path: &Path, frame: &DataFrame) -> Result<Vec<StringChunked>> {
+    frame
+        .columns()
+        .iter()
+        .map(|col| {
+            col.str()
+                .cloned()
+                .map_err(|e| Error::bad_input(path, format!("column {}: {e}", col.name())))
+        })
+        .collect()
+}
+
+/// The problem lines of one block (`line N: reason`), counted as the file has them; the block's
+/// problems are taken out of `rows`.
+fn block_problems(block: &Block, header_records: usize, rows: &mut Rows) -> Vec<String> {
+    let problems = std::mem::take(&mut rows.problems);
+    let wanted: Vec<usize> = problems
+        .iter()
+        .map(|(row, _)| row + header_records)
+        .collect();
+    let lines = record_lines(&block.bytes, &wanted);
+    problems
+        .into_iter()
+        .zip(lines)
+        .map(|((row, reason), line)| match line {
+            Some(line) => format!("line {}: {reason}", block.first_line + line - 1),
+            None => format!("row {}: {reason}", row + 1),
+        })
+        .collect()
+}
+
+/// Checks sorted per probe, duplicates dropped, and the input report and `--explain` lines.
+fn finish(
+    path: &Path,
+    opts: &ProbeReadOptions,
+    layout: &Layout,
+    mut rows: Rows,
+    problems: Vec<String>,
+    extra_skipped: u64,
+) -> ProbeFile {
     let source: Arc<str> = Arc::from(path.display().to_string());
     let mut probes = Vec::new();
     let mut duplicates = 0;
     let mut unsorted = false;
     for (name, mut checks) in rows.series.drain(..) {
-        unsorted |= checks.windows(2).any(|w| w[1].time < w[0].time);
-        checks.sort_by_key(|c| c.time);
+        if checks.windows(2).any(|w| w[1].time < w[0].time) {
+            unsorted = true;
+            checks.par_sort_by_key(|c| c.time);
+        }
         let before = checks.len();
         checks.dedup_by_key(|c| c.time);
         duplicates += before - checks.len();
+        checks.shrink_to_fit();
         probes.push(ProbeSeries {
             name,
             local: false,
@@ -175,18 +359,18 @@ pub fn read_probe_csv(path: &Path, opts: &ProbeReadOptions) -> Result<ProbeFile>
         path: path.display().to_string(),
         kind: "probe_csv".to_string(),
         records_read: rows.read,
-        records_skipped: rows.skipped + long_lines,
+        records_skipped: rows.skipped + extra_skipped,
         problems,
         first,
         last,
         failed: false,
     };
     let facts = Facts {
-        names: &names,
-        found: &found,
-        headerless,
-        unit_why: &unit_why,
-        naive,
+        names: &layout.names,
+        found: &layout.found,
+        headerless: layout.headerless,
+        unit_why: &layout.unit_why,
+        naive: layout.naive,
         zone: opts.input_tz,
         timeout: opts.timeout,
         probes: &probes,
@@ -194,12 +378,12 @@ pub fn read_probe_csv(path: &Path, opts: &ProbeReadOptions) -> Result<ProbeFile>
         unsorted,
     };
     let detection = explain(path, &facts, &report);
-    Ok(ProbeFile {
+    ProbeFile {
         probes,
         report,
         detection,
-        assumed_zone: naive.then(|| opts.input_tz.name().to_string()),
-    })
+        assumed_zone: layout.naive.then(|| opts.input_tz.name().to_string()),
+    }
 }
 
 /// Merges series of the same probe name (from several files): checks sorted, duplicates dropped.
@@ -255,28 +439,29 @@ fn first_record(text: &str) -> Vec<String> {
 }
 
 /// Every column as text; short rows are padded with nulls, long rows cut (polars' ragged mode).
-fn read_frame(path: &Path, utf8: Option<&[u8]>, headerless: bool) -> Result<DataFrame> {
+/// `schema` names the columns of a block after the first (which has no header).
+fn read_frame(
+    path: &Path,
+    bytes: &[u8],
+    has_header: bool,
+    schema: Option<SchemaRef>,
+) -> Result<DataFrame> {
     let parse = CsvParseOptions::default()
         .with_truncate_ragged_lines(true)
         .with_encoding(CsvEncoding::LossyUtf8)
         .with_missing_is_null(true);
-    let options = CsvReadOptions::default()
-        .with_has_header(!headerless)
+    CsvReadOptions::default()
+        .with_has_header(has_header)
         .with_infer_schema_length(Some(0))
+        .with_schema(schema)
         .with_raise_if_empty(false)
-        .with_parse_options(parse);
-    let frame = match utf8 {
-        Some(bytes) => options
-            .into_reader_with_file_handle(std::io::Cursor::new(bytes.to_vec()))
-            .finish(),
-        None => options
-            .try_into_reader_with_file_path(Some(path.to_path_buf()))
-            .and_then(|r| r.finish()),
-    };
-    frame.map_err(|e| {
-        let e = super::csv_text::one_line(&e.to_string());
-        Error::bad_input(path, format!("cannot read as CSV: {e}"))
-    })
+        .with_parse_options(parse)
+        .into_reader_with_file_handle(std::io::Cursor::new(bytes))
+        .finish()
+        .map_err(|e| {
+            let e = super::csv_text::one_line(&e.to_string());
+            Error::bad_input(path, format!("cannot read as CSV: {e}"))
+        })
 }
 
 fn pinned_columns(path: &Path, names: &[String], map: Option<&str>) -> Result<Vec<(Role, usize)>> {
@@ -329,137 +514,11 @@ fn is_naive_time(s: &str) -> bool {
     a.is_some() && a != b
 }
 
-/// The columns in use and how to read them.
-struct Layout<'a> {
-    time: &'a StringChunked,
-    probe: Option<&'a StringChunked>,
-    status: Option<&'a StringChunked>,
-    latency: Option<&'a StringChunked>,
-    unit: LatencyUnit,
-    timeout_ms: f64,
-    zone: Zone,
-    default_name: &'a str,
-}
-
-/// Rows turned into checks, per probe in order of first appearance.
-struct Rows {
-    series: Vec<(String, Vec<Check>)>,
-    read: u64,
-    skipped: u64,
-    /// (0-based data row, reason) for the first few skipped rows.
-    problems: Vec<(usize, String)>,
-}
-
-fn interpret(layout: &Layout) -> Rows {
-    let mut rows = Rows {
-        series: Vec::new(),
-        read: 0,
-        skipped: 0,
-        problems: Vec::new(),
-    };
-    let mut index: HashMap<String, usize> = HashMap::new();
-    let mut probe_it = layout.probe.map(|c| c.iter());
-    let mut status_it = layout.status.map(|c| c.iter());
-    let mut latency_it = layout.latency.map(|c| c.iter());
-    for (row, time) in layout.time.iter().enumerate() {
-        let probe = probe_it.as_mut().and_then(|it| it.next()).flatten();
-        let status = status_it.as_mut().and_then(|it| it.next()).flatten();
-        let latency = latency_it.as_mut().and_then(|it| it.next()).flatten();
-        if time.is_none() && probe.is_none() && status.is_none() && latency.is_none() {
-            continue; // a blank line
-        }
-        match read_row(layout, time, probe, status, latency) {
-            Ok((name, check)) => {
-                rows.read += 1;
-                let i = match index.get(name) {
-                    Some(&i) => i,
-                    None => {
-                        index.insert(name.to_string(), rows.series.len());
-                        rows.series.push((name.to_string(), Vec::new()));
-                        rows.series.len() - 1
-                    }
-                };
-                rows.series[i].1.push(check);
-            }
-            Err(reason) => {
-                rows.skipped += 1;
-                if rows.problems.len() < SHOWN_PROBLEMS {
-                    rows.problems.push((row, reason));
-                }
-            }
-        }
-    }
-    rows
-}
-
-fn read_row<'a>(
-    layout: &'a Layout,
-    time: Option<&str>,
-    probe: Option<&'a str>,
-    status: Option<&str>,
-    latency: Option<&str>,
-) -> std::result::Result<(&'a str, Check), String> {
-    let time_text = time.map(str::trim).unwrap_or("");
-    if time_text.is_empty() {
-        return Err("no time".to_string());
-    }
-    let time = parse_timestamp(time_text, layout.zone)
-        .ok_or_else(|| format!("cannot read time {time_text:?}"))?;
-    let name = match (layout.probe, probe.map(str::trim)) {
-        (None, _) => layout.default_name,
-        (Some(_), Some(n)) if !n.is_empty() => n,
-        (Some(_), _) => return Err("no probe name".to_string()),
-    };
-    let latency_value = vocab::parse_latency(latency);
-    let latency_ms = latency_value
-        .ok()
-        .flatten()
-        .map(|v| v * layout.unit.ms_per_unit);
-    let status_text = status.map(str::trim).filter(|s| !s.is_empty());
-    let ok = match (status_text, layout.latency.is_some()) {
-        (Some(s), _) => {
-            vocab::parse_status(s).ok_or_else(|| format!("status {s:?} is neither up nor down"))?
-        }
-        (None, true) if layout.status.is_some() && latency.is_none() => {
-            return Err("no status and no latency".to_string());
-        }
-        (None, true) => {
-            if latency_value.is_err() {
-                let text = latency.unwrap_or("").trim();
-                return Err(format!("cannot read latency {text:?}"));
-            }
-            latency_ms.is_some_and(|ms| ms < layout.timeout_ms)
-        }
-        (None, false) => return Err("no status".to_string()),
-    };
-    Ok((
-        name,
-        Check {
-            time,
-            ok,
-            latency_ms,
-        },
-    ))
-}
-
 /// Turns (data row, reason) into `line N: reason`, counting lines as the file has them.
-fn name_lines(
-    path: &Path,
-    utf8: Option<&[u8]>,
-    headerless: bool,
-    problems: &[(usize, String)],
-) -> Vec<String> {
+fn name_lines(bytes: &[u8], headerless: bool, problems: &[(usize, String)]) -> Vec<String> {
     if problems.is_empty() {
         return Vec::new();
     }
-    let owned;
-    let bytes = match utf8 {
-        Some(b) => b,
-        None => {
-            owned = std::fs::read(path).unwrap_or_default();
-            &owned
-        }
-    };
     let offset = usize::from(!headerless);
     let wanted: Vec<usize> = problems.iter().map(|(row, _)| row + offset).collect();
     let lines = record_lines(bytes, &wanted);

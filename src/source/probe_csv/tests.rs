@@ -1,5 +1,6 @@
 //! Unit tests of the probe CSV reader: time shapes, status vocabularies, layouts, damage.
 use super::*;
+use crate::model::Check;
 use chrono::{DateTime, Utc};
 
 fn utc(s: &str) -> DateTime<Utc> {
@@ -312,4 +313,65 @@ fn a_header_only_export_is_empty_not_broken() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("empty file"), "{err}");
+}
+
+/// Streamed in blocks of any size, a file reads exactly as it does whole: the same checks, counts
+/// and problem lines (line numbers included), across CRLF ends, quoted line breaks and bad rows.
+#[test]
+fn streamed_blocks_read_like_the_whole_file() {
+    let mut body = String::from("timestamp,monitor,status,note\r\n");
+    for i in 0..40 {
+        let status = match i % 7 {
+            0 => "down",
+            3 => "sideways",
+            _ => "up",
+        };
+        let note = if i % 5 == 0 { "\"two\r\nlines\"" } else { "x" };
+        body.push_str(&format!(
+            "2011-08-15T16:{:02}:00Z,{},{status},{note}\r\n",
+            i,
+            ["us-west", "eu-central"][i % 2]
+        ));
+        if i == 17 {
+            body.push_str("not a time,us-west,up,x\r\n\r\n");
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(&dir, "probe.csv", body.as_bytes());
+    let opts = ProbeReadOptions::default();
+    let whole = read_whole(&path, &opts, false, false).unwrap();
+    assert!(whole.report.records_skipped >= 6, "{:?}", whole.report);
+    assert!(
+        whole
+            .report
+            .problems
+            .iter()
+            .any(|p| p.starts_with("line 24: cannot read time")),
+        "{:?}",
+        whole.report.problems
+    );
+    for block_bytes in [1, 7, 64, 300, 1 << 20] {
+        let Streamed::Read(streamed) = read_streaming_in(&path, &opts, false, block_bytes).unwrap()
+        else {
+            panic!("block size {block_bytes}: not streamed");
+        };
+        assert_eq!(streamed.probes, whole.probes, "block size {block_bytes}");
+        assert_eq!(streamed.report, whole.report, "block size {block_bytes}");
+    }
+}
+
+#[test]
+fn files_needing_repairs_are_read_whole_and_say_why() {
+    let file = read(
+        "timestamp,status\r2011-08-15T16:50:00Z,up\r",
+        &ProbeReadOptions::default(),
+    );
+    assert_eq!(file.probes[0].checks.len(), 1);
+    assert!(
+        file.detection
+            .iter()
+            .any(|l| l.contains("read whole rather than streamed: lines end in a lone CR")),
+        "{:?}",
+        file.detection
+    );
 }

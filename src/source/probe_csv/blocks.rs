@@ -1,0 +1,241 @@
+//! Cuts a CSV file into blocks of whole records for streaming reads, so a probe export of any
+//! size is read with bounded memory. A block ends at a line break outside quotes (a quoted field
+//! holding a line break is never cut); CRLF line ends become LF. When the file needs one of the
+//! whole-file repairs of `csv_text` (not UTF-8, lone CR line ends, a quote that never closes, an
+//! over-long line), the reader says so and the caller reads the file the whole-file way instead.
+use super::super::csv_text::MAX_LINE_BYTES;
+use std::io::Read;
+
+/// Bytes read per block (the last record is carried over to the next block).
+pub const BLOCK_BYTES: usize = 8 * 1024 * 1024;
+
+/// Whole records, with where they start in the file.
+#[derive(Debug)]
+pub struct Block {
+    /// UTF-8 CSV text, LF line ends, ending after a line break (or at the end of the file).
+    pub bytes: Vec<u8>,
+    /// 1-based file line of the block's first byte.
+    pub first_line: u64,
+}
+
+/// What the reader gives next.
+#[derive(Debug)]
+pub enum Next {
+    Block(Block),
+    End,
+    /// The file needs a whole-file repair; the reason is for the detection notes.
+    NeedsRepair(&'static str),
+}
+
+/// Reads blocks of whole records from `src`.
+pub struct BlockReader<R: Read> {
+    src: R,
+    /// Bytes read past the last block's end.
+    carry: Vec<u8>,
+    /// File line of `carry[0]`.
+    line: u64,
+    eof: bool,
+    started: bool,
+    block_bytes: usize,
+}
+
+impl<R: Read> BlockReader<R> {
+    pub fn with_block_size(src: R, block_bytes: usize) -> Self {
+        BlockReader {
+            src,
+            carry: Vec::new(),
+            line: 1,
+            eof: false,
+            started: false,
+            block_bytes: block_bytes.max(1),
+        }
+    }
+
+    pub fn next_block(&mut self) -> std::io::Result<Next> {
+        let mut buf = std::mem::take(&mut self.carry);
+        let mut want = self.block_bytes;
+        let cut = loop {
+            self.fill(&mut buf, want)?;
+            if !self.started {
+                self.started = true;
+                if buf.starts_with(&[0xEF, 0xBB, 0xBF]) {
+                    buf.drain(..3);
+                }
+            }
+            if buf.is_empty() {
+                return Ok(Next::End);
+            }
+            if self.eof {
+                if !quotes_balanced(&buf) {
+                    return Ok(Next::NeedsRepair("a quote opens and never closes"));
+                }
+                break buf.len();
+            }
+            if let Some(cut) = last_record_end(&buf) {
+                break cut;
+            }
+            // One record longer than the buffer: read on, up to the line limit.
+            if buf.len() > MAX_LINE_BYTES + self.block_bytes {
+                return Ok(Next::NeedsRepair("a record runs over the line limit"));
+            }
+            want = buf.len() + self.block_bytes;
+        };
+        self.carry = buf.split_off(cut);
+        if !buf.is_ascii() && std::str::from_utf8(&buf).is_err() {
+            return Ok(Next::NeedsRepair("not valid UTF-8"));
+        }
+        if buf.len() > MAX_LINE_BYTES && has_long_line(&buf) {
+            return Ok(Next::NeedsRepair("a line over the line limit"));
+        }
+        let lines = memchr::memchr_iter(b'\n', &buf).count() as u64;
+        if memchr::memchr(b'\r', &buf).is_some() {
+            match strip_crlf(&buf) {
+                Some(unified) => buf = unified,
+                None => return Ok(Next::NeedsRepair("lines end in a lone CR")),
+            }
+        }
+        let first_line = self.line;
+        self.line += lines;
+        Ok(Next::Block(Block {
+            bytes: buf,
+            first_line,
+        }))
+    }
+
+    /// Reads until `buf` holds `want` bytes or the file ends.
+    fn fill(&mut self, buf: &mut Vec<u8>, want: usize) -> std::io::Result<()> {
+        while !self.eof && buf.len() < want {
+            let missing = (want - buf.len()) as u64;
+            let got = (&mut self.src).take(missing).read_to_end(buf)?;
+            if got == 0 {
+                self.eof = true;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The end (just past the line break) of the last record that ends in `buf`, counting quotes
+/// from the start of `buf` (which starts outside quotes).
+fn last_record_end(buf: &[u8]) -> Option<usize> {
+    if memchr::memchr(b'"', buf).is_none() {
+        return memchr::memrchr(b'\n', buf).map(|i| i + 1);
+    }
+    let mut quoted = false;
+    let mut end = None;
+    for i in memchr::memchr2_iter(b'"', b'\n', buf) {
+        if buf[i] == b'"' {
+            quoted = !quoted;
+        } else if !quoted {
+            end = Some(i + 1);
+        }
+    }
+    end
+}
+
+fn quotes_balanced(buf: &[u8]) -> bool {
+    memchr::memchr_iter(b'"', buf).count() % 2 == 0
+}
+
+fn has_long_line(buf: &[u8]) -> bool {
+    let mut start = 0;
+    for i in memchr::memchr_iter(b'\n', buf) {
+        if i + 1 - start > MAX_LINE_BYTES {
+            return true;
+        }
+        start = i + 1;
+    }
+    buf.len() - start > MAX_LINE_BYTES
+}
+
+/// `buf` with every CRLF turned into LF; `None` when a CR stands alone.
+fn strip_crlf(buf: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(buf.len());
+    let mut from = 0;
+    for i in memchr::memchr_iter(b'\r', buf) {
+        if buf.get(i + 1) != Some(&b'\n') {
+            return None;
+        }
+        out.extend_from_slice(&buf[from..i]);
+        from = i + 1;
+    }
+    out.extend_from_slice(&buf[from..]);
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn blocks(text: &str, size: usize) -> Result<Vec<(String, u64)>, &'static str> {
+        let mut reader = BlockReader::with_block_size(text.as_bytes(), size);
+        let mut out = Vec::new();
+        loop {
+            match reader.next_block().unwrap() {
+                Next::Block(b) => out.push((String::from_utf8(b.bytes).unwrap(), b.first_line)),
+                Next::End => return Ok(out),
+                Next::NeedsRepair(why) => return Err(why),
+            }
+        }
+    }
+
+    #[test]
+    fn blocks_end_at_record_ends_and_keep_every_byte() {
+        let text = "t,s\n1,up\n2,down\n3,up\n";
+        for size in 1..=text.len() + 1 {
+            let got = blocks(text, size).unwrap();
+            let joined: String = got.iter().map(|(b, _)| b.as_str()).collect();
+            assert_eq!(joined, text, "block size {size}");
+            for (b, line) in &got {
+                assert!(b.ends_with('\n'), "{b:?}");
+                let before: String = text
+                    .split_inclusive('\n')
+                    .take(*line as usize - 1)
+                    .collect();
+                assert!(
+                    text[before.len()..].starts_with(b.as_str()),
+                    "line {line} of {b:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn quoted_line_breaks_stay_in_one_block() {
+        let text = "t,note\n1,\"a\nb\"\n2,c\n";
+        for size in 1..=8 {
+            let got = blocks(text, size).unwrap();
+            assert!(
+                got.iter().any(|(b, _)| b.contains("1,\"a\nb\"\n")),
+                "{size}: {got:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn crlf_becomes_lf_and_a_bom_goes() {
+        let got = blocks("\u{feff}t,s\r\n1,up\r\n", 64).unwrap();
+        assert_eq!(got, vec![("t,s\n1,up\n".to_string(), 1)]);
+    }
+
+    #[test]
+    fn files_needing_repairs_are_said() {
+        assert_eq!(blocks("t,s\r1,up\r", 64), Err("lines end in a lone CR"));
+        assert_eq!(
+            blocks("t,s\n1,\"up\n2,down\n", 64),
+            Err("a quote opens and never closes")
+        );
+        let latin1 = b"t,s\n1,caf\xe9\n";
+        let mut reader = BlockReader::with_block_size(&latin1[..], BLOCK_BYTES);
+        assert!(matches!(
+            reader.next_block().unwrap(),
+            Next::NeedsRepair("not valid UTF-8")
+        ));
+    }
+
+    #[test]
+    fn a_file_without_a_final_line_break_keeps_its_last_record() {
+        let got = blocks("t,s\n1,up\n2,down", 6).unwrap();
+        assert_eq!(got.last().unwrap().0, "2,down");
+    }
+}

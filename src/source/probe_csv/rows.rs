@@ -1,0 +1,227 @@
+//! Rows of a probe export turned into checks: the columns in use, read in parallel over row
+//! ranges. Status words and probe names repeat on every row, so each range remembers the ones it
+//! has read rather than reading them again.
+use super::detect::LatencyUnit;
+use super::vocab;
+use crate::model::Check;
+use crate::timefmt::{parse_timestamp, Zone};
+use polars::prelude::*;
+use rayon::prelude::*;
+use std::collections::HashMap;
+
+/// Problem lines kept per file (the skipped count is complete).
+pub const SHOWN_PROBLEMS: usize = 5;
+/// Rows below which a frame is read on one thread (splitting costs more than it saves).
+const PARALLEL_MIN_ROWS: usize = 20_000;
+
+/// Which columns hold what, and how to read them.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub time: usize,
+    pub probe: Option<usize>,
+    pub status: Option<usize>,
+    pub latency: Option<usize>,
+    pub unit: LatencyUnit,
+    pub timeout_ms: f64,
+    pub zone: Zone,
+    /// Probe name when there is no probe column (the file's stem).
+    pub default_name: String,
+}
+
+/// Rows turned into checks, per probe in order of first appearance.
+#[derive(Debug, Default)]
+pub struct Rows {
+    pub series: Vec<(String, Vec<Check>)>,
+    pub read: u64,
+    pub skipped: u64,
+    /// (0-based row of the frame, reason) for the first few skipped rows.
+    pub problems: Vec<(usize, String)>,
+}
+
+impl Rows {
+    /// Appends `other`, whose rows come after this one's.
+    pub fn append(&mut self, other: Rows) {
+        self.read += other.read;
+        self.skipped += other.skipped;
+        let room = SHOWN_PROBLEMS.saturating_sub(self.problems.len());
+        self.problems.extend(other.problems.into_iter().take(room));
+        let mut index: HashMap<String, usize> = self
+            .series
+            .iter()
+            .enumerate()
+            .map(|(i, (name, _))| (name.clone(), i))
+            .collect();
+        for (name, checks) in other.series {
+            match index.get(&name) {
+                Some(&i) => self.series[i].1.extend(checks),
+                None => {
+                    index.insert(name.clone(), self.series.len());
+                    self.series.push((name, checks));
+                }
+            }
+        }
+    }
+}
+
+/// Reads every row of a frame's columns (all text), in parallel over row ranges.
+pub fn interpret(plan: &Plan, columns: &[StringChunked]) -> Rows {
+    let height = columns.get(plan.time).map_or(0, |c| c.len());
+    let parts = if height < PARALLEL_MIN_ROWS {
+        1
+    } else {
+        rayon::current_num_threads() * 4
+    };
+    let step = height.div_ceil(parts.max(1)).max(1);
+    let ranges: Vec<(usize, usize)> = (0..height)
+        .step_by(step)
+        .map(|start| (start, step.min(height - start)))
+        .collect();
+    let parts: Vec<Rows> = ranges
+        .into_par_iter()
+        .map(|(start, len)| interpret_range(plan, columns, start, len))
+        .collect();
+    let mut rows = Rows::default();
+    for part in parts {
+        rows.append(part);
+    }
+    rows
+}
+
+fn interpret_range(plan: &Plan, columns: &[StringChunked], start: usize, len: usize) -> Rows {
+    let slice = |i: usize| columns[i].slice(start as i64, len);
+    let time_col = slice(plan.time);
+    let probe_col = plan.probe.map(slice);
+    let status_col = plan.status.map(slice);
+    let latency_col = plan.latency.map(slice);
+    let mut probe_it = probe_col.as_ref().map(|c| c.iter());
+    let mut status_it = status_col.as_ref().map(|c| c.iter());
+    let mut latency_it = latency_col.as_ref().map(|c| c.iter());
+    let mut rows = Rows::default();
+    let mut reader = RowReader::new(plan);
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut last: Option<usize> = None;
+    for (offset, time) in time_col.iter().enumerate() {
+        let probe = probe_it.as_mut().and_then(|it| it.next()).flatten();
+        let status = status_it.as_mut().and_then(|it| it.next()).flatten();
+        let latency = latency_it.as_mut().and_then(|it| it.next()).flatten();
+        if time.is_none() && probe.is_none() && status.is_none() && latency.is_none() {
+            continue; // a blank line
+        }
+        match reader.read(time, probe, status, latency) {
+            Ok((name, check)) => {
+                rows.read += 1;
+                // Consecutive rows are often the same probe: check the last one first.
+                let known = last.filter(|&i| rows.series[i].0 == name).or_else(|| {
+                    let few = rows.series.len() <= FEW_PROBES;
+                    few.then(|| rows.series.iter().position(|(n, _)| n == name))
+                        .flatten()
+                });
+                let i = match known {
+                    Some(i) => i,
+                    None => match index.get(name) {
+                        Some(&i) => i,
+                        None => {
+                            index.insert(name.to_string(), rows.series.len());
+                            rows.series.push((name.to_string(), Vec::new()));
+                            rows.series.len() - 1
+                        }
+                    },
+                };
+                last = Some(i);
+                rows.series[i].1.push(check);
+            }
+            Err(reason) => {
+                rows.skipped += 1;
+                if rows.problems.len() < SHOWN_PROBLEMS {
+                    rows.problems.push((start + offset, reason));
+                }
+            }
+        }
+    }
+    rows
+}
+
+/// Reads one row at a time, remembering the status words it has seen.
+struct RowReader<'a> {
+    plan: &'a Plan,
+    statuses: Vec<(String, Option<bool>)>,
+}
+
+/// Probes looked up by a scan rather than a hash (exports interleave a few probes row by row).
+const FEW_PROBES: usize = 8;
+/// Distinct status words remembered per range (exports use a handful).
+const STATUS_CACHE: usize = 32;
+
+impl<'a> RowReader<'a> {
+    fn new(plan: &'a Plan) -> Self {
+        RowReader {
+            plan,
+            statuses: Vec::new(),
+        }
+    }
+
+    fn status(&mut self, text: &str) -> Option<bool> {
+        if let Some((_, v)) = self.statuses.iter().find(|(s, _)| s == text) {
+            return *v;
+        }
+        let v = vocab::parse_status(text);
+        if self.statuses.len() < STATUS_CACHE {
+            self.statuses.push((text.to_string(), v));
+        }
+        v
+    }
+
+    fn read<'r>(
+        &mut self,
+        time: Option<&str>,
+        probe: Option<&'r str>,
+        status: Option<&str>,
+        latency: Option<&str>,
+    ) -> Result<(&'r str, Check), String>
+    where
+        'a: 'r,
+    {
+        let plan = self.plan;
+        let time_text = time.map(str::trim).unwrap_or("");
+        if time_text.is_empty() {
+            return Err("no time".to_string());
+        }
+        let time = parse_timestamp(time_text, plan.zone)
+            .ok_or_else(|| format!("cannot read time {time_text:?}"))?;
+        let name = match (plan.probe, probe.map(str::trim)) {
+            (None, _) => plan.default_name.as_str(),
+            (Some(_), Some(n)) if !n.is_empty() => n,
+            (Some(_), _) => return Err("no probe name".to_string()),
+        };
+        let latency_value = vocab::parse_latency(latency);
+        let latency_ms = latency_value
+            .ok()
+            .flatten()
+            .map(|v| v * plan.unit.ms_per_unit);
+        let status_text = status.map(str::trim).filter(|s| !s.is_empty());
+        let ok = match (status_text, plan.latency.is_some()) {
+            (Some(s), _) => self
+                .status(s)
+                .ok_or_else(|| format!("status {s:?} is neither up nor down"))?,
+            (None, true) if plan.status.is_some() && latency.is_none() => {
+                return Err("no status and no latency".to_string());
+            }
+            (None, true) => {
+                if latency_value.is_err() {
+                    let text = latency.unwrap_or("").trim();
+                    return Err(format!("cannot read latency {text:?}"));
+                }
+                latency_ms.is_some_and(|ms| ms < plan.timeout_ms)
+            }
+            (None, false) => return Err("no status".to_string()),
+        };
+        Ok((
+            name,
+            Check {
+                time,
+                ok,
+                latency_ms: latency_ms.map(|ms| ms as f32),
+            },
+        ))
+    }
+}
