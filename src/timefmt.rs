@@ -79,6 +79,11 @@ pub fn parse_timestamp(text: &str, zone: Zone) -> Option<DateTime<Utc>> {
     if s.is_empty() {
         return None;
     }
+    parse_iso_quick(s.as_bytes(), zone).or_else(|| parse_general(s, zone))
+}
+
+/// Every accepted shape, through chrono; `s` is trimmed and not empty.
+fn parse_general(s: &str, zone: Zone) -> Option<DateTime<Utc>> {
     if let Some(t) = parse_epoch(s) {
         return Some(t);
     }
@@ -99,6 +104,97 @@ pub fn parse_timestamp(text: &str, zone: Zone) -> Option<DateTime<Utc>> {
         return parse_naive(rest).map(|n| Utc.from_utc_datetime(&n));
     }
     parse_naive(s).and_then(|n| zone.to_utc(n))
+}
+
+/// The shape nearly every export uses, read by position without chrono's format machinery
+/// (probe exports run to millions of rows): `YYYY-MM-DD[T ]HH:MM:SS[.f]` with `Z`, `+HH:MM`,
+/// `+HHMM` or no zone. `None` when the text is not exactly that shape or not a valid time; the
+/// general parser then decides, so this only ever gives what it would.
+fn parse_iso_quick(s: &[u8], zone: Zone) -> Option<DateTime<Utc>> {
+    fn digits(s: &[u8], at: usize, n: usize) -> Option<u32> {
+        let field = s.get(at..at + n)?;
+        field.iter().try_fold(0u32, |acc, &b| {
+            b.is_ascii_digit().then(|| acc * 10 + u32::from(b - b'0'))
+        })
+    }
+    if s.len() < 19 || s[4] != b'-' || s[7] != b'-' || !matches!(s[10], b'T' | b' ') {
+        return None;
+    }
+    if s[13] != b':' || s[16] != b':' {
+        return None;
+    }
+    let date = quick_date(s)?;
+    let (hour, minute, second) = (digits(s, 11, 2)?, digits(s, 14, 2)?, digits(s, 17, 2)?);
+    if second > 59 {
+        return None; // leap seconds: left to chrono
+    }
+    let mut at = 19;
+    let mut nanos = 0u32;
+    if s.get(at) == Some(&b'.') {
+        let count = s[at + 1..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        if count == 0 || count > 9 {
+            return None;
+        }
+        nanos = digits(s, at + 1, count)? * 10u32.pow(9 - count as u32);
+        at += 1 + count;
+    }
+    let local = date.and_hms_nano_opt(hour, minute, second, nanos)?;
+    let offset_secs = match &s[at..] {
+        [] => return zone.to_utc(local),
+        [b'Z'] => 0,
+        [sign @ (b'+' | b'-'), rest @ ..] => {
+            let (h, m) = match rest {
+                [_, _, b':', _, _] | [_, _, _, _] => {
+                    (digits(rest, 0, 2)?, digits(rest, rest.len() - 2, 2)?)
+                }
+                _ => return None,
+            };
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let secs = i64::from(h * 3600 + m * 60);
+            if *sign == b'-' {
+                -secs
+            } else {
+                secs
+            }
+        }
+        _ => return None,
+    };
+    if offset_secs == 0 {
+        return Some(Utc.from_utc_datetime(&local));
+    }
+    let utc = local.checked_sub_signed(chrono::Duration::seconds(offset_secs))?;
+    Some(Utc.from_utc_datetime(&utc))
+}
+
+/// The `YYYY-MM-DD` that starts `s`. Consecutive rows of an export nearly always share the date,
+/// so the last one read on this thread is remembered.
+fn quick_date(s: &[u8]) -> Option<NaiveDate> {
+    thread_local! {
+        static LAST: std::cell::Cell<Option<([u8; 10], NaiveDate)>> =
+            const { std::cell::Cell::new(None) };
+    }
+    let text: [u8; 10] = s.get(..10)?.try_into().ok()?;
+    if let Some((last, date)) = LAST.get() {
+        if last == text {
+            return Some(date);
+        }
+    }
+    let digits = |range: std::ops::Range<usize>| {
+        text[range].iter().try_fold(0u32, |acc, &b| {
+            b.is_ascii_digit().then(|| acc * 10 + u32::from(b - b'0'))
+        })
+    };
+    if text[4] != b'-' || text[7] != b'-' {
+        return None;
+    }
+    let date = NaiveDate::from_ymd_opt(digits(0..4)? as i32, digits(5..7)?, digits(8..10)?)?;
+    LAST.set(Some((text, date)));
+    Some(date)
 }
 
 /// Parses a zone-less date/time in any of the accepted shapes.
@@ -316,6 +412,51 @@ mod tests {
             parse_timestamp("2011-11-06 01:30:00", la()),
             Some(utc("2011-11-06T08:30:00Z"))
         );
+    }
+
+    /// The quick reader of the common shape never disagrees with the general parser.
+    #[test]
+    fn quick_iso_reader_agrees_with_the_general_parser() {
+        let dates = [
+            "2011-08-15",
+            "2011-03-13",
+            "2011-11-06",
+            "2012-02-29",
+            "2011-02-29",
+        ];
+        let times = [
+            "00:00:00", "02:30:00", "01:30:00", "23:59:59", "16:50:07", "24:00:00",
+        ];
+        let fractions = ["", ".5", ".123", ".123456789", ".1234567891", "."];
+        let zones = [
+            "", "Z", "+00:00", "-07:00", "+0530", "+05:3", "-25:00", " UTC", "z",
+        ];
+        for date in dates {
+            for sep in ["T", " ", "_"] {
+                for time in times {
+                    for fraction in fractions {
+                        for z in zones {
+                            let text = format!("{date}{sep}{time}{fraction}{z}");
+                            for zone in [Zone::UTC, la()] {
+                                let quick = parse_iso_quick(text.as_bytes(), zone);
+                                let general = parse_general(text.trim(), zone);
+                                if let Some(q) = quick {
+                                    assert_eq!(Some(q), general, "{text} in {}", zone.name());
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // The shapes exports use are read by the quick path.
+        for text in [
+            "2011-08-15T16:50:00Z",
+            "2011-08-15 16:50:00.250-07:00",
+            "2011-08-15T16:50:00",
+        ] {
+            assert!(parse_iso_quick(text.as_bytes(), la()).is_some(), "{text}");
+        }
     }
 
     #[test]
