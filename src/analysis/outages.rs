@@ -172,24 +172,17 @@ struct Timeline<'a> {
 impl<'a> Timeline<'a> {
     fn new(series: &'a ProbeSeries) -> Self {
         let checks = &series.checks;
-        let mut steps: Vec<i64> = checks
+        // Steps between consecutive checks, in milliseconds (step i follows check i).
+        let steps: Vec<i64> = checks
             .windows(2)
-            .map(|w| (w[1].time - w[0].time).num_milliseconds())
-            .filter(|ms| *ms > 0)
+            .map(|w| w[1].time.timestamp_millis() - w[0].time.timestamp_millis())
             .collect();
-        steps.sort_unstable();
-        let median_ms = match steps.len() {
-            0 => 0,
-            n if n % 2 == 1 => steps[n / 2],
-            n => (steps[n / 2 - 1] + steps[n / 2]) / 2,
-        };
+        let mut positive: Vec<i64> = steps.iter().copied().filter(|ms| *ms > 0).collect();
+        let median_ms = median_of(&mut positive);
+        drop(positive);
         let limit = median_ms as f64 * GAP_FACTOR;
         let gap_after = (0..checks.len())
-            .map(|i| {
-                checks.get(i + 1).is_some_and(|next| {
-                    median_ms > 0 && (next.time - checks[i].time).num_milliseconds() as f64 > limit
-                })
-            })
+            .map(|i| median_ms > 0 && steps.get(i).is_some_and(|&ms| ms as f64 > limit))
             .collect();
         let mut tl = Timeline {
             series,
@@ -248,6 +241,21 @@ impl<'a> Timeline<'a> {
         }
         unknown
     }
+}
+
+/// The median (mean of the middle two for an even count; 0 when empty), found without a full sort:
+/// a probe can have millions of steps.
+fn median_of(values: &mut [i64]) -> i64 {
+    let n = values.len();
+    if n == 0 {
+        return 0;
+    }
+    let (below, &mut upper, _) = values.select_nth_unstable(n / 2);
+    if n % 2 == 1 {
+        return upper;
+    }
+    let lower = below.iter().copied().max().unwrap_or(upper);
+    (lower + upper) / 2
 }
 
 fn span(start: DateTime<Utc>, end: DateTime<Utc>) -> Span {

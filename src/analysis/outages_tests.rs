@@ -184,3 +184,11 @@ fn json_names_and_times() {
     assert_eq!(o["duration_seconds"], 300);
     assert_eq!(v["transitions"][0]["state"], "down");
 }
+
+#[test]
+fn median_of_odd_even_and_empty() {
+    assert_eq!(median_of(&mut []), 0);
+    assert_eq!(median_of(&mut [7]), 7);
+    assert_eq!(median_of(&mut [9, 1, 5]), 5);
+    assert_eq!(median_of(&mut [60_000, 1_000, 30_000, 2_000]), 16_000);
+}
