@@ -164,6 +164,10 @@ fn read_blocks(
     let mut rows = rows::interpret(&layout.plan, &columns);
     drop((frame, columns));
     let mut problems = block_problems(&first, header_records, &mut rows);
+    if let Ok(meta) = std::fs::metadata(path) {
+        let bytes_per_row = first.bytes.len() as f64 / (rows.read + rows.skipped).max(1) as f64;
+        rows.reserve_for((meta.len() as f64 / bytes_per_row.max(1.0)) as u64);
+    }
     loop {
         let block = match next()? {
             Next::Block(block) => block,
