@@ -17,6 +17,25 @@ pub struct EventFilter {
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
     pub grep: Option<Regex>,
+    /// Only events in these spans or with these ids (the report's need), when set.
+    pub scope: Option<EventScope>,
+}
+
+/// The events a report looks at: those near probe failures, and a few ids from anywhere in the
+/// log (installs, boots). Everything else can be skipped before its data is decoded.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EventScope {
+    /// Sorted, not overlapping, inclusive.
+    pub spans: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+    pub ids_anywhere: Vec<u32>,
+}
+
+impl EventScope {
+    pub fn contains(&self, event_id: u32, time: &DateTime<Utc>) -> bool {
+        let i = self.spans.partition_point(|(_, end)| end < time);
+        self.spans.get(i).is_some_and(|(start, _)| start <= time)
+            || self.ids_anywhere.contains(&event_id)
+    }
 }
 
 impl EventFilter {
@@ -57,7 +76,9 @@ impl EventFilter {
         if self.from.is_some_and(|from| *time < from) || self.to.is_some_and(|to| *time > to) {
             return false;
         }
-        true
+        self.scope
+            .as_ref()
+            .is_none_or(|scope| scope.contains(event_id, time))
     }
 
     pub fn matches(&self, event: &Event) -> bool {

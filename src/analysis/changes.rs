@@ -19,6 +19,10 @@ pub struct Change {
     pub event_id: u32,
 }
 
+/// Every event id `find_changes` reads (whatever the provider), and the boot event (6005) the
+/// report lines up with recovery: the report keeps these from the whole log (`scope.rs`).
+pub const CHANGE_EVENT_IDS: &[u32] = &[11707, 1033, 11724, 1034, 7045, 7040, 19, 1074, 6009, 6005];
+
 /// Changes in the `CHANGE_LOOKBACK_DAYS` before `before`, newest first. `events` time-sorted.
 pub fn find_changes(events: &[Event], before: DateTime<Utc>) -> Vec<Change> {
     let from = before - Duration::days(CHANGE_LOOKBACK_DAYS);

@@ -2,6 +2,7 @@
 use super::Diagnostics;
 use crate::analysis::outages::OutageOptions;
 use crate::analysis::report::{self, ReportOptions};
+use crate::analysis::scope;
 use crate::cli::{ReportArgs, ReportFormat};
 use crate::config::Settings;
 use crate::render::{chart, markdown};
@@ -69,7 +70,13 @@ pub fn run(
         probe_columns: settings.columns.clone(),
         event_filter: Default::default(),
     };
-    let evidence = evidence::load_with_progress(&load, diag.progress())?;
+    // The report reads only the events near probe failures and the changes and boots of the
+    // whole log (analysis/scope.rs): a big System.evtx costs a filtered read, not a full one.
+    let merge_gap = settings.merge_gap;
+    let scope = |probes: &[crate::model::ProbeSeries]| {
+        Some(scope::report_event_scope(probes, lookback, merge_gap))
+    };
+    let evidence = evidence::load_scoped(&load, diag.progress(), &scope)?;
     let outcome = diag.summarize(&evidence.inputs);
     let mut outages = outage_options(&settings);
     outages.host = most_common_host(&evidence.events);

@@ -4,7 +4,7 @@ use super::metric_csv::{self, MetricReadOptions};
 use super::probe_csv::{self, ProbeReadOptions};
 use super::{discover, evtx, perfmon, InputFile, InputKind};
 use crate::error::{Error, Result};
-use crate::filter::EventFilter;
+use crate::filter::{EventFilter, EventScope};
 use crate::model::{Event, InputReport, MetricSeries, ProbeSeries};
 use crate::progress::Progress;
 use crate::timefmt::Zone;
@@ -42,6 +42,16 @@ pub fn load(opts: &LoadOptions) -> Result<Evidence> {
 /// `load`, with a progress bar on stderr over the files when `progress` is set (and stderr is
 /// a terminal).
 pub fn load_with_progress(opts: &LoadOptions, progress: bool) -> Result<Evidence> {
+    load_scoped(opts, progress, &|_| None)
+}
+
+/// `load_with_progress`, reading probes and metrics first so that `scope` can say from the probes
+/// which events are wanted; the EVTX readers then skip the rest before decoding it.
+pub fn load_scoped(
+    opts: &LoadOptions,
+    progress: bool,
+    scope: &dyn Fn(&[ProbeSeries]) -> Option<EventScope>,
+) -> Result<Evidence> {
     let mut paths = opts.paths.clone();
     paths.retain(|p| !opts.forced.iter().any(|(f, _)| f == p));
     let inputs: Vec<InputFile> = discover(&paths, &opts.forced)?;
@@ -54,13 +64,33 @@ pub fn load_with_progress(opts: &LoadOptions, progress: bool) -> Result<Evidence
     let all: Vec<PathBuf> = inputs.iter().map(|i| i.path.clone()).collect();
     let bar = Progress::files(&all, progress);
     let mut evidence = Evidence::default();
+    let mut probe_inputs = read_probes(opts, &inputs, &bar, &mut evidence);
+    let mut metric_inputs = read_metrics(opts, &inputs, &bar, &mut evidence);
+    let mut filter = opts.event_filter.clone();
+    if let Some(scope) = scope(&evidence.probes) {
+        filter.scope = Some(scope);
+    }
+    read_events(&filter, &inputs, &bar, &mut evidence);
+    // Inputs are listed EVTX first, then probes, then metrics, whatever the reading order.
+    evidence.inputs.append(&mut probe_inputs);
+    evidence.inputs.append(&mut metric_inputs);
+    bar.finish();
+    Ok(evidence)
+}
+
+fn read_events(
+    filter: &EventFilter,
+    inputs: &[InputFile],
+    bar: &Progress,
+    evidence: &mut Evidence,
+) {
     let evtx_paths: Vec<&std::path::Path> = inputs
         .iter()
         .filter(|i| i.kind == InputKind::Evtx)
         .map(|i| i.path.as_path())
         .collect();
     let on_file = |p: &std::path::Path| bar.file_done(p);
-    for (path, read) in evtx::read_evtx_files_with(&evtx_paths, &opts.event_filter, 0, &on_file) {
+    for (path, read) in evtx::read_evtx_files_with(&evtx_paths, filter, 0, &on_file) {
         match read {
             Ok(read) => {
                 evidence.events.extend(read.events);
@@ -75,12 +105,21 @@ pub fn load_with_progress(opts: &LoadOptions, progress: bool) -> Result<Evidence
             .then_with(|| a.source_file.cmp(&b.source_file))
             .then_with(|| a.record_id.cmp(&b.record_id))
     });
+}
 
+/// Reads the probe exports into `evidence.probes`; returns their input reports.
+fn read_probes(
+    opts: &LoadOptions,
+    inputs: &[InputFile],
+    bar: &Progress,
+    evidence: &mut Evidence,
+) -> Vec<InputReport> {
     let probe_opts = ProbeReadOptions {
         input_tz: opts.input_tz,
         timeout: opts.probe_timeout,
         columns: opts.probe_columns.clone(),
     };
+    let mut reports = Vec::new();
     let mut probes = Vec::new();
     for input in inputs.iter().filter(|i| i.kind == InputKind::ProbeCsv) {
         let read = probe_csv::read_probe_csv(&input.path, &probe_opts);
@@ -94,19 +133,27 @@ pub fn load_with_progress(opts: &LoadOptions, progress: bool) -> Result<Evidence
                     ));
                 }
                 probes.extend(file.probes);
-                evidence.inputs.push(file.report);
+                reports.push(file.report);
             }
-            Err(err) => evidence
-                .inputs
-                .push(unusable(&input.path, "probe_csv", &err)),
+            Err(err) => reports.push(unusable(&input.path, "probe_csv", &err)),
         }
     }
     evidence.probes = probe_csv::merge_probes(probes);
+    reports
+}
 
+/// Reads the perfmon and metric CSVs into `evidence.metrics`; returns their input reports.
+fn read_metrics(
+    opts: &LoadOptions,
+    inputs: &[InputFile],
+    bar: &Progress,
+    evidence: &mut Evidence,
+) -> Vec<InputReport> {
     let metric_opts = MetricReadOptions {
         input_tz: opts.input_tz,
     };
-    for input in &inputs {
+    let mut reports = Vec::new();
+    for input in inputs {
         let read = match input.kind {
             InputKind::PdhCsv => perfmon::read_pdh_csv(&input.path, &metric_opts),
             InputKind::MetricCsv => metric_csv::read_metric_csv(&input.path, &metric_opts),
@@ -121,15 +168,12 @@ pub fn load_with_progress(opts: &LoadOptions, progress: bool) -> Result<Evidence
                         .into_iter()
                         .map(|n| format!("{}: {n}", input.path.display())),
                 );
-                evidence.inputs.push(file.report);
+                reports.push(file.report);
             }
-            Err(err) => evidence
-                .inputs
-                .push(unusable(&input.path, input.kind.as_str(), &err)),
+            Err(err) => reports.push(unusable(&input.path, input.kind.as_str(), &err)),
         }
     }
-    bar.finish();
-    Ok(evidence)
+    reports
 }
 
 fn unusable(path: &std::path::Path, kind: &str, err: &Error) -> InputReport {
