@@ -122,13 +122,52 @@ pub struct Event {
     pub source_file: Arc<str>,
 }
 
-/// One check of one probe: it answered (ok) or not.
-#[derive(Debug, Clone, PartialEq)]
+/// One check of one probe: it answered (ok) or not, and its response time when the export has it.
+///
+/// 16 bytes: a probe export can hold tens of millions of checks, so the answer and the response
+/// time share one `f32` (the sign says failed, NaN says no response time).
+#[derive(Clone, Copy)]
 pub struct Check {
     pub time: DateTime<Utc>,
-    pub ok: bool,
-    /// Response time in milliseconds, when the export has it.
-    pub latency_ms: Option<f32>,
+    packed: f32,
+}
+
+impl Check {
+    pub fn new(time: DateTime<Utc>, ok: bool, latency_ms: Option<f32>) -> Check {
+        let magnitude = latency_ms.map_or(f32::NAN, f32::abs);
+        let sign = if ok { 1.0 } else { -1.0 };
+        Check {
+            time,
+            packed: magnitude.copysign(sign),
+        }
+    }
+
+    /// The probe answered.
+    pub fn ok(&self) -> bool {
+        self.packed.is_sign_positive()
+    }
+
+    /// Response time in milliseconds.
+    pub fn latency_ms(&self) -> Option<f32> {
+        let ms = self.packed.abs();
+        (!ms.is_nan()).then_some(ms)
+    }
+}
+
+impl PartialEq for Check {
+    fn eq(&self, other: &Check) -> bool {
+        self.time == other.time && self.packed.to_bits() == other.packed.to_bits()
+    }
+}
+
+impl std::fmt::Debug for Check {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Check")
+            .field("time", &self.time)
+            .field("ok", &self.ok())
+            .field("latency_ms", &self.latency_ms())
+            .finish()
+    }
 }
 
 /// Every check of one probe, sorted by time, duplicates removed.
@@ -242,5 +281,25 @@ pub mod ser_time {
                 None => s.serialize_none(),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn a_check_keeps_its_answer_and_response_time_in_sixteen_bytes() {
+        assert_eq!(std::mem::size_of::<Check>(), 16);
+        let t = Utc.with_ymd_and_hms(2011, 8, 15, 23, 50, 0).unwrap();
+        for ok in [true, false] {
+            for latency in [None, Some(0.0), Some(15_000.0), Some(0.25)] {
+                let c = Check::new(t, ok, latency);
+                assert_eq!((c.time, c.ok(), c.latency_ms()), (t, ok, latency));
+                assert_eq!(c, Check::new(t, ok, latency));
+            }
+        }
+        assert_ne!(Check::new(t, true, None), Check::new(t, false, None));
     }
 }

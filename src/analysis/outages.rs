@@ -212,11 +212,11 @@ impl<'a> Timeline<'a> {
         let mut runs = Vec::new();
         let mut open: Option<usize> = None;
         for (i, c) in checks.iter().enumerate() {
-            if c.ok {
+            if c.ok() {
                 continue;
             }
             let first = *open.get_or_insert(i);
-            let next_ok = checks.get(i + 1).is_none_or(|n| n.ok);
+            let next_ok = checks.get(i + 1).is_none_or(|n| n.ok());
             if self.gap_after[i] || next_ok {
                 runs.push((first, i));
                 open = None;
@@ -292,7 +292,7 @@ pub fn find_outages(probes: &[ProbeSeries], opts: &OutageOptions) -> OutageAnaly
     for (pi, tl) in timelines.iter().enumerate() {
         let checks = &tl.series.checks;
         for (a, b) in tl.runs() {
-            let recovered_at = checks.get(b + 1).filter(|c| c.ok).map(|c| c.time);
+            let recovered_at = checks.get(b + 1).filter(|c| c.ok()).map(|c| c.time);
             runs.push(Run {
                 probe: pi,
                 first: checks[a].time,
@@ -398,12 +398,12 @@ fn impact(
     let lo = checks.partition_point(|c| c.time < start);
     let hi = checks.partition_point(|c| c.time < end);
     let inside = &checks[lo..hi];
-    let failed: Vec<DateTime<Utc>> = inside.iter().filter(|c| !c.ok).map(|c| c.time).collect();
+    let failed: Vec<DateTime<Utc>> = inside.iter().filter(|c| !c.ok()).map(|c| c.time).collect();
     let last_failure = failed.last().copied();
     let recovered_at = last_failure.and_then(|lf| {
         checks[lo..]
             .iter()
-            .find(|c| c.time > lf && c.ok)
+            .find(|c| c.time > lf && c.ok())
             .map(|c| c.time)
     });
     ProbeImpact {
@@ -442,7 +442,7 @@ fn summary(tl: &Timeline, local: bool) -> ProbeSummary {
     let (mut up, mut down) = (0i64, 0i64);
     for (i, c) in checks.iter().enumerate() {
         let secs = (tl.end_of(i) - c.time).num_seconds();
-        if c.ok {
+        if c.ok() {
             up += secs;
         } else {
             down += secs;
@@ -455,7 +455,7 @@ fn summary(tl: &Timeline, local: bool) -> ProbeSummary {
         local,
         source_file: tl.series.source_file.to_string(),
         checks: checks.len() as u64,
-        failures: checks.iter().filter(|c| !c.ok).count() as u64,
+        failures: checks.iter().filter(|c| !c.ok()).count() as u64,
         first_check: checks.first().map(|c| c.time),
         last_check: checks.last().map(|c| c.time),
         median_interval_seconds: median,
@@ -481,7 +481,7 @@ fn transitions_of(tl: &Timeline) -> Vec<Transition> {
         })
     };
     for (i, c) in checks.iter().enumerate() {
-        let now = if c.ok { "up" } else { "down" };
+        let now = if c.ok() { "up" } else { "down" };
         if now != state {
             push(c.time, now);
             state = now;

@@ -12,11 +12,7 @@ fn t(min: i64) -> DateTime<Utc> {
 fn series(name: &str, len: i64, fails: &[i64], gaps: &[(i64, i64)]) -> ProbeSeries {
     let checks = (0..len)
         .filter(|m| !gaps.iter().any(|(a, b)| m >= a && m < b))
-        .map(|m| Check {
-            time: t(m),
-            ok: !fails.contains(&m),
-            latency_ms: None,
-        })
+        .map(|m| Check::new(t(m), !fails.contains(&m), None))
         .collect();
     ProbeSeries {
         name: name.into(),

@@ -24,7 +24,7 @@ pub fn report_event_scope(
     let mut spans = Vec::new();
     for p in probes {
         let checks = &p.checks;
-        for (i, c) in checks.iter().enumerate().filter(|(_, c)| !c.ok) {
+        for (i, c) in checks.iter().enumerate().filter(|(_, c)| !c.ok()) {
             // A window reaches from the check before a failure to the check after it.
             let previous = i.checked_sub(1).map_or(c.time, |j| checks[j].time);
             let next = checks.get(i + 1).map_or(c.time, |n| n.time);
@@ -61,11 +61,7 @@ mod tests {
             name: "p".into(),
             local: false,
             checks: (0..600)
-                .map(|m| Check {
-                    time: at(m),
-                    ok: !failed_minutes.contains(&m),
-                    latency_ms: None,
-                })
+                .map(|m| Check::new(at(m), !failed_minutes.contains(&m), None))
                 .collect(),
             source_file: Arc::from("p.csv"),
         }

@@ -286,8 +286,8 @@ fn latency_panel(area: &Area, data: &ChartData, xmap: &XMap) -> Result<(), Strin
         .probes
         .iter()
         .flat_map(|p| p.checks.iter())
-        .filter(|c| c.ok && in_range(c.time))
-        .filter_map(|c| c.latency_ms.map(f64::from))
+        .filter(|c| c.ok() && in_range(c.time))
+        .filter_map(|c| c.latency_ms().map(f64::from))
         .filter(|v| *v > 0.0)
         .collect();
     let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
@@ -373,12 +373,12 @@ fn good_segments(
     let mut out: Vec<Vec<(DateTime<Utc>, f64)>> = vec![Vec::new()];
     let mut last: Option<DateTime<Utc>> = None;
     for c in p.checks.iter().filter(|c| c.time >= from && c.time <= to) {
-        let broken = !c.ok || last.is_some_and(|l| c.time - l > step * 3);
+        let broken = !c.ok() || last.is_some_and(|l| c.time - l > step * 3);
         if broken && out.last().is_some_and(|s| !s.is_empty()) {
             out.push(Vec::new());
         }
         last = Some(c.time);
-        if let (true, Some(v)) = (c.ok, c.latency_ms) {
+        if let (true, Some(v)) = (c.ok(), c.latency_ms()) {
             if let Some(seg) = out.last_mut() {
                 seg.push((c.time, f64::from(v)));
             }
@@ -433,12 +433,12 @@ fn status_lanes(area: &Area, data: &ChartData, xmap: &XMap) -> Result<(), String
                 _ => c.time + step,
             };
             run = match run {
-                Some((ok, start, end)) if ok == c.ok && end == c.time => Some((ok, start, until)),
+                Some((ok, start, end)) if ok == c.ok() && end == c.time => Some((ok, start, until)),
                 Some(done) => {
                     rects.push(done);
-                    Some((c.ok, c.time, until))
+                    Some((c.ok(), c.time, until))
                 }
-                None => Some((c.ok, c.time, until)),
+                None => Some((c.ok(), c.time, until)),
             };
         }
         rects.extend(run);

@@ -227,13 +227,6 @@ impl<'a> RowReader<'a> {
             }
             (None, false) => return Err("no status".to_string()),
         };
-        Ok((
-            name,
-            Check {
-                time,
-                ok,
-                latency_ms: latency_ms.map(|ms| ms as f32),
-            },
-        ))
+        Ok((name, Check::new(time, ok, latency_ms.map(|ms| ms as f32))))
     }
 }

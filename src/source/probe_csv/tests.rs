@@ -78,7 +78,7 @@ fn each_status_vocabulary_decides_the_check() {
         let body =
             format!("timestamp,status\n2011-08-15T10:00:00Z,{good}\n2011-08-15T10:01:00Z,{bad}\n");
         let file = read(&body, &ProbeReadOptions::default());
-        let oks: Vec<bool> = file.probes[0].checks.iter().map(|c| c.ok).collect();
+        let oks: Vec<bool> = file.probes[0].checks.iter().map(|c| c.ok()).collect();
         assert_eq!(oks, [true, false], "{good}/{bad}");
     }
 }
@@ -93,9 +93,9 @@ fn latency_only_file_fails_checks_without_answer_or_at_the_timeout() {
     let file = read(body, &ProbeReadOptions::default());
     let p = &file.probes[0];
     assert_eq!(p.name, "probe", "named after the file stem");
-    let oks: Vec<bool> = p.checks.iter().map(|c| c.ok).collect();
+    let oks: Vec<bool> = p.checks.iter().map(|c| c.ok()).collect();
     assert_eq!(oks, [true, false, false, true]);
-    assert_eq!(p.checks[0].latency_ms, Some(8.0));
+    assert_eq!(p.checks[0].latency_ms(), Some(8.0));
     assert_eq!(p.checks[0].time, utc("2011-08-15T23:55:00Z"));
 }
 
@@ -105,12 +105,12 @@ fn latency_unit_comes_from_the_name_or_is_guessed_and_said() {
         "time,status,Response Time (ms)\n2011-08-15 10:00,up,42\n",
         &ProbeReadOptions::default(),
     );
-    assert_eq!(named.probes[0].checks[0].latency_ms, Some(42.0));
+    assert_eq!(named.probes[0].checks[0].latency_ms(), Some(42.0));
     let guessed = read(
         "time,rtt\n2011-08-15 10:00,0.25\n2011-08-15 10:01,0.5\n",
         &ProbeReadOptions::default(),
     );
-    assert_eq!(guessed.probes[0].checks[0].latency_ms, Some(250.0));
+    assert_eq!(guessed.probes[0].checks[0].latency_ms(), Some(250.0));
     assert!(guessed.detection.iter().any(|l| l.contains("guessed s")));
 }
 
@@ -139,10 +139,10 @@ fn headerless_home_grown_export_is_read_by_content() {
     let p = &file.probes[0];
     assert_eq!(p.name, "http://sip.example/");
     assert_eq!(
-        p.checks.iter().map(|c| c.ok).collect::<Vec<_>>(),
+        p.checks.iter().map(|c| c.ok()).collect::<Vec<_>>(),
         [true, false]
     );
-    assert_eq!(p.checks[0].latency_ms, Some(310.0));
+    assert_eq!(p.checks[0].latency_ms(), Some(310.0));
 }
 
 #[test]
@@ -218,7 +218,7 @@ fn columns_override_the_detection_and_name_missing_ones() {
     };
     let file = read(body, &opts);
     assert_eq!(file.probes[0].name, "x");
-    assert!(file.probes[0].checks[0].ok);
+    assert!(file.probes[0].checks[0].ok());
     let dir = tempfile::tempdir().unwrap();
     let p = write(&dir, "p.csv", body.as_bytes());
     let bad = ProbeReadOptions {
@@ -264,11 +264,7 @@ fn probe_headers_are_recognized() {
 
 #[test]
 fn series_of_one_probe_merge_across_files() {
-    let check = |s: &str, ok| Check {
-        time: utc(s),
-        ok,
-        latency_ms: None,
-    };
+    let check = |s: &str, ok| Check::new(utc(s), ok, None);
     let a = ProbeSeries {
         name: "p".into(),
         local: false,
@@ -286,7 +282,7 @@ fn series_of_one_probe_merge_across_files() {
     let merged = merge_probes(vec![a, b]);
     assert_eq!(merged.len(), 1);
     assert_eq!(merged[0].checks.len(), 2);
-    assert!(!merged[0].checks[0].ok);
+    assert!(!merged[0].checks[0].ok());
     assert_eq!(&*merged[0].source_file, "a.csv, b.csv");
 }
 
