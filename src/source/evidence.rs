@@ -64,8 +64,10 @@ pub fn load_scoped(
     let all: Vec<PathBuf> = inputs.iter().map(|i| i.path.clone()).collect();
     let bar = Progress::files(&all, progress);
     let mut evidence = Evidence::default();
+    // Metrics before probes: the peak of reading one then holds only what the other keeps.
+    let (mut metric_inputs, metric_notes) = read_metrics(opts, &inputs, &bar, &mut evidence);
     let mut probe_inputs = read_probes(opts, &inputs, &bar, &mut evidence);
-    let mut metric_inputs = read_metrics(opts, &inputs, &bar, &mut evidence);
+    evidence.notes.extend(metric_notes);
     let mut filter = opts.event_filter.clone();
     if let Some(scope) = scope(&evidence.probes) {
         filter.scope = Some(scope);
@@ -142,13 +144,15 @@ fn read_probes(
     reports
 }
 
-/// Reads the perfmon and metric CSVs into `evidence.metrics`; returns their input reports.
+/// Reads the perfmon and metric CSVs into `evidence.metrics`; returns their input reports and
+/// notes.
 fn read_metrics(
     opts: &LoadOptions,
     inputs: &[InputFile],
     bar: &Progress,
     evidence: &mut Evidence,
-) -> Vec<InputReport> {
+) -> (Vec<InputReport>, Vec<String>) {
+    let mut notes = Vec::new();
     let metric_opts = MetricReadOptions {
         input_tz: opts.input_tz,
     };
@@ -163,7 +167,7 @@ fn read_metrics(
         match read {
             Ok(file) => {
                 evidence.metrics.extend(file.series);
-                evidence.notes.extend(
+                notes.extend(
                     file.notes
                         .into_iter()
                         .map(|n| format!("{}: {n}", input.path.display())),
@@ -173,7 +177,7 @@ fn read_metrics(
             Err(err) => reports.push(unusable(&input.path, input.kind.as_str(), &err)),
         }
     }
-    reports
+    (reports, notes)
 }
 
 fn unusable(path: &std::path::Path, kind: &str, err: &Error) -> InputReport {
