@@ -4,11 +4,6 @@ use faultline::{cli::Cli, Outcome};
 use std::io::Write;
 use std::process::ExitCode;
 
-// Reading big inputs allocates and frees many large buffers (polars frames, probe blocks, events);
-// glibc's malloc hands those back to the kernel and faults them in zeroed again each time.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let strict = cli.strict;
