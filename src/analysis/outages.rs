@@ -172,17 +172,20 @@ struct Timeline<'a> {
 impl<'a> Timeline<'a> {
     fn new(series: &'a ProbeSeries) -> Self {
         let checks = &series.checks;
-        // Steps between consecutive checks, in milliseconds (step i follows check i).
-        let steps: Vec<i64> = checks
-            .windows(2)
-            .map(|w| w[1].time.timestamp_millis() - w[0].time.timestamp_millis())
+        let step_ms = |i: usize| {
+            checks.get(i + 1).map_or(0, |next| {
+                next.time.timestamp_millis() - checks[i].time.timestamp_millis()
+            })
+        };
+        let mut positive: Vec<i64> = (0..checks.len())
+            .map(step_ms)
+            .filter(|ms| *ms > 0)
             .collect();
-        let mut positive: Vec<i64> = steps.iter().copied().filter(|ms| *ms > 0).collect();
         let median_ms = median_of(&mut positive);
         drop(positive);
         let limit = median_ms as f64 * GAP_FACTOR;
         let gap_after = (0..checks.len())
-            .map(|i| median_ms > 0 && steps.get(i).is_some_and(|&ms| ms as f64 > limit))
+            .map(|i| median_ms > 0 && step_ms(i) as f64 > limit)
             .collect();
         let mut tl = Timeline {
             series,

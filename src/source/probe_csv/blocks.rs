@@ -7,7 +7,7 @@ use super::super::csv_text::MAX_LINE_BYTES;
 use std::io::Read;
 
 /// Bytes read per block (the last record is carried over to the next block).
-pub const BLOCK_BYTES: usize = 8 * 1024 * 1024;
+pub const BLOCK_BYTES: usize = 4 * 1024 * 1024;
 
 /// Whole records, with where they start in the file.
 #[derive(Debug)]
