@@ -2,6 +2,7 @@
 //! windows classified as service, network, partial or unclassified.
 use crate::model::{OutageKind, ProbeSeries};
 use chrono::{DateTime, Duration, Utc};
+use rayon::prelude::*;
 use serde::Serialize;
 
 /// A stretch with no check for more than this many median intervals is unknown.
@@ -290,7 +291,8 @@ struct Run {
 pub fn find_outages(probes: &[ProbeSeries], opts: &OutageOptions) -> OutageAnalysis {
     let local = local_probe(probes, opts);
     let is_local = |p: &ProbeSeries| local.as_deref() == Some(p.name.as_str());
-    let timelines: Vec<Timeline> = probes.iter().map(Timeline::new).collect();
+    // Probes are independent until their runs are grouped: each is walked on its own core.
+    let timelines: Vec<Timeline> = probes.par_iter().map(Timeline::new).collect();
     let mut runs: Vec<Run> = Vec::new();
     for (pi, tl) in timelines.iter().enumerate() {
         let checks = &tl.series.checks;
@@ -337,10 +339,16 @@ pub fn find_outages(probes: &[ProbeSeries], opts: &OutageOptions) -> OutageAnaly
         })
         .collect();
     let summaries = timelines
-        .iter()
+        .par_iter()
         .map(|tl| summary(tl, is_local(tl.series)))
         .collect();
-    let mut transitions: Vec<Transition> = timelines.iter().flat_map(transitions_of).collect();
+    let mut transitions: Vec<Transition> = timelines
+        .par_iter()
+        .map(transitions_of)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .flatten()
+        .collect();
     transitions.sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.probe.cmp(&b.probe)));
     OutageAnalysis {
         probes: summaries,
