@@ -134,7 +134,7 @@ fn last_record_end(buf: &[u8]) -> Option<usize> {
 }
 
 fn quotes_balanced(buf: &[u8]) -> bool {
-    memchr::memchr_iter(b'"', buf).count() % 2 == 0
+    memchr::memchr_iter(b'"', buf).count().is_multiple_of(2)
 }
 
 fn has_long_line(buf: &[u8]) -> bool {
