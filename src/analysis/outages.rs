@@ -178,11 +178,14 @@ impl<'a> Timeline<'a> {
                 next.time.timestamp_millis() - checks[i].time.timestamp_millis()
             })
         };
-        let mut positive: Vec<i64> = (0..checks.len())
+        // u32 milliseconds (steps over 49 days are clamped): half the memory of i64 over
+        // millions of checks, and the median interval never comes near the clamp.
+        let mut positive: Vec<u32> = (0..checks.len())
             .map(step_ms)
             .filter(|ms| *ms > 0)
+            .map(|ms| u32::try_from(ms).unwrap_or(u32::MAX))
             .collect();
-        let median_ms = median_of(&mut positive);
+        let median_ms = i64::from(median_of(&mut positive));
         drop(positive);
         let limit = median_ms as f64 * GAP_FACTOR;
         let gap_after = (0..checks.len())
@@ -249,7 +252,7 @@ impl<'a> Timeline<'a> {
 
 /// The median (mean of the middle two for an even count; 0 when empty), found without a full sort:
 /// a probe can have millions of steps.
-fn median_of(values: &mut [i64]) -> i64 {
+fn median_of(values: &mut [u32]) -> u32 {
     let n = values.len();
     if n == 0 {
         return 0;
@@ -259,7 +262,7 @@ fn median_of(values: &mut [i64]) -> i64 {
         return upper;
     }
     let lower = below.iter().copied().max().unwrap_or(upper);
-    (lower + upper) / 2
+    lower + (upper - lower) / 2
 }
 
 fn span(start: DateTime<Utc>, end: DateTime<Utc>) -> Span {
