@@ -194,7 +194,8 @@ pub struct MetricSeries {
     pub instance: Option<String>,
     pub counter: Option<String>,
     /// Sample times (UTC), sorted; `values[i]` belongs to `times[i]`; `None` = missing sample.
-    pub times: Vec<DateTime<Utc>>,
+    /// The counters of one perfmon file share one list of times.
+    pub times: Arc<[DateTime<Utc>]>,
     pub values: Vec<Option<f64>>,
     pub source_file: Arc<str>,
 }

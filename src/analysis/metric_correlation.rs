@@ -257,7 +257,7 @@ mod tests {
             object: None,
             instance: None,
             counter: None,
-            times,
+            times: times.into(),
             values,
             source_file: Arc::from("test"),
         }

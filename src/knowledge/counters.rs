@@ -159,7 +159,7 @@ mod tests {
             object: Some(object.into()),
             instance: instance.map(str::to_string),
             counter: Some(counter.into()),
-            times: vec![],
+            times: std::sync::Arc::from([]),
             values: vec![],
             source_file: "t.csv".into(),
         }

@@ -4,8 +4,10 @@
 use crate::error::{Error, Result};
 use crate::model::{InputReport, MetricSeries};
 use crate::timefmt::{parse_timestamp, Zone};
+use chrono::{DateTime, Utc};
 use polars::prelude::*;
 use std::path::Path;
+use std::sync::Arc;
 
 /// How to read metric files.
 #[derive(Debug, Clone, Copy, Default)]
@@ -188,18 +190,48 @@ pub(crate) fn text_cells(column: &Column) -> Result<Vec<Option<&str>>> {
         .collect())
 }
 
-/// Sorts a series' samples by time (stable) when they are not in order.
-pub(crate) fn sort_by_time(series: &mut MetricSeries) {
-    if series.times.windows(2).all(|w| w[0] <= w[1]) {
-        return;
+/// A series' samples as (times, values) in time order (stable when they are not in order).
+fn sorted_samples(
+    times: Vec<DateTime<Utc>>,
+    values: Vec<Option<f64>>,
+) -> (Arc<[DateTime<Utc>]>, Vec<Option<f64>>) {
+    if times.windows(2).all(|w| w[0] <= w[1]) {
+        return (times.into(), values);
     }
-    let mut pairs: Vec<_> = series
-        .times
-        .drain(..)
-        .zip(series.values.drain(..))
-        .collect();
+    let mut pairs: Vec<_> = times.into_iter().zip(values).collect();
     pairs.sort_by_key(|p| p.0);
-    (series.times, series.values) = pairs.into_iter().unzip();
+    let (times, values): (Vec<_>, Vec<_>) = pairs.into_iter().unzip();
+    (times.into(), values)
+}
+
+/// The rows of a wide file that have a sample time, in time order (stable), and those times,
+/// shared by the series of every column.
+pub(crate) struct RowTimes {
+    pub times: Arc<[DateTime<Utc>]>,
+    /// `rows[i]` is the data row of `times[i]`.
+    pub rows: Vec<usize>,
+}
+
+impl RowTimes {
+    pub fn new(times: &[Option<DateTime<Utc>>]) -> RowTimes {
+        let mut pairs: Vec<(DateTime<Utc>, usize)> = times
+            .iter()
+            .enumerate()
+            .filter_map(|(row, t)| t.map(|t| (t, row)))
+            .collect();
+        if !pairs.windows(2).all(|w| w[0].0 <= w[1].0) {
+            pairs.sort_by_key(|p| p.0);
+        }
+        RowTimes {
+            times: pairs.iter().map(|p| p.0).collect(),
+            rows: pairs.iter().map(|p| p.1).collect(),
+        }
+    }
+
+    /// One value per row (in row order) put in time order.
+    pub fn order(&self, by_row: &[Option<f64>]) -> Vec<Option<f64>> {
+        self.rows.iter().map(|&row| by_row[row]).collect()
+    }
 }
 
 /// Sets the report's first/last time from the series.
@@ -345,6 +377,7 @@ fn read_wide(
     notes: &mut Vec<String>,
 ) -> Vec<MetricSeries> {
     let mut out = Vec::new();
+    let row_times = RowTimes::new(times);
     for (c, cells) in columns.iter().enumerate() {
         if c == time_col {
             continue;
@@ -356,19 +389,12 @@ fn read_wide(
             notes.push(format!("column {:?} is not numeric; ignored", names[c]));
             continue;
         }
-        let mut series = MetricSeries {
-            name: names[c].trim().to_string(),
-            host: None,
-            object: None,
-            instance: None,
-            counter: None,
-            times: Vec::with_capacity(cells.len()),
-            values: Vec::with_capacity(cells.len()),
-            source_file: source.clone(),
-        };
+        let mut by_row = vec![None; cells.len()];
         for (row, value) in parsed.into_iter().enumerate() {
-            let Some(t) = times[row] else { continue };
-            let value = value.unwrap_or_else(|()| {
+            if times[row].is_none() {
+                continue;
+            }
+            by_row[row] = value.unwrap_or_else(|()| {
                 skip(
                     report,
                     format!(
@@ -380,11 +406,17 @@ fn read_wide(
                 );
                 None
             });
-            series.times.push(t);
-            series.values.push(value);
         }
-        sort_by_time(&mut series);
-        out.push(series);
+        out.push(MetricSeries {
+            name: names[c].trim().to_string(),
+            host: None,
+            object: None,
+            instance: None,
+            counter: None,
+            times: row_times.times.clone(),
+            values: row_times.order(&by_row),
+            source_file: source.clone(),
+        });
     }
     out
 }
@@ -398,6 +430,8 @@ fn read_long(
     report: &mut InputReport,
 ) -> Vec<MetricSeries> {
     let mut out: Vec<MetricSeries> = Vec::new();
+    // Each series' samples, gathered before they are sorted into it.
+    let mut samples: Vec<(Vec<DateTime<Utc>>, Vec<Option<f64>>)> = Vec::new();
     let mut index: std::collections::HashMap<(String, String), usize> = Default::default();
     for (row, t) in times.iter().enumerate() {
         let Some(t) = *t else { continue };
@@ -433,17 +467,18 @@ fn read_long(
                 object: None,
                 instance: None,
                 counter: None,
-                times: Vec::new(),
+                times: Arc::from([]),
                 values: Vec::new(),
                 source_file: source.clone(),
             });
+            samples.push((Vec::new(), Vec::new()));
             out.len() - 1
         });
-        out[i].times.push(t);
-        out[i].values.push(value);
+        samples[i].0.push(t);
+        samples[i].1.push(value);
     }
-    for s in &mut out {
-        sort_by_time(s);
+    for (series, (times, values)) in out.iter_mut().zip(samples) {
+        (series.times, series.values) = sorted_samples(times, values);
     }
     out
 }

@@ -1,8 +1,7 @@
 //! typeperf / relog / perfmon "PDH-CSV 4.0" files -> `MetricSeries`: the header's zone bias turns
 //! local sample times into UTC, counter paths split into host, object, instance and counter.
 use super::metric_csv::{
-    load_csv, parse_value, set_time_span, skip, sort_by_time, text_cells, MetricFile,
-    MetricReadOptions,
+    load_csv, parse_value, set_time_span, skip, text_cells, MetricFile, MetricReadOptions, RowTimes,
 };
 use crate::error::{Error, Result};
 use crate::model::{InputReport, MetricSeries};
@@ -175,40 +174,39 @@ pub fn read_pdh_csv(path: &Path, opts: &MetricReadOptions) -> Result<MetricFile>
     }
     report.records_read = times.iter().filter(|t| t.is_some()).count() as u64;
     let source: std::sync::Arc<str> = report.path.as_str().into();
+    let row_times = RowTimes::new(&times);
     let mut series = Vec::with_capacity(columns.len().saturating_sub(1));
     for column in &columns[1..] {
         let name = column.name().trim().to_string();
         let parts = parse_counter_path(&name);
         let cells = text_cells(column)?;
-        let mut s = MetricSeries {
-            name,
-            host: parts.host,
-            object: parts.object,
-            instance: parts.instance,
-            counter: parts.counter,
-            times: Vec::with_capacity(cells.len()),
-            values: Vec::with_capacity(cells.len()),
-            source_file: source.clone(),
-        };
+        let mut by_row = vec![None; cells.len()];
         for (row, cell) in cells.iter().enumerate() {
-            let Some(t) = times[row] else { continue };
-            let value = parse_value(*cell).unwrap_or_else(|()| {
+            if times[row].is_none() {
+                continue;
+            }
+            by_row[row] = parse_value(*cell).unwrap_or_else(|()| {
                 skip(
                     &mut report,
                     format!(
-                        "line {}: {}: cannot read {:?} as a number; counted as missing",
+                        "line {}: {name}: cannot read {:?} as a number; counted as missing",
                         csv.line_of(row),
-                        s.name,
                         cell.unwrap_or("")
                     ),
                 );
                 None
             });
-            s.times.push(t);
-            s.values.push(value);
         }
-        sort_by_time(&mut s);
-        series.push(s);
+        series.push(MetricSeries {
+            name,
+            host: parts.host,
+            object: parts.object,
+            instance: parts.instance,
+            counter: parts.counter,
+            times: row_times.times.clone(),
+            values: row_times.order(&by_row),
+            source_file: source.clone(),
+        });
     }
     set_time_span(&mut report, &series);
     if let (Some(name), Some(bias), Some(first), Some(last)) = (
