@@ -453,15 +453,18 @@ fn classify(probes: &[ProbeImpact]) -> OutageKind {
 
 fn summary(tl: &Timeline, local: bool) -> ProbeSummary {
     let checks = &tl.series.checks;
-    let (mut up, mut down) = (0i64, 0i64);
+    // Summed in milliseconds: checks less than a second apart (or at fractional intervals) would
+    // each round down to nothing in whole seconds.
+    let (mut up_ms, mut down_ms) = (0i64, 0i64);
     for (i, c) in checks.iter().enumerate() {
-        let secs = (tl.end_of(i) - c.time).num_seconds();
+        let ms = (tl.end_of(i) - c.time).num_milliseconds();
         if c.ok() {
-            up += secs;
+            up_ms += ms;
         } else {
-            down += secs;
+            down_ms += ms;
         }
     }
+    let (up, down) = (up_ms / 1000, down_ms / 1000);
     let unknown = tl.gaps.clone();
     let median = (checks.len() >= 2).then(|| tl.median.num_milliseconds() as f64 / 1000.0);
     ProbeSummary {

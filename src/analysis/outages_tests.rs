@@ -188,3 +188,24 @@ fn median_of_odd_even_and_empty() {
     assert_eq!(median_of(&mut [9, 1, 5]), 5);
     assert_eq!(median_of(&mut [60_000, 1_000, 30_000, 2_000]), 16_000);
 }
+
+#[test]
+fn sub_second_checks_still_add_up_to_time_up_and_down() {
+    let t0 = Utc.with_ymd_and_hms(2011, 8, 15, 12, 0, 0).unwrap();
+    let checks = (0..10_000)
+        .map(|i| Check::new(t0 + Duration::milliseconds(250 * i), i % 10 != 0, None))
+        .collect();
+    let series = ProbeSeries {
+        name: "fast".into(),
+        local: false,
+        checks,
+        source_file: Arc::from("fast.csv"),
+    };
+    let analysis = find_outages(&[series], &OutageOptions::default());
+    let p = &analysis.probes[0];
+    assert_eq!(p.up_seconds + p.down_seconds, 2500, "{p:?}");
+    assert_eq!(p.down_seconds, 250);
+    assert!(p
+        .availability_percent
+        .is_some_and(|a| (a - 90.0).abs() < 0.01));
+}
