@@ -111,11 +111,18 @@ enum Streamed {
     NeedsRepair(&'static str),
 }
 
-/// Blocks read ahead of the one being parsed (each is `blocks::BLOCK_BYTES`).
+/// Blocks read and parsed ahead of the one whose rows are being read.
 const READ_AHEAD: usize = 2;
 
-/// The block-by-block read: one thread reads blocks ahead while polars parses and the rows are
-/// read.
+/// A block as polars parsed it, or why there are no more.
+enum Parsed {
+    Block(Block, Result<DataFrame>),
+    End,
+    NeedsRepair(&'static str),
+}
+
+/// The block-by-block read: one thread reads blocks and has polars parse them, ahead of the rows
+/// being read on the others (polars' parse has stretches on one core; reading the rows fills them).
 fn read_streaming(path: &Path, opts: &ProbeReadOptions, headerless: bool) -> Result<Streamed> {
     read_streaming_in(path, opts, headerless, blocks::BLOCK_BYTES)
 }
@@ -131,11 +138,25 @@ fn read_streaming_in(
         let (tx, rx) = std::sync::mpsc::sync_channel(READ_AHEAD);
         scope.spawn(move || {
             let mut blocks = BlockReader::with_block_size(file, block_bytes);
+            // The first block has the header (unless the file has none); the rest get its names.
+            let mut schema: Option<SchemaRef> = None;
             loop {
-                let next = blocks.next_block();
-                let more = matches!(next, Ok(Next::Block(_)));
+                let item = match blocks.next_block() {
+                    Err(e) => Err(Error::io(path, e)),
+                    Ok(Next::Block(block)) => {
+                        let has_header = schema.is_none() && !headerless;
+                        let frame = read_frame(path, &block.bytes, has_header, schema.clone());
+                        if let (None, Ok(frame)) = (&schema, &frame) {
+                            schema = Some(frame.schema().clone());
+                        }
+                        Ok(Parsed::Block(block, frame))
+                    }
+                    Ok(Next::End) => Ok(Parsed::End),
+                    Ok(Next::NeedsRepair(why)) => Ok(Parsed::NeedsRepair(why)),
+                };
+                let more = matches!(item, Ok(Parsed::Block(_, Ok(_))));
                 // A closed channel means the reader stopped early: nothing more is wanted.
-                if tx.send(next).is_err() || !more {
+                if tx.send(item).is_err() || !more {
                     break;
                 }
             }
@@ -148,17 +169,14 @@ fn read_blocks(
     path: &Path,
     opts: &ProbeReadOptions,
     headerless: bool,
-    mut blocks: impl Iterator<Item = std::io::Result<Next>>,
+    mut parsed: impl Iterator<Item = Result<Parsed>>,
 ) -> Result<Streamed> {
-    let io = |e| Error::io(path, e);
-    let mut next = || blocks.next().unwrap_or(Ok(Next::End)).map_err(io);
-    let first = match next()? {
-        Next::Block(block) => block,
-        Next::End => return Ok(Streamed::NeedsRepair("empty file")),
-        Next::NeedsRepair(why) => return Ok(Streamed::NeedsRepair(why)),
+    let mut next = || parsed.next().unwrap_or(Ok(Parsed::End));
+    let (first, frame) = match next()? {
+        Parsed::Block(block, frame) => (block, frame?),
+        Parsed::End => return Ok(Streamed::NeedsRepair("empty file")),
+        Parsed::NeedsRepair(why) => return Ok(Streamed::NeedsRepair(why)),
     };
-    let frame = read_frame(path, &first.bytes, !headerless, None)?;
-    let schema = frame.schema().clone();
     let (layout, columns) = lay_out(path, &frame, opts, headerless)?;
     let header_records = usize::from(!headerless);
     let mut rows = rows::interpret(&layout.plan, &columns);
@@ -169,13 +187,13 @@ fn read_blocks(
         rows.reserve_for((meta.len() as f64 / bytes_per_row.max(1.0)) as u64);
     }
     loop {
-        let block = match next()? {
-            Next::Block(block) => block,
-            Next::End => break,
-            Next::NeedsRepair(why) => return Ok(Streamed::NeedsRepair(why)),
+        let (block, frame) = match next()? {
+            Parsed::Block(block, frame) => (block, frame?),
+            Parsed::End => break,
+            Parsed::NeedsRepair(why) => return Ok(Streamed::NeedsRepair(why)),
         };
-        let frame = read_frame(path, &block.bytes, false, Some(schema.clone()))?;
         let mut more = rows::interpret(&layout.plan, &text_columns(path, &frame)?);
+        drop(frame);
         if problems.len() < rows::SHOWN_PROBLEMS {
             problems.extend(block_problems(&block, 0, &mut more));
             problems.truncate(rows::SHOWN_PROBLEMS);
