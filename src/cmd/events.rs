@@ -2,6 +2,7 @@
 use super::{event_filter, failed_input, Diagnostics};
 use crate::cli::{EventsArgs, EventsFormat};
 use crate::model::Event;
+use crate::render::event_runs::{self as runs, LineFormat};
 use crate::render::events as render;
 use crate::source::{self, InputKind};
 use crate::Outcome;
@@ -30,47 +31,79 @@ pub fn run(
     if evtx_paths.is_empty() {
         anyhow::bail!("no EVTX files found in the given paths");
     }
-    let mut events: Vec<Event> = Vec::new();
-    let mut reports = Vec::new();
     let all: Vec<std::path::PathBuf> = evtx_paths.iter().map(|p| p.to_path_buf()).collect();
     let bar = crate::progress::Progress::files(&all, diag.progress());
     let on_file = |p: &std::path::Path| bar.file_done(p);
     let threads = args.threads.unwrap_or(0);
-    for (path, read) in source::evtx::read_evtx_files_with(&evtx_paths, &filter, threads, &on_file)
-    {
-        match read {
-            Ok(read) => {
-                events.extend(read.events);
-                reports.push(read.report);
-            }
-            Err(err) => reports.push(failed_input(&path, "evtx", &err)),
-        }
-    }
-    bar.finish();
-    // Chunk order is not time order: sort, keeping file and record order for equal times.
-    events.sort_by(|a, b| {
-        a.time
-            .cmp(&b.time)
-            .then_with(|| a.source_file.cmp(&b.source_file))
-            .then_with(|| a.record_id.cmp(&b.record_id))
-    });
     let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
         EventsFormat::Table
     } else {
         EventsFormat::Jsonl
     });
-    if args.count {
-        render::write_counts(out, &render::count_events(&events), format, zone)?;
-    } else {
-        match format {
-            EventsFormat::Table => render::write_table(out, &events, zone)?,
-            EventsFormat::Csv => render::write_csv(out, &events, zone)?,
-            EventsFormat::Jsonl => render::write_jsonl(out, &events)?,
-            EventsFormat::Json => render::write_json(out, &events)?,
+    let line_format = match format {
+        _ if args.count => None,
+        EventsFormat::Jsonl => Some(LineFormat::Jsonl),
+        EventsFormat::Csv => Some(LineFormat::Csv(zone)),
+        EventsFormat::Table | EventsFormat::Json => None,
+    };
+    let mut reports = Vec::new();
+    let matched = if let Some(line_format) = line_format {
+        // Streamed: lines rendered per chunk on the workers, merged in time order as written.
+        let render = |events: Vec<Event>| runs::render_run(events, line_format);
+        let mut files = Vec::new();
+        for (path, read) in
+            source::evtx::read_evtx_files_chunks(&evtx_paths, &filter, threads, &on_file, &render)
+        {
+            match read {
+                Ok(read) => {
+                    files.push((path.display().to_string(), read.chunks));
+                    reports.push(read.report);
+                }
+                Err(err) => reports.push(failed_input(&path, "evtx", &err)),
+            }
         }
-    }
+        bar.finish();
+        if matches!(line_format, LineFormat::Csv(_)) {
+            let mut w = csv::Writer::from_writer(&mut *out);
+            w.write_record(render::CSV_HEADER)?;
+            w.flush()?;
+        }
+        runs::write_merged(out, files)?
+    } else {
+        let mut events: Vec<Event> = Vec::new();
+        for (path, read) in
+            source::evtx::read_evtx_files_with(&evtx_paths, &filter, threads, &on_file)
+        {
+            match read {
+                Ok(read) => {
+                    events.extend(read.events);
+                    reports.push(read.report);
+                }
+                Err(err) => reports.push(failed_input(&path, "evtx", &err)),
+            }
+        }
+        bar.finish();
+        // Chunk order is not time order: sort, keeping file and record order for equal times.
+        events.sort_by(|a, b| {
+            a.time
+                .cmp(&b.time)
+                .then_with(|| a.source_file.cmp(&b.source_file))
+                .then_with(|| a.record_id.cmp(&b.record_id))
+        });
+        if args.count {
+            render::write_counts(out, &render::count_events(&events), format, zone)?;
+        } else {
+            match format {
+                EventsFormat::Table => render::write_table(out, &events, zone)?,
+                EventsFormat::Csv => render::write_csv(out, &events, zone)?,
+                EventsFormat::Jsonl => render::write_jsonl(out, &events)?,
+                EventsFormat::Json => render::write_json(out, &events)?,
+            }
+        }
+        events.len() as u64
+    };
     out.flush()?;
     let outcome = diag.summarize(&reports);
-    diag.info(&format!("{} events matched", events.len()));
+    diag.info(&format!("{matched} events matched"));
     Ok(outcome)
 }

@@ -1,5 +1,6 @@
 //! EVTX files -> `Event`s, through the `evtx` crate; damaged records and chunks are counted, not fatal.
 use super::evtx_fast;
+use super::evtx_walk::{self, ChunkRead};
 use crate::error::{Error, Result};
 use crate::filter::EventFilter;
 use crate::model::{DataField, Event, EventData, InputReport, Level};
@@ -20,106 +21,134 @@ pub struct EvtxRead {
     pub report: InputReport,
 }
 
-/// Chunks handed to the worker threads at a time (bounded memory: 64 KiB each).
-const CHUNKS_PER_THREAD: usize = 8;
+/// What reading one EVTX file gave, each chunk's events turned into an `R` on the worker that
+/// decoded them.
+#[derive(Debug)]
+pub(crate) struct EvtxChunks<R> {
+    /// One per chunk that was read, in the order the file holds its records (see `evtx_walk`).
+    pub chunks: Vec<R>,
+    pub report: InputReport,
+}
+
+/// Chunks handed to the worker threads at a time (one read, into one reused buffer of 64 KiB
+/// per chunk).
+const CHUNKS_PER_THREAD: usize = 16;
 
 /// Reads one EVTX file, keeping the events that pass `filter`.
-/// `threads` = 0 uses every core. Chunks are read in file order on this thread and decoded in
-/// parallel, each by the fast decoder (`evtx_fast`) or, when it gives up on a chunk, by the
-/// `evtx` crate's renderer; event id and time are checked before the rest of a record is read.
+/// `threads` = 0 uses every core. See `read_evtx_chunks`.
 pub fn read_evtx(path: &Path, filter: &EventFilter, threads: usize) -> Result<EvtxRead> {
+    let read = read_evtx_chunks(path, filter, threads, &|events| events)?;
+    Ok(EvtxRead {
+        events: read.chunks.into_iter().flatten().collect(),
+        report: read.report,
+    })
+}
+
+/// Reads one EVTX file once, in large blocks, and decodes its chunks in parallel, each by the
+/// fast decoder (`evtx_fast`) or, when it gives up on a chunk, by the `evtx` crate's renderer;
+/// event id and time are checked before the rest of a record is read. Each chunk's events that
+/// pass `filter` go through `map` on the worker thread.
+pub(crate) fn read_evtx_chunks<R, M>(
+    path: &Path,
+    filter: &EventFilter,
+    threads: usize,
+    map: &M,
+) -> Result<EvtxChunks<R>>
+where
+    R: Send + Default,
+    M: Fn(Vec<Event>) -> R + Sync,
+{
+    use std::io::Read;
     check_magic(path)?;
-    let parser = EvtxParser::from_path(path).map_err(|e| Error::NotEvtx {
+    // The crate reads the file header: a header it refuses makes the file unreadable, with
+    // its reason.
+    drop(EvtxParser::from_path(path).map_err(|e| Error::NotEvtx {
         path: path.to_path_buf(),
         reason: error_chain(&e),
-    })?;
-    let settings = ParserSettings::new()
-        .num_threads(1)
-        .separate_json_attributes(true)
-        .indent(false);
-    let mut parser = parser.with_configuration(settings.clone());
-    let settings = Arc::new(settings);
+    })?);
+    let settings = Arc::new(
+        ParserSettings::new()
+            .num_threads(1)
+            .separate_json_attributes(true)
+            .indent(false),
+    );
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .map_err(|e| Error::Other(format!("{}: no worker threads: {e}", path.display())))?;
-    let batch_size = pool.current_num_threads().max(1) * CHUNKS_PER_THREAD;
+    let block_chunks = pool.current_num_threads().max(1) * CHUNKS_PER_THREAD;
     let source: Arc<str> = Arc::from(path.display().to_string());
+    let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
+    let mut head = [0u8; 128];
+    file.read_exact(&mut head).map_err(|e| Error::io(path, e))?;
+    let decode = |number: u64, data: &[u8]| {
+        let read = read_chunk(number, data, &settings, &source, filter);
+        ChunkRead {
+            out: map(read.out),
+            records_read: read.records_read,
+            first: read.first,
+            last: read.last,
+            problems: read.problems,
+            notes: read.notes,
+        }
+    };
+    let walked = evtx_walk::walk(&mut file, &head, len, &pool, block_chunks, &decode)
+        .map_err(|e| Error::io(path, e))?;
     let mut report = InputReport {
         path: path.display().to_string(),
         kind: "evtx".into(),
         ..Default::default()
     };
-    let mut events = Vec::new();
-    let mut chunks = parser.chunks();
-    loop {
-        let batch: Vec<_> = chunks.by_ref().take(batch_size).collect();
-        if batch.is_empty() {
-            break;
+    let mut chunks = Vec::with_capacity(walked.chunks.len());
+    for chunk in walked.chunks {
+        report.records_read += chunk.records_read;
+        report.records_skipped += chunk.problems.len() as u64;
+        for t in [chunk.first, chunk.last].into_iter().flatten() {
+            note_time(&mut report, &t);
         }
-        let decoded: Vec<ChunkRead> = pool.install(|| {
-            use rayon::prelude::*;
-            batch
-                .into_par_iter()
-                .map(|chunk| read_chunk(chunk, &settings, &source, filter))
-                .collect()
-        });
-        for chunk in decoded {
-            report.records_read += chunk.records_read;
-            report.records_skipped += chunk.problems.len() as u64;
-            for t in [chunk.first, chunk.last].into_iter().flatten() {
-                note_time(&mut report, &t);
-            }
-            for problem in chunk.problems {
-                push_problem(&mut report, problem);
-            }
-            for note in chunk.notes {
-                push_problem(&mut report, note);
-            }
-            events.extend(chunk.events);
+        for problem in chunk.problems {
+            push_problem(&mut report, problem);
         }
+        for note in chunk.notes {
+            push_problem(&mut report, note);
+        }
+        chunks.push(chunk.out);
     }
-    super::evtx_integrity::account_for_losses(path, &mut report);
-    Ok(EvtxRead { events, report })
+    super::evtx_integrity::apply(&walked.scan, &mut report);
+    Ok(EvtxChunks { chunks, report })
 }
 
-/// What one chunk gave: the events that passed, and one problem line per record lost.
-#[derive(Default)]
-struct ChunkRead {
-    events: Vec<Event>,
-    records_read: u64,
-    first: Option<DateTime<Utc>>,
-    last: Option<DateTime<Utc>>,
-    problems: Vec<String>,
-    /// Facts about records read with a fallback (not counted as skipped).
-    notes: Vec<String>,
-}
-
+/// One chunk that the walk found readable: the fast decoder, else the crate.
 fn read_chunk(
-    chunk: evtx::err::Result<EvtxChunkData>,
+    number: u64,
+    data: &[u8],
     settings: &Arc<ParserSettings>,
     source: &Arc<str>,
     filter: &EventFilter,
-) -> ChunkRead {
-    let mut chunk = match chunk {
-        Ok(chunk) => chunk,
-        Err(err) => {
-            return ChunkRead {
-                problems: vec![error_chain(&err)],
-                ..Default::default()
-            }
-        }
-    };
-    if let Some(fast) = evtx_fast::decode_chunk(&chunk.data, source, filter) {
+) -> ChunkRead<Vec<Event>> {
+    if let Some(fast) = evtx_fast::decode_chunk(data, source, filter) {
         return ChunkRead {
-            events: fast.events,
+            out: fast.events,
             records_read: fast.records_read,
             first: fast.first,
             last: fast.last,
             ..Default::default()
         };
     }
-    read_chunk_with_crate(&mut chunk, settings, source, filter)
+    match EvtxChunkData::new(data.to_vec(), false) {
+        Ok(mut chunk) => {
+            chunk.number = Some(number);
+            read_chunk_with_crate(&mut chunk, settings, source, filter)
+        }
+        Err(err) => ChunkRead {
+            problems: vec![error_chain_under(
+                format!("Failed to parse chunk number {number}"),
+                &err,
+            )],
+            ..Default::default()
+        },
+    }
 }
 
 /// The `evtx` crate's way: render each record to JSON and read the event from that.
@@ -128,8 +157,8 @@ fn read_chunk_with_crate(
     settings: &Arc<ParserSettings>,
     source: &Arc<str>,
     filter: &EventFilter,
-) -> ChunkRead {
-    let mut out = ChunkRead::default();
+) -> ChunkRead<Vec<Event>> {
+    let mut out = ChunkRead::<Vec<Event>>::default();
     let number = chunk.number;
     let mut parsed = match chunk.parse(Arc::clone(settings)) {
         Ok(parsed) => parsed,
@@ -159,7 +188,7 @@ fn read_chunk_with_crate(
                 out.records_read += 1;
                 if let Some(event) = event {
                     note_chunk_time(&mut out, event.time);
-                    out.events.push(event);
+                    out.out.push(event);
                 }
             }
             Ok(Err(problem)) => out.problems.push(problem),
@@ -169,7 +198,7 @@ fn read_chunk_with_crate(
     out
 }
 
-fn note_chunk_time(out: &mut ChunkRead, t: DateTime<Utc>) {
+fn note_chunk_time<R>(out: &mut ChunkRead<R>, t: DateTime<Utc>) {
     if out.first.is_none_or(|f| t < f) {
         out.first = Some(t);
     }
@@ -215,7 +244,17 @@ fn check_magic(path: &Path) -> Result<()> {
 /// The error and its causes on one line.
 pub fn error_chain(err: &dyn std::error::Error) -> String {
     let mut text = err.to_string();
-    let mut source = err.source();
+    add_causes(&mut text, err.source());
+    text
+}
+
+/// `error_chain` of an error whose own text is `text` and whose cause is `cause`.
+pub(crate) fn error_chain_under(mut text: String, cause: &dyn std::error::Error) -> String {
+    add_causes(&mut text, Some(cause));
+    text
+}
+
+fn add_causes(text: &mut String, mut source: Option<&dyn std::error::Error>) {
     while let Some(cause) = source {
         let cause_text = cause.to_string();
         if !text.contains(&cause_text) {
@@ -224,7 +263,6 @@ pub fn error_chain(err: &dyn std::error::Error) -> String {
         }
         source = cause.source();
     }
-    text
 }
 
 /// Turns one record's JSON into an event; `Ok(None)` when the filter drops it, `Err` with a
@@ -408,11 +446,36 @@ pub fn read_evtx_files_with(
     threads: usize,
     on_file: &(dyn Fn(&Path) + Sync),
 ) -> Vec<(std::path::PathBuf, Result<EvtxRead>)> {
+    read_evtx_files_chunks(paths, filter, threads, on_file, &|events| events)
+        .into_iter()
+        .map(|(path, read)| {
+            let read = read.map(|read| EvtxRead {
+                events: read.chunks.into_iter().flatten().collect(),
+                report: read.report,
+            });
+            (path, read)
+        })
+        .collect()
+}
+
+/// `read_evtx_files_with`, each chunk's events turned into an `R` by `map` on the worker
+/// thread that decoded them (see `read_evtx_chunks`).
+pub(crate) fn read_evtx_files_chunks<R, M>(
+    paths: &[&Path],
+    filter: &EventFilter,
+    threads: usize,
+    on_file: &(dyn Fn(&Path) + Sync),
+    map: &M,
+) -> Vec<(std::path::PathBuf, Result<EvtxChunks<R>>)>
+where
+    R: Send + Default,
+    M: Fn(Vec<Event>) -> R + Sync,
+{
     let parallel_files = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
         .clamp(1, 4);
-    let mut results: Vec<Option<Result<EvtxRead>>> = (0..paths.len()).map(|_| None).collect();
+    let mut results: Vec<Option<Result<EvtxChunks<R>>>> = (0..paths.len()).map(|_| None).collect();
     let next = std::sync::atomic::AtomicUsize::new(0);
     let slots = std::sync::Mutex::new(&mut results);
     std::thread::scope(|scope| {
@@ -420,7 +483,7 @@ pub fn read_evtx_files_with(
             scope.spawn(|| loop {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let Some(path) = paths.get(i) else { break };
-                let read = read_evtx(path, filter, threads);
+                let read = read_evtx_chunks(path, filter, threads, map);
                 on_file(path);
                 if let Ok(mut slots) = slots.lock() {
                     slots[i] = Some(read);
@@ -492,7 +555,7 @@ mod tests {
                     slow.problems
                 );
                 assert_eq!(fast.records_read, slow.records_read, "{}", path.display());
-                for (f, s) in fast.events.iter().zip(&slow.events) {
+                for (f, s) in fast.events.iter().zip(&slow.out) {
                     for (a, b) in f.data.0.iter().zip(&s.data.0) {
                         assert_eq!(a, b, "{} record {}", path.display(), s.record_id);
                     }

@@ -4,6 +4,7 @@ pub mod evidence;
 pub mod evtx;
 pub mod evtx_fast;
 pub mod evtx_integrity;
+mod evtx_walk;
 pub mod metric_csv;
 pub mod numbers;
 pub mod perfmon;
