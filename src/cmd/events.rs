@@ -1,9 +1,12 @@
 //! `faultline events`: EVTX records, filtered, in time order, as table, CSV, JSON Lines or JSON.
 use super::{event_filter, failed_input, Diagnostics};
 use crate::cli::{EventsArgs, EventsFormat};
+use crate::filter::EventFilter;
 use crate::model::Event;
-use crate::render::event_runs::{self as runs, LineFormat};
+use crate::render::event_runs::{self as runs, LineFormat, Run};
 use crate::render::events as render;
+use crate::source::evtx::{ChunkMap, ChunkRead};
+use crate::source::evtx_lines;
 use crate::source::{self, InputKind};
 use crate::Outcome;
 use std::io::{IsTerminal, Write};
@@ -49,7 +52,10 @@ pub fn run(
     let mut reports = Vec::new();
     let matched = if let Some(line_format) = line_format {
         // Streamed: lines rendered per chunk on the workers, merged in time order as written.
-        let render = |events: Vec<Event>| runs::render_run(events, line_format);
+        let render = Lines {
+            format: line_format,
+            direct: matches!(line_format, LineFormat::Jsonl) && filter.by_id_and_time_only(),
+        };
         let mut files = Vec::new();
         for (path, read) in
             source::evtx::read_evtx_files_chunks(&evtx_paths, &filter, threads, &on_file, &render)
@@ -106,4 +112,41 @@ pub fn run(
     let outcome = diag.summarize(&reports);
     diag.info(&format!("{matched} events matched"));
     Ok(outcome)
+}
+
+/// Each chunk's events as a run of listing lines: JSON Lines written straight from the chunk's
+/// bytes where event id and time alone decide what passes, else through `Event`s.
+pub(crate) struct Lines {
+    pub format: LineFormat,
+    /// Straight from the chunk bytes (JSON Lines and a filter on id and time only).
+    pub direct: bool,
+}
+
+impl ChunkMap for Lines {
+    type Out = Run;
+
+    fn events(&self, events: Vec<Event>) -> Run {
+        runs::render_run(events, self.format)
+    }
+
+    fn fast(
+        &self,
+        data: &[u8],
+        filter: &EventFilter,
+        source_json: &[u8],
+    ) -> Option<ChunkRead<Run>> {
+        if !self.direct {
+            return None;
+        }
+        let lines = evtx_lines::chunk_lines(data, filter, source_json)?;
+        let first = lines.keys.iter().map(|k| k.0).min();
+        let last = lines.keys.iter().map(|k| k.0).max();
+        Some(ChunkRead {
+            out: runs::run_of_lines(lines.keys, lines.ends, lines.bytes),
+            records_read: lines.records_read,
+            first,
+            last,
+            ..Default::default()
+        })
+    }
 }

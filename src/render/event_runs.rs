@@ -45,6 +45,34 @@ impl Run {
     }
 }
 
+/// A run from lines already rendered in record order, with their (time, record id) keys and
+/// where each ends in `bytes`; sorted here (stably) if they are not in order.
+pub fn run_of_lines(keys: Vec<(DateTime<Utc>, u64)>, ends: Vec<usize>, bytes: Vec<u8>) -> Run {
+    if keys.is_sorted() {
+        return Run {
+            keys,
+            ends,
+            bytes,
+            error: None,
+        };
+    }
+    let mut order: Vec<usize> = (0..keys.len()).collect();
+    order.sort_by_key(|&i| keys[i]);
+    let mut run = Run {
+        keys: Vec::with_capacity(keys.len()),
+        ends: Vec::with_capacity(keys.len()),
+        bytes: Vec::with_capacity(bytes.len()),
+        error: None,
+    };
+    for i in order {
+        let start = if i == 0 { 0 } else { ends[i - 1] };
+        run.bytes.extend_from_slice(&bytes[start..ends[i]]);
+        run.keys.push(keys[i]);
+        run.ends.push(run.bytes.len());
+    }
+    run
+}
+
 /// Sorts one chunk's events and renders each as a line.
 pub fn render_run(mut events: Vec<Event>, format: LineFormat) -> Run {
     events.sort_by(|a, b| a.time.cmp(&b.time).then(a.record_id.cmp(&b.record_id)));
@@ -256,8 +284,8 @@ mod tests {
         out
     }
 
-    fn streamed_listing(paths: &[&Path], format: LineFormat) -> Vec<u8> {
-        let render = |events: Vec<Event>| render_run(events, format);
+    fn streamed_listing(paths: &[&Path], format: LineFormat, direct: bool) -> Vec<u8> {
+        let render = crate::cmd::events::Lines { format, direct };
         let files = read_evtx_files_chunks(paths, &EventFilter::default(), 2, &|_| {}, &render)
             .into_iter()
             .filter_map(|(path, read)| Some((path.display().to_string(), read.ok()?.chunks)))
@@ -284,12 +312,14 @@ mod tests {
         for path in &files {
             let paths = [path.as_path()];
             let old = old_listing(&paths, LineFormat::Jsonl);
-            assert_eq!(
-                old,
-                streamed_listing(&paths, LineFormat::Jsonl),
-                "{}",
-                path.display()
-            );
+            for direct in [false, true] {
+                assert_eq!(
+                    String::from_utf8_lossy(&old),
+                    String::from_utf8_lossy(&streamed_listing(&paths, LineFormat::Jsonl, direct)),
+                    "{} (straight from the chunk bytes: {direct})",
+                    path.display()
+                );
+            }
             let render = |events: Vec<Event>| render_run(events, LineFormat::Jsonl);
             for (_, read) in
                 read_evtx_files_chunks(&paths, &EventFilter::default(), 1, &|_| {}, &render)
@@ -306,10 +336,14 @@ mod tests {
         assert!(out_of_order_chunks > 0);
         let mut all: Vec<&Path> = files.iter().rev().map(PathBuf::as_path).collect();
         all.push(files[0].as_path());
-        for format in [LineFormat::Jsonl, LineFormat::Csv(zone)] {
+        for (format, direct) in [
+            (LineFormat::Jsonl, true),
+            (LineFormat::Jsonl, false),
+            (LineFormat::Csv(zone), false),
+        ] {
             assert_eq!(
                 String::from_utf8_lossy(&old_listing(&all, format)),
-                String::from_utf8_lossy(&streamed_listing(&all, format))
+                String::from_utf8_lossy(&streamed_listing(&all, format, direct))
             );
         }
     }

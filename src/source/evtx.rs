@@ -1,6 +1,7 @@
 //! EVTX files -> `Event`s, through the `evtx` crate; damaged records and chunks are counted, not fatal.
 use super::evtx_fast;
-use super::evtx_walk::{self, ChunkRead};
+use super::evtx_walk;
+pub(crate) use super::evtx_walk::ChunkRead;
 use crate::error::{Error, Result};
 use crate::filter::EventFilter;
 use crate::model::{DataField, Event, EventData, InputReport, Level};
@@ -30,6 +31,34 @@ pub(crate) struct EvtxChunks<R> {
     pub report: InputReport,
 }
 
+/// What each chunk's events become, on the worker thread that decoded them.
+pub(crate) trait ChunkMap: Sync {
+    type Out: Send + Default;
+
+    /// The chunk's events (those that pass the filter, in record order) made into `Out`.
+    fn events(&self, events: Vec<Event>) -> Self::Out;
+
+    /// The whole chunk made into `Out` straight from its bytes, skipping `Event`s, where the
+    /// mapper can; `None` takes the events path. `source_json` is the file's name as a JSON
+    /// string.
+    fn fast(
+        &self,
+        _data: &[u8],
+        _filter: &EventFilter,
+        _source_json: &[u8],
+    ) -> Option<ChunkRead<Self::Out>> {
+        None
+    }
+}
+
+impl<R: Send + Default, F: Fn(Vec<Event>) -> R + Sync> ChunkMap for F {
+    type Out = R;
+
+    fn events(&self, events: Vec<Event>) -> R {
+        self(events)
+    }
+}
+
 /// Chunks handed to the worker threads at a time (one read, into one reused buffer of 64 KiB
 /// per chunk).
 const CHUNKS_PER_THREAD: usize = 16;
@@ -48,16 +77,12 @@ pub fn read_evtx(path: &Path, filter: &EventFilter, threads: usize) -> Result<Ev
 /// fast decoder (`evtx_fast`) or, when it gives up on a chunk, by the `evtx` crate's renderer;
 /// event id and time are checked before the rest of a record is read. Each chunk's events that
 /// pass `filter` go through `map` on the worker thread.
-pub(crate) fn read_evtx_chunks<R, M>(
+pub(crate) fn read_evtx_chunks<M: ChunkMap>(
     path: &Path,
     filter: &EventFilter,
     threads: usize,
     map: &M,
-) -> Result<EvtxChunks<R>>
-where
-    R: Send + Default,
-    M: Fn(Vec<Event>) -> R + Sync,
-{
+) -> Result<EvtxChunks<M::Out>> {
     use std::io::Read;
     check_magic(path)?;
     // The crate reads the file header: a header it refuses makes the file unreadable, with
@@ -82,10 +107,18 @@ where
     let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
     let mut head = [0u8; 128];
     file.read_exact(&mut head).map_err(|e| Error::io(path, e))?;
+    let source_json = {
+        let mut json = Vec::new();
+        super::evtx_lines::json_str(&mut json, &source);
+        json
+    };
     let decode = |number: u64, data: &[u8]| {
+        if let Some(fast) = map.fast(data, filter, &source_json) {
+            return fast;
+        }
         let read = read_chunk(number, data, &settings, &source, filter);
         ChunkRead {
-            out: map(read.out),
+            out: map.events(read.out),
             records_read: read.records_read,
             first: read.first,
             last: read.last,
@@ -460,22 +493,19 @@ pub fn read_evtx_files_with(
 
 /// `read_evtx_files_with`, each chunk's events turned into an `R` by `map` on the worker
 /// thread that decoded them (see `read_evtx_chunks`).
-pub(crate) fn read_evtx_files_chunks<R, M>(
+pub(crate) fn read_evtx_files_chunks<M: ChunkMap>(
     paths: &[&Path],
     filter: &EventFilter,
     threads: usize,
     on_file: &(dyn Fn(&Path) + Sync),
     map: &M,
-) -> Vec<(std::path::PathBuf, Result<EvtxChunks<R>>)>
-where
-    R: Send + Default,
-    M: Fn(Vec<Event>) -> R + Sync,
-{
+) -> Vec<(std::path::PathBuf, Result<EvtxChunks<M::Out>>)> {
     let parallel_files = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
         .clamp(1, 4);
-    let mut results: Vec<Option<Result<EvtxChunks<R>>>> = (0..paths.len()).map(|_| None).collect();
+    let mut results: Vec<Option<Result<EvtxChunks<M::Out>>>> =
+        (0..paths.len()).map(|_| None).collect();
     let next = std::sync::atomic::AtomicUsize::new(0);
     let slots = std::sync::Mutex::new(&mut results);
     std::thread::scope(|scope| {

@@ -30,12 +30,29 @@ pub(crate) fn decode_chunk(
     source: &Arc<str>,
     filter: &EventFilter,
 ) -> Option<FastChunk> {
+    let mut out = FastChunk::default();
+    out.records_read = for_each_record(data, |plan, subs, record_id, nested| {
+        if let Some(event) = plan.event(data, subs, record_id, source, filter, nested)? {
+            out.note_time(event.time);
+            out.events.push(event);
+        }
+        Some(())
+    })?;
+    Some(out)
+}
+
+/// Calls `on_record` with the plan and values of every live record of the chunk, in order;
+/// the number of records, or `None` as soon as a record (or `on_record`) gives up.
+pub(super) fn for_each_record(
+    data: &[u8],
+    mut on_record: impl FnMut(&Plan, &[Sub], u64, &mut NestedCache) -> Option<()>,
+) -> Option<u64> {
     let last_record_id = read_u64(data, 32)?;
     let free_space = (read_u32(data, 48)? as usize).min(data.len());
     let mut plans: HashMap<u32, Option<Plan>> = HashMap::new();
     let mut subs: Vec<Sub> = Vec::with_capacity(32);
     let mut nested = NestedCache::default();
-    let mut out = FastChunk::default();
+    let mut records = 0u64;
     let mut offset = CHUNK_HEADER_SIZE;
     while offset < free_space {
         if data.get(offset..offset + 4)? != b"\x2a\x2a\x00\x00" {
@@ -53,17 +70,14 @@ pub(crate) fn decode_chunk(
             .entry(def)
             .or_insert_with(|| Plan::of_template(data, def))
             .as_ref()?;
-        out.records_read += 1;
-        if let Some(event) = plan.event(data, &subs, record_id, source, filter, &mut nested)? {
-            out.note_time(event.time);
-            out.events.push(event);
-        }
+        records += 1;
+        on_record(plan, &subs, record_id, &mut nested)?;
         if record_id == last_record_id {
             break;
         }
         offset += size;
     }
-    Some(out)
+    Some(records)
 }
 
 impl FastChunk {
@@ -79,15 +93,20 @@ impl FastChunk {
 
 /// One substitution value: its type byte and where its bytes are in the chunk.
 #[derive(Debug, Clone, Copy)]
-struct Sub {
-    kind: u8,
-    start: usize,
-    len: usize,
+pub(super) struct Sub {
+    pub(super) kind: u8,
+    pub(super) start: usize,
+    pub(super) len: usize,
 }
 
 /// Reads a record's BinXML: a fragment header, one template instance, then the end. Fills
 /// `subs` with the substitution values and returns the template definition's offset.
-fn read_instance(data: &[u8], start: usize, end: usize, subs: &mut Vec<Sub>) -> Option<u32> {
+pub(super) fn read_instance(
+    data: &[u8],
+    start: usize,
+    end: usize,
+    subs: &mut Vec<Sub>,
+) -> Option<u32> {
     let mut pos = start;
     if *data.get(pos)? == 0x0f {
         pos += 4;
@@ -134,7 +153,7 @@ fn read_instance(data: &[u8], start: usize, end: usize, subs: &mut Vec<Sub>) -> 
 
 /// A piece of text in the template: literal, or substitution number `n`.
 #[derive(Debug, Clone)]
-enum Piece {
+pub(super) enum Piece {
     Text(String),
     Sub(u16),
 }
@@ -164,22 +183,22 @@ impl Element {
 
 /// Where each field of an `Event` comes from, for one template.
 #[derive(Debug)]
-struct Plan {
-    event_id: Vec<Piece>,
-    time: Vec<Piece>,
-    level: Option<Vec<Piece>>,
-    record_id: Option<Vec<Piece>>,
-    provider: Option<Vec<Piece>>,
-    channel: Option<Vec<Piece>>,
-    computer: Option<Vec<Piece>>,
+pub(super) struct Plan {
+    pub(super) event_id: Vec<Piece>,
+    pub(super) time: Vec<Piece>,
+    pub(super) level: Option<Vec<Piece>>,
+    pub(super) record_id: Option<Vec<Piece>>,
+    pub(super) provider: Option<Vec<Piece>>,
+    pub(super) channel: Option<Vec<Piece>>,
+    pub(super) computer: Option<Vec<Piece>>,
     /// (name, value) of each data field; `None` name is an unnamed `<Data>`.
-    data: Vec<Field>,
+    pub(super) data: Vec<Field>,
     /// The substitution holding the event's data as nested BinXML (EventData or UserData).
-    nested: Option<u16>,
+    pub(super) nested: Option<u16>,
 }
 
 /// A data field's name (`None`: an unnamed `<Data>`) and value.
-type Field = (Option<Vec<Piece>>, Vec<Piece>);
+pub(super) type Field = (Option<Vec<Piece>>, Vec<Piece>);
 
 /// The fields of an `<EventData>`: `<Data Name="n">` named, `<Data>` unnamed, any other
 /// element named after itself.
@@ -375,7 +394,7 @@ impl Plan {
 }
 
 /// A name that repeats gets `_1`, `_2`, ... on its later uses, as the crate's JSON keys do.
-fn suffix_repeated_names(fields: &mut [DataField]) {
+pub(super) fn suffix_repeated_names(fields: &mut [DataField]) {
     for i in 1..fields.len() {
         let (before, rest) = fields.split_at_mut(i);
         let Some(name) = rest[0].name.as_mut() else {
@@ -393,13 +412,13 @@ fn suffix_repeated_names(fields: &mut [DataField]) {
 
 /// Plans of the nested (data) templates of one chunk, and a buffer for their values.
 #[derive(Default)]
-struct NestedCache {
-    plans: HashMap<u32, Option<Vec<Field>>>,
-    subs: Vec<Sub>,
+pub(super) struct NestedCache {
+    pub(super) plans: HashMap<u32, Option<Vec<Field>>>,
+    pub(super) subs: Vec<Sub>,
 }
 
 /// The data fields of the nested template defined at `def`.
-fn nested_plan(data: &[u8], def: u32) -> Option<Vec<Field>> {
+pub(super) fn nested_plan(data: &[u8], def: u32) -> Option<Vec<Field>> {
     let root = TemplateParser::at(data, def)?.document()?;
     let mut fields = Vec::new();
     nested_fields(&root, &mut fields)?;
@@ -422,7 +441,7 @@ fn text(data: &[u8], subs: &[Sub], pieces: &[Piece]) -> Option<String> {
 }
 
 /// One value as text, the way `evtx` renders it.
-fn push_value(data: &[u8], sub: &Sub, out: &mut String) -> Option<()> {
+pub(super) fn push_value(data: &[u8], sub: &Sub, out: &mut String) -> Option<()> {
     use std::fmt::Write;
     let bytes = data.get(sub.start..sub.start + sub.len)?;
     match sub.kind {
@@ -523,7 +542,7 @@ fn fixed<const N: usize>(bytes: &[u8]) -> Option<[u8; N]> {
 }
 
 /// An unsigned number from one integer substitution or literal text.
-fn number(data: &[u8], subs: &[Sub], pieces: &[Piece]) -> Option<u64> {
+pub(super) fn number(data: &[u8], subs: &[Sub], pieces: &[Piece]) -> Option<u64> {
     match pieces {
         [Piece::Sub(n)] => {
             let sub = subs.get(*n as usize)?;
@@ -542,7 +561,7 @@ fn number(data: &[u8], subs: &[Sub], pieces: &[Piece]) -> Option<u64> {
 }
 
 /// A FILETIME substitution as UTC, to the 100 ns.
-fn filetime(data: &[u8], subs: &[Sub], pieces: &[Piece]) -> Option<DateTime<Utc>> {
+pub(super) fn filetime(data: &[u8], subs: &[Sub], pieces: &[Piece]) -> Option<DateTime<Utc>> {
     let [Piece::Sub(n)] = pieces else { return None };
     let sub = subs.get(*n as usize)?;
     if sub.kind != 0x11 {

@@ -4,6 +4,7 @@ pub mod evidence;
 pub mod evtx;
 pub mod evtx_fast;
 pub mod evtx_integrity;
+pub(crate) mod evtx_lines;
 mod evtx_walk;
 pub mod metric_csv;
 pub mod numbers;
