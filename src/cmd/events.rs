@@ -7,6 +7,7 @@ use crate::render::event_runs::{self as runs, LineFormat, Run};
 use crate::render::events as render;
 use crate::source::evtx::{ChunkMap, ChunkRead};
 use crate::source::evtx_lines;
+use crate::source::evtx_stream::{self, Block, Flush};
 use crate::source::{self, InputKind};
 use crate::Outcome;
 use std::io::{IsTerminal, Write};
@@ -56,25 +57,39 @@ pub fn run(
             format: line_format,
             direct: matches!(line_format, LineFormat::Jsonl) && filter.by_id_and_time_only(),
         };
-        let mut files = Vec::new();
-        for (path, read) in
-            source::evtx::read_evtx_files_chunks(&evtx_paths, &filter, threads, &on_file, &render)
-        {
-            match read {
-                Ok(read) => {
-                    files.push((path.display().to_string(), read.chunks));
-                    reports.push(read.report);
-                }
-                Err(err) => reports.push(failed_input(&path, "evtx", &err)),
-            }
-        }
-        bar.finish();
         if matches!(line_format, LineFormat::Csv(_)) {
             let mut w = csv::Writer::from_writer(&mut *out);
             w.write_record(render::CSV_HEADER)?;
             w.flush()?;
         }
-        runs::write_merged(out, files)?
+        let names: Vec<String> = evtx_paths.iter().map(|p| p.display().to_string()).collect();
+        let mut merger = runs::Merger::new(&names);
+        let mut sink = |block: Block<Run>| {
+            for run in block.chunks {
+                merger.push(block.file, run)?;
+            }
+            match block.flush {
+                Flush::Nothing => Ok(()),
+                Flush::Before(t) => merger.flush(&mut *out, Some(t)),
+                Flush::All => merger.flush(&mut *out, None),
+            }
+        };
+        let read = evtx_stream::stream_evtx_files(
+            &evtx_paths,
+            &filter,
+            threads,
+            &on_file,
+            &render,
+            &mut sink,
+        )?;
+        for (path, read) in evtx_paths.iter().zip(read) {
+            match read {
+                Ok(report) => reports.push(report),
+                Err(err) => reports.push(failed_input(path, "evtx", &err)),
+            }
+        }
+        bar.finish();
+        merger.finish(out)?
     } else {
         let mut events: Vec<Event> = Vec::new();
         for (path, read) in

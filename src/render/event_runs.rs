@@ -117,118 +117,109 @@ fn csv_lines(events: &[Event], zone: Zone, ends: &mut Vec<usize>) -> Result<Vec<
     w.into_inner().map_err(|e| e.to_string())
 }
 
-/// Runs in a row whose keys never go back: read one after the other.
-struct Chain {
-    runs: std::vec::IntoIter<Run>,
-    run: Run,
-    line: usize,
-    /// The source file's rank among the files' names.
-    rank: usize,
-    /// Position of this chain among all chains, in file order then chunk order.
-    seq: usize,
+/// Merges runs as they come (any number per file, in file order then chunk order) and writes
+/// their lines in the listing's order, as far as the caller says nothing earlier is to come.
+pub struct Merger {
+    /// Rank of each file's name among all the names.
+    ranks: Vec<usize>,
+    /// Every run pushed, with its file's rank and the next line to write; emptied once written.
+    runs: Vec<(Run, usize, usize)>,
+    /// The next line of each run that has lines left.
+    heap: BinaryHeap<Reverse<(Key, usize)>>,
+    buf: Vec<u8>,
+    written: u64,
 }
 
+/// Time, file name rank, record id, then the run's place in the order runs were pushed.
 type Key = (DateTime<Utc>, usize, u64, usize);
 
-impl Chain {
-    fn key(&self) -> Option<Key> {
-        let (time, record) = *self.run.keys.get(self.line)?;
-        Some((time, self.rank, record, self.seq))
+const BLOCK: usize = 1 << 16;
+
+impl Merger {
+    /// A merger for runs of files with these names (the names events carry), in this order.
+    pub fn new(names: &[String]) -> Merger {
+        let mut sorted: Vec<&str> = names.iter().map(String::as_str).collect();
+        sorted.sort_unstable();
+        sorted.dedup();
+        Merger {
+            ranks: names
+                .iter()
+                .map(|n| sorted.binary_search(&n.as_str()).unwrap_or(0))
+                .collect(),
+            runs: Vec::new(),
+            heap: BinaryHeap::new(),
+            buf: Vec::with_capacity(BLOCK + 4096),
+            written: 0,
+        }
     }
 
-    /// Moves past the current line, on to the next run when this one is done (its memory
-    /// goes as it is written).
-    fn advance(&mut self) {
-        self.line += 1;
-        while self.line >= self.run.len() {
-            match self.runs.next() {
-                Some(run) => {
-                    self.run = run;
-                    self.line = 0;
-                }
-                None => {
-                    self.run = Run::default();
-                    return;
-                }
-            }
+    /// Adds the next run of file `file`; a run whose rendering failed is an error.
+    pub fn push(&mut self, file: usize, run: Run) -> std::io::Result<()> {
+        if let Some(error) = &run.error {
+            return Err(std::io::Error::other(error.clone()));
         }
+        if run.is_empty() {
+            return Ok(());
+        }
+        let rank = self.ranks.get(file).copied().unwrap_or(0);
+        let i = self.runs.len();
+        self.runs.push((run, rank, 0));
+        if let Some(key) = self.key(i) {
+            self.heap.push(Reverse((key, i)));
+        }
+        Ok(())
     }
-}
 
-/// Writes every line of `files` (each: its source file name as events carry it, and its runs
-/// in chunk order) in the listing's order. Returns how many lines were written.
-pub fn write_merged(out: &mut dyn Write, files: Vec<(String, Vec<Run>)>) -> std::io::Result<u64> {
-    const BLOCK: usize = 1 << 16;
-    let mut names: Vec<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
-    names.sort_unstable();
-    names.dedup();
-    let ranks: Vec<usize> = files
-        .iter()
-        .map(|(name, _)| names.binary_search(&name.as_str()).unwrap_or(0))
-        .collect();
-    // Chunks are nearly always in time order: consecutive runs that do not overlap form one
-    // chain, so there is little to merge.
-    let mut chains: Vec<Chain> = Vec::new();
-    for ((_, runs), rank) in files.into_iter().zip(ranks) {
-        let mut current: Vec<Run> = Vec::new();
-        for run in runs {
-            if let Some(error) = &run.error {
-                return Err(std::io::Error::other(error.clone()));
-            }
-            if run.is_empty() {
-                continue;
-            }
-            let follows = current
-                .last()
-                .and_then(|last| last.keys.last())
-                .is_none_or(|last| *last <= run.keys[0]);
-            if !follows {
-                chains.push(new_chain(std::mem::take(&mut current), rank, chains.len()));
-            }
-            current.push(run);
-        }
-        if !current.is_empty() {
-            chains.push(new_chain(current, rank, chains.len()));
-        }
+    fn key(&self, i: usize) -> Option<Key> {
+        let (run, rank, line) = &self.runs[i];
+        let (time, record) = *run.keys.get(*line)?;
+        Some((time, *rank, record, i))
     }
-    let mut heap: BinaryHeap<Reverse<(Key, usize)>> = chains
-        .iter()
-        .enumerate()
-        .filter_map(|(i, c)| c.key().map(|k| Reverse((k, i))))
-        .collect();
-    let mut buf = Vec::with_capacity(BLOCK + 4096);
-    let mut written = 0u64;
-    while let Some(Reverse((_, i))) = heap.pop() {
-        let next = heap.peek().map(|Reverse((k, _))| *k);
-        let chain = &mut chains[i];
-        // Take lines from this chain for as long as they come before every other chain's.
-        while let Some(key) = chain.key() {
-            if next.is_some_and(|next| key > next) {
-                heap.push(Reverse((key, i)));
+
+    /// Writes every line earlier than `before` (`None`: every line) that has been pushed.
+    pub fn flush(
+        &mut self,
+        out: &mut dyn Write,
+        before: Option<DateTime<Utc>>,
+    ) -> std::io::Result<()> {
+        let due = |key: &Key| before.is_none_or(|b| key.0 < b);
+        while let Some(Reverse((key, i))) = self.heap.peek().copied() {
+            if !due(&key) {
                 break;
             }
-            buf.extend_from_slice(chain.run.line(chain.line));
-            written += 1;
-            if buf.len() >= BLOCK {
-                out.write_all(&buf)?;
-                buf.clear();
+            self.heap.pop();
+            let next = self.heap.peek().map(|Reverse((k, _))| *k);
+            // Lines of this run for as long as they come before every other run's.
+            loop {
+                let (run, _, line) = &mut self.runs[i];
+                self.buf.extend_from_slice(run.line(*line));
+                *line += 1;
+                self.written += 1;
+                if self.buf.len() >= BLOCK {
+                    out.write_all(&self.buf)?;
+                    self.buf.clear();
+                }
+                match self.key(i) {
+                    None => {
+                        self.runs[i].0 = Run::default();
+                        break;
+                    }
+                    Some(key) if !due(&key) || next.is_some_and(|n| key > n) => {
+                        self.heap.push(Reverse((key, i)));
+                        break;
+                    }
+                    Some(_) => {}
+                }
             }
-            chain.advance();
         }
+        Ok(())
     }
-    out.write_all(&buf)?;
-    Ok(written)
-}
 
-fn new_chain(runs: Vec<Run>, rank: usize, seq: usize) -> Chain {
-    let mut runs = runs.into_iter();
-    let run = runs.next().unwrap_or_default();
-    Chain {
-        runs,
-        run,
-        line: 0,
-        rank,
-        seq,
+    /// Writes every line left; how many lines were written in all.
+    pub fn finish(mut self, out: &mut dyn Write) -> std::io::Result<u64> {
+        self.flush(out, None)?;
+        out.write_all(&self.buf)?;
+        Ok(self.written)
     }
 }
 
@@ -236,6 +227,7 @@ fn new_chain(runs: Vec<Run>, rank: usize, seq: usize) -> Chain {
 mod tests {
     use super::*;
     use crate::filter::EventFilter;
+    use crate::render::event_runs::Merger;
     use crate::render::events::{write_csv, write_jsonl, CSV_HEADER};
     use crate::source::evtx::{read_evtx_files, read_evtx_files_chunks};
     use std::path::{Path, PathBuf};
@@ -284,19 +276,31 @@ mod tests {
         out
     }
 
+    /// What `events` writes now: runs per chunk, merged as the files are read.
     fn streamed_listing(paths: &[&Path], format: LineFormat, direct: bool) -> Vec<u8> {
+        use crate::source::evtx_stream::{stream_evtx_files, Block, Flush};
         let render = crate::cmd::events::Lines { format, direct };
-        let files = read_evtx_files_chunks(paths, &EventFilter::default(), 2, &|_| {}, &render)
-            .into_iter()
-            .filter_map(|(path, read)| Some((path.display().to_string(), read.ok()?.chunks)))
-            .collect();
         let mut out = Vec::new();
         if let LineFormat::Csv(_) = format {
             let mut w = csv::Writer::from_writer(&mut out);
             w.write_record(CSV_HEADER).unwrap();
             w.flush().unwrap();
         }
-        write_merged(&mut out, files).unwrap();
+        let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        let mut merger = Merger::new(&names);
+        let mut sink = |block: Block<Run>| {
+            for run in block.chunks {
+                merger.push(block.file, run)?;
+            }
+            match block.flush {
+                Flush::Nothing => Ok(()),
+                Flush::Before(t) => merger.flush(&mut out, Some(t)),
+                Flush::All => merger.flush(&mut out, None),
+            }
+        };
+        let filter = EventFilter::default();
+        stream_evtx_files(paths, &filter, 2, &|_| {}, &render, &mut sink).unwrap();
+        merger.finish(&mut out).unwrap();
         out
     }
 

@@ -61,7 +61,7 @@ impl<R: Send + Default, F: Fn(Vec<Event>) -> R + Sync> ChunkMap for F {
 
 /// Chunks handed to the worker threads at a time (one read, into one reused buffer of 64 KiB
 /// per chunk).
-const CHUNKS_PER_THREAD: usize = 16;
+pub(super) const CHUNKS_PER_THREAD: usize = 16;
 
 /// Reads one EVTX file, keeping the events that pass `filter`.
 /// `threads` = 0 uses every core. See `read_evtx_chunks`.
@@ -83,6 +83,27 @@ pub(crate) fn read_evtx_chunks<M: ChunkMap>(
     threads: usize,
     map: &M,
 ) -> Result<EvtxChunks<M::Out>> {
+    let (mut file, head, len) = open_evtx(path)?;
+    let pool = worker_pool(threads, path)?;
+    let block_chunks = pool.current_num_threads().max(1) * CHUNKS_PER_THREAD;
+    let decoder = Decoder::new(path, filter, map);
+    let walked = evtx_walk::walk(&mut file, &head, len, &pool, block_chunks, &|n, data| {
+        decoder.decode(n, data)
+    })
+    .map_err(|e| Error::io(path, e))?;
+    let mut report = new_report(path);
+    let chunks = walked
+        .chunks
+        .into_iter()
+        .map(|chunk| account(&mut report, chunk))
+        .collect();
+    super::evtx_integrity::apply(&walked.scan, &mut report);
+    Ok(EvtxChunks { chunks, report })
+}
+
+/// Opens an EVTX file: its length and the first 128 bytes of its header, once the header is
+/// one the crate accepts.
+pub(super) fn open_evtx(path: &Path) -> Result<(std::fs::File, [u8; 128], u64)> {
     use std::io::Read;
     check_magic(path)?;
     // The crate reads the file header: a header it refuses makes the file unreadable, with
@@ -91,65 +112,88 @@ pub(crate) fn read_evtx_chunks<M: ChunkMap>(
         path: path.to_path_buf(),
         reason: error_chain(&e),
     })?);
-    let settings = Arc::new(
-        ParserSettings::new()
-            .num_threads(1)
-            .separate_json_attributes(true)
-            .indent(false),
-    );
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| Error::Other(format!("{}: no worker threads: {e}", path.display())))?;
-    let block_chunks = pool.current_num_threads().max(1) * CHUNKS_PER_THREAD;
-    let source: Arc<str> = Arc::from(path.display().to_string());
     let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
     let mut head = [0u8; 128];
     file.read_exact(&mut head).map_err(|e| Error::io(path, e))?;
-    let source_json = {
-        let mut json = Vec::new();
-        super::evtx_lines::json_str(&mut json, &source);
-        json
-    };
-    let decode = |number: u64, data: &[u8]| {
-        if let Some(fast) = map.fast(data, filter, &source_json) {
+    Ok((file, head, len))
+}
+
+/// The worker threads chunks are decoded on; 0 threads: every core.
+pub(super) fn worker_pool(threads: usize, path: &Path) -> Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::Other(format!("{}: no worker threads: {e}", path.display())))
+}
+
+pub(super) fn new_report(path: &Path) -> InputReport {
+    InputReport {
+        path: path.display().to_string(),
+        kind: "evtx".into(),
+        ..Default::default()
+    }
+}
+
+/// Adds what a chunk gave to the file's report; its `out`.
+pub(super) fn account<R>(report: &mut InputReport, chunk: ChunkRead<R>) -> R {
+    report.records_read += chunk.records_read;
+    report.records_skipped += chunk.problems.len() as u64;
+    for t in [chunk.first, chunk.last].into_iter().flatten() {
+        note_time(report, &t);
+    }
+    for problem in chunk.problems {
+        push_problem(report, problem);
+    }
+    for note in chunk.notes {
+        push_problem(report, note);
+    }
+    chunk.out
+}
+
+/// Decodes one file's chunks: the mapper's own way, else the fast decoder, else the crate.
+pub(super) struct Decoder<'a, M> {
+    map: &'a M,
+    filter: &'a EventFilter,
+    settings: Arc<ParserSettings>,
+    source: Arc<str>,
+    /// The file's name as a JSON string.
+    source_json: Vec<u8>,
+}
+
+impl<'a, M: ChunkMap> Decoder<'a, M> {
+    pub(super) fn new(path: &Path, filter: &'a EventFilter, map: &'a M) -> Self {
+        let source: Arc<str> = Arc::from(path.display().to_string());
+        let mut source_json = Vec::new();
+        super::evtx_lines::json_str(&mut source_json, &source);
+        Decoder {
+            map,
+            filter,
+            settings: Arc::new(
+                ParserSettings::new()
+                    .num_threads(1)
+                    .separate_json_attributes(true)
+                    .indent(false),
+            ),
+            source,
+            source_json,
+        }
+    }
+
+    pub(super) fn decode(&self, number: u64, data: &[u8]) -> ChunkRead<M::Out> {
+        if let Some(fast) = self.map.fast(data, self.filter, &self.source_json) {
             return fast;
         }
-        let read = read_chunk(number, data, &settings, &source, filter);
+        let read = read_chunk(number, data, &self.settings, &self.source, self.filter);
         ChunkRead {
-            out: map.events(read.out),
+            out: self.map.events(read.out),
             records_read: read.records_read,
             first: read.first,
             last: read.last,
             problems: read.problems,
             notes: read.notes,
         }
-    };
-    let walked = evtx_walk::walk(&mut file, &head, len, &pool, block_chunks, &decode)
-        .map_err(|e| Error::io(path, e))?;
-    let mut report = InputReport {
-        path: path.display().to_string(),
-        kind: "evtx".into(),
-        ..Default::default()
-    };
-    let mut chunks = Vec::with_capacity(walked.chunks.len());
-    for chunk in walked.chunks {
-        report.records_read += chunk.records_read;
-        report.records_skipped += chunk.problems.len() as u64;
-        for t in [chunk.first, chunk.last].into_iter().flatten() {
-            note_time(&mut report, &t);
-        }
-        for problem in chunk.problems {
-            push_problem(&mut report, problem);
-        }
-        for note in chunk.notes {
-            push_problem(&mut report, note);
-        }
-        chunks.push(chunk.out);
     }
-    super::evtx_integrity::apply(&walked.scan, &mut report);
-    Ok(EvtxChunks { chunks, report })
 }
 
 /// One chunk that the walk found readable: the fast decoder, else the crate.

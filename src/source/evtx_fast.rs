@@ -41,6 +41,21 @@ pub(crate) fn decode_chunk(
     Some(out)
 }
 
+/// The earliest TimeCreated of the chunk's records; `None` when the fast decoder cannot read
+/// every record's time (the chunk may then hold any time).
+pub(crate) fn earliest_time(data: &[u8]) -> Option<DateTime<Utc>> {
+    let mut earliest: Option<DateTime<Utc>> = None;
+    for_each_record(data, |plan, subs, _, _| {
+        let t = filetime(data, subs, &plan.time)?;
+        if earliest.is_none_or(|e| t < e) {
+            earliest = Some(t);
+        }
+        Some(())
+    })?;
+    // A chunk without records holds no time at all.
+    Some(earliest.unwrap_or(DateTime::<Utc>::MAX_UTC))
+}
+
 /// Calls `on_record` with the plan and values of every live record of the chunk, in order;
 /// the number of records, or `None` as soon as a record (or `on_record`) gives up.
 pub(super) fn for_each_record(

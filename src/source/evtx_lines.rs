@@ -8,7 +8,6 @@ use super::evtx_fast::{
 use crate::filter::EventFilter;
 use crate::model::{rfc3339, Level};
 use chrono::{DateTime, Utc};
-use std::io::Write;
 
 /// One chunk's lines, in record order, with their sort keys.
 #[derive(Debug, Default)]
@@ -56,10 +55,10 @@ pub(crate) fn chunk_lines(
     Some(out)
 }
 
-/// Reused text of one record's data fields: `len` are in use.
+/// Reused names of one record's data fields (`None`: unnamed); `len` are in use.
 #[derive(Default)]
 struct Fields {
-    items: Vec<(bool, String, String)>,
+    names: Vec<(bool, String)>,
     len: usize,
 }
 
@@ -68,40 +67,31 @@ impl Fields {
         self.len = 0;
     }
 
-    /// Adds a field; its name (when `named`) and value are written by `fill`.
-    fn push(
-        &mut self,
-        named: bool,
-        fill: impl FnOnce(&mut String, &mut String) -> Option<()>,
-    ) -> Option<()> {
-        if self.items.len() == self.len {
-            self.items.push(Default::default());
+    /// Adds a field, its name (if any) written by `fill`.
+    fn push(&mut self, named: bool, fill: impl FnOnce(&mut String) -> Option<()>) -> Option<()> {
+        if self.names.len() == self.len {
+            self.names.push(Default::default());
         }
-        let (has_name, name, value) = &mut self.items[self.len];
+        let (has_name, name) = &mut self.names[self.len];
         *has_name = named;
         name.clear();
-        value.clear();
-        fill(name, value)?;
+        fill(name)?;
         self.len += 1;
         Some(())
-    }
-
-    fn used(&self) -> &[(bool, String, String)] {
-        &self.items[..self.len]
     }
 
     /// A name that repeats gets `_1`, `_2`, ... on its later uses, as
     /// `evtx_fast::suffix_repeated_names` does it.
     fn suffix_repeated_names(&mut self) {
         for i in 1..self.len {
-            let (before, rest) = self.items.split_at_mut(i);
-            let (named, name, _) = &mut rest[0];
+            let (before, rest) = self.names.split_at_mut(i);
+            let (named, name) = &mut rest[0];
             if !*named {
                 continue;
             }
-            let seen = before[..i]
+            let seen = before
                 .iter()
-                .filter(|(n, other, _)| *n && other.as_str() == name.as_str())
+                .filter(|(n, other)| *n && other.as_str() == name.as_str())
                 .count();
             if seen > 0 {
                 name.push_str(&format!("_{seen}"));
@@ -119,6 +109,137 @@ fn push_text(data: &[u8], subs: &[Sub], pieces: &[Piece], out: &mut String) -> O
         }
     }
     Some(())
+}
+
+/// Text of pieces as a JSON string; strings are escaped straight from their UTF-16, other
+/// values go through `push_value` and `scratch`.
+fn json_text(
+    data: &[u8],
+    subs: &[Sub],
+    pieces: &[Piece],
+    scratch: &mut String,
+    out: &mut Vec<u8>,
+) -> Option<()> {
+    out.push(b'"');
+    for piece in pieces {
+        match piece {
+            Piece::Text(t) => json_str_body(out, t),
+            Piece::Sub(n) => {
+                let sub = subs.get(*n as usize)?;
+                if sub.kind == 0x01 {
+                    json_utf16(data.get(sub.start..sub.start + sub.len)?, out)?;
+                } else {
+                    scratch.clear();
+                    push_value(data, sub, scratch)?;
+                    json_str_body(out, scratch);
+                }
+            }
+        }
+    }
+    out.push(b'"');
+    Some(())
+}
+
+/// A UTF-16LE value up to its first NUL (as `evtx_fast::push_utf16` reads it), JSON-escaped.
+fn json_utf16(bytes: &[u8], out: &mut Vec<u8>) -> Option<()> {
+    let mut i = 0;
+    while i + 1 < bytes.len() {
+        let (lo, hi) = (bytes[i], bytes[i + 1]);
+        if hi != 0 || lo == 0 || lo >= 0x80 {
+            break;
+        }
+        push_escaped(out, lo);
+        i += 2;
+    }
+    let rest = &bytes[i..];
+    if rest.len() >= 2 && rest[..2] != [0, 0] {
+        let units = rest
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]));
+        let mut utf8 = [0u8; 4];
+        for ch in char::decode_utf16(units.take_while(|&u| u != 0)) {
+            let ch = ch.ok()?;
+            if ch.is_ascii() {
+                push_escaped(out, ch as u8);
+            } else {
+                out.extend_from_slice(ch.encode_utf8(&mut utf8).as_bytes());
+            }
+        }
+    }
+    Some(())
+}
+
+/// Appends an unsigned number in decimal.
+fn push_u64(out: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
+}
+
+/// A time as `model::rfc3339` writes it, quoted; years outside 1-9999 go through it.
+fn json_time(out: &mut Vec<u8>, t: &DateTime<Utc>) {
+    use chrono::{Datelike, Timelike};
+    let year = t.year();
+    if !(1..=9999).contains(&year) {
+        json_str(out, &rfc3339(t));
+        return;
+    }
+    let two = |out: &mut Vec<u8>, n: u32| {
+        out.extend_from_slice(&[b'0' + (n / 10) as u8, b'0' + (n % 10) as u8])
+    };
+    out.push(b'"');
+    let y = year as u32;
+    out.extend_from_slice(&[
+        b'0' + (y / 1000) as u8,
+        b'0' + (y / 100 % 10) as u8,
+        b'0' + (y / 10 % 10) as u8,
+        b'0' + (y % 10) as u8,
+        b'-',
+    ]);
+    two(out, t.month());
+    out.push(b'-');
+    two(out, t.day());
+    out.push(b'T');
+    two(out, t.hour());
+    out.push(b':');
+    two(out, t.minute());
+    out.push(b':');
+    two(out, t.second());
+    let nanos = t.nanosecond();
+    if nanos >= 1_000_000_000 {
+        // A leap second: leave it to chrono.
+        out.truncate(out.len() - 20);
+        json_str(out, &rfc3339(t));
+        return;
+    }
+    let (value, width) = if nanos == 0 {
+        (0, 0)
+    } else if nanos % 1_000_000 == 0 {
+        (nanos / 1_000_000, 3)
+    } else if nanos % 1_000 == 0 {
+        (nanos / 1_000, 6)
+    } else {
+        (nanos, 9)
+    };
+    if width > 0 {
+        out.push(b'.');
+        let mut digits = [b'0'; 9];
+        let mut v = value;
+        for d in digits[..width].iter_mut().rev() {
+            *d = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+        out.extend_from_slice(&digits[..width]);
+    }
+    out.extend_from_slice(b"Z\"");
 }
 
 /// One record's line; `Some(None)` when the filter drops it.
@@ -139,6 +260,40 @@ fn write_line(
     if !filter.wants_id_and_time(event_id, &time) {
         return Some(None);
     }
+    let start = out.len();
+    let written = write_passing(
+        plan,
+        data,
+        subs,
+        header_record_id,
+        nested,
+        fields,
+        source_json,
+        event_id,
+        &time,
+        out,
+    );
+    if written.is_none() {
+        out.truncate(start);
+    }
+    Some(Some((time, written?)))
+}
+
+/// The line of a record that passed the filter; its record id. `None` (with part of a line
+/// written) for a value the decoder leaves to the crate.
+#[allow(clippy::too_many_arguments)]
+fn write_passing(
+    plan: &Plan,
+    data: &[u8],
+    subs: &[Sub],
+    header_record_id: u64,
+    nested: &mut NestedCache,
+    fields: &mut Fields,
+    source_json: &[u8],
+    event_id: u32,
+    time: &DateTime<Utc>,
+    out: &mut Vec<u8>,
+) -> Option<u64> {
     let level = match &plan.level {
         Some(p) => number(data, subs, p).unwrap_or(0).min(255) as u8,
         None => 0,
@@ -147,74 +302,77 @@ fn write_line(
         Some(p) => number(data, subs, p).unwrap_or(header_record_id),
         None => header_record_id,
     };
-    fields.clear();
-    for (name, value) in &plan.data {
-        fields.push(name.is_some(), |n, v| {
-            if let Some(name) = name {
-                push_text(data, subs, name, n)?;
+    // The data fields: the template's own, then those of a nested template.
+    let nested_def = match plan.nested {
+        Some(n) => {
+            let sub = subs.get(n as usize)?;
+            match sub.kind {
+                0x00 => None,
+                0x21 if sub.len == 0 => None,
+                0x21 => {
+                    let def =
+                        read_instance(data, sub.start, sub.start + sub.len, &mut nested.subs)?;
+                    nested
+                        .plans
+                        .entry(def)
+                        .or_insert_with(|| nested_plan(data, def))
+                        .as_ref()?;
+                    Some(def)
+                }
+                _ => return None,
             }
-            push_text(data, subs, value, v)
+        }
+        None => None,
+    };
+    let NestedCache {
+        plans,
+        subs: nested_subs,
+    } = nested;
+    let inner: &[super::evtx_fast::Field] = match nested_def {
+        Some(def) => plans.get(&def)?.as_deref()?,
+        None => &[],
+    };
+    let all = plan
+        .data
+        .iter()
+        .map(|f| (f, subs))
+        .chain(inner.iter().map(|f| (f, nested_subs.as_slice())));
+    fields.clear();
+    for ((name, _), subs) in all.clone() {
+        fields.push(name.is_some(), |n| match name {
+            Some(name) => push_text(data, subs, name, n),
+            None => Some(()),
         })?;
     }
-    if let Some(n) = plan.nested {
-        let sub = subs.get(n as usize)?;
-        match sub.kind {
-            0x00 => {}
-            0x21 if sub.len == 0 => {}
-            0x21 => {
-                let NestedCache { plans, subs } = nested;
-                let def = read_instance(data, sub.start, sub.start + sub.len, subs)?;
-                let nested_fields = plans
-                    .entry(def)
-                    .or_insert_with(|| nested_plan(data, def))
-                    .as_ref()?;
-                for (name, value) in nested_fields {
-                    fields.push(name.is_some(), |n, v| {
-                        if let Some(name) = name {
-                            push_text(data, subs, name, n)?;
-                        }
-                        push_text(data, subs, value, v)
-                    })?;
+    fields.suffix_repeated_names();
+    let mut scratch = String::new();
+    let mut string_field =
+        |out: &mut Vec<u8>, key: &[u8], pieces: &Option<Vec<Piece>>| -> Option<()> {
+            out.extend_from_slice(key);
+            match pieces {
+                Some(p) => json_text(data, subs, p, &mut scratch, out),
+                None => {
+                    out.extend_from_slice(b"\"\"");
+                    Some(())
                 }
             }
-            _ => return None,
-        }
-    }
-    fields.suffix_repeated_names();
-    // Everything that can make the chunk go to the crate has been read: write the line.
-    let start = out.len();
-    let mut text = String::new();
-    let mut string_field = |out: &mut Vec<u8>, key: &str, pieces: &Option<Vec<Piece>>| {
-        text.clear();
-        if let Some(p) = pieces {
-            push_text(data, subs, p, &mut text)?;
-        }
-        out.extend_from_slice(key.as_bytes());
-        json_str(out, &text);
-        Some(())
-    };
+        };
     out.extend_from_slice(b"{\"time\":");
-    json_str(out, &rfc3339(&time));
-    write!(out, ",\"record_id\":{record_id}").ok()?;
-    let written = string_field(out, ",\"channel\":", &plan.channel)
-        .and_then(|()| string_field(out, ",\"provider\":", &plan.provider));
-    if written.is_none() {
-        out.truncate(start);
-        return None;
-    }
-    write!(
-        out,
-        ",\"event_id\":{event_id},\"level\":{level},\"level_name\":"
-    )
-    .ok()?;
+    json_time(out, time);
+    out.extend_from_slice(b",\"record_id\":");
+    push_u64(out, record_id);
+    string_field(out, b",\"channel\":", &plan.channel)?;
+    string_field(out, b",\"provider\":", &plan.provider)?;
+    out.extend_from_slice(b",\"event_id\":");
+    push_u64(out, u64::from(event_id));
+    out.extend_from_slice(b",\"level\":");
+    push_u64(out, u64::from(level));
+    out.extend_from_slice(b",\"level_name\":");
     json_str(out, Level(level).name());
-    if string_field(out, ",\"computer\":", &plan.computer).is_none() {
-        out.truncate(start);
-        return None;
-    }
+    string_field(out, b",\"computer\":", &plan.computer)?;
     out.extend_from_slice(b",\"data\":{");
     let mut first = true;
-    for (named, name, value) in fields.used() {
+    for (((_, value), subs), (named, name)) in all.clone().zip(&fields.names[..fields.len]) {
         if *named {
             if !first {
                 out.push(b',');
@@ -222,63 +380,115 @@ fn write_line(
             first = false;
             json_str(out, name);
             out.push(b':');
-            json_str(out, value);
+            json_text(data, subs, value, &mut scratch, out)?;
         }
     }
-    let mut unnamed = fields.used().iter().filter(|(named, _, _)| !named);
-    if let Some((_, _, value)) = unnamed.next() {
+    let mut unnamed = all
+        .zip(&fields.names[..fields.len])
+        .filter(|(_, (named, _))| !named);
+    if let Some((((_, value), subs), _)) = unnamed.next() {
         if !first {
             out.push(b',');
         }
         out.extend_from_slice(b"\"Data\":[");
-        json_str(out, value);
-        for (_, _, value) in unnamed {
+        json_text(data, subs, value, &mut scratch, out)?;
+        for (((_, value), subs), _) in unnamed {
             out.push(b',');
-            json_str(out, value);
+            json_text(data, subs, value, &mut scratch, out)?;
         }
         out.push(b']');
     }
     out.extend_from_slice(b"},\"source_file\":");
     out.extend_from_slice(source_json);
     out.extend_from_slice(b"}\n");
-    Some(Some((time, record_id)))
+    Some(record_id)
 }
 
-/// A JSON string as `serde_json` writes it: `"` and `\` escaped, control characters as
-/// `\b \t \n \f \r` or `\u00XX`, everything else (non-ASCII included) as it is.
+/// A JSON string as `serde_json` writes it: `"` and `\\` escaped, control characters as
+/// `\\b \\t \\n \\f \\r` or `\\u00XX`, everything else (non-ASCII included) as it is.
 pub(crate) fn json_str(out: &mut Vec<u8>, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push(b'"');
+    json_str_body(out, s);
+    out.push(b'"');
+}
+
+/// `json_str` without the quotes.
+fn json_str_body(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     let mut start = 0;
-    let mut unicode = *b"\\u0000";
     for (i, &b) in bytes.iter().enumerate() {
-        let escape: &[u8] = match b {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            0x08 => b"\\b",
-            0x09 => b"\\t",
-            0x0a => b"\\n",
-            0x0c => b"\\f",
-            0x0d => b"\\r",
-            0x00..=0x1f => {
-                unicode[4] = HEX[(b >> 4) as usize];
-                unicode[5] = HEX[(b & 0xf) as usize];
-                &unicode
-            }
-            _ => continue,
-        };
+        if b >= 0x20 && b != b'"' && b != b'\\' {
+            continue;
+        }
         out.extend_from_slice(&bytes[start..i]);
-        out.extend_from_slice(escape);
+        push_escaped(out, b);
         start = i + 1;
     }
     out.extend_from_slice(&bytes[start..]);
-    out.push(b'"');
+}
+
+/// One ASCII byte, escaped if JSON needs it.
+fn push_escaped(out: &mut Vec<u8>, b: u8) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    match b {
+        b'"' => out.extend_from_slice(b"\\\""),
+        b'\\' => out.extend_from_slice(b"\\\\"),
+        0x08 => out.extend_from_slice(b"\\b"),
+        0x09 => out.extend_from_slice(b"\\t"),
+        0x0a => out.extend_from_slice(b"\\n"),
+        0x0c => out.extend_from_slice(b"\\f"),
+        0x0d => out.extend_from_slice(b"\\r"),
+        0x00..=0x1f => out.extend_from_slice(&[
+            b'\\',
+            b'u',
+            b'0',
+            b'0',
+            HEX[(b >> 4) as usize],
+            HEX[(b & 0xf) as usize],
+        ]),
+        _ => out.push(b),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_and_numbers_are_written_as_the_listing_writes_them() {
+        let base = DateTime::from_timestamp(1_313_452_200, 0).unwrap();
+        let mut times = vec![
+            DateTime::from_timestamp(-11_644_473_600, 0).unwrap(),
+            DateTime::from_timestamp(0, 1).unwrap(),
+            DateTime::<Utc>::MAX_UTC,
+            DateTime::<Utc>::MIN_UTC,
+        ];
+        for nanos in [
+            0,
+            100,
+            1_000,
+            120_000,
+            1_000_000,
+            826_000_000,
+            999_999_900,
+            5_000_100,
+        ] {
+            times.push(base + chrono::Duration::nanoseconds(nanos));
+        }
+        for t in times {
+            let mut ours = Vec::new();
+            json_time(&mut ours, &t);
+            assert_eq!(
+                String::from_utf8_lossy(&ours),
+                serde_json::to_string(&rfc3339(&t)).unwrap()
+            );
+        }
+        for n in [0, 7, 10, 333, 65_535, u64::from(u32::MAX), u64::MAX] {
+            let mut ours = Vec::new();
+            push_u64(&mut ours, n);
+            assert_eq!(ours, n.to_string().into_bytes());
+        }
+    }
 
     #[test]
     fn json_strings_are_escaped_as_serde_json_does() {
@@ -287,9 +497,18 @@ mod tests {
         for s in [all.as_str(), "", "plain", "\"", "a\\b", "\u{1f}\u{0}"] {
             let mut ours = Vec::new();
             json_str(&mut ours, s);
+            let want = serde_json::to_string(s).unwrap();
+            assert_eq!(String::from_utf8_lossy(&ours), want);
+            // The same text as UTF-16LE, as a record stores it.
+            let utf16: Vec<u8> = s.encode_utf16().flat_map(u16::to_le_bytes).collect();
+            let mut ours = vec![b'"'];
+            json_utf16(&utf16, &mut ours).unwrap();
+            ours.push(b'"');
+            // A NUL ends a UTF-16 value.
+            let upto_nul = s.split('\0').next().unwrap_or_default();
             assert_eq!(
                 String::from_utf8_lossy(&ours),
-                serde_json::to_string(s).unwrap()
+                serde_json::to_string(upto_nul).unwrap()
             );
         }
     }

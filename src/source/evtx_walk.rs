@@ -160,7 +160,7 @@ where
 }
 
 /// A chunk the walk cannot read, said as the crate says it.
-fn chunk_error<R: Default>(number: u64, err: &ChunkError) -> ChunkRead<R> {
+pub(super) fn chunk_error<R: Default>(number: u64, err: &ChunkError) -> ChunkRead<R> {
     ChunkRead {
         problems: vec![super::evtx::error_chain_under(
             format!("Failed to parse chunk number {number}"),

@@ -5,6 +5,7 @@ pub mod evtx;
 pub mod evtx_fast;
 pub mod evtx_integrity;
 pub(crate) mod evtx_lines;
+pub(crate) mod evtx_stream;
 mod evtx_walk;
 pub mod metric_csv;
 pub mod numbers;
