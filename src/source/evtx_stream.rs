@@ -6,7 +6,7 @@
 //! memory does not grow with the file.
 use super::evtx_fast::earliest_time;
 use super::evtx_integrity::{scan_chunk, Scan, Scanner, CHUNK_SIZE, FILE_HEADER_BLOCK};
-use super::evtx_walk::{chunk_error, ChunkRead};
+use super::evtx_walk::{chunk_error, pipeline, ChunkRead};
 use chrono::{DateTime, Duration, Utc};
 use evtx::err::ChunkError;
 use evtx::EvtxChunkHeader;
@@ -90,34 +90,42 @@ pub(crate) fn prescan(
     let mut scanner = Scanner::default();
     let mut planned: Vec<Planned> = Vec::new();
     let mut first_ids: Vec<Option<u64>> = Vec::new();
-    let mut buf = vec![0u8; block_chunks.max(1) * CHUNK_SIZE];
-    let mut number = 0u64;
-    let mut offset = FILE_HEADER_BLOCK;
-    file.seek(SeekFrom::Start(offset))?;
-    while offset < len {
-        let want = (len - offset).min(buf.len() as u64) as usize;
+    let buf_len = block_chunks.max(1) * CHUNK_SIZE;
+    let body = len.saturating_sub(FILE_HEADER_BLOCK);
+    let count = body.div_ceil(buf_len as u64) as usize;
+    let chunks_per_block = (buf_len / CHUNK_SIZE) as u64;
+    file.seek(SeekFrom::Start(FILE_HEADER_BLOCK))?;
+    let mut read = |k: usize, buf: &mut [u8]| -> std::io::Result<usize> {
+        let want = (body - k as u64 * buf_len as u64).min(buf_len as u64) as usize;
         file.read_exact(&mut buf[..want])?;
-        let slots: Vec<_> = pool.install(|| {
-            buf[..want]
-                .par_chunks(CHUNK_SIZE)
-                .enumerate()
-                .map(|(i, data)| look_at(number + i as u64, data))
-                .collect()
-        });
+        Ok(want)
+    };
+    let work = |k: usize, data: &[u8]| -> Vec<_> {
+        let first = k as u64 * chunks_per_block;
+        data.par_chunks(CHUNK_SIZE)
+            .enumerate()
+            .map(|(i, data)| look_at(first + i as u64, data))
+            .collect()
+    };
+    let mut done = |k: usize, slots: Vec<_>| -> std::io::Result<()> {
+        let first = k as u64 * chunks_per_block;
         for (i, (scan, first_id, plan)) in slots.into_iter().enumerate() {
-            let n = number + i as u64;
+            let n = first + i as u64;
             match scan {
                 Some((slot, notes)) => scanner.push(slot, notes),
-                None => scanner.truncated(n, (want - i * CHUNK_SIZE) as u64),
+                None => {
+                    let at = FILE_HEADER_BLOCK + n * CHUNK_SIZE as u64;
+                    scanner.truncated(n, len - at);
+                }
             }
             if n < walk_count {
                 planned.push(plan);
                 first_ids.push(first_id);
             }
         }
-        number += want.div_ceil(CHUNK_SIZE) as u64;
-        offset += want as u64;
-    }
+        Ok(())
+    };
+    pipeline(pool, count, buf_len, &mut read, &work, &mut done)?;
     while (planned.len() as u64) < walk_count {
         let n = planned.len() as u64;
         planned.push(error_line(n, &ChunkError::IncompleteChunk));
@@ -190,8 +198,8 @@ fn error_line(number: u64, err: &ChunkError) -> Planned {
 }
 
 /// The second pass: the chunks of `prescan` in walk order, `block_chunks` at a time, decoded
-/// on `pool`; `sink` gets each block's walk position and chunks. A read error stops it
-/// (`Err(Ok(..))`), and so does an error from `sink` (`Err(Err(..))`).
+/// on `pool`; `sink` gets each block's walk position and chunks. A read error or an error from
+/// `sink` stops it.
 pub(crate) fn decode_in_order<R, F>(
     file: &mut std::fs::File,
     prescan: &Prescan,
@@ -199,19 +207,17 @@ pub(crate) fn decode_in_order<R, F>(
     block_chunks: usize,
     decode: &F,
     sink: &mut dyn FnMut(usize, Vec<ChunkRead<R>>) -> std::io::Result<()>,
-) -> Result<(), std::result::Result<std::io::Error, std::io::Error>>
+) -> Result<(), Stop>
 where
     R: Send + Default,
     F: Fn(u64, &[u8]) -> ChunkRead<R> + Sync,
 {
     use rayon::prelude::*;
     let block_chunks = block_chunks.max(1);
-    let mut buf = vec![0u8; block_chunks * CHUNK_SIZE];
-    // The block before, decoded, waiting for `sink`: it gets it while the workers decode the
-    // next one.
-    let mut waiting: Option<(usize, Vec<ChunkRead<R>>)> = None;
-    for (b, block) in prescan.order.chunks(block_chunks).enumerate() {
-        // Read the block's chunks, one read per run of neighbours in the file.
+    let blocks: Vec<&[(u64, Planned)]> = prescan.order.chunks(block_chunks).collect();
+    let mut read = |k: usize, buf: &mut [u8]| -> Result<usize, Stop> {
+        // One read per run of neighbours in the file.
+        let block = blocks[k];
         let mut i = 0;
         while i < block.len() {
             let mut j = i + 1;
@@ -222,41 +228,44 @@ where
             let bytes = &mut buf[i * CHUNK_SIZE..j * CHUNK_SIZE];
             file.seek(SeekFrom::Start(offset))
                 .and_then(|_| read_what_is_there(file, bytes))
-                .map_err(Ok)?;
+                .map_err(Stop::Read)?;
             i = j;
         }
-        let buf = &buf;
-        let (reads, sunk) = std::thread::scope(|scope| {
-            let worker = scope.spawn(|| {
-                pool.install(|| {
-                    block
-                        .par_iter()
-                        .zip(buf.par_chunks(CHUNK_SIZE))
-                        .map(|((number, planned), data)| match planned {
-                            Planned::Chunk(_) => decode(*number, data),
-                            Planned::Error(line) => ChunkRead {
-                                problems: vec![line.clone()],
-                                ..Default::default()
-                            },
-                            Planned::Zero => ChunkRead::default(),
-                        })
-                        .collect::<Vec<_>>()
-                })
-            });
-            let sunk = match waiting.take() {
-                Some((at, reads)) => sink(at, reads),
-                None => Ok(()),
-            };
-            (worker.join(), sunk)
-        });
-        sunk.map_err(Err)?;
-        let reads = reads.map_err(|_| Ok(std::io::Error::other("a decoding thread panicked")))?;
-        waiting = Some((b * block_chunks, reads));
-    }
-    if let Some((at, reads)) = waiting {
-        sink(at, reads).map_err(Err)?;
-    }
-    Ok(())
+        Ok(block.len() * CHUNK_SIZE)
+    };
+    let work = |k: usize, data: &[u8]| -> Vec<ChunkRead<R>> {
+        blocks[k]
+            .par_iter()
+            .zip(data.par_chunks(CHUNK_SIZE))
+            .map(|((number, planned), data)| match planned {
+                Planned::Chunk(_) => decode(*number, data),
+                Planned::Error(line) => ChunkRead {
+                    problems: vec![line.clone()],
+                    ..Default::default()
+                },
+                Planned::Zero => ChunkRead::default(),
+            })
+            .collect()
+    };
+    let mut done = |k: usize, reads: Vec<ChunkRead<R>>| -> Result<(), Stop> {
+        sink(k * block_chunks, reads).map_err(Stop::Sink)
+    };
+    pipeline(
+        pool,
+        blocks.len(),
+        block_chunks * CHUNK_SIZE,
+        &mut read,
+        &work,
+        &mut done,
+    )
+}
+
+/// Why the second pass stopped.
+pub(crate) enum Stop {
+    /// Reading the file failed.
+    Read(std::io::Error),
+    /// The sink failed (writing the output).
+    Sink(std::io::Error),
 }
 
 /// Fills `bytes` from the file; what the file no longer holds (it shrank since the first pass)
@@ -350,8 +359,8 @@ pub(crate) fn stream_evtx_files<M: super::evtx::ChunkMap>(
                 super::evtx_integrity::apply(&prescan.scan, &mut report);
                 reports.push(Ok(report));
             }
-            Err(Ok(read_error)) => reports.push(Err(Error::io(path, read_error))),
-            Err(Err(sink_error)) => return Err(sink_error),
+            Err(Stop::Read(read_error)) => reports.push(Err(Error::io(path, read_error))),
+            Err(Stop::Sink(sink_error)) => return Err(sink_error),
         }
     }
     Ok(reports)

@@ -62,35 +62,42 @@ where
     let mut scanner = Scanner::default();
     let mut reads: Vec<Option<ChunkRead<R>>> = Vec::new();
     let mut first_ids: Vec<Option<u64>> = Vec::new();
-    let mut buf = vec![0u8; block_chunks.max(1) * CHUNK_SIZE];
-    let mut number = 0u64;
-    let mut offset = FILE_HEADER_BLOCK;
-    std::io::Seek::seek(file, std::io::SeekFrom::Start(offset))?;
-    while offset < len {
-        let want = (len - offset).min(buf.len() as u64) as usize;
+    let buf_len = block_chunks.max(1) * CHUNK_SIZE;
+    let body = len.saturating_sub(FILE_HEADER_BLOCK);
+    let count = body.div_ceil(buf_len as u64) as usize;
+    let chunks_per_block = (buf_len / CHUNK_SIZE) as u64;
+    std::io::Seek::seek(file, std::io::SeekFrom::Start(FILE_HEADER_BLOCK))?;
+    let mut read = |k: usize, buf: &mut [u8]| -> std::io::Result<usize> {
+        let want = (body - k as u64 * buf_len as u64).min(buf_len as u64) as usize;
         file.read_exact(&mut buf[..want])?;
-        let first_number = number;
-        let slots: Vec<SlotRead<R>> = pool.install(|| {
-            buf[..want]
-                .par_chunks(CHUNK_SIZE)
-                .enumerate()
-                .map(|(i, data)| read_slot(first_number + i as u64, data, walk_count, decode))
-                .collect()
-        });
+        Ok(want)
+    };
+    let work = |k: usize, data: &[u8]| -> Vec<SlotRead<R>> {
+        let first = k as u64 * chunks_per_block;
+        data.par_chunks(CHUNK_SIZE)
+            .enumerate()
+            .map(|(i, data)| read_slot(first + i as u64, data, walk_count, decode))
+            .collect()
+    };
+    let mut done = |k: usize, slots: Vec<SlotRead<R>>| -> std::io::Result<()> {
+        let first = k as u64 * chunks_per_block;
         for (i, slot) in slots.into_iter().enumerate() {
-            let n = first_number + i as u64;
+            let n = first + i as u64;
             match slot.scan {
                 Some((slot, notes)) => scanner.push(slot, notes),
-                None => scanner.truncated(n, (want - i * CHUNK_SIZE) as u64),
+                None => {
+                    let at = FILE_HEADER_BLOCK + n * CHUNK_SIZE as u64;
+                    scanner.truncated(n, len - at);
+                }
             }
             if n < walk_count {
                 reads.push(slot.chunk);
                 first_ids.push(slot.first_id);
             }
         }
-        number += want.div_ceil(CHUNK_SIZE) as u64;
-        offset += want as u64;
-    }
+        Ok(())
+    };
+    pipeline(pool, count, buf_len, &mut read, &work, &mut done)?;
     // Chunks the crate's count promises beyond the end of the file (a header block smaller
     // than 4 KiB): it reports each as cut off.
     while (reads.len() as u64) < walk_count {
@@ -167,5 +174,53 @@ pub(super) fn chunk_error<R: Default>(number: u64, err: &ChunkError) -> ChunkRea
             err,
         )],
         ..Default::default()
+    }
+}
+
+/// Runs blocks `0..count` through three steps: `read` fills a buffer (on this thread), `work`
+/// turns it into a `T` (on `pool`), `done` takes the `T` (on this thread). While the pool works
+/// on one block, this thread hands the block before to `done` and reads the block after, into a
+/// second buffer: reading and writing overlap decoding.
+pub(super) fn pipeline<T: Send, E>(
+    pool: &rayon::ThreadPool,
+    count: usize,
+    buf_len: usize,
+    read: &mut dyn FnMut(usize, &mut [u8]) -> Result<usize, E>,
+    work: &(dyn Fn(usize, &[u8]) -> T + Sync),
+    done: &mut dyn FnMut(usize, T) -> Result<(), E>,
+) -> Result<(), E> {
+    if count == 0 {
+        return Ok(());
+    }
+    let mut cur = vec![0u8; buf_len];
+    let mut next = vec![0u8; buf_len];
+    let mut cur_len = read(0, &mut cur)?;
+    let mut pending: Option<(usize, T)> = None;
+    for k in 0..count {
+        let mut next_len = 0;
+        let (worked, side) = std::thread::scope(|scope| {
+            let data = &cur[..cur_len];
+            let worker = scope.spawn(move || pool.install(|| work(k, data)));
+            let mut side = || -> Result<(), E> {
+                if let Some((j, t)) = pending.take() {
+                    done(j, t)?;
+                }
+                if k + 1 < count {
+                    next_len = read(k + 1, &mut next)?;
+                }
+                Ok(())
+            };
+            let side = side();
+            (worker.join(), side)
+        });
+        let worked = worked.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        side?;
+        pending = Some((k, worked));
+        std::mem::swap(&mut cur, &mut next);
+        cur_len = next_len;
+    }
+    match pending {
+        Some((j, t)) => done(j, t),
+        None => Ok(()),
     }
 }
