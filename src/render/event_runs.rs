@@ -39,9 +39,11 @@ impl Run {
         self.keys.is_empty()
     }
 
-    fn line(&self, i: usize) -> &[u8] {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        &self.bytes[start..self.ends[i]]
+    /// Lines `from..to`, side by side.
+    fn lines(&self, from: usize, to: usize) -> &[u8] {
+        let start = if from == 0 { 0 } else { self.ends[from - 1] };
+        let end = if to == 0 { 0 } else { self.ends[to - 1] };
+        &self.bytes[start..end]
     }
 }
 
@@ -189,27 +191,38 @@ impl Merger {
             }
             self.heap.pop();
             let next = self.heap.peek().map(|Reverse((k, _))| *k);
-            // Lines of this run for as long as they come before every other run's.
+            // Lines of this run for as long as they come before every other run's: they sit
+            // side by side in the run, and go out in one piece.
+            let from = self.runs[i].2;
             loop {
-                let (run, _, line) = &mut self.runs[i];
-                self.buf.extend_from_slice(run.line(*line));
+                let (_, _, line) = &mut self.runs[i];
                 *line += 1;
                 self.written += 1;
-                if self.buf.len() >= BLOCK {
-                    out.write_all(&self.buf)?;
-                    self.buf.clear();
-                }
                 match self.key(i) {
-                    None => {
-                        self.runs[i].0 = Run::default();
-                        break;
-                    }
+                    None => break,
                     Some(key) if !due(&key) || next.is_some_and(|n| key > n) => {
                         self.heap.push(Reverse((key, i)));
                         break;
                     }
                     Some(_) => {}
                 }
+            }
+            let (run, _, to) = &mut self.runs[i];
+            let bytes = run.lines(from, *to);
+            if bytes.len() >= BLOCK {
+                out.write_all(&self.buf)?;
+                self.buf.clear();
+                out.write_all(bytes)?;
+            } else {
+                self.buf.extend_from_slice(bytes);
+                if self.buf.len() >= BLOCK {
+                    out.write_all(&self.buf)?;
+                    self.buf.clear();
+                }
+            }
+            if *to >= run.len() {
+                // Written: its memory goes.
+                *run = Run::default();
             }
         }
         Ok(())

@@ -142,13 +142,19 @@ fn json_text(
 
 /// A UTF-16LE value up to its first NUL (as `evtx_fast::push_utf16` reads it), JSON-escaped.
 fn json_utf16(bytes: &[u8], out: &mut Vec<u8>) -> Option<()> {
+    // ASCII first, byte by byte: most values are nothing else.
+    out.reserve(bytes.len() / 2);
     let mut i = 0;
-    while i + 1 < bytes.len() {
-        let (lo, hi) = (bytes[i], bytes[i + 1]);
+    for unit in bytes.chunks_exact(2) {
+        let (lo, hi) = (unit[0], unit[1]);
         if hi != 0 || lo == 0 || lo >= 0x80 {
             break;
         }
-        push_escaped(out, lo);
+        if lo < 0x20 || lo == b'"' || lo == b'\\' {
+            push_escaped(out, lo);
+        } else {
+            out.push(lo);
+        }
         i += 2;
     }
     let rest = &bytes[i..];
