@@ -210,6 +210,8 @@ pub(super) struct Plan {
     pub(super) data: Vec<Field>,
     /// The substitution holding the event's data as nested BinXML (EventData or UserData).
     pub(super) nested: Option<u16>,
+    /// Where the template is defined in the chunk (it names the plan within the chunk).
+    pub(super) def: u32,
 }
 
 /// A data field's name (`None`: an unnamed `<Data>`) and value.
@@ -303,6 +305,7 @@ impl Plan {
             computer: text("Computer"),
             data: Vec::new(),
             nested: None,
+            def,
         };
         // Windows puts the event's data in a substitution of nested BinXML, right under
         // <Event> or inside <UserData>.
@@ -372,7 +375,7 @@ impl Plan {
                 0x00 => {}
                 0x21 if sub.len == 0 => {}
                 0x21 => {
-                    let NestedCache { plans, subs } = nested;
+                    let NestedCache { plans, subs, .. } = nested;
                     let def = read_instance(data, sub.start, sub.start + sub.len, subs)?;
                     let plan = plans
                         .entry(def)
@@ -425,11 +428,17 @@ pub(super) fn suffix_repeated_names(fields: &mut [DataField]) {
     }
 }
 
+/// Each data field's JSON key, quoted, with its repeats numbered (`None`: an unnamed value).
+pub(super) type FieldKeys = std::rc::Rc<[Option<Vec<u8>>]>;
+
 /// Plans of the nested (data) templates of one chunk, and a buffer for their values.
 #[derive(Default)]
 pub(super) struct NestedCache {
     pub(super) plans: HashMap<u32, Option<Vec<Field>>>,
     pub(super) subs: Vec<Sub>,
+    /// The data fields' JSON keys for a template and nested template whose field names are
+    /// all literal (`None`: some name comes from a value); see `evtx_lines`.
+    pub(super) keys: HashMap<(u32, Option<u32>), Option<FieldKeys>>,
 }
 
 /// The data fields of the nested template defined at `def`.

@@ -2,8 +2,8 @@
 //! without building an `Event` per record: byte for byte what `render::events::push_jsonl_line`
 //! writes for the same event (tests compare the two on every sample).
 use super::evtx_fast::{
-    filetime, for_each_record, nested_plan, number, push_value, read_instance, NestedCache, Piece,
-    Plan, Sub,
+    filetime, for_each_record, nested_plan, number, push_value, read_instance, FieldKeys,
+    NestedCache, Piece, Plan, Sub,
 };
 use crate::filter::EventFilter;
 use crate::model::{rfc3339, Level};
@@ -100,6 +100,34 @@ impl Fields {
     }
 }
 
+/// The fields' JSON keys (names decoded, repeats numbered, escaped and quoted).
+fn field_keys<'p>(
+    data: &[u8],
+    all: impl Iterator<Item = (&'p super::evtx_fast::Field, &'p [Sub])>,
+    fields: &mut Fields,
+) -> Option<FieldKeys> {
+    fields.clear();
+    for ((name, _), subs) in all {
+        fields.push(name.is_some(), |n| match name {
+            Some(name) => push_text(data, subs, name, n),
+            None => Some(()),
+        })?;
+    }
+    fields.suffix_repeated_names();
+    Some(
+        fields.names[..fields.len]
+            .iter()
+            .map(|(named, name)| {
+                named.then(|| {
+                    let mut key = Vec::with_capacity(name.len() + 2);
+                    json_str(&mut key, name);
+                    key
+                })
+            })
+            .collect(),
+    )
+}
+
 /// Text of pieces appended to `out`; `None` for a value type the decoder does not render.
 fn push_text(data: &[u8], subs: &[Sub], pieces: &[Piece], out: &mut String) -> Option<()> {
     for piece in pieces {
@@ -193,9 +221,10 @@ fn push_u64(out: &mut Vec<u8>, mut n: u64) {
 /// A time as `model::rfc3339` writes it, quoted; years outside 1-9999 go through it.
 fn json_time(out: &mut Vec<u8>, t: &DateTime<Utc>) {
     use chrono::{Datelike, Timelike};
+    let t = t.naive_utc();
     let year = t.year();
     if !(1..=9999).contains(&year) {
-        json_str(out, &rfc3339(t));
+        json_str(out, &rfc3339(&t.and_utc()));
         return;
     }
     let two = |out: &mut Vec<u8>, n: u32| {
@@ -223,7 +252,7 @@ fn json_time(out: &mut Vec<u8>, t: &DateTime<Utc>) {
     if nanos >= 1_000_000_000 {
         // A leap second: leave it to chrono.
         out.truncate(out.len() - 20);
-        json_str(out, &rfc3339(t));
+        json_str(out, &rfc3339(&t.and_utc()));
         return;
     }
     let (value, width) = if nanos == 0 {
@@ -333,6 +362,7 @@ fn write_passing(
     let NestedCache {
         plans,
         subs: nested_subs,
+        keys: key_cache,
     } = nested;
     let inner: &[super::evtx_fast::Field] = match nested_def {
         Some(def) => plans.get(&def)?.as_deref()?,
@@ -343,14 +373,28 @@ fn write_passing(
         .iter()
         .map(|f| (f, subs))
         .chain(inner.iter().map(|f| (f, nested_subs.as_slice())));
-    fields.clear();
-    for ((name, _), subs) in all.clone() {
-        fields.push(name.is_some(), |n| match name {
-            Some(name) => push_text(data, subs, name, n),
-            None => Some(()),
-        })?;
-    }
-    fields.suffix_repeated_names();
+    // The fields' JSON keys: the same for every record of the template when all names are
+    // literal, else made for this record.
+    let literal = |name: &Option<Vec<Piece>>| match name.as_deref() {
+        None => true,
+        Some(pieces) => pieces.iter().all(|p| matches!(p, Piece::Text(_))),
+    };
+    let cached = match key_cache.get(&(plan.def, nested_def)) {
+        Some(keys) => keys.clone(),
+        None => {
+            let keys = all
+                .clone()
+                .all(|((name, _), _)| literal(name))
+                .then(|| field_keys(data, all.clone(), fields))
+                .flatten();
+            key_cache.insert((plan.def, nested_def), keys.clone());
+            keys
+        }
+    };
+    let keys = match cached {
+        Some(keys) => keys,
+        None => field_keys(data, all.clone(), fields)?,
+    };
     let mut scratch = String::new();
     let mut string_field =
         |out: &mut Vec<u8>, key: &[u8], pieces: &Option<Vec<Piece>>| -> Option<()> {
@@ -378,20 +422,18 @@ fn write_passing(
     string_field(out, b",\"computer\":", &plan.computer)?;
     out.extend_from_slice(b",\"data\":{");
     let mut first = true;
-    for (((_, value), subs), (named, name)) in all.clone().zip(&fields.names[..fields.len]) {
-        if *named {
+    for (((_, value), subs), key) in all.clone().zip(keys.iter()) {
+        if let Some(key) = key {
             if !first {
                 out.push(b',');
             }
             first = false;
-            json_str(out, name);
+            out.extend_from_slice(key);
             out.push(b':');
             json_text(data, subs, value, &mut scratch, out)?;
         }
     }
-    let mut unnamed = all
-        .zip(&fields.names[..fields.len])
-        .filter(|(_, (named, _))| !named);
+    let mut unnamed = all.zip(keys.iter()).filter(|(_, key)| key.is_none());
     if let Some((((_, value), subs), _)) = unnamed.next() {
         if !first {
             out.push(b',');
