@@ -209,7 +209,8 @@ impl Merger {
             }
             let (run, _, to) = &mut self.runs[i];
             let bytes = run.lines(from, *to);
-            if bytes.len() >= BLOCK {
+            if bytes.len() >= BLOCK / 4 {
+                // Large enough to go out as it is, without a copy.
                 out.write_all(&self.buf)?;
                 self.buf.clear();
                 out.write_all(bytes)?;
