@@ -177,6 +177,9 @@ pub(super) fn chunk_error<R: Default>(number: u64, err: &ChunkError) -> ChunkRea
     }
 }
 
+/// Fills a block's buffer; how many bytes it holds.
+pub(super) type ReadBlock<'a, E> = dyn FnMut(usize, &mut [u8]) -> Result<usize, E> + 'a;
+
 /// Runs blocks `0..count` through three steps: `read` fills a buffer (on this thread), `work`
 /// turns it into a `T` (on `pool`), `done` takes the `T` (on this thread). While the pool works
 /// on one block, this thread hands the block before to `done` and reads the block after, into a
@@ -185,7 +188,7 @@ pub(super) fn pipeline<T: Send, E>(
     pool: &rayon::ThreadPool,
     count: usize,
     buf_len: usize,
-    read: &mut dyn FnMut(usize, &mut [u8]) -> Result<usize, E>,
+    read: &mut ReadBlock<'_, E>,
     work: &(dyn Fn(usize, &[u8]) -> T + Sync),
     done: &mut dyn FnMut(usize, T) -> Result<(), E>,
 ) -> Result<(), E> {
