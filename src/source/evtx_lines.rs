@@ -62,6 +62,8 @@ pub(crate) fn chunk_lines(
 struct Fields {
     names: Vec<(bool, String)>,
     len: usize,
+    /// Text of a value on its way to JSON.
+    scratch: String,
 }
 
 impl Fields {
@@ -172,10 +174,25 @@ fn json_text(
 
 /// A UTF-16LE value up to its first NUL (as `evtx_fast::push_utf16` reads it), JSON-escaped.
 fn json_utf16(bytes: &[u8], out: &mut Vec<u8>) -> Option<()> {
-    // ASCII first, byte by byte: most values are nothing else.
+    // ASCII first, eight characters at a time while none needs escaping, then one by one:
+    // most values are nothing else.
     out.reserve(bytes.len() / 2);
     let mut i = 0;
-    for unit in bytes.chunks_exact(2) {
+    for block in bytes.chunks_exact(16) {
+        let mut ascii = [0u8; 8];
+        let mut plain = true;
+        for (k, unit) in block.chunks_exact(2).enumerate() {
+            let (lo, hi) = (unit[0], unit[1]);
+            plain &= hi == 0 && (0x20..0x80).contains(&lo) && lo != b'"' && lo != b'\\';
+            ascii[k] = lo;
+        }
+        if !plain {
+            break;
+        }
+        out.extend_from_slice(&ascii);
+        i += 16;
+    }
+    for unit in bytes[i..].chunks_exact(2) {
         let (lo, hi) = (unit[0], unit[1]);
         if hi != 0 || lo == 0 || lo >= 0x80 {
             break;
@@ -397,12 +414,12 @@ fn write_passing(
         Some(keys) => keys,
         None => field_keys(data, all.clone(), fields)?,
     };
-    let mut scratch = String::new();
+    let scratch = &mut fields.scratch;
     let mut string_field =
         |out: &mut Vec<u8>, key: &[u8], pieces: &Option<Vec<Piece>>| -> Option<()> {
             out.extend_from_slice(key);
             match pieces {
-                Some(p) => json_text(data, subs, p, &mut scratch, out),
+                Some(p) => json_text(data, subs, p, &mut *scratch, out),
                 None => {
                     out.extend_from_slice(b"\"\"");
                     Some(())
@@ -432,7 +449,7 @@ fn write_passing(
             first = false;
             out.extend_from_slice(key);
             out.push(b':');
-            json_text(data, subs, value, &mut scratch, out)?;
+            json_text(data, subs, value, &mut *scratch, out)?;
         }
     }
     let mut unnamed = all.zip(keys.iter()).filter(|(_, key)| key.is_none());
@@ -441,10 +458,10 @@ fn write_passing(
             out.push(b',');
         }
         out.extend_from_slice(b"\"Data\":[");
-        json_text(data, subs, value, &mut scratch, out)?;
+        json_text(data, subs, value, &mut *scratch, out)?;
         for (((_, value), subs), _) in unnamed {
             out.push(b',');
-            json_text(data, subs, value, &mut scratch, out)?;
+            json_text(data, subs, value, &mut *scratch, out)?;
         }
         out.push(b']');
     }
@@ -544,7 +561,19 @@ mod tests {
     fn json_strings_are_escaped_as_serde_json_does() {
         let mut all: String = (0u8..0x80).map(char::from).collect();
         all.push_str("é ü 中文 \u{2028} \u{7f} \\ \" / end");
-        for s in [all.as_str(), "", "plain", "\"", "a\\b", "\u{1f}\u{0}"] {
+        for s in [
+            all.as_str(),
+            "",
+            "plain",
+            "\"",
+            "a\\b",
+            "\u{1f}\u{0}",
+            "Windows Modules Installer entered the running state.",
+            "sixteen chars ok\"then a quote, then\ta tab and é",
+            "exactly 8 units",
+            "eight ch",
+            "eight chars then\u{0}hidden after a NUL",
+        ] {
             let mut ours = Vec::new();
             json_str(&mut ours, s);
             let want = serde_json::to_string(s).unwrap();
