@@ -2,6 +2,7 @@
 pub mod csv_text;
 pub mod evidence;
 pub mod evtx;
+mod evtx_crate;
 pub mod evtx_fast;
 pub mod evtx_integrity;
 pub(crate) mod evtx_lines;
