@@ -8,7 +8,9 @@
 use crate::filter::EventFilter;
 use crate::model::{DataField, Event, EventData, Level};
 use chrono::{DateTime, Utc};
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 use std::sync::Arc;
 
 const CHUNK_HEADER_SIZE: usize = 512;
@@ -31,7 +33,7 @@ pub(crate) fn decode_chunk(
     filter: &EventFilter,
 ) -> Option<FastChunk> {
     let mut out = FastChunk::default();
-    out.records_read = for_each_record(data, |plan, subs, record_id, nested| {
+    out.records_read = for_each_record(data, |plan, _, subs, record_id, nested| {
         if let Some(event) = plan.event(data, subs, record_id, source, filter, nested)? {
             out.note_time(event.time);
             out.events.push(event);
@@ -45,7 +47,7 @@ pub(crate) fn decode_chunk(
 /// every record's time (the chunk may then hold any time).
 pub(crate) fn earliest_time(data: &[u8]) -> Option<DateTime<Utc>> {
     let mut earliest: Option<DateTime<Utc>> = None;
-    for_each_record(data, |plan, subs, _, _| {
+    for_each_record(data, |plan, _, subs, _, _| {
         let t = filetime(data, subs, &plan.time)?;
         if earliest.is_none_or(|e| t < e) {
             earliest = Some(t);
@@ -60,11 +62,11 @@ pub(crate) fn earliest_time(data: &[u8]) -> Option<DateTime<Utc>> {
 /// the number of records, or `None` as soon as a record (or `on_record`) gives up.
 pub(super) fn for_each_record(
     data: &[u8],
-    mut on_record: impl FnMut(&Plan, &[Sub], u64, &mut NestedCache) -> Option<()>,
+    mut on_record: impl FnMut(&Plan, u32, &[Sub], u64, &mut NestedCache) -> Option<()>,
 ) -> Option<u64> {
     let last_record_id = read_u64(data, 32)?;
     let free_space = (read_u32(data, 48)? as usize).min(data.len());
-    let mut plans: HashMap<u32, Option<Plan>> = HashMap::new();
+    let mut plans: HashMap<u32, Option<Rc<Plan>>> = HashMap::new();
     let mut subs: Vec<Sub> = Vec::with_capacity(32);
     let mut nested = NestedCache::default();
     let mut records = 0u64;
@@ -83,10 +85,10 @@ pub(super) fn for_each_record(
         let def = read_instance(data, binxml_start, binxml_end, &mut subs)?;
         let plan = plans
             .entry(def)
-            .or_insert_with(|| Plan::of_template(data, def))
+            .or_insert_with(|| cached(&PLANS, data, def, Plan::of_template))
             .as_ref()?;
         records += 1;
-        on_record(plan, &subs, record_id, &mut nested)?;
+        on_record(plan, def, &subs, record_id, &mut nested)?;
         if record_id == last_record_id {
             break;
         }
@@ -210,8 +212,6 @@ pub(super) struct Plan {
     pub(super) data: Vec<Field>,
     /// The substitution holding the event's data as nested BinXML (EventData or UserData).
     pub(super) nested: Option<u16>,
-    /// Where the template is defined in the chunk (it names the plan within the chunk).
-    pub(super) def: u32,
 }
 
 /// A data field's name (`None`: an unnamed `<Data>`) and value.
@@ -305,7 +305,6 @@ impl Plan {
             computer: text("Computer"),
             data: Vec::new(),
             nested: None,
-            def,
         };
         // Windows puts the event's data in a substitution of nested BinXML, right under
         // <Event> or inside <UserData>.
@@ -379,9 +378,9 @@ impl Plan {
                     let def = read_instance(data, sub.start, sub.start + sub.len, subs)?;
                     let plan = plans
                         .entry(def)
-                        .or_insert_with(|| nested_plan(data, def))
+                        .or_insert_with(|| cached_nested_plan(data, def))
                         .as_ref()?;
-                    for (name, value) in plan {
+                    for (name, value) in plan.iter() {
                         let name = match name {
                             Some(n) => Some(text(data, subs, n)?),
                             None => None,
@@ -434,7 +433,7 @@ pub(super) type FieldKeys = std::rc::Rc<[Option<Vec<u8>>]>;
 /// Plans of the nested (data) templates of one chunk, and a buffer for their values.
 #[derive(Default)]
 pub(super) struct NestedCache {
-    pub(super) plans: HashMap<u32, Option<Vec<Field>>>,
+    pub(super) plans: HashMap<u32, Option<Rc<Vec<Field>>>>,
     pub(super) subs: Vec<Sub>,
     /// The data fields' JSON keys for a template and nested template whose field names are
     /// all literal (`None`: some name comes from a value); see `evtx_lines`.
@@ -442,7 +441,12 @@ pub(super) struct NestedCache {
 }
 
 /// The data fields of the nested template defined at `def`.
-pub(super) fn nested_plan(data: &[u8], def: u32) -> Option<Vec<Field>> {
+/// `nested_plan`, remembered across chunks (see `cached`).
+pub(super) fn cached_nested_plan(data: &[u8], def: u32) -> Option<Rc<Vec<Field>>> {
+    cached(&NESTED_PLANS, data, def, nested_plan)
+}
+
+fn nested_plan(data: &[u8], def: u32) -> Option<Vec<Field>> {
     let root = TemplateParser::at(data, def)?.document()?;
     let mut fields = Vec::new();
     nested_fields(&root, &mut fields)?;
@@ -595,6 +599,119 @@ pub(super) fn filetime(data: &[u8], subs: &[Sub], pieces: &[Piece]) -> Option<Da
     let secs = (ticks / 10_000_000) as i64 - 11_644_473_600;
     let nanos = (ticks % 10_000_000) as u32 * 100;
     DateTime::from_timestamp(secs, nanos)
+}
+
+/// Plans by `template_key` (`None`: a template this decoder leaves to the crate).
+type PlanCache<T> = RefCell<HashMap<Vec<u8>, Option<Rc<T>>>>;
+
+thread_local! {
+    /// Plans of the templates met so far on this thread, across chunks and files.
+    static PLANS: PlanCache<Plan> = RefCell::default();
+    /// The same for nested (data) templates.
+    static NESTED_PLANS: PlanCache<Vec<Field>> = RefCell::default();
+}
+
+/// Templates remembered per thread before the cache starts again.
+const MAX_CACHED_PLANS: usize = 4096;
+
+/// The plan of the template at `def`, from `cache` when the same template (same BinXML, same
+/// names) has been met before in any chunk; made by `make` and remembered otherwise.
+fn cached<T>(
+    cache: &'static std::thread::LocalKey<PlanCache<T>>,
+    data: &[u8],
+    def: u32,
+    make: fn(&[u8], u32) -> Option<T>,
+) -> Option<Rc<T>> {
+    let Some(key) = template_key(data, def) else {
+        return make(data, def).map(Rc::new);
+    };
+    cache.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some(plan) = cache.get(&key) {
+            return plan.clone();
+        }
+        let plan = make(data, def).map(Rc::new);
+        if cache.len() >= MAX_CACHED_PLANS {
+            cache.clear();
+        }
+        cache.insert(key, plan.clone());
+        plan
+    })
+}
+
+/// What the template defined at `def` is, wherever it sits: its size and every token
+/// `TemplateParser` reads up to the end of the fragment, with each name reference replaced by
+/// the name itself and names stored inline left out (their offsets differ from chunk to chunk;
+/// nothing else does). Two templates with the same key parse the same. `None` for a token the
+/// parser does not take (the template is then parsed on its own, uncached).
+fn template_key(data: &[u8], def: u32) -> Option<Vec<u8>> {
+    let def = def as usize;
+    let size = read_u32(data, def + 20)?;
+    let start = def + 24;
+    if start.checked_add(size as usize)? > data.len() {
+        // Cut off by the end of the chunk: how far it reads depends on where it sits.
+        return None;
+    }
+    let mut key = Vec::with_capacity(256);
+    key.extend_from_slice(&size.to_le_bytes());
+    let mut pos = start;
+    // A name reference: the name's length and UTF-16; one stored here is stepped over.
+    let name = |pos: usize, key: &mut Vec<u8>| -> Option<usize> {
+        let offset = read_u32(data, pos)? as usize;
+        let count = read_u16(data, offset + 6)? as usize;
+        let text = data.get(offset + 8..offset + 8 + count * 2)?;
+        key.extend_from_slice(&(count as u16).to_le_bytes());
+        key.extend_from_slice(text);
+        let after = pos + 4;
+        // Whether it is stored here: it moves what follows.
+        key.push(u8::from(offset == after));
+        Some(if offset == after {
+            after + 8 + count * 2 + 2
+        } else {
+            after
+        })
+    };
+    if *data.get(pos)? != 0x0f {
+        return None;
+    }
+    key.extend_from_slice(data.get(pos..pos + 4)?);
+    pos += 4;
+    loop {
+        let token = *data.get(pos)?;
+        match token {
+            0x00 => {
+                key.push(0);
+                return Some(key);
+            }
+            0x01 | 0x41 => {
+                key.extend_from_slice(data.get(pos..pos + 7)?);
+                pos = name(pos + 7, &mut key)?;
+                if token == 0x41 {
+                    key.extend_from_slice(data.get(pos..pos + 4)?);
+                    pos += 4;
+                }
+            }
+            0x06 | 0x46 => {
+                key.push(token);
+                pos = name(pos + 1, &mut key)?;
+            }
+            0x02..=0x04 => {
+                key.push(token);
+                pos += 1;
+            }
+            0x05 | 0x45 => {
+                let count = read_u16(data, pos + 2)? as usize;
+                let end = pos + 4 + count * 2;
+                key.extend_from_slice(data.get(pos..end)?);
+                pos = end;
+            }
+            0x0d | 0x0e => {
+                key.extend_from_slice(data.get(pos..pos + 4)?);
+                pos += 4;
+            }
+            _ => return None,
+        }
+    }
 }
 
 /// Reads a template definition's BinXML into an element tree.

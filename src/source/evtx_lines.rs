@@ -2,7 +2,7 @@
 //! without building an `Event` per record: byte for byte what `render::events::push_jsonl_line`
 //! writes for the same event (tests compare the two on every sample).
 use super::evtx_fast::{
-    filetime, for_each_record, nested_plan, number, push_value, read_instance, FieldKeys,
+    cached_nested_plan, filetime, for_each_record, number, push_value, read_instance, FieldKeys,
     NestedCache, Piece, Plan, Sub,
 };
 use crate::filter::EventFilter;
@@ -35,9 +35,10 @@ pub(crate) fn chunk_lines(
         ..Default::default()
     };
     let mut fields = Fields::default();
-    out.records_read = for_each_record(data, |plan, subs, record_id, nested| {
+    out.records_read = for_each_record(data, |plan, def, subs, record_id, nested| {
         let Some(key) = write_line(
             plan,
+            def,
             data,
             subs,
             record_id,
@@ -300,6 +301,7 @@ fn json_time(out: &mut Vec<u8>, t: &DateTime<Utc>) {
 #[allow(clippy::too_many_arguments)]
 fn write_line(
     plan: &Plan,
+    def: u32,
     data: &[u8],
     subs: &[Sub],
     header_record_id: u64,
@@ -317,6 +319,7 @@ fn write_line(
     let start = out.len();
     let written = write_passing(
         plan,
+        def,
         data,
         subs,
         header_record_id,
@@ -338,6 +341,7 @@ fn write_line(
 #[allow(clippy::too_many_arguments)]
 fn write_passing(
     plan: &Plan,
+    def: u32,
     data: &[u8],
     subs: &[Sub],
     header_record_id: u64,
@@ -369,7 +373,7 @@ fn write_passing(
                     nested
                         .plans
                         .entry(def)
-                        .or_insert_with(|| nested_plan(data, def))
+                        .or_insert_with(|| cached_nested_plan(data, def))
                         .as_ref()?;
                     Some(def)
                 }
@@ -398,7 +402,7 @@ fn write_passing(
         None => true,
         Some(pieces) => pieces.iter().all(|p| matches!(p, Piece::Text(_))),
     };
-    let cached = match key_cache.get(&(plan.def, nested_def)) {
+    let cached = match key_cache.get(&(def, nested_def)) {
         Some(keys) => keys.clone(),
         None => {
             let keys = all
@@ -406,7 +410,7 @@ fn write_passing(
                 .all(|((name, _), _)| literal(name))
                 .then(|| field_keys(data, all.clone(), fields))
                 .flatten();
-            key_cache.insert((plan.def, nested_def), keys.clone());
+            key_cache.insert((def, nested_def), keys.clone());
             keys
         }
     };
