@@ -2,7 +2,7 @@
 use super::{event_filter, failed_input, Diagnostics};
 use crate::cli::{EventsArgs, EventsFormat};
 use crate::filter::EventFilter;
-use crate::model::Event;
+use crate::model::{Event, InputReport};
 use crate::render::event_runs::{self as runs, LineFormat, Run};
 use crate::render::events as render;
 use crate::source::evtx::{ChunkMap, ChunkRead};
@@ -53,35 +53,8 @@ pub fn run(
     let mut reports = Vec::new();
     let matched = if let Some(line_format) = line_format {
         // Streamed: lines rendered per chunk on the workers, merged in time order as written.
-        let render = Lines {
-            format: line_format,
-            direct: matches!(line_format, LineFormat::Jsonl) && filter.by_id_and_time_only(),
-        };
-        if matches!(line_format, LineFormat::Csv(_)) {
-            let mut w = csv::Writer::from_writer(&mut *out);
-            w.write_record(render::CSV_HEADER)?;
-            w.flush()?;
-        }
-        let names: Vec<String> = evtx_paths.iter().map(|p| p.display().to_string()).collect();
-        let mut merger = runs::Merger::new(&names);
-        let mut sink = |block: Block<Run>| {
-            for run in block.chunks {
-                merger.push(block.file, run)?;
-            }
-            match block.flush {
-                Flush::Nothing => Ok(()),
-                Flush::Before(t) => merger.flush(&mut *out, Some(t)),
-                Flush::All => merger.flush(&mut *out, None),
-            }
-        };
-        let read = evtx_stream::stream_evtx_files(
-            &evtx_paths,
-            &filter,
-            threads,
-            &on_file,
-            &render,
-            &mut sink,
-        )?;
+        let (read, matched) =
+            write_streamed(&evtx_paths, &filter, threads, line_format, &on_file, out)?;
         for (path, read) in evtx_paths.iter().zip(read) {
             match read {
                 Ok(report) => reports.push(report),
@@ -89,7 +62,7 @@ pub fn run(
             }
         }
         bar.finish();
-        merger.finish(out)?
+        matched
     } else {
         let mut events: Vec<Event> = Vec::new();
         for (path, read) in
@@ -127,6 +100,44 @@ pub fn run(
     let outcome = diag.summarize(&reports);
     diag.info(&format!("{matched} events matched"));
     Ok(outcome)
+}
+
+/// The JSON Lines or CSV listing of `paths`, written to `out` as the files are read (see
+/// `source::evtx_stream` and `render::event_runs`): each file's report (or why it could not be
+/// read), and how many lines were written.
+pub fn write_streamed(
+    paths: &[&std::path::Path],
+    filter: &EventFilter,
+    threads: usize,
+    format: LineFormat,
+    on_file: &(dyn Fn(&std::path::Path) + Sync),
+    out: &mut dyn Write,
+) -> std::io::Result<(Vec<crate::error::Result<InputReport>>, u64)> {
+    let render = Lines {
+        format,
+        direct: matches!(format, LineFormat::Jsonl) && filter.by_id_and_time_only(),
+    };
+    if matches!(format, LineFormat::Csv(_)) {
+        let mut w = csv::Writer::from_writer(&mut *out);
+        w.write_record(render::CSV_HEADER)?;
+        w.flush()?;
+    }
+    let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    let mut merger = runs::Merger::new(&names);
+    let mut sink = |block: Block<Run>| {
+        for run in block.chunks {
+            merger.push(block.file, run)?;
+        }
+        match block.flush {
+            Flush::Nothing => Ok(()),
+            Flush::Before(t) => merger.flush(&mut *out, Some(t)),
+            Flush::All => merger.flush(&mut *out, None),
+        }
+    };
+    let reports =
+        evtx_stream::stream_evtx_files(paths, filter, threads, on_file, &render, &mut sink)?;
+    let written = merger.finish(out)?;
+    Ok((reports, written))
 }
 
 /// Each chunk's events as a run of listing lines: JSON Lines written straight from the chunk's

@@ -241,8 +241,7 @@ impl Merger {
 mod tests {
     use super::*;
     use crate::filter::EventFilter;
-    use crate::render::event_runs::Merger;
-    use crate::render::events::{write_csv, write_jsonl, CSV_HEADER};
+    use crate::render::events::{write_csv, write_jsonl};
     use crate::source::evtx::{read_evtx_files, read_evtx_files_chunks};
     use std::path::{Path, PathBuf};
 
@@ -292,29 +291,26 @@ mod tests {
 
     /// What `events` writes now: runs per chunk, merged as the files are read.
     fn streamed_listing(paths: &[&Path], format: LineFormat, direct: bool) -> Vec<u8> {
-        use crate::source::evtx_stream::{stream_evtx_files, Block, Flush};
-        let render = crate::cmd::events::Lines { format, direct };
         let mut out = Vec::new();
-        if let LineFormat::Csv(_) = format {
-            let mut w = csv::Writer::from_writer(&mut out);
-            w.write_record(CSV_HEADER).unwrap();
-            w.flush().unwrap();
+        if direct {
+            crate::cmd::events::write_streamed(
+                paths,
+                &EventFilter::default(),
+                2,
+                format,
+                &|_| {},
+                &mut out,
+            )
+            .unwrap();
+            return out;
         }
-        let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-        let mut merger = Merger::new(&names);
-        let mut sink = |block: Block<Run>| {
-            for run in block.chunks {
-                merger.push(block.file, run)?;
-            }
-            match block.flush {
-                Flush::Nothing => Ok(()),
-                Flush::Before(t) => merger.flush(&mut out, Some(t)),
-                Flush::All => merger.flush(&mut out, None),
-            }
+        // Every chunk through `Event`s: a filter that keeps everything but is not on id and
+        // time alone.
+        let filter = EventFilter {
+            max_severity: Some(crate::model::Level(255)),
+            ..Default::default()
         };
-        let filter = EventFilter::default();
-        stream_evtx_files(paths, &filter, 2, &|_| {}, &render, &mut sink).unwrap();
-        merger.finish(&mut out).unwrap();
+        crate::cmd::events::write_streamed(paths, &filter, 2, format, &|_| {}, &mut out).unwrap();
         out
     }
 
