@@ -81,6 +81,14 @@ impl EventFilter {
             .is_none_or(|scope| scope.contains(event_id, time))
     }
 
+    /// Whether event id and time alone decide (no provider, channel, level or regex).
+    pub fn by_id_and_time_only(&self) -> bool {
+        self.provider.is_none()
+            && self.channel.is_none()
+            && self.max_severity.is_none()
+            && self.grep.is_none()
+    }
+
     pub fn matches(&self, event: &Event) -> bool {
         if !self.wants_id_and_time(event.event_id, &event.time) {
             return false;

@@ -1,8 +1,13 @@
 //! `faultline events`: EVTX records, filtered, in time order, as table, CSV, JSON Lines or JSON.
 use super::{event_filter, failed_input, Diagnostics};
 use crate::cli::{EventsArgs, EventsFormat};
-use crate::model::Event;
+use crate::filter::EventFilter;
+use crate::model::{Event, InputReport};
+use crate::render::event_runs::{self as runs, LineFormat, Run};
 use crate::render::events as render;
+use crate::source::evtx::{ChunkMap, ChunkRead};
+use crate::source::evtx_lines;
+use crate::source::evtx_stream::{self, Block, Flush};
 use crate::source::{self, InputKind};
 use crate::Outcome;
 use std::io::{IsTerminal, Write};
@@ -30,47 +35,144 @@ pub fn run(
     if evtx_paths.is_empty() {
         anyhow::bail!("no EVTX files found in the given paths");
     }
-    let mut events: Vec<Event> = Vec::new();
-    let mut reports = Vec::new();
     let all: Vec<std::path::PathBuf> = evtx_paths.iter().map(|p| p.to_path_buf()).collect();
     let bar = crate::progress::Progress::files(&all, diag.progress());
     let on_file = |p: &std::path::Path| bar.file_done(p);
     let threads = args.threads.unwrap_or(0);
-    for (path, read) in source::evtx::read_evtx_files_with(&evtx_paths, &filter, threads, &on_file)
-    {
-        match read {
-            Ok(read) => {
-                events.extend(read.events);
-                reports.push(read.report);
-            }
-            Err(err) => reports.push(failed_input(&path, "evtx", &err)),
-        }
-    }
-    bar.finish();
-    // Chunk order is not time order: sort, keeping file and record order for equal times.
-    events.sort_by(|a, b| {
-        a.time
-            .cmp(&b.time)
-            .then_with(|| a.source_file.cmp(&b.source_file))
-            .then_with(|| a.record_id.cmp(&b.record_id))
-    });
     let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
         EventsFormat::Table
     } else {
         EventsFormat::Jsonl
     });
-    if args.count {
-        render::write_counts(out, &render::count_events(&events), format, zone)?;
-    } else {
-        match format {
-            EventsFormat::Table => render::write_table(out, &events, zone)?,
-            EventsFormat::Csv => render::write_csv(out, &events, zone)?,
-            EventsFormat::Jsonl => render::write_jsonl(out, &events)?,
-            EventsFormat::Json => render::write_json(out, &events)?,
+    let line_format = match format {
+        _ if args.count => None,
+        EventsFormat::Jsonl => Some(LineFormat::Jsonl),
+        EventsFormat::Csv => Some(LineFormat::Csv(zone)),
+        EventsFormat::Table | EventsFormat::Json => None,
+    };
+    let mut reports = Vec::new();
+    let matched = if let Some(line_format) = line_format {
+        // Streamed: lines rendered per chunk on the workers, merged in time order as written.
+        let (read, matched) =
+            write_streamed(&evtx_paths, &filter, threads, line_format, &on_file, out)?;
+        for (path, read) in evtx_paths.iter().zip(read) {
+            match read {
+                Ok(report) => reports.push(report),
+                Err(err) => reports.push(failed_input(path, "evtx", &err)),
+            }
         }
-    }
+        bar.finish();
+        matched
+    } else {
+        let mut events: Vec<Event> = Vec::new();
+        for (path, read) in
+            source::evtx::read_evtx_files_with(&evtx_paths, &filter, threads, &on_file)
+        {
+            match read {
+                Ok(read) => {
+                    events.extend(read.events);
+                    reports.push(read.report);
+                }
+                Err(err) => reports.push(failed_input(&path, "evtx", &err)),
+            }
+        }
+        bar.finish();
+        // Chunk order is not time order: sort, keeping file and record order for equal times.
+        events.sort_by(|a, b| {
+            a.time
+                .cmp(&b.time)
+                .then_with(|| a.source_file.cmp(&b.source_file))
+                .then_with(|| a.record_id.cmp(&b.record_id))
+        });
+        if args.count {
+            render::write_counts(out, &render::count_events(&events), format, zone)?;
+        } else {
+            match format {
+                EventsFormat::Table => render::write_table(out, &events, zone)?,
+                EventsFormat::Csv => render::write_csv(out, &events, zone)?,
+                EventsFormat::Jsonl => render::write_jsonl(out, &events)?,
+                EventsFormat::Json => render::write_json(out, &events)?,
+            }
+        }
+        events.len() as u64
+    };
     out.flush()?;
     let outcome = diag.summarize(&reports);
-    diag.info(&format!("{} events matched", events.len()));
+    diag.info(&format!("{matched} events matched"));
     Ok(outcome)
+}
+
+/// The JSON Lines or CSV listing of `paths`, written to `out` as the files are read (see
+/// `source::evtx_stream` and `render::event_runs`): each file's report (or why it could not be
+/// read), and how many lines were written.
+pub fn write_streamed(
+    paths: &[&std::path::Path],
+    filter: &EventFilter,
+    threads: usize,
+    format: LineFormat,
+    on_file: &(dyn Fn(&std::path::Path) + Sync),
+    out: &mut dyn Write,
+) -> std::io::Result<(Vec<crate::error::Result<InputReport>>, u64)> {
+    let render = Lines {
+        format,
+        direct: matches!(format, LineFormat::Jsonl) && filter.by_id_and_time_only(),
+    };
+    if matches!(format, LineFormat::Csv(_)) {
+        let mut w = csv::Writer::from_writer(&mut *out);
+        w.write_record(render::CSV_HEADER)?;
+        w.flush()?;
+    }
+    let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    let mut merger = runs::Merger::new(&names);
+    let mut sink = |block: Block<Run>| {
+        for run in block.chunks {
+            merger.push(block.file, run)?;
+        }
+        match block.flush {
+            Flush::Nothing => Ok(()),
+            Flush::Before(t) => merger.flush(&mut *out, Some(t)),
+            Flush::All => merger.flush(&mut *out, None),
+        }
+    };
+    let reports =
+        evtx_stream::stream_evtx_files(paths, filter, threads, on_file, &render, &mut sink)?;
+    let written = merger.finish(out)?;
+    Ok((reports, written))
+}
+
+/// Each chunk's events as a run of listing lines: JSON Lines written straight from the chunk's
+/// bytes where event id and time alone decide what passes, else through `Event`s.
+pub(crate) struct Lines {
+    pub format: LineFormat,
+    /// Straight from the chunk bytes (JSON Lines and a filter on id and time only).
+    pub direct: bool,
+}
+
+impl ChunkMap for Lines {
+    type Out = Run;
+
+    fn events(&self, events: Vec<Event>) -> Run {
+        runs::render_run(events, self.format)
+    }
+
+    fn fast(
+        &self,
+        data: &[u8],
+        filter: &EventFilter,
+        source_json: &[u8],
+    ) -> Option<ChunkRead<Run>> {
+        if !self.direct {
+            return None;
+        }
+        let lines = evtx_lines::chunk_lines(data, filter, source_json)?;
+        let first = lines.keys.iter().map(|k| k.0).min();
+        let last = lines.keys.iter().map(|k| k.0).max();
+        Some(ChunkRead {
+            out: runs::run_of_lines(lines.keys, lines.ends, lines.bytes),
+            records_read: lines.records_read,
+            first,
+            last,
+            ..Default::default()
+        })
+    }
 }

@@ -43,14 +43,20 @@ pub fn write_jsonl(out: &mut dyn Write, events: &[Event]) -> std::io::Result<()>
     const BLOCK: usize = 1 << 16;
     let mut buf = Vec::with_capacity(BLOCK + 4096);
     for e in events {
-        serde_json::to_writer(&mut buf, &to_json(e))?;
-        buf.push(b'\n');
+        push_jsonl_line(&mut buf, e)?;
         if buf.len() >= BLOCK {
             out.write_all(&buf)?;
             buf.clear();
         }
     }
     out.write_all(&buf)
+}
+
+/// One event's JSON Lines line, newline included.
+pub fn push_jsonl_line(buf: &mut Vec<u8>, e: &Event) -> std::io::Result<()> {
+    serde_json::to_writer(&mut *buf, &to_json(e))?;
+    buf.push(b'\n');
+    Ok(())
 }
 
 pub fn write_json(out: &mut dyn Write, events: &[Event]) -> std::io::Result<()> {
@@ -65,35 +71,47 @@ fn csv_time(zone: Zone, t: &DateTime<Utc>) -> String {
         .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
 
+/// The CSV listing's header row.
+pub const CSV_HEADER: [&str; 10] = [
+    "time",
+    "record_id",
+    "channel",
+    "provider",
+    "event_id",
+    "level",
+    "level_name",
+    "computer",
+    "data",
+    "source_file",
+];
+
 pub fn write_csv(out: &mut dyn Write, events: &[Event], zone: Zone) -> std::io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record([
-        "time",
-        "record_id",
-        "channel",
-        "provider",
-        "event_id",
-        "level",
-        "level_name",
-        "computer",
-        "data",
-        "source_file",
-    ])?;
+    w.write_record(CSV_HEADER)?;
     for e in events {
-        w.write_record([
-            csv_time(zone, &e.time).as_str(),
-            &e.record_id.to_string(),
-            &csv_safe(&e.channel),
-            &csv_safe(&e.provider),
-            &e.event_id.to_string(),
-            &e.level.0.to_string(),
-            e.level.name(),
-            &csv_safe(&e.computer),
-            &csv_safe(&e.data.render()),
-            &csv_safe(&e.source_file),
-        ])?;
+        write_csv_record(&mut w, e, zone)?;
     }
     w.flush()
+}
+
+/// One event's row of the CSV listing.
+pub fn write_csv_record<W: Write>(
+    w: &mut csv::Writer<W>,
+    e: &Event,
+    zone: Zone,
+) -> csv::Result<()> {
+    w.write_record([
+        csv_time(zone, &e.time).as_str(),
+        &e.record_id.to_string(),
+        &csv_safe(&e.channel),
+        &csv_safe(&e.provider),
+        &e.event_id.to_string(),
+        &e.level.0.to_string(),
+        e.level.name(),
+        &csv_safe(&e.computer),
+        &csv_safe(&e.data.render()),
+        &csv_safe(&e.source_file),
+    ])
 }
 
 pub fn write_table(out: &mut dyn Write, events: &[Event], zone: Zone) -> std::io::Result<()> {

@@ -1,11 +1,12 @@
 //! EVTX files -> `Event`s, through the `evtx` crate; damaged records and chunks are counted, not fatal.
 use super::evtx_fast;
+use super::evtx_walk;
+pub(crate) use super::evtx_walk::ChunkRead;
 use crate::error::{Error, Result};
 use crate::filter::EventFilter;
-use crate::model::{DataField, Event, EventData, InputReport, Level};
+use crate::model::{Event, InputReport};
 use chrono::{DateTime, Utc};
 use evtx::{EvtxChunkData, EvtxParser, ParserSettings};
-use serde_json::Value;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -20,161 +21,211 @@ pub struct EvtxRead {
     pub report: InputReport,
 }
 
-/// Chunks handed to the worker threads at a time (bounded memory: 64 KiB each).
-const CHUNKS_PER_THREAD: usize = 8;
+/// What reading one EVTX file gave, each chunk's events turned into an `R` on the worker that
+/// decoded them.
+#[derive(Debug)]
+pub(crate) struct EvtxChunks<R> {
+    /// One per chunk that was read, in the order the file holds its records (see `evtx_walk`).
+    pub chunks: Vec<R>,
+    pub report: InputReport,
+}
+
+/// What each chunk's events become, on the worker thread that decoded them.
+pub(crate) trait ChunkMap: Sync {
+    type Out: Send + Default;
+
+    /// The chunk's events (those that pass the filter, in record order) made into `Out`.
+    fn events(&self, events: Vec<Event>) -> Self::Out;
+
+    /// The whole chunk made into `Out` straight from its bytes, skipping `Event`s, where the
+    /// mapper can; `None` takes the events path. `source_json` is the file's name as a JSON
+    /// string.
+    fn fast(
+        &self,
+        _data: &[u8],
+        _filter: &EventFilter,
+        _source_json: &[u8],
+    ) -> Option<ChunkRead<Self::Out>> {
+        None
+    }
+}
+
+impl<R: Send + Default, F: Fn(Vec<Event>) -> R + Sync> ChunkMap for F {
+    type Out = R;
+
+    fn events(&self, events: Vec<Event>) -> R {
+        self(events)
+    }
+}
+
+/// Chunks handed to the worker threads at a time (one read, into one of two reused buffers of
+/// 64 KiB per chunk). Each block is a hand-over between threads; on a busy machine each costs a
+/// wait for a time slice, so blocks are large: 48 per worker halved `--count`'s wall time under
+/// load against 16, for 3 MiB per worker of buffers (memory stays flat with the file).
+pub(super) const CHUNKS_PER_THREAD: usize = 48;
 
 /// Reads one EVTX file, keeping the events that pass `filter`.
-/// `threads` = 0 uses every core. Chunks are read in file order on this thread and decoded in
-/// parallel, each by the fast decoder (`evtx_fast`) or, when it gives up on a chunk, by the
-/// `evtx` crate's renderer; event id and time are checked before the rest of a record is read.
+/// `threads` = 0 uses every core. See `read_evtx_chunks`.
 pub fn read_evtx(path: &Path, filter: &EventFilter, threads: usize) -> Result<EvtxRead> {
+    let read = read_evtx_chunks(path, filter, threads, &|events| events)?;
+    Ok(EvtxRead {
+        events: read.chunks.into_iter().flatten().collect(),
+        report: read.report,
+    })
+}
+
+/// Reads one EVTX file once, in large blocks, and decodes its chunks in parallel, each by the
+/// fast decoder (`evtx_fast`) or, when it gives up on a chunk, by the `evtx` crate's renderer;
+/// event id and time are checked before the rest of a record is read. Each chunk's events that
+/// pass `filter` go through `map` on the worker thread.
+pub(crate) fn read_evtx_chunks<M: ChunkMap>(
+    path: &Path,
+    filter: &EventFilter,
+    threads: usize,
+    map: &M,
+) -> Result<EvtxChunks<M::Out>> {
+    let (mut file, head, len) = open_evtx(path)?;
+    let pool = worker_pool(threads, path)?;
+    let block_chunks = pool.current_num_threads().max(1) * CHUNKS_PER_THREAD;
+    let decoder = Decoder::new(path, filter, map);
+    let walked = evtx_walk::walk(&mut file, &head, len, &pool, block_chunks, &|n, data| {
+        decoder.decode(n, data)
+    })
+    .map_err(|e| Error::io(path, e))?;
+    let mut report = new_report(path);
+    let chunks = walked
+        .chunks
+        .into_iter()
+        .map(|chunk| account(&mut report, chunk))
+        .collect();
+    super::evtx_integrity::apply(&walked.scan, &mut report);
+    Ok(EvtxChunks { chunks, report })
+}
+
+/// Opens an EVTX file: its length and the first 128 bytes of its header, once the header is
+/// one the crate accepts.
+pub(super) fn open_evtx(path: &Path) -> Result<(std::fs::File, [u8; 128], u64)> {
+    use std::io::Read;
     check_magic(path)?;
-    let parser = EvtxParser::from_path(path).map_err(|e| Error::NotEvtx {
+    // The crate reads the file header: a header it refuses makes the file unreadable, with
+    // its reason.
+    drop(EvtxParser::from_path(path).map_err(|e| Error::NotEvtx {
         path: path.to_path_buf(),
         reason: error_chain(&e),
-    })?;
-    let settings = ParserSettings::new()
-        .num_threads(1)
-        .separate_json_attributes(true)
-        .indent(false);
-    let mut parser = parser.with_configuration(settings.clone());
-    let settings = Arc::new(settings);
-    let pool = rayon::ThreadPoolBuilder::new()
+    })?);
+    let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
+    let mut head = [0u8; 128];
+    file.read_exact(&mut head).map_err(|e| Error::io(path, e))?;
+    Ok((file, head, len))
+}
+
+/// The worker threads chunks are decoded on; 0 threads: every core.
+pub(super) fn worker_pool(threads: usize, path: &Path) -> Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
-        .map_err(|e| Error::Other(format!("{}: no worker threads: {e}", path.display())))?;
-    let batch_size = pool.current_num_threads().max(1) * CHUNKS_PER_THREAD;
-    let source: Arc<str> = Arc::from(path.display().to_string());
-    let mut report = InputReport {
+        .map_err(|e| Error::Other(format!("{}: no worker threads: {e}", path.display())))
+}
+
+pub(super) fn new_report(path: &Path) -> InputReport {
+    InputReport {
         path: path.display().to_string(),
         kind: "evtx".into(),
         ..Default::default()
-    };
-    let mut events = Vec::new();
-    let mut chunks = parser.chunks();
-    loop {
-        let batch: Vec<_> = chunks.by_ref().take(batch_size).collect();
-        if batch.is_empty() {
-            break;
-        }
-        let decoded: Vec<ChunkRead> = pool.install(|| {
-            use rayon::prelude::*;
-            batch
-                .into_par_iter()
-                .map(|chunk| read_chunk(chunk, &settings, &source, filter))
-                .collect()
-        });
-        for chunk in decoded {
-            report.records_read += chunk.records_read;
-            report.records_skipped += chunk.problems.len() as u64;
-            for t in [chunk.first, chunk.last].into_iter().flatten() {
-                note_time(&mut report, &t);
-            }
-            for problem in chunk.problems {
-                push_problem(&mut report, problem);
-            }
-            for note in chunk.notes {
-                push_problem(&mut report, note);
-            }
-            events.extend(chunk.events);
+    }
+}
+
+/// Adds what a chunk gave to the file's report; its `out`.
+pub(super) fn account<R>(report: &mut InputReport, chunk: ChunkRead<R>) -> R {
+    report.records_read += chunk.records_read;
+    report.records_skipped += chunk.problems.len() as u64;
+    for t in [chunk.first, chunk.last].into_iter().flatten() {
+        note_time(report, &t);
+    }
+    for problem in chunk.problems {
+        push_problem(report, problem);
+    }
+    for note in chunk.notes {
+        push_problem(report, note);
+    }
+    chunk.out
+}
+
+/// Decodes one file's chunks: the mapper's own way, else the fast decoder, else the crate.
+pub(super) struct Decoder<'a, M> {
+    map: &'a M,
+    filter: &'a EventFilter,
+    settings: Arc<ParserSettings>,
+    source: Arc<str>,
+    /// The file's name as a JSON string.
+    source_json: Vec<u8>,
+}
+
+impl<'a, M: ChunkMap> Decoder<'a, M> {
+    pub(super) fn new(path: &Path, filter: &'a EventFilter, map: &'a M) -> Self {
+        let source: Arc<str> = Arc::from(path.display().to_string());
+        let mut source_json = Vec::new();
+        super::evtx_lines::json_str(&mut source_json, &source);
+        Decoder {
+            map,
+            filter,
+            settings: Arc::new(
+                ParserSettings::new()
+                    .num_threads(1)
+                    .separate_json_attributes(true)
+                    .indent(false),
+            ),
+            source,
+            source_json,
         }
     }
-    super::evtx_integrity::account_for_losses(path, &mut report);
-    Ok(EvtxRead { events, report })
+
+    pub(super) fn decode(&self, number: u64, data: &[u8]) -> ChunkRead<M::Out> {
+        if let Some(fast) = self.map.fast(data, self.filter, &self.source_json) {
+            return fast;
+        }
+        let read = read_chunk(number, data, &self.settings, &self.source, self.filter);
+        ChunkRead {
+            out: self.map.events(read.out),
+            records_read: read.records_read,
+            first: read.first,
+            last: read.last,
+            problems: read.problems,
+            notes: read.notes,
+        }
+    }
 }
 
-/// What one chunk gave: the events that passed, and one problem line per record lost.
-#[derive(Default)]
-struct ChunkRead {
-    events: Vec<Event>,
-    records_read: u64,
-    first: Option<DateTime<Utc>>,
-    last: Option<DateTime<Utc>>,
-    problems: Vec<String>,
-    /// Facts about records read with a fallback (not counted as skipped).
-    notes: Vec<String>,
-}
-
+/// One chunk that the walk found readable: the fast decoder, else the crate.
 fn read_chunk(
-    chunk: evtx::err::Result<EvtxChunkData>,
+    number: u64,
+    data: &[u8],
     settings: &Arc<ParserSettings>,
     source: &Arc<str>,
     filter: &EventFilter,
-) -> ChunkRead {
-    let mut chunk = match chunk {
-        Ok(chunk) => chunk,
-        Err(err) => {
-            return ChunkRead {
-                problems: vec![error_chain(&err)],
-                ..Default::default()
-            }
-        }
-    };
-    if let Some(fast) = evtx_fast::decode_chunk(&chunk.data, source, filter) {
+) -> ChunkRead<Vec<Event>> {
+    if let Some(fast) = evtx_fast::decode_chunk(data, source, filter) {
         return ChunkRead {
-            events: fast.events,
+            out: fast.events,
             records_read: fast.records_read,
             first: fast.first,
             last: fast.last,
             ..Default::default()
         };
     }
-    read_chunk_with_crate(&mut chunk, settings, source, filter)
-}
-
-/// The `evtx` crate's way: render each record to JSON and read the event from that.
-fn read_chunk_with_crate(
-    chunk: &mut EvtxChunkData,
-    settings: &Arc<ParserSettings>,
-    source: &Arc<str>,
-    filter: &EventFilter,
-) -> ChunkRead {
-    let mut out = ChunkRead::default();
-    let number = chunk.number;
-    let mut parsed = match chunk.parse(Arc::clone(settings)) {
-        Ok(parsed) => parsed,
-        Err(err) => {
-            let at = number.map(|n| format!("chunk {n}: ")).unwrap_or_default();
-            out.problems.push(format!("{at}{}", error_chain(&err)));
-            return out;
+    match EvtxChunkData::new(data.to_vec(), false) {
+        Ok(mut chunk) => {
+            chunk.number = Some(number);
+            super::evtx_crate::read_chunk_with_crate(&mut chunk, settings, source, filter)
         }
-    };
-    for record in parsed.iter() {
-        let converted = record.and_then(|record| {
-            let record_id = record.event_record_id;
-            let header_time = super::evtx_integrity::header_time(&record.timestamp);
-            let json = record.into_json_bytes()?;
-            let notes = &mut out.notes;
-            Ok(convert_record(
-                record_id,
-                &json.data,
-                source,
-                filter,
-                header_time,
-                notes,
-            ))
-        });
-        match converted {
-            Ok(Ok(event)) => {
-                out.records_read += 1;
-                if let Some(event) = event {
-                    note_chunk_time(&mut out, event.time);
-                    out.events.push(event);
-                }
-            }
-            Ok(Err(problem)) => out.problems.push(problem),
-            Err(err) => out.problems.push(error_chain(&err)),
-        }
-    }
-    out
-}
-
-fn note_chunk_time(out: &mut ChunkRead, t: DateTime<Utc>) {
-    if out.first.is_none_or(|f| t < f) {
-        out.first = Some(t);
-    }
-    if out.last.is_none_or(|l| t > l) {
-        out.last = Some(t);
+        Err(err) => ChunkRead {
+            problems: vec![error_chain_under(
+                format!("Failed to parse chunk number {number}"),
+                &err,
+            )],
+            ..Default::default()
+        },
     }
 }
 
@@ -215,7 +266,17 @@ fn check_magic(path: &Path) -> Result<()> {
 /// The error and its causes on one line.
 pub fn error_chain(err: &dyn std::error::Error) -> String {
     let mut text = err.to_string();
-    let mut source = err.source();
+    add_causes(&mut text, err.source());
+    text
+}
+
+/// `error_chain` of an error whose own text is `text` and whose cause is `cause`.
+pub(crate) fn error_chain_under(mut text: String, cause: &dyn std::error::Error) -> String {
+    add_causes(&mut text, Some(cause));
+    text
+}
+
+fn add_causes(text: &mut String, mut source: Option<&dyn std::error::Error>) {
     while let Some(cause) = source {
         let cause_text = cause.to_string();
         if !text.contains(&cause_text) {
@@ -223,170 +284,6 @@ pub fn error_chain(err: &dyn std::error::Error) -> String {
             text.push_str(&cause_text);
         }
         source = cause.source();
-    }
-    text
-}
-
-/// Turns one record's JSON into an event; `Ok(None)` when the filter drops it, `Err` with a
-/// one-line reason when the record lacks what every event must have.
-fn convert_record(
-    record_id: u64,
-    json: &[u8],
-    source: &Arc<str>,
-    filter: &EventFilter,
-    header_time: Option<DateTime<Utc>>,
-    notes: &mut Vec<String>,
-) -> std::result::Result<Option<Event>, String> {
-    let value: Value = serde_json::from_slice(json)
-        .map_err(|e| format!("record {record_id}: rendered JSON unreadable: {e}"))?;
-    let event = value
-        .get("Event")
-        .ok_or_else(|| format!("record {record_id}: no Event element"))?;
-    let system = event
-        .get("System")
-        .ok_or_else(|| format!("record {record_id}: no System element"))?;
-    let event_id = system
-        .get("EventID")
-        .and_then(as_u64)
-        .ok_or_else(|| format!("record {record_id}: no readable EventID"))?;
-    // Qualifiers live in the upper 16 bits in some exports; the id proper is the low 16.
-    let event_id = (event_id & 0xFFFF) as u32;
-    let time = system
-        .get("TimeCreated_attributes")
-        .and_then(|a| a.get("SystemTime"))
-        .and_then(Value::as_str)
-        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-        .map(|t| t.with_timezone(&Utc))
-        .or_else(|| super::evtx_integrity::time_fallback(record_id, header_time, notes))
-        .ok_or_else(|| format!("record {record_id}: no readable TimeCreated"))?;
-    if !filter.wants_id_and_time(event_id, &time) {
-        return Ok(None);
-    }
-    let provider = system
-        .get("Provider_attributes")
-        .and_then(|a| a.get("Name").or_else(|| a.get("EventSourceName")))
-        .map(text_of)
-        .unwrap_or_default();
-    let level = system.get("Level").and_then(as_u64).unwrap_or(0).min(255) as u8;
-    let mut data = EventData::default();
-    if let Some(event_data) = event.get("EventData") {
-        collect_event_data(event_data, &mut data);
-    }
-    if let Some(user_data) = event.get("UserData") {
-        collect_user_data(user_data, &mut data);
-    }
-    let converted = Event {
-        time,
-        record_id: system
-            .get("EventRecordID")
-            .and_then(as_u64)
-            .unwrap_or(record_id),
-        channel: system.get("Channel").map(text_of).unwrap_or_default(),
-        provider,
-        event_id,
-        level: Level(level),
-        computer: system.get("Computer").map(text_of).unwrap_or_default(),
-        data,
-        source_file: Arc::clone(source),
-    };
-    Ok(filter.matches(&converted).then_some(converted))
-}
-
-fn as_u64(v: &Value) -> Option<u64> {
-    match v {
-        Value::Number(n) => n.as_u64(),
-        Value::String(s) => s.trim().parse().ok(),
-        Value::Object(map) => map.get("#text").and_then(as_u64),
-        _ => None,
-    }
-}
-
-/// A JSON value as event-data text: strings as they are, numbers as written, null as empty.
-fn text_of(v: &Value) -> String {
-    match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        Value::Array(items) => items.iter().map(text_of).collect::<Vec<_>>().join(","),
-        Value::Object(map) => match map.get("#text") {
-            Some(text) => text_of(text),
-            None => v.to_string(),
-        },
-        other => other.to_string(),
-    }
-}
-
-/// EventData: named `<Data Name=..>` become keys; unnamed `<Data>` values arrive under `Data`.
-fn collect_event_data(v: &Value, out: &mut EventData) {
-    let Value::Object(map) = v else {
-        if !v.is_null() {
-            out.0.push(DataField {
-                name: None,
-                value: text_of(v),
-            });
-        }
-        return;
-    };
-    for (key, value) in map {
-        if key.ends_with("_attributes") || key == "#attributes" {
-            continue;
-        }
-        if key == "Data" || key == "#text" {
-            push_unnamed(value, out);
-        } else {
-            out.0.push(DataField {
-                name: Some(key.clone()),
-                value: text_of(value),
-            });
-        }
-    }
-}
-
-fn push_unnamed(value: &Value, out: &mut EventData) {
-    match value {
-        Value::Array(items) => {
-            for item in items {
-                push_unnamed(item, out);
-            }
-        }
-        Value::Object(map) if map.contains_key("#text") => push_unnamed(&map["#text"], out),
-        Value::Object(_) => collect_event_data(value, out),
-        other => out.0.push(DataField {
-            name: None,
-            value: text_of(other),
-        }),
-    }
-}
-
-/// UserData holds one provider-defined element; its leaf fields become named values.
-fn collect_user_data(v: &Value, out: &mut EventData) {
-    fn walk(prefix: &str, v: &Value, out: &mut EventData) {
-        match v {
-            Value::Object(map) => {
-                for (key, value) in map {
-                    if key.ends_with("_attributes") || key == "#attributes" {
-                        continue;
-                    }
-                    let name = if key == "#text" {
-                        prefix.to_string()
-                    } else {
-                        key.clone()
-                    };
-                    walk(&name, value, out);
-                }
-            }
-            other => out.0.push(DataField {
-                name: (!prefix.is_empty()).then(|| prefix.to_string()),
-                value: text_of(other),
-            }),
-        }
-    }
-    if let Value::Object(map) = v {
-        for (key, inner) in map {
-            if key.ends_with("_attributes") || key == "#attributes" {
-                continue;
-            }
-            walk(key, inner, out);
-        }
     }
 }
 
@@ -408,11 +305,33 @@ pub fn read_evtx_files_with(
     threads: usize,
     on_file: &(dyn Fn(&Path) + Sync),
 ) -> Vec<(std::path::PathBuf, Result<EvtxRead>)> {
+    read_evtx_files_chunks(paths, filter, threads, on_file, &|events| events)
+        .into_iter()
+        .map(|(path, read)| {
+            let read = read.map(|read| EvtxRead {
+                events: read.chunks.into_iter().flatten().collect(),
+                report: read.report,
+            });
+            (path, read)
+        })
+        .collect()
+}
+
+/// `read_evtx_files_with`, each chunk's events turned into an `R` by `map` on the worker
+/// thread that decoded them (see `read_evtx_chunks`).
+pub(crate) fn read_evtx_files_chunks<M: ChunkMap>(
+    paths: &[&Path],
+    filter: &EventFilter,
+    threads: usize,
+    on_file: &(dyn Fn(&Path) + Sync),
+    map: &M,
+) -> Vec<(std::path::PathBuf, Result<EvtxChunks<M::Out>>)> {
     let parallel_files = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
         .clamp(1, 4);
-    let mut results: Vec<Option<Result<EvtxRead>>> = (0..paths.len()).map(|_| None).collect();
+    let mut results: Vec<Option<Result<EvtxChunks<M::Out>>>> =
+        (0..paths.len()).map(|_| None).collect();
     let next = std::sync::atomic::AtomicUsize::new(0);
     let slots = std::sync::Mutex::new(&mut results);
     std::thread::scope(|scope| {
@@ -420,7 +339,7 @@ pub fn read_evtx_files_with(
             scope.spawn(|| loop {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let Some(path) = paths.get(i) else { break };
-                let read = read_evtx(path, filter, threads);
+                let read = read_evtx_chunks(path, filter, threads, map);
                 on_file(path);
                 if let Ok(mut slots) = slots.lock() {
                     slots[i] = Some(read);
@@ -484,7 +403,9 @@ mod tests {
                     continue;
                 };
                 fast_chunks += 1;
-                let slow = read_chunk_with_crate(&mut chunk, &settings, &source, &filter);
+                let slow = super::super::evtx_crate::read_chunk_with_crate(
+                    &mut chunk, &settings, &source, &filter,
+                );
                 assert!(
                     slow.problems.is_empty(),
                     "{}: {:?}",
@@ -492,7 +413,7 @@ mod tests {
                     slow.problems
                 );
                 assert_eq!(fast.records_read, slow.records_read, "{}", path.display());
-                for (f, s) in fast.events.iter().zip(&slow.events) {
+                for (f, s) in fast.events.iter().zip(&slow.out) {
                     for (a, b) in f.data.0.iter().zip(&s.data.0) {
                         assert_eq!(a, b, "{} record {}", path.display(), s.record_id);
                     }

@@ -8,7 +8,9 @@
 use crate::filter::EventFilter;
 use crate::model::{DataField, Event, EventData, Level};
 use chrono::{DateTime, Utc};
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 use std::sync::Arc;
 
 const CHUNK_HEADER_SIZE: usize = 512;
@@ -30,12 +32,44 @@ pub(crate) fn decode_chunk(
     source: &Arc<str>,
     filter: &EventFilter,
 ) -> Option<FastChunk> {
+    let mut out = FastChunk::default();
+    out.records_read = for_each_record(data, |plan, _, subs, record_id, nested| {
+        if let Some(event) = plan.event(data, subs, record_id, source, filter, nested)? {
+            out.note_time(event.time);
+            out.events.push(event);
+        }
+        Some(())
+    })?;
+    Some(out)
+}
+
+/// The earliest TimeCreated of the chunk's records; `None` when the fast decoder cannot read
+/// every record's time (the chunk may then hold any time).
+pub(crate) fn earliest_time(data: &[u8]) -> Option<DateTime<Utc>> {
+    let mut earliest: Option<DateTime<Utc>> = None;
+    for_each_record(data, |plan, _, subs, _, _| {
+        let t = filetime(data, subs, &plan.time)?;
+        if earliest.is_none_or(|e| t < e) {
+            earliest = Some(t);
+        }
+        Some(())
+    })?;
+    // A chunk without records holds no time at all.
+    Some(earliest.unwrap_or(DateTime::<Utc>::MAX_UTC))
+}
+
+/// Calls `on_record` with the plan and values of every live record of the chunk, in order;
+/// the number of records, or `None` as soon as a record (or `on_record`) gives up.
+pub(super) fn for_each_record(
+    data: &[u8],
+    mut on_record: impl FnMut(&Plan, u32, &[Sub], u64, &mut NestedCache) -> Option<()>,
+) -> Option<u64> {
     let last_record_id = read_u64(data, 32)?;
     let free_space = (read_u32(data, 48)? as usize).min(data.len());
-    let mut plans: HashMap<u32, Option<Plan>> = HashMap::new();
+    let mut plans: HashMap<u32, Option<Rc<Plan>>> = HashMap::new();
     let mut subs: Vec<Sub> = Vec::with_capacity(32);
     let mut nested = NestedCache::default();
-    let mut out = FastChunk::default();
+    let mut records = 0u64;
     let mut offset = CHUNK_HEADER_SIZE;
     while offset < free_space {
         if data.get(offset..offset + 4)? != b"\x2a\x2a\x00\x00" {
@@ -51,19 +85,16 @@ pub(crate) fn decode_chunk(
         let def = read_instance(data, binxml_start, binxml_end, &mut subs)?;
         let plan = plans
             .entry(def)
-            .or_insert_with(|| Plan::of_template(data, def))
+            .or_insert_with(|| cached(&PLANS, data, def, Plan::of_template))
             .as_ref()?;
-        out.records_read += 1;
-        if let Some(event) = plan.event(data, &subs, record_id, source, filter, &mut nested)? {
-            out.note_time(event.time);
-            out.events.push(event);
-        }
+        records += 1;
+        on_record(plan, def, &subs, record_id, &mut nested)?;
         if record_id == last_record_id {
             break;
         }
         offset += size;
     }
-    Some(out)
+    Some(records)
 }
 
 impl FastChunk {
@@ -79,15 +110,20 @@ impl FastChunk {
 
 /// One substitution value: its type byte and where its bytes are in the chunk.
 #[derive(Debug, Clone, Copy)]
-struct Sub {
-    kind: u8,
-    start: usize,
-    len: usize,
+pub(super) struct Sub {
+    pub(super) kind: u8,
+    pub(super) start: usize,
+    pub(super) len: usize,
 }
 
 /// Reads a record's BinXML: a fragment header, one template instance, then the end. Fills
 /// `subs` with the substitution values and returns the template definition's offset.
-fn read_instance(data: &[u8], start: usize, end: usize, subs: &mut Vec<Sub>) -> Option<u32> {
+pub(super) fn read_instance(
+    data: &[u8],
+    start: usize,
+    end: usize,
+    subs: &mut Vec<Sub>,
+) -> Option<u32> {
     let mut pos = start;
     if *data.get(pos)? == 0x0f {
         pos += 4;
@@ -134,7 +170,7 @@ fn read_instance(data: &[u8], start: usize, end: usize, subs: &mut Vec<Sub>) -> 
 
 /// A piece of text in the template: literal, or substitution number `n`.
 #[derive(Debug, Clone)]
-enum Piece {
+pub(super) enum Piece {
     Text(String),
     Sub(u16),
 }
@@ -164,22 +200,22 @@ impl Element {
 
 /// Where each field of an `Event` comes from, for one template.
 #[derive(Debug)]
-struct Plan {
-    event_id: Vec<Piece>,
-    time: Vec<Piece>,
-    level: Option<Vec<Piece>>,
-    record_id: Option<Vec<Piece>>,
-    provider: Option<Vec<Piece>>,
-    channel: Option<Vec<Piece>>,
-    computer: Option<Vec<Piece>>,
+pub(super) struct Plan {
+    pub(super) event_id: Vec<Piece>,
+    pub(super) time: Vec<Piece>,
+    pub(super) level: Option<Vec<Piece>>,
+    pub(super) record_id: Option<Vec<Piece>>,
+    pub(super) provider: Option<Vec<Piece>>,
+    pub(super) channel: Option<Vec<Piece>>,
+    pub(super) computer: Option<Vec<Piece>>,
     /// (name, value) of each data field; `None` name is an unnamed `<Data>`.
-    data: Vec<Field>,
+    pub(super) data: Vec<Field>,
     /// The substitution holding the event's data as nested BinXML (EventData or UserData).
-    nested: Option<u16>,
+    pub(super) nested: Option<u16>,
 }
 
 /// A data field's name (`None`: an unnamed `<Data>`) and value.
-type Field = (Option<Vec<Piece>>, Vec<Piece>);
+pub(super) type Field = (Option<Vec<Piece>>, Vec<Piece>);
 
 /// The fields of an `<EventData>`: `<Data Name="n">` named, `<Data>` unnamed, any other
 /// element named after itself.
@@ -338,13 +374,13 @@ impl Plan {
                 0x00 => {}
                 0x21 if sub.len == 0 => {}
                 0x21 => {
-                    let NestedCache { plans, subs } = nested;
+                    let NestedCache { plans, subs, .. } = nested;
                     let def = read_instance(data, sub.start, sub.start + sub.len, subs)?;
                     let plan = plans
                         .entry(def)
-                        .or_insert_with(|| nested_plan(data, def))
+                        .or_insert_with(|| cached_nested_plan(data, def))
                         .as_ref()?;
-                    for (name, value) in plan {
+                    for (name, value) in plan.iter() {
                         let name = match name {
                             Some(n) => Some(text(data, subs, n)?),
                             None => None,
@@ -375,7 +411,7 @@ impl Plan {
 }
 
 /// A name that repeats gets `_1`, `_2`, ... on its later uses, as the crate's JSON keys do.
-fn suffix_repeated_names(fields: &mut [DataField]) {
+pub(super) fn suffix_repeated_names(fields: &mut [DataField]) {
     for i in 1..fields.len() {
         let (before, rest) = fields.split_at_mut(i);
         let Some(name) = rest[0].name.as_mut() else {
@@ -391,14 +427,25 @@ fn suffix_repeated_names(fields: &mut [DataField]) {
     }
 }
 
+/// Each data field's JSON key, quoted, with its repeats numbered (`None`: an unnamed value).
+pub(super) type FieldKeys = std::rc::Rc<[Option<Vec<u8>>]>;
+
 /// Plans of the nested (data) templates of one chunk, and a buffer for their values.
 #[derive(Default)]
-struct NestedCache {
-    plans: HashMap<u32, Option<Vec<Field>>>,
-    subs: Vec<Sub>,
+pub(super) struct NestedCache {
+    pub(super) plans: HashMap<u32, Option<Rc<Vec<Field>>>>,
+    pub(super) subs: Vec<Sub>,
+    /// The data fields' JSON keys for a template and nested template whose field names are
+    /// all literal (`None`: some name comes from a value); see `evtx_lines`.
+    pub(super) keys: HashMap<(u32, Option<u32>), Option<FieldKeys>>,
 }
 
 /// The data fields of the nested template defined at `def`.
+/// `nested_plan`, remembered across chunks (see `cached`).
+pub(super) fn cached_nested_plan(data: &[u8], def: u32) -> Option<Rc<Vec<Field>>> {
+    cached(&NESTED_PLANS, data, def, nested_plan)
+}
+
 fn nested_plan(data: &[u8], def: u32) -> Option<Vec<Field>> {
     let root = TemplateParser::at(data, def)?.document()?;
     let mut fields = Vec::new();
@@ -422,7 +469,7 @@ fn text(data: &[u8], subs: &[Sub], pieces: &[Piece]) -> Option<String> {
 }
 
 /// One value as text, the way `evtx` renders it.
-fn push_value(data: &[u8], sub: &Sub, out: &mut String) -> Option<()> {
+pub(super) fn push_value(data: &[u8], sub: &Sub, out: &mut String) -> Option<()> {
     use std::fmt::Write;
     let bytes = data.get(sub.start..sub.start + sub.len)?;
     match sub.kind {
@@ -523,7 +570,7 @@ fn fixed<const N: usize>(bytes: &[u8]) -> Option<[u8; N]> {
 }
 
 /// An unsigned number from one integer substitution or literal text.
-fn number(data: &[u8], subs: &[Sub], pieces: &[Piece]) -> Option<u64> {
+pub(super) fn number(data: &[u8], subs: &[Sub], pieces: &[Piece]) -> Option<u64> {
     match pieces {
         [Piece::Sub(n)] => {
             let sub = subs.get(*n as usize)?;
@@ -542,7 +589,7 @@ fn number(data: &[u8], subs: &[Sub], pieces: &[Piece]) -> Option<u64> {
 }
 
 /// A FILETIME substitution as UTC, to the 100 ns.
-fn filetime(data: &[u8], subs: &[Sub], pieces: &[Piece]) -> Option<DateTime<Utc>> {
+pub(super) fn filetime(data: &[u8], subs: &[Sub], pieces: &[Piece]) -> Option<DateTime<Utc>> {
     let [Piece::Sub(n)] = pieces else { return None };
     let sub = subs.get(*n as usize)?;
     if sub.kind != 0x11 {
@@ -552,6 +599,119 @@ fn filetime(data: &[u8], subs: &[Sub], pieces: &[Piece]) -> Option<DateTime<Utc>
     let secs = (ticks / 10_000_000) as i64 - 11_644_473_600;
     let nanos = (ticks % 10_000_000) as u32 * 100;
     DateTime::from_timestamp(secs, nanos)
+}
+
+/// Plans by `template_key` (`None`: a template this decoder leaves to the crate).
+type PlanCache<T> = RefCell<HashMap<Vec<u8>, Option<Rc<T>>>>;
+
+thread_local! {
+    /// Plans of the templates met so far on this thread, across chunks and files.
+    static PLANS: PlanCache<Plan> = RefCell::default();
+    /// The same for nested (data) templates.
+    static NESTED_PLANS: PlanCache<Vec<Field>> = RefCell::default();
+}
+
+/// Templates remembered per thread before the cache starts again.
+const MAX_CACHED_PLANS: usize = 4096;
+
+/// The plan of the template at `def`, from `cache` when the same template (same BinXML, same
+/// names) has been met before in any chunk; made by `make` and remembered otherwise.
+fn cached<T>(
+    cache: &'static std::thread::LocalKey<PlanCache<T>>,
+    data: &[u8],
+    def: u32,
+    make: fn(&[u8], u32) -> Option<T>,
+) -> Option<Rc<T>> {
+    let Some(key) = template_key(data, def) else {
+        return make(data, def).map(Rc::new);
+    };
+    cache.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some(plan) = cache.get(&key) {
+            return plan.clone();
+        }
+        let plan = make(data, def).map(Rc::new);
+        if cache.len() >= MAX_CACHED_PLANS {
+            cache.clear();
+        }
+        cache.insert(key, plan.clone());
+        plan
+    })
+}
+
+/// What the template defined at `def` is, wherever it sits: its size and every token
+/// `TemplateParser` reads up to the end of the fragment, with each name reference replaced by
+/// the name itself and names stored inline left out (their offsets differ from chunk to chunk;
+/// nothing else does). Two templates with the same key parse the same. `None` for a token the
+/// parser does not take (the template is then parsed on its own, uncached).
+fn template_key(data: &[u8], def: u32) -> Option<Vec<u8>> {
+    let def = def as usize;
+    let size = read_u32(data, def + 20)?;
+    let start = def + 24;
+    if start.checked_add(size as usize)? > data.len() {
+        // Cut off by the end of the chunk: how far it reads depends on where it sits.
+        return None;
+    }
+    let mut key = Vec::with_capacity(256);
+    key.extend_from_slice(&size.to_le_bytes());
+    let mut pos = start;
+    // A name reference: the name's length and UTF-16; one stored here is stepped over.
+    let name = |pos: usize, key: &mut Vec<u8>| -> Option<usize> {
+        let offset = read_u32(data, pos)? as usize;
+        let count = read_u16(data, offset + 6)? as usize;
+        let text = data.get(offset + 8..offset + 8 + count * 2)?;
+        key.extend_from_slice(&(count as u16).to_le_bytes());
+        key.extend_from_slice(text);
+        let after = pos + 4;
+        // Whether it is stored here: it moves what follows.
+        key.push(u8::from(offset == after));
+        Some(if offset == after {
+            after + 8 + count * 2 + 2
+        } else {
+            after
+        })
+    };
+    if *data.get(pos)? != 0x0f {
+        return None;
+    }
+    key.extend_from_slice(data.get(pos..pos + 4)?);
+    pos += 4;
+    loop {
+        let token = *data.get(pos)?;
+        match token {
+            0x00 => {
+                key.push(0);
+                return Some(key);
+            }
+            0x01 | 0x41 => {
+                key.extend_from_slice(data.get(pos..pos + 7)?);
+                pos = name(pos + 7, &mut key)?;
+                if token == 0x41 {
+                    key.extend_from_slice(data.get(pos..pos + 4)?);
+                    pos += 4;
+                }
+            }
+            0x06 | 0x46 => {
+                key.push(token);
+                pos = name(pos + 1, &mut key)?;
+            }
+            0x02..=0x04 => {
+                key.push(token);
+                pos += 1;
+            }
+            0x05 | 0x45 => {
+                let count = read_u16(data, pos + 2)? as usize;
+                let end = pos + 4 + count * 2;
+                key.extend_from_slice(data.get(pos..end)?);
+                pos = end;
+            }
+            0x0d | 0x0e => {
+                key.extend_from_slice(data.get(pos..pos + 4)?);
+                pos += 4;
+            }
+            _ => return None,
+        }
+    }
 }
 
 /// Reads a template definition's BinXML into an element tree.

@@ -4,10 +4,9 @@
 //! copy reports its losses instead of reading silently short. Checksum mismatches become notes.
 use crate::model::InputReport;
 use std::io::{Read, Seek, SeekFrom};
-use std::path::Path;
 
-const FILE_HEADER_BLOCK: u64 = 4096;
-const CHUNK_SIZE: usize = 0x1_0000;
+pub(crate) const FILE_HEADER_BLOCK: u64 = 4096;
+pub(crate) const CHUNK_SIZE: usize = 0x1_0000;
 const CHUNK_HEADER_SIZE: usize = 512;
 const RECORD_HEADER_SIZE: usize = 24;
 /// The most records a 64 KiB chunk can hold (each takes at least a header and a size copy).
@@ -31,7 +30,7 @@ struct FileHeader {
 
 /// One 64 KiB slot of the file after the header.
 #[derive(Debug, Clone)]
-enum Slot {
+pub(crate) enum Slot {
     /// A chunk whose header gives a sane record id range.
     Chunk {
         first: u64,
@@ -57,19 +56,7 @@ pub struct Scan {
 }
 
 /// Compares what the file should hold with what was read (`report.records_read`) and counts the
-/// difference as skipped, with a line per missing range. Never fails: a file it cannot scan is
-/// left as the reader reported it.
-pub(crate) fn account_for_losses(path: &Path, report: &mut InputReport) {
-    let Ok(mut file) = std::fs::File::open(path) else {
-        return;
-    };
-    let Ok(scan) = scan_file(&mut file) else {
-        return;
-    };
-    apply(&scan, report);
-}
-
-/// Adds a scan's findings to a reader's report.
+/// difference as skipped, with a line per missing range.
 pub(crate) fn apply(scan: &Scan, report: &mut InputReport) {
     let lost = scan.expected.saturating_sub(report.records_read);
     let in_gaps: u64 = scan.gaps.iter().map(|(a, b, _)| b - a + 1).sum();
@@ -109,10 +96,7 @@ pub fn scan_file<R: Read + Seek>(file: &mut R) -> std::io::Result<Scan> {
     file.seek(SeekFrom::Start(0))?;
     let mut head = [0u8; 128];
     file.read_exact(&mut head)?;
-    let header = parse_file_header(&head);
-    let mut slots = Vec::new();
-    let mut notes = Vec::new();
-    let mut truncated: Option<(u64, u64)> = None;
+    let mut scan = Scanner::default();
     let mut chunk = vec![0u8; CHUNK_SIZE];
     let mut number = 0u64;
     loop {
@@ -122,20 +106,51 @@ pub fn scan_file<R: Read + Seek>(file: &mut R) -> std::io::Result<Scan> {
         }
         let available = (len - offset).min(CHUNK_SIZE as u64) as usize;
         if available < CHUNK_SIZE {
-            truncated = Some((number, available as u64));
+            scan.truncated(number, available as u64);
             break;
         }
         file.seek(SeekFrom::Start(offset))?;
         file.read_exact(&mut chunk)?;
-        slots.push(scan_chunk(number, &chunk, &mut notes));
+        let mut notes = Vec::new();
+        let slot = scan_chunk(number, &chunk, &mut notes);
+        scan.push(slot, notes);
         number += 1;
     }
-    if !header.checksum_ok {
-        notes.insert(0, "file header checksum does not match: its record and chunk counts are not trusted; chunks read anyway".into());
-    } else if header.flags & FLAG_DIRTY != 0 {
-        notes.insert(0, "file header marked dirty (the log was not closed cleanly): records are counted from the chunks".into());
+    Ok(scan.finish(&head))
+}
+
+/// The damage scan fed one slot at a time, in file order, by a reader that already has the
+/// bytes (`evtx.rs` reads each chunk once, for both decoding and this).
+#[derive(Debug, Default)]
+pub(crate) struct Scanner {
+    slots: Vec<Slot>,
+    notes: Vec<String>,
+    truncated: Option<(u64, u64)>,
+}
+
+impl Scanner {
+    /// The next full slot, as `scan_chunk` classified it, with its notes.
+    pub(crate) fn push(&mut self, slot: Slot, mut notes: Vec<String>) {
+        self.slots.push(slot);
+        self.notes.append(&mut notes);
     }
-    Ok(find_gaps(&header, &slots, truncated, notes))
+
+    /// The file ends inside slot `number`, after `bytes` of it.
+    pub(crate) fn truncated(&mut self, number: u64, bytes: u64) {
+        self.truncated = Some((number, bytes));
+    }
+
+    /// The findings, given the file header's first 128 bytes.
+    pub(crate) fn finish(self, head: &[u8; 128]) -> Scan {
+        let header = parse_file_header(head);
+        let mut notes = self.notes;
+        if !header.checksum_ok {
+            notes.insert(0, "file header checksum does not match: its record and chunk counts are not trusted; chunks read anyway".into());
+        } else if header.flags & FLAG_DIRTY != 0 {
+            notes.insert(0, "file header marked dirty (the log was not closed cleanly): records are counted from the chunks".into());
+        }
+        find_gaps(&header, &self.slots, self.truncated, notes)
+    }
 }
 
 fn parse_file_header(head: &[u8; 128]) -> FileHeader {
@@ -149,7 +164,7 @@ fn parse_file_header(head: &[u8; 128]) -> FileHeader {
 }
 
 /// Classifies one full 64 KiB slot and walks its records' framing.
-fn scan_chunk(number: u64, data: &[u8], notes: &mut Vec<String>) -> Slot {
+pub(crate) fn scan_chunk(number: u64, data: &[u8], notes: &mut Vec<String>) -> Slot {
     if !data.starts_with(b"ElfChnk\0") {
         let why = if data.iter().all(|b| *b == 0) {
             "all zeros"

@@ -2,8 +2,12 @@
 pub mod csv_text;
 pub mod evidence;
 pub mod evtx;
+mod evtx_crate;
 pub mod evtx_fast;
 pub mod evtx_integrity;
+pub(crate) mod evtx_lines;
+pub(crate) mod evtx_stream;
+mod evtx_walk;
 pub mod metric_csv;
 pub mod numbers;
 pub mod perfmon;

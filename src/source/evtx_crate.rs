@@ -1,0 +1,229 @@
+//! The `evtx` crate's way through a chunk, for chunks the fast decoder leaves to it: each record
+//! rendered to JSON by the crate and read back into an `Event`.
+use super::evtx::error_chain;
+use super::evtx_walk::ChunkRead;
+use crate::filter::EventFilter;
+use crate::model::{DataField, Event, EventData, Level};
+use chrono::{DateTime, Utc};
+use evtx::{EvtxChunkData, ParserSettings};
+use serde_json::Value;
+use std::sync::Arc;
+
+/// The `evtx` crate's way: render each record to JSON and read the event from that.
+pub(super) fn read_chunk_with_crate(
+    chunk: &mut EvtxChunkData,
+    settings: &Arc<ParserSettings>,
+    source: &Arc<str>,
+    filter: &EventFilter,
+) -> ChunkRead<Vec<Event>> {
+    let mut out = ChunkRead::<Vec<Event>>::default();
+    let number = chunk.number;
+    let mut parsed = match chunk.parse(Arc::clone(settings)) {
+        Ok(parsed) => parsed,
+        Err(err) => {
+            let at = number.map(|n| format!("chunk {n}: ")).unwrap_or_default();
+            out.problems.push(format!("{at}{}", error_chain(&err)));
+            return out;
+        }
+    };
+    for record in parsed.iter() {
+        let converted = record.and_then(|record| {
+            let record_id = record.event_record_id;
+            let header_time = super::evtx_integrity::header_time(&record.timestamp);
+            let json = record.into_json_bytes()?;
+            let notes = &mut out.notes;
+            Ok(convert_record(
+                record_id,
+                &json.data,
+                source,
+                filter,
+                header_time,
+                notes,
+            ))
+        });
+        match converted {
+            Ok(Ok(event)) => {
+                out.records_read += 1;
+                if let Some(event) = event {
+                    note_chunk_time(&mut out, event.time);
+                    out.out.push(event);
+                }
+            }
+            Ok(Err(problem)) => out.problems.push(problem),
+            Err(err) => out.problems.push(error_chain(&err)),
+        }
+    }
+    out
+}
+
+fn note_chunk_time<R>(out: &mut ChunkRead<R>, t: DateTime<Utc>) {
+    if out.first.is_none_or(|f| t < f) {
+        out.first = Some(t);
+    }
+    if out.last.is_none_or(|l| t > l) {
+        out.last = Some(t);
+    }
+}
+
+/// Turns one record's JSON into an event; `Ok(None)` when the filter drops it, `Err` with a
+/// one-line reason when the record lacks what every event must have.
+fn convert_record(
+    record_id: u64,
+    json: &[u8],
+    source: &Arc<str>,
+    filter: &EventFilter,
+    header_time: Option<DateTime<Utc>>,
+    notes: &mut Vec<String>,
+) -> std::result::Result<Option<Event>, String> {
+    let value: Value = serde_json::from_slice(json)
+        .map_err(|e| format!("record {record_id}: rendered JSON unreadable: {e}"))?;
+    let event = value
+        .get("Event")
+        .ok_or_else(|| format!("record {record_id}: no Event element"))?;
+    let system = event
+        .get("System")
+        .ok_or_else(|| format!("record {record_id}: no System element"))?;
+    let event_id = system
+        .get("EventID")
+        .and_then(as_u64)
+        .ok_or_else(|| format!("record {record_id}: no readable EventID"))?;
+    // Qualifiers live in the upper 16 bits in some exports; the id proper is the low 16.
+    let event_id = (event_id & 0xFFFF) as u32;
+    let time = system
+        .get("TimeCreated_attributes")
+        .and_then(|a| a.get("SystemTime"))
+        .and_then(Value::as_str)
+        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+        .map(|t| t.with_timezone(&Utc))
+        .or_else(|| super::evtx_integrity::time_fallback(record_id, header_time, notes))
+        .ok_or_else(|| format!("record {record_id}: no readable TimeCreated"))?;
+    if !filter.wants_id_and_time(event_id, &time) {
+        return Ok(None);
+    }
+    let provider = system
+        .get("Provider_attributes")
+        .and_then(|a| a.get("Name").or_else(|| a.get("EventSourceName")))
+        .map(text_of)
+        .unwrap_or_default();
+    let level = system.get("Level").and_then(as_u64).unwrap_or(0).min(255) as u8;
+    let mut data = EventData::default();
+    if let Some(event_data) = event.get("EventData") {
+        collect_event_data(event_data, &mut data);
+    }
+    if let Some(user_data) = event.get("UserData") {
+        collect_user_data(user_data, &mut data);
+    }
+    let converted = Event {
+        time,
+        record_id: system
+            .get("EventRecordID")
+            .and_then(as_u64)
+            .unwrap_or(record_id),
+        channel: system.get("Channel").map(text_of).unwrap_or_default(),
+        provider,
+        event_id,
+        level: Level(level),
+        computer: system.get("Computer").map(text_of).unwrap_or_default(),
+        data,
+        source_file: Arc::clone(source),
+    };
+    Ok(filter.matches(&converted).then_some(converted))
+}
+
+fn as_u64(v: &Value) -> Option<u64> {
+    match v {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.trim().parse().ok(),
+        Value::Object(map) => map.get("#text").and_then(as_u64),
+        _ => None,
+    }
+}
+
+/// A JSON value as event-data text: strings as they are, numbers as written, null as empty.
+fn text_of(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Array(items) => items.iter().map(text_of).collect::<Vec<_>>().join(","),
+        Value::Object(map) => match map.get("#text") {
+            Some(text) => text_of(text),
+            None => v.to_string(),
+        },
+        other => other.to_string(),
+    }
+}
+
+/// EventData: named `<Data Name=..>` become keys; unnamed `<Data>` values arrive under `Data`.
+fn collect_event_data(v: &Value, out: &mut EventData) {
+    let Value::Object(map) = v else {
+        if !v.is_null() {
+            out.0.push(DataField {
+                name: None,
+                value: text_of(v),
+            });
+        }
+        return;
+    };
+    for (key, value) in map {
+        if key.ends_with("_attributes") || key == "#attributes" {
+            continue;
+        }
+        if key == "Data" || key == "#text" {
+            push_unnamed(value, out);
+        } else {
+            out.0.push(DataField {
+                name: Some(key.clone()),
+                value: text_of(value),
+            });
+        }
+    }
+}
+
+fn push_unnamed(value: &Value, out: &mut EventData) {
+    match value {
+        Value::Array(items) => {
+            for item in items {
+                push_unnamed(item, out);
+            }
+        }
+        Value::Object(map) if map.contains_key("#text") => push_unnamed(&map["#text"], out),
+        Value::Object(_) => collect_event_data(value, out),
+        other => out.0.push(DataField {
+            name: None,
+            value: text_of(other),
+        }),
+    }
+}
+
+/// UserData holds one provider-defined element; its leaf fields become named values.
+fn collect_user_data(v: &Value, out: &mut EventData) {
+    fn walk(prefix: &str, v: &Value, out: &mut EventData) {
+        match v {
+            Value::Object(map) => {
+                for (key, value) in map {
+                    if key.ends_with("_attributes") || key == "#attributes" {
+                        continue;
+                    }
+                    let name = if key == "#text" {
+                        prefix.to_string()
+                    } else {
+                        key.clone()
+                    };
+                    walk(&name, value, out);
+                }
+            }
+            other => out.0.push(DataField {
+                name: (!prefix.is_empty()).then(|| prefix.to_string()),
+                value: text_of(other),
+            }),
+        }
+    }
+    if let Value::Object(map) = v {
+        for (key, inner) in map {
+            if key.ends_with("_attributes") || key == "#attributes" {
+                continue;
+            }
+            walk(key, inner, out);
+        }
+    }
+}

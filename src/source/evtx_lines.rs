@@ -1,0 +1,598 @@
+//! The `events` JSON Lines listing written by the fast decoder straight from a chunk's bytes,
+//! without building an `Event` per record: byte for byte what `render::events::push_jsonl_line`
+//! writes for the same event (tests compare the two on every sample).
+use super::evtx_fast::{
+    cached_nested_plan, filetime, for_each_record, number, push_value, read_instance, FieldKeys,
+    NestedCache, Piece, Plan, Sub,
+};
+use crate::filter::EventFilter;
+use crate::model::{rfc3339, Level};
+use chrono::{DateTime, Utc};
+
+/// One chunk's lines, in record order, with their sort keys.
+#[derive(Debug, Default)]
+pub(crate) struct ChunkLines {
+    /// (time, record id) of each line.
+    pub keys: Vec<(DateTime<Utc>, u64)>,
+    /// Where each line ends in `bytes`.
+    pub ends: Vec<usize>,
+    pub bytes: Vec<u8>,
+    pub records_read: u64,
+}
+
+/// The chunk's records that pass `filter` as JSON lines; `None` where the fast decoder leaves
+/// the chunk to the crate. `filter` must decide on event id and time alone.
+/// `source_json` is the file's name as a JSON string, quotes included.
+pub(crate) fn chunk_lines(
+    data: &[u8],
+    filter: &EventFilter,
+    source_json: &[u8],
+) -> Option<ChunkLines> {
+    let mut out = ChunkLines {
+        // The lines of a chunk take about 1.4 times its bytes: room for that, so that they are
+        // not copied as they grow.
+        bytes: Vec::with_capacity(data.len() * 3 / 2),
+        ..Default::default()
+    };
+    let mut fields = Fields::default();
+    out.records_read = for_each_record(data, |plan, def, subs, record_id, nested| {
+        let Some(key) = write_line(
+            plan,
+            def,
+            data,
+            subs,
+            record_id,
+            filter,
+            nested,
+            &mut fields,
+            source_json,
+            &mut out.bytes,
+        )?
+        else {
+            return Some(());
+        };
+        out.keys.push(key);
+        out.ends.push(out.bytes.len());
+        Some(())
+    })?;
+    Some(out)
+}
+
+/// Reused names of one record's data fields (`None`: unnamed); `len` are in use.
+#[derive(Default)]
+struct Fields {
+    names: Vec<(bool, String)>,
+    len: usize,
+    /// Text of a value on its way to JSON.
+    scratch: String,
+}
+
+impl Fields {
+    fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    /// Adds a field, its name (if any) written by `fill`.
+    fn push(&mut self, named: bool, fill: impl FnOnce(&mut String) -> Option<()>) -> Option<()> {
+        if self.names.len() == self.len {
+            self.names.push(Default::default());
+        }
+        let (has_name, name) = &mut self.names[self.len];
+        *has_name = named;
+        name.clear();
+        fill(name)?;
+        self.len += 1;
+        Some(())
+    }
+
+    /// A name that repeats gets `_1`, `_2`, ... on its later uses, as
+    /// `evtx_fast::suffix_repeated_names` does it.
+    fn suffix_repeated_names(&mut self) {
+        for i in 1..self.len {
+            let (before, rest) = self.names.split_at_mut(i);
+            let (named, name) = &mut rest[0];
+            if !*named {
+                continue;
+            }
+            let seen = before
+                .iter()
+                .filter(|(n, other)| *n && other.as_str() == name.as_str())
+                .count();
+            if seen > 0 {
+                name.push_str(&format!("_{seen}"));
+            }
+        }
+    }
+}
+
+/// The fields' JSON keys (names decoded, repeats numbered, escaped and quoted).
+fn field_keys<'p>(
+    data: &[u8],
+    all: impl Iterator<Item = (&'p super::evtx_fast::Field, &'p [Sub])>,
+    fields: &mut Fields,
+) -> Option<FieldKeys> {
+    fields.clear();
+    for ((name, _), subs) in all {
+        fields.push(name.is_some(), |n| match name {
+            Some(name) => push_text(data, subs, name, n),
+            None => Some(()),
+        })?;
+    }
+    fields.suffix_repeated_names();
+    Some(
+        fields.names[..fields.len]
+            .iter()
+            .map(|(named, name)| {
+                named.then(|| {
+                    let mut key = Vec::with_capacity(name.len() + 2);
+                    json_str(&mut key, name);
+                    key
+                })
+            })
+            .collect(),
+    )
+}
+
+/// Text of pieces appended to `out`; `None` for a value type the decoder does not render.
+fn push_text(data: &[u8], subs: &[Sub], pieces: &[Piece], out: &mut String) -> Option<()> {
+    for piece in pieces {
+        match piece {
+            Piece::Text(t) => out.push_str(t),
+            Piece::Sub(n) => push_value(data, subs.get(*n as usize)?, out)?,
+        }
+    }
+    Some(())
+}
+
+/// Text of pieces as a JSON string; strings are escaped straight from their UTF-16, other
+/// values go through `push_value` and `scratch`.
+fn json_text(
+    data: &[u8],
+    subs: &[Sub],
+    pieces: &[Piece],
+    scratch: &mut String,
+    out: &mut Vec<u8>,
+) -> Option<()> {
+    out.push(b'"');
+    for piece in pieces {
+        match piece {
+            Piece::Text(t) => json_str_body(out, t),
+            Piece::Sub(n) => {
+                let sub = subs.get(*n as usize)?;
+                if sub.kind == 0x01 {
+                    json_utf16(data.get(sub.start..sub.start + sub.len)?, out)?;
+                } else {
+                    scratch.clear();
+                    push_value(data, sub, scratch)?;
+                    json_str_body(out, scratch);
+                }
+            }
+        }
+    }
+    out.push(b'"');
+    Some(())
+}
+
+/// A UTF-16LE value up to its first NUL (as `evtx_fast::push_utf16` reads it), JSON-escaped.
+fn json_utf16(bytes: &[u8], out: &mut Vec<u8>) -> Option<()> {
+    // ASCII first, eight characters at a time while none needs escaping, then one by one:
+    // most values are nothing else.
+    out.reserve(bytes.len() / 2);
+    let mut i = 0;
+    for block in bytes.chunks_exact(16) {
+        let mut ascii = [0u8; 8];
+        let mut plain = true;
+        for (k, unit) in block.chunks_exact(2).enumerate() {
+            let (lo, hi) = (unit[0], unit[1]);
+            plain &= hi == 0 && (0x20..0x80).contains(&lo) && lo != b'"' && lo != b'\\';
+            ascii[k] = lo;
+        }
+        if !plain {
+            break;
+        }
+        out.extend_from_slice(&ascii);
+        i += 16;
+    }
+    for unit in bytes[i..].chunks_exact(2) {
+        let (lo, hi) = (unit[0], unit[1]);
+        if hi != 0 || lo == 0 || lo >= 0x80 {
+            break;
+        }
+        if lo < 0x20 || lo == b'"' || lo == b'\\' {
+            push_escaped(out, lo);
+        } else {
+            out.push(lo);
+        }
+        i += 2;
+    }
+    let rest = &bytes[i..];
+    if rest.len() >= 2 && rest[..2] != [0, 0] {
+        let units = rest
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]));
+        let mut utf8 = [0u8; 4];
+        for ch in char::decode_utf16(units.take_while(|&u| u != 0)) {
+            let ch = ch.ok()?;
+            if ch.is_ascii() {
+                push_escaped(out, ch as u8);
+            } else {
+                out.extend_from_slice(ch.encode_utf8(&mut utf8).as_bytes());
+            }
+        }
+    }
+    Some(())
+}
+
+/// Appends an unsigned number in decimal.
+fn push_u64(out: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
+}
+
+/// A time as `model::rfc3339` writes it, quoted; years outside 1-9999 go through it.
+fn json_time(out: &mut Vec<u8>, t: &DateTime<Utc>) {
+    use chrono::{Datelike, Timelike};
+    let t = t.naive_utc();
+    let year = t.year();
+    if !(1..=9999).contains(&year) {
+        json_str(out, &rfc3339(&t.and_utc()));
+        return;
+    }
+    let two = |out: &mut Vec<u8>, n: u32| {
+        out.extend_from_slice(&[b'0' + (n / 10) as u8, b'0' + (n % 10) as u8])
+    };
+    out.push(b'"');
+    let y = year as u32;
+    out.extend_from_slice(&[
+        b'0' + (y / 1000) as u8,
+        b'0' + (y / 100 % 10) as u8,
+        b'0' + (y / 10 % 10) as u8,
+        b'0' + (y % 10) as u8,
+        b'-',
+    ]);
+    two(out, t.month());
+    out.push(b'-');
+    two(out, t.day());
+    out.push(b'T');
+    two(out, t.hour());
+    out.push(b':');
+    two(out, t.minute());
+    out.push(b':');
+    two(out, t.second());
+    let nanos = t.nanosecond();
+    if nanos >= 1_000_000_000 {
+        // A leap second: leave it to chrono.
+        out.truncate(out.len() - 20);
+        json_str(out, &rfc3339(&t.and_utc()));
+        return;
+    }
+    let (value, width) = if nanos == 0 {
+        (0, 0)
+    } else if nanos.is_multiple_of(1_000_000) {
+        (nanos / 1_000_000, 3)
+    } else if nanos.is_multiple_of(1_000) {
+        (nanos / 1_000, 6)
+    } else {
+        (nanos, 9)
+    };
+    if width > 0 {
+        out.push(b'.');
+        let mut digits = [b'0'; 9];
+        let mut v = value;
+        for d in digits[..width].iter_mut().rev() {
+            *d = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+        out.extend_from_slice(&digits[..width]);
+    }
+    out.extend_from_slice(b"Z\"");
+}
+
+/// One record's line; `Some(None)` when the filter drops it.
+#[allow(clippy::too_many_arguments)]
+fn write_line(
+    plan: &Plan,
+    def: u32,
+    data: &[u8],
+    subs: &[Sub],
+    header_record_id: u64,
+    filter: &EventFilter,
+    nested: &mut NestedCache,
+    fields: &mut Fields,
+    source_json: &[u8],
+    out: &mut Vec<u8>,
+) -> Option<Option<(DateTime<Utc>, u64)>> {
+    let event_id = (number(data, subs, &plan.event_id)? & 0xFFFF) as u32;
+    let time = filetime(data, subs, &plan.time)?;
+    if !filter.wants_id_and_time(event_id, &time) {
+        return Some(None);
+    }
+    let start = out.len();
+    let written = write_passing(
+        plan,
+        def,
+        data,
+        subs,
+        header_record_id,
+        nested,
+        fields,
+        source_json,
+        event_id,
+        &time,
+        out,
+    );
+    if written.is_none() {
+        out.truncate(start);
+    }
+    Some(Some((time, written?)))
+}
+
+/// The line of a record that passed the filter; its record id. `None` (with part of a line
+/// written) for a value the decoder leaves to the crate.
+#[allow(clippy::too_many_arguments)]
+fn write_passing(
+    plan: &Plan,
+    def: u32,
+    data: &[u8],
+    subs: &[Sub],
+    header_record_id: u64,
+    nested: &mut NestedCache,
+    fields: &mut Fields,
+    source_json: &[u8],
+    event_id: u32,
+    time: &DateTime<Utc>,
+    out: &mut Vec<u8>,
+) -> Option<u64> {
+    let level = match &plan.level {
+        Some(p) => number(data, subs, p).unwrap_or(0).min(255) as u8,
+        None => 0,
+    };
+    let record_id = match &plan.record_id {
+        Some(p) => number(data, subs, p).unwrap_or(header_record_id),
+        None => header_record_id,
+    };
+    // The data fields: the template's own, then those of a nested template.
+    let nested_def = match plan.nested {
+        Some(n) => {
+            let sub = subs.get(n as usize)?;
+            match sub.kind {
+                0x00 => None,
+                0x21 if sub.len == 0 => None,
+                0x21 => {
+                    let def =
+                        read_instance(data, sub.start, sub.start + sub.len, &mut nested.subs)?;
+                    nested
+                        .plans
+                        .entry(def)
+                        .or_insert_with(|| cached_nested_plan(data, def))
+                        .as_ref()?;
+                    Some(def)
+                }
+                _ => return None,
+            }
+        }
+        None => None,
+    };
+    let NestedCache {
+        plans,
+        subs: nested_subs,
+        keys: key_cache,
+    } = nested;
+    let inner: &[super::evtx_fast::Field] = match nested_def {
+        Some(def) => plans.get(&def)?.as_deref()?,
+        None => &[],
+    };
+    let all = plan
+        .data
+        .iter()
+        .map(|f| (f, subs))
+        .chain(inner.iter().map(|f| (f, nested_subs.as_slice())));
+    // The fields' JSON keys: the same for every record of the template when all names are
+    // literal, else made for this record.
+    let literal = |name: &Option<Vec<Piece>>| match name.as_deref() {
+        None => true,
+        Some(pieces) => pieces.iter().all(|p| matches!(p, Piece::Text(_))),
+    };
+    let cached = match key_cache.get(&(def, nested_def)) {
+        Some(keys) => keys.clone(),
+        None => {
+            let keys = all
+                .clone()
+                .all(|((name, _), _)| literal(name))
+                .then(|| field_keys(data, all.clone(), fields))
+                .flatten();
+            key_cache.insert((def, nested_def), keys.clone());
+            keys
+        }
+    };
+    let keys = match cached {
+        Some(keys) => keys,
+        None => field_keys(data, all.clone(), fields)?,
+    };
+    let scratch = &mut fields.scratch;
+    let mut string_field =
+        |out: &mut Vec<u8>, key: &[u8], pieces: &Option<Vec<Piece>>| -> Option<()> {
+            out.extend_from_slice(key);
+            match pieces {
+                Some(p) => json_text(data, subs, p, &mut *scratch, out),
+                None => {
+                    out.extend_from_slice(b"\"\"");
+                    Some(())
+                }
+            }
+        };
+    out.extend_from_slice(b"{\"time\":");
+    json_time(out, time);
+    out.extend_from_slice(b",\"record_id\":");
+    push_u64(out, record_id);
+    string_field(out, b",\"channel\":", &plan.channel)?;
+    string_field(out, b",\"provider\":", &plan.provider)?;
+    out.extend_from_slice(b",\"event_id\":");
+    push_u64(out, u64::from(event_id));
+    out.extend_from_slice(b",\"level\":");
+    push_u64(out, u64::from(level));
+    out.extend_from_slice(b",\"level_name\":");
+    json_str(out, Level(level).name());
+    string_field(out, b",\"computer\":", &plan.computer)?;
+    out.extend_from_slice(b",\"data\":{");
+    let mut first = true;
+    for (((_, value), subs), key) in all.clone().zip(keys.iter()) {
+        if let Some(key) = key {
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            out.extend_from_slice(key);
+            out.push(b':');
+            json_text(data, subs, value, &mut *scratch, out)?;
+        }
+    }
+    let mut unnamed = all.zip(keys.iter()).filter(|(_, key)| key.is_none());
+    if let Some((((_, value), subs), _)) = unnamed.next() {
+        if !first {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"\"Data\":[");
+        json_text(data, subs, value, &mut *scratch, out)?;
+        for (((_, value), subs), _) in unnamed {
+            out.push(b',');
+            json_text(data, subs, value, &mut *scratch, out)?;
+        }
+        out.push(b']');
+    }
+    out.extend_from_slice(b"},\"source_file\":");
+    out.extend_from_slice(source_json);
+    out.extend_from_slice(b"}\n");
+    Some(record_id)
+}
+
+/// A JSON string as `serde_json` writes it: `"` and `\\` escaped, control characters as
+/// `\\b \\t \\n \\f \\r` or `\\u00XX`, everything else (non-ASCII included) as it is.
+pub(crate) fn json_str(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
+    json_str_body(out, s);
+    out.push(b'"');
+}
+
+/// `json_str` without the quotes.
+fn json_str_body(out: &mut Vec<u8>, s: &str) {
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b >= 0x20 && b != b'"' && b != b'\\' {
+            continue;
+        }
+        out.extend_from_slice(&bytes[start..i]);
+        push_escaped(out, b);
+        start = i + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+}
+
+/// One ASCII byte, escaped if JSON needs it.
+fn push_escaped(out: &mut Vec<u8>, b: u8) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    match b {
+        b'"' => out.extend_from_slice(b"\\\""),
+        b'\\' => out.extend_from_slice(b"\\\\"),
+        0x08 => out.extend_from_slice(b"\\b"),
+        0x09 => out.extend_from_slice(b"\\t"),
+        0x0a => out.extend_from_slice(b"\\n"),
+        0x0c => out.extend_from_slice(b"\\f"),
+        0x0d => out.extend_from_slice(b"\\r"),
+        0x00..=0x1f => out.extend_from_slice(&[
+            b'\\',
+            b'u',
+            b'0',
+            b'0',
+            HEX[(b >> 4) as usize],
+            HEX[(b & 0xf) as usize],
+        ]),
+        _ => out.push(b),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_and_numbers_are_written_as_the_listing_writes_them() {
+        let base = DateTime::from_timestamp(1_313_452_200, 0).unwrap();
+        let mut times = vec![
+            DateTime::from_timestamp(-11_644_473_600, 0).unwrap(),
+            DateTime::from_timestamp(0, 1).unwrap(),
+            DateTime::<Utc>::MAX_UTC,
+            DateTime::<Utc>::MIN_UTC,
+        ];
+        for nanos in [
+            0,
+            100,
+            1_000,
+            120_000,
+            1_000_000,
+            826_000_000,
+            999_999_900,
+            5_000_100,
+        ] {
+            times.push(base + chrono::Duration::nanoseconds(nanos));
+        }
+        for t in times {
+            let mut ours = Vec::new();
+            json_time(&mut ours, &t);
+            assert_eq!(
+                String::from_utf8_lossy(&ours),
+                serde_json::to_string(&rfc3339(&t)).unwrap()
+            );
+        }
+        for n in [0, 7, 10, 333, 65_535, u64::from(u32::MAX), u64::MAX] {
+            let mut ours = Vec::new();
+            push_u64(&mut ours, n);
+            assert_eq!(ours, n.to_string().into_bytes());
+        }
+    }
+
+    #[test]
+    fn json_strings_are_escaped_as_serde_json_does() {
+        let mut all: String = (0u8..0x80).map(char::from).collect();
+        all.push_str("é ü 中文 \u{2028} \u{7f} \\ \" / end");
+        for s in [
+            all.as_str(),
+            "",
+            "plain",
+            "\"",
+            "a\\b",
+            "\u{1f}\u{0}",
+            "Windows Modules Installer entered the running state.",
+            "sixteen chars ok\"then a quote, then\ta tab and é",
+            "exactly 8 units",
+            "eight ch",
+            "eight chars then\u{0}hidden after a NUL",
+        ] {
+            let mut ours = Vec::new();
+            json_str(&mut ours, s);
+            let want = serde_json::to_string(s).unwrap();
+            assert_eq!(String::from_utf8_lossy(&ours), want);
+            // The same text as UTF-16LE, as a record stores it.
+            let utf16: Vec<u8> = s.encode_utf16().flat_map(u16::to_le_bytes).collect();
+            let mut ours = vec![b'"'];
+            json_utf16(&utf16, &mut ours).unwrap();
+            ours.push(b'"');
+            // A NUL ends a UTF-16 value.
+            let upto_nul = s.split('\0').next().unwrap_or_default();
+            assert_eq!(
+                String::from_utf8_lossy(&ours),
+                serde_json::to_string(upto_nul).unwrap()
+            );
+        }
+    }
+}

@@ -1,0 +1,367 @@
+//! Two passes over an EVTX file for output that streams in time order. The first reads every
+//! slot (the damage scan, which chunks the walk reaches and in what order) and the earliest time
+//! in each chunk, cheaply, from the template instances; the second reads the chunks again in
+//! walk order, decodes them in parallel, and hands them on block by block, each block with the
+//! time before which nothing is left to come, so that output can be written as it goes and
+//! memory does not grow with the file.
+use super::evtx_fast::earliest_time;
+use super::evtx_integrity::{scan_chunk, Scan, Scanner, CHUNK_SIZE, FILE_HEADER_BLOCK};
+use super::evtx_walk::{chunk_error, pipeline, ChunkRead};
+use chrono::{DateTime, Duration, Utc};
+use evtx::err::ChunkError;
+use evtx::EvtxChunkHeader;
+use std::io::{Read, Seek, SeekFrom};
+
+const CHUNK_HEADER_SIZE: usize = 512;
+
+/// What the first pass learned about a slot the walk reaches.
+#[derive(Debug, Clone)]
+enum Planned {
+    /// All zeros: the walk skips it.
+    Zero,
+    /// The walk reports it unreadable, with this line.
+    Error(String),
+    /// A chunk to decode; no record in it is earlier than this (`None`: unknown).
+    Chunk(Option<DateTime<Utc>>),
+}
+
+/// The first pass's findings for one file.
+#[derive(Debug)]
+pub(crate) struct Prescan {
+    pub scan: Scan,
+    /// Chunk numbers in walk order (slots the walk skips left out), with what to do.
+    order: Vec<(u64, Planned)>,
+}
+
+/// How far output can go: every line earlier than this time has been handed on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Flush {
+    Nothing,
+    Before(DateTime<Utc>),
+    All,
+}
+
+impl Flush {
+    fn of_earliest(t: Option<DateTime<Utc>>) -> Flush {
+        match t {
+            None => Flush::Nothing,
+            Some(t) if t == DateTime::<Utc>::MAX_UTC => Flush::All,
+            // A second's margin: the crate, reading a chunk the fast decoder gives up on, could
+            // round a time down.
+            Some(t) => t
+                .checked_sub_signed(Duration::seconds(1))
+                .map_or(Flush::Nothing, Flush::Before),
+        }
+    }
+}
+
+impl Prescan {
+    /// For each walk position, how far output can go once every chunk before it has been read
+    /// (the earliest time of the chunks from there on); one more entry for the end.
+    pub(crate) fn flush_after(&self) -> Vec<Flush> {
+        let mut out = vec![Flush::All; self.order.len() + 1];
+        for (i, (_, planned)) in self.order.iter().enumerate().rev() {
+            let here = match planned {
+                Planned::Chunk(t) => Flush::of_earliest(*t),
+                Planned::Zero | Planned::Error(_) => Flush::All,
+            };
+            out[i] = here.min(out[i + 1]);
+        }
+        out
+    }
+
+    /// How many chunks the second pass hands on.
+    pub(crate) fn len(&self) -> usize {
+        self.order.len()
+    }
+}
+
+/// The first pass: every slot, in blocks of `block_chunks`, on `pool`.
+pub(crate) fn prescan(
+    file: &mut std::fs::File,
+    head: &[u8; 128],
+    len: u64,
+    pool: &rayon::ThreadPool,
+    block_chunks: usize,
+) -> std::io::Result<Prescan> {
+    use rayon::prelude::*;
+    let block_size = u64::from(u16::from_le_bytes([head[40], head[41]]));
+    let walk_count = len.saturating_sub(block_size) / CHUNK_SIZE as u64;
+    let mut scanner = Scanner::default();
+    let mut planned: Vec<Planned> = Vec::new();
+    let mut first_ids: Vec<Option<u64>> = Vec::new();
+    let buf_len = block_chunks.max(1) * CHUNK_SIZE;
+    let body = len.saturating_sub(FILE_HEADER_BLOCK);
+    let count = body.div_ceil(buf_len as u64) as usize;
+    let chunks_per_block = (buf_len / CHUNK_SIZE) as u64;
+    file.seek(SeekFrom::Start(FILE_HEADER_BLOCK))?;
+    let mut read = |k: usize, buf: &mut [u8]| -> std::io::Result<usize> {
+        let want = (body - k as u64 * buf_len as u64).min(buf_len as u64) as usize;
+        file.read_exact(&mut buf[..want])?;
+        Ok(want)
+    };
+    let work = |k: usize, data: &[u8]| -> Vec<_> {
+        let first = k as u64 * chunks_per_block;
+        data.par_chunks(CHUNK_SIZE)
+            .enumerate()
+            .map(|(i, data)| look_at(first + i as u64, data))
+            .collect()
+    };
+    let mut done = |k: usize, slots: Vec<_>| -> std::io::Result<()> {
+        let first = k as u64 * chunks_per_block;
+        for (i, (scan, first_id, plan)) in slots.into_iter().enumerate() {
+            let n = first + i as u64;
+            match scan {
+                Some((slot, notes)) => scanner.push(slot, notes),
+                None => {
+                    let at = FILE_HEADER_BLOCK + n * CHUNK_SIZE as u64;
+                    scanner.truncated(n, len - at);
+                }
+            }
+            if n < walk_count {
+                planned.push(plan);
+                first_ids.push(first_id);
+            }
+        }
+        Ok(())
+    };
+    pipeline(pool, count, buf_len, &mut read, &work, &mut done)?;
+    while (planned.len() as u64) < walk_count {
+        let n = planned.len() as u64;
+        planned.push(error_line(n, &ChunkError::IncompleteChunk));
+        first_ids.push(None);
+    }
+    let mut oldest: (u64, usize) = (u64::MAX, 0);
+    for (i, id) in first_ids.iter().enumerate() {
+        if let Some(id) = *id {
+            if id < oldest.0 {
+                oldest = (id, i);
+            }
+        }
+    }
+    let numbered: Vec<(u64, Planned)> = planned
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| (i as u64, p))
+        .collect();
+    let (before, from_oldest) = numbered.split_at(oldest.1);
+    let order = from_oldest
+        .iter()
+        .chain(before)
+        .filter(|(_, p)| !matches!(p, Planned::Zero))
+        .cloned()
+        .collect();
+    Ok(Prescan {
+        scan: scanner.finish(head),
+        order,
+    })
+}
+
+/// One slot: the damage scan, its first record id when its header is sane, and what the walk
+/// does with it.
+#[allow(clippy::type_complexity)]
+fn look_at(
+    number: u64,
+    data: &[u8],
+) -> (
+    Option<(super::evtx_integrity::Slot, Vec<String>)>,
+    Option<u64>,
+    Planned,
+) {
+    let full = data.len() == CHUNK_SIZE;
+    let scan = full.then(|| {
+        let mut notes = Vec::new();
+        let slot = scan_chunk(number, data, &mut notes);
+        (slot, notes)
+    });
+    let first_id = data
+        .get(..CHUNK_HEADER_SIZE)
+        .and_then(|h| EvtxChunkHeader::from_bytes(h).ok())
+        .filter(|h| h.first_event_record_id <= h.last_event_record_id)
+        .map(|h| h.first_event_record_id);
+    let planned = if !full {
+        error_line(number, &ChunkError::IncompleteChunk)
+    } else if data.iter().all(|b| *b == 0) {
+        Planned::Zero
+    } else {
+        match EvtxChunkHeader::from_bytes(data) {
+            Ok(_) => Planned::Chunk(earliest_time(data)),
+            Err(e) => error_line(number, &ChunkError::FailedToParseChunkHeader(e)),
+        }
+    };
+    (scan, first_id, planned)
+}
+
+fn error_line(number: u64, err: &ChunkError) -> Planned {
+    let read: ChunkRead<()> = chunk_error(number, err);
+    Planned::Error(read.problems.concat())
+}
+
+/// The second pass: the chunks of `prescan` in walk order, `block_chunks` at a time, decoded
+/// on `pool`; `sink` gets each block's walk position and chunks. A read error or an error from
+/// `sink` stops it.
+pub(crate) fn decode_in_order<R, F>(
+    file: &mut std::fs::File,
+    prescan: &Prescan,
+    pool: &rayon::ThreadPool,
+    block_chunks: usize,
+    decode: &F,
+    sink: &mut dyn FnMut(usize, Vec<ChunkRead<R>>) -> std::io::Result<()>,
+) -> Result<(), Stop>
+where
+    R: Send + Default,
+    F: Fn(u64, &[u8]) -> ChunkRead<R> + Sync,
+{
+    use rayon::prelude::*;
+    let block_chunks = block_chunks.max(1);
+    let blocks: Vec<&[(u64, Planned)]> = prescan.order.chunks(block_chunks).collect();
+    let mut read = |k: usize, buf: &mut [u8]| -> Result<usize, Stop> {
+        // One read per run of neighbours in the file.
+        let block = blocks[k];
+        let mut i = 0;
+        while i < block.len() {
+            let mut j = i + 1;
+            while j < block.len() && block[j].0 == block[j - 1].0 + 1 {
+                j += 1;
+            }
+            let offset = FILE_HEADER_BLOCK + block[i].0 * CHUNK_SIZE as u64;
+            let bytes = &mut buf[i * CHUNK_SIZE..j * CHUNK_SIZE];
+            file.seek(SeekFrom::Start(offset))
+                .and_then(|_| read_what_is_there(file, bytes))
+                .map_err(Stop::Read)?;
+            i = j;
+        }
+        Ok(block.len() * CHUNK_SIZE)
+    };
+    let work = |k: usize, data: &[u8]| -> Vec<ChunkRead<R>> {
+        blocks[k]
+            .par_iter()
+            .zip(data.par_chunks(CHUNK_SIZE))
+            .map(|((number, planned), data)| match planned {
+                Planned::Chunk(_) => decode(*number, data),
+                Planned::Error(line) => ChunkRead {
+                    problems: vec![line.clone()],
+                    ..Default::default()
+                },
+                Planned::Zero => ChunkRead::default(),
+            })
+            .collect()
+    };
+    let mut done = |k: usize, reads: Vec<ChunkRead<R>>| -> Result<(), Stop> {
+        sink(k * block_chunks, reads).map_err(Stop::Sink)
+    };
+    pipeline(
+        pool,
+        blocks.len(),
+        block_chunks * CHUNK_SIZE,
+        &mut read,
+        &work,
+        &mut done,
+    )
+}
+
+/// Why the second pass stopped.
+pub(crate) enum Stop {
+    /// Reading the file failed.
+    Read(std::io::Error),
+    /// The sink failed (writing the output).
+    Sink(std::io::Error),
+}
+
+/// Fills `bytes` from the file; what the file no longer holds (it shrank since the first pass)
+/// is left zero, which the decoder reads as no records.
+fn read_what_is_there(file: &mut std::fs::File, bytes: &mut [u8]) -> std::io::Result<()> {
+    let mut filled = 0;
+    while filled < bytes.len() {
+        match file.read(&mut bytes[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    bytes[filled..].fill(0);
+    Ok(())
+}
+
+/// What `stream_evtx_files` hands on: the next chunks of one file, in walk order.
+pub(crate) struct Block<R> {
+    /// Index of the file in the paths given.
+    pub file: usize,
+    pub chunks: Vec<R>,
+    /// Every line earlier than this, of every file, has now been handed on.
+    pub flush: Flush,
+}
+
+/// Reads the files one after the other, each in two passes (see the module's head), handing
+/// each block of chunks to `sink` as it is decoded. Returns each file's report (or why it
+/// could not be read), in the order of `paths`; an error from `sink` stops everything.
+pub(crate) fn stream_evtx_files<M: super::evtx::ChunkMap>(
+    paths: &[&std::path::Path],
+    filter: &crate::filter::EventFilter,
+    threads: usize,
+    on_file: &(dyn Fn(&std::path::Path) + Sync),
+    map: &M,
+    sink: &mut dyn FnMut(Block<M::Out>) -> std::io::Result<()>,
+) -> std::io::Result<Vec<crate::error::Result<crate::model::InputReport>>> {
+    use super::evtx::{account, new_report, open_evtx, worker_pool, Decoder, CHUNKS_PER_THREAD};
+    use crate::error::Error;
+    let mut firsts = Vec::new();
+    for path in paths {
+        let first = open_evtx(path).and_then(|(mut file, head, len)| {
+            let pool = worker_pool(threads, path)?;
+            let blocks = pool.current_num_threads().max(1) * CHUNKS_PER_THREAD;
+            let prescan =
+                prescan(&mut file, &head, len, &pool, blocks).map_err(|e| Error::io(path, e))?;
+            Ok((file, pool, blocks, prescan))
+        });
+        firsts.push(first);
+    }
+    // How far output can go from what is left of the files after each one.
+    let mut later = vec![Flush::All; paths.len() + 1];
+    for (i, first) in firsts.iter().enumerate().rev() {
+        let own = match first {
+            Ok((_, _, _, prescan)) => prescan.flush_after()[0],
+            Err(_) => Flush::All,
+        };
+        later[i] = own.min(later[i + 1]);
+    }
+    let mut reports = Vec::new();
+    for (i, (path, first)) in paths.iter().zip(firsts).enumerate() {
+        let (mut file, pool, blocks, prescan) = match first {
+            Ok(first) => first,
+            Err(e) => {
+                on_file(path);
+                reports.push(Err(e));
+                continue;
+            }
+        };
+        let flush_after = prescan.flush_after();
+        let decoder = Decoder::new(path, filter, map);
+        let mut report = new_report(path);
+        let mut forward = |at: usize, reads: Vec<ChunkRead<M::Out>>| {
+            let flush = flush_after[(at + reads.len()).min(prescan.len())].min(later[i + 1]);
+            let chunks = reads
+                .into_iter()
+                .map(|chunk| account(&mut report, chunk))
+                .collect();
+            sink(Block {
+                file: i,
+                chunks,
+                flush,
+            })
+        };
+        let decode = |n: u64, data: &[u8]| decoder.decode(n, data);
+        let done = decode_in_order(&mut file, &prescan, &pool, blocks, &decode, &mut forward);
+        on_file(path);
+        match done {
+            Ok(()) => {
+                super::evtx_integrity::apply(&prescan.scan, &mut report);
+                reports.push(Ok(report));
+            }
+            Err(Stop::Read(read_error)) => reports.push(Err(Error::io(path, read_error))),
+            Err(Stop::Sink(sink_error)) => return Err(sink_error),
+        }
+    }
+    Ok(reports)
+}

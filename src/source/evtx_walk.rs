@@ -1,0 +1,229 @@
+//! One pass over an EVTX file: chunks are read in large blocks into a reused buffer, decoded in
+//! parallel straight from that buffer, and handed back in the order the `evtx` crate walks them
+//! (from the chunk holding the oldest records, wrapping around); the damage scan
+//! (`evtx_integrity`) is fed from the same bytes, so the file is read once.
+use super::evtx_integrity::{scan_chunk, Scan, Scanner, Slot, CHUNK_SIZE, FILE_HEADER_BLOCK};
+use chrono::{DateTime, Utc};
+use evtx::err::ChunkError;
+use evtx::EvtxChunkHeader;
+use std::io::Read;
+
+const CHUNK_HEADER_SIZE: usize = 512;
+
+/// What one chunk gave: `out` made from its events on the worker thread, and one problem line
+/// per record lost.
+#[derive(Debug, Default)]
+pub(crate) struct ChunkRead<R> {
+    pub out: R,
+    pub records_read: u64,
+    pub first: Option<DateTime<Utc>>,
+    pub last: Option<DateTime<Utc>>,
+    pub problems: Vec<String>,
+    /// Facts about records read with a fallback (not counted as skipped).
+    pub notes: Vec<String>,
+}
+
+/// What one slot of the file gave the worker that looked at it.
+struct SlotRead<R> {
+    /// The damage scan's view of a full slot, with its notes.
+    scan: Option<(Slot, Vec<String>)>,
+    /// The chunk as the crate's walk would give it; `None` where the walk skips the slot
+    /// (all zeros) or never reaches it.
+    chunk: Option<ChunkRead<R>>,
+    /// The first record id its header names, when the header is sane (to find the oldest).
+    first_id: Option<u64>,
+}
+
+/// The chunks of the file, in walk order, and the damage scan.
+pub(crate) struct Walked<R> {
+    pub chunks: Vec<ChunkRead<R>>,
+    pub scan: Scan,
+}
+
+/// Reads the file after its header in blocks of `block_chunks` chunks and calls `decode`
+/// (on `pool`) with the number and bytes of every chunk the crate's walk would decode.
+/// `head` is the file header block; `len` the file's length.
+pub(crate) fn walk<R, F>(
+    file: &mut std::fs::File,
+    head: &[u8; 128],
+    len: u64,
+    pool: &rayon::ThreadPool,
+    block_chunks: usize,
+    decode: &F,
+) -> std::io::Result<Walked<R>>
+where
+    R: Send + Default,
+    F: Fn(u64, &[u8]) -> ChunkRead<R> + Sync,
+{
+    use rayon::prelude::*;
+    // As the crate counts chunks: from the header's block size, whole chunks only.
+    let block_size = u64::from(u16::from_le_bytes([head[40], head[41]]));
+    let walk_count = len.saturating_sub(block_size) / CHUNK_SIZE as u64;
+    let mut scanner = Scanner::default();
+    let mut reads: Vec<Option<ChunkRead<R>>> = Vec::new();
+    let mut first_ids: Vec<Option<u64>> = Vec::new();
+    let buf_len = block_chunks.max(1) * CHUNK_SIZE;
+    let body = len.saturating_sub(FILE_HEADER_BLOCK);
+    let count = body.div_ceil(buf_len as u64) as usize;
+    let chunks_per_block = (buf_len / CHUNK_SIZE) as u64;
+    std::io::Seek::seek(file, std::io::SeekFrom::Start(FILE_HEADER_BLOCK))?;
+    let mut read = |k: usize, buf: &mut [u8]| -> std::io::Result<usize> {
+        let want = (body - k as u64 * buf_len as u64).min(buf_len as u64) as usize;
+        file.read_exact(&mut buf[..want])?;
+        Ok(want)
+    };
+    let work = |k: usize, data: &[u8]| -> Vec<SlotRead<R>> {
+        let first = k as u64 * chunks_per_block;
+        data.par_chunks(CHUNK_SIZE)
+            .enumerate()
+            .map(|(i, data)| read_slot(first + i as u64, data, walk_count, decode))
+            .collect()
+    };
+    let mut done = |k: usize, slots: Vec<SlotRead<R>>| -> std::io::Result<()> {
+        let first = k as u64 * chunks_per_block;
+        for (i, slot) in slots.into_iter().enumerate() {
+            let n = first + i as u64;
+            match slot.scan {
+                Some((slot, notes)) => scanner.push(slot, notes),
+                None => {
+                    let at = FILE_HEADER_BLOCK + n * CHUNK_SIZE as u64;
+                    scanner.truncated(n, len - at);
+                }
+            }
+            if n < walk_count {
+                reads.push(slot.chunk);
+                first_ids.push(slot.first_id);
+            }
+        }
+        Ok(())
+    };
+    pipeline(pool, count, buf_len, &mut read, &work, &mut done)?;
+    // Chunks the crate's count promises beyond the end of the file (a header block smaller
+    // than 4 KiB): it reports each as cut off.
+    while (reads.len() as u64) < walk_count {
+        let n = reads.len() as u64;
+        reads.push(Some(chunk_error(n, &ChunkError::IncompleteChunk)));
+        first_ids.push(None);
+    }
+    // The oldest chunk: the lowest first record id, the earliest chunk on a tie.
+    let mut oldest: (u64, usize) = (u64::MAX, 0);
+    for (i, id) in first_ids.iter().enumerate() {
+        if let Some(id) = *id {
+            if id < oldest.0 {
+                oldest = (id, i);
+            }
+        }
+    }
+    let (before, from_oldest) = reads.split_at_mut(oldest.1);
+    let chunks = from_oldest
+        .iter_mut()
+        .chain(before.iter_mut())
+        .filter_map(Option::take)
+        .collect();
+    Ok(Walked {
+        chunks,
+        scan: scanner.finish(head),
+    })
+}
+
+/// One slot: the damage scan, then what the crate's walk would make of it.
+fn read_slot<R: Default, F>(number: u64, data: &[u8], walk_count: u64, decode: &F) -> SlotRead<R>
+where
+    F: Fn(u64, &[u8]) -> ChunkRead<R>,
+{
+    let full = data.len() == CHUNK_SIZE;
+    let scan = full.then(|| {
+        let mut notes = Vec::new();
+        let slot = scan_chunk(number, data, &mut notes);
+        (slot, notes)
+    });
+    let header = data
+        .get(..CHUNK_HEADER_SIZE)
+        .and_then(|h| EvtxChunkHeader::from_bytes(h).ok());
+    let first_id = header
+        .as_ref()
+        .filter(|h| h.first_event_record_id <= h.last_event_record_id)
+        .map(|h| h.first_event_record_id);
+    let chunk = if number >= walk_count {
+        None
+    } else if !full {
+        Some(chunk_error(number, &ChunkError::IncompleteChunk))
+    } else if data.iter().all(|b| *b == 0) {
+        None
+    } else {
+        match EvtxChunkHeader::from_bytes(data) {
+            Ok(_) => Some(decode(number, data)),
+            Err(e) => Some(chunk_error(
+                number,
+                &ChunkError::FailedToParseChunkHeader(e),
+            )),
+        }
+    };
+    SlotRead {
+        scan,
+        chunk,
+        first_id,
+    }
+}
+
+/// A chunk the walk cannot read, said as the crate says it.
+pub(super) fn chunk_error<R: Default>(number: u64, err: &ChunkError) -> ChunkRead<R> {
+    ChunkRead {
+        problems: vec![super::evtx::error_chain_under(
+            format!("Failed to parse chunk number {number}"),
+            err,
+        )],
+        ..Default::default()
+    }
+}
+
+/// Fills a block's buffer; how many bytes it holds.
+pub(super) type ReadBlock<'a, E> = dyn FnMut(usize, &mut [u8]) -> Result<usize, E> + 'a;
+
+/// Runs blocks `0..count` through three steps: `read` fills a buffer (on this thread), `work`
+/// turns it into a `T` (on `pool`), `done` takes the `T` (on this thread). While the pool works
+/// on one block, this thread hands the block before to `done` and reads the block after, into a
+/// second buffer: reading and writing overlap decoding.
+pub(super) fn pipeline<T: Send, E>(
+    pool: &rayon::ThreadPool,
+    count: usize,
+    buf_len: usize,
+    read: &mut ReadBlock<'_, E>,
+    work: &(dyn Fn(usize, &[u8]) -> T + Sync),
+    done: &mut dyn FnMut(usize, T) -> Result<(), E>,
+) -> Result<(), E> {
+    if count == 0 {
+        return Ok(());
+    }
+    let mut cur = vec![0u8; buf_len];
+    let mut next = vec![0u8; buf_len];
+    let mut cur_len = read(0, &mut cur)?;
+    let mut pending: Option<(usize, T)> = None;
+    for k in 0..count {
+        let mut next_len = 0;
+        let (worked, side) = std::thread::scope(|scope| {
+            let data = &cur[..cur_len];
+            let worker = scope.spawn(move || pool.install(|| work(k, data)));
+            let mut side = || -> Result<(), E> {
+                if let Some((j, t)) = pending.take() {
+                    done(j, t)?;
+                }
+                if k + 1 < count {
+                    next_len = read(k + 1, &mut next)?;
+                }
+                Ok(())
+            };
+            let side = side();
+            (worker.join(), side)
+        });
+        let worked = worked.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        side?;
+        pending = Some((k, worked));
+        std::mem::swap(&mut cur, &mut next);
+        cur_len = next_len;
+    }
+    match pending {
+        Some((j, t)) => done(j, t),
+        None => Ok(()),
+    }
+}
