@@ -42,12 +42,11 @@ pub(super) fn read_chunk_with_crate(
             ))
         });
         match converted {
-            Ok(Ok(event)) => {
+            Ok(Ok((time, event))) => {
                 out.records_read += 1;
-                if let Some(event) = event {
-                    note_chunk_time(&mut out, event.time);
-                    out.out.push(event);
-                }
+                // The file's span counts every record, kept or not.
+                note_chunk_time(&mut out, time);
+                out.out.extend(event);
             }
             Ok(Err(problem)) => out.problems.push(problem),
             Err(err) => out.problems.push(error_chain(&err)),
@@ -65,8 +64,8 @@ fn note_chunk_time<R>(out: &mut ChunkRead<R>, t: DateTime<Utc>) {
     }
 }
 
-/// Turns one record's JSON into an event; `Ok(None)` when the filter drops it, `Err` with a
-/// one-line reason when the record lacks what every event must have.
+/// Turns one record's JSON into its time and event (`None` when the filter drops it); `Err` with
+/// a one-line reason when the record lacks what every event must have.
 fn convert_record(
     record_id: u64,
     json: &[u8],
@@ -74,7 +73,7 @@ fn convert_record(
     filter: &EventFilter,
     header_time: Option<DateTime<Utc>>,
     notes: &mut Vec<String>,
-) -> std::result::Result<Option<Event>, String> {
+) -> std::result::Result<(DateTime<Utc>, Option<Event>), String> {
     let value: Value = serde_json::from_slice(json)
         .map_err(|e| format!("record {record_id}: rendered JSON unreadable: {e}"))?;
     let event = value
@@ -98,7 +97,7 @@ fn convert_record(
         .or_else(|| super::evtx_integrity::time_fallback(record_id, header_time, notes))
         .ok_or_else(|| format!("record {record_id}: no readable TimeCreated"))?;
     if !filter.wants_id_and_time(event_id, &time) {
-        return Ok(None);
+        return Ok((time, None));
     }
     let provider = system
         .get("Provider_attributes")
@@ -127,7 +126,7 @@ fn convert_record(
         data,
         source_file: Arc::clone(source),
     };
-    Ok(filter.matches(&converted).then_some(converted))
+    Ok((time, filter.matches(&converted).then_some(converted)))
 }
 
 fn as_u64(v: &Value) -> Option<u64> {

@@ -34,10 +34,10 @@ pub(crate) fn decode_chunk(
 ) -> Option<FastChunk> {
     let mut out = FastChunk::default();
     out.records_read = for_each_record(data, |plan, _, subs, record_id, nested| {
-        if let Some(event) = plan.event(data, subs, record_id, source, filter, nested)? {
-            out.note_time(event.time);
-            out.events.push(event);
-        }
+        // The file's span counts every record, kept or not.
+        let (time, event) = plan.event(data, subs, record_id, source, filter, nested)?;
+        out.note_time(time);
+        out.events.extend(event);
         Some(())
     })?;
     Some(out)
@@ -329,8 +329,8 @@ impl Plan {
         Some(plan)
     }
 
-    /// The record's event, `Some(None)` when the filter drops it, `None` when a value is of a
-    /// type this decoder leaves to the `evtx` crate.
+    /// The record's time and event (`None` when the filter drops it); `None` when a value is of
+    /// a type this decoder leaves to the `evtx` crate.
     fn event(
         &self,
         data: &[u8],
@@ -339,11 +339,11 @@ impl Plan {
         source: &Arc<str>,
         filter: &EventFilter,
         nested: &mut NestedCache,
-    ) -> Option<Option<Event>> {
+    ) -> Option<(DateTime<Utc>, Option<Event>)> {
         let event_id = (number(data, subs, &self.event_id)? & 0xFFFF) as u32;
         let time = filetime(data, subs, &self.time)?;
         if !filter.wants_id_and_time(event_id, &time) {
-            return Some(None);
+            return Some((time, None));
         }
         let text_or_empty = |pieces: &Option<Vec<Piece>>| match pieces {
             Some(p) => text(data, subs, p),
@@ -406,7 +406,7 @@ impl Plan {
             data: EventData(fields),
             source_file: Arc::clone(source),
         };
-        Some(filter.matches(&event).then_some(event))
+        Some((time, filter.matches(&event).then_some(event)))
     }
 }
 
