@@ -190,6 +190,9 @@ pub(crate) fn text_cells(column: &Column) -> Result<Vec<Option<&str>>> {
         .collect())
 }
 
+/// One series' sample times and values, as read.
+type Samples = (Vec<DateTime<Utc>>, Vec<Option<f64>>);
+
 /// A series' samples as (times, values) in time order (stable when they are not in order).
 fn sorted_samples(
     times: Vec<DateTime<Utc>>,
@@ -431,7 +434,7 @@ fn read_long(
 ) -> Vec<MetricSeries> {
     let mut out: Vec<MetricSeries> = Vec::new();
     // Each series' samples, gathered before they are sorted into it.
-    let mut samples: Vec<(Vec<DateTime<Utc>>, Vec<Option<f64>>)> = Vec::new();
+    let mut samples: Vec<Samples> = Vec::new();
     let mut index: std::collections::HashMap<(String, String), usize> = Default::default();
     for (row, t) in times.iter().enumerate() {
         let Some(t) = *t else { continue };
