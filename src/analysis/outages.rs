@@ -178,15 +178,14 @@ impl<'a> Timeline<'a> {
                 next.time.timestamp_millis() - checks[i].time.timestamp_millis()
             })
         };
-        // u32 milliseconds (steps over 49 days are clamped): half the memory of i64 over
-        // millions of checks, and the median interval never comes near the clamp.
-        let mut positive: Vec<u32> = (0..checks.len())
-            .map(step_ms)
-            .filter(|ms| *ms > 0)
-            .map(|ms| u32::try_from(ms).unwrap_or(u32::MAX))
-            .collect();
-        let median_ms = i64::from(median_of(&mut positive));
-        drop(positive);
+        // u32 milliseconds (steps over 49 days are clamped; the median never comes near that).
+        let positive = || {
+            (0..checks.len())
+                .map(step_ms)
+                .filter(|ms| *ms > 0)
+                .map(|ms| u32::try_from(ms).unwrap_or(u32::MAX))
+        };
+        let median_ms = i64::from(median_of(positive));
         let limit = median_ms as f64 * GAP_FACTOR;
         let gap_after = (0..checks.len())
             .map(|i| median_ms > 0 && step_ms(i) as f64 > limit)
@@ -250,18 +249,51 @@ impl<'a> Timeline<'a> {
     }
 }
 
-/// The median (mean of the middle two for an even count; 0 when empty), found without a full sort:
-/// a probe can have millions of steps.
-fn median_of(values: &mut [u32]) -> u32 {
-    let n = values.len();
+/// The median of `values()` (the mean of the middle two for an even count, rounded down; 0 when
+/// empty) in two passes over the values and fixed memory, without collecting them: a probe can
+/// have millions of checks. Pass one counts values by their high 16 bits, which names the bucket
+/// each middle value falls in; pass two counts the low 16 bits inside those buckets.
+fn median_of<I: Iterator<Item = u32>>(values: impl Fn() -> I) -> u32 {
+    const BUCKETS: usize = 1 << 16;
+    let mut high = vec![0u64; BUCKETS];
+    let mut n = 0u64;
+    for v in values() {
+        high[(v >> 16) as usize] += 1;
+        n += 1;
+    }
     if n == 0 {
         return 0;
     }
-    let (below, &mut upper, _) = values.select_nth_unstable(n / 2);
-    if n % 2 == 1 {
-        return upper;
+    // (bucket, rank inside it) of the k-th smallest value.
+    let locate = |k: u64| {
+        let mut below = 0u64;
+        for (bucket, &count) in high.iter().enumerate() {
+            if below + count > k {
+                return (bucket, k - below);
+            }
+            below += count;
+        }
+        (BUCKETS - 1, 0)
+    };
+    let middle = [locate((n - 1) / 2), locate(n / 2)];
+    let mut low = [vec![0u64; BUCKETS], vec![0u64; BUCKETS]];
+    for v in values() {
+        for (counts, &(bucket, _)) in low.iter_mut().zip(&middle) {
+            if (v >> 16) as usize == bucket {
+                counts[(v & 0xFFFF) as usize] += 1;
+            }
+        }
     }
-    let lower = below.iter().copied().max().unwrap_or(upper);
+    let value = |(bucket, mut rank): (usize, u64), counts: &[u64]| {
+        for (low_bits, &count) in counts.iter().enumerate() {
+            if rank < count {
+                return ((bucket as u32) << 16) | low_bits as u32;
+            }
+            rank -= count;
+        }
+        (bucket as u32) << 16
+    };
+    let (lower, upper) = (value(middle[0], &low[0]), value(middle[1], &low[1]));
     lower + (upper - lower) / 2
 }
 

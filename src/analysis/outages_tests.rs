@@ -183,10 +183,33 @@ fn json_names_and_times() {
 
 #[test]
 fn median_of_odd_even_and_empty() {
-    assert_eq!(median_of(&mut []), 0);
-    assert_eq!(median_of(&mut [7]), 7);
-    assert_eq!(median_of(&mut [9, 1, 5]), 5);
-    assert_eq!(median_of(&mut [60_000, 1_000, 30_000, 2_000]), 16_000);
+    let median = |v: &[u32]| median_of(|| v.iter().copied());
+    assert_eq!(median(&[]), 0);
+    assert_eq!(median(&[7]), 7);
+    assert_eq!(median(&[9, 1, 5]), 5);
+    assert_eq!(median(&[60_000, 1_000, 30_000, 2_000]), 16_000);
+    assert_eq!(median(&[u32::MAX, u32::MAX - 2]), u32::MAX - 1);
+    // Against a sort, on values spread over many buckets and piled in a few.
+    let mut state = 12345u64;
+    for len in [1usize, 2, 3, 10, 101, 1000, 4096] {
+        let values: Vec<u32> = (0..len)
+            .map(|i| {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let r = (state >> 33) as u32;
+                if i % 3 == 0 {
+                    60_000 + r % 7
+                } else {
+                    r % 5_000_000
+                }
+            })
+            .collect();
+        let mut sorted = values.clone();
+        sorted.sort_unstable();
+        let (lo, hi) = (sorted[(len - 1) / 2], sorted[len / 2]);
+        assert_eq!(median(&values), lo + (hi - lo) / 2, "{len} values");
+    }
 }
 
 #[test]
