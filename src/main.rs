@@ -5,6 +5,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    limit_malloc_arenas();
     let cli = Cli::parse();
     let strict = cli.strict;
     let stdout = std::io::stdout();
@@ -59,3 +60,17 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
         cause.downcast_ref::<csv::Error>().is_some_and(csv_pipe)
     })
 }
+
+/// glibc gives every thread that allocates an arena of its own and keeps what is freed in each:
+/// with polars' and rayon's threads all allocating, a report over a 10 M-row probe export held a
+/// quarter more memory than it used (and paid page faults for it). Two arenas are enough here.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn limit_malloc_arenas() {
+    // SAFETY: mallopt only tunes the allocator; it runs first in main, before any thread starts.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn limit_malloc_arenas() {}
