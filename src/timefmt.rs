@@ -75,11 +75,22 @@ const EPOCH_MS_THRESHOLD: f64 = 1.0e11;
 /// US `MM/DD/YYYY HH:MM[:SS[.fff]][ AM/PM]`, a bare date, and epoch seconds or milliseconds
 /// (told apart by magnitude).
 pub fn parse_timestamp(text: &str, zone: Zone) -> Option<DateTime<Utc>> {
-    let s = text.trim().trim_matches('"').trim();
+    let s = trim_cell(text);
     if s.is_empty() {
         return None;
     }
     parse_iso_quick(s.as_bytes(), zone).or_else(|| parse_general(s, zone))
+}
+
+/// A cell without surrounding whitespace and quotes: `text.trim().trim_matches('"').trim()`,
+/// with a shortcut for the usual cell that has neither (millions of rows go through here).
+pub fn trim_cell(text: &str) -> &str {
+    let plain = |b: Option<&u8>| b.is_some_and(|&b| b.is_ascii_graphic() && b != b'"');
+    let bytes = text.as_bytes();
+    if plain(bytes.first()) && plain(bytes.last()) {
+        return text;
+    }
+    text.trim().trim_matches('"').trim()
 }
 
 /// Every accepted shape, through chrono; `s` is trimmed and not empty.
@@ -456,6 +467,13 @@ mod tests {
             "2011-08-15T16:50:00",
         ] {
             assert!(parse_iso_quick(text.as_bytes(), la()).is_some(), "{text}");
+        }
+    }
+
+    #[test]
+    fn trim_cell_is_trim_unquote_trim() {
+        for text in ["", " ", "a", " a ", "\"a\"", " \" a \" ", "a\u{a0}", "\u{2003}a", "\"\"", "a b"] {
+            assert_eq!(trim_cell(text), text.trim().trim_matches('"').trim(), "{text:?}");
         }
     }
 

@@ -4,7 +4,7 @@
 use super::detect::LatencyUnit;
 use super::vocab;
 use crate::model::Check;
-use crate::timefmt::{parse_timestamp, Zone};
+use crate::timefmt::{parse_timestamp, trim_cell, Zone};
 use polars::prelude::*;
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -194,13 +194,15 @@ impl<'a> RowReader<'a> {
         'a: 'r,
     {
         let plan = self.plan;
-        let time_text = time.map(str::trim).unwrap_or("");
+        let time_text = time.map(trim_cell).unwrap_or("");
         if time_text.is_empty() {
             return Err("no time".to_string());
         }
-        let time = parse_timestamp(time_text, plan.zone)
-            .ok_or_else(|| format!("cannot read time {time_text:?}"))?;
-        let name = match (plan.probe, probe.map(str::trim)) {
+        let time = parse_timestamp(time_text, plan.zone).ok_or_else(|| {
+            let text = time.unwrap_or("").trim();
+            format!("cannot read time {text:?}")
+        })?;
+        let name = match (plan.probe, probe.map(trim_plain)) {
             (None, _) => plan.default_name.as_str(),
             (Some(_), Some(n)) if !n.is_empty() => n,
             (Some(_), _) => return Err("no probe name".to_string()),
@@ -210,7 +212,7 @@ impl<'a> RowReader<'a> {
             .ok()
             .flatten()
             .map(|v| v * plan.unit.ms_per_unit);
-        let status_text = status.map(str::trim).filter(|s| !s.is_empty());
+        let status_text = status.map(trim_plain).filter(|s| !s.is_empty());
         let ok = match (status_text, plan.latency.is_some()) {
             (Some(s), _) => self
                 .status(s)
@@ -228,5 +230,16 @@ impl<'a> RowReader<'a> {
             (None, false) => return Err("no status".to_string()),
         };
         Ok((name, Check::new(time, ok, latency_ms.map(|ms| ms as f32))))
+    }
+}
+
+/// `str::trim`, with a shortcut for a cell that starts and ends with a visible ASCII character.
+fn trim_plain(text: &str) -> &str {
+    let bytes = text.as_bytes();
+    let plain = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_graphic());
+    if plain(bytes.first()) && plain(bytes.last()) {
+        text
+    } else {
+        text.trim()
     }
 }

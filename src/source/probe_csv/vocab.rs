@@ -135,7 +135,7 @@ pub fn parse_latency(text: Option<&str>) -> Result<Option<f64>, Unreadable> {
     let Some(raw) = text else {
         return Ok(None);
     };
-    let s = raw.trim().trim_matches('"').trim();
+    let s = crate::timefmt::trim_cell(raw);
     if let Ok(v) = s.parse::<f64>() {
         if v.is_finite() && v >= 0.0 {
             return Ok(Some(v));
