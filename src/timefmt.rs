@@ -472,8 +472,23 @@ mod tests {
 
     #[test]
     fn trim_cell_is_trim_unquote_trim() {
-        for text in ["", " ", "a", " a ", "\"a\"", " \" a \" ", "a\u{a0}", "\u{2003}a", "\"\"", "a b"] {
-            assert_eq!(trim_cell(text), text.trim().trim_matches('"').trim(), "{text:?}");
+        for text in [
+            "",
+            " ",
+            "a",
+            " a ",
+            "\"a\"",
+            " \" a \" ",
+            "a\u{a0}",
+            "\u{2003}a",
+            "\"\"",
+            "a b",
+        ] {
+            assert_eq!(
+                trim_cell(text),
+                text.trim().trim_matches('"').trim(),
+                "{text:?}"
+            );
         }
     }
 
