@@ -242,31 +242,8 @@ mod tests {
     use super::*;
     use crate::filter::EventFilter;
     use crate::render::events::{write_csv, write_jsonl};
-    use crate::source::evtx::{read_evtx_files, read_evtx_files_chunks};
+    use crate::source::evtx::{read_evtx_files, read_evtx_files_chunks, sample_files};
     use std::path::{Path, PathBuf};
-
-    /// The aug15 fixtures and the real samples beside the project, when present.
-    fn sample_files() -> Vec<PathBuf> {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut files = Vec::new();
-        for dir in [
-            root.join("fixtures/aug15"),
-            root.join("../shared/evtx-samples/omerbenamram-evtx"),
-            root.join("../shared/evtx-samples/python-evtx"),
-        ] {
-            let Ok(entries) = std::fs::read_dir(&dir) else {
-                continue;
-            };
-            files.extend(
-                entries
-                    .flatten()
-                    .map(|e| e.path())
-                    .filter(|p| p.extension().is_some_and(|x| x == "evtx")),
-            );
-        }
-        files.sort();
-        files
-    }
 
     /// What `events` wrote before streaming: every event read, stably sorted, then rendered.
     fn old_listing(paths: &[&Path], format: LineFormat) -> Vec<u8> {

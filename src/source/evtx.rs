@@ -357,33 +357,34 @@ pub(crate) fn read_evtx_files_chunks<M: ChunkMap>(
         .collect()
 }
 
+/// EVTX files to compare readers on (tests): the fixtures and the real samples beside the project,
+/// when present.
+#[cfg(test)]
+pub(crate) fn sample_files() -> Vec<std::path::PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in [
+        root.join("fixtures/aug15"),
+        root.join("../shared/evtx-samples/omerbenamram-evtx"),
+        root.join("../shared/evtx-samples/python-evtx"),
+    ] {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        files.extend(
+            entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "evtx")),
+        );
+    }
+    files.sort();
+    files
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// EVTX files to compare the two decoders on: the fixtures and the real samples beside the
-    /// project, when present.
-    fn sample_files() -> Vec<std::path::PathBuf> {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut files = Vec::new();
-        for dir in [
-            root.join("fixtures/aug15"),
-            root.join("../shared/evtx-samples/omerbenamram-evtx"),
-            root.join("../shared/evtx-samples/python-evtx"),
-        ] {
-            let Ok(entries) = std::fs::read_dir(&dir) else {
-                continue;
-            };
-            files.extend(
-                entries
-                    .flatten()
-                    .map(|e| e.path())
-                    .filter(|p| p.extension().is_some_and(|x| x == "evtx")),
-            );
-        }
-        files.sort();
-        files
-    }
 
     /// Wherever the fast decoder takes a chunk, it gives exactly what the `evtx` crate's JSON
     /// gives: same records, same fields, same data.

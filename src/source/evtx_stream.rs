@@ -5,14 +5,12 @@
 //! time before which nothing is left to come, so that output can be written as it goes and
 //! memory does not grow with the file.
 use super::evtx_fast::earliest_time;
-use super::evtx_integrity::{scan_chunk, Scan, Scanner, CHUNK_SIZE, FILE_HEADER_BLOCK};
-use super::evtx_walk::{chunk_error, pipeline, ChunkRead};
+use super::evtx_integrity::{Scan, Scanner, CHUNK_SIZE, FILE_HEADER_BLOCK};
+use super::evtx_walk::{chunk_error, pipeline, scan_slot, ChunkRead};
 use chrono::{DateTime, Duration, Utc};
 use evtx::err::ChunkError;
 use evtx::EvtxChunkHeader;
 use std::io::{Read, Seek, SeekFrom};
-
-const CHUNK_HEADER_SIZE: usize = 512;
 
 /// What the first pass learned about a slot the walk reaches.
 #[derive(Debug, Clone)]
@@ -169,16 +167,7 @@ fn look_at(
     Planned,
 ) {
     let full = data.len() == CHUNK_SIZE;
-    let scan = full.then(|| {
-        let mut notes = Vec::new();
-        let slot = scan_chunk(number, data, &mut notes);
-        (slot, notes)
-    });
-    let first_id = data
-        .get(..CHUNK_HEADER_SIZE)
-        .and_then(|h| EvtxChunkHeader::from_bytes(h).ok())
-        .filter(|h| h.first_event_record_id <= h.last_event_record_id)
-        .map(|h| h.first_event_record_id);
+    let (scan, first_id) = scan_slot(number, data);
     let planned = if !full {
         error_line(number, &ChunkError::IncompleteChunk)
     } else if data.iter().all(|b| *b == 0) {

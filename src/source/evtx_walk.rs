@@ -132,18 +132,7 @@ where
     F: Fn(u64, &[u8]) -> ChunkRead<R>,
 {
     let full = data.len() == CHUNK_SIZE;
-    let scan = full.then(|| {
-        let mut notes = Vec::new();
-        let slot = scan_chunk(number, data, &mut notes);
-        (slot, notes)
-    });
-    let header = data
-        .get(..CHUNK_HEADER_SIZE)
-        .and_then(|h| EvtxChunkHeader::from_bytes(h).ok());
-    let first_id = header
-        .as_ref()
-        .filter(|h| h.first_event_record_id <= h.last_event_record_id)
-        .map(|h| h.first_event_record_id);
+    let (scan, first_id) = scan_slot(number, data);
     let chunk = if number >= walk_count {
         None
     } else if !full {
@@ -164,6 +153,22 @@ where
         chunk,
         first_id,
     }
+}
+
+/// A slot's damage scan (when it is a whole chunk) and its first record id (when its header is
+/// sane): what both the one-pass read and the streamed listing's first pass need of every slot.
+pub(super) fn scan_slot(number: u64, data: &[u8]) -> (Option<(Slot, Vec<String>)>, Option<u64>) {
+    let scan = (data.len() == CHUNK_SIZE).then(|| {
+        let mut notes = Vec::new();
+        let slot = scan_chunk(number, data, &mut notes);
+        (slot, notes)
+    });
+    let first_id = data
+        .get(..CHUNK_HEADER_SIZE)
+        .and_then(|h| EvtxChunkHeader::from_bytes(h).ok())
+        .filter(|h| h.first_event_record_id <= h.last_event_record_id)
+        .map(|h| h.first_event_record_id);
+    (scan, first_id)
 }
 
 /// A chunk the walk cannot read, said as the crate says it.
