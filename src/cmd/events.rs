@@ -45,13 +45,35 @@ pub fn run(
         EventsFormat::Jsonl
     });
     let line_format = match format {
-        _ if args.count => None,
         EventsFormat::Jsonl => Some(LineFormat::Jsonl),
         EventsFormat::Csv => Some(LineFormat::Csv(zone)),
         EventsFormat::Table | EventsFormat::Json => None,
     };
     let mut reports = Vec::new();
-    let matched = if let Some(line_format) = line_format {
+    let matched = if args.count {
+        // Counted per chunk on the workers and added up: no event is held.
+        let count_chunk = |events: Vec<Event>| render::count_chunk(&events);
+        let mut parts = Vec::new();
+        for (path, read) in source::evtx::read_evtx_files_chunks(
+            &evtx_paths,
+            &filter,
+            threads,
+            &on_file,
+            &count_chunk,
+        ) {
+            match read {
+                Ok(read) => {
+                    parts.extend(read.chunks);
+                    reports.push(read.report);
+                }
+                Err(err) => reports.push(failed_input(&path, "evtx", &err)),
+            }
+        }
+        bar.finish();
+        let counts = render::merge_counts(parts);
+        render::write_counts(out, &counts, format, zone)?;
+        counts.iter().map(|c| c.count).sum()
+    } else if let Some(line_format) = line_format {
         // Streamed: lines rendered per chunk on the workers, merged in time order as written.
         let (read, matched) =
             write_streamed(&evtx_paths, &filter, threads, line_format, &on_file, out)?;
@@ -84,15 +106,11 @@ pub fn run(
                 .then_with(|| a.source_file.cmp(&b.source_file))
                 .then_with(|| a.record_id.cmp(&b.record_id))
         });
-        if args.count {
-            render::write_counts(out, &render::count_events(&events), format, zone)?;
-        } else {
-            match format {
-                EventsFormat::Table => render::write_table(out, &events, zone)?,
-                EventsFormat::Csv => render::write_csv(out, &events, zone)?,
-                EventsFormat::Jsonl => render::write_jsonl(out, &events)?,
-                EventsFormat::Json => render::write_json(out, &events)?,
-            }
+        match format {
+            EventsFormat::Table => render::write_table(out, &events, zone)?,
+            EventsFormat::Csv => render::write_csv(out, &events, zone)?,
+            EventsFormat::Jsonl => render::write_jsonl(out, &events)?,
+            EventsFormat::Json => render::write_json(out, &events)?,
         }
         events.len() as u64
     };

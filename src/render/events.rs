@@ -145,8 +145,9 @@ pub struct EventCount {
     pub last: DateTime<Utc>,
 }
 
-/// Counts sorted by count (largest first), then channel, provider and id.
-pub fn count_events(events: &[Event]) -> Vec<EventCount> {
+/// One chunk's events counted by (channel, provider, id), unsorted: made on the worker that read
+/// the chunk, so counting a log never holds its events.
+pub fn count_chunk(events: &[Event]) -> Vec<EventCount> {
     let mut groups: std::collections::HashMap<(&str, &str, u32), EventCount> = Default::default();
     for e in events {
         groups
@@ -164,6 +165,28 @@ pub fn count_events(events: &[Event]) -> Vec<EventCount> {
                 first: e.time,
                 last: e.time,
             });
+    }
+    groups.into_values().collect()
+}
+
+/// Partial counts added up, most frequent first (then channel, provider, id).
+pub fn merge_counts(parts: impl IntoIterator<Item = Vec<EventCount>>) -> Vec<EventCount> {
+    let mut groups: std::collections::HashMap<(String, String, u32), EventCount> =
+        Default::default();
+    for part in parts {
+        for c in part {
+            let key = (c.channel.clone(), c.provider.clone(), c.event_id);
+            match groups.get_mut(&key) {
+                Some(g) => {
+                    g.count += c.count;
+                    g.first = g.first.min(c.first);
+                    g.last = g.last.max(c.last);
+                }
+                None => {
+                    groups.insert(key, c);
+                }
+            }
+        }
     }
     let mut counts: Vec<EventCount> = groups.into_values().collect();
     counts.sort_by(|a, b| {
