@@ -53,22 +53,14 @@ pub fn run(
     let matched = if args.count {
         // Counted per chunk on the workers and added up: no event is held.
         let count_chunk = |events: Vec<Event>| render::count_chunk(&events);
-        let mut parts = Vec::new();
-        for (path, read) in source::evtx::read_evtx_files_chunks(
+        let parts = read_chunks(
             &evtx_paths,
             &filter,
             threads,
             &on_file,
             &count_chunk,
-        ) {
-            match read {
-                Ok(read) => {
-                    parts.extend(read.chunks);
-                    reports.push(read.report);
-                }
-                Err(err) => reports.push(failed_input(&path, "evtx", &err)),
-            }
-        }
+            &mut reports,
+        );
         bar.finish();
         let counts = render::merge_counts(parts);
         render::write_counts(out, &counts, format, zone)?;
@@ -86,18 +78,9 @@ pub fn run(
         bar.finish();
         matched
     } else {
-        let mut events: Vec<Event> = Vec::new();
-        for (path, read) in
-            source::evtx::read_evtx_files_with(&evtx_paths, &filter, threads, &on_file)
-        {
-            match read {
-                Ok(read) => {
-                    events.extend(read.events);
-                    reports.push(read.report);
-                }
-                Err(err) => reports.push(failed_input(&path, "evtx", &err)),
-            }
-        }
+        let keep = |events: Vec<Event>| events;
+        let chunks = read_chunks(&evtx_paths, &filter, threads, &on_file, &keep, &mut reports);
+        let mut events: Vec<Event> = chunks.into_iter().flatten().collect();
         bar.finish();
         // Chunk order is not time order: sort, keeping file and record order for equal times.
         events.sort_by(|a, b| {
@@ -118,6 +101,29 @@ pub fn run(
     let outcome = diag.summarize(&reports);
     diag.info(&format!("{matched} events matched"));
     Ok(outcome)
+}
+
+/// Every file's chunks made into `map`'s output, in file and walk order; each file's report (or
+/// why it could not be read) goes to `reports`.
+fn read_chunks<M: ChunkMap>(
+    paths: &[&std::path::Path],
+    filter: &EventFilter,
+    threads: usize,
+    on_file: &(dyn Fn(&std::path::Path) + Sync),
+    map: &M,
+    reports: &mut Vec<InputReport>,
+) -> Vec<M::Out> {
+    let mut chunks = Vec::new();
+    for (path, read) in source::evtx::read_evtx_files_chunks(paths, filter, threads, on_file, map) {
+        match read {
+            Ok(read) => {
+                chunks.extend(read.chunks);
+                reports.push(read.report);
+            }
+            Err(err) => reports.push(failed_input(&path, "evtx", &err)),
+        }
+    }
+    chunks
 }
 
 /// The JSON Lines or CSV listing of `paths`, written to `out` as the files are read (see

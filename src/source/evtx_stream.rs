@@ -6,7 +6,7 @@
 //! memory does not grow with the file.
 use super::evtx_fast::earliest_time;
 use super::evtx_integrity::{Scan, Scanner, CHUNK_SIZE, FILE_HEADER_BLOCK};
-use super::evtx_walk::{chunk_error, pipeline, scan_slot, ChunkRead};
+use super::evtx_walk::{chunk_error, oldest_chunk, pipeline, scan_slot, ChunkRead};
 use chrono::{DateTime, Duration, Utc};
 use evtx::err::ChunkError;
 use evtx::EvtxChunkHeader;
@@ -129,20 +129,12 @@ pub(crate) fn prescan(
         planned.push(error_line(n, &ChunkError::IncompleteChunk));
         first_ids.push(None);
     }
-    let mut oldest: (u64, usize) = (u64::MAX, 0);
-    for (i, id) in first_ids.iter().enumerate() {
-        if let Some(id) = *id {
-            if id < oldest.0 {
-                oldest = (id, i);
-            }
-        }
-    }
     let numbered: Vec<(u64, Planned)> = planned
         .into_iter()
         .enumerate()
         .map(|(i, p)| (i as u64, p))
         .collect();
-    let (before, from_oldest) = numbered.split_at(oldest.1);
+    let (before, from_oldest) = numbered.split_at(oldest_chunk(&first_ids));
     let order = from_oldest
         .iter()
         .chain(before)

@@ -105,16 +105,7 @@ where
         reads.push(Some(chunk_error(n, &ChunkError::IncompleteChunk)));
         first_ids.push(None);
     }
-    // The oldest chunk: the lowest first record id, the earliest chunk on a tie.
-    let mut oldest: (u64, usize) = (u64::MAX, 0);
-    for (i, id) in first_ids.iter().enumerate() {
-        if let Some(id) = *id {
-            if id < oldest.0 {
-                oldest = (id, i);
-            }
-        }
-    }
-    let (before, from_oldest) = reads.split_at_mut(oldest.1);
+    let (before, from_oldest) = reads.split_at_mut(oldest_chunk(&first_ids));
     let chunks = from_oldest
         .iter_mut()
         .chain(before.iter_mut())
@@ -169,6 +160,20 @@ pub(super) fn scan_slot(number: u64, data: &[u8]) -> (Option<(Slot, Vec<String>)
         .filter(|h| h.first_event_record_id <= h.last_event_record_id)
         .map(|h| h.first_event_record_id);
     (scan, first_id)
+}
+
+/// Where the crate's walk starts: the chunk with the lowest first record id, the earliest chunk
+/// on a tie (0 when no header is sane).
+pub(super) fn oldest_chunk(first_ids: &[Option<u64>]) -> usize {
+    let mut oldest: (u64, usize) = (u64::MAX, 0);
+    for (i, id) in first_ids.iter().enumerate() {
+        if let Some(id) = *id {
+            if id < oldest.0 {
+                oldest = (id, i);
+            }
+        }
+    }
+    oldest.1
 }
 
 /// A chunk the walk cannot read, said as the crate says it.

@@ -4,7 +4,7 @@
 use super::detect::LatencyUnit;
 use super::vocab;
 use crate::model::Check;
-use crate::timefmt::{parse_timestamp, trim_cell, Zone};
+use crate::timefmt::{parse_timestamp, trim_cell, trim_plain, Zone};
 use polars::prelude::*;
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -230,16 +230,5 @@ impl<'a> RowReader<'a> {
             (None, false) => return Err("no status".to_string()),
         };
         Ok((name, Check::new(time, ok, latency_ms.map(|ms| ms as f32))))
-    }
-}
-
-/// `str::trim`, with a shortcut for a cell that starts and ends with a visible ASCII character.
-fn trim_plain(text: &str) -> &str {
-    let bytes = text.as_bytes();
-    let plain = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_graphic());
-    if plain(bytes.first()) && plain(bytes.last()) {
-        text
-    } else {
-        text.trim()
     }
 }
