@@ -345,7 +345,8 @@ fn metric_gaps(m: &MetricSeries) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
 /// and whether the clocks disagree (a good check before the boot is impossible).
 fn clock_notes(windows: &[Outage], events: &[Event]) -> Vec<String> {
     let mut notes = Vec::new();
-    for w in windows {
+    // Numbered as the report numbers its windows ("Outage 4"), which it shows in the reader's zone.
+    for (number, w) in (1..).zip(windows) {
         let Some(recovered) = w.recovered_at else {
             continue;
         };
@@ -359,14 +360,12 @@ fn clock_notes(windows: &[Outage], events: &[Event]) -> Vec<String> {
             let gap = (recovered - boot.time).num_seconds();
             if gap >= 0 {
                 notes.push(format!(
-                    "Window starting {}: the server booted (Event 6005) {} before the first good check; the probes and the server agree within that margin.",
-                    crate::model::rfc3339(&w.start),
+                    "Outage {number}: the server booted (Event 6005) {} before the first good check; the probes and the server agree within that margin.",
                     crate::timefmt::human_duration(gap)
                 ));
             } else {
                 notes.push(format!(
-                    "Window starting {}: the first good check came {} BEFORE the server's boot event (6005): the server's clock and the probes' clocks disagree by at least that much.",
-                    crate::model::rfc3339(&w.start),
+                    "Outage {number}: the first good check came {} BEFORE the server's boot event (6005): the server's clock and the probes' clocks disagree by at least that much.",
                     crate::timefmt::human_duration(-gap)
                 ));
             }
