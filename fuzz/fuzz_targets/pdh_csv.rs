@@ -1,4 +1,4 @@
-//! cargo-fuzz target: see `bodies/pdh_csv.rs` (the same body runs in `tests/fuzz_loops.rs`).
+//! cargo-fuzz target: see `bodies/pdh_csv.rs` (the same body runs in `tests/e2e/fuzz_loops.rs`).
 #![no_main]
 #[path = "../bodies/pdh_csv.rs"]
 mod body;

@@ -2,9 +2,9 @@
 """Writes the small committed bad-input CSV corpus beside this script (tests/bad/).
 
 Binary and big cases (damaged EVTX copies, a 10 MB line, random bytes) are made at test time by
-tests/bad_input.rs from fixtures/aug15, so nothing large is committed. Run from anywhere:
+tests/e2e/bad_input.rs from fixtures/aug15, so nothing large is committed. Run from anywhere:
     python3 tests/bad/generate.py
-Every file is small and deterministic; tests/bad_input.rs says what each must give.
+Every file is small and deterministic; tests/e2e/bad_input.rs says what each must give.
 """
 import os
 

@@ -1,5 +1,5 @@
 //! `faultline.toml` beside the inputs or `--config FILE`: what it sets, and that flags win.
-mod common;
+use crate::common;
 
 use common::{aug15, run};
 use faultline::synth::story;

@@ -1,6 +1,6 @@
 //! End-to-end tests of `faultline probes` on the aug15 fixtures: every window against the story,
 //! the gap, the blip, local times, JSON and CSV output, and a damaged export.
-mod common;
+use crate::common;
 
 use chrono::{DateTime, Utc};
 use common::{arg, aug15, run, run_ok};

@@ -1,7 +1,7 @@
 //! End-to-end tests of `faultline metrics`: the aug15 perfmon and SIP traffic fixtures checked
 //! against the story and against values computed here from the raw CSV, threshold flags,
 //! resampling, and damaged or unusual files (other zones, UTF-16, unreadable cells, no bias).
-mod common;
+use crate::common;
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use common::{arg, aug15, run, run_ok};

@@ -1,5 +1,5 @@
 //! End-to-end tests of `faultline timeline`: every source merged in time order, in every format.
-mod common;
+use crate::common;
 
 use common::{aug15, jsonl, run, run_ok};
 use faultline::model::rfc3339;

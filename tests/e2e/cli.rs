@@ -1,6 +1,6 @@
 //! The command line itself: clap's own consistency check, every `--help` example runs on the
 //! fixtures, `--version` names the commit, completions and the man page generate.
-mod common;
+use crate::common;
 
 use clap::CommandFactory;
 use common::{run, run_ok};

@@ -1,6 +1,6 @@
 //! End-to-end tests of `faultline report` on the aug15 scenario: every fact is checked against the
 //! story (src/synth/story.rs), never against the tool's own output pasted back.
-mod common;
+use crate::common;
 
 use chrono::{DateTime, Utc};
 use common::{aug15, run, run_ok};

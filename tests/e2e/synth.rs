@@ -1,6 +1,6 @@
 //! End-to-end tests of `faultline synth`: deterministic output equal to the committed fixtures,
 //! and `--scale` keeping the story.
-mod common;
+use crate::common;
 
 use common::{arg, aug15, jsonl, run_ok};
 use faultline::synth::{scenario, story};

@@ -1,5 +1,5 @@
 //! `faultline report --chart`: the SVG picture of the main outage, and the markdown's link to it.
-mod common;
+use crate::common;
 
 use common::{aug15, faultline, run};
 use faultline::synth::story;

@@ -3,7 +3,7 @@
 //! For every case: no panic, exit 0 (1 with `--strict` when something was skipped) or 2 when the
 //! file is unusable, a line naming the file and where, the readable data used, and the skipped
 //! count the same on stderr and in the report's JSON.
-mod common;
+use crate::common;
 
 use common::{aug15, run, Run};
 use std::path::{Path, PathBuf};

@@ -1,6 +1,6 @@
 //! What faultline draws only for a person at a terminal: progress bars and coloured table cells.
 //! Run with pipes (as here), neither may leak escape codes into the output or the diagnostics.
-mod common;
+use crate::common;
 
 use common::{aug15, run};
 

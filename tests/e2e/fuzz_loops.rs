@@ -2,15 +2,15 @@
 //! the same properties (never panic on any bytes) are checked on every CI run without nightly
 //! Rust or libFuzzer: seeds from the bad-input corpus and fixtures, mutated by a fixed-seed
 //! generator, plus every input the fuzzer ever crashed on (`fuzz/regressions/<target>/`).
-#[path = "../fuzz/bodies/evtx.rs"]
+#[path = "../../fuzz/bodies/evtx.rs"]
 mod evtx;
-#[path = "../fuzz/bodies/pdh_csv.rs"]
+#[path = "../../fuzz/bodies/pdh_csv.rs"]
 mod pdh_csv;
-#[path = "../fuzz/bodies/probe_csv.rs"]
+#[path = "../../fuzz/bodies/probe_csv.rs"]
 mod probe_csv;
-#[path = "../fuzz/bodies/scratch.rs"]
+#[path = "../../fuzz/bodies/scratch.rs"]
 mod scratch;
-#[path = "../fuzz/bodies/timefmt.rs"]
+#[path = "../../fuzz/bodies/timefmt.rs"]
 mod timefmt;
 
 use std::path::{Path, PathBuf};

@@ -2,7 +2,7 @@
 //! formula (events, probes, metrics, resampled metrics, timeline), JSON that round-trips hostile
 //! strings exactly, `-o` atomic and never over an input (however the path is spelled), and no file
 //! written anywhere but where the command line says.
-mod common;
+use crate::common;
 
 use common::{arg, run, run_ok};
 use faultline::synth::evtx_writer::{write_evtx, SynthRecord};

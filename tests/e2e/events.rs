@@ -1,6 +1,6 @@
 //! End-to-end tests of `faultline events` on the aug15 fixtures, damaged copies and real samples.
 //! Expected values come from the story (`faultline::synth::story`), never from pasted output.
-mod common;
+use crate::common;
 
 use chrono::{DateTime, Duration, Utc};
 use common::{arg, aug15, jsonl, run, run_ok};

@@ -1,0 +1,18 @@
+//! End-to-end tests: the built `faultline` binary run on the fixtures, damaged copies and the real
+//! samples in `../shared/evtx-samples`. One test binary rather than one per file, so that the
+//! polars-sized link happens once (faster builds, a fraction of the disk).
+mod common;
+
+mod bad_input;
+mod chart;
+mod cli;
+mod config;
+mod events;
+mod fuzz_loops;
+mod metrics;
+mod output_integrity;
+mod probes;
+mod report;
+mod synth;
+mod terminal;
+mod timeline;
