@@ -1,6 +1,6 @@
 //! Time parsing and display shared by every source and renderer: the many timestamp shapes found in
 //! exports, IANA zones with correct DST, durations like `5m`, and display in a chosen zone.
-use chrono::{DateTime, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 /// A display/input zone: UTC or an IANA zone.
@@ -139,14 +139,11 @@ fn parse_iso_quick(s: &[u8], zone: Zone) -> Option<DateTime<Utc>> {
             b.is_ascii_digit().then(|| acc * 10 + u32::from(b - b'0'))
         })
     }
-    if s.len() < 19 || s[4] != b'-' || s[7] != b'-' || !matches!(s[10], b'T' | b' ') {
+    if s.len() < 19 || s[16] != b':' {
         return None;
     }
-    if s[13] != b':' || s[16] != b':' {
-        return None;
-    }
-    let date = quick_date(s)?;
-    let (hour, minute, second) = (digits(s, 11, 2)?, digits(s, 14, 2)?, digits(s, 17, 2)?);
+    let (date, hour, minute) = quick_minute(s)?;
+    let second = digits(s, 17, 2)?;
     if second > 59 {
         return None; // leap seconds: left to chrono
     }
@@ -163,7 +160,7 @@ fn parse_iso_quick(s: &[u8], zone: Zone) -> Option<DateTime<Utc>> {
         nanos = digits(s, at + 1, count)? * 10u32.pow(9 - count as u32);
         at += 1 + count;
     }
-    let local = date.and_hms_nano_opt(hour, minute, second, nanos)?;
+    let local = date.and_time(NaiveTime::from_hms_nano_opt(hour, minute, second, nanos)?);
     let offset_secs = match &s[at..] {
         [] => return zone.to_utc(local),
         [b'Z'] => 0,
@@ -193,17 +190,20 @@ fn parse_iso_quick(s: &[u8], zone: Zone) -> Option<DateTime<Utc>> {
     Some(Utc.from_utc_datetime(&utc))
 }
 
-/// The `YYYY-MM-DD` that starts `s`. Consecutive rows of an export nearly always share the date,
-/// so the last one read on this thread is remembered.
-fn quick_date(s: &[u8]) -> Option<NaiveDate> {
+/// Date, hour, minute.
+type Minute = (NaiveDate, u32, u32);
+
+/// The `YYYY-MM-DD[T ]HH:MM` that starts `s`, as date, hour and minute. Consecutive rows of an
+/// export nearly always share the minute, so the last one read on this thread is remembered.
+fn quick_minute(s: &[u8]) -> Option<Minute> {
     thread_local! {
-        static LAST: std::cell::Cell<Option<([u8; 10], NaiveDate)>> =
+        static LAST: std::cell::Cell<Option<([u8; 16], Minute)>> =
             const { std::cell::Cell::new(None) };
     }
-    let text: [u8; 10] = s.get(..10)?.try_into().ok()?;
-    if let Some((last, date)) = LAST.get() {
+    let text: [u8; 16] = s.get(..16)?.try_into().ok()?;
+    if let Some((last, minute)) = LAST.get() {
         if last == text {
-            return Some(date);
+            return Some(minute);
         }
     }
     let digits = |range: std::ops::Range<usize>| {
@@ -211,12 +211,16 @@ fn quick_date(s: &[u8]) -> Option<NaiveDate> {
             b.is_ascii_digit().then(|| acc * 10 + u32::from(b - b'0'))
         })
     };
-    if text[4] != b'-' || text[7] != b'-' {
+    if text[4] != b'-' || text[7] != b'-' || !matches!(text[10], b'T' | b' ') || text[13] != b':' {
         return None;
     }
     let date = NaiveDate::from_ymd_opt(digits(0..4)? as i32, digits(5..7)?, digits(8..10)?)?;
-    LAST.set(Some((text, date)));
-    Some(date)
+    let (hour, minute) = (digits(11..13)?, digits(14..16)?);
+    if hour > 23 || minute > 59 {
+        return None;
+    }
+    LAST.set(Some((text, (date, hour, minute))));
+    Some((date, hour, minute))
 }
 
 /// Parses a zone-less date/time in any of the accepted shapes.

@@ -145,7 +145,15 @@ fn read_streaming_in(
                     Err(e) => Err(Error::io(path, e)),
                     Ok(Next::Block(block)) => {
                         let has_header = schema.is_none() && !headerless;
-                        let frame = read_frame(path, &block.bytes, has_header, schema.clone());
+                        // Blocks are checked UTF-8: polars checks each block once rather than
+                        // each cell (its lossy mode validates every cell on its own).
+                        let frame = read_frame(
+                            path,
+                            &block.bytes,
+                            has_header,
+                            schema.clone(),
+                            CsvEncoding::Utf8,
+                        );
                         if let (None, Ok(frame)) = (&schema, &frame) {
                             schema = Some(frame.schema().clone());
                         }
@@ -179,9 +187,10 @@ fn read_blocks(
     };
     let (layout, columns) = lay_out(path, &frame, opts, headerless)?;
     let header_records = usize::from(!headerless);
-    let mut rows = rows::interpret(&layout.plan, &columns);
+    let mut rows = Rows::default();
+    let first_problems = rows::interpret_onto(&layout.plan, &columns, &mut rows);
     drop((frame, columns));
-    let mut problems = block_problems(&first, header_records, &mut rows);
+    let mut problems = block_problems(&first, header_records, first_problems);
     if let Ok(meta) = std::fs::metadata(path) {
         let bytes_per_row = first.bytes.len() as f64 / (rows.read + rows.skipped).max(1) as f64;
         rows.reserve_for((meta.len() as f64 / bytes_per_row.max(1.0)) as u64);
@@ -192,14 +201,12 @@ fn read_blocks(
             Parsed::End => break,
             Parsed::NeedsRepair(why) => return Ok(Streamed::NeedsRepair(why)),
         };
-        let mut more = rows::interpret(&layout.plan, &text_columns(path, &frame)?);
+        let found = rows::interpret_onto(&layout.plan, &text_columns(path, &frame)?, &mut rows);
         drop(frame);
         if problems.len() < rows::SHOWN_PROBLEMS {
-            problems.extend(block_problems(&block, 0, &mut more));
+            problems.extend(block_problems(&block, 0, found));
             problems.truncate(rows::SHOWN_PROBLEMS);
         }
-        more.problems.clear();
-        rows.append(more);
     }
     Ok(Streamed::Read(finish(
         path, opts, &layout, rows, problems, 0,
@@ -225,7 +232,7 @@ fn read_whole(
         None => std::fs::read(path).map_err(|e| Error::io(path, e))?,
     };
     let body = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(&bytes);
-    let frame = read_frame(path, body, !headerless, None)?;
+    let frame = read_frame(path, body, !headerless, None, CsvEncoding::LossyUtf8)?;
     let (layout, columns) = lay_out(path, &frame, opts, headerless)?;
     let rows = rows::interpret(&layout.plan, &columns);
     let problems = name_lines(body, headerless, &rows.problems);
@@ -319,10 +326,13 @@ fn text_columns(path: &Path, frame: &DataFrame) -> Result<Vec<StringChunked>> {
         .collect()
 }
 
-/// The problem lines of one block (`line N: reason`), counted as the file has them; the block's
-/// problems are taken out of `rows`.
-fn block_problems(block: &Block, header_records: usize, rows: &mut Rows) -> Vec<String> {
-    let problems = std::mem::take(&mut rows.problems);
+/// The problem lines of one block (`line N: reason`, from its rows' problems), counted as the
+/// file has them.
+fn block_problems(
+    block: &Block,
+    header_records: usize,
+    problems: Vec<(usize, String)>,
+) -> Vec<String> {
     let wanted: Vec<usize> = problems
         .iter()
         .map(|(row, _)| row + header_records)
@@ -467,16 +477,18 @@ fn read_frame(
     bytes: &[u8],
     has_header: bool,
     schema: Option<SchemaRef>,
+    encoding: CsvEncoding,
 ) -> Result<DataFrame> {
     let parse = CsvParseOptions::default()
         .with_truncate_ragged_lines(true)
-        .with_encoding(CsvEncoding::LossyUtf8)
+        .with_encoding(encoding)
         .with_missing_is_null(true);
     CsvReadOptions::default()
         .with_has_header(has_header)
         .with_infer_schema_length(Some(0))
         .with_schema(schema)
         .with_raise_if_empty(false)
+        .with_n_threads(Some(1))
         .with_parse_options(parse)
         .into_reader_with_file_handle(std::io::Cursor::new(bytes))
         .finish()

@@ -138,6 +138,16 @@ fn quotes_balanced(buf: &[u8]) -> bool {
 }
 
 fn has_long_line(buf: &[u8]) -> bool {
+    // A line over the limit has MAX_LINE_BYTES bytes in a row without a line break, so it covers
+    // a whole aligned segment of half that: when every segment holds a line break (a few memchr
+    // calls a block), no line is too long and the lines need not be walked one by one.
+    let half = MAX_LINE_BYTES / 2;
+    if buf
+        .chunks_exact(half)
+        .all(|segment| memchr::memchr(b'\n', segment).is_some())
+    {
+        return false;
+    }
     let mut start = 0;
     for i in memchr::memchr_iter(b'\n', buf) {
         if i + 1 - start > MAX_LINE_BYTES {
@@ -237,5 +247,43 @@ mod tests {
     fn a_file_without_a_final_line_break_keeps_its_last_record() {
         let got = blocks("t,s\n1,up\n2,down", 6).unwrap();
         assert_eq!(got.last().unwrap().0, "2,down");
+    }
+
+    #[test]
+    fn long_lines_are_found_wherever_they_sit() {
+        let walk = |buf: &[u8]| {
+            let mut start = 0;
+            for (i, &b) in buf.iter().enumerate() {
+                if b == b'\n' {
+                    if i + 1 - start > MAX_LINE_BYTES {
+                        return true;
+                    }
+                    start = i + 1;
+                }
+            }
+            buf.len() - start > MAX_LINE_BYTES
+        };
+        let half = MAX_LINE_BYTES / 2;
+        for lead in [0, 1, 40, half - 1, half, half + 7, MAX_LINE_BYTES] {
+            for long in [
+                MAX_LINE_BYTES - 1,
+                MAX_LINE_BYTES,
+                MAX_LINE_BYTES + 1,
+                3 * half,
+            ] {
+                for newline_after in [true, false] {
+                    let mut buf = b"t,s\n".repeat(lead / 4);
+                    buf.extend(std::iter::repeat_n(b'x', long));
+                    if newline_after {
+                        buf.extend(b"\n1,up\n".repeat(half / 3));
+                    }
+                    assert_eq!(
+                        has_long_line(&buf),
+                        walk(&buf),
+                        "lead {lead}, line {long}, newline after {newline_after}"
+                    );
+                }
+            }
+        }
     }
 }

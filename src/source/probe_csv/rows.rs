@@ -5,9 +5,13 @@ use super::detect::LatencyUnit;
 use super::vocab;
 use crate::model::Check;
 use crate::timefmt::{parse_timestamp, trim_cell, trim_plain, Zone};
+
 use polars::prelude::*;
 use rayon::prelude::*;
 use std::collections::HashMap;
+
+/// One chunk of a text column, as polars holds it.
+type TextArray = <StringType as PolarsDataType>::Array;
 
 /// Problem lines kept per file (the skipped count is complete).
 pub const SHOWN_PROBLEMS: usize = 5;
@@ -52,7 +56,11 @@ impl Rows {
     }
 
     /// Appends `other`, whose rows come after this one's.
-    pub fn append(&mut self, other: Rows) {
+    pub fn append(&mut self, mut other: Rows) {
+        if self.series.is_empty() {
+            // Nothing to add onto: take the lists as they are rather than copy them.
+            std::mem::swap(&mut self.series, &mut other.series);
+        }
         self.read += other.read;
         self.skipped += other.skipped;
         let room = SHOWN_PROBLEMS.saturating_sub(self.problems.len());
@@ -77,6 +85,19 @@ impl Rows {
 
 /// Reads every row of a frame's columns (all text), in parallel over row ranges.
 pub fn interpret(plan: &Plan, columns: &[StringChunked]) -> Rows {
+    let mut rows = Rows::default();
+    rows.problems = interpret_onto(plan, columns, &mut rows);
+    rows
+}
+
+/// Reads every row of a frame's columns onto the end of `total`: each range's checks are copied
+/// once, straight onto its probe's list. Gives the frame's first problems (row of the frame,
+/// reason); `total.problems` is left alone.
+pub fn interpret_onto(
+    plan: &Plan,
+    columns: &[StringChunked],
+    total: &mut Rows,
+) -> Vec<(usize, String)> {
     let height = columns.get(plan.time).map_or(0, |c| c.len());
     let parts = if height < PARALLEL_MIN_ROWS {
         1
@@ -92,32 +113,81 @@ pub fn interpret(plan: &Plan, columns: &[StringChunked]) -> Rows {
         .into_par_iter()
         .map(|(start, len)| interpret_range(plan, columns, start, len))
         .collect();
-    let mut rows = Rows::default();
-    for part in parts {
-        rows.append(part);
+    let mut problems = Vec::new();
+    for mut part in parts {
+        problems.append(&mut part.problems);
+        total.append(part);
     }
-    rows
+    problems.truncate(SHOWN_PROBLEMS);
+    problems
+}
+
+/// The used columns of one row range, cut into pieces that line up: the columns of one polars
+/// parse share their chunk boundaries, so the arrays are walked side by side (cheaper than a
+/// flattening iterator per column); columns that do not line up are first made one chunk each.
+struct RangeColumns {
+    /// time, probe, status, latency; `None` for a column not in use.
+    columns: [Option<StringChunked>; 4],
+}
+
+impl RangeColumns {
+    fn new(plan: &Plan, columns: &[StringChunked], start: usize, len: usize) -> Self {
+        let slice = |i: usize| columns[i].slice(start as i64, len);
+        let mut columns = [
+            Some(slice(plan.time)),
+            plan.probe.map(slice),
+            plan.status.map(slice),
+            plan.latency.map(slice),
+        ];
+        let lengths = |c: &StringChunked| c.chunk_lengths().collect::<Vec<_>>();
+        let first = columns[0].as_ref().map(lengths);
+        if columns.iter().flatten().any(|c| Some(lengths(c)) != first) {
+            for c in columns.iter_mut().flatten() {
+                *c = c.rechunk().into_owned();
+            }
+        }
+        RangeColumns { columns }
+    }
+
+    /// Calls `each(offset, [time, probe, status, latency])` for every row, in order.
+    fn for_each_row(&self, mut each: impl FnMut(usize, [Option<&str>; 4])) {
+        let arrays: Vec<Option<Vec<&TextArray>>> = self
+            .columns
+            .iter()
+            .map(|c| c.as_ref().map(|c| c.downcast_iter().collect()))
+            .collect();
+        let chunks = arrays[0].as_ref().map_or(0, |a| a.len());
+        let mut offset = 0;
+        for k in 0..chunks {
+            let piece = |i: usize| arrays[i].as_ref().map(|a| a[k]);
+            let [time, probe, status, latency] = [piece(0), piece(1), piece(2), piece(3)];
+            let rows = time.map_or(0, |a| a.len());
+            fn cell(a: Option<&TextArray>, i: usize) -> Option<&str> {
+                a.and_then(|a| a.get(i))
+            }
+            for i in 0..rows {
+                let cells = [
+                    cell(time, i),
+                    cell(probe, i),
+                    cell(status, i),
+                    cell(latency, i),
+                ];
+                each(offset + i, cells);
+            }
+            offset += rows;
+        }
+    }
 }
 
 fn interpret_range(plan: &Plan, columns: &[StringChunked], start: usize, len: usize) -> Rows {
-    let slice = |i: usize| columns[i].slice(start as i64, len);
-    let time_col = slice(plan.time);
-    let probe_col = plan.probe.map(slice);
-    let status_col = plan.status.map(slice);
-    let latency_col = plan.latency.map(slice);
-    let mut probe_it = probe_col.as_ref().map(|c| c.iter());
-    let mut status_it = status_col.as_ref().map(|c| c.iter());
-    let mut latency_it = latency_col.as_ref().map(|c| c.iter());
+    let range = RangeColumns::new(plan, columns, start, len);
     let mut rows = Rows::default();
     let mut reader = RowReader::new(plan);
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut last: Option<usize> = None;
-    for (offset, time) in time_col.iter().enumerate() {
-        let probe = probe_it.as_mut().and_then(|it| it.next()).flatten();
-        let status = status_it.as_mut().and_then(|it| it.next()).flatten();
-        let latency = latency_it.as_mut().and_then(|it| it.next()).flatten();
+    range.for_each_row(|offset, [time, probe, status, latency]| {
         if time.is_none() && probe.is_none() && status.is_none() && latency.is_none() {
-            continue; // a blank line
+            return; // a blank line
         }
         match reader.read(time, probe, status, latency) {
             Ok((name, check)) => {
@@ -134,7 +204,11 @@ fn interpret_range(plan: &Plan, columns: &[StringChunked], start: usize, len: us
                         Some(&i) => i,
                         None => {
                             index.insert(name.to_string(), rows.series.len());
-                            rows.series.push((name.to_string(), Vec::new()));
+                            // Room for the rest of the range: no regrowth (a range is a
+                            // few hundred KB of checks at most, freed once appended).
+                            let room = len - offset;
+                            rows.series
+                                .push((name.to_string(), Vec::with_capacity(room)));
                             rows.series.len() - 1
                         }
                     },
@@ -149,7 +223,7 @@ fn interpret_range(plan: &Plan, columns: &[StringChunked], start: usize, len: us
                 }
             }
         }
-    }
+    });
     rows
 }
 
