@@ -1,7 +1,7 @@
 //! Outage windows from probe checks: per-probe up/down/unknown states, failure runs, blips, merged
 //! windows classified as service, network, partial or unclassified.
-use crate::model::{OutageKind, ProbeSeries};
-use chrono::{DateTime, Duration, Utc};
+use crate::model::{Check, OutageKind, ProbeSeries};
+use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -173,22 +173,23 @@ struct Timeline<'a> {
 impl<'a> Timeline<'a> {
     fn new(series: &'a ProbeSeries) -> Self {
         let checks = &series.checks;
-        let step_ms = |i: usize| {
-            checks.get(i + 1).map_or(0, |next| {
-                next.time.timestamp_millis() - checks[i].time.timestamp_millis()
-            })
+        // The step from each check to the next (0 after the last).
+        let steps = || {
+            epoch_millis(checks)
+                .zip(epoch_millis(checks).skip(1))
+                .map(|(this, next)| next - this)
+                .chain(std::iter::once(0))
         };
         // u32 milliseconds (steps over 49 days are clamped; the median never comes near that).
         let positive = || {
-            (0..checks.len())
-                .map(step_ms)
+            steps()
                 .filter(|ms| *ms > 0)
                 .map(|ms| u32::try_from(ms).unwrap_or(u32::MAX))
         };
         let median_ms = i64::from(median_of(positive));
         let limit = median_ms as f64 * GAP_FACTOR;
-        let gap_after = (0..checks.len())
-            .map(|i| median_ms > 0 && step_ms(i) as f64 > limit)
+        let gap_after = steps()
+            .map(|ms| median_ms > 0 && ms as f64 > limit)
             .collect();
         let mut tl = Timeline {
             series,
@@ -247,6 +248,60 @@ impl<'a> Timeline<'a> {
         }
         unknown
     }
+}
+
+/// Milliseconds since the epoch of each check, as `DateTime::timestamp_millis` gives them, with
+/// the start of the day remembered: consecutive checks nearly always share the day, and chrono
+/// works the day out from the year each time (millions of checks per probe).
+fn epoch_millis(checks: &[Check]) -> impl Iterator<Item = i64> + '_ {
+    let mut day: Option<(NaiveDate, i64)> = None;
+    checks.iter().map(move |c| {
+        // naive_utc: the stored value as it is (date_naive and time go through the offset).
+        let naive = c.time.naive_utc();
+        let date = naive.date();
+        let start = match day {
+            Some((d, ms)) if d == date => ms,
+            _ => {
+                let ms = date
+                    .and_time(chrono::NaiveTime::MIN)
+                    .and_utc()
+                    .timestamp_millis();
+                day = Some((date, ms));
+                ms
+            }
+        };
+        let time = naive.time();
+        start
+            + i64::from(time.num_seconds_from_midnight()) * 1000
+            + i64::from(time.nanosecond() / 1_000_000)
+    })
+}
+
+/// How long each check stands for (to `end_of`), in milliseconds as chrono's duration gives them.
+fn stood_for_ms<'t>(tl: &'t Timeline) -> impl Iterator<Item = i64> + 't {
+    let checks = &tl.series.checks;
+    let next_millis = epoch_millis(checks)
+        .skip(1)
+        .map(Some)
+        .chain(std::iter::once(None));
+    checks
+        .iter()
+        .zip(epoch_millis(checks))
+        .zip(next_millis)
+        .enumerate()
+        .map(|(i, ((c, this), next))| match next {
+            // Both on whole milliseconds: the difference of the two is the exact duration.
+            Some(next) if !tl.gap_after[i] && whole_ms(c) && whole_ms(&checks[i + 1]) => {
+                next - this
+            }
+            _ => (tl.end_of(i) - c.time).num_milliseconds(),
+        })
+}
+
+/// The check's time is on a whole millisecond (and not in a leap second).
+fn whole_ms(c: &Check) -> bool {
+    let nanos = c.time.naive_utc().nanosecond();
+    nanos < 1_000_000_000 && nanos.is_multiple_of(1_000_000)
 }
 
 /// The median of `values()` (the mean of the middle two for an even count, rounded down; 0 when
@@ -488,8 +543,7 @@ fn summary(tl: &Timeline, local: bool) -> ProbeSummary {
     // Summed in milliseconds: checks less than a second apart (or at fractional intervals) would
     // each round down to nothing in whole seconds.
     let (mut up_ms, mut down_ms) = (0i64, 0i64);
-    for (i, c) in checks.iter().enumerate() {
-        let ms = (tl.end_of(i) - c.time).num_milliseconds();
+    for (c, ms) in checks.iter().zip(stood_for_ms(tl)) {
         if c.ok() {
             up_ms += ms;
         } else {

@@ -232,3 +232,50 @@ fn sub_second_checks_still_add_up_to_time_up_and_down() {
         .availability_percent
         .is_some_and(|a| (a - 90.0).abs() < 0.01));
 }
+
+#[test]
+fn epoch_millis_and_check_durations_are_chronos() {
+    // Days before and after 1970, sub-millisecond times, a day change, a leap second, a year end.
+    let base = [
+        Utc.with_ymd_and_hms(1969, 12, 31, 23, 59, 58).unwrap(),
+        Utc.with_ymd_and_hms(2011, 8, 15, 23, 59, 59).unwrap(),
+        Utc.with_ymd_and_hms(2016, 12, 31, 23, 59, 59).unwrap(),
+    ];
+    let mut times = Vec::new();
+    for start in base {
+        for step_us in [0, 1, 999, 1_000, 250_000, 1_000_500, 1_500_000] {
+            times.push(start + Duration::microseconds(step_us));
+        }
+    }
+    // 23:59:60.5 on 31 Dec 2016: chrono keeps a leap second as nanoseconds past 1e9.
+    let leap = chrono::NaiveDate::from_ymd_opt(2016, 12, 31)
+        .unwrap()
+        .and_hms_milli_opt(23, 59, 59, 1_500)
+        .unwrap()
+        .and_utc();
+    times.push(leap);
+    times.sort();
+    let checks: Vec<Check> = times
+        .iter()
+        .enumerate()
+        .map(|(i, &time)| Check::new(time, i % 3 != 0, None))
+        .collect();
+    let ours: Vec<i64> = epoch_millis(&checks).collect();
+    let chronos: Vec<i64> = times.iter().map(|t| t.timestamp_millis()).collect();
+    assert_eq!(ours, chronos);
+
+    // What each check stands for: the whole-millisecond shortcut against chrono's duration.
+    let series = ProbeSeries {
+        name: "p".into(),
+        local: false,
+        checks,
+        source_file: Arc::from("test.csv"),
+    };
+    let tl = Timeline::new(&series);
+    let chronos: Vec<i64> = (0..series.checks.len())
+        .map(|i| (tl.end_of(i) - series.checks[i].time).num_milliseconds())
+        .collect();
+    assert_eq!(stood_for_ms(&tl).collect::<Vec<_>>(), chronos);
+    // 1 ms -> 250 ms after a base time: both whole milliseconds, the shortcut.
+    assert!(chronos.contains(&249), "{chronos:?}");
+}
