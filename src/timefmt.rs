@@ -133,12 +133,6 @@ fn parse_general(s: &str, zone: Zone) -> Option<DateTime<Utc>> {
 /// `+HHMM` or no zone. `None` when the text is not exactly that shape or not a valid time; the
 /// general parser then decides, so this only ever gives what it would.
 fn parse_iso_quick(s: &[u8], zone: Zone) -> Option<DateTime<Utc>> {
-    fn digits(s: &[u8], at: usize, n: usize) -> Option<u32> {
-        let field = s.get(at..at + n)?;
-        field.iter().try_fold(0u32, |acc, &b| {
-            b.is_ascii_digit().then(|| acc * 10 + u32::from(b - b'0'))
-        })
-    }
     if s.len() < 19 || s[16] != b':' {
         return None;
     }
@@ -190,6 +184,14 @@ fn parse_iso_quick(s: &[u8], zone: Zone) -> Option<DateTime<Utc>> {
     Some(Utc.from_utc_datetime(&utc))
 }
 
+/// The `n` ASCII digits of `s` from `at` as a number; `None` if any is not a digit.
+fn digits(s: &[u8], at: usize, n: usize) -> Option<u32> {
+    let field = s.get(at..at + n)?;
+    field.iter().try_fold(0u32, |acc, &b| {
+        b.is_ascii_digit().then(|| acc * 10 + u32::from(b - b'0'))
+    })
+}
+
 /// Date, hour, minute.
 type Minute = (NaiveDate, u32, u32);
 
@@ -206,16 +208,16 @@ fn quick_minute(s: &[u8]) -> Option<Minute> {
             return Some(minute);
         }
     }
-    let digits = |range: std::ops::Range<usize>| {
-        text[range].iter().try_fold(0u32, |acc, &b| {
-            b.is_ascii_digit().then(|| acc * 10 + u32::from(b - b'0'))
-        })
-    };
     if text[4] != b'-' || text[7] != b'-' || !matches!(text[10], b'T' | b' ') || text[13] != b':' {
         return None;
     }
-    let date = NaiveDate::from_ymd_opt(digits(0..4)? as i32, digits(5..7)?, digits(8..10)?)?;
-    let (hour, minute) = (digits(11..13)?, digits(14..16)?);
+    let (year, month, day) = (
+        digits(&text, 0, 4)?,
+        digits(&text, 5, 2)?,
+        digits(&text, 8, 2)?,
+    );
+    let date = NaiveDate::from_ymd_opt(year as i32, month, day)?;
+    let (hour, minute) = (digits(&text, 11, 2)?, digits(&text, 14, 2)?);
     if hour > 23 || minute > 59 {
         return None;
     }

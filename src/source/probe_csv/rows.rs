@@ -5,7 +5,6 @@ use super::detect::LatencyUnit;
 use super::vocab;
 use crate::model::Check;
 use crate::timefmt::{parse_timestamp, trim_cell, trim_plain, Zone};
-
 use polars::prelude::*;
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -162,9 +161,6 @@ impl RangeColumns {
             let piece = |i: usize| arrays[i].as_ref().map(|a| a[k]);
             let [time, probe, status, latency] = [piece(0), piece(1), piece(2), piece(3)];
             let rows = time.map_or(0, |a| a.len());
-            fn cell(a: Option<&TextArray>, i: usize) -> Option<&str> {
-                a.and_then(|a| a.get(i))
-            }
             for i in 0..rows {
                 let cells = [
                     cell(time, i),
@@ -177,6 +173,11 @@ impl RangeColumns {
             offset += rows;
         }
     }
+}
+
+/// Row `i` of a chunk, when the column is in use and the cell is not null.
+fn cell(a: Option<&TextArray>, i: usize) -> Option<&str> {
+    a.and_then(|a| a.get(i))
 }
 
 fn interpret_range(plan: &Plan, columns: &[StringChunked], start: usize, len: usize) -> Rows {
