@@ -14,6 +14,8 @@ impl Level {
     pub const WARNING: Level = Level(3);
     pub const INFORMATION: Level = Level(4);
     pub const VERBOSE: Level = Level(5);
+    /// The export has no level (kept apart from 0, LogAlways, which reads as Information).
+    pub const UNKNOWN: Level = Level(u8::MAX);
 
     pub fn name(self) -> &'static str {
         match self.0 {
@@ -108,16 +110,25 @@ impl Serialize for EventData {
 }
 
 /// One Windows event record, normalized.
+///
+/// EVTX has every field but the rendered message; exports (Event Viewer CSV, PowerShell, .evt)
+/// lack some: a field the input does not carry is `None` or empty, never invented.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
     pub time: DateTime<Utc>,
-    pub record_id: u64,
+    /// `None`: the export carries no record id (Event Viewer CSV, most PowerShell selections).
+    pub record_id: Option<u64>,
+    /// Empty: the input does not say which log (and the user gave no `--channel`).
     pub channel: String,
     pub provider: String,
     /// Event id with the qualifiers removed.
     pub event_id: u32,
+    /// `Level::UNKNOWN` when the export has no level.
     pub level: Level,
+    /// Empty: the input does not name the computer.
     pub computer: String,
+    /// The rendered description, where the export has it (EVTX does not: it lives in DLLs).
+    pub message: Option<String>,
     pub data: EventData,
     pub source_file: Arc<str>,
 }

@@ -79,7 +79,10 @@ pub fn run_of_lines(keys: Vec<(DateTime<Utc>, u64)>, ends: Vec<usize>, bytes: Ve
 pub fn render_run(mut events: Vec<Event>, format: LineFormat) -> Run {
     events.sort_by(|a, b| a.time.cmp(&b.time).then(a.record_id.cmp(&b.record_id)));
     let mut run = Run {
-        keys: events.iter().map(|e| (e.time, e.record_id)).collect(),
+        keys: events
+            .iter()
+            .map(|e| (e.time, e.record_id.unwrap_or(0)))
+            .collect(),
         ends: Vec::with_capacity(events.len()),
         ..Default::default()
     };

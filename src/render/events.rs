@@ -11,13 +11,16 @@ use std::io::Write;
 #[derive(Serialize)]
 struct EventJson<'a> {
     time: String,
-    record_id: u64,
+    record_id: Option<u64>,
     channel: &'a str,
     provider: &'a str,
     event_id: u32,
     level: u8,
     level_name: &'static str,
     computer: &'a str,
+    /// Only where the export carries the rendered description (never EVTX).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<&'a str>,
     data: &'a crate::model::EventData,
     source_file: &'a str,
 }
@@ -32,6 +35,7 @@ fn to_json(e: &Event) -> EventJson<'_> {
         level: e.level.0,
         level_name: e.level.name(),
         computer: &e.computer,
+        message: e.message.as_deref(),
         data: &e.data,
         source_file: &e.source_file,
     }
@@ -102,7 +106,7 @@ pub fn write_csv_record<W: Write>(
 ) -> csv::Result<()> {
     w.write_record([
         csv_time(zone, &e.time).as_str(),
-        &e.record_id.to_string(),
+        &e.record_id.map(|id| id.to_string()).unwrap_or_default(),
         &csv_safe(&e.channel),
         &csv_safe(&e.provider),
         &e.event_id.to_string(),

@@ -416,9 +416,21 @@ mod tests {
                 assert_eq!(fast.records_read, slow.records_read, "{}", path.display());
                 for (f, s) in fast.events.iter().zip(&slow.out) {
                     for (a, b) in f.data.0.iter().zip(&s.data.0) {
-                        assert_eq!(a, b, "{} record {}", path.display(), s.record_id);
+                        assert_eq!(
+                            a,
+                            b,
+                            "{} record {}",
+                            path.display(),
+                            s.record_id.unwrap_or_default()
+                        );
                     }
-                    assert_eq!(f, s, "{} record {}", path.display(), s.record_id);
+                    assert_eq!(
+                        f,
+                        s,
+                        "{} record {}",
+                        path.display(),
+                        s.record_id.unwrap_or_default()
+                    );
                 }
                 assert_eq!((fast.first, fast.last), (slow.first, slow.last));
             }

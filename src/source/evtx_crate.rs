@@ -114,15 +114,18 @@ fn convert_record(
     }
     let converted = Event {
         time,
-        record_id: system
-            .get("EventRecordID")
-            .and_then(as_u64)
-            .unwrap_or(record_id),
+        record_id: Some(
+            system
+                .get("EventRecordID")
+                .and_then(as_u64)
+                .unwrap_or(record_id),
+        ),
         channel: system.get("Channel").map(text_of).unwrap_or_default(),
         provider,
         event_id,
         level: Level(level),
         computer: system.get("Computer").map(text_of).unwrap_or_default(),
+        message: None,
         data,
         source_file: Arc::clone(source),
     };

@@ -397,12 +397,13 @@ impl Plan {
         suffix_repeated_names(&mut fields);
         let event = Event {
             time,
-            record_id,
+            record_id: Some(record_id),
             channel: text_or_empty(&self.channel)?,
             provider: text_or_empty(&self.provider)?,
             event_id,
             level: Level(level),
             computer: text_or_empty(&self.computer)?,
+            message: None,
             data: EventData(fields),
             source_file: Arc::clone(source),
         };

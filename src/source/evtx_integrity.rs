@@ -59,7 +59,10 @@ pub struct Scan {
 /// difference as skipped, with a line per missing range.
 pub(crate) fn apply(scan: &Scan, report: &mut InputReport) {
     let lost = scan.expected.saturating_sub(report.records_read);
-    let in_gaps: u64 = scan.gaps.iter().map(|(a, b, _)| b - a + 1).sum();
+    let in_gaps = scan
+        .gaps
+        .iter()
+        .fold(0u64, |sum, (a, b, _)| sum.saturating_add(id_span(*a, *b)));
     let mut lines: Vec<String> = scan.notes.clone();
     lines.extend(scan.gaps.iter().map(|(a, b, why)| range_line(*a, *b, why)));
     if lost > in_gaps && !scan.broken.is_empty() {
@@ -85,9 +88,14 @@ fn range_line(first: u64, last: u64, why: &str) -> String {
     } else {
         format!(
             "records {first}-{last} missing, {} records ({why})",
-            last - first + 1
+            id_span(first, last)
         )
     }
+}
+
+/// How many ids `first..=last` holds; the ids come from file headers, so no arithmetic may wrap.
+fn id_span(first: u64, last: u64) -> u64 {
+    last.saturating_sub(first).saturating_add(1)
 }
 
 /// Scans a whole EVTX image: the header, then each chunk slot.
@@ -338,8 +346,10 @@ fn find_gaps(
         {
             scan.broken.push(why.clone());
         }
-        scan.expected += (last + 1).saturating_sub(next.max(first));
-        next = next.max(last + 1);
+        // Ids come from chunk headers: u64::MAX must not overflow.
+        let after_last = last.saturating_add(1);
+        scan.expected += after_last.saturating_sub(next.max(first));
+        next = next.max(after_last);
         prev_slot = Some(slot);
     }
     // Records the header promises beyond the newest readable chunk, if unreadable slots (or
@@ -353,7 +363,9 @@ fn find_gaps(
             scan.gaps.push((next, header.next_record_id - 1, why));
         }
     }
-    scan.expected += scan.gaps.iter().map(|(a, b, _)| b - a + 1).sum::<u64>();
+    scan.expected = scan.gaps.iter().fold(scan.expected, |sum, (a, b, _)| {
+        sum.saturating_add(id_span(*a, *b))
+    });
     scan
 }
 

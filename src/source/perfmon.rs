@@ -113,6 +113,9 @@ fn iana_for(zone_name: &str) -> Option<chrono_tz::Tz> {
         .and_then(|(_, iana)| iana.parse().ok())
 }
 
+/// The largest zone bias a PDH header can honestly hold: a day, in minutes.
+const MAX_BIAS_MINUTES: i64 = 24 * 60;
+
 /// Reads a PDH-CSV file. UTC = local + the header's bias, fixed for the whole file; without a bias
 /// the file is read in `opts.input_tz`, and when that is plain UTC (the default) it is an error
 /// asking for `--input-tz`.
@@ -127,8 +130,15 @@ pub fn read_pdh_csv(path: &Path, opts: &MetricReadOptions) -> Result<MetricFile>
     let Some(time_column) = columns.first() else {
         return Err(Error::bad_input(path, "no columns"));
     };
-    let header = parse_pdh_header(time_column.name());
+    let mut header = parse_pdh_header(time_column.name());
     let mut notes = csv.notes.clone();
+    // A real bias is within a day of UTC; anything else is damage, and adding it would overflow.
+    if let Some(bias) = header.bias_minutes.filter(|b| b.abs() > MAX_BIAS_MINUTES) {
+        notes.push(format!(
+            "the header's zone bias of {bias} minutes is not a real one (beyond ±{MAX_BIAS_MINUTES}): ignored"
+        ));
+        header.bias_minutes = None;
+    }
     let to_utc: Box<dyn Fn(chrono::NaiveDateTime) -> Option<DateTime<Utc>>> =
         match header.bias_minutes {
             Some(bias) => {
@@ -137,13 +147,16 @@ pub fn read_pdh_csv(path: &Path, opts: &MetricReadOptions) -> Result<MetricFile>
                     header.zone_name.as_deref().unwrap_or("zone not named"),
                     utc_offset_text(-bias)
                 ));
-                Box::new(move |n| Some(Utc.from_utc_datetime(&(n + Duration::minutes(bias)))))
+                Box::new(move |n| {
+                    n.checked_add_signed(Duration::minutes(bias))
+                        .map(|utc| Utc.from_utc_datetime(&utc))
+                })
             }
             None if opts.input_tz.is_utc() => {
                 return Err(Error::bad_input(
                     path,
                     format!(
-                        "the first header cell {:?} has no time zone bias, so the local sample times cannot be placed in UTC: pass --input-tz ZONE (the server's zone, e.g. America/Los_Angeles; Etc/UTC if it really ran on UTC)",
+                        "the first header cell {:?} has no usable time zone bias, so the local sample times cannot be placed in UTC: pass --input-tz ZONE (the server's zone, e.g. America/Los_Angeles; Etc/UTC if it really ran on UTC)",
                         time_column.name().as_str()
                     ),
                 ))
