@@ -147,7 +147,8 @@ pub struct ProbeArgs {
     /// The probe that runs on the server itself (default: a probe whose name says local/onbox/self).
     #[arg(long, value_name = "NAME")]
     pub local: Option<String>,
-    /// A check whose latency is at or over this is a failure [default: 15s].
+    /// When an export has no status column, a check whose latency is at or over this failed
+    /// (a status cell, where there is one, decides) [default: 15s].
     #[arg(long)]
     pub timeout: Option<String>,
     /// Runs of fewer consecutive failed checks are blips, not outages [default: 2].

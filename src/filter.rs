@@ -109,7 +109,8 @@ impl EventFilter {
             }
         }
         if let Some(re) = &self.grep {
-            if !re.is_match(&event.provider) && !re.is_match(&event.data.render()) {
+            let in_message = event.message.as_deref().is_some_and(|m| re.is_match(m));
+            if !re.is_match(&event.provider) && !re.is_match(&event.data.render()) && !in_message {
                 return false;
             }
         }

@@ -37,10 +37,19 @@ impl Zone {
 
     /// Interprets a wall-clock time in this zone. In the repeated hour of a DST change the earlier
     /// instant is taken; a time inside the skipped hour does not exist and gives `None`.
+    /// Readers of files use `reading` and `RepeatedHour`, which let the file's order decide.
     pub fn to_utc(&self, local: NaiveDateTime) -> Option<DateTime<Utc>> {
+        self.reading(local).map(|r| r.time)
+    }
+
+    /// A wall-clock time in this zone, with the later instant when it falls in a repeated hour.
+    pub fn reading(&self, local: NaiveDateTime) -> Option<Reading> {
         match self.0.from_local_datetime(&local) {
-            LocalResult::Single(t) => Some(t.with_timezone(&Utc)),
-            LocalResult::Ambiguous(early, _) => Some(early.with_timezone(&Utc)),
+            LocalResult::Single(t) => Some(Reading::exact(t.with_timezone(&Utc))),
+            LocalResult::Ambiguous(early, late) => Some(Reading {
+                time: early.with_timezone(&Utc),
+                later: Some(late.with_timezone(&Utc)),
+            }),
             LocalResult::None => None,
         }
     }
@@ -66,6 +75,79 @@ impl Zone {
     }
 }
 
+/// A timestamp as read: its instant, and for a local time in the repeated hour of a DST
+/// fall-back, the other (later) instant it may stand for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reading {
+    /// The earlier instant (the only one, for most times).
+    pub time: DateTime<Utc>,
+    /// The later instant of an ambiguous local time.
+    pub later: Option<DateTime<Utc>>,
+}
+
+impl Reading {
+    pub fn exact(time: DateTime<Utc>) -> Reading {
+        Reading { time, later: None }
+    }
+}
+
+/// Resolves the local times of one file that fell in a repeated DST hour by the file's own
+/// order: a time whose earlier reading would step back past the previous time (forward, in a
+/// newest-first file) is the second pass of that hour. Feed it the readings in file order.
+#[derive(Debug, Default)]
+pub struct RepeatedHour {
+    previous: Option<DateTime<Utc>>,
+    /// Readings that were ambiguous, and how many of them took the later instant.
+    pub ambiguous: u64,
+    pub later: u64,
+    /// The first and last ambiguous instants met (earlier readings), for the note.
+    pub span: Option<(DateTime<Utc>, DateTime<Utc>)>,
+}
+
+impl RepeatedHour {
+    /// The instant of `r`, given the file's direction (`descending`: newest first).
+    pub fn resolve(&mut self, r: Reading, descending: bool) -> DateTime<Utc> {
+        let t = match (r.later, self.previous) {
+            (None, _) => r.time,
+            (Some(later), previous) => {
+                self.ambiguous += 1;
+                self.span = Some(match self.span {
+                    Some((a, b)) => (a.min(r.time), b.max(r.time)),
+                    None => (r.time, r.time),
+                });
+                let take_later = match previous {
+                    Some(prev) if descending => later <= prev,
+                    Some(prev) => r.time < prev,
+                    None => false,
+                };
+                if take_later {
+                    self.later += 1;
+                    later
+                } else {
+                    r.time
+                }
+            }
+        };
+        self.previous = Some(t);
+        t
+    }
+
+    /// One line for the notes, when any time was ambiguous: which times, and how they were read.
+    pub fn note(&self, zone: Zone, what: &str) -> Option<String> {
+        let (first, last) = self.span?;
+        let local = |t: &DateTime<Utc>| t.with_timezone(&zone.0).format("%Y-%m-%d %H:%M:%S");
+        Some(format!(
+            "{} {what} between {} and {} local fell in the hour {} repeats at the DST fall-back: {} read as its first pass, {} as its second (by the file's order)",
+            self.ambiguous,
+            local(&first),
+            local(&last),
+            zone.name(),
+            self.ambiguous - self.later,
+            self.later
+        ))
+    }
+}
+
 /// Epoch values at or above this are milliseconds (year 2286 in seconds; 1973 in milliseconds).
 const EPOCH_MS_THRESHOLD: f64 = 1.0e11;
 
@@ -75,6 +157,11 @@ const EPOCH_MS_THRESHOLD: f64 = 1.0e11;
 /// US `MM/DD/YYYY HH:MM[:SS[.fff]][ AM/PM]`, a bare date, and epoch seconds or milliseconds
 /// (told apart by magnitude).
 pub fn parse_timestamp(text: &str, zone: Zone) -> Option<DateTime<Utc>> {
+    parse_reading(text, zone).map(|r| r.time)
+}
+
+/// `parse_timestamp`, keeping the later instant of a zone-less time in a repeated DST hour.
+pub fn parse_reading(text: &str, zone: Zone) -> Option<Reading> {
     let s = trim_cell(text);
     if s.is_empty() {
         return None;
@@ -105,7 +192,14 @@ pub fn trim_cell(text: &str) -> &str {
 }
 
 /// Every accepted shape, through chrono; `s` is trimmed and not empty.
-fn parse_general(s: &str, zone: Zone) -> Option<DateTime<Utc>> {
+fn parse_general(s: &str, zone: Zone) -> Option<Reading> {
+    parse_general_zoned(s)
+        .map(Reading::exact)
+        .or_else(|| parse_naive(s).and_then(|n| zone.reading(n)))
+}
+
+/// The shapes that carry their own zone (or are epoch numbers).
+fn parse_general_zoned(s: &str) -> Option<DateTime<Utc>> {
     if let Some(t) = parse_epoch(s) {
         return Some(t);
     }
@@ -122,17 +216,15 @@ fn parse_general(s: &str, zone: Zone) -> Option<DateTime<Utc>> {
             return Some(t.with_timezone(&Utc));
         }
     }
-    if let Some(rest) = s.strip_suffix('Z').or_else(|| s.strip_suffix(" UTC")) {
-        return parse_naive(rest).map(|n| Utc.from_utc_datetime(&n));
-    }
-    parse_naive(s).and_then(|n| zone.to_utc(n))
+    let rest = s.strip_suffix('Z').or_else(|| s.strip_suffix(" UTC"))?;
+    parse_naive(rest).map(|n| Utc.from_utc_datetime(&n))
 }
 
 /// The shape nearly every export uses, read by position without chrono's format machinery
 /// (probe exports run to millions of rows): `YYYY-MM-DD[T ]HH:MM:SS[.f]` with `Z`, `+HH:MM`,
 /// `+HHMM` or no zone. `None` when the text is not exactly that shape or not a valid time; the
 /// general parser then decides, so this only ever gives what it would.
-fn parse_iso_quick(s: &[u8], zone: Zone) -> Option<DateTime<Utc>> {
+fn parse_iso_quick(s: &[u8], zone: Zone) -> Option<Reading> {
     if s.len() < 19 || s[16] != b':' {
         return None;
     }
@@ -156,7 +248,7 @@ fn parse_iso_quick(s: &[u8], zone: Zone) -> Option<DateTime<Utc>> {
     }
     let local = date.and_time(NaiveTime::from_hms_nano_opt(hour, minute, second, nanos)?);
     let offset_secs = match &s[at..] {
-        [] => return zone.to_utc(local),
+        [] => return zone.reading(local),
         [b'Z'] => 0,
         [sign @ (b'+' | b'-'), rest @ ..] => {
             let (h, m) = match rest {
@@ -178,10 +270,10 @@ fn parse_iso_quick(s: &[u8], zone: Zone) -> Option<DateTime<Utc>> {
         _ => return None,
     };
     if offset_secs == 0 {
-        return Some(Utc.from_utc_datetime(&local));
+        return Some(Reading::exact(Utc.from_utc_datetime(&local)));
     }
     let utc = local.checked_sub_signed(chrono::Duration::seconds(offset_secs))?;
-    Some(Utc.from_utc_datetime(&utc))
+    Some(Reading::exact(Utc.from_utc_datetime(&utc)))
 }
 
 /// The `n` ASCII digits of `s` from `at` as a number; `None` if any is not a digit.

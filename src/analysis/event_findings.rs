@@ -176,10 +176,29 @@ pub fn parse_stated_time(values: &[&str], zone: Zone) -> Option<DateTime<Utc>> {
     let time = ["%I:%M:%S %p", "%H:%M:%S", "%I:%M %p", "%H:%M"]
         .iter()
         .find_map(|f| NaiveTime::parse_from_str(&parts[0], f).ok())?;
-    let date = ["%m/%d/%Y", "%Y-%m-%d", "%d.%m.%Y", "%Y/%m/%d"]
-        .iter()
-        .find_map(|f| NaiveDate::parse_from_str(&parts[1], f).ok())?;
+    let date = stated_date(&parts[1])?;
     zone.to_utc(date.and_time(time))
+}
+
+/// The 6008's date in the writer's culture: ISO and dotted (de-DE) orders are fixed; a slashed
+/// or dashed date is day-first when its first part is over 12 (en-GB `25/08/2015`), else
+/// month-first (en-US `8/25/2015`, and Windows' own order when both parts fit either).
+fn stated_date(text: &str) -> Option<NaiveDate> {
+    if let Some(d) = ["%Y-%m-%d", "%Y/%m/%d", "%d.%m.%Y"]
+        .iter()
+        .find_map(|f| NaiveDate::parse_from_str(text, f).ok())
+    {
+        return Some(d);
+    }
+    let parts: Vec<u32> = text
+        .split(['/', '-'])
+        .map(|p| p.trim().parse().ok())
+        .collect::<Option<_>>()?;
+    let [a, b, year] = parts[..] else {
+        return None;
+    };
+    let (month, day) = if a > 12 { (b, a) } else { (a, b) };
+    NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)
 }
 
 #[cfg(test)]
@@ -198,6 +217,18 @@ mod tests {
             Some("2011-08-16T01:58:03Z")
         );
         assert_eq!(parse_stated_time(&["garbage", "8/15/2011"], la), None);
+        // en-GB writes day first and a 24-hour clock; the day over 12 tells the order.
+        let gb = parse_stated_time(
+            &["\u{200E}18:58:03", "\u{200E}15/\u{200E}08/\u{200E}2011"],
+            la,
+        );
+        assert_eq!(
+            gb.map(|t| crate::model::rfc3339(&t)).as_deref(),
+            Some("2011-08-16T01:58:03Z")
+        );
+        let de = parse_stated_time(&["18:58:03", "15.08.2011"], la);
+        assert_eq!(de, gb);
+        assert_eq!(parse_stated_time(&["18:58:03", "31/31/2011"], la), None);
         assert_eq!(parse_stated_time(&["6:58:03 PM"], la), None);
     }
 }

@@ -86,6 +86,9 @@ pub fn run(
     if reports.is_empty() {
         anyhow::bail!("no perfmon or metric CSV files found in the given paths");
     }
+    if super::nothing_usable(&reports) {
+        return Ok(diag.summarize(&reports));
+    }
     if ignored > 0 {
         diag.info(&format!(
             "{ignored} other input file(s) ignored (not metric CSVs)"

@@ -61,12 +61,12 @@ impl Diagnostics {
             for p in &r.problems {
                 self.problem(&format!("{}: {p}", r.path));
             }
-            let shown = r.problems.len() as u64;
-            if r.records_skipped > shown && !r.failed {
+            // Problem lines are the first few, and some are notes or cover many records: the
+            // summary line below has the complete count, so no arithmetic on lines here.
+            if r.records_skipped > r.problems.len() as u64 && !r.failed {
                 self.problem(&format!(
-                    "{}: ... and {} more skipped",
-                    r.path,
-                    r.records_skipped - shown
+                    "{}: {} records skipped in all; the lines above name the first problems",
+                    r.path, r.records_skipped
                 ));
             }
             if r.failed {
@@ -83,6 +83,12 @@ impl Diagnostics {
         }
         outcome
     }
+}
+
+/// Every input was unusable: the command writes nothing on stdout (the errors are on stderr and
+/// the exit code is 2), rather than empty tables that look like an answer.
+pub fn nothing_usable(reports: &[InputReport]) -> bool {
+    !reports.is_empty() && reports.iter().all(|r| r.failed)
 }
 
 /// The flags a user can also set in `faultline.toml`, as given on the command line.

@@ -78,6 +78,9 @@ pub fn run(
     };
     let evidence = evidence::load_scoped(&load, diag.progress(), &scope)?;
     let outcome = diag.summarize(&evidence.inputs);
+    if super::nothing_usable(&evidence.inputs) {
+        return Ok(outcome);
+    }
     let mut outages = outage_options(&settings);
     outages.host = most_common_host(&evidence.events);
     let opts = ReportOptions {

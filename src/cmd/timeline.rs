@@ -33,6 +33,9 @@ pub fn run(
     };
     let evidence = evidence::load_with_progress(&load, diag.progress())?;
     let outcome = diag.summarize(&evidence.inputs);
+    if super::nothing_usable(&evidence.inputs) {
+        return Ok(outcome);
+    }
     let analysis =
         outages::find_outages(&evidence.probes, &super::report::outage_options(&settings));
     let mut entries = timeline::merged(&evidence.events, &analysis.transitions, &evidence.metrics);

@@ -1,20 +1,13 @@
 //! Perfmon counters that matter for resource exhaustion, with thresholds and their sources, loaded
 //! once from data/counters.toml.
 use crate::model::MetricSeries;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+
+pub use super::schema::Direction;
+use super::schema::RuleFile;
 use std::sync::OnceLock;
 
 const COUNTERS_TOML: &str = include_str!("../../data/counters.toml");
-
-/// Which way a counter goes bad.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Direction {
-    /// Bad when high (pool bytes, CPU, latency).
-    Above,
-    /// Bad when low (available memory, free PTEs).
-    Below,
-}
 
 /// Which series a rule applies to: any of these objects (any instance) and this counter.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,26 +76,6 @@ impl CounterRule {
             None
         }
     }
-}
-
-#[derive(Deserialize)]
-struct RuleFile {
-    rule: Vec<RuleEntry>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RuleEntry {
-    id: String,
-    objects: Vec<String>,
-    counter: String,
-    direction: Direction,
-    warning: Option<f64>,
-    critical: Option<f64>,
-    trend_per_hour: Option<f64>,
-    relative: Option<String>,
-    meaning: String,
-    source: String,
 }
 
 /// Every counter rule, parsed once. The data file is part of the binary and checked by tests, so a

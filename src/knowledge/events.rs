@@ -1,61 +1,8 @@
 //! The event knowledge base: what an event id means in an outage, loaded from data/events.toml.
-use serde::Deserialize;
 use std::sync::OnceLock;
 
-/// What kind of evidence an event is.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize, PartialOrd, Ord,
-)]
-#[serde(rename_all = "kebab-case")]
-pub enum EventClass {
-    ResourceExhaustion,
-    Crash,
-    Storage,
-    Service,
-    PlannedRestart,
-    Boot,
-    Change,
-    Info,
-    Noise,
-}
-
-impl EventClass {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventClass::ResourceExhaustion => "resource-exhaustion",
-            EventClass::Crash => "crash",
-            EventClass::Storage => "storage",
-            EventClass::Service => "service",
-            EventClass::PlannedRestart => "planned-restart",
-            EventClass::Boot => "boot",
-            EventClass::Change => "change",
-            EventClass::Info => "info",
-            EventClass::Noise => "noise",
-        }
-    }
-}
-
-/// One knowledge-base entry.
-#[derive(Debug, Clone, Deserialize)]
-pub struct EventInfo {
-    /// None: applies to every id of the provider.
-    pub id: Option<u32>,
-    #[serde(default)]
-    pub provider: String,
-    pub class: EventClass,
-    pub title: String,
-    pub meaning: String,
-    pub check_next: String,
-    /// A known trap in reading this event.
-    pub trap: Option<String>,
-    #[serde(default)]
-    pub sources: Vec<String>,
-}
-
-#[derive(Deserialize)]
-struct EventFile {
-    event: Vec<EventInfo>,
-}
+use super::schema::EventFile;
+pub use super::schema::{EventClass, EventInfo};
 
 const EVENTS_TOML: &str = include_str!("../../data/events.toml");
 
@@ -63,9 +10,10 @@ const EVENTS_TOML: &str = include_str!("../../data/events.toml");
 pub fn all() -> &'static [EventInfo] {
     static TABLE: OnceLock<Vec<EventInfo>> = OnceLock::new();
     TABLE.get_or_init(|| {
+        // build.rs checked this very text against the same schema: it cannot fail here.
         toml::from_str::<EventFile>(EVENTS_TOML)
             .map(|f| f.event)
-            .unwrap_or_default()
+            .expect("data/events.toml was checked by build.rs")
     })
 }
 

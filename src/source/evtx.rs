@@ -1,4 +1,7 @@
-//! EVTX files -> `Event`s, through the `evtx` crate; damaged records and chunks are counted, not fatal.
+//! EVTX files -> `Event`s: one buffered pass over each file's chunks, each decoded by the fast
+//! decoder (`evtx_fast`) or, where it gives up, by the `evtx` crate (`evtx_crate`), with the damage
+//! accounting (`evtx_integrity`) done on the same bytes; damaged records and chunks are counted,
+//! not fatal.
 use super::evtx_fast;
 use super::evtx_walk;
 pub(crate) use super::evtx_walk::ChunkRead;
@@ -437,5 +440,46 @@ mod tests {
         }
         eprintln!("fast decoder took {fast_chunks} of {all_chunks} chunks");
         assert!(fast_chunks > 0);
+    }
+}
+
+#[cfg(test)]
+mod crate_fallback_tests {
+    use super::*;
+    use crate::synth::evtx_writer::{write_evtx, SynthRecord};
+
+    /// The crate's path keeps unnamed `<Data>` that stands beside named `<Data>`, in order.
+    #[test]
+    fn the_crate_path_keeps_mixed_named_and_unnamed_data() {
+        let record = SynthRecord {
+            time: chrono::DateTime::from_timestamp(1_313_452_683, 0).expect("time"),
+            provider: "Mixed".into(),
+            event_id: 1,
+            qualifiers: None,
+            level: 4,
+            channel: "Application".into(),
+            computer: "SIPSVR01".into(),
+            data: vec![
+                (Some("Name".into()), "named".into()),
+                (None, "unnamed".into()),
+                (Some("Other".into()), "second".into()),
+            ],
+        };
+        let bytes = write_evtx(&[record]);
+        let settings = Arc::new(ParserSettings::new().separate_json_attributes(true));
+        let mut parser = EvtxParser::from_read_seek(std::io::Cursor::new(bytes)).expect("parser");
+        let source: Arc<str> = Arc::from("mixed.evtx");
+        let mut chunk = parser.chunks().flatten().next().expect("a chunk");
+        let read = super::super::evtx_crate::read_chunk_with_crate(
+            &mut chunk,
+            &settings,
+            &source,
+            &EventFilter::default(),
+        );
+        assert!(read.problems.is_empty(), "{:?}", read.problems);
+        let data = &read.out[0].data;
+        assert_eq!(data.get("Name"), Some("named"));
+        assert_eq!(data.get("Other"), Some("second"));
+        assert_eq!(data.unnamed().collect::<Vec<_>>(), ["unnamed"]);
     }
 }

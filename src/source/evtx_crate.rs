@@ -30,16 +30,20 @@ pub(super) fn read_chunk_with_crate(
         let converted = record.and_then(|record| {
             let record_id = record.event_record_id;
             let header_time = super::evtx_integrity::header_time(&record.timestamp);
+            // Kept to render XML if the JSON shows named data: the crate's JSON drops unnamed
+            // `<Data>` that stands beside named `<Data>`.
+            let for_xml = record.clone();
             let json = record.into_json_bytes()?;
             let notes = &mut out.notes;
-            Ok(convert_record(
-                record_id,
-                &json.data,
-                source,
-                filter,
-                header_time,
-                notes,
-            ))
+            let mut converted =
+                convert_record(record_id, &json.data, source, filter, header_time, notes);
+            if let Ok((_, Some(event))) = &mut converted {
+                if event.data.0.iter().any(|f| f.name.is_some()) {
+                    let xml = for_xml.into_xml_bytes()?;
+                    restore_mixed_data(&xml.data, &mut event.data);
+                }
+            }
+            Ok(converted)
         });
         match converted {
             Ok(Ok((time, event))) => {
@@ -53,6 +57,80 @@ pub(super) fn read_chunk_with_crate(
         }
     }
     out
+}
+
+/// Where the record's XML has both named and unnamed `<Data>` in its EventData, takes the
+/// EventData values from the XML, in order (UserData values, which come after, stay).
+fn restore_mixed_data(xml: &[u8], data: &mut EventData) {
+    let Some(from_xml) = event_data_from_xml(xml) else {
+        return;
+    };
+    let mixed =
+        from_xml.iter().any(|f| f.name.is_none()) && from_xml.iter().any(|f| f.name.is_some());
+    if !mixed {
+        return;
+    }
+    // The JSON's EventData values came first; the named ones among them are the XML's named ones.
+    let from_json = data.0.iter().filter(|f| f.name.is_some()).count();
+    let named_in_xml = from_xml.iter().filter(|f| f.name.is_some()).count();
+    let user_data: Vec<DataField> = data.0.drain(..).skip(from_json.min(named_in_xml)).collect();
+    data.0 = from_xml;
+    data.0.extend(user_data);
+}
+
+/// The `<Data>` values of an event's `<EventData>` in the crate's XML, `None` if it does not parse.
+fn event_data_from_xml(xml: &[u8]) -> Option<Vec<DataField>> {
+    use quick_xml::events::Event as Xml;
+    let mut reader = quick_xml::Reader::from_reader(xml);
+    let mut fields = Vec::new();
+    let mut in_event_data = false;
+    let mut current: Option<DataField> = None;
+    let name_of = |e: &quick_xml::events::BytesStart| {
+        e.try_get_attribute("Name").ok().flatten().and_then(|a| {
+            a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .ok()
+                .map(|v| v.into_owned())
+        })
+    };
+    loop {
+        match reader.read_event().ok()? {
+            Xml::Start(e) if e.local_name().as_ref() == "EventData" => in_event_data = true,
+            Xml::End(e) if e.local_name().as_ref() == "EventData" => break,
+            Xml::Empty(e) if in_event_data && e.local_name().as_ref() == "Data" => {
+                fields.push(DataField {
+                    name: name_of(&e),
+                    value: String::new(),
+                });
+            }
+            Xml::Start(e) if in_event_data && e.local_name().as_ref() == "Data" => {
+                current = Some(DataField {
+                    name: name_of(&e),
+                    value: String::new(),
+                });
+            }
+            Xml::Text(t) => {
+                if let Some(field) = &mut current {
+                    field.value.push_str(&t);
+                }
+            }
+            Xml::GeneralRef(r) => {
+                if let Some(field) = &mut current {
+                    let text = match r.resolve_char_ref().ok()? {
+                        Some(c) => c.to_string(),
+                        None => {
+                            let name = r.to_string();
+                            quick_xml::escape::resolve_predefined_entity(&name)?.to_string()
+                        }
+                    };
+                    field.value.push_str(&text);
+                }
+            }
+            Xml::End(e) if e.local_name().as_ref() == "Data" => fields.extend(current.take()),
+            Xml::Eof => break,
+            _ => {}
+        }
+    }
+    Some(fields)
 }
 
 fn note_chunk_time<R>(out: &mut ChunkRead<R>, t: DateTime<Utc>) {

@@ -347,9 +347,11 @@ fn find_gaps(
             scan.broken.push(why.clone());
         }
         // Ids come from chunk headers: u64::MAX must not overflow.
-        let after_last = last.saturating_add(1);
-        scan.expected += after_last.saturating_sub(next.max(first));
-        next = next.max(after_last);
+        let start = next.max(first);
+        if last >= start {
+            scan.expected = scan.expected.saturating_add(id_span(start, last));
+        }
+        next = next.max(last.saturating_add(1));
         prev_slot = Some(slot);
     }
     // Records the header promises beyond the newest readable chunk, if unreadable slots (or
@@ -399,4 +401,35 @@ pub(crate) fn time_fallback(
         crate::model::rfc3339(&t)
     ));
     Some(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synth::evtx_writer::{write_evtx, SynthRecord};
+
+    /// A chunk header is input: ids up to u64::MAX must not overflow the accounting.
+    #[test]
+    fn record_ids_at_the_top_of_the_range_do_not_overflow() {
+        let record = SynthRecord {
+            time: chrono::DateTime::from_timestamp(1_313_452_683, 0).expect("time"),
+            provider: "P".into(),
+            event_id: 1,
+            qualifiers: None,
+            level: 4,
+            channel: "System".into(),
+            computer: "HOST".into(),
+            data: vec![],
+        };
+        let mut bytes = write_evtx(&[record]);
+        let chunk = 0x1000;
+        for (at, id) in [(24, u64::MAX - 3), (32, u64::MAX)] {
+            bytes[chunk + at..chunk + at + 8].copy_from_slice(&id.to_le_bytes());
+        }
+        let scan = scan_file(&mut std::io::Cursor::new(bytes)).expect("scan");
+        assert_eq!(scan.expected, 4, "{scan:?}");
+        let mut report = InputReport::default();
+        apply(&scan, &mut report);
+        assert!(report.records_skipped >= 4);
+    }
 }

@@ -3,7 +3,7 @@
 //! partial last lines, polars with every column read as text).
 use crate::error::{Error, Result};
 use crate::model::{InputReport, MetricSeries};
-use crate::timefmt::{parse_timestamp, Zone};
+use crate::timefmt::{parse_reading, parse_timestamp, RepeatedHour, Zone};
 use chrono::{DateTime, Utc};
 use polars::prelude::*;
 use std::path::Path;
@@ -29,8 +29,28 @@ pub struct MetricFile {
 const MAX_PROBLEMS: usize = 10;
 
 /// Counts one skipped record (row or cell) and keeps its message while there is room.
+/// A row not used: counted in `records_skipped` (which counts rows, never cells), and named.
 pub(crate) fn skip(report: &mut InputReport, message: String) {
     report.records_skipped += 1;
+    name_problem(report, message);
+}
+
+/// A value that cannot be read: its sample is missing, its row still counts as read; named here
+/// and counted in a note (`unreadable_note`).
+pub(crate) fn unreadable_value(report: &mut InputReport, unreadable: &mut u64, message: String) {
+    *unreadable += 1;
+    name_problem(report, message);
+}
+
+/// The note for the values `unreadable_value` counted.
+pub(crate) fn unreadable_note(unreadable: u64) -> Option<String> {
+    (unreadable > 0).then(|| {
+        let values = if unreadable == 1 { "value" } else { "values" };
+        format!("{unreadable} {values} could not be read as numbers: counted as missing samples, their rows kept")
+    })
+}
+
+fn name_problem(report: &mut InputReport, message: String) {
     if report.problems.len() < MAX_PROBLEMS {
         report.problems.push(message);
     }
@@ -311,8 +331,11 @@ pub fn read_metric_csv(path: &Path, opts: &MetricReadOptions) -> Result<MetricFi
     ));
     // Times, row by row; unreadable times skip their row.
     let mut times = Vec::with_capacity(csv.frame.height());
+    let mut repeated = RepeatedHour::default();
     for (row, cell) in columns[time_col].iter().enumerate() {
-        let t = cell.and_then(|c| parse_timestamp(c, opts.input_tz));
+        let t = cell
+            .and_then(|c| parse_reading(c, opts.input_tz))
+            .map(|r| repeated.resolve(r, false));
         if t.is_none() {
             skip(
                 &mut report,
@@ -325,8 +348,10 @@ pub fn read_metric_csv(path: &Path, opts: &MetricReadOptions) -> Result<MetricFi
         }
         times.push(t);
     }
+    notes.extend(repeated.note(opts.input_tz, "sample times"));
     report.records_read = times.iter().filter(|t| t.is_some()).count() as u64;
     let source: std::sync::Arc<str> = report.path.as_str().into();
+    let mut unreadable = 0;
     let series = match (
         find_column(&names, METRIC_NAMES),
         find_column(&names, VALUE_NAMES),
@@ -341,6 +366,7 @@ pub fn read_metric_csv(path: &Path, opts: &MetricReadOptions) -> Result<MetricFi
                 (metric_col, value_col, host_col),
                 &source,
                 &mut report,
+                &mut unreadable,
             )
         }
         _ => read_wide(
@@ -351,9 +377,11 @@ pub fn read_metric_csv(path: &Path, opts: &MetricReadOptions) -> Result<MetricFi
             time_col,
             &source,
             &mut report,
+            &mut unreadable,
             &mut notes,
         ),
     };
+    notes.extend(unreadable_note(unreadable));
     set_time_span(&mut report, &series);
     if series.is_empty() {
         return Err(Error::bad_input(
@@ -377,6 +405,7 @@ fn read_wide(
     time_col: usize,
     source: &std::sync::Arc<str>,
     report: &mut InputReport,
+    unreadable: &mut u64,
     notes: &mut Vec<String>,
 ) -> Vec<MetricSeries> {
     let mut out = Vec::new();
@@ -398,8 +427,9 @@ fn read_wide(
                 continue;
             }
             by_row[row] = value.unwrap_or_else(|()| {
-                skip(
+                unreadable_value(
                     report,
+                    unreadable,
                     format!(
                         "line {}: column {:?}: cannot read {:?} as a number; counted as missing",
                         csv.line_of(row),
@@ -431,6 +461,7 @@ fn read_long(
     (metric_col, value_col, host_col): (usize, usize, Option<usize>),
     source: &std::sync::Arc<str>,
     report: &mut InputReport,
+    unreadable: &mut u64,
 ) -> Vec<MetricSeries> {
     let mut out: Vec<MetricSeries> = Vec::new();
     // Each series' samples, gathered before they are sorted into it.
@@ -452,8 +483,9 @@ fn read_long(
             .unwrap_or("");
         let cell = columns[value_col][row];
         let value = parse_value(cell).unwrap_or_else(|()| {
-            skip(
+            unreadable_value(
                 report,
+                unreadable,
                 format!(
                     "line {}: {metric}: cannot read {:?} as a number; counted as missing",
                     csv.line_of(row),

@@ -1,11 +1,12 @@
 //! typeperf / relog / perfmon "PDH-CSV 4.0" files -> `MetricSeries`: the header's zone bias turns
 //! local sample times into UTC, counter paths split into host, object, instance and counter.
 use super::metric_csv::{
-    load_csv, parse_value, set_time_span, skip, text_cells, MetricFile, MetricReadOptions, RowTimes,
+    load_csv, parse_value, set_time_span, skip, text_cells, unreadable_note, unreadable_value,
+    MetricFile, MetricReadOptions, RowTimes,
 };
 use crate::error::{Error, Result};
 use crate::model::{InputReport, MetricSeries};
-use crate::timefmt::{parse_naive, Zone};
+use crate::timefmt::{parse_naive, Reading, RepeatedHour, Zone};
 use chrono::{DateTime, Duration, Offset, TimeZone, Utc};
 use std::path::Path;
 
@@ -139,7 +140,7 @@ pub fn read_pdh_csv(path: &Path, opts: &MetricReadOptions) -> Result<MetricFile>
         ));
         header.bias_minutes = None;
     }
-    let to_utc: Box<dyn Fn(chrono::NaiveDateTime) -> Option<DateTime<Utc>>> =
+    let to_utc: Box<dyn Fn(chrono::NaiveDateTime) -> Option<Reading>> =
         match header.bias_minutes {
             Some(bias) => {
                 notes.push(format!(
@@ -149,7 +150,7 @@ pub fn read_pdh_csv(path: &Path, opts: &MetricReadOptions) -> Result<MetricFile>
                 ));
                 Box::new(move |n| {
                     n.checked_add_signed(Duration::minutes(bias))
-                        .map(|utc| Utc.from_utc_datetime(&utc))
+                        .map(|utc| Reading::exact(Utc.from_utc_datetime(&utc)))
                 })
             }
             None if opts.input_tz.is_utc() => {
@@ -167,12 +168,16 @@ pub fn read_pdh_csv(path: &Path, opts: &MetricReadOptions) -> Result<MetricFile>
                     "the header has no time zone bias: local times read as {}",
                     zone.name()
                 ));
-                Box::new(move |n| zone.to_utc(n))
+                Box::new(move |n| zone.reading(n))
             }
         };
     let mut times = Vec::with_capacity(csv.frame.height());
+    let mut repeated = RepeatedHour::default();
     for (row, cell) in text_cells(time_column)?.into_iter().enumerate() {
-        let t = cell.and_then(|c| parse_naive(c.trim())).and_then(&to_utc);
+        let t = cell
+            .and_then(|c| parse_naive(c.trim()))
+            .and_then(&to_utc)
+            .map(|r| repeated.resolve(r, false));
         if t.is_none() {
             skip(
                 &mut report,
@@ -185,9 +190,11 @@ pub fn read_pdh_csv(path: &Path, opts: &MetricReadOptions) -> Result<MetricFile>
         }
         times.push(t);
     }
+    notes.extend(repeated.note(opts.input_tz, "sample times"));
     report.records_read = times.iter().filter(|t| t.is_some()).count() as u64;
     let source: std::sync::Arc<str> = report.path.as_str().into();
     let row_times = RowTimes::new(&times);
+    let mut unreadable = 0;
     let mut series = Vec::with_capacity(columns.len().saturating_sub(1));
     for column in &columns[1..] {
         let name = column.name().trim().to_string();
@@ -199,8 +206,9 @@ pub fn read_pdh_csv(path: &Path, opts: &MetricReadOptions) -> Result<MetricFile>
                 continue;
             }
             by_row[row] = parse_value(*cell).unwrap_or_else(|()| {
-                skip(
+                unreadable_value(
                     &mut report,
+                    &mut unreadable,
                     format!(
                         "line {}: {name}: cannot read {:?} as a number; counted as missing",
                         csv.line_of(row),
@@ -221,6 +229,7 @@ pub fn read_pdh_csv(path: &Path, opts: &MetricReadOptions) -> Result<MetricFile>
             source_file: source.clone(),
         });
     }
+    notes.extend(unreadable_note(unreadable));
     set_time_span(&mut report, &series);
     if let (Some(name), Some(bias), Some(first), Some(last)) = (
         &header.zone_name,

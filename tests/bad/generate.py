@@ -40,6 +40,7 @@ probes = {
     # names in Windows-1252 (é = 0xE9), as Excel saves on a western Windows
     "cp1252.csv": lines([H] + good(3, monitor="montr\xe9al") + good(3, 3)).encode("cp1252"),
     "utf16le.csv": b"\xff\xfe" + lines([H] + good(6), "\r\n").encode("utf-16-le"),
+    "utf16be.csv": b"\xfe\xff" + lines([H] + good(6), "\r\n").encode("utf-16-be"),
     "utf8_bom.csv": b"\xef\xbb\xbf" + lines([H] + good(6)).encode(),
     "crlf.csv": lines([H] + good(6), "\r\n"),
     "lone_cr.csv": lines([H] + good(6), "\r"),
@@ -103,6 +104,9 @@ pdh = {
                          + '"08/15/2011 16:01:15.000","20'),
     "utf16le.csv": b"\xff\xfe" + lines([PDH_HEAD, '"08/15/2011 16:00:00.000","2048","1200"'], "\r\n").encode("utf-16-le"),
     "header_only.csv": lines([PDH_HEAD]),
+    # a zone bias no zone has (adding it overflowed chrono): named, ignored, --input-tz asked for
+    "huge_bias.csv": lines(['"(PDH-CSV 4.0) (X)(999999999999999)","\\\\SIPSVR01\\Memory\\Available MBytes"',
+                            '"08/15/2011 16:00:00.000","2048"']),
 }
 
 for name, data in probes.items():

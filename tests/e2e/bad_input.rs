@@ -68,12 +68,14 @@ fn csv_cases() -> Vec<Case> {
         probe("nul_bytes.csv", read(6, true, "line 6: ")),
         probe("cp1252.csv", read(6, false, "Windows-1252")),
         probe("utf16le.csv", read(6, false, "")),
+        probe("utf16be.csv", read(6, false, "")),
         probe("utf8_bom.csv", read(6, false, "")),
         probe("crlf.csv", read(6, false, "")),
         probe("lone_cr.csv", read(6, false, "lone CR")),
         probe("header_only.csv", read(0, false, "")),
         probe("empty.csv", Expect::Unusable { mention: "empty" }),
-        probe("duplicate_unsorted.csv", read(8, false, "")),
+        // one row three times: two of them are duplicates, skipped and said
+        probe("duplicate_unsorted.csv", read(6, true, "duplicates")),
         probe("years_1601_9999.csv", read(5, false, "")),
         Case {
             extra: la.clone(),
@@ -84,7 +86,8 @@ fn csv_cases() -> Vec<Case> {
         metric(
             "metrics",
             "thousands_and_decimal_commas.csv",
-            read(4, true, "line 2: "),
+            // every row kept; the unreadable "1,234" is a missing value, named, not a skipped row
+            read(4, false, "line 2: "),
         ),
         metric("metrics", "ragged.csv", read(4, false, "")),
         metric("metrics", "nul_bytes.csv", read(3, true, "line 4: ")),
@@ -112,6 +115,17 @@ fn csv_cases() -> Vec<Case> {
         metric("pdh", "damaged_rows.csv", read(5, true, "line 8: ")),
         metric("pdh", "utf16le.csv", read(1, false, "UTF-16")),
         metric("pdh", "header_only.csv", read(0, false, "")),
+        metric(
+            "pdh",
+            "huge_bias.csv",
+            Expect::Unusable {
+                mention: "no usable time zone bias",
+            },
+        ),
+        Case {
+            extra: vec!["--input-tz", "America/Los_Angeles"],
+            ..metric("pdh", "huge_bias.csv", read(1, false, ""))
+        },
     ]
 }
 

@@ -65,3 +65,26 @@ pub fn jsonl(stdout: &str) -> Vec<serde_json::Value> {
 pub fn arg(p: &Path) -> String {
     p.display().to_string()
 }
+
+/// A folder of `../shared/` beside the project (real samples). Missing, it is a visible skip on a
+/// developer's machine and a failure in CI (`CI=true`), where a test that checks nothing must
+/// not pass.
+pub fn shared(sub: &str) -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared")
+        .join(sub);
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!(
+            "CI needs {} (the real samples), and it is missing",
+            dir.display()
+        );
+    }
+    eprintln!(
+        "SKIPPED: {} is missing, so the real-sample checks did not run",
+        dir.display()
+    );
+    None
+}

@@ -389,3 +389,91 @@ fn the_committed_probe_fixtures_are_what_the_generator_writes() {
         );
     }
 }
+
+/// Writes `text` to a new temporary file named `name`; the folder lives as long as the guard.
+fn temp_csv(name: &str, text: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).expect("write");
+    (dir, path)
+}
+
+/// A probe export in local time through the night of 6 Nov 2011, when Los Angeles repeated
+/// 01:00-01:59 (PDT, then PST): the second pass of that hour keeps its checks, and an outage
+/// inside it is seen at its true time (01:00 PST = 09:00 UTC).
+#[test]
+fn checks_in_the_repeated_hour_of_a_dst_fall_back_are_all_kept() {
+    let mut rows = vec!["time,probe,status".to_string()];
+    let mut at = |hhmm: &str, status: &str| rows.push(format!("2011-11-06 {hhmm}:00,web,{status}"));
+    for t in [
+        "00:00", "00:15", "00:30", "00:45", "01:00", "01:15", "01:30", "01:45",
+    ] {
+        at(t, "up");
+    }
+    for t in ["01:00", "01:15", "01:30", "01:45"] {
+        at(t, "down"); // the second 01:xx, in PST
+    }
+    for t in ["02:00", "02:15", "02:30", "02:45", "03:00"] {
+        at(t, "up");
+    }
+    let (_dir, path) = temp_csv("fallback.csv", &(rows.join("\n") + "\n"));
+    let r = run([
+        "probes",
+        &arg(&path),
+        "--input-tz",
+        "America/Los_Angeles",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).expect("json");
+    assert_eq!(v["probes"][0]["checks"], 17, "{}", r.stdout);
+    assert_eq!(v["inputs"][0]["records_skipped"], 0);
+    let outages = v["outages"].as_array().expect("outages");
+    assert_eq!(outages.len(), 1, "{}", r.stdout);
+    assert_eq!(outages[0]["start"], "2011-11-06T09:00:00Z");
+    assert_eq!(outages[0]["last_failure"], "2011-11-06T09:45:00Z");
+    // The note says which times were read as the second pass.
+    let notes = v["notes"].to_string();
+    assert!(notes.contains("4 as its second"), "{notes}");
+}
+
+/// A newest-first export across the same night: the order runs backwards, and still every
+/// check is kept.
+#[test]
+fn a_newest_first_export_across_a_fall_back_keeps_every_check() {
+    let mut rows = vec!["time,probe,status".to_string()];
+    for t in ["02:00", "01:30", "01:00", "01:30", "01:00", "00:30"] {
+        rows.push(format!("2011-11-06 {t}:00,web,up"));
+    }
+    let (_dir, path) = temp_csv("newest_first.csv", &(rows.join("\n") + "\n"));
+    let v = json(&[&arg(&path), "--input-tz", "America/Los_Angeles"]);
+    assert_eq!(v["probes"][0]["checks"], 6, "{v}");
+    assert_eq!(v["probes"][0]["first_check"], "2011-11-06T07:30:00Z");
+    assert_eq!(v["probes"][0]["last_check"], "2011-11-06T10:00:00Z");
+}
+
+/// Two rows of one probe at the same time are one check: the other is counted as skipped and
+/// said, never dropped in silence.
+#[test]
+fn duplicate_checks_are_counted_as_skipped() {
+    let text = "time,probe,status\n2011-08-15T10:00:00Z,web,up\n2011-08-15T10:00:00Z,web,up\n2011-08-15T10:01:00Z,web,up\n";
+    let (_dir, path) = temp_csv("dups.csv", text);
+    let v = json(&[&arg(&path)]);
+    assert_eq!(v["probes"][0]["checks"], 2);
+    assert_eq!(v["inputs"][0]["records_read"], 2);
+    assert_eq!(v["inputs"][0]["records_skipped"], 1);
+    assert!(v["inputs"][0]["problems"][0]
+        .as_str()
+        .is_some_and(|p| p.contains("duplicates")));
+}
+
+/// A row whose columns in use are all empty is skipped and counted, not passed over.
+#[test]
+fn a_row_with_empty_used_columns_is_counted() {
+    let text = "time,probe,status,comment\n2011-08-15T10:00:00Z,web,up,\n,,,only a comment\n2011-08-15T10:01:00Z,web,up,\n";
+    let (_dir, path) = temp_csv("blank.csv", text);
+    let v = json(&[&arg(&path)]);
+    assert_eq!(v["inputs"][0]["records_read"], 2);
+    assert_eq!(v["inputs"][0]["records_skipped"], 1, "{v}");
+}

@@ -4,7 +4,8 @@
 use super::detect::LatencyUnit;
 use super::vocab;
 use crate::model::Check;
-use crate::timefmt::{parse_timestamp, trim_cell, trim_plain, Zone};
+use crate::timefmt::{parse_reading, trim_cell, trim_plain, Zone};
+use chrono::{DateTime, Utc};
 use polars::prelude::*;
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -39,6 +40,9 @@ pub struct Rows {
     pub skipped: u64,
     /// (0-based row of the frame, reason) for the first few skipped rows.
     pub problems: Vec<(usize, String)>,
+    /// Checks whose zone-less time fell in a repeated DST hour: (series, check, later instant);
+    /// the file's order decides between the two instants once every row is read.
+    pub ambiguous: Vec<(usize, usize, DateTime<Utc>)>,
 }
 
 impl Rows {
@@ -59,6 +63,7 @@ impl Rows {
         if self.series.is_empty() {
             // Nothing to add onto: take the lists as they are rather than copy them.
             std::mem::swap(&mut self.series, &mut other.series);
+            self.ambiguous.append(&mut other.ambiguous);
         }
         self.read += other.read;
         self.skipped += other.skipped;
@@ -70,13 +75,24 @@ impl Rows {
             .enumerate()
             .map(|(i, (name, _))| (name.clone(), i))
             .collect();
+        // Where each of `other`'s series lands here, and how many checks were there before it.
+        let mut landing = Vec::with_capacity(other.series.len());
         for (name, checks) in other.series {
             match index.get(&name) {
-                Some(&i) => self.series[i].1.extend(checks),
+                Some(&i) => {
+                    landing.push((i, self.series[i].1.len()));
+                    self.series[i].1.extend(checks);
+                }
                 None => {
                     index.insert(name.clone(), self.series.len());
+                    landing.push((self.series.len(), 0));
                     self.series.push((name, checks));
                 }
+            }
+        }
+        for (series, check, later) in other.ambiguous {
+            if let Some(&(to, offset)) = landing.get(series) {
+                self.ambiguous.push((to, offset + check, later));
             }
         }
     }
@@ -187,11 +203,23 @@ fn interpret_range(plan: &Plan, columns: &[StringChunked], start: usize, len: us
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut last: Option<usize> = None;
     range.for_each_row(|offset, [time, probe, status, latency]| {
-        if time.is_none() && probe.is_none() && status.is_none() && latency.is_none() {
-            return; // a blank line
-        }
-        match reader.read(time, probe, status, latency) {
-            Ok((name, check)) => {
+        let blank = |c: Option<&str>| c.is_none_or(|c| c.trim().is_empty());
+        let outcome = if blank(time) && blank(probe) && blank(status) && blank(latency) {
+            // A blank line is no record (a line the repair dropped is counted there); a row
+            // with values only in columns not in use is a record that gives no check.
+            let row = start + offset;
+            let other_values = columns
+                .iter()
+                .any(|c| c.get(row).is_some_and(|v| !v.trim().is_empty()));
+            if !other_values {
+                return;
+            }
+            Err("no value in the columns in use".to_string())
+        } else {
+            reader.read(time, probe, status, latency)
+        };
+        match outcome {
+            Ok((name, check, later)) => {
                 rows.read += 1;
                 // Consecutive rows are often the same probe: check the last one first.
                 let known = last.filter(|&i| rows.series[i].0 == name).or_else(|| {
@@ -215,6 +243,9 @@ fn interpret_range(plan: &Plan, columns: &[StringChunked], start: usize, len: us
                     },
                 };
                 last = Some(i);
+                if let Some(later) = later {
+                    rows.ambiguous.push((i, rows.series[i].1.len(), later));
+                }
                 rows.series[i].1.push(check);
             }
             Err(reason) => {
@@ -264,7 +295,7 @@ impl<'a> RowReader<'a> {
         probe: Option<&'r str>,
         status: Option<&str>,
         latency: Option<&str>,
-    ) -> Result<(&'r str, Check), String>
+    ) -> Result<(&'r str, Check, Option<DateTime<Utc>>), String>
     where
         'a: 'r,
     {
@@ -273,7 +304,7 @@ impl<'a> RowReader<'a> {
         if time_text.is_empty() {
             return Err("no time".to_string());
         }
-        let time = parse_timestamp(time_text, plan.zone).ok_or_else(|| {
+        let reading = parse_reading(time_text, plan.zone).ok_or_else(|| {
             let text = time.unwrap_or("").trim();
             format!("cannot read time {text:?}")
         })?;
@@ -304,6 +335,7 @@ impl<'a> RowReader<'a> {
             }
             (None, false) => return Err("no status".to_string()),
         };
-        Ok((name, Check::new(time, ok, latency_ms.map(|ms| ms as f32))))
+        let check = Check::new(reading.time, ok, latency_ms.map(|ms| ms as f32));
+        Ok((name, check, reading.later))
     }
 }

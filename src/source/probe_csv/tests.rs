@@ -154,7 +154,9 @@ fn bom_crlf_blank_lines_duplicates_and_disorder() {
         2011-08-15T10:01:00Z,up\r\n\
         2011-08-15T10:01:00Z,up\r\n";
     let file = read(body, &ProbeReadOptions::default());
-    assert_eq!(file.report.records_skipped, 0);
+    // The repeated 10:01 row is read but not used: skipped, and counted as such.
+    assert_eq!(file.report.records_skipped, 1);
+    assert_eq!(file.report.records_read, 3);
     let times: Vec<String> = file.probes[0]
         .checks
         .iter()
@@ -279,9 +281,29 @@ fn series_of_one_probe_merge_across_files() {
         source_file: Arc::from("b.csv"),
         ..a.clone()
     };
-    let merged = merge_probes(vec![a, b]);
+    let report = |path: &str| InputReport {
+        path: path.into(),
+        records_read: 2,
+        ..Default::default()
+    };
+    let mut reports = vec![report("a.csv"), report("b.csv")];
+    let merged = merge_probes(vec![a, b], &mut reports);
     assert_eq!(merged.len(), 1);
     assert_eq!(merged[0].checks.len(), 2);
+    // b's 10:01 check is a's: counted once, and the count says so in b's report.
+    assert_eq!(
+        (reports[0].records_read, reports[0].records_skipped),
+        (2, 0)
+    );
+    assert_eq!(
+        (reports[1].records_read, reports[1].records_skipped),
+        (1, 1)
+    );
+    assert!(
+        reports[1].problems[0].contains("also in a.csv"),
+        "{:?}",
+        reports[1].problems
+    );
     assert!(!merged[0].checks[0].ok());
     assert_eq!(&*merged[0].source_file, "a.csv, b.csv");
 }
