@@ -19,7 +19,8 @@ pub fn run(
     out: &mut dyn Write,
 ) -> anyhow::Result<Outcome> {
     let flags = super::flags(&args.input, &args.tz, None);
-    let zone = super::settings(config, &args.input.paths, &flags, diag)?.tz;
+    let settings = super::settings(config, &args.input.paths, &flags, diag)?;
+    let zone = settings.tz;
     let filter = event_filter(&args.filter, zone)?;
     if args.input.paths.is_empty() {
         anyhow::bail!(
@@ -32,10 +33,17 @@ pub fn run(
         .filter(|i| i.kind == InputKind::Evtx)
         .map(|i| i.path.as_path())
         .collect();
-    if evtx_paths.is_empty() {
-        anyhow::bail!("no EVTX files found in the given paths");
+    let exports: Vec<&source::InputFile> = inputs
+        .iter()
+        .filter(|i| matches!(i.kind, InputKind::EventExport(_)))
+        .collect();
+    if evtx_paths.is_empty() && exports.is_empty() {
+        anyhow::bail!(
+            "no event logs found in the given paths (EVTX, .evt, or exports of Event Viewer, PowerShell, wevtutil, evtx_dump or EvtxECmd)"
+        );
     }
-    let all: Vec<std::path::PathBuf> = evtx_paths.iter().map(|p| p.to_path_buf()).collect();
+    let mut all: Vec<std::path::PathBuf> = evtx_paths.iter().map(|p| p.to_path_buf()).collect();
+    all.extend(exports.iter().map(|i| i.path.clone()));
     let bar = crate::progress::Progress::files(&all, diag.progress());
     let on_file = |p: &std::path::Path| bar.file_done(p);
     let threads = args.threads.unwrap_or(0);
@@ -50,7 +58,48 @@ pub fn run(
         EventsFormat::Table | EventsFormat::Json => None,
     };
     let mut reports = Vec::new();
-    let matched = if args.count {
+    let matched = if !exports.is_empty() {
+        // Exports are read whole into events, then listed with the EVTX events in time order.
+        let keep = |events: Vec<Event>| events;
+        let chunks = read_chunks(&evtx_paths, &filter, threads, &on_file, &keep, &mut reports);
+        let mut events: Vec<Event> = chunks.into_iter().flatten().collect();
+        let export_opts = source::evidence::export_options(settings.input_tz);
+        for input in &exports {
+            let InputKind::EventExport(kind) = input.kind else {
+                continue;
+            };
+            match source::events::read(&input.path, kind, &export_opts) {
+                Ok(read) => {
+                    for note in &read.notes {
+                        diag.info(&format!("{}: {note}", input.path.display()));
+                    }
+                    events.extend(read.events.into_iter().filter(|e| filter.matches(e)));
+                    reports.push(read.report);
+                }
+                Err(err) => reports.push(failed_input(&input.path, kind.as_str(), &err)),
+            }
+            on_file(&input.path);
+        }
+        bar.finish();
+        source::evidence::sort_events(&mut events);
+        let merged = source::events::merge_copies(&mut events);
+        if merged > 0 {
+            diag.info(&format!(
+                "{merged} events were in more than one input (the same log in two formats): each listed once"
+            ));
+        }
+        if super::nothing_usable(&reports) {
+            return Ok(diag.summarize(&reports));
+        }
+        if args.count {
+            let counts = render::merge_counts([render::count_chunk(&events)]);
+            render::write_counts(out, &counts, format, zone)?;
+            counts.iter().map(|c| c.count).sum()
+        } else {
+            write_events(out, &events, format, zone)?;
+            events.len() as u64
+        }
+    } else if args.count {
         // Counted per chunk on the workers and added up: no event is held.
         let count_chunk = |events: Vec<Event>| render::count_chunk(&events);
         let parts = read_chunks(
@@ -83,24 +132,28 @@ pub fn run(
         let mut events: Vec<Event> = chunks.into_iter().flatten().collect();
         bar.finish();
         // Chunk order is not time order: sort, keeping file and record order for equal times.
-        events.sort_by(|a, b| {
-            a.time
-                .cmp(&b.time)
-                .then_with(|| a.source_file.cmp(&b.source_file))
-                .then_with(|| a.record_id.cmp(&b.record_id))
-        });
-        match format {
-            EventsFormat::Table => render::write_table(out, &events, zone)?,
-            EventsFormat::Csv => render::write_csv(out, &events, zone)?,
-            EventsFormat::Jsonl => render::write_jsonl(out, &events)?,
-            EventsFormat::Json => render::write_json(out, &events)?,
-        }
+        source::evidence::sort_events(&mut events);
+        write_events(out, &events, format, zone)?;
         events.len() as u64
     };
     out.flush()?;
     let outcome = diag.summarize(&reports);
     diag.info(&format!("{matched} events matched"));
     Ok(outcome)
+}
+
+fn write_events(
+    out: &mut dyn Write,
+    events: &[Event],
+    format: EventsFormat,
+    zone: crate::timefmt::Zone,
+) -> std::io::Result<()> {
+    match format {
+        EventsFormat::Table => render::write_table(out, events, zone),
+        EventsFormat::Csv => render::write_csv(out, events, zone),
+        EventsFormat::Jsonl => render::write_jsonl(out, events),
+        EventsFormat::Json => render::write_json(out, events),
+    }
 }
 
 /// Every file's chunks made into `map`'s output, in file and walk order; each file's report (or

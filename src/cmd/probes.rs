@@ -5,6 +5,7 @@ use crate::analysis::outages::{self, OutageAnalysis};
 use crate::cli::{ProbesArgs, TableFormat};
 use crate::render::probes as render;
 use crate::source::probe_csv::{self, ProbeFile, ProbeReadOptions};
+use crate::source::probes::StoreKind;
 use crate::source::{self, InputKind};
 use crate::{Error, Outcome};
 use std::io::Write;
@@ -33,15 +34,55 @@ pub fn run(
     let paths = probe_paths(&args.input.paths)?;
     if paths.is_empty() {
         anyhow::bail!(
-            "no probe CSV files found in the given paths (name a file to read it as one)"
+            "no probe evidence found in the given paths (probe CSVs, an Uptime Kuma database, Prometheus JSON; name a CSV to read it as one)"
         );
     }
     let mut series = Vec::new();
     let mut reports = Vec::new();
     let mut files: Vec<ProbeFile> = Vec::new();
     let mut notes: Vec<String> = Vec::new();
-    let bar = crate::progress::Progress::files(&paths, diag.progress());
-    for path in &paths {
+    let all: Vec<PathBuf> = paths.iter().map(|(p, _)| p.clone()).collect();
+    let bar = crate::progress::Progress::files(&all, diag.progress());
+    for (path, store) in &paths {
+        if let Some(kind) = store {
+            let read = source::probes::read(path, *kind, zone);
+            bar.file_done(path);
+            match read {
+                Ok(store) => {
+                    let mut detection = vec![format!(
+                        "{}: {} ({} series)",
+                        path.display(),
+                        kind.as_str(),
+                        store.probes.len()
+                    )];
+                    for (probe, target) in store.probes.iter().zip(&store.targets) {
+                        detection.push(format!(
+                            "  {}: target {}, vantage {}, {} checks",
+                            probe.name,
+                            target.target,
+                            target.vantage.as_deref().unwrap_or("not said"),
+                            probe.checks.len()
+                        ));
+                    }
+                    for note in &store.notes {
+                        let note = format!("{}: {note}", path.display());
+                        diag.info(&note);
+                        detection.push(format!("  {note}"));
+                        notes.push(note);
+                    }
+                    reports.push(store.report.clone());
+                    files.push(ProbeFile {
+                        probes: store.probes,
+                        report: store.report,
+                        detection,
+                        assumed_zone: None,
+                        notes: Vec::new(),
+                    });
+                }
+                Err(err) => reports.push(failed_input(path, kind.as_str(), &err)),
+            }
+            continue;
+        }
         let read = probe_csv::read_probe_csv(path, &read_opts);
         bar.file_done(path);
         match read {
@@ -54,6 +95,11 @@ pub fn run(
                     diag.info(&note);
                     notes.push(note);
                 }
+                for note in &file.notes {
+                    let note = format!("{}: {note}", path.display());
+                    diag.info(&note);
+                    notes.push(note);
+                }
                 reports.push(file.report.clone());
                 files.push(file);
             }
@@ -61,6 +107,9 @@ pub fn run(
         }
     }
     bar.finish();
+    if super::nothing_usable(&reports) {
+        return Ok(diag.summarize(&reports));
+    }
     if args.explain {
         for file in &files {
             for line in &file.detection {
@@ -73,7 +122,7 @@ pub fn run(
     for file in files {
         series.extend(file.probes);
     }
-    let probes = probe_csv::merge_probes(series);
+    let probes = probe_csv::merge_probes(series, &mut reports);
     if let Some(local) = &outage_opts.local {
         if outages::local_probe(&probes, &outage_opts).is_none() {
             let names: Vec<&str> = probes.iter().map(|p| p.name.as_str()).collect();
@@ -103,14 +152,15 @@ pub fn run(
 
 /// Probe CSVs among the inputs: in folders, the files that look like probe exports; files named
 /// on the command line are read as probe exports whatever their header says (not EVTX or PDH).
-fn probe_paths(args: &[PathBuf]) -> crate::Result<Vec<PathBuf>> {
+fn probe_paths(args: &[PathBuf]) -> crate::Result<Vec<(PathBuf, Option<StoreKind>)>> {
     let inputs = source::discover(args, &[])?;
     Ok(inputs
         .into_iter()
-        .filter(|i| {
-            i.kind == InputKind::ProbeCsv
-                || (i.kind == InputKind::MetricCsv && args.contains(&i.path))
+        .filter_map(|i| match i.kind {
+            InputKind::ProbeStore(kind) => Some((i.path, Some(kind))),
+            InputKind::ProbeCsv => Some((i.path, None)),
+            InputKind::MetricCsv if args.contains(&i.path) => Some((i.path, None)),
+            _ => None,
         })
-        .map(|i| i.path)
         .collect())
 }

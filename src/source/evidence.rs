@@ -1,8 +1,9 @@
 //! Loads every input of a report or timeline: sniffs each file, reads it with its source module,
 //! and gathers events, probe checks and metric series with one `InputReport` per file.
+use super::events::{self, export::ExportOptions};
 use super::metric_csv::{self, MetricReadOptions};
 use super::probe_csv::{self, ProbeReadOptions};
-use super::{discover, evtx, perfmon, InputFile, InputKind};
+use super::{discover, evtx, perfmon, probes, InputFile, InputKind};
 use crate::error::{Error, Result};
 use crate::filter::{EventFilter, EventScope};
 use crate::model::{Event, InputReport, MetricSeries, ProbeSeries};
@@ -72,7 +73,13 @@ pub fn load_scoped(
     if let Some(scope) = scope(&evidence.probes) {
         filter.scope = Some(scope);
     }
-    read_events(&filter, &inputs, &bar, &mut evidence);
+    read_events(
+        &filter,
+        &export_options(opts.input_tz),
+        &inputs,
+        &bar,
+        &mut evidence,
+    );
     // Inputs are listed EVTX first, then probes, then metrics, whatever the reading order.
     evidence.inputs.append(&mut probe_inputs);
     evidence.inputs.append(&mut metric_inputs);
@@ -82,6 +89,7 @@ pub fn load_scoped(
 
 fn read_events(
     filter: &EventFilter,
+    export_opts: &ExportOptions,
     inputs: &[InputFile],
     bar: &Progress,
     evidence: &mut Evidence,
@@ -101,12 +109,54 @@ fn read_events(
             Err(err) => evidence.inputs.push(unusable(&path, "evtx", &err)),
         }
     }
-    evidence.events.sort_by(|a, b| {
+    for input in inputs {
+        let InputKind::EventExport(kind) = input.kind else {
+            continue;
+        };
+        let read = events::read(&input.path, kind, export_opts);
+        bar.file_done(&input.path);
+        match read {
+            Ok(read) => {
+                evidence
+                    .events
+                    .extend(read.events.into_iter().filter(|e| filter.matches(e)));
+                evidence.notes.extend(
+                    read.notes
+                        .into_iter()
+                        .map(|n| format!("{}: {n}", input.path.display())),
+                );
+                evidence.inputs.push(read.report);
+            }
+            Err(err) => evidence
+                .inputs
+                .push(unusable(&input.path, kind.as_str(), &err)),
+        }
+    }
+    sort_events(&mut evidence.events);
+    let merged = events::merge_copies(&mut evidence.events);
+    if merged > 0 {
+        evidence.notes.push(format!(
+            "{merged} events were in more than one input (the same log in two formats): each is counted once"
+        ));
+    }
+}
+
+/// Time order; for equal times, the order the files were given and their record order.
+pub fn sort_events(events: &mut [Event]) {
+    events.sort_by(|a, b| {
         a.time
             .cmp(&b.time)
             .then_with(|| a.source_file.cmp(&b.source_file))
             .then_with(|| a.record_id.cmp(&b.record_id))
     });
+}
+
+/// How the export readers read this run's files: the zone of times without one.
+pub fn export_options(input_tz: Zone) -> ExportOptions {
+    ExportOptions {
+        input_tz: input_tz.0,
+        ..Default::default()
+    }
 }
 
 /// Reads the probe exports into `evidence.probes`; returns their input reports.
@@ -123,6 +173,25 @@ fn read_probes(
     };
     let mut reports = Vec::new();
     let mut probes = Vec::new();
+    for input in inputs {
+        if let InputKind::ProbeStore(kind) = input.kind {
+            let read = probes::read(&input.path, kind, opts.input_tz);
+            bar.file_done(&input.path);
+            match read {
+                Ok(store) => {
+                    evidence.notes.extend(
+                        store
+                            .notes
+                            .iter()
+                            .map(|n| format!("{}: {n}", input.path.display())),
+                    );
+                    probes.extend(store.probes);
+                    reports.push(store.report);
+                }
+                Err(err) => reports.push(unusable(&input.path, kind.as_str(), &err)),
+            }
+        }
+    }
     for input in inputs.iter().filter(|i| i.kind == InputKind::ProbeCsv) {
         let read = probe_csv::read_probe_csv(&input.path, &probe_opts);
         bar.file_done(&input.path);
@@ -134,13 +203,18 @@ fn read_probes(
                         input.path.display()
                     ));
                 }
+                evidence.notes.extend(
+                    file.notes
+                        .iter()
+                        .map(|n| format!("{}: {n}", input.path.display())),
+                );
                 probes.extend(file.probes);
                 reports.push(file.report);
             }
             Err(err) => reports.push(unusable(&input.path, "probe_csv", &err)),
         }
     }
-    evidence.probes = probe_csv::merge_probes(probes);
+    evidence.probes = probe_csv::merge_probes(probes, &mut reports);
     reports
 }
 

@@ -1,5 +1,6 @@
 //! Input sources: one module per kind of file, each producing the shared `model` types.
 pub mod csv_text;
+pub mod events;
 pub mod evidence;
 pub mod evtx;
 mod evtx_crate;
@@ -12,16 +13,21 @@ pub mod metric_csv;
 pub mod numbers;
 pub mod perfmon;
 pub mod probe_csv;
+pub mod probes;
 pub mod sniff;
 
 use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};
 
 /// The kinds of input faultline reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum InputKind {
     Evtx,
+    /// Events exported by Event Viewer, PowerShell, wevtutil, evtx_dump, EvtxECmd; `.evt`.
+    EventExport(events::ExportKind),
     ProbeCsv,
+    /// A monitoring store read in place (Uptime Kuma's database, Prometheus JSON).
+    ProbeStore(probes::StoreKind),
     /// typeperf / relog / perfmon "PDH-CSV 4.0".
     PdhCsv,
     /// Any other CSV of numeric columns over time.
@@ -32,10 +38,22 @@ impl InputKind {
     pub fn as_str(self) -> &'static str {
         match self {
             InputKind::Evtx => "evtx",
+            InputKind::EventExport(k) => k.as_str(),
             InputKind::ProbeCsv => "probe_csv",
+            InputKind::ProbeStore(k) => k.as_str(),
             InputKind::PdhCsv => "pdh_csv",
             InputKind::MetricCsv => "metric_csv",
         }
+    }
+
+    /// Yields events.
+    pub fn is_events(self) -> bool {
+        matches!(self, InputKind::Evtx | InputKind::EventExport(_))
+    }
+
+    /// Yields probe checks.
+    pub fn is_probes(self) -> bool {
+        matches!(self, InputKind::ProbeCsv | InputKind::ProbeStore(_))
     }
 }
 
@@ -57,20 +75,28 @@ pub fn discover(paths: &[PathBuf], forced: &[(PathBuf, InputKind)]) -> Result<Ve
             let mut found = Vec::new();
             walk_dir(path, &mut found)?;
             found.sort();
-            files.extend(found);
+            files.extend(found.into_iter().map(|p| (p, true)));
         } else {
-            files.push(path.clone());
+            files.push((path.clone(), false));
         }
     }
     let mut inputs = Vec::new();
     for (path, _) in forced {
         std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
     }
-    for path in files {
+    for (path, walked) in files {
         if forced.iter().any(|(p, _)| p == &path) {
             continue;
         }
-        let kind = sniff::sniff_file(&path)?;
+        // In a folder, a file that no reader claims by its content is not evidence (a README.txt,
+        // a config.json); a file named on the command line is always read, and says why not.
+        let kind = match sniff::claim_file(&path)? {
+            Some(InputKind::MetricCsv) | None if walked && !has_extension(&path, &["csv"]) => {
+                continue
+            }
+            Some(kind) => kind,
+            None => InputKind::MetricCsv,
+        };
         inputs.push(InputFile { path, kind });
     }
     for (path, kind) in forced {
@@ -98,8 +124,17 @@ fn walk_dir(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     Ok(())
 }
 
+/// Extensions looked at in folders; the content decides what each file is.
+const INPUT_EXTENSIONS: &[&str] = &[
+    "evtx", "csv", "evt", "xml", "json", "jsonl", "txt", "db", "sqlite", "sqlite3",
+];
+
 fn has_input_extension(path: &Path) -> bool {
+    has_extension(path, INPUT_EXTENSIONS)
+}
+
+fn has_extension(path: &Path, wanted: &[&str]) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("evtx") || e.eq_ignore_ascii_case("csv"))
+        .is_some_and(|e| wanted.iter().any(|w| e.eq_ignore_ascii_case(w)))
 }

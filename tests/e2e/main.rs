@@ -8,6 +8,7 @@ mod chart;
 mod cli;
 mod config;
 mod events;
+mod exports;
 mod fuzz_loops;
 mod metrics;
 mod output_integrity;

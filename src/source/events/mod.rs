@@ -1,3 +1,135 @@
 //! Everything that yields `Event`s besides EVTX: exports of Event Viewer, PowerShell, wevtutil,
-//! evtx_dump and EvtxECmd, and legacy `.evt` files.
+//! evtx_dump and EvtxECmd, and legacy `.evt` files. One `sniff` and one `read` for the wing; each
+//! format's reader lives in its own file.
+pub mod evt;
 pub mod export;
+pub mod export_csv;
+pub mod export_json;
+pub mod export_text;
+pub mod export_xml;
+
+use self::export::{ExportOptions, ExportRead};
+use crate::error::Result;
+use crate::model::Event;
+use std::collections::HashMap;
+use std::path::Path;
+
+/// An event export faultline reads, by format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ExportKind {
+    /// Legacy `.evt` (Windows NT to 2003).
+    Evt,
+    /// Event Viewer CSV/TXT, Get-WinEvent/Get-EventLog CSV, EvtxECmd CSV, wevtutil text.
+    Text(TextFormat),
+    /// wevtutil/Event Viewer XML, evtx_dump XML/JSON/JSONL, PowerShell JSON.
+    Markup(MarkupFormat),
+}
+
+pub type TextFormat = export_csv::ExportFormat;
+pub type MarkupFormat = export_xml::ExportFormat;
+
+impl ExportKind {
+    /// The name in `InputReport.kind` and `--explain`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExportKind::Evt => "evt",
+            ExportKind::Text(f) => f.as_str(),
+            ExportKind::Markup(f) => f.as_str(),
+        }
+    }
+}
+
+/// Which event export `head` (the first bytes of a file) is, if any.
+pub fn sniff(head: &[u8]) -> Option<ExportKind> {
+    if evt::sniff(head) {
+        return Some(ExportKind::Evt);
+    }
+    export_xml::sniff(head)
+        .or_else(|| export_json::sniff(head))
+        .map(ExportKind::Markup)
+        .or_else(|| export_csv::sniff(head).map(ExportKind::Text))
+}
+
+/// Reads one export into events (in file order) with its report and notes.
+pub fn read(path: &Path, kind: ExportKind, opts: &ExportOptions) -> Result<ExportRead> {
+    let mut read = match kind {
+        ExportKind::Evt => evt::read_evt(path, opts)?,
+        ExportKind::Text(f) => export_csv::read(path, f, opts)?,
+        ExportKind::Markup(f) if f.is_json() => export_json::read(path, f, opts)?,
+        ExportKind::Markup(f) => export_xml::read(path, f, opts)?,
+    };
+    read.report.kind = kind.as_str().to_string();
+    Ok(read)
+}
+
+/// Drops the second copy of events given twice (the same log in two formats, or one file given
+/// twice): the same computer and record id where both copies have them, else the same second,
+/// provider, id and computer. Only copies from different files are merged; the copy kept gains
+/// the other's message and record id when it lacks them. Gives how many were merged.
+pub fn merge_copies(events: &mut Vec<Event>) -> u64 {
+    type Key = (Option<u64>, i64, String, u32, String);
+    let key = |e: &Event| -> Key {
+        match e.record_id.filter(|_| !e.computer.is_empty()) {
+            Some(id) => (Some(id), 0, String::new(), 0, e.computer.to_lowercase()),
+            None => (
+                None,
+                e.time.timestamp(),
+                e.provider.to_lowercase(),
+                e.event_id,
+                e.computer.to_lowercase(),
+            ),
+        }
+    };
+    // An event with a record id is also findable by its time key, so that an export without ids
+    // meets the EVTX copy that has them.
+    let time_key = |e: &Event| -> Key {
+        (
+            None,
+            e.time.timestamp(),
+            e.provider.to_lowercase(),
+            e.event_id,
+            e.computer.to_lowercase(),
+        )
+    };
+    let mut first: HashMap<Key, usize> = HashMap::with_capacity(events.len());
+    let mut drop = vec![false; events.len()];
+    let mut merged = 0;
+    for i in 0..events.len() {
+        let keys = [key(&events[i]), time_key(&events[i])];
+        let found = keys
+            .iter()
+            .find_map(|k| first.get(k).copied())
+            .filter(|&j| {
+                events[j].source_file != events[i].source_file
+                    && events[j].event_id == events[i].event_id
+                    && events[j].time.timestamp() == events[i].time.timestamp()
+            });
+        match found {
+            Some(j) => {
+                drop[i] = true;
+                merged += 1;
+                let (message, record_id) = (events[i].message.take(), events[i].record_id);
+                let kept = &mut events[j];
+                if kept.message.is_none() {
+                    kept.message = message;
+                }
+                if kept.record_id.is_none() {
+                    kept.record_id = record_id;
+                }
+            }
+            None => {
+                for k in keys {
+                    first.entry(k).or_insert(i);
+                }
+            }
+        }
+    }
+    if merged > 0 {
+        let mut i = 0;
+        events.retain(|_| {
+            i += 1;
+            !drop[i - 1]
+        });
+    }
+    merged
+}

@@ -1,0 +1,1632 @@
+//! Event logs exported as CSV or text: Event Viewer "Save All Events As" (CSV and tab-separated
+//! TXT, localized headers), PowerShell `Get-WinEvent`/`Get-EventLog | Export-Csv`, EvtxECmd CSV
+//! and `wevtutil qe /f:text`: one sniff and one reader for all, and writers for fixtures.
+use super::export::{DateOrder, ExportOptions, ExportRead};
+use super::export_text::{
+    self, named, open, parse_stamp, strip_marks, Collector, Decoder, LineCounting,
+};
+use crate::error::{Error, Result};
+use crate::model::{DataField, Event, EventData, Level};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::OnceLock;
+
+/// The Security log's Keywords words, as kept in the `Keywords` data field whatever the language.
+pub(crate) const AUDIT_KEYWORDS: [&str; 2] = ["Audit Success", "Audit Failure"];
+
+/// Which export a file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum ExportFormat {
+    #[serde(rename = "eventviewer_csv")]
+    EventViewerCsv,
+    #[serde(rename = "eventviewer_txt")]
+    EventViewerTxt,
+    #[serde(rename = "winevent_csv")]
+    WinEventCsv,
+    #[serde(rename = "eventlog_csv")]
+    EventLogCsv,
+    #[serde(rename = "evtxecmd_csv")]
+    EvtxEcmdCsv,
+    #[serde(rename = "wevtutil_text")]
+    WevtutilText,
+}
+
+impl ExportFormat {
+    pub const ALL: [ExportFormat; 6] = [
+        ExportFormat::EventViewerCsv,
+        ExportFormat::EventViewerTxt,
+        ExportFormat::WinEventCsv,
+        ExportFormat::EventLogCsv,
+        ExportFormat::EvtxEcmdCsv,
+        ExportFormat::WevtutilText,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExportFormat::EventViewerCsv => "eventviewer_csv",
+            ExportFormat::EventViewerTxt => "eventviewer_txt",
+            ExportFormat::WinEventCsv => "winevent_csv",
+            ExportFormat::EventLogCsv => "eventlog_csv",
+            ExportFormat::EvtxEcmdCsv => "evtxecmd_csv",
+            ExportFormat::WevtutilText => "wevtutil_text",
+        }
+    }
+}
+
+/// The words of one Event Viewer UI language (see `data/event_export_locales.toml`).
+#[derive(Debug, Deserialize)]
+struct Language {
+    code: String,
+    name: String,
+    date_order: Option<String>,
+    level: String,
+    keywords: String,
+    date_and_time: String,
+    source: String,
+    event_id: String,
+    task_category: String,
+    none: String,
+    critical: Vec<String>,
+    error: Vec<String>,
+    warning: Vec<String>,
+    information: Vec<String>,
+    verbose: Vec<String>,
+    audit_success: String,
+    audit_failure: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct Culture {
+    name: String,
+    language: String,
+    date_time: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct Locales {
+    language: Vec<Language>,
+    culture: Vec<Culture>,
+}
+
+static LOCALES: OnceLock<std::result::Result<Locales, String>> = OnceLock::new();
+
+/// The table, parsed at first use (a test parses it, so a broken table fails the build's tests).
+fn locales() -> Result<&'static Locales> {
+    LOCALES
+        .get_or_init(|| {
+            toml::from_str(include_str!("../../../data/event_export_locales.toml"))
+                .map_err(|e| e.to_string())
+        })
+        .as_ref()
+        .map_err(|e| Error::Other(format!("data/event_export_locales.toml: {e}")))
+}
+
+impl Language {
+    fn order(&self) -> Option<DateOrder> {
+        match self.date_order.as_deref() {
+            Some("dmy") => Some(DateOrder::Dmy),
+            Some("mdy") => Some(DateOrder::Mdy),
+            Some("ymd") => Some(DateOrder::Ymd),
+            _ => None,
+        }
+    }
+
+    fn levels(&self) -> [(&[String], Level); 5] {
+        [
+            (&self.critical, Level::CRITICAL),
+            (&self.error, Level::ERROR),
+            (&self.warning, Level::WARNING),
+            (&self.information, Level::INFORMATION),
+            (&self.verbose, Level::VERBOSE),
+        ]
+    }
+
+    fn level_word(&self, level: Level) -> &str {
+        let words = match level.0 {
+            1 => &self.critical,
+            2 => &self.error,
+            3 => &self.warning,
+            0 | 4 => &self.information,
+            5 => &self.verbose,
+            _ => return "",
+        };
+        words.first().map_or("", String::as_str)
+    }
+
+    /// How many of the five header cells are this language's (level or keywords first).
+    fn header_matches(&self, cells: &[String]) -> (usize, bool) {
+        let eq = |cell: Option<&String>, word: &str| {
+            cell.is_some_and(|c| c.trim().to_lowercase() == word.to_lowercase())
+        };
+        let security = eq(cells.first(), &self.keywords);
+        let first = security || eq(cells.first(), &self.level);
+        let rest = [
+            &self.date_and_time,
+            &self.source,
+            &self.event_id,
+            &self.task_category,
+        ];
+        let hits = rest
+            .iter()
+            .enumerate()
+            .filter(|(i, w)| eq(cells.get(i + 1), w))
+            .count();
+        (hits + usize::from(first), security)
+    }
+}
+
+/// A level word of any known language (or English, a number, `Info`, `LogAlways`).
+pub(crate) fn level_from_word(word: &str) -> Option<Level> {
+    let word = strip_marks(word);
+    let word = word.trim();
+    if let Some(level) = Level::parse(word) {
+        return Some(level);
+    }
+    let lower = word.to_lowercase();
+    if lower == "logalways" || lower == "0" {
+        return Some(Level(0));
+    }
+    let table = locales().ok()?;
+    table.language.iter().find_map(|lang| {
+        lang.levels().into_iter().find_map(|(words, level)| {
+            words
+                .iter()
+                .any(|w| w.to_lowercase() == lower)
+                .then_some(level)
+        })
+    })
+}
+
+/// `Audit Success`/`Audit Failure` for an audit word of any known language.
+fn audit_keyword(word: &str) -> Option<&'static str> {
+    let lower = word.trim().to_lowercase();
+    let table = locales().ok()?;
+    table.language.iter().find_map(|lang| {
+        if lang.audit_success.to_lowercase() == lower {
+            Some(AUDIT_KEYWORDS[0])
+        } else if lang.audit_failure.to_lowercase() == lower {
+            Some(AUDIT_KEYWORDS[1])
+        } else {
+            None
+        }
+    })
+}
+
+fn is_none_word(word: &str) -> bool {
+    let lower = word.trim().to_lowercase();
+    lower.is_empty()
+        || locales().is_ok_and(|t| t.language.iter().any(|l| l.none.to_lowercase() == lower))
+}
+
+/// The best-matching language of an Event Viewer header (at least three of five cells).
+fn viewer_language(cells: &[String]) -> Option<(&'static Language, bool)> {
+    let table = locales().ok()?;
+    table
+        .language
+        .iter()
+        .map(|lang| (lang, lang.header_matches(cells)))
+        .filter(|(_, (hits, _))| *hits >= 3)
+        .max_by_key(|(_, (hits, _))| *hits)
+        .map(|(lang, (_, security))| (lang, security))
+}
+
+/// Head bytes as text: UTF-16 (BOM, or LE without one) or UTF-8 (lossy), BOM removed.
+fn decode_head(head: &[u8]) -> String {
+    match head {
+        [0xFF, 0xFE, rest @ ..] => export_text::decode_utf16(rest, true).0,
+        [0xFE, 0xFF, rest @ ..] => export_text::decode_utf16(rest, false).0,
+        [a, 0, b, 0, ..] if *a != 0 && *b != 0 => export_text::decode_utf16(head, true).0,
+        _ => {
+            let body = head.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(head);
+            String::from_utf8_lossy(body).into_owned()
+        }
+    }
+}
+
+/// The cells of the first CSV records of `text`.
+fn head_records(text: &str, delimiter: u8, n: usize) -> Vec<Vec<String>> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes())
+        .records()
+        .take(n)
+        .map_while(std::result::Result::ok)
+        .map(|r| r.iter().map(|c| c.trim().to_string()).collect())
+        .collect()
+}
+
+/// Tells which export a file is from its first bytes; `None` for anything else (probe, perfmon
+/// and metric CSVs among them).
+pub fn sniff(head: &[u8]) -> Option<ExportFormat> {
+    let text = decode_head(head);
+    let start = text.find(|c: char| !c.is_whitespace())?;
+    let text = text.get(start..)?;
+    let first = text.lines().next()?.trim();
+    if first.starts_with("Event[") && first.ends_with("]:") {
+        return Some(ExportFormat::WevtutilText);
+    }
+    if first.contains("(PDH-CSV") {
+        return None;
+    }
+    if let Some(ty) = first.strip_prefix("#TYPE") {
+        return if ty.contains("System.Diagnostics.Eventing.Reader.EventLogRecord") {
+            Some(ExportFormat::WinEventCsv)
+        } else if ty.contains("System.Diagnostics.EventLogEntry") {
+            Some(ExportFormat::EventLogCsv)
+        } else {
+            None
+        };
+    }
+    let tabbed = first.split('\t').count() == 5;
+    let delimiter = if tabbed { b'\t' } else { b',' };
+    let records = head_records(text, delimiter, 2);
+    let header = records.first()?;
+    let has = |name: &str| header.iter().any(|c| c.eq_ignore_ascii_case(name));
+    if has("EventRecordId") && has("EventId") && (has("PayloadData1") || has("MapDescription")) {
+        return Some(ExportFormat::EvtxEcmdCsv);
+    }
+    if has("TimeCreated") && (has("Id") || has("ProviderName") || has("LevelDisplayName")) {
+        return Some(ExportFormat::WinEventCsv);
+    }
+    if has("TimeGenerated") && (has("EventID") || has("InstanceId") || has("EntryType")) {
+        return Some(ExportFormat::EventLogCsv);
+    }
+    if header.len() != 5 {
+        return None;
+    }
+    let format = if tabbed {
+        ExportFormat::EventViewerTxt
+    } else {
+        ExportFormat::EventViewerCsv
+    };
+    if viewer_language(header).is_some() {
+        return Some(format);
+    }
+    // An unknown UI language: a row of six fields with a date second and a number fourth.
+    let row = records.get(1)?;
+    let looks_like_row = row.len() == 6
+        && row.get(1).is_some_and(|d| parse_stamp(d).is_ok())
+        && row.get(3).is_some_and(|id| id.parse::<u32>().is_ok());
+    looks_like_row.then_some(format)
+}
+
+/// Reads one export. Rows that cannot be used are skipped and counted; a file that cannot be
+/// used at all (no header, required columns missing, dates in both orders) is an error.
+pub fn read(path: &Path, format: ExportFormat, opts: &ExportOptions) -> Result<ExportRead> {
+    locales()?;
+    match format {
+        ExportFormat::WevtutilText => export_text::read_wevtutil(path, opts),
+        _ => read_csv(path, format, opts),
+    }
+}
+
+/// Where the columns of a named-column export are.
+struct Columns(HashMap<String, usize>);
+
+impl Columns {
+    fn new(header: &[String]) -> Self {
+        let mut map = HashMap::new();
+        for (i, name) in header.iter().enumerate() {
+            map.entry(name.trim().to_ascii_lowercase()).or_insert(i);
+        }
+        Columns(map)
+    }
+
+    fn has(&self, name: &str) -> bool {
+        self.0.contains_key(&name.to_ascii_lowercase())
+    }
+
+    /// The trimmed cell, `None` when the column is missing or the cell empty.
+    fn get<'a>(&self, row: &'a [String], name: &str) -> Option<&'a str> {
+        let i = *self.0.get(&name.to_ascii_lowercase())?;
+        row.get(i).map(|c| c.trim()).filter(|c| !c.is_empty())
+    }
+
+    fn require(&self, path: &Path, names: &[&str]) -> Result<()> {
+        match names.iter().find(|n| !self.has(n)) {
+            Some(missing) => Err(Error::bad_input(path, format!("no {missing} column"))),
+            None => Ok(()),
+        }
+    }
+}
+
+enum Layout {
+    Viewer {
+        lang: Option<&'static Language>,
+        security: bool,
+    },
+    Named(Columns),
+}
+
+fn read_csv(path: &Path, format: ExportFormat, opts: &ExportOptions) -> Result<ExportRead> {
+    let opened = open(path)?;
+    let (text_start, ends_with_newline) = (opened.text_start, opened.ends_with_newline);
+    let mut c = Collector::new(path, format.as_str());
+    c.notes.extend(opened.notes);
+    let (counting, lines) = LineCounting::new(opened.input);
+    let delimiter = if format == ExportFormat::EventViewerTxt {
+        b'\t'
+    } else {
+        b','
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(counting);
+    let mut decoder = Decoder::default();
+    let mut layout: Option<Layout> = None;
+    let mut header_len = 0;
+    // Rows go one behind the parser, so the last one can be checked for a cut-off end.
+    let mut held: Option<(Vec<String>, u64, u64)> = None;
+    let mut record = csv::ByteRecord::new();
+    loop {
+        let more = match reader.read_byte_record(&mut record) {
+            Ok(more) => more,
+            Err(e) => {
+                let byte = e.position().map_or(0, |p| p.byte());
+                let line = lines.borrow_mut().line_at(byte);
+                c.skip(format!("line {line}: {e}"));
+                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                    break;
+                }
+                continue;
+            }
+        };
+        if !more {
+            break;
+        }
+        let byte = record.position().map_or(0, |p| p.byte());
+        let line = lines.borrow_mut().line_at(byte);
+        let cells: Vec<String> = record
+            .iter()
+            .map(|f| decoder.text(f, line).into_owned())
+            .collect();
+        if layout.is_none() {
+            if cells.first().is_some_and(|f| f.starts_with("#TYPE")) {
+                continue;
+            }
+            header_len = cells.len();
+            layout = Some(make_layout(path, format, &cells, &mut c)?);
+            continue;
+        }
+        if let (Some((row, l, _)), Some(lay)) = (held.take(), layout.as_ref()) {
+            row_event(lay, &row, l, opts, &mut c);
+        }
+        held = Some((cells, line, byte));
+    }
+    let Some(layout) = layout else {
+        return Err(Error::bad_input(path, "no header row"));
+    };
+    if let Some((row, line, byte)) = held {
+        let expected = match layout {
+            Layout::Viewer { .. } => 6,
+            Layout::Named(_) => header_len,
+        };
+        let mut input = reader.into_inner().into_inner();
+        let tail = input.tail_from(text_start, byte);
+        let open_quote = tail.iter().filter(|&&b| b == b'"').count() % 2 == 1;
+        if !ends_with_newline && (open_quote || row.len() < expected) {
+            c.skip(format!(
+                "line {line}: the file ends inside this record (truncated); skipped"
+            ));
+        } else {
+            row_event(&layout, &row, line, opts, &mut c);
+        }
+    }
+    if let Some(note) = decoder.note() {
+        c.note(note);
+    }
+    let header_order = match &layout {
+        Layout::Viewer { lang: Some(l), .. } => l.order().map(|o| (o, l.name.as_str())),
+        _ => None,
+    };
+    c.finish(opts, header_order)
+}
+
+fn make_layout(
+    path: &Path,
+    format: ExportFormat,
+    header: &[String],
+    c: &mut Collector,
+) -> Result<Layout> {
+    let columns = Columns::new(header);
+    match format {
+        ExportFormat::EventViewerCsv | ExportFormat::EventViewerTxt => {
+            let found = viewer_language(header);
+            if found.is_none() {
+                c.note(format!(
+                    "{}: header {:?} is not in the locale table: columns read by position",
+                    path.display(),
+                    header.join(",")
+                ));
+            }
+            Ok(Layout::Viewer {
+                lang: found.map(|(l, _)| l),
+                security: found.is_some_and(|(_, s)| s),
+            })
+        }
+        ExportFormat::WinEventCsv => {
+            columns.require(path, &["TimeCreated", "Id"])?;
+            Ok(Layout::Named(columns))
+        }
+        ExportFormat::EventLogCsv => {
+            columns.require(path, &["TimeGenerated"])?;
+            if !columns.has("EventID") && !columns.has("InstanceId") {
+                return Err(Error::bad_input(path, "no EventID or InstanceId column"));
+            }
+            Ok(Layout::Named(columns))
+        }
+        ExportFormat::EvtxEcmdCsv => {
+            columns.require(path, &["TimeCreated", "EventId"])?;
+            Ok(Layout::Named(columns))
+        }
+        ExportFormat::WevtutilText => Err(Error::bad_input(path, "not a CSV export")),
+    }
+}
+
+/// The message as the model keeps it: line breaks as `\n`, `None` when empty.
+fn message(text: Option<&str>) -> Option<String> {
+    text.map(|m| m.replace("\r\n", "\n"))
+        .filter(|m| !m.trim().is_empty())
+}
+
+fn or_opt(value: Option<&str>, fallback: &Option<String>) -> String {
+    value
+        .map(str::to_string)
+        .or_else(|| fallback.clone())
+        .unwrap_or_default()
+}
+
+fn level_or_note(word: &str, c: &mut Collector) -> Level {
+    level_from_word(word).unwrap_or_else(|| {
+        c.note(format!("level word {word:?} not known: read as unknown"));
+        Level::UNKNOWN
+    })
+}
+
+fn row_event(layout: &Layout, row: &[String], line: u64, opts: &ExportOptions, c: &mut Collector) {
+    let cols = match layout {
+        Layout::Viewer { security, .. } => return viewer_row(*security, row, line, opts, c),
+        Layout::Named(cols) => cols,
+    };
+    let mut e = c.event();
+    let (time_col, utc) = if cols.has("TimeCreated") && cols.has("EventRecordId") {
+        ("TimeCreated", true)
+    } else if cols.has("TimeCreated") {
+        ("TimeCreated", false)
+    } else {
+        ("TimeGenerated", false)
+    };
+    let Some(raw_time) = cols.get(row, time_col) else {
+        return c.skip(format!("line {line}: no {time_col}"));
+    };
+    let mut data: Vec<DataField> = Vec::new();
+    let id = if utc {
+        evtxecmd_fields(cols, row, &mut e, &mut data)
+    } else if time_col == "TimeCreated" {
+        winevent_fields(cols, row, &mut e, &mut data, c)
+    } else {
+        eventlog_fields(cols, row, &mut e, &mut data)
+    };
+    let Some(event_id) = id else {
+        return c.skip(format!("line {line}: no event id that is a number"));
+    };
+    e.event_id = event_id;
+    e.channel = or_opt(
+        Some(e.channel.as_str()).filter(|s| !s.is_empty()),
+        &opts.channel,
+    );
+    e.computer = or_opt(
+        Some(e.computer.as_str()).filter(|s| !s.is_empty()),
+        &opts.host,
+    );
+    e.data = EventData(data);
+    if utc {
+        c.push_utc(line, raw_time, e);
+    } else {
+        c.push(line, raw_time, e);
+    }
+}
+
+fn viewer_row(security: bool, row: &[String], line: u64, opts: &ExportOptions, c: &mut Collector) {
+    if row.len() != 5 && row.len() != 6 {
+        return c.skip(format!("line {line}: {} fields, expected 6", row.len()));
+    }
+    let cell = |i: usize| row.get(i).map(|s| s.trim()).unwrap_or("");
+    let Ok(event_id) = cell(3).parse::<u32>() else {
+        return c.skip(format!(
+            "line {line}: event id {:?} is not a number",
+            cell(3)
+        ));
+    };
+    let mut e = c.event();
+    e.event_id = event_id;
+    e.provider = cell(2).to_string();
+    let mut data = Vec::new();
+    let first = cell(0);
+    match audit_keyword(first) {
+        Some(kw) => {
+            data.push(named("Keywords", kw));
+            e.level = Level::INFORMATION;
+        }
+        None if first.is_empty() => {}
+        None if security => data.push(named("Keywords", first)),
+        None => e.level = level_or_note(first, c),
+    }
+    if !is_none_word(cell(4)) {
+        data.push(named("Task Category", cell(4)));
+    }
+    e.data = EventData(data);
+    e.message = message(row.get(5).map(String::as_str));
+    e.channel = opts.channel.clone().unwrap_or_default();
+    e.computer = opts.host.clone().unwrap_or_default();
+    c.push(line, cell(1), e);
+}
+
+fn winevent_fields(
+    cols: &Columns,
+    row: &[String],
+    e: &mut Event,
+    data: &mut Vec<DataField>,
+    c: &mut Collector,
+) -> Option<u32> {
+    e.provider = cols
+        .get(row, "ProviderName")
+        .unwrap_or_default()
+        .to_string();
+    e.level = match (cols.get(row, "LevelDisplayName"), cols.get(row, "Level")) {
+        (Some(word), _) => level_or_note(word, c),
+        (None, Some(n)) => n
+            .parse::<u8>()
+            .ok()
+            .filter(|n| *n <= 5)
+            .map_or(Level::UNKNOWN, Level),
+        (None, None) => Level::UNKNOWN,
+    };
+    e.record_id = cols.get(row, "RecordId").and_then(|r| r.parse().ok());
+    e.channel = cols.get(row, "LogName").unwrap_or_default().to_string();
+    e.computer = cols.get(row, "MachineName").unwrap_or_default().to_string();
+    e.message = message(cols.get(row, "Message"));
+    if let Some(task) = cols.get(row, "TaskDisplayName") {
+        data.push(named("Task", task));
+    }
+    // A collection exports as its type name; the words are there only from a calculated column.
+    if let Some(kw) = cols
+        .get(row, "KeywordsDisplayNames")
+        .and_then(|k| AUDIT_KEYWORDS.into_iter().find(|a| k.contains(a)))
+    {
+        data.push(named("Keywords", kw));
+    }
+    if let Some(user) = cols.get(row, "UserId") {
+        data.push(named("UserId", user));
+    }
+    cols.get(row, "Id")?.parse().ok()
+}
+
+fn eventlog_fields(
+    cols: &Columns,
+    row: &[String],
+    e: &mut Event,
+    data: &mut Vec<DataField>,
+) -> Option<u32> {
+    e.provider = cols.get(row, "Source").unwrap_or_default().to_string();
+    e.computer = cols.get(row, "MachineName").unwrap_or_default().to_string();
+    e.record_id = cols.get(row, "Index").and_then(|r| r.parse().ok());
+    e.message = message(cols.get(row, "Message"));
+    let entry = cols.get(row, "EntryType").unwrap_or_default();
+    let (level, audit) = match entry.to_ascii_lowercase().as_str() {
+        "error" | "1" => (Level::ERROR, None),
+        "warning" | "2" => (Level::WARNING, None),
+        "information" | "4" | "0" => (Level::INFORMATION, None),
+        "successaudit" | "8" => (Level::INFORMATION, Some(AUDIT_KEYWORDS[0])),
+        "failureaudit" | "16" => (Level::INFORMATION, Some(AUDIT_KEYWORDS[1])),
+        _ => (Level::UNKNOWN, None),
+    };
+    e.level = level;
+    if let Some(kw) = audit {
+        data.push(named("Keywords", kw));
+    }
+    if let Some(cat) = cols
+        .get(row, "Category")
+        .filter(|c| *c != "(0)" && !is_none_word(c))
+    {
+        data.push(named("Category", cat));
+    }
+    if let Some(user) = cols.get(row, "UserName") {
+        data.push(named("UserName", user));
+    }
+    // Export-Csv writes a string array as its type name; only a real list is data.
+    if let Some(list) = cols
+        .get(row, "ReplacementStrings")
+        .filter(|s| *s != "System.String[]")
+    {
+        let inner = list.strip_prefix('{').and_then(|l| l.strip_suffix('}'));
+        let values: Vec<&str> = match inner {
+            Some(inner) => inner.split(", ").collect(),
+            None => vec![list],
+        };
+        data.extend(values.into_iter().map(|v| DataField {
+            name: None,
+            value: v.to_string(),
+        }));
+    }
+    match cols.get(row, "EventID").and_then(|id| id.parse().ok()) {
+        Some(id) => Some(id),
+        // InstanceId carries the qualifiers in its high bits.
+        None => cols
+            .get(row, "InstanceId")
+            .and_then(|id| id.parse::<u64>().ok())
+            .map(|id| (id & 0xFFFF) as u32),
+    }
+}
+
+const EVTXECMD_DATA: [&str; 11] = [
+    "MapDescription",
+    "UserName",
+    "RemoteHost",
+    "PayloadData1",
+    "PayloadData2",
+    "PayloadData3",
+    "PayloadData4",
+    "PayloadData5",
+    "PayloadData6",
+    "ExecutableInfo",
+    "Payload",
+];
+
+fn evtxecmd_fields(
+    cols: &Columns,
+    row: &[String],
+    e: &mut Event,
+    data: &mut Vec<DataField>,
+) -> Option<u32> {
+    e.provider = cols.get(row, "Provider").unwrap_or_default().to_string();
+    e.channel = cols.get(row, "Channel").unwrap_or_default().to_string();
+    e.computer = cols.get(row, "Computer").unwrap_or_default().to_string();
+    e.level = cols
+        .get(row, "Level")
+        .and_then(level_from_word)
+        .unwrap_or(Level::UNKNOWN);
+    e.record_id = cols
+        .get(row, "EventRecordId")
+        .or_else(|| cols.get(row, "RecordNumber"))
+        .and_then(|r| r.parse().ok());
+    for name in EVTXECMD_DATA {
+        if let Some(value) = cols.get(row, name) {
+            data.push(named(name, value));
+        }
+    }
+    cols.get(row, "EventId")?.parse().ok()
+}
+
+/// The message a writer puts where an event has none: Event Viewer's own wording for a
+/// description it cannot render, followed by the event's data values one per line.
+pub(crate) fn message_or_placeholder(e: &Event) -> String {
+    if let Some(m) = &e.message {
+        return m.clone();
+    }
+    let mut text = format!(
+        "The description for Event ID {} from source {} cannot be found.",
+        e.event_id, e.provider
+    );
+    if !e.data.0.is_empty() {
+        text.push_str(" The following information was included with the event:\n\n");
+        let values: Vec<&str> = e.data.0.iter().map(|f| f.value.as_str()).collect();
+        text.push_str(&values.join("\n"));
+    }
+    text
+}
+
+const WINEVENT_HEADER: &str = "Message,Id,Version,Qualifiers,Level,Task,Opcode,Keywords,RecordId,ProviderName,ProviderId,LogName,ProcessId,ThreadId,MachineName,UserId,TimeCreated,ActivityId,RelatedActivityId,ContainerLog,MatchedQueryIds,Bookmark,LevelDisplayName,OpcodeDisplayName,TaskDisplayName,KeywordsDisplayNames,Properties";
+
+const EVENTLOG_HEADER: &str = "EventID,MachineName,Data,Index,Category,CategoryNumber,EntryType,Message,Source,ReplacementStrings,InstanceId,TimeGenerated,TimeWritten,UserName,Site,Container";
+
+const EVTXECMD_HEADER: &str = "RecordNumber,EventRecordId,TimeCreated,EventId,Level,Provider,Channel,ProcessId,ThreadId,Computer,ChunkNumber,UserId,MapDescription,UserName,RemoteHost,PayloadData1,PayloadData2,PayloadData3,PayloadData4,PayloadData5,PayloadData6,ExecutableInfo,HiddenRecord,SourceFile,Keywords,ExtraDataOffset,Payload";
+
+/// Writes `events` as `format` would, in `culture` ("en-US", "en-GB", "de-DE"; another name
+/// writes en-US) with local times in `zone`: byte for byte the same for the same input.
+/// Event Viewer, Get-WinEvent and Get-EventLog write newest first; EvtxECmd and wevtutil in the
+/// order given. An event without a message gets `message_or_placeholder`'s text.
+pub fn write(events: &[Event], format: ExportFormat, culture: &str, zone: Tz) -> Vec<u8> {
+    let Ok(table) = locales() else {
+        return Vec::new();
+    };
+    let find_culture = |name: &str| table.culture.iter().find(|c| c.name == name);
+    let Some(cult) = find_culture(culture).or_else(|| find_culture("en-US")) else {
+        return Vec::new();
+    };
+    let Some(lang) = table.language.iter().find(|l| l.code == cult.language) else {
+        return Vec::new();
+    };
+    let local = |e: &Event| {
+        e.time
+            .with_timezone(&zone)
+            .format(&cult.date_time)
+            .to_string()
+    };
+    let mut ordered: Vec<&Event> = events.iter().collect();
+    let newest_first = !matches!(
+        format,
+        ExportFormat::EvtxEcmdCsv | ExportFormat::WevtutilText
+    );
+    if newest_first {
+        ordered.sort_by_key(|e| std::cmp::Reverse(e.time));
+    }
+    let mut out = Vec::new();
+    if format == ExportFormat::WevtutilText {
+        export_text::write_wevtutil(&ordered, zone, &mut out);
+        return out;
+    }
+    let viewer = matches!(
+        format,
+        ExportFormat::EventViewerCsv | ExportFormat::EventViewerTxt
+    );
+    if viewer {
+        out.extend_from_slice(&[0xEF, 0xBB, 0xBF]);
+    }
+    let type_line = match format {
+        ExportFormat::WinEventCsv => {
+            Some("#TYPE System.Diagnostics.Eventing.Reader.EventLogRecord".to_string())
+        }
+        ExportFormat::EventLogCsv => Some(ordered.first().map_or(
+            "#TYPE System.Diagnostics.EventLogEntry".to_string(),
+            |e| {
+                format!(
+                    "#TYPE System.Diagnostics.EventLogEntry#{}/{}/{}",
+                    e.channel, e.provider, e.event_id
+                )
+            },
+        )),
+        _ => None,
+    };
+    if let Some(line) = type_line {
+        out.extend_from_slice(line.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    let quote = if viewer || format == ExportFormat::EvtxEcmdCsv {
+        csv::QuoteStyle::Necessary
+    } else {
+        csv::QuoteStyle::Always
+    };
+    let delimiter = if format == ExportFormat::EventViewerTxt {
+        b'\t'
+    } else {
+        b','
+    };
+    let mut w = csv::WriterBuilder::new()
+        .flexible(true)
+        .delimiter(delimiter)
+        .quote_style(quote)
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(out);
+    let rows = ordered
+        .iter()
+        .map(|e| match format {
+            ExportFormat::WinEventCsv => winevent_row(e, lang, &local(e)),
+            ExportFormat::EventLogCsv => eventlog_row(e, &local(e)),
+            ExportFormat::EvtxEcmdCsv => evtxecmd_row(e),
+            _ => viewer_row_out(e, lang, &local(e)),
+        })
+        .collect::<Vec<_>>();
+    let security = !ordered.is_empty()
+        && ordered.iter().all(|e| {
+            e.data
+                .get("Keywords")
+                .is_some_and(|k| AUDIT_KEYWORDS.contains(&k))
+        });
+    let header: Vec<&str> = match format {
+        ExportFormat::WinEventCsv => WINEVENT_HEADER.split(',').collect(),
+        ExportFormat::EventLogCsv => EVENTLOG_HEADER.split(',').collect(),
+        ExportFormat::EvtxEcmdCsv => EVTXECMD_HEADER.split(',').collect(),
+        _ => vec![
+            if security {
+                &lang.keywords
+            } else {
+                &lang.level
+            },
+            &lang.date_and_time,
+            &lang.source,
+            &lang.event_id,
+            &lang.task_category,
+        ],
+    };
+    // Writing to a Vec cannot fail.
+    let _ = w.write_record(&header);
+    for row in rows {
+        let _ = w.write_record(&row);
+    }
+    w.into_inner().unwrap_or_default()
+}
+
+fn crlf(text: &str) -> String {
+    text.replace("\r\n", "\n").replace('\n', "\r\n")
+}
+
+fn viewer_row_out(e: &Event, lang: &Language, time: &str) -> Vec<String> {
+    let first = match e.data.get("Keywords") {
+        Some(k) if k == AUDIT_KEYWORDS[0] => lang.audit_success.clone(),
+        Some(k) if k == AUDIT_KEYWORDS[1] => lang.audit_failure.clone(),
+        _ => lang.level_word(e.level).to_string(),
+    };
+    vec![
+        first,
+        time.to_string(),
+        e.provider.clone(),
+        e.event_id.to_string(),
+        e.data
+            .get("Task Category")
+            .unwrap_or(&lang.none)
+            .to_string(),
+        crlf(&message_or_placeholder(e)),
+    ]
+}
+
+fn winevent_row(e: &Event, lang: &Language, time: &str) -> Vec<String> {
+    let level = if e.level == Level::UNKNOWN {
+        String::new()
+    } else {
+        e.level.0.to_string()
+    };
+    let record = e.record_id.map(|r| r.to_string()).unwrap_or_default();
+    let get = |n: &str| e.data.get(n).unwrap_or("").to_string();
+    let cells: [String; 27] = [
+        crlf(&message_or_placeholder(e)),
+        e.event_id.to_string(),
+        "0".into(),
+        String::new(),
+        level,
+        "0".into(),
+        "0".into(),
+        String::new(),
+        record,
+        e.provider.clone(),
+        String::new(),
+        e.channel.clone(),
+        String::new(),
+        String::new(),
+        e.computer.clone(),
+        get("UserId"),
+        time.to_string(),
+        String::new(),
+        String::new(),
+        String::new(),
+        "System.UInt32[]".into(),
+        "System.Diagnostics.Eventing.Reader.EventBookmark".into(),
+        lang.level_word(e.level).to_string(),
+        String::new(),
+        get("Task"),
+        "System.Collections.ObjectModel.ReadOnlyCollection`1[System.String]".into(),
+        "System.Collections.Generic.List`1[System.Diagnostics.Eventing.Reader.EventProperty]"
+            .into(),
+    ];
+    cells.to_vec()
+}
+
+fn eventlog_row(e: &Event, time: &str) -> Vec<String> {
+    let entry = match (e.data.get("Keywords"), e.level.0) {
+        (Some(k), _) if k == AUDIT_KEYWORDS[0] => "SuccessAudit",
+        (Some(k), _) if k == AUDIT_KEYWORDS[1] => "FailureAudit",
+        (_, 1 | 2) => "Error",
+        (_, 3) => "Warning",
+        _ => "Information",
+    };
+    let cells: [String; 16] = [
+        e.event_id.to_string(),
+        e.computer.clone(),
+        "System.Byte[]".into(),
+        e.record_id.map(|r| r.to_string()).unwrap_or_default(),
+        e.data.get("Category").unwrap_or("(0)").to_string(),
+        "0".into(),
+        entry.into(),
+        crlf(&message_or_placeholder(e)),
+        e.provider.clone(),
+        "System.String[]".into(),
+        e.event_id.to_string(),
+        time.to_string(),
+        time.to_string(),
+        e.data.get("UserName").unwrap_or("").to_string(),
+        String::new(),
+        String::new(),
+    ];
+    cells.to_vec()
+}
+
+fn evtxecmd_row(e: &Event) -> Vec<String> {
+    use chrono::Timelike;
+    let t = e.time;
+    let time = format!(
+        "{}.{:07}",
+        t.format("%Y-%m-%d %H:%M:%S"),
+        t.nanosecond() % 1_000_000_000 / 100
+    );
+    let level = match e.level.0 {
+        0 | 4 => "Info",
+        _ => e.level.name(),
+    };
+    let record = e.record_id.map(|r| r.to_string()).unwrap_or_default();
+    let get = |n: &str| e.data.get(n).unwrap_or("").to_string();
+    EVTXECMD_HEADER
+        .split(',')
+        .map(|col| match col {
+            "RecordNumber" | "EventRecordId" => record.clone(),
+            "TimeCreated" => time.clone(),
+            "EventId" => e.event_id.to_string(),
+            "Level" => level.to_string(),
+            "Provider" => e.provider.clone(),
+            "Channel" => e.channel.clone(),
+            "Computer" => e.computer.clone(),
+            "ChunkNumber" | "ExtraDataOffset" => "0".to_string(),
+            "HiddenRecord" => "False".to_string(),
+            name if EVTXECMD_DATA.contains(&name) => get(name),
+            _ => String::new(),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{DateTime, TimeZone, Utc};
+    use std::path::PathBuf;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::Arc;
+
+    fn tmp(name: &str, bytes: &[u8]) -> PathBuf {
+        static N: AtomicU64 = AtomicU64::new(0);
+        let dir = std::env::temp_dir().join(format!("faultline-export-csv-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("{}-{name}", N.fetch_add(1, Ordering::SeqCst)));
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    fn opts(zone: Tz) -> ExportOptions {
+        ExportOptions {
+            input_tz: zone,
+            channel: Some("OPTCHAN".into()),
+            host: Some("OPTHOST".into()),
+            date_order: None,
+        }
+    }
+
+    fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, mo, d, h, mi, s).unwrap()
+    }
+
+    fn read_bytes(name: &str, bytes: &[u8], format: ExportFormat, o: &ExportOptions) -> ExportRead {
+        read(&tmp(name, bytes), format, o).unwrap()
+    }
+
+    fn bom(text: &str) -> Vec<u8> {
+        let mut b = vec![0xEF, 0xBB, 0xBF];
+        b.extend_from_slice(text.as_bytes());
+        b
+    }
+
+    const EN_GB: &str = "Level,Date and Time,Source,Event ID,Task Category\r\n\
+        Error,20/05/2026 21:31:47,Service Control Manager,7031,None,\"The MySQL service terminated unexpectedly.\r\nIt has done this 1 time(s). The \"\"restart\"\" action follows, in 60000 ms.\"\r\n\
+        Information,20/05/2026 21:30:00,EventLog,6005,None,The Event log service was started.\r\n";
+
+    #[test]
+    fn the_locale_table_parses_and_every_language_names_all_levels() {
+        let table = locales().unwrap();
+        assert!(table.language.len() >= 7);
+        for code in ["en", "de", "fr", "es", "it", "pt-BR", "nl"] {
+            let lang = table.language.iter().find(|l| l.code == code).unwrap();
+            assert!(lang.levels().iter().all(|(w, _)| !w.is_empty()), "{code}");
+        }
+        for c in &table.culture {
+            assert!(
+                table.language.iter().any(|l| l.code == c.language),
+                "{}",
+                c.name
+            );
+        }
+        assert_eq!(level_from_word("Ausführlich"), Some(Level::VERBOSE));
+        assert_eq!(level_from_word("Waarschuwing"), Some(Level::WARNING));
+        assert_eq!(level_from_word("nonsense"), None);
+    }
+
+    #[test]
+    fn event_viewer_csv_reads_the_unnamed_sixth_field_with_line_breaks_and_quotes() {
+        let r = read_bytes(
+            "gb.csv",
+            &bom(EN_GB),
+            ExportFormat::EventViewerCsv,
+            &opts(Tz::Europe__London),
+        );
+        assert_eq!((r.report.records_read, r.report.records_skipped), (2, 0));
+        let e = &r.events[0];
+        assert_eq!(e.event_id, 7031);
+        assert_eq!(e.level, Level::ERROR);
+        assert_eq!(e.provider, "Service Control Manager");
+        assert_eq!(
+            e.message.as_deref(),
+            Some("The MySQL service terminated unexpectedly.\nIt has done this 1 time(s). The \"restart\" action follows, in 60000 ms.")
+        );
+        // 21:31:47 BST is 20:31:47 UTC; 20 > 12 decides day-first without a note.
+        assert_eq!(e.time, utc(2026, 5, 20, 20, 31, 47));
+        assert!(
+            !r.notes.iter().any(|n| n.contains("ambiguous")),
+            "{:?}",
+            r.notes
+        );
+        assert_eq!(
+            (e.channel.as_str(), e.computer.as_str(), e.record_id),
+            ("OPTCHAN", "OPTHOST", None)
+        );
+        assert!(e.data.0.is_empty(), "Task Category None is not data");
+        assert_eq!(r.events[1].level, Level::INFORMATION);
+        assert_eq!(r.report.kind, "eventviewer_csv");
+        assert_eq!(r.report.first, Some(utc(2026, 5, 20, 20, 30, 0)));
+        assert_eq!(r.report.last, Some(utc(2026, 5, 20, 20, 31, 47)));
+    }
+
+    // The first two rows are from a real German export (EVTX-to-MITRE-Attack, PrintService).
+    const DE: &str = "Ebene,Datum und Uhrzeit,Quelle,Ereignis-ID,Aufgabenkategorie\r\n\
+        Informationen,27.10.2021 12:28:26,Microsoft-Windows-PrintService,317,Ein Druckertreiber wird gelöscht,Der Druckertreiber Generic / Text Only wurde gelöscht. Es ist keine Benutzeraktion erforderlich.\r\n\
+        Warnung,27.10.2021 12:28:20,Microsoft-Windows-PrintService,301,Ein Drucker wird gelöscht,\"Der Drucker wurde gelöscht, und die Warteschlange ist leer.\"\r\n\
+        Ausführlich,27.10.2021 12:28:19,Microsoft-Windows-PrintService,842,Keine,Druckauftrag.\r\n";
+
+    #[test]
+    fn a_german_export_reads_its_header_levels_and_task_categories() {
+        let r = read_bytes(
+            "de.csv",
+            &bom(DE),
+            ExportFormat::EventViewerCsv,
+            &opts(Tz::Europe__Berlin),
+        );
+        assert_eq!(r.report.records_read, 3);
+        let levels: Vec<Level> = r.events.iter().map(|e| e.level).collect();
+        assert_eq!(levels, [Level::INFORMATION, Level::WARNING, Level::VERBOSE]);
+        assert_eq!(
+            r.events[0].data.get("Task Category"),
+            Some("Ein Druckertreiber wird gelöscht")
+        );
+        assert!(
+            r.events[2].data.get("Task Category").is_none(),
+            "Keine is none"
+        );
+        // CEST is UTC+2.
+        assert_eq!(r.events[0].time, utc(2021, 10, 27, 10, 28, 26));
+        assert_eq!(sniff(&bom(DE)), Some(ExportFormat::EventViewerCsv));
+    }
+
+    #[test]
+    fn ambiguous_dates_follow_the_german_header_and_say_so() {
+        let text = "Ebene,Datum und Uhrzeit,Quelle,Ereignis-ID,Aufgabenkategorie\r\n\
+            Fehler,05.07.2024 14:53:21,Disk,7,Keine,Fehlerhafter Block.\r\n\
+            Fehler,04.07.2024 10:00:00,Disk,7,Keine,Fehlerhafter Block.\r\n";
+        let r = read_bytes(
+            "de-amb.csv",
+            &bom(text),
+            ExportFormat::EventViewerCsv,
+            &opts(Tz::UTC),
+        );
+        assert_eq!(r.events[0].time, utc(2024, 7, 5, 14, 53, 21));
+        let note = r.notes.iter().find(|n| n.contains("ambiguous")).unwrap();
+        assert!(note.contains("all 2 dates"), "{note}");
+        assert!(
+            note.contains("05.07.2024 14:53:21 could be 5 July or 7 May"),
+            "{note}"
+        );
+        assert!(
+            note.contains("German header") && note.contains("--date-order mdy"),
+            "{note}"
+        );
+        assert!(note.contains("de-amb.csv"), "{note}");
+    }
+
+    #[test]
+    fn ambiguous_english_dates_go_by_am_pm_and_date_order_overrides() {
+        let h24 = "Level,Date and Time,Source,Event ID,Task Category\r\n\
+            Error,05/07/2024 14:53:21,Disk,7,None,Bad block.\r\n";
+        let r = read_bytes(
+            "en24.csv",
+            h24.as_bytes(),
+            ExportFormat::EventViewerCsv,
+            &opts(Tz::UTC),
+        );
+        assert_eq!(
+            r.events[0].time,
+            utc(2024, 7, 5, 14, 53, 21),
+            "24-hour: day first"
+        );
+        assert!(r
+            .notes
+            .iter()
+            .any(|n| n.contains("ambiguous") && n.contains("day-first")));
+        let ampm = "Level,Date and Time,Source,Event ID,Task Category\r\n\
+            Error,10/7/2016 06:38:24 PM,Disk,7,None,Bad block.\r\n";
+        let r = read_bytes(
+            "en12.csv",
+            ampm.as_bytes(),
+            ExportFormat::EventViewerCsv,
+            &opts(Tz::UTC),
+        );
+        assert_eq!(
+            r.events[0].time,
+            utc(2016, 10, 7, 18, 38, 24),
+            "AM/PM: month first"
+        );
+        assert!(r
+            .notes
+            .iter()
+            .any(|n| n.contains("AM/PM") && n.contains("--date-order dmy")));
+        let mut o = opts(Tz::UTC);
+        o.date_order = Some(DateOrder::Mdy);
+        let r = read_bytes(
+            "en24b.csv",
+            h24.as_bytes(),
+            ExportFormat::EventViewerCsv,
+            &o,
+        );
+        assert_eq!(
+            r.events[0].time,
+            utc(2024, 5, 7, 14, 53, 21),
+            "--date-order mdy"
+        );
+        assert!(r.notes.iter().any(|n| n.contains("as --date-order says")));
+    }
+
+    #[test]
+    fn a_value_over_twelve_decides_and_both_orders_are_an_error_naming_both_lines() {
+        let text = "Level,Date and Time,Source,Event ID,Task Category\r\n\
+            Error,05/07/2024 14:53:21,Disk,7,None,a\r\n\
+            Error,8/15/2011 4:58:03 PM,Disk,7,None,b\r\n";
+        let r = read_bytes(
+            "mdy.csv",
+            text.as_bytes(),
+            ExportFormat::EventViewerCsv,
+            &opts(Tz::UTC),
+        );
+        assert_eq!(
+            r.events[0].time,
+            utc(2024, 5, 7, 14, 53, 21),
+            "8/15 decides month first"
+        );
+        assert!(!r.notes.iter().any(|n| n.contains("ambiguous")));
+        let both = format!("{text}Error,25/08/2015 13:34:44,Disk,7,None,c\r\n");
+        let err = read(
+            &tmp("both.csv", both.as_bytes()),
+            ExportFormat::EventViewerCsv,
+            &opts(Tz::UTC),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("line 4") && err.contains("line 3"), "{err}");
+    }
+
+    #[test]
+    fn the_security_log_keeps_its_audit_keywords_as_data_at_level_information() {
+        let text = "Keywords,Date and Time,Source,Event ID,Task Category\r\n\
+            Audit Failure,20/05/2026 21:31:47,Microsoft-Windows-Security-Auditing,4625,Logon,An account failed to log on.\r\n\
+            Audit Success,20/05/2026 21:31:40,Microsoft-Windows-Security-Auditing,4624,Logon,An account was successfully logged on.\r\n";
+        let r = read_bytes(
+            "sec.csv",
+            &bom(text),
+            ExportFormat::EventViewerCsv,
+            &opts(Tz::UTC),
+        );
+        assert_eq!(r.events[0].data.get("Keywords"), Some("Audit Failure"));
+        assert_eq!(r.events[1].data.get("Keywords"), Some("Audit Success"));
+        assert!(r.events.iter().all(|e| e.level == Level::INFORMATION));
+        assert_eq!(r.events[0].data.get("Task Category"), Some("Logon"));
+        let de = "Schlüsselwörter,Datum und Uhrzeit,Quelle,Ereignis-ID,Aufgabenkategorie\r\n\
+            Überwachung erfolgreich,27.10.2021 12:28:26,Microsoft-Windows-Security-Auditing,4624,Anmelden,Ein Konto wurde erfolgreich angemeldet.\r\n";
+        let r = read_bytes(
+            "sec-de.csv",
+            &bom(de),
+            ExportFormat::EventViewerCsv,
+            &opts(Tz::UTC),
+        );
+        assert_eq!(r.events[0].data.get("Keywords"), Some("Audit Success"));
+    }
+
+    #[test]
+    fn the_text_export_is_the_same_tab_separated() {
+        let text = "Level\tDate and Time\tSource\tEvent ID\tTask Category\r\n\
+            Warning\t20/05/2026 21:31:47\tDisk\t153\tNone\tThe IO operation at logical block address 0x1 was retried.\r\n";
+        assert_eq!(sniff(&bom(text)), Some(ExportFormat::EventViewerTxt));
+        let r = read_bytes(
+            "ev.txt",
+            &bom(text),
+            ExportFormat::EventViewerTxt,
+            &opts(Tz::UTC),
+        );
+        assert_eq!(
+            (r.events[0].event_id, r.events[0].level),
+            (153, Level::WARNING)
+        );
+        assert_eq!(r.events[0].time, utc(2026, 5, 20, 21, 31, 47));
+    }
+
+    #[test]
+    fn an_unknown_ui_language_is_sniffed_by_its_rows_and_read_by_position() {
+        let text = "Nivå,Datum och tid,Källa,Händelse-ID,Aktivitetskategori\r\n\
+            Fel,2021-10-27 12:28:26,Disk,7,Ingen,Ett fel.\r\n";
+        assert_eq!(sniff(&bom(text)), Some(ExportFormat::EventViewerCsv));
+        let r = read_bytes(
+            "sv.csv",
+            &bom(text),
+            ExportFormat::EventViewerCsv,
+            &opts(Tz::UTC),
+        );
+        assert_eq!(
+            (r.events[0].event_id, r.events[0].level),
+            (7, Level::UNKNOWN)
+        );
+        assert!(r.notes.iter().any(|n| n.contains("read by position")));
+        assert!(r.notes.iter().any(|n| n.contains("\"Fel\" not known")));
+    }
+
+    #[test]
+    fn a_selected_get_winevent_subset_is_read_by_column_name() {
+        let text = "#TYPE System.Diagnostics.Eventing.Reader.EventLogRecord\r\n\
+            \"TimeCreated\",\"Id\",\"LevelDisplayName\",\"Message\"\r\n\
+            \"05-07-2024 14:53:21\",\"6008\",\"Error\",\"The previous system shutdown at 1:34:44 PM on \u{200e}8/25/2015 was unexpected.\"\r\n\
+            \"05-07-2024 14:53:20\",\"41\",\"Critical\",\"The system has rebooted without cleanly shutting down first.\"\r\n";
+        assert_eq!(sniff(text.as_bytes()), Some(ExportFormat::WinEventCsv));
+        let r = read_bytes(
+            "wev.csv",
+            text.as_bytes(),
+            ExportFormat::WinEventCsv,
+            &opts(Tz::Asia__Kolkata),
+        );
+        assert_eq!(r.report.records_read, 2);
+        let e = &r.events[0];
+        assert_eq!(
+            (e.event_id, e.level, e.record_id),
+            (6008, Level::ERROR, None)
+        );
+        assert_eq!((e.channel.as_str(), e.provider.as_str()), ("OPTCHAN", ""));
+        // en-IN dd-MM-yyyy, 24-hour: day first; IST is UTC+5:30.
+        assert_eq!(e.time, utc(2024, 7, 5, 9, 23, 21));
+        assert!(e.message.as_deref().unwrap().contains("8/25/2015"));
+        let no_id = "\"TimeCreated\",\"Message\"\r\n\"05-07-2024 14:53:21\",\"x\"\r\n";
+        assert!(read(
+            &tmp("noid.csv", no_id.as_bytes()),
+            ExportFormat::WinEventCsv,
+            &opts(Tz::UTC)
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn get_eventlog_reads_index_entry_type_and_audits() {
+        let text = "#TYPE System.Diagnostics.EventLogEntry#Security/Microsoft-Windows-Security-Auditing/4625\r\n\
+            \"EventID\",\"MachineName\",\"Data\",\"Index\",\"Category\",\"CategoryNumber\",\"EntryType\",\"Message\",\"Source\",\"ReplacementStrings\",\"InstanceId\",\"TimeGenerated\",\"TimeWritten\",\"UserName\",\"Site\",\"Container\"\r\n\
+            \"4625\",\"SRV01.corp\",\"System.Byte[]\",\"88213\",\"(12544)\",\"12544\",\"FailureAudit\",\"An account failed to log on.\",\"Microsoft-Windows-Security-Auditing\",\"System.String[]\",\"4625\",\"8/15/2011 4:58:03 PM\",\"8/15/2011 4:58:03 PM\",,,\r\n\
+            \"7036\",\"SRV01.corp\",\"System.Byte[]\",\"88212\",\"(0)\",\"0\",\"Information\",\"The MySQL service entered the stopped state.\",\"Service Control Manager\",\"{MySQL, stopped}\",\"1073748860\",\"8/15/2011 4:58:01 PM\",\"8/15/2011 4:58:01 PM\",,,\r\n";
+        assert_eq!(sniff(text.as_bytes()), Some(ExportFormat::EventLogCsv));
+        let r = read_bytes(
+            "gel.csv",
+            text.as_bytes(),
+            ExportFormat::EventLogCsv,
+            &opts(Tz::America__Los_Angeles),
+        );
+        let (a, b) = (&r.events[0], &r.events[1]);
+        assert_eq!(
+            (a.event_id, a.record_id, a.level),
+            (4625, Some(88213), Level::INFORMATION)
+        );
+        assert_eq!(a.data.get("Keywords"), Some("Audit Failure"));
+        assert_eq!(a.data.get("Category"), Some("(12544)"));
+        assert_eq!(a.computer, "SRV01.corp");
+        assert_eq!(
+            a.channel, "OPTCHAN",
+            "Get-EventLog does not export the log name"
+        );
+        assert_eq!(a.time, utc(2011, 8, 15, 23, 58, 3));
+        assert_eq!(b.data.unnamed().collect::<Vec<_>>(), ["MySQL", "stopped"]);
+        assert_eq!(
+            a.data.unnamed().count(),
+            0,
+            "System.String[] is a type name, not data"
+        );
+    }
+
+    #[test]
+    fn evtxecmd_times_are_utc_and_its_payload_is_kept_whole() {
+        let payload =
+            r##"{""EventData"":{""Data"":[{""@Name"":""TargetUserName"",""#text"":""bob""}]}}"##;
+        let text = format!(
+            "{EVTXECMD_HEADER}\r\n1,9001,2021-10-27 10:28:26.1234567,4625,Info,Microsoft-Windows-Security-Auditing,Security,636,1400,DC01.corp,0,,Failed logon,CORP\\bob,10.0.0.5,Target: CORP\\bob,LogonType 3,,,,,,False,C:\\logs\\Security.evtx,Audit Failure,0,\"{payload}\"\r\n"
+        );
+        assert_eq!(sniff(text.as_bytes()), Some(ExportFormat::EvtxEcmdCsv));
+        let r = read_bytes(
+            "ecmd.csv",
+            text.as_bytes(),
+            ExportFormat::EvtxEcmdCsv,
+            &opts(Tz::America__Los_Angeles),
+        );
+        let e = &r.events[0];
+        assert_eq!(
+            e.time,
+            utc(2021, 10, 27, 10, 28, 26) + chrono::Duration::nanoseconds(123_456_700)
+        );
+        assert_eq!(
+            (e.record_id, e.event_id, e.level),
+            (Some(9001), 4625, Level::INFORMATION)
+        );
+        assert_eq!(
+            (e.channel.as_str(), e.computer.as_str()),
+            ("Security", "DC01.corp")
+        );
+        assert_eq!(e.data.get("PayloadData1"), Some("Target: CORP\\bob"));
+        assert_eq!(
+            e.data.get("Payload"),
+            Some(payload.replace("\"\"", "\"").as_str())
+        );
+        assert_eq!(e.message, None);
+        assert!(!r.notes.iter().any(|n| n.contains("carry no zone")));
+    }
+
+    const WEVTUTIL: &str = "Event[0]:\r\n  Log Name: System\r\n  Source: Microsoft-Windows-Kernel-General\r\n  Date: 2011-08-15T16:58:03.123\r\n  Event ID: 12\r\n  Task: N/A\r\n  Level: Information\r\n  Opcode: Info\r\n  Keyword: N/A\r\n  User: S-1-5-18\r\n  User Name: NT AUTHORITY\\SYSTEM\r\n  Computer: SRV01\r\n  Description: \r\nThe operating system started at system time 2011-08-15T23:58:03Z.\r\nSecond line.\r\n\r\nEvent[1]:\r\n  Log Name: Security\r\n  Source: Microsoft-Windows-Security-Auditing\r\n  Date: 2011-08-15T16:59:00.000\r\n  Event ID: 4624\r\n  Task: Logon\r\n  Level: Information\r\n  Opcode: Info\r\n  Keyword: Audit Success\r\n  User: N/A\r\n  User Name: N/A\r\n  Computer: SRV01\r\n  Description: \r\nAn account was successfully logged on.\r\n\r\n";
+
+    #[test]
+    fn wevtutil_text_blocks_read_labels_and_multi_line_descriptions() {
+        assert_eq!(sniff(WEVTUTIL.as_bytes()), Some(ExportFormat::WevtutilText));
+        let r = read_bytes(
+            "wev.txt",
+            WEVTUTIL.as_bytes(),
+            ExportFormat::WevtutilText,
+            &opts(Tz::America__Los_Angeles),
+        );
+        assert_eq!(r.report.records_read, 2);
+        let e = &r.events[0];
+        assert_eq!(
+            (e.channel.as_str(), e.event_id, e.level),
+            ("System", 12, Level::INFORMATION)
+        );
+        assert_eq!(
+            e.time,
+            utc(2011, 8, 15, 23, 58, 3) + chrono::Duration::milliseconds(123)
+        );
+        assert_eq!(
+            e.message.as_deref(),
+            Some("The operating system started at system time 2011-08-15T23:58:03Z.\nSecond line.")
+        );
+        assert_eq!(e.data.get("User Name"), Some("NT AUTHORITY\\SYSTEM"));
+        assert_eq!(r.events[1].data.get("Keywords"), Some("Audit Success"));
+        assert_eq!(r.events[1].data.get("Task"), Some("Logon"));
+    }
+
+    #[test]
+    fn utf16le_with_bom_reads_like_utf8() {
+        let mut bytes = vec![0xFF, 0xFE];
+        for unit in DE.encode_utf16() {
+            bytes.extend_from_slice(&unit.to_le_bytes());
+        }
+        assert_eq!(sniff(&bytes), Some(ExportFormat::EventViewerCsv));
+        let a = read_bytes(
+            "u16.csv",
+            &bytes,
+            ExportFormat::EventViewerCsv,
+            &opts(Tz::UTC),
+        );
+        let b = read_bytes(
+            "u8.csv",
+            &bom(DE),
+            ExportFormat::EventViewerCsv,
+            &opts(Tz::UTC),
+        );
+        assert_eq!(a.events.len(), 3);
+        for (x, y) in a.events.iter().zip(&b.events) {
+            assert_eq!((x.time, &x.message, x.level), (y.time, &y.message, y.level));
+        }
+        assert!(a.notes.iter().any(|n| n.contains("UTF-16LE")));
+    }
+
+    #[test]
+    fn invalid_utf8_falls_back_to_windows_1252() {
+        let text = "Ebene,Datum und Uhrzeit,Quelle,Ereignis-ID,Aufgabenkategorie\r\n\
+            Ausf\u{fc}hrlich,27.10.2021 12:28:26,Disk,7,Keine,Gr\u{fc}\u{df}e \u{20ac}.\r\n";
+        let bytes: Vec<u8> = text
+            .chars()
+            .map(|c| match c {
+                '\u{20ac}' => 0x80,
+                c => u8::try_from(u32::from(c)).unwrap(),
+            })
+            .collect();
+        let r = read_bytes(
+            "1252.csv",
+            &bytes,
+            ExportFormat::EventViewerCsv,
+            &opts(Tz::UTC),
+        );
+        assert_eq!(r.events[0].level, Level::VERBOSE);
+        assert_eq!(r.events[0].message.as_deref(), Some("Grüße €."));
+        assert!(r
+            .notes
+            .iter()
+            .any(|n| n.contains("Windows-1252") && n.contains("line 2")));
+    }
+
+    #[test]
+    fn the_repeated_dst_hour_in_los_angeles_keeps_every_row_in_order() {
+        // Newest first, as Event Viewer writes; 1:40 and 1:10 happen twice on 2011-11-06.
+        let text = "Level,Date and Time,Source,Event ID,Task Category\r\n\
+            Information,11/6/2011 2:30:00 AM,A,1,None,a\r\n\
+            Information,11/6/2011 1:40:00 AM,A,1,None,b\r\n\
+            Information,11/6/2011 1:10:00 AM,A,1,None,c\r\n\
+            Information,11/6/2011 1:40:00 AM,A,1,None,d\r\n\
+            Information,11/6/2011 1:10:00 AM,A,1,None,e\r\n\
+            Information,11/6/2011 12:50:00 AM,A,1,None,f\r\n";
+        let r = read_bytes(
+            "dst.csv",
+            text.as_bytes(),
+            ExportFormat::EventViewerCsv,
+            &opts(Tz::America__Los_Angeles),
+        );
+        let times: Vec<_> = r.events.iter().map(|e| e.time).collect();
+        assert_eq!(
+            times,
+            [
+                utc(2011, 11, 6, 10, 30, 0),
+                utc(2011, 11, 6, 9, 40, 0),
+                utc(2011, 11, 6, 9, 10, 0),
+                utc(2011, 11, 6, 8, 40, 0),
+                utc(2011, 11, 6, 8, 10, 0),
+                utc(2011, 11, 6, 7, 50, 0),
+            ]
+        );
+        assert!(r.notes.iter().any(|n| n.contains("repeated DST hour")));
+        let spring = "Level,Date and Time,Source,Event ID,Task Category\r\n\
+            Information,3/13/2011 3:10:00 AM,A,1,None,a\r\n\
+            Information,3/13/2011 2:30:00 AM,A,1,None,b\r\n";
+        let r = read_bytes(
+            "spring.csv",
+            spring.as_bytes(),
+            ExportFormat::EventViewerCsv,
+            &opts(Tz::America__Los_Angeles),
+        );
+        assert_eq!((r.report.records_read, r.report.records_skipped), (1, 1));
+        assert!(
+            r.report.problems[0].contains("line 3")
+                && r.report.problems[0].contains("does not exist")
+        );
+    }
+
+    #[test]
+    fn sniff_leaves_probe_perfmon_and_metric_csvs_alone() {
+        for head in [
+            "time,probe,status,latency_ms\n2011-08-15T23:50:00Z,web,up,15\n",
+            "\"(PDH-CSV 4.0) (Eastern Daylight Time)(240)\",\"\\\\SRV01\\Memory\\Available MBytes\",\"\\\\SRV01\\System\\Processor Queue Length\",\"\\\\SRV01\\Memory\\Pool Paged Bytes\",\"\\\\SRV01\\Process(_Total)\\Handle Count\"\r\n\"08/15/2011 16:58:03.123\",\"812\",\"1\",\"2\",\"3\"\r\n",
+            "timestamp,cpu,mem\n2011-08-15 16:58:03,12,80\n",
+            "a,b,c,d,e\n1,2,3,4,5,6\n",
+            "",
+        ] {
+            assert_eq!(sniff(head.as_bytes()), None, "{head}");
+        }
+    }
+
+    fn sample() -> Vec<Event> {
+        let src: Arc<str> = Arc::from("sample");
+        let ev = |t, id, level, provider: &str, msg: Option<&str>, data: Vec<DataField>| Event {
+            time: t,
+            record_id: Some(100 + u64::from(id % 97)),
+            channel: "System".into(),
+            provider: provider.into(),
+            event_id: id,
+            level,
+            computer: "SRV01".into(),
+            message: msg.map(str::to_string),
+            data: EventData(data),
+            source_file: src.clone(),
+        };
+        vec![
+            ev(utc(2011, 8, 15, 23, 58, 3), 7031, Level::ERROR, "Service Control Manager",
+               Some("The MySQL service terminated unexpectedly.\nIt has done this 1 time(s), \"restart\" follows."), vec![]),
+            ev(utc(2011, 8, 16, 0, 5, 10), 6005, Level::INFORMATION, "EventLog", Some("The Event log service was started."), vec![]),
+            ev(utc(2011, 8, 16, 0, 5, 12), 41, Level::CRITICAL, "Microsoft-Windows-Kernel-Power", None,
+               vec![named("BugcheckCode", "0"), named("SleepInProgress", "false")]),
+            ev(utc(2011, 8, 16, 1, 0, 0), 2004, Level::WARNING, "Microsoft-Windows-Resource-Exhaustion-Detector",
+               Some("Windows successfully diagnosed a low virtual memory condition.\tsqlservr.exe, mysqld.exe"),
+               vec![named("Payload", "{\"a\":\"b, c\"}")]),
+        ]
+    }
+
+    fn carried(format: ExportFormat) -> (bool, bool, bool) {
+        // (record id, channel, computer) carried by the format.
+        match format {
+            ExportFormat::EventViewerCsv | ExportFormat::EventViewerTxt => (false, false, false),
+            ExportFormat::EventLogCsv => (true, false, true),
+            ExportFormat::WevtutilText => (false, true, true),
+            ExportFormat::WinEventCsv | ExportFormat::EvtxEcmdCsv => (true, true, true),
+        }
+    }
+
+    #[test]
+    fn every_writer_round_trips_through_its_reader_and_sniff() {
+        let events = sample();
+        let zone = Tz::America__Los_Angeles;
+        for format in ExportFormat::ALL {
+            for culture in ["en-US", "en-GB", "de-DE"] {
+                let bytes = write(&events, format, culture, zone);
+                assert_eq!(
+                    bytes,
+                    write(&events, format, culture, zone),
+                    "deterministic"
+                );
+                assert_eq!(sniff(&bytes), Some(format), "{format:?} {culture}");
+                let r = read_bytes("rt", &bytes, format, &opts(zone));
+                let what = format!("{format:?} {culture}: {:?}", r.report.problems);
+                assert_eq!(
+                    (r.report.records_read, r.report.records_skipped),
+                    (4, 0),
+                    "{what}"
+                );
+                let mut got = r.events;
+                got.sort_by_key(|e| e.time);
+                let (rec, chan, comp) = carried(format);
+                for (g, w) in got.iter().zip(&events) {
+                    // Get-EventLog's EntryType has no Critical: Windows reports level 1 as Error.
+                    let level = match (format, w.level) {
+                        (ExportFormat::EventLogCsv, Level::CRITICAL) => Level::ERROR,
+                        (_, level) => level,
+                    };
+                    assert_eq!(
+                        (g.time, g.event_id, &g.provider, g.level),
+                        (w.time, w.event_id, &w.provider, level),
+                        "{what}"
+                    );
+                    let message =
+                        (format != ExportFormat::EvtxEcmdCsv).then(|| message_or_placeholder(w));
+                    assert_eq!(g.message, message, "{what}");
+                    assert_eq!(g.record_id, if rec { w.record_id } else { None }, "{what}");
+                    assert_eq!(g.channel, if chan { "System" } else { "OPTCHAN" }, "{what}");
+                    assert_eq!(g.computer, if comp { "SRV01" } else { "OPTHOST" }, "{what}");
+                }
+                if format == ExportFormat::EvtxEcmdCsv {
+                    assert_eq!(got[3].data.get("Payload"), Some("{\"a\":\"b, c\"}"));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_event_viewer_writer_writes_bom_crlf_newest_first_and_a_placeholder_message() {
+        let bytes = write(
+            &sample(),
+            ExportFormat::EventViewerCsv,
+            "de-DE",
+            Tz::Europe__Berlin,
+        );
+        assert!(bytes.starts_with(&[0xEF, 0xBB, 0xBF]));
+        let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+        assert!(text.starts_with("Ebene,Datum und Uhrzeit,Quelle,Ereignis-ID,Aufgabenkategorie\r\nWarnung,16.08.2011 03:00:00,"));
+        assert!(
+            !text.replace("\r\n", "").contains('\n'),
+            "every line break is CRLF"
+        );
+        assert!(text.contains("The description for Event ID 41 from source Microsoft-Windows-Kernel-Power cannot be found. The following information was included with the event:\r\n\r\n0\r\nfalse"));
+    }
+
+    #[test]
+    fn a_truncated_file_keeps_what_was_read_and_counts_the_rest() {
+        let events = sample();
+        for format in ExportFormat::ALL {
+            let bytes = write(&events, format, "en-US", Tz::UTC);
+            let cut = if format == ExportFormat::WevtutilText {
+                let text = String::from_utf8(bytes.clone()).unwrap();
+                text.rfind("Event[").unwrap() + 40
+            } else {
+                bytes.len() - 10
+            };
+            let r = read_bytes("cut", &bytes[..cut], format, &opts(Tz::UTC));
+            let what = format!("{format:?}: {:?}", r.report.problems);
+            assert_eq!(
+                (r.report.records_read, r.report.records_skipped),
+                (3, 1),
+                "{what}"
+            );
+            assert!(r.report.problems[0].contains("truncated"), "{what}");
+        }
+    }
+}

@@ -1,0 +1,1335 @@
+//! Event logs exported as JSON (`evtx_dump -o json` / `-o jsonl`, PowerShell `Get-WinEvent` and
+//! `Get-EventLog` piped to `ConvertTo-Json`): sniffing, readers that survive damaged events, and
+//! writers for fixtures.
+use super::export::{ExportOptions, ExportRead, LocalClock};
+use super::export_xml::{
+    after_record_line, decode_head, event_id_of, level_from_name, level_from_number, open_text,
+    parse_system_time, record_number, system_time, ticks, Collector, ExportFormat, RawEvent,
+    EVENT_NS,
+};
+use crate::error::{Error, Result};
+use crate::model::{DataField, Event, Level};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono_tz::Tz;
+use serde_json::{Map, Value};
+use std::io::BufRead;
+use std::path::Path;
+
+/// The JSON export `head` (the first bytes of a file) is, if any; XML exports are
+/// `export_xml::sniff`'s. Other JSON (probe exports, metric queries, lists of anything) is not
+/// claimed: PowerShell output must show the property names of event records.
+pub fn sniff(head: &[u8]) -> Option<ExportFormat> {
+    let text = decode_head(head);
+    let text = text.trim_start();
+    if let Some(rest) = after_record_line(text) {
+        return starts_dump_object(rest.trim_start()).then_some(ExportFormat::EvtxDumpJson);
+    }
+    if starts_dump_object(text) {
+        let first = text.lines().next().unwrap_or_default().trim();
+        // Pretty output opens with a lone `{`; jsonl has the whole record on its first line.
+        return Some(if first == "{" {
+            ExportFormat::EvtxDumpJson
+        } else {
+            ExportFormat::EvtxDumpJsonl
+        });
+    }
+    if !(text.starts_with('[') || text.starts_with('{')) {
+        return None;
+    }
+    let keys = keys_in(text);
+    let has = |k: &str| keys.iter().any(|x| x == k);
+    let count = |ks: &[&str]| ks.iter().filter(|k| has(k)).count();
+    let win_event = has("Id") && (has("TimeCreated") || count(WIN_EVENT_KEYS) >= 2);
+    let event_log = has("EventID") && count(EVENT_LOG_KEYS) >= 2;
+    (win_event || event_log).then_some(ExportFormat::PowershellJson)
+}
+
+/// Properties of `EventLogRecord` (Get-WinEvent) besides `Id`.
+const WIN_EVENT_KEYS: &[&str] = &[
+    "TimeCreated",
+    "ProviderName",
+    "LevelDisplayName",
+    "RecordId",
+    "LogName",
+    "MachineName",
+    "ProviderId",
+    "ContainerLog",
+    "OpcodeDisplayName",
+    "TaskDisplayName",
+    "KeywordsDisplayNames",
+    "MatchedQueryIds",
+];
+
+/// Properties of `EventLogEntry` (Get-EventLog) besides `EventID`.
+const EVENT_LOG_KEYS: &[&str] = &[
+    "TimeGenerated",
+    "TimeWritten",
+    "EntryType",
+    "ReplacementStrings",
+    "InstanceId",
+    "MachineName",
+    "CategoryNumber",
+    "Index",
+    "Source",
+];
+
+/// `"Key":` names in a piece of JSON (the head may end anywhere).
+fn keys_in(text: &str) -> Vec<String> {
+    let mut keys = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find('"') {
+        let after = &rest[i + 1..];
+        let Some(j) = after.find('"') else { break };
+        let (key, tail) = (&after[..j], &after[j + 1..]);
+        if tail.trim_start().starts_with(':') && key.chars().all(|c| c.is_ascii_alphanumeric()) {
+            keys.push(key.to_string());
+        }
+        rest = tail;
+    }
+    keys
+}
+
+fn starts_dump_object(text: &str) -> bool {
+    let Some(rest) = text.strip_prefix('{') else {
+        return false;
+    };
+    let rest = rest.trim_start();
+    ["\"Event\"", "\"Event_attributes\""].iter().any(|k| {
+        rest.strip_prefix(k)
+            .is_some_and(|r| r.trim_start().starts_with(':'))
+    })
+}
+
+/// Reads one JSON export; XML formats go to `export_xml::read`.
+///
+/// evtx_dump output is streamed line by line: a record starts at a `{` in the first column (and
+/// a pretty one ends at a `}` there), so a line that does not parse costs that record only.
+/// PowerShell output is one JSON array (or object), read whole into memory, then taken apart one
+/// element at a time, so a damaged element is skipped and a cut file keeps what came before.
+pub fn read(path: &Path, format: ExportFormat, opts: &ExportOptions) -> Result<ExportRead> {
+    if !format.is_json() {
+        return super::export_xml::read(path, format, opts);
+    }
+    let text = open_text(path)?;
+    let mut out = Collector::new(path, format.as_str(), opts);
+    for note in text.notes {
+        out.note(note);
+    }
+    let started = match format {
+        ExportFormat::PowershellJson => read_powershell(text.reader, &mut out),
+        _ => read_dump(text.reader, &mut out),
+    }
+    .map_err(|e| Error::io(path, e))?;
+    if started == 0 && out.read.report.records_skipped > 0 {
+        let why = out
+            .read
+            .report
+            .problems
+            .first()
+            .cloned()
+            .unwrap_or_default();
+        return Err(Error::bad_input(
+            path,
+            format!("no event in this {} file ({why})", format.as_str()),
+        ));
+    }
+    Ok(out.finish())
+}
+
+// ---------------------------------------------------------------------------------------------
+// evtx_dump
+
+/// Reads evtx_dump's JSON records; returns how many started.
+fn read_dump(mut src: Box<dyn BufRead>, out: &mut Collector) -> std::io::Result<u64> {
+    let mut started = 0;
+    let mut line_no = 0u64;
+    let mut raw_line = Vec::new();
+    // The record being gathered: its first line's number and its text.
+    let mut open: Option<(u64, String)> = None;
+    let mut hint: Option<u64> = None;
+    let mut junk: Option<(u64, String)> = None;
+    let flush_junk = |junk: &mut Option<(u64, String)>, out: &mut Collector| {
+        if let Some((line, text)) = junk.take() {
+            let why = format!("text that is no record: {text:?}");
+            out.skip(&format!("line {line}"), None, &why);
+        }
+    };
+    let cut = |open: &mut Option<(u64, String)>, hint: Option<u64>, out: &mut Collector| {
+        if let Some((line, text)) = open.take() {
+            let why = "the record ends before its closing brace (damaged or cut)";
+            out.skip(&format!("line {line}"), record_in(&text).or(hint), why);
+        }
+    };
+    loop {
+        raw_line.clear();
+        if src.read_until(b'\n', &mut raw_line)? == 0 {
+            break;
+        }
+        line_no += 1;
+        let line = String::from_utf8_lossy(&raw_line);
+        let line = line
+            .trim_end_matches(['\n', '\r'])
+            .trim_start_matches('\u{FEFF}');
+        // `Record N`, or a piece of one where the file was cut.
+        let number = line.strip_prefix("Record ").map(str::trim);
+        if number.is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()))
+            || (!line.is_empty() && "Record ".starts_with(line))
+        {
+            flush_junk(&mut junk, out);
+            cut(&mut open, hint, out);
+            hint = record_number(line);
+            continue;
+        }
+        if line.starts_with('{') {
+            flush_junk(&mut junk, out);
+            cut(&mut open, hint, out);
+            started += 1;
+            let trimmed = line.trim_end();
+            if trimmed != "{" && trimmed.ends_with('}') {
+                finish_dump(line_no, trimmed, hint.take(), out);
+            } else {
+                open = Some((line_no, line.to_string()));
+            }
+            continue;
+        }
+        if let Some((first, text)) = &mut open {
+            text.push('\n');
+            text.push_str(line);
+            if line.starts_with('}') {
+                let (first, text) = (*first, std::mem::take(text));
+                open = None;
+                finish_dump(first, &text, hint.take(), out);
+            }
+            continue;
+        }
+        if !line.trim().is_empty() && junk.is_none() {
+            junk = Some((line_no, line.chars().take(60).collect()));
+        }
+    }
+    cut(&mut open, hint, out);
+    flush_junk(&mut junk, out);
+    Ok(started)
+}
+
+fn finish_dump(line: u64, text: &str, hint: Option<u64>, out: &mut Collector) {
+    let place = format!("line {line}");
+    match serde_json::from_str::<Value>(text) {
+        Ok(v) => match dump_event(&v) {
+            Ok(raw) => out.accept(raw, &place),
+            Err(why) => out.skip(&place, record_in(text).or(hint), &why),
+        },
+        Err(e) => {
+            let why = format!("JSON does not parse: {e}");
+            out.skip(&place, record_in(text).or(hint), &why);
+        }
+    }
+}
+
+/// The record id written in a (possibly damaged) record, to name it.
+fn record_in(text: &str) -> Option<u64> {
+    ["\"EventRecordID\"", "\"RecordId\"", "\"Index\""]
+        .iter()
+        .find_map(|key| {
+            let at = text.find(key)? + key.len();
+            let rest = text.get(at..)?.trim_start().strip_prefix(':')?;
+            let rest = rest.trim_start().trim_start_matches('"');
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse().ok()
+        })
+}
+
+fn is_attributes(key: &str) -> bool {
+    key == "#attributes" || key.ends_with("_attributes")
+}
+
+/// An attribute in either of the crate's shapes: `{"#attributes":{..}}` or `X_attributes`.
+fn attribute(parent: &Map<String, Value>, element: &str, name: &str) -> Option<String> {
+    let nested = parent.get(element).and_then(|e| e.get("#attributes"));
+    let separate = parent.get(&format!("{element}_attributes"));
+    nested.or(separate).and_then(|a| a.get(name)).and_then(text)
+}
+
+/// A value as text: `#text` of an element with attributes, numbers as written.
+fn text(v: &Value) -> Option<String> {
+    match v {
+        Value::Null => None,
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Object(m) => m.get("#text").and_then(text),
+        Value::Array(items) => Some(items.iter().filter_map(text).collect::<Vec<_>>().join(",")),
+    }
+}
+
+fn number(v: &Value) -> Option<u64> {
+    match v {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.trim().parse().ok(),
+        Value::Object(m) => m.get("#text").and_then(number),
+        _ => None,
+    }
+}
+
+/// One evtx_dump record (`{"Event":{..}}`) as fields.
+fn dump_event(v: &Value) -> std::result::Result<RawEvent, String> {
+    let event = v
+        .get("Event")
+        .and_then(Value::as_object)
+        .ok_or("no \"Event\" object")?;
+    let system = event
+        .get("System")
+        .and_then(Value::as_object)
+        .ok_or("no \"System\" object")?;
+    let mut raw = RawEvent {
+        provider: attribute(system, "Provider", "Name")
+            .or_else(|| attribute(system, "Provider", "EventSourceName")),
+        level: system.get("Level").and_then(number).map(level_from_number),
+        record_id: system.get("EventRecordID").and_then(number),
+        channel: system.get("Channel").and_then(text),
+        computer: system.get("Computer").and_then(text),
+        time_text: attribute(system, "TimeCreated", "SystemTime"),
+        ..RawEvent::default()
+    };
+    raw.time = raw.time_text.as_deref().and_then(parse_system_time);
+    if let Some(id) = system.get("EventID").filter(|v| !v.is_null()) {
+        let n = number(id).ok_or_else(|| format!("EventID {id} is not a number"))?;
+        raw.event_id = Some(event_id_of(n));
+    }
+    if let Some(data) = event.get("EventData") {
+        event_data(data, &mut raw.data);
+    }
+    for section in ["UserData", "ProcessingErrorData"] {
+        if let Some(Value::Object(m)) = event.get(section) {
+            for (key, child) in m.iter().filter(|(k, _)| !is_attributes(k)) {
+                leaves(key, child, &mut raw.data);
+            }
+        }
+    }
+    if let Some(info) = event.get("RenderingInfo").and_then(Value::as_object) {
+        raw.message = info.get("Message").and_then(text);
+        raw.level_name = info.get("Level").and_then(text);
+        if raw.provider.is_none() {
+            raw.provider = info.get("Provider").and_then(text);
+        }
+    }
+    Ok(raw)
+}
+
+/// EventData: named `<Data Name>` are keys, unnamed ones sit under `Data` (a string, an array,
+/// or `{"#text": ..}`), `Binary` and other elements are keys too.
+fn event_data(v: &Value, out: &mut Vec<DataField>) {
+    match v {
+        Value::Null => {}
+        Value::Object(m) => {
+            let mut seen: Vec<&str> = Vec::new();
+            for (key, value) in m {
+                if is_attributes(key) {
+                    // `--separate-json-attributes` writes an empty element with attributes as
+                    // `X_attributes` alone: the element is there, empty.
+                    let base = key.strip_suffix("_attributes").unwrap_or_default();
+                    if !base.is_empty() && !m.contains_key(base) {
+                        named(unsuffixed(base, &seen), &Value::Null, out);
+                        seen.push(base);
+                    }
+                    continue;
+                }
+                if key == "Data" || key == "#text" {
+                    unnamed(value, out);
+                } else {
+                    named(unsuffixed(key, &seen), value, out);
+                    seen.push(key);
+                }
+            }
+        }
+        other => unnamed(other, out),
+    }
+}
+
+fn unnamed(v: &Value, out: &mut Vec<DataField>) {
+    match v {
+        Value::Array(items) => items.iter().for_each(|item| unnamed(item, out)),
+        Value::Object(m) => {
+            let name = m
+                .get("#attributes")
+                .and_then(|a| a.get("Name"))
+                .and_then(text)
+                .filter(|n| !n.is_empty());
+            match (name, m.get("#text")) {
+                (Some(name), value) => out.push(DataField {
+                    name: Some(name),
+                    value: value.and_then(text).unwrap_or_default(),
+                }),
+                (None, Some(value)) => unnamed(value, out),
+                (None, None) => out.push(DataField {
+                    name: None,
+                    value: String::new(),
+                }),
+            }
+        }
+        other => out.push(DataField {
+            name: None,
+            value: text(other).unwrap_or_default(),
+        }),
+    }
+}
+
+fn named(key: &str, v: &Value, out: &mut Vec<DataField>) {
+    match v {
+        // Repeated elements of one name.
+        Value::Array(items) => items.iter().for_each(|item| named(key, item, out)),
+        other => out.push(DataField {
+            name: Some(key.to_string()),
+            value: text(other).unwrap_or_default(),
+        }),
+    }
+}
+
+/// The element name behind a key: the evtx crate writes a repeated element `Name`, `Name_1`,
+/// `Name_2`, …; the suffix goes when `Name` came before it in the same object.
+fn unsuffixed<'k>(key: &'k str, seen: &[&str]) -> &'k str {
+    match key.rsplit_once('_') {
+        Some((base, n)) if n.parse::<u32>().is_ok() && seen.contains(&base) => base,
+        _ => key,
+    }
+}
+
+/// UserData: every leaf element is a field named after itself (as the EVTX reader does); an
+/// element with only attributes carries no value.
+fn leaves(key: &str, v: &Value, out: &mut Vec<DataField>) {
+    match v {
+        Value::Object(m) => {
+            let children: Vec<(&String, &Value)> =
+                m.iter().filter(|(k, _)| !is_attributes(k)).collect();
+            match children.as_slice() {
+                [] => {}
+                [(k, value)] if k.as_str() == "#text" => out.push(DataField {
+                    name: Some(key.to_string()),
+                    value: text(value).unwrap_or_default(),
+                }),
+                _ => {
+                    let mut seen: Vec<&str> = Vec::new();
+                    for (k, child) in children.iter().filter(|(k, _)| k.as_str() != "#text") {
+                        leaves(unsuffixed(k, &seen), child, out);
+                        seen.push(k);
+                    }
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| leaves(key, item, out)),
+        other => out.push(DataField {
+            name: Some(key.to_string()),
+            value: text(other).unwrap_or_default(),
+        }),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// PowerShell
+
+/// What `ConvertTo-Json` writes for `Properties` beyond its default depth of 2.
+const PROPERTY_PLACEHOLDER: &str = "System.Diagnostics.Eventing.Reader.EventProperty";
+
+/// Reads the array (or the objects back to back) of a PowerShell export; returns how many
+/// events started.
+fn read_powershell(mut src: Box<dyn BufRead>, out: &mut Collector) -> std::io::Result<u64> {
+    let mut bytes = Vec::new();
+    src.read_to_end(&mut bytes)?;
+    let text = String::from_utf8_lossy(&bytes);
+    let text = text.trim_start_matches('\u{FEFF}');
+    let line_of = |pos: usize| 1 + memchr::memchr_iter(b'\n', &text.as_bytes()[..pos]).count();
+    let skip_ws = |mut pos: usize, also: &[u8]| {
+        while text
+            .as_bytes()
+            .get(pos)
+            .is_some_and(|b| b.is_ascii_whitespace() || also.contains(b))
+        {
+            pos += 1;
+        }
+        pos
+    };
+    let mut pos = skip_ws(0, b"");
+    if text.as_bytes().get(pos) == Some(&b'[') {
+        pos += 1;
+    }
+    let mut started = 0;
+    let mut placeholders = 0u64;
+    loop {
+        pos = skip_ws(pos, b",");
+        match text.as_bytes().get(pos) {
+            None => break,
+            Some(b']') => {
+                let after = skip_ws(pos + 1, b"");
+                if after < text.len() {
+                    out.note(format!(
+                        "text after the closing ] at line {} was not read",
+                        line_of(after)
+                    ));
+                }
+                break;
+            }
+            Some(_) => {}
+        }
+        started += 1;
+        let place = format!("line {}", line_of(pos));
+        let rest = &text[pos..];
+        let mut values = serde_json::Deserializer::from_str(rest).into_iter::<Value>();
+        match values.next() {
+            Some(Ok(v)) => {
+                let end = pos + values.byte_offset();
+                match ps_event(&v, &mut out.clock, &mut placeholders) {
+                    Ok(raw) => out.accept(raw, &place),
+                    Err(why) => out.skip(&place, record_in(&text[pos..end]), &why),
+                }
+                pos = end;
+            }
+            Some(Err(e)) => {
+                let next = resync(text, pos);
+                let damaged = &text[pos..next.unwrap_or(text.len())];
+                if e.is_eof() {
+                    let why = "the file ends inside this event (cut)";
+                    out.skip(&place, record_in(damaged), why);
+                    break;
+                }
+                out.skip(
+                    &place,
+                    record_in(damaged),
+                    &format!("JSON does not parse: {e}"),
+                );
+                match next {
+                    Some(next) => pos = next,
+                    None => {
+                        out.note(format!(
+                            "after the damage at {place} no next event could be found: the rest of the file ({} bytes) was not read",
+                            text.len() - pos
+                        ));
+                        break;
+                    }
+                }
+            }
+            None => break,
+        }
+    }
+    if placeholders > 0 {
+        out.note(format!(
+            "{placeholders} events list their Properties only as {PROPERTY_PLACEHOLDER:?} (ConvertTo-Json's default depth): their data values are not in the file (export with -Depth 3)"
+        ));
+    }
+    Ok(started)
+}
+
+/// The start of the element after a damaged one at `start`: the next `{` that opens a line with
+/// the same indentation (PowerShell and serde indent every element alike). `None` for compressed
+/// JSON, where no line tells elements apart.
+fn resync(text: &str, start: usize) -> Option<usize> {
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let indent = &text[line_start..start];
+    if !indent.chars().all(|c| c == ' ' || c == '\t') {
+        return None;
+    }
+    let needle = format!("\n{indent}{{");
+    text.get(start + 1..)?
+        .find(&needle)
+        .map(|i| start + 1 + i + needle.len() - 1)
+}
+
+/// One PowerShell event (`EventLogRecord` or `EventLogEntry` properties) as fields.
+fn ps_event(
+    v: &Value,
+    clock: &mut LocalClock,
+    placeholders: &mut u64,
+) -> std::result::Result<RawEvent, String> {
+    let m = v.as_object().ok_or("not a JSON object")?;
+    let get = |k: &str| m.get(k).filter(|v| !v.is_null());
+    let time = get("TimeCreated").or_else(|| get("TimeGenerated"));
+    let mut raw = RawEvent {
+        time: time.and_then(|t| ps_time(t, clock)),
+        time_text: time.map(|t| t.to_string()),
+        record_id: get("RecordId").or_else(|| get("Index")).and_then(number),
+        channel: get("LogName").and_then(text),
+        provider: get("ProviderName").or_else(|| get("Source")).and_then(text),
+        computer: get("MachineName").and_then(text),
+        message: get("Message").and_then(text),
+        ..RawEvent::default()
+    };
+    // `Id` (Get-WinEvent) has no qualifiers; `EventID` (Get-EventLog) may carry high bits.
+    let id = get("Id")
+        .or_else(|| get("EventID"))
+        .or_else(|| get("InstanceId"));
+    if let Some(id) = id {
+        let n = number(id).ok_or_else(|| format!("event id {id} is not a number"))?;
+        raw.event_id = Some(event_id_of(n));
+    }
+    raw.level = get("Level").and_then(number).map(level_from_number);
+    raw.level_name = get("LevelDisplayName").and_then(text);
+    if let Some(entry) = get("EntryType") {
+        raw.level = match entry {
+            Value::Number(n) => n.as_u64().and_then(entry_type_level),
+            other => text(other).as_deref().and_then(level_from_name),
+        };
+    }
+    if let Some(Value::Array(items)) = get("Properties") {
+        for item in items {
+            match item {
+                Value::String(s) if s == PROPERTY_PLACEHOLDER => {
+                    *placeholders += 1;
+                    break;
+                }
+                Value::Object(p) if p.contains_key("Value") => raw
+                    .data
+                    .push(unnamed_value(p.get("Value").unwrap_or(&Value::Null))),
+                other => raw.data.push(unnamed_value(other)),
+            }
+        }
+    }
+    if let Some(Value::Array(items)) = get("ReplacementStrings") {
+        raw.data.extend(items.iter().map(unnamed_value));
+    }
+    if let Some(Value::Array(bytes)) =
+        get("Data").filter(|d| d.as_array().is_some_and(|a| !a.is_empty()))
+    {
+        if let Some(hex) = hex_of(bytes) {
+            raw.data.push(DataField {
+                name: Some("Binary".to_string()),
+                value: hex,
+            });
+        }
+    }
+    Ok(raw)
+}
+
+/// Get-EventLog's `EntryType` enum (`EventLogEntryType`) as a level.
+fn entry_type_level(n: u64) -> Option<Level> {
+    match n {
+        1 => Some(Level::ERROR),
+        2 => Some(Level::WARNING),
+        4 => Some(Level::INFORMATION),
+        // Success (0) and the audits: logged at LogAlways, shown as Information.
+        0 | 8 | 16 => Some(Level(0)),
+        _ => None,
+    }
+}
+
+fn unnamed_value(v: &Value) -> DataField {
+    let value = match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        // A SecurityIdentifier and the like: its `Value` is the text.
+        Value::Object(m) if m.contains_key("Value") => {
+            return unnamed_value(m.get("Value").unwrap_or(&Value::Null))
+        }
+        Value::Array(items) => hex_of(items).unwrap_or_else(|| v.to_string()),
+        other => text(other).unwrap_or_else(|| other.to_string()),
+    };
+    DataField { name: None, value }
+}
+
+/// A byte array (JSON numbers 0..=255) as upper-case hex, as `<Binary>` writes it.
+fn hex_of(items: &[Value]) -> Option<String> {
+    let mut hex = String::with_capacity(items.len() * 2);
+    for item in items {
+        let b = u8::try_from(item.as_u64()?).ok()?;
+        hex.push_str(&format!("{b:02X}"));
+    }
+    Some(hex)
+}
+
+/// A PowerShell time: `\/Date(ms)\/` (5.1; UTC milliseconds, an offset suffix only says the
+/// writer's zone), ISO 8601 with an offset (7), or ISO without one (read in `--input-tz`).
+fn ps_time(v: &Value, clock: &mut LocalClock) -> Option<DateTime<Utc>> {
+    let s = match v {
+        Value::String(s) => s.trim(),
+        // A DateTime with PowerShell's extra properties: `{"value": .., "DateTime": ..}`.
+        Value::Object(m) => return m.get("value").and_then(|v| ps_time(v, clock)),
+        _ => return None,
+    };
+    if let Some(inner) = s.strip_prefix("/Date(").and_then(|r| r.strip_suffix(")/")) {
+        let digits_end = inner
+            .char_indices()
+            .find(|&(i, c)| !(c.is_ascii_digit() || (i == 0 && c == '-')))
+            .map_or(inner.len(), |(i, _)| i);
+        let ms: i64 = inner[..digits_end].parse().ok()?;
+        return DateTime::from_timestamp_millis(ms);
+    }
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(t.with_timezone(&Utc));
+    }
+    let naive = ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())?;
+    clock.to_utc(naive)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writers.
+
+/// Writes `events` as `format` holds them, the same bytes for the same events (fixtures).
+/// `PowershellJson` is the PowerShell 5.1 shape (see `write_powershell`); XML formats go to
+/// `export_xml::write`.
+pub fn write(events: &[Event], format: ExportFormat) -> Vec<u8> {
+    match format {
+        ExportFormat::PowershellJson => write_powershell(events, None),
+        ExportFormat::EvtxDumpJsonl => {
+            let mut out = String::new();
+            for e in events {
+                out.push_str(&dump_value(e).to_string());
+                out.push('\n');
+            }
+            out.into_bytes()
+        }
+        ExportFormat::EvtxDumpJson => {
+            let mut out = String::new();
+            for (i, e) in events.iter().enumerate() {
+                let number = e.record_id.unwrap_or(i as u64 + 1);
+                out.push_str(&format!("Record {number}\n{}\n", dump_value(e)));
+            }
+            out.into_bytes()
+        }
+        _ => super::export_xml::write(events, format),
+    }
+}
+
+/// `Get-WinEvent | ConvertTo-Json` as PowerShell 5.1 writes it to a file with `Out-File` (`zone`
+/// `None`: UTF-16LE with BOM, `"\/Date(ms)\/"`, `'<>&` as `\u` escapes) or as PowerShell 7 does
+/// (`Some(zone)`: UTF-8, ISO 8601 times with the offset of `zone`). One event is written as an
+/// object, more as an array, as the pipeline does. Data fields become `Properties` values (the
+/// names are lost: EventLogRecord's properties have none).
+pub fn write_powershell(events: &[Event], zone: Option<Tz>) -> Vec<u8> {
+    let (indent, colon) = if zone.is_none() {
+        ("    ", ":  ")
+    } else {
+        ("  ", ": ")
+    };
+    let string = |s: &str| {
+        let json = Value::String(s.to_string()).to_string();
+        if zone.is_some() {
+            return json;
+        }
+        json.replace('\'', "\\u0027")
+            .replace('<', "\\u003c")
+            .replace('>', "\\u003e")
+            .replace('&', "\\u0026")
+    };
+    let opt = |s: &str| {
+        if s.is_empty() {
+            "null".to_string()
+        } else {
+            string(s)
+        }
+    };
+    let objects: Vec<String> = events
+        .iter()
+        .map(|e| {
+            let pad = if events.len() == 1 {
+                String::new()
+            } else {
+                indent.to_string()
+            };
+            let time = match zone {
+                None => format!("\"\\/Date({})\\/\"", e.time.timestamp_millis()),
+                Some(tz) => {
+                    let local = e.time.with_timezone(&tz);
+                    let (date, zone) = (local.format("%Y-%m-%dT%H:%M:%S"), local.format("%:z"));
+                    format!("\"{date}{}{zone}\"", ticks(&local))
+                }
+            };
+            let known = e.level != Level::UNKNOWN;
+            let properties: Vec<String> = e
+                .data
+                .0
+                .iter()
+                .map(|f| {
+                    format!(
+                        "{pad}{indent}{indent}{{ \"Value\"{colon}{} }}",
+                        string(&f.value)
+                    )
+                })
+                .collect();
+            let properties = if properties.is_empty() {
+                "[]".to_string()
+            } else {
+                format!("[\n{}\n{pad}{indent}]", properties.join(",\n"))
+            };
+            let fields = [
+                ("Id", e.event_id.to_string()),
+                (
+                    "Level",
+                    if known {
+                        e.level.0.to_string()
+                    } else {
+                        "null".into()
+                    },
+                ),
+                (
+                    "RecordId",
+                    e.record_id.map_or("null".into(), |r| r.to_string()),
+                ),
+                ("ProviderName", string(&e.provider)),
+                ("LogName", opt(&e.channel)),
+                ("MachineName", opt(&e.computer)),
+                ("TimeCreated", time),
+                (
+                    "LevelDisplayName",
+                    if known {
+                        string(e.level.name())
+                    } else {
+                        "null".into()
+                    },
+                ),
+                ("Properties", properties),
+                (
+                    "Message",
+                    e.message.as_deref().map_or("null".into(), string),
+                ),
+            ];
+            let body: Vec<String> = fields
+                .iter()
+                .map(|(k, v)| format!("{pad}{indent}\"{k}\"{colon}{v}"))
+                .collect();
+            format!("{pad}{{\n{}\n{pad}}}", body.join(",\n"))
+        })
+        .collect();
+    let text = if events.len() == 1 {
+        objects.concat()
+    } else {
+        format!("[\n{}\n]", objects.join(",\n"))
+    };
+    match zone {
+        Some(_) => text.into_bytes(),
+        None => {
+            let mut bytes = vec![0xFF, 0xFE];
+            bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+            bytes
+        }
+    }
+}
+
+/// One event in the evtx crate's JSON shape (`#attributes`, unnamed Data under `Data.#text`,
+/// a repeated name suffixed `_1`, `_2` as the crate does). Named fields come first in order and
+/// the unnamed ones where the first of them was: JSON cannot interleave them.
+fn dump_value(e: &Event) -> Value {
+    let attrs = |pairs: &[(&str, Value)]| {
+        let inner: Map<String, Value> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
+        let mut m = Map::new();
+        m.insert("#attributes".into(), Value::Object(inner));
+        Value::Object(m)
+    };
+    let mut system = Map::new();
+    system.insert(
+        "Provider".into(),
+        attrs(&[("Name", e.provider.clone().into())]),
+    );
+    system.insert("EventID".into(), e.event_id.into());
+    if e.level != Level::UNKNOWN {
+        system.insert("Level".into(), e.level.0.into());
+    }
+    let time = system_time(&e.time);
+    system.insert("TimeCreated".into(), attrs(&[("SystemTime", time.into())]));
+    if let Some(id) = e.record_id {
+        system.insert("EventRecordID".into(), id.into());
+    }
+    system.insert("Channel".into(), e.channel.clone().into());
+    system.insert("Computer".into(), e.computer.clone().into());
+    let mut data = Map::new();
+    let unnamed: Vec<Value> = e.data.unnamed().map(|v| v.into()).collect();
+    for field in &e.data.0 {
+        match &field.name {
+            Some(name) => {
+                let mut key = name.clone();
+                let mut n = 0;
+                while data.contains_key(&key) {
+                    n += 1;
+                    key = format!("{name}_{n}");
+                }
+                data.insert(key, field.value.clone().into());
+            }
+            None if !data.contains_key("Data") => {
+                let text = match unnamed.as_slice() {
+                    [one] => one.clone(),
+                    many => Value::Array(many.to_vec()),
+                };
+                let mut m = Map::new();
+                m.insert("#text".into(), text);
+                data.insert("Data".into(), Value::Object(m));
+            }
+            None => {}
+        }
+    }
+    let mut event = Map::new();
+    event.insert(
+        "#attributes".into(),
+        attrs(&[("xmlns", EVENT_NS.into())])["#attributes"].clone(),
+    );
+    event.insert("System".into(), Value::Object(system));
+    let data = if data.is_empty() {
+        Value::Null
+    } else {
+        Value::Object(data)
+    };
+    event.insert("EventData".into(), data);
+    if let Some(message) = &e.message {
+        let mut info = Map::new();
+        info.insert("Message".into(), message.clone().into());
+        event.insert("RenderingInfo".into(), Value::Object(info));
+    }
+    let mut root = Map::new();
+    root.insert("Event".into(), Value::Object(event));
+    Value::Object(root)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::events::export_xml::tests::{sample_events, temp_file};
+    use chrono::TimeZone;
+    use std::sync::Arc;
+
+    fn read_str(name: &str, bytes: &[u8], format: ExportFormat) -> ExportRead {
+        read(&temp_file(name, bytes), format, &ExportOptions::default()).unwrap()
+    }
+
+    fn field(name: Option<&str>, value: &str) -> DataField {
+        DataField {
+            name: name.map(str::to_string),
+            value: value.to_string(),
+        }
+    }
+
+    fn utc_ms(ms: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp_millis(ms).unwrap()
+    }
+
+    // The shapes evtx_dump 0.15 writes (seen on the repository's samples): compact objects after
+    // `Record N`; EventID with qualifiers as `#attributes`/`#text`; unnamed Data under `#text`.
+    const DUMP_JSON: &str = r##"Record 7
+{"Event":{"#attributes":{"xmlns":"http://schemas.microsoft.com/win/2004/08/events/event"},"System":{"Provider":{"#attributes":{"Name":"EventLog"}},"EventID":{"#attributes":{"Qualifiers":32768},"#text":6009},"Level":4,"TimeCreated":{"#attributes":{"SystemTime":"2017-07-12T17:16:28.2141616Z"}},"EventRecordID":7,"Channel":"System","Computer":"WIN-P4SIAA0SQCO"},"EventData":{"Data":{"#text":["10.00.","15063","","Multiprocessor Free","0"]},"Binary":"00"}}}
+Record 8
+{
+  "Event": {
+    "#attributes": {"xmlns": "http://schemas.microsoft.com/win/2004/08/events/event"},
+    "System": {
+      "Provider": {"#attributes": {"Name": "Microsoft-Windows-Kernel-General"}},
+      "EventID": 1,
+      "Level": 4,
+      "TimeCreated": {"#attributes": {"SystemTime": "2017-07-12T17:17:00Z"}},
+      "EventRecordID": 8,
+      "Channel": "System",
+      "Computer": "WIN-P4SIAA0SQCO"
+    },
+    "UserData": {"TimeChange": {"#attributes": {"xmlns": "x"}, "NewTime": "a", "OldTime": "b", "Flag": {"#attributes": {"Id": "1"}}}}
+  }
+}
+Record 9
+{"Event_attributes":{"xmlns":"http://schemas.microsoft.com/win/2004/08/events/event"},"Event":{"System":{"Provider_attributes":{"Name":"MSExchange CmdletLogs"},"EventID_attributes":{"Qualifiers":"16384"},"EventID":"1","Level":"4","TimeCreated_attributes":{"SystemTime":"2021-11-19T16:52:33.833733500Z"},"EventRecordID":"9","Channel":"MSExchange Management","Computer":"WEC.ave.local"},"EventData":{"Data":{"#text":"Set-Mailbox"},"Header":"a","Header_1":"b","ComplexData_attributes":{"Name":"PerfState"}},"RenderingInfo":{"Message":"Cmdlet run"}}}
+"##;
+
+    #[test]
+    fn evtx_dump_json_in_every_shape_the_crate_writes() {
+        assert_eq!(
+            sniff(DUMP_JSON.as_bytes()),
+            Some(ExportFormat::EvtxDumpJson)
+        );
+        let r = read_str(
+            "dump.json",
+            DUMP_JSON.as_bytes(),
+            ExportFormat::EvtxDumpJson,
+        );
+        assert_eq!(
+            (r.report.records_read, r.report.records_skipped),
+            (3, 0),
+            "{:?}",
+            r.report.problems
+        );
+        let [a, b, c] = &r.events[..] else { panic!() };
+        assert_eq!(
+            (a.event_id, a.record_id, a.level),
+            (6009, Some(7), Level::INFORMATION)
+        );
+        assert_eq!(
+            a.data.unnamed().collect::<Vec<_>>(),
+            ["10.00.", "15063", "", "Multiprocessor Free", "0"]
+        );
+        assert_eq!(a.data.get("Binary"), Some("00"));
+        assert_eq!(
+            a.time,
+            Utc.with_ymd_and_hms(2017, 7, 12, 17, 16, 28).unwrap()
+                + chrono::Duration::nanoseconds(214_161_600)
+        );
+        assert_eq!(
+            b.data.0,
+            vec![field(Some("NewTime"), "a"), field(Some("OldTime"), "b")]
+        );
+        assert_eq!(
+            (c.event_id, c.provider.as_str(), c.message.as_deref()),
+            (1, "MSExchange CmdletLogs", Some("Cmdlet run"))
+        );
+        assert_eq!(
+            c.data.0,
+            vec![
+                field(None, "Set-Mailbox"),
+                field(Some("Header"), "a"),
+                field(Some("Header"), "b"),
+                field(Some("ComplexData"), "")
+            ],
+            "a repeated element loses the crate's _1 suffix"
+        );
+    }
+
+    #[test]
+    fn jsonl_skips_a_line_that_does_not_parse_and_reads_on() {
+        let events = sample_events();
+        let good = String::from_utf8(write(&events, ExportFormat::EvtxDumpJsonl)).unwrap();
+        let lines: Vec<&str> = good.lines().collect();
+        let broken = lines[0].replacen("\"System\":{", "\"System\":{{", 1);
+        let text = format!("{}\n{broken}\n{}\n", lines[1], lines[0]);
+        assert_eq!(sniff(text.as_bytes()), Some(ExportFormat::EvtxDumpJsonl));
+        let r = read_str("bad.jsonl", text.as_bytes(), ExportFormat::EvtxDumpJsonl);
+        assert_eq!((r.report.records_read, r.report.records_skipped), (2, 1));
+        assert!(
+            r.report.problems[0].starts_with("line 2, record 41: JSON does not parse"),
+            "{:?}",
+            r.report.problems
+        );
+        assert_eq!(r.events[1].record_id, Some(41));
+    }
+
+    // PowerShell 5.1's layout (two spaces after the colon), from the shape its docs show.
+    const PS51: &str = r#"[
+    {
+        "Id":  13,
+        "Version":  0,
+        "Qualifiers":  null,
+        "Level":  4,
+        "Keywords":  -9223372036854775808,
+        "RecordId":  2555,
+        "ProviderName":  "Microsoft-Windows-Hyper-V-Netvsc",
+        "LogName":  "System",
+        "MachineName":  "DESKTOP-U3FCUKI",
+        "TimeCreated":  "\/Date(1595374458918)\/",
+        "LevelDisplayName":  "Information",
+        "Properties":  [
+                           "System.Diagnostics.Eventing.Reader.EventProperty",
+                           "System.Diagnostics.Eventing.Reader.EventProperty"
+                       ],
+        "Message":  "Miniport NIC \u0027Microsoft Hyper-V Network Adapter #3\u0027 disconnected"
+    },
+    {
+        "Id":  6008,
+        "Level":  null,
+        "ProviderName":  "EventLog",
+        "TimeCreated":  "\/Date(1313458125000)\/",
+        "LevelDisplayName":  "Error",
+        "Properties":  [ { "Value":  "1:34:44 AM" }, { "Value":  { "BinaryLength": 12, "Value": "S-1-5-18" } }, { "Value":  [1, 255] } ]
+    }
+]"#;
+
+    #[test]
+    fn powershell_51_in_utf16_with_dates_in_milliseconds() {
+        let mut bytes = vec![0xFF, 0xFE];
+        bytes.extend(PS51.encode_utf16().flat_map(u16::to_le_bytes));
+        assert_eq!(sniff(&bytes[..400]), Some(ExportFormat::PowershellJson));
+        let r = read_str("ps51.json", &bytes, ExportFormat::PowershellJson);
+        assert_eq!((r.report.records_read, r.report.records_skipped), (2, 0));
+        let [a, b] = &r.events[..] else { panic!() };
+        assert_eq!(
+            a.time,
+            Utc.with_ymd_and_hms(2020, 7, 21, 23, 34, 18).unwrap()
+                + chrono::Duration::milliseconds(918)
+        );
+        assert_eq!(
+            (a.event_id, a.record_id, a.level),
+            (13, Some(2555), Level::INFORMATION)
+        );
+        assert_eq!(
+            (a.channel.as_str(), a.computer.as_str()),
+            ("System", "DESKTOP-U3FCUKI")
+        );
+        assert_eq!(
+            a.message.as_deref(),
+            Some("Miniport NIC 'Microsoft Hyper-V Network Adapter #3' disconnected")
+        );
+        assert!(a.data.0.is_empty(), "placeholders are no values");
+        assert!(
+            r.notes.iter().any(|n| n.contains("-Depth 3")),
+            "{:?}",
+            r.notes
+        );
+        assert_eq!(
+            b.time,
+            Utc.with_ymd_and_hms(2011, 8, 16, 1, 28, 45).unwrap()
+        );
+        assert_eq!(
+            (b.level, b.record_id, b.channel.as_str()),
+            (Level::ERROR, None, "")
+        );
+        assert_eq!(
+            b.data.unnamed().collect::<Vec<_>>(),
+            ["1:34:44 AM", "S-1-5-18", "01FF"]
+        );
+    }
+
+    #[test]
+    fn powershell_7_single_objects_and_get_eventlog() {
+        let ps7 = r#"{
+  "Id": 7036,
+  "Level": 4,
+  "RecordId": 99,
+  "ProviderName": "Service Control Manager",
+  "LogName": "System",
+  "TimeCreated": "2020-07-21T23:34:18.918+02:00",
+  "Properties": [ { "Value": "MySQL" }, { "Value": "stopped" } ]
+}"#;
+        assert_eq!(sniff(ps7.as_bytes()), Some(ExportFormat::PowershellJson));
+        let r = read_str("ps7.json", ps7.as_bytes(), ExportFormat::PowershellJson);
+        assert_eq!(r.events.len(), 1);
+        assert_eq!(
+            r.events[0].time,
+            Utc.with_ymd_and_hms(2020, 7, 21, 21, 34, 18).unwrap()
+                + chrono::Duration::milliseconds(918)
+        );
+        assert_eq!(
+            r.events[0].data.unnamed().collect::<Vec<_>>(),
+            ["MySQL", "stopped"]
+        );
+        let legacy = r#"[{"MachineName": "DESKTOP-RQ3I7IP", "Data": [], "Index": 3566, "Category": "(0)", "CategoryNumber": 0, "EventID": 7040, "EntryType": 4, "Message": "The start type of the BITS service was changed.", "Source": "Service Control Manager", "ReplacementStrings": ["Background Intelligent Transfer Service", "auto start"], "InstanceId": 1073748864, "TimeGenerated": "\/Date(1709117220000)\/"},
+ {"EventID": 1000, "EntryType": "Error", "Source": "Application Error", "Index": 3567, "MachineName": "X", "TimeGenerated": "\/Date(1709117220000+0100)\/", "Data": [1, 2]}]"#;
+        assert_eq!(sniff(legacy.as_bytes()), Some(ExportFormat::PowershellJson));
+        let r = read_str(
+            "eventlog.json",
+            legacy.as_bytes(),
+            ExportFormat::PowershellJson,
+        );
+        let [a, b] = &r.events[..] else {
+            panic!("{:?}", r.report)
+        };
+        assert_eq!(
+            (a.event_id, a.record_id, a.level, a.provider.as_str()),
+            (
+                7040,
+                Some(3566),
+                Level::INFORMATION,
+                "Service Control Manager"
+            )
+        );
+        assert_eq!(
+            a.time,
+            Utc.with_ymd_and_hms(2024, 2, 28, 10, 47, 0).unwrap()
+        );
+        assert_eq!(
+            a.data.unnamed().collect::<Vec<_>>(),
+            ["Background Intelligent Transfer Service", "auto start"]
+        );
+        assert_eq!(
+            (b.level, b.time, b.data.get("Binary")),
+            (Level::ERROR, a.time, Some("0102"))
+        );
+    }
+
+    #[test]
+    fn a_damaged_powershell_element_is_skipped_and_the_next_read() {
+        let text = String::from_utf8(write_powershell(&sample_events(), Some(Tz::UTC))).unwrap();
+        let broken = text.replacen("\"Level\": 1,", "\"Level\": 1,,", 1);
+        let r = read_str(
+            "ps-bad.json",
+            broken.as_bytes(),
+            ExportFormat::PowershellJson,
+        );
+        assert_eq!(
+            (r.report.records_read, r.report.records_skipped),
+            (1, 1),
+            "{:?}",
+            r.report.problems
+        );
+        assert!(
+            r.report.problems[0].starts_with("line 2, record 41: JSON does not parse"),
+            "{:?}",
+            r.report.problems
+        );
+        assert_eq!(r.events[0].provider, "MySQL");
+    }
+
+    #[test]
+    fn sniffing_leaves_other_json_alone() {
+        let others: [&str; 5] = [
+            r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"instance":"a"},"values":[[1313452800,"1"]]}]}}"#,
+            r#"[{"id":1,"monitor_id":2,"status":1,"msg":"OK","time":"2011-08-16 01:28:45","ping":12,"important":0}]"#,
+            r#"[{"Id": 1, "Name": "x"}, {"Id": 2, "Name": "y"}]"#,
+            r#"[{"metric":{"job":"blackbox"},"values":[[1,"0"]]}]"#,
+            "Record of the meeting\n{\"a\": 1}",
+        ];
+        for other in others {
+            assert_eq!(sniff(other.as_bytes()), None, "{other}");
+        }
+        let jsonl = write(&sample_events(), ExportFormat::EvtxDumpJsonl);
+        assert_eq!(sniff(&jsonl), Some(ExportFormat::EvtxDumpJsonl));
+    }
+
+    fn unnamed_only(events: &[Event]) -> Vec<Event> {
+        events
+            .iter()
+            .map(|e| {
+                let mut e = e.clone();
+                e.data.0.iter_mut().for_each(|f| f.name = None);
+                e
+            })
+            .collect()
+    }
+
+    fn same_events(read: &[Event], wrote: &[Event]) {
+        assert_eq!(read.len(), wrote.len());
+        for (r, w) in read.iter().zip(wrote) {
+            let mut r = r.clone();
+            r.source_file = Arc::clone(&w.source_file);
+            assert_eq!(&r, w);
+        }
+    }
+
+    #[test]
+    fn written_json_reads_back_the_same() {
+        let mut events = sample_events();
+        // evtx_dump's JSON holds named Data first, unnamed ones where the first of them was.
+        events[0].data.0.swap(1, 2);
+        for format in [ExportFormat::EvtxDumpJsonl, ExportFormat::EvtxDumpJson] {
+            let bytes = write(&events, format);
+            assert_eq!(sniff(&bytes), Some(format));
+            let r = read_str(&format!("rt-{}", format.as_str()), &bytes, format);
+            same_events(&r.events, &events);
+        }
+        let events = unnamed_only(&sample_events());
+        let ms = events[0].time.timestamp_millis();
+        let mut ms_events = events.clone();
+        ms_events[0].time = utc_ms(ms);
+        ms_events[1].time = utc_ms(ms_events[1].time.timestamp_millis());
+        let ps51 = write_powershell(&events, None);
+        assert_eq!(&ps51[..2], &[0xFF, 0xFE]);
+        let text = String::from_utf16(
+            &ps51[2..]
+                .chunks(2)
+                .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                .collect::<Vec<_>>(),
+        )
+        .unwrap();
+        assert!(
+            text.contains(&format!("\"TimeCreated\":  \"\\/Date({ms})\\/\"")),
+            "{text}"
+        );
+        let r = read_str("rt-ps51.json", &ps51, ExportFormat::PowershellJson);
+        same_events(&r.events, &ms_events);
+        let zone: Tz = "Europe/Berlin".parse().unwrap();
+        let ps7 = write_powershell(&events, Some(zone));
+        assert!(String::from_utf8_lossy(&ps7).contains("\"2011-08-16T01:50:01.1234567+02:00\""));
+        let r = read_str("rt-ps7.json", &ps7, ExportFormat::PowershellJson);
+        same_events(&r.events, &events);
+        // One event is an object, as the pipeline writes it.
+        let one = write_powershell(&events[..1], Some(zone));
+        assert_eq!(one.first(), Some(&b'{'));
+        assert_eq!(
+            read_str("rt-one.json", &one, ExportFormat::PowershellJson)
+                .events
+                .len(),
+            1
+        );
+    }
+
+    /// Where each record of `text` starts (its first `{`) and ends (after its last `}`), found
+    /// by markers of the layout, not by the reader.
+    fn spans(text: &str, open: &str, close: &str) -> Vec<(usize, usize)> {
+        let brace = open.find('{').unwrap_or_default();
+        let starts = text.match_indices(open).map(|(i, _)| i + brace);
+        let ends = text.match_indices(close).map(|(i, m)| i + m.len());
+        starts.zip(ends).collect()
+    }
+
+    fn check_cuts(
+        name: &str,
+        bytes: &[u8],
+        spans: &[(usize, usize)],
+        chars: impl Fn(usize) -> usize,
+    ) {
+        assert!(!spans.is_empty());
+        // A cut after one byte of a byte order mark leaves no text to speak of.
+        for cut in (0..=bytes.len()).filter(|&c| c != 1 || bytes.first() != Some(&0xFF)) {
+            let path = temp_file(name, &bytes[..cut]);
+            let r = match read(
+                &path,
+                ExportFormat::PowershellJson.max_of(name),
+                &ExportOptions::default(),
+            ) {
+                Ok(r) => r,
+                Err(e) => panic!("{name} cut at {cut}: {e}"),
+            };
+            let seen = chars(cut);
+            let complete = spans.iter().filter(|(_, end)| *end <= seen).count() as u64;
+            let started = spans.iter().filter(|(start, _)| *start < seen).count() as u64;
+            let (read_n, skipped) = (r.report.records_read, r.report.records_skipped);
+            assert_eq!(
+                read_n, complete,
+                "{name} cut at {cut}: {:?}",
+                r.report.problems
+            );
+            assert_eq!(
+                read_n + skipped,
+                started,
+                "{name} cut at {cut}: {:?}",
+                r.report.problems
+            );
+        }
+    }
+
+    impl ExportFormat {
+        /// The format a test file's name says.
+        fn max_of(self, name: &str) -> ExportFormat {
+            match name {
+                n if n.ends_with(".jsonl") => ExportFormat::EvtxDumpJsonl,
+                n if n.starts_with("cut-dump") => ExportFormat::EvtxDumpJson,
+                _ => self,
+            }
+        }
+    }
+
+    #[test]
+    fn a_cut_json_file_keeps_what_was_read_and_counts_the_rest() {
+        let events = sample_events();
+        let jsonl = String::from_utf8(write(&events, ExportFormat::EvtxDumpJsonl)).unwrap();
+        let lines = spans(&format!("\n{jsonl}"), "\n{", "}\n");
+        let lines: Vec<_> = lines.iter().map(|&(s, e)| (s - 1, e - 2)).collect();
+        check_cuts("cut.jsonl", jsonl.as_bytes(), &lines, |c| c);
+        let mut dump = spans(DUMP_JSON, "\n{\"Event\"", "}}}\n");
+        dump.iter_mut().for_each(|(_, e)| *e -= 1);
+        dump.extend(
+            spans(DUMP_JSON, "\n{\n", "\n}\n")
+                .iter()
+                .map(|&(s, e)| (s, e - 1)),
+        );
+        dump.extend(
+            spans(DUMP_JSON, "\n{\"Event_", "\"Cmdlet run\"}}}")
+                .iter()
+                .copied(),
+        );
+        check_cuts("cut-dump.json", DUMP_JSON.as_bytes(), &dump, |c| c);
+        let ps7 = String::from_utf8(write_powershell(&events, Some(Tz::UTC))).unwrap();
+        check_cuts(
+            "cut-ps7.json",
+            ps7.as_bytes(),
+            &spans(&ps7, "\n  {", "\n  }"),
+            |c| c,
+        );
+        // PowerShell 5.1: UTF-16 (odd cuts end in half a character); the text is ASCII.
+        let ps51 = write_powershell(&events, None);
+        let text = String::from_utf16(
+            &ps51[2..]
+                .chunks(2)
+                .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                .collect::<Vec<_>>(),
+        )
+        .unwrap();
+        check_cuts(
+            "cut-ps51.json",
+            &ps51,
+            &spans(&text, "\n    {", "\n    }"),
+            |c| c.saturating_sub(2) / 2,
+        );
+    }
+}

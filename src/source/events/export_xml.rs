@@ -1,0 +1,1371 @@
+//! Event logs exported as XML (wevtutil `/f:xml`, Event Viewer "Save As", `evtx_dump -o xml`):
+//! sniffing, a streaming reader that survives damaged events, and writers for fixtures; also the
+//! text decoding and damage accounting the JSON exports share.
+use super::export::{ExportOptions, ExportRead, LocalClock};
+use crate::error::{Error, Result};
+use crate::model::{DataField, Event, EventData, Level};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use quick_xml::events::{BytesStart, Event as Xml};
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+use std::sync::Arc;
+
+/// The namespace of `<Event>` in every export.
+pub const EVENT_NS: &str = "http://schemas.microsoft.com/win/2004/08/events/event";
+
+/// The exports of event logs as XML or JSON that these readers know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ExportFormat {
+    /// `wevtutil qe LOG /f:xml`: `<Event>` elements back to back, no root, no declaration.
+    WevtutilXml,
+    /// `wevtutil qe LOG /f:RenderedXml`: the same with `<RenderingInfo>`. Written for fixtures;
+    /// sniffing says `WevtutilXml`, whose reader reads both.
+    WevtutilRenderedXml,
+    /// Event Viewer "Save As" XML: the events inside an `<Events>` root.
+    EventviewerXml,
+    /// `evtx_dump -o xml`: `Record N` lines, each record with its own XML declaration.
+    EvtxDumpXml,
+    /// `evtx_dump -o json`: `Record N` lines, each followed by one JSON object.
+    EvtxDumpJson,
+    /// `evtx_dump -o jsonl`: one compact JSON object a line.
+    EvtxDumpJsonl,
+    /// `Get-WinEvent | ConvertTo-Json` or `Get-EventLog | ConvertTo-Json` (PowerShell 5.1 or 7).
+    PowershellJson,
+}
+
+impl ExportFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExportFormat::WevtutilXml => "wevtutil_xml",
+            ExportFormat::WevtutilRenderedXml => "wevtutil_rendered_xml",
+            ExportFormat::EventviewerXml => "eventviewer_xml",
+            ExportFormat::EvtxDumpXml => "evtx_dump_xml",
+            ExportFormat::EvtxDumpJson => "evtx_dump_json",
+            ExportFormat::EvtxDumpJsonl => "evtx_dump_jsonl",
+            ExportFormat::PowershellJson => "powershell_json",
+        }
+    }
+
+    pub fn is_json(self) -> bool {
+        matches!(
+            self,
+            ExportFormat::EvtxDumpJson | ExportFormat::EvtxDumpJsonl | ExportFormat::PowershellJson
+        )
+    }
+}
+
+/// The XML export `head` (the first bytes of a file) is, if any; JSON exports are
+/// `export_json::sniff`'s.
+pub fn sniff(head: &[u8]) -> Option<ExportFormat> {
+    let text = decode_head(head);
+    let text = text.trim_start();
+    // An export of some other XML has no `<System>` and not the event namespace.
+    let eventlike = text.contains(EVENT_NS) || text.contains("<System>");
+    if let Some(rest) = after_record_line(text) {
+        let rest = rest.trim_start();
+        return (eventlike && (rest.starts_with("<?xml") || starts_with_tag(rest, "Event")))
+            .then_some(ExportFormat::EvtxDumpXml);
+    }
+    let mut rest = text;
+    let mut declared = false;
+    loop {
+        if let Some(r) = rest.strip_prefix("<?") {
+            declared = true;
+            rest = r.split_once("?>")?.1.trim_start();
+        } else if let Some(r) = rest.strip_prefix("<!--") {
+            rest = r.split_once("-->")?.1.trim_start();
+        } else {
+            break;
+        }
+    }
+    if !eventlike {
+        None
+    } else if starts_with_tag(rest, "Events") {
+        Some(ExportFormat::EventviewerXml)
+    } else if starts_with_tag(rest, "Event") {
+        // A declaration before each bare `<Event>` is evtx_dump's (`--dont-show-record-number`).
+        Some(if declared {
+            ExportFormat::EvtxDumpXml
+        } else {
+            ExportFormat::WevtutilXml
+        })
+    } else {
+        None
+    }
+}
+
+/// Reads one export of any format; JSON formats go to `export_json::read`.
+///
+/// XML is streamed: the decoded text is cut into `<Event>`…`</Event>` fragments as it arrives
+/// (one event in memory at a time) and each fragment is parsed on its own with quick-xml, so a
+/// damaged event is skipped and the reader picks up again at the next `<Event`.
+pub fn read(path: &Path, format: ExportFormat, opts: &ExportOptions) -> Result<ExportRead> {
+    if format.is_json() {
+        return super::export_json::read(path, format, opts);
+    }
+    let text = open_text(path)?;
+    let mut out = Collector::new(path, format.as_str(), opts);
+    for note in text.notes {
+        out.note(note);
+    }
+    let utf8 = text.encoding == Encoding::Utf8;
+    let mut scan = Scan::new(text.reader, utf8);
+    let started = scan_events(&mut scan, &mut out).map_err(|e| Error::io(path, e))?;
+    if started == 0 && out.read.report.records_skipped > 0 {
+        let why = out
+            .read
+            .report
+            .problems
+            .first()
+            .cloned()
+            .unwrap_or_default();
+        return Err(Error::bad_input(
+            path,
+            format!(
+                "no <Event> element in this {} file ({why})",
+                format.as_str()
+            ),
+        ));
+    }
+    Ok(out.finish())
+}
+
+/// Writes `events` as `format` would hold them, byte for byte the same for the same events
+/// (fixtures). JSON formats go to `export_json::write`.
+pub fn write(events: &[Event], format: ExportFormat) -> Vec<u8> {
+    let mut out = String::new();
+    match format {
+        ExportFormat::WevtutilXml | ExportFormat::WevtutilRenderedXml => {
+            for e in events {
+                let rendered = format == ExportFormat::WevtutilRenderedXml;
+                event_xml(&mut out, e, Style::compact(rendered));
+                out.push_str("\r\n");
+            }
+        }
+        ExportFormat::EventviewerXml => {
+            out.push_str(
+                "<?xml version=\"1.0\" encoding=\"utf-8\" standalone=\"yes\"?>\r\n<Events>",
+            );
+            for e in events {
+                event_xml(&mut out, e, Style::compact(true));
+                out.push_str("\r\n");
+            }
+            out.push_str("</Events>");
+        }
+        ExportFormat::EvtxDumpXml => {
+            for (i, e) in events.iter().enumerate() {
+                let number = e.record_id.unwrap_or(i as u64 + 1);
+                out.push_str(&format!(
+                    "Record {number}\n<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+                ));
+                event_xml(&mut out, e, Style::PRETTY);
+                out.push_str("\n\n");
+            }
+        }
+        _ => return super::export_json::write(events, format),
+    }
+    out.into_bytes()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared by the XML and JSON readers: text decoding, damage accounting, one event's fields.
+
+/// How an export's text is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Encoding {
+    Utf8,
+    Utf16Le,
+    Utf16Be,
+}
+
+/// The encoding of a file from its first bytes, and the length of its byte order mark.
+pub(super) fn detect_encoding(head: &[u8]) -> (Encoding, usize) {
+    match head {
+        [0xEF, 0xBB, 0xBF, ..] => (Encoding::Utf8, 3),
+        [0xFF, 0xFE, ..] => (Encoding::Utf16Le, 2),
+        [0xFE, 0xFF, ..] => (Encoding::Utf16Be, 2),
+        // No BOM: ASCII text in UTF-16 has a zero byte beside every character.
+        [a, 0, ..] if *a != 0 => (Encoding::Utf16Le, 0),
+        [0, b, ..] if *b != 0 => (Encoding::Utf16Be, 0),
+        _ => (Encoding::Utf8, 0),
+    }
+}
+
+/// The head of a file as text (lossy: a character cut at the end of the head is dropped).
+pub(super) fn decode_head(head: &[u8]) -> String {
+    let (encoding, bom) = detect_encoding(head);
+    let body = head.get(bom..).unwrap_or_default();
+    match encoding {
+        Encoding::Utf8 => String::from_utf8_lossy(body)
+            .trim_end_matches('\u{FFFD}')
+            .to_string(),
+        Encoding::Utf16Le | Encoding::Utf16Be => {
+            let even = body.get(..body.len() & !1).unwrap_or_default();
+            let codec = if encoding == Encoding::Utf16Le {
+                encoding_rs::UTF_16LE
+            } else {
+                encoding_rs::UTF_16BE
+            };
+            let (text, _) = codec.decode_without_bom_handling(even);
+            text.trim_end_matches('\u{FFFD}').to_string()
+        }
+    }
+}
+
+/// An opened export, as UTF-8.
+pub(super) struct TextFile {
+    pub reader: Box<dyn BufRead>,
+    pub encoding: Encoding,
+    pub notes: Vec<String>,
+}
+
+/// Opens `path` and decodes it to UTF-8 as it is read (UTF-16 files are transcoded in chunks).
+pub(super) fn open_text(path: &Path) -> Result<TextFile> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
+    let mut reader = BufReader::with_capacity(64 * 1024, file);
+    let head = reader.fill_buf().map_err(|e| Error::io(path, e))?;
+    let (encoding, bom) = detect_encoding(head);
+    reader.consume(bom);
+    let mut notes = Vec::new();
+    let reader: Box<dyn BufRead> = match encoding {
+        Encoding::Utf8 => Box::new(reader),
+        Encoding::Utf16Le | Encoding::Utf16Be => {
+            let body = len.saturating_sub(bom as u64);
+            // An odd last byte is half a character: a cut file. Dropped, and said.
+            if body % 2 == 1 {
+                notes.push(
+                    "the UTF-16 file ends in half a character (cut?): its last byte was not read"
+                        .to_string(),
+                );
+            }
+            let codec = if encoding == Encoding::Utf16Le {
+                encoding_rs::UTF_16LE
+            } else {
+                encoding_rs::UTF_16BE
+            };
+            Box::new(BufReader::new(Utf16Reader {
+                inner: reader.take(body & !1),
+                decoder: codec.new_decoder_without_bom_handling(),
+                out: Vec::new(),
+                pos: 0,
+                done: false,
+            }))
+        }
+    };
+    Ok(TextFile {
+        reader,
+        encoding,
+        notes,
+    })
+}
+
+/// UTF-16 in, UTF-8 out, a chunk at a time.
+struct Utf16Reader<R> {
+    inner: R,
+    decoder: encoding_rs::Decoder,
+    out: Vec<u8>,
+    pos: usize,
+    done: bool,
+}
+
+impl<R: Read> Read for Utf16Reader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.pos >= self.out.len() {
+            if self.done {
+                return Ok(0);
+            }
+            let mut input = vec![0u8; 32 * 1024];
+            let n = self.inner.read(&mut input)?;
+            let last = n == 0;
+            let input = input.get(..n).unwrap_or_default();
+            let room = self
+                .decoder
+                .max_utf8_buffer_length(n)
+                .unwrap_or(n.saturating_mul(3) + 16);
+            let mut text = String::with_capacity(room);
+            let _ = self.decoder.decode_to_string(input, &mut text, last);
+            self.out = text.into_bytes();
+            self.pos = 0;
+            self.done = last;
+        }
+        let available = self.out.get(self.pos..).unwrap_or_default();
+        let n = available.len().min(buf.len());
+        buf[..n].copy_from_slice(&available[..n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+/// The problems listed in a report; the counts stay complete.
+const MAX_PROBLEMS: usize = 20;
+
+/// One event's fields as an export has them, before the checks that make it an `Event`.
+#[derive(Debug, Default)]
+pub(super) struct RawEvent {
+    pub time: Option<DateTime<Utc>>,
+    /// The time as written, for the problem line when it does not parse.
+    pub time_text: Option<String>,
+    pub event_id: Option<u32>,
+    pub record_id: Option<u64>,
+    pub channel: Option<String>,
+    pub provider: Option<String>,
+    pub computer: Option<String>,
+    pub level: Option<Level>,
+    /// A level's name (`RenderingInfo/Level`, `LevelDisplayName`, `EntryType`).
+    pub level_name: Option<String>,
+    pub message: Option<String>,
+    pub data: Vec<DataField>,
+}
+
+/// The events of one file and what went wrong, as they are read.
+pub(super) struct Collector<'a> {
+    pub read: ExportRead,
+    source: Arc<str>,
+    opts: &'a ExportOptions,
+    /// For times written without a zone.
+    pub clock: LocalClock,
+}
+
+impl<'a> Collector<'a> {
+    pub fn new(path: &Path, kind: &str, opts: &'a ExportOptions) -> Self {
+        let mut read = ExportRead::default();
+        read.report.path = path.display().to_string();
+        read.report.kind = kind.to_string();
+        Collector {
+            read,
+            source: Arc::from(path.display().to_string()),
+            opts,
+            clock: LocalClock::new(opts.input_tz, false),
+        }
+    }
+
+    /// Turns `raw` into an event, or counts it as skipped; `place` says where it is.
+    pub fn accept(&mut self, raw: RawEvent, place: &str) {
+        let record = raw.record_id;
+        match self.event(raw) {
+            Ok(event) => {
+                let report = &mut self.read.report;
+                report.records_read += 1;
+                if report.first.is_none_or(|f| event.time < f) {
+                    report.first = Some(event.time);
+                }
+                if report.last.is_none_or(|l| event.time > l) {
+                    report.last = Some(event.time);
+                }
+                self.read.events.push(event);
+            }
+            Err(why) => self.skip(place, record, &why),
+        }
+    }
+
+    /// Counts one damaged record (or a run of text that is no record).
+    pub fn skip(&mut self, place: &str, record: Option<u64>, why: &str) {
+        let report = &mut self.read.report;
+        report.records_skipped += 1;
+        if report.problems.len() < MAX_PROBLEMS {
+            let record = record.map(|r| format!(", record {r}")).unwrap_or_default();
+            report.problems.push(format!("{place}{record}: {why}"));
+        }
+    }
+
+    pub fn note(&mut self, note: String) {
+        if !self.read.notes.contains(&note) {
+            self.read.notes.push(note);
+        }
+    }
+
+    pub fn finish(mut self) -> ExportRead {
+        if let Some(note) = self.clock.note() {
+            self.note(note);
+        }
+        self.read
+    }
+
+    fn event(&self, raw: RawEvent) -> std::result::Result<Event, String> {
+        let time = raw.time.ok_or_else(|| match &raw.time_text {
+            Some(text) => format!("time {text:?} does not parse"),
+            None => "no time".to_string(),
+        })?;
+        let event_id = raw.event_id.ok_or("no event id")?;
+        let or_opt = |v: Option<String>, fallback: &Option<String>| {
+            v.filter(|s| !s.is_empty())
+                .or_else(|| fallback.clone())
+                .unwrap_or_default()
+        };
+        let level = raw
+            .level
+            .or_else(|| raw.level_name.as_deref().and_then(level_from_name))
+            .unwrap_or(Level::UNKNOWN);
+        Ok(Event {
+            time,
+            record_id: raw.record_id,
+            channel: or_opt(raw.channel, &self.opts.channel),
+            provider: raw.provider.unwrap_or_default(),
+            event_id,
+            level,
+            computer: or_opt(raw.computer, &self.opts.host),
+            message: raw.message.filter(|m| !m.trim().is_empty()),
+            data: EventData(raw.data),
+            source_file: Arc::clone(&self.source),
+        })
+    }
+}
+
+/// A level from its English name (`Error`, the PowerShell and Get-EventLog names too).
+pub(super) fn level_from_name(name: &str) -> Option<Level> {
+    let name = name.trim();
+    Level::parse(name).or(match name.to_ascii_lowercase().as_str() {
+        // Get-EventLog's audit entry types: logged at level 0 (LogAlways) in EVTX.
+        "successaudit" | "failureaudit" => Some(Level(0)),
+        _ => None,
+    })
+}
+
+/// A level number as written; 255 and beyond are not levels.
+pub(super) fn level_from_number(n: u64) -> Level {
+    u8::try_from(n)
+        .ok()
+        .filter(|&n| n != Level::UNKNOWN.0)
+        .map_or(Level::UNKNOWN, Level)
+}
+
+/// `System/TimeCreated/@SystemTime`: UTC by the event schema, written with `Z` (or, from some
+/// tools, without a zone; read as UTC, as the schema says).
+pub(super) fn parse_system_time(text: &str) -> Option<DateTime<Utc>> {
+    let text = text.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Some(t.with_timezone(&Utc));
+    }
+    ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
+        .map(|t| t.and_utc())
+}
+
+/// An event id without its qualifiers: ids are 16 bits in the schema, the rest are qualifiers.
+pub(super) fn event_id_of(n: u64) -> u32 {
+    (n & 0xFFFF) as u32
+}
+
+/// The text after a first line `Record N` (evtx_dump's separator), if the text starts so.
+pub(super) fn after_record_line(text: &str) -> Option<&str> {
+    let (line, rest) = text.split_once('\n').unwrap_or((text, ""));
+    record_number(line).map(|_| rest)
+}
+
+/// `N` of an evtx_dump `Record N` line.
+pub(super) fn record_number(line: &str) -> Option<u64> {
+    line.trim().strip_prefix("Record ")?.trim().parse().ok()
+}
+
+fn starts_with_tag(text: &str, name: &str) -> bool {
+    text.strip_prefix('<')
+        .and_then(|r| r.strip_prefix(name))
+        .and_then(|r| r.chars().next())
+        .is_some_and(|c| c.is_whitespace() || c == '>' || c == '/')
+}
+
+// ---------------------------------------------------------------------------------------------
+// The stream of `<Event>` fragments.
+
+/// A window on the decoded text: bytes before `pos` are done with.
+struct Scan {
+    src: Box<dyn BufRead>,
+    buf: Vec<u8>,
+    pos: usize,
+    eof: bool,
+    /// Byte offset (in the UTF-8 text) and line of `buf[pos]`.
+    offset: u64,
+    line: u64,
+    /// Offsets are only the file's own for UTF-8 files.
+    utf8: bool,
+}
+
+enum Found {
+    At(usize),
+    NeedMore,
+    No,
+}
+
+impl Scan {
+    fn new(src: Box<dyn BufRead>, utf8: bool) -> Self {
+        Scan {
+            src,
+            buf: Vec::new(),
+            pos: 0,
+            eof: false,
+            offset: 0,
+            line: 1,
+            utf8,
+        }
+    }
+
+    fn rest(&self) -> &[u8] {
+        self.buf.get(self.pos..).unwrap_or_default()
+    }
+
+    /// Reads the next piece of input; the consumed bytes are dropped first.
+    fn more(&mut self) -> std::io::Result<()> {
+        self.buf.drain(..self.pos.min(self.buf.len()));
+        self.pos = 0;
+        let chunk = self.src.fill_buf()?;
+        if chunk.is_empty() {
+            self.eof = true;
+        }
+        let n = chunk.len();
+        self.buf.extend_from_slice(chunk);
+        self.src.consume(n);
+        Ok(())
+    }
+
+    fn consume(&mut self, n: usize) {
+        let n = n.min(self.rest().len());
+        let done = &self.buf[self.pos..self.pos + n];
+        self.line += memchr::memchr_iter(b'\n', done).count() as u64;
+        self.offset += n as u64;
+        self.pos += n;
+    }
+
+    fn place(&self) -> String {
+        if self.utf8 {
+            format!("line {} (byte {})", self.line, self.offset)
+        } else {
+            format!("line {}", self.line)
+        }
+    }
+}
+
+/// Where `<Event` (not `<Events`, `<EventData`) next starts in `hay` from `from`.
+fn find_start(hay: &[u8], from: usize) -> Found {
+    find_tag(hay, from, b"<Event")
+}
+
+fn find_tag(hay: &[u8], from: usize, tag: &[u8]) -> Found {
+    let mut at = from;
+    while let Some(i) = hay.get(at..).and_then(|h| memchr::memmem::find(h, tag)) {
+        let start = at + i;
+        match hay.get(start + tag.len()) {
+            None => return Found::NeedMore,
+            Some(b' ' | b'\t' | b'\r' | b'\n' | b'>' | b'/') => return Found::At(start),
+            Some(_) => at = start + 1,
+        }
+    }
+    Found::No
+}
+
+/// How far the event starting at `hay[0]` reaches.
+enum Extent {
+    /// Complete, this many bytes long.
+    Whole(usize),
+    /// Another `<Event` starts here before this one is closed.
+    Broken(usize),
+    NeedMore,
+    /// The input ends inside it.
+    Cut,
+}
+
+fn extent(hay: &[u8], from: usize, eof: bool) -> Extent {
+    let next = find_start(hay, from.max(1));
+    let mut at = from.max(1);
+    let end = loop {
+        let Some(i) = hay
+            .get(at..)
+            .and_then(|h| memchr::memmem::find(h, b"</Event"))
+        else {
+            break None;
+        };
+        let after = at + i + b"</Event".len();
+        let rest = hay.get(after..).unwrap_or_default();
+        let ws = rest.iter().take_while(|b| b.is_ascii_whitespace()).count();
+        match rest.get(ws) {
+            Some(b'>') => break Some(after + ws + 1),
+            None => break Some(usize::MAX),
+            Some(_) => at = after, // `</EventData>`
+        }
+    };
+    match (next, end) {
+        (Found::At(n), e) if e.is_none_or(|e| n < e) => Extent::Broken(n),
+        (_, Some(e)) if e != usize::MAX => Extent::Whole(e),
+        _ if eof => Extent::Cut,
+        _ => Extent::NeedMore,
+    }
+}
+
+/// Reads every event of the stream into `out`; returns how many events started.
+fn scan_events(scan: &mut Scan, out: &mut Collector) -> std::io::Result<u64> {
+    let mut started = 0;
+    let mut hint: Option<u64> = None;
+    let mut bad_text = 0u64;
+    loop {
+        let start = loop {
+            match find_start(scan.rest(), 0) {
+                Found::At(i) => break Some(i),
+                _ if !scan.eof => scan.more()?,
+                _ => break None,
+            }
+        };
+        let gap_len = start.unwrap_or(scan.rest().len());
+        let gap = String::from_utf8_lossy(&scan.rest()[..gap_len]).into_owned();
+        if let Some(junk) = classify_gap(&gap, start.is_none(), &mut hint) {
+            out.skip(
+                &scan.place(),
+                None,
+                &format!("text outside any <Event>: {junk:?}"),
+            );
+        }
+        scan.consume(gap_len);
+        if start.is_none() {
+            break;
+        }
+        started += 1;
+        let place = scan.place();
+        let mut from = 1;
+        loop {
+            match extent(scan.rest(), from, scan.eof) {
+                Extent::Whole(len) => {
+                    let bytes = &scan.rest()[..len];
+                    let fragment = String::from_utf8_lossy(bytes);
+                    if matches!(fragment, std::borrow::Cow::Owned(_)) {
+                        bad_text += 1;
+                    }
+                    match parse_event(&fragment) {
+                        Ok(raw) => out.accept(raw, &place),
+                        Err(why) => out.skip(&place, record_in(bytes).or(hint), &why),
+                    }
+                    scan.consume(len);
+                    break;
+                }
+                Extent::Broken(len) => {
+                    let why = "the event is not closed before the next <Event> (damaged or cut)";
+                    out.skip(&place, record_in(&scan.rest()[..len]).or(hint), why);
+                    scan.consume(len);
+                    break;
+                }
+                Extent::Cut => {
+                    let why = "the file ends inside this event (cut)";
+                    out.skip(&place, record_in(scan.rest()).or(hint), why);
+                    let len = scan.rest().len();
+                    scan.consume(len);
+                    break;
+                }
+                Extent::NeedMore => {
+                    from = scan.rest().len().saturating_sub(16).max(1);
+                    scan.more()?;
+                }
+            }
+        }
+        hint = None;
+    }
+    if bad_text > 0 {
+        out.note(format!(
+            "{bad_text} events held bytes that are not UTF-8: read with U+FFFD in their place"
+        ));
+    }
+    Ok(started)
+}
+
+/// The record id written in a (possibly damaged) event, to name it.
+fn record_in(bytes: &[u8]) -> Option<u64> {
+    let at = memchr::memmem::find(bytes, b"<EventRecordID>")? + b"<EventRecordID>".len();
+    let digits: String = bytes
+        .get(at..)?
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .map(|&b| b as char)
+        .collect();
+    digits.parse().ok()
+}
+
+/// Checks the text between events: declarations, comments, the `<Events>` root and evtx_dump's
+/// `Record N` lines belong there; anything else is returned. At the end of the file a cut piece
+/// of one of those is fine too.
+fn classify_gap(gap: &str, at_eof: bool, hint: &mut Option<u64>) -> Option<String> {
+    let mut rest = gap.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}');
+    let closed = |rest: &str, open: &str, close: &str| -> Option<Option<usize>> {
+        rest.strip_prefix(open)
+            .map(|r| r.find(close).map(|i| open.len() + i + close.len()))
+    };
+    while !rest.is_empty() {
+        let skip = if let Some(end) = closed(rest, "<?", "?>") {
+            end
+        } else if let Some(end) = closed(rest, "<!--", "-->") {
+            end
+        } else if starts_with_tag(rest, "Events") || rest.starts_with("</Events") {
+            rest.find('>').map(|i| i + 1)
+        } else if rest.starts_with("Record ") {
+            let line = rest.split('\n').next().unwrap_or_default();
+            *hint = record_number(line);
+            Some(line.len())
+        } else if at_eof
+            && ["<?xml", "<!--", "<Events>", "</Events>", "Record "]
+                .iter()
+                .any(|t| t.starts_with(rest.trim_end()))
+        {
+            None
+        } else {
+            return Some(rest.chars().take(60).collect());
+        };
+        match skip {
+            Some(n) => rest = rest.get(n..).unwrap_or_default().trim_start(),
+            None if at_eof => return None,
+            None => return Some(rest.chars().take(60).collect()),
+        }
+    }
+    None
+}
+
+// ---------------------------------------------------------------------------------------------
+// One `<Event>` element.
+
+/// An open element while one event is parsed.
+struct Frame {
+    name: String,
+    attrs: Vec<(String, String)>,
+    /// Any attribute, namespace declarations too.
+    has_attrs: bool,
+    text: String,
+    has_child: bool,
+}
+
+fn frame(e: &BytesStart) -> std::result::Result<Frame, String> {
+    let name = e.local_name().as_ref().to_string();
+    let mut attrs = Vec::new();
+    let mut has_attrs = false;
+    for attr in e.attributes() {
+        let attr = attr.map_err(|err| format!("bad attribute in <{name}>: {err}"))?;
+        // Namespace declarations count as attributes (an empty leaf with only them carries no
+        // value, as in the EVTX reader), but are not kept.
+        has_attrs = true;
+        if attr.key.as_namespace_binding().is_some() {
+            continue;
+        }
+        let key = attr.key.local_name().as_ref().to_string();
+        let value = attr
+            .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+            .map_err(|err| format!("bad value of {key} in <{name}>: {err}"))?;
+        attrs.push((key, value.into_owned()));
+    }
+    Ok(Frame {
+        name,
+        attrs,
+        has_attrs,
+        text: String::new(),
+        has_child: false,
+    })
+}
+
+impl Frame {
+    fn attr(&self, key: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Parses one `<Event>…</Event>` fragment.
+fn parse_event(fragment: &str) -> std::result::Result<RawEvent, String> {
+    let mut reader = quick_xml::Reader::from_str(fragment);
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut raw = RawEvent::default();
+    let mut rendered_provider = None;
+    let mut closed_root = false;
+    loop {
+        let event = reader.read_event().map_err(|e| {
+            format!(
+                "bad XML at byte {} of the event: {e}",
+                reader.error_position()
+            )
+        })?;
+        match event {
+            Xml::Start(e) | Xml::Empty(e) if closed_root => {
+                let name = e.local_name().as_ref().to_string();
+                return Err(format!("<{name}> after the end of the event"));
+            }
+            Xml::Start(e) => {
+                let f = open(&e, &mut stack)?;
+                stack.push(f);
+            }
+            Xml::Empty(e) => {
+                let f = open(&e, &mut stack)?;
+                closed_root |= stack.is_empty();
+                close(f, &mut stack, &mut raw, &mut rendered_provider)?;
+            }
+            Xml::End(_) => {
+                let f = stack.pop().ok_or("an end tag without its start")?;
+                closed_root |= stack.is_empty();
+                close(f, &mut stack, &mut raw, &mut rendered_provider)?;
+            }
+            // Line ends are kept as written (no XML normalization of CR LF): the exporters
+            // write the event's own text raw, and the EVTX reader keeps it so too.
+            Xml::Text(t) => {
+                if let Some(top) = stack.last_mut() {
+                    top.text.push_str(&t);
+                }
+            }
+            Xml::CData(t) => {
+                if let Some(top) = stack.last_mut() {
+                    top.text.push_str(&t);
+                }
+            }
+            Xml::GeneralRef(r) => {
+                let text = match r.resolve_char_ref() {
+                    Ok(Some(c)) => c.to_string(),
+                    Ok(None) => {
+                        let name = r.to_string();
+                        quick_xml::escape::resolve_predefined_entity(&name)
+                            .map(str::to_string)
+                            .unwrap_or_else(|| format!("&{name};"))
+                    }
+                    Err(e) => return Err(format!("bad character reference: {e}")),
+                };
+                if let Some(top) = stack.last_mut() {
+                    top.text.push_str(&text);
+                }
+            }
+            Xml::Eof => break,
+            _ => {}
+        }
+    }
+    if let Some(open) = stack.last() {
+        return Err(format!("the event ends inside <{}>", open.name));
+    }
+    if raw.provider.is_none() {
+        raw.provider = rendered_provider;
+    }
+    Ok(raw)
+}
+
+fn open(e: &BytesStart, stack: &mut [Frame]) -> std::result::Result<Frame, String> {
+    let f = frame(e)?;
+    match stack.last_mut() {
+        Some(parent) => parent.has_child = true,
+        None if f.name != "Event" => return Err(format!("<{}> where <Event> belongs", f.name)),
+        None => {}
+    }
+    Ok(f)
+}
+
+/// Takes what a just-closed element says; `stack` holds its ancestors.
+fn close(
+    f: Frame,
+    stack: &mut [Frame],
+    raw: &mut RawEvent,
+    rendered_provider: &mut Option<String>,
+) -> std::result::Result<(), String> {
+    let section = stack.get(1).map(|s| s.name.as_str());
+    match (stack.len(), section) {
+        (2, Some("System")) => system_field(f, raw)?,
+        (2, Some("EventData")) => {
+            let name = if f.name == "Data" {
+                f.attr("Name").filter(|n| !n.is_empty()).map(str::to_string)
+            } else {
+                Some(f.name)
+            };
+            raw.data.push(DataField {
+                name,
+                value: f.text,
+            });
+        }
+        (2, Some("RenderingInfo")) => match f.name.as_str() {
+            "Message" => raw.message = Some(f.text),
+            "Level" => raw.level_name = Some(f.text),
+            "Provider" => *rendered_provider = Some(f.text),
+            "Channel" if raw.channel.is_none() => raw.channel = Some(f.text),
+            _ => {}
+        },
+        // Inside one `<Data>`: its text is the field's.
+        (n, Some("EventData")) if n > 2 => {
+            if let Some(parent) = stack.last_mut() {
+                parent.text.push_str(&f.text);
+            }
+        }
+        // The provider's own element: every leaf is a field named after itself (as the EVTX
+        // reader does); an empty leaf with only attributes carries no value.
+        (n, Some("UserData" | "ProcessingErrorData"))
+            if n >= 2 && !f.has_child && !(f.text.is_empty() && f.has_attrs) =>
+        {
+            raw.data.push(DataField {
+                name: Some(f.name),
+                value: f.text,
+            });
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn system_field(f: Frame, raw: &mut RawEvent) -> std::result::Result<(), String> {
+    let text = f.text.trim();
+    match f.name.as_str() {
+        "Provider" => {
+            raw.provider = f
+                .attr("Name")
+                .or_else(|| f.attr("EventSourceName"))
+                .map(str::to_string);
+        }
+        "EventID" => {
+            let n: u64 = text
+                .parse()
+                .map_err(|_| format!("EventID {text:?} is not a number"))?;
+            raw.event_id = Some(event_id_of(n));
+        }
+        "Level" => {
+            raw.level = Some(match text.parse::<u64>() {
+                Ok(n) => level_from_number(n),
+                Err(_) => level_from_name(text).unwrap_or(Level::UNKNOWN),
+            });
+        }
+        "TimeCreated" => {
+            if let Some(t) = f.attr("SystemTime") {
+                raw.time = parse_system_time(t);
+                raw.time_text = Some(t.to_string());
+            }
+        }
+        "EventRecordID" => raw.record_id = text.parse().ok(),
+        "Channel" => raw.channel = Some(text.to_string()),
+        "Computer" => raw.computer = Some(text.to_string()),
+        _ => {}
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writers.
+
+/// How one event is written.
+#[derive(Clone, Copy)]
+struct Style {
+    quote: char,
+    rendered: bool,
+    /// evtx_dump's layout: an element a line, two spaces a level.
+    pretty: bool,
+}
+
+impl Style {
+    const PRETTY: Style = Style {
+        quote: '"',
+        rendered: true,
+        pretty: true,
+    };
+
+    fn compact(rendered: bool) -> Style {
+        Style {
+            quote: '\'',
+            rendered,
+            pretty: false,
+        }
+    }
+}
+
+/// The SystemTime form of a time: seven fractional digits (100 ns ticks) and `Z`.
+pub(super) fn system_time(t: &DateTime<Utc>) -> String {
+    format!("{}{}Z", t.format("%Y-%m-%dT%H:%M:%S"), ticks(t))
+}
+
+/// `.fffffff`: the fraction of a second in 100 ns ticks, as Windows writes it.
+pub(super) fn ticks<T: chrono::Timelike>(t: &T) -> String {
+    format!(".{:07}", t.nanosecond() % 1_000_000_000 / 100)
+}
+
+fn event_xml(out: &mut String, e: &Event, style: Style) {
+    let q = style.quote;
+    let nl = |out: &mut String, depth: usize| {
+        if style.pretty {
+            out.push('\n');
+            out.push_str(&"  ".repeat(depth));
+        }
+    };
+    let leaf = |out: &mut String, depth: usize, name: &str, text: &str| {
+        nl(out, depth);
+        out.push_str(&format!("<{name}>"));
+        escape_into(out, text, false);
+        out.push_str(&format!("</{name}>"));
+    };
+    let attr = |out: &mut String, key: &str, value: &str| {
+        out.push_str(&format!(" {key}={q}"));
+        escape_into(out, value, true);
+        out.push(q);
+    };
+    out.push_str(&format!("<Event xmlns={q}{EVENT_NS}{q}>"));
+    nl(out, 1);
+    out.push_str("<System>");
+    nl(out, 2);
+    out.push_str("<Provider");
+    attr(out, "Name", &e.provider);
+    out.push_str("/>");
+    leaf(out, 2, "EventID", &e.event_id.to_string());
+    if e.level != Level::UNKNOWN {
+        leaf(out, 2, "Level", &e.level.0.to_string());
+    }
+    nl(out, 2);
+    out.push_str("<TimeCreated");
+    attr(out, "SystemTime", &system_time(&e.time));
+    out.push_str("/>");
+    if let Some(id) = e.record_id {
+        leaf(out, 2, "EventRecordID", &id.to_string());
+    }
+    leaf(out, 2, "Channel", &e.channel);
+    leaf(out, 2, "Computer", &e.computer);
+    nl(out, 1);
+    out.push_str("</System>");
+    if !e.data.0.is_empty() {
+        nl(out, 1);
+        out.push_str("<EventData>");
+        for field in &e.data.0 {
+            match field.name.as_deref() {
+                Some("Binary") => leaf(out, 2, "Binary", &field.value),
+                Some(name) => {
+                    nl(out, 2);
+                    out.push_str("<Data");
+                    attr(out, "Name", name);
+                    out.push('>');
+                    escape_into(out, &field.value, false);
+                    out.push_str("</Data>");
+                }
+                None => leaf(out, 2, "Data", &field.value),
+            }
+        }
+        nl(out, 1);
+        out.push_str("</EventData>");
+    }
+    if let (true, Some(message)) = (style.rendered, &e.message) {
+        nl(out, 1);
+        out.push_str("<RenderingInfo");
+        attr(out, "Culture", "en-US");
+        out.push('>');
+        leaf(out, 2, "Message", message);
+        if e.level != Level::UNKNOWN {
+            leaf(out, 2, "Level", e.level.name());
+        }
+        leaf(out, 2, "Channel", &e.channel);
+        leaf(out, 2, "Provider", &e.provider);
+        nl(out, 1);
+        out.push_str("</RenderingInfo>");
+    }
+    nl(out, 0);
+    out.push_str("</Event>");
+}
+
+/// Escapes text for XML 1.0; CR (and in attributes tab and LF) as character references so they
+/// survive the parser's normalization. Control characters XML 1.0 cannot carry become U+FFFD.
+fn escape_into(out: &mut String, text: &str, attr: bool) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\'' if attr => out.push_str("&apos;"),
+            '"' if attr => out.push_str("&quot;"),
+            '\r' => out.push_str("&#xD;"),
+            '\t' if attr => out.push_str("&#x9;"),
+            '\n' if attr => out.push_str("&#xA;"),
+            '\t' | '\n' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use std::path::PathBuf;
+
+    /// A file of its own per test under the system's temp directory.
+    pub(crate) fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
+        let path =
+            std::env::temp_dir().join(format!("faultline-export-{}-{name}", std::process::id()));
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    fn utf16le_bom(text: &str) -> Vec<u8> {
+        let mut bytes = vec![0xFF, 0xFE];
+        bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        bytes
+    }
+
+    fn read_str(name: &str, bytes: &[u8], format: ExportFormat) -> ExportRead {
+        read(&temp_file(name, bytes), format, &ExportOptions::default()).unwrap()
+    }
+
+    fn field(name: Option<&str>, value: &str) -> DataField {
+        DataField {
+            name: name.map(str::to_string),
+            value: value.to_string(),
+        }
+    }
+
+    // wevtutil /f:RenderedXml style, written by hand: no root, no declaration, single quotes.
+    const WEVTUTIL: &str = "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><Provider Name='EventLog'/><EventID Qualifiers='32768'>6008</EventID><Version>0</Version><Level>2</Level><Task>0</Task><Opcode>0</Opcode><Keywords>0x80000000000000</Keywords><TimeCreated SystemTime='2011-08-16T01:28:45.000000000Z'/><EventRecordID>1234</EventRecordID><Correlation/><Execution ProcessID='0' ThreadID='0'/><Channel>System</Channel><Computer>SIPSVR01</Computer><Security/></System><EventData><Data>1:34:44 AM</Data><Data Name='When'>8/16/2011</Data><Data></Data><Binary>0A0B</Binary></EventData><RenderingInfo Culture='en-US'><Message>The previous system shutdown at 1:34:44 AM on &#x200E;8/16/2011 was &lt;unexpected&gt;.</Message><Level>Error</Level><Task></Task><Opcode></Opcode><Channel>System</Channel><Provider></Provider><Keywords><Keyword>Classic</Keyword></Keywords></RenderingInfo></Event>\r\n<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><Provider Name='Microsoft-Windows-Kernel-General' Guid='{A68CA8B7-004F-D7B6-A698-07E2DE0F1F5D}'/><EventID>1</EventID><Level>4</Level><TimeCreated SystemTime='2011-08-16T01:30:00.5Z'/><EventRecordID>1235</EventRecordID><Channel>System</Channel><Computer>SIPSVR01</Computer></System><UserData><TimeChange xmlns='http://manifests.microsoft.com/win/2004/08/windows/kernel'><NewTime>2011-08-16T01:30:00Z</NewTime><OldTime>2011-08-16T01:29:00Z</OldTime><Flag Id='x'/><Empty></Empty></TimeChange></UserData></Event>\r\n";
+
+    #[test]
+    fn wevtutil_events_without_a_root_keep_data_in_order_and_the_rendered_message() {
+        assert_eq!(sniff(WEVTUTIL.as_bytes()), Some(ExportFormat::WevtutilXml));
+        let r = read_str(
+            "wevtutil.xml",
+            WEVTUTIL.as_bytes(),
+            ExportFormat::WevtutilXml,
+        );
+        assert_eq!((r.report.records_read, r.report.records_skipped), (2, 0));
+        let e = &r.events[0];
+        assert_eq!(e.event_id, 6008, "qualifiers are not part of the id");
+        assert_eq!(
+            e.time,
+            Utc.with_ymd_and_hms(2011, 8, 16, 1, 28, 45).unwrap()
+        );
+        assert_eq!(e.record_id, Some(1234));
+        assert_eq!(
+            (e.channel.as_str(), e.provider.as_str()),
+            ("System", "EventLog")
+        );
+        assert_eq!((e.computer.as_str(), e.level), ("SIPSVR01", Level::ERROR));
+        assert_eq!(
+            e.message.as_deref(),
+            Some(
+                "The previous system shutdown at 1:34:44 AM on \u{200E}8/16/2011 was <unexpected>."
+            )
+        );
+        assert_eq!(
+            e.data.0,
+            vec![
+                field(None, "1:34:44 AM"),
+                field(Some("When"), "8/16/2011"),
+                field(None, ""),
+                field(Some("Binary"), "0A0B"),
+            ]
+        );
+        let u = &r.events[1];
+        assert_eq!((u.event_id, u.message.as_deref()), (1, None));
+        assert_eq!(
+            u.time,
+            Utc.with_ymd_and_hms(2011, 8, 16, 1, 30, 0).unwrap()
+                + chrono::Duration::milliseconds(500)
+        );
+        assert_eq!(
+            u.data.0,
+            vec![
+                field(Some("NewTime"), "2011-08-16T01:30:00Z"),
+                field(Some("OldTime"), "2011-08-16T01:29:00Z"),
+                field(Some("Empty"), ""),
+            ],
+            "UserData leaves are named fields; an attributes-only leaf has no value"
+        );
+        assert_eq!(r.report.kind, "wevtutil_xml");
+        assert_eq!(r.report.first, Some(e.time));
+        assert_eq!(r.report.last, Some(u.time));
+        assert!(Arc::ptr_eq(&e.source_file, &u.source_file));
+    }
+
+    #[test]
+    fn event_viewer_xml_in_utf16_with_a_bom_is_read() {
+        let text = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-16\" standalone=\"yes\"?>\r\n<Events>{}</Events>",
+            WEVTUTIL
+        );
+        let bytes = utf16le_bom(&text);
+        assert_eq!(sniff(&bytes[..300]), Some(ExportFormat::EventviewerXml));
+        let r = read_str("viewer16.xml", &bytes, ExportFormat::EventviewerXml);
+        assert_eq!((r.report.records_read, r.report.records_skipped), (2, 0));
+        assert_eq!(r.events[0].data.get("When"), Some("8/16/2011"));
+        assert_eq!(
+            r.events[1].data.get("OldTime"),
+            Some("2011-08-16T01:29:00Z")
+        );
+        assert!(
+            r.report.problems.is_empty() && r.notes.is_empty(),
+            "{:?}",
+            r.notes
+        );
+    }
+
+    // The shape evtx_dump 0.15 prints with `-o xml` (seen on the repository's System.evtx).
+    const DUMP: &str = "Record 1\n<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<Event xmlns=\"http://schemas.microsoft.com/win/2004/08/events/event\">\n  <System>\n    <Provider Name=\"Service Control Manager\"/>\n    <EventID Qualifiers=\"16384\">7036</EventID>\n    <Level>4</Level>\n    <TimeCreated SystemTime=\"2011-08-01T11:05:19.0000000Z\"/>\n    <EventRecordID>1</EventRecordID>\n    <Channel>System</Channel>\n    <Computer>SIPSVR01</Computer>\n    <Security/>\n  </System>\n  <EventData>\n    <Data Name=\"param1\">Windows Error Reporting Service</Data>\n    <Data Name=\"param2\">running</Data>\n  </EventData>\n</Event>\n\nRecord 2\n<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<Event xmlns=\"http://schemas.microsoft.com/win/2004/08/events/event\">\n  <System>\n    <Provider Name=\"EventLog\"/>\n    <EventID Qualifiers=\"32768\">6005</EventID>\n    <Level>4</Level>\n    <TimeCreated SystemTime=\"2011-08-01T11:06:00.1234567Z\"/>\n    <EventRecordID>2</EventRecordID>\n    <Channel>System</Channel>\n    <Computer>SIPSVR01</Computer>\n  </System>\n  <EventData>\n    <Binary>00</Binary>\n  </EventData>\n</Event>\n\n";
+
+    #[test]
+    fn evtx_dump_record_lines_separate_records() {
+        assert_eq!(sniff(DUMP.as_bytes()), Some(ExportFormat::EvtxDumpXml));
+        let r = read_str("dump.xml", DUMP.as_bytes(), ExportFormat::EvtxDumpXml);
+        assert_eq!((r.report.records_read, r.report.records_skipped), (2, 0));
+        assert_eq!(r.events[0].event_id, 7036);
+        assert_eq!(r.events[0].data.get("param2"), Some("running"));
+        assert_eq!(r.events[1].record_id, Some(2));
+        assert_eq!(r.events[1].time.timestamp_subsec_nanos(), 123_456_700);
+    }
+
+    #[test]
+    fn a_malformed_event_is_skipped_named_and_the_next_one_read() {
+        let bad = WEVTUTIL.replacen("<Level>4</Level>", "<Level>4</Lvel>", 1);
+        let third = WEVTUTIL.lines().next().unwrap().replace("1234", "1236");
+        let text = format!("{bad}{third}\n");
+        let r = read_str("bad.xml", text.as_bytes(), ExportFormat::WevtutilXml);
+        assert_eq!((r.report.records_read, r.report.records_skipped), (2, 1));
+        assert_eq!(
+            r.events.iter().map(|e| e.record_id).collect::<Vec<_>>(),
+            [Some(1234), Some(1236)]
+        );
+        let problem = &r.report.problems[0];
+        assert!(problem.starts_with("line 2 (byte "), "{problem}");
+        assert!(problem.contains("record 1235"), "{problem}");
+        // No id, no time: skipped too.
+        let text = WEVTUTIL
+            .replace("<EventID Qualifiers='32768'>6008</EventID>", "")
+            .replace("SystemTime='2011-08-16T01:30:00.5Z'", "");
+        let r = read_str("noid.xml", text.as_bytes(), ExportFormat::WevtutilXml);
+        assert_eq!((r.report.records_read, r.report.records_skipped), (0, 2));
+        assert!(r.report.problems[0].ends_with("no event id"));
+        assert!(r.report.problems[1].ends_with("no time"));
+    }
+
+    #[test]
+    fn a_file_of_other_text_is_not_usable() {
+        let path = temp_file("junk.xml", b"wevtutil: access denied\r\n");
+        assert!(read(&path, ExportFormat::WevtutilXml, &ExportOptions::default()).is_err());
+        assert_eq!(sniff(b"<?xml version=\"1.0\"?><rss><channel/></rss>"), None);
+        assert_eq!(sniff(b"<Event><Name>party</Name></Event>"), None);
+        assert_eq!(sniff(b"{\"Event\":{}}"), None);
+    }
+
+    pub(crate) fn sample_events() -> Vec<Event> {
+        let source: Arc<str> = Arc::from("x");
+        let t = Utc.with_ymd_and_hms(2011, 8, 15, 23, 50, 1).unwrap();
+        vec![
+            Event {
+                time: t + chrono::Duration::nanoseconds(123_456_700),
+                record_id: Some(41),
+                channel: "System".into(),
+                provider: "Microsoft-Windows-Kernel-Power".into(),
+                event_id: 41,
+                level: Level::CRITICAL,
+                computer: "SIPSVR01".into(),
+                message: Some("The system has rebooted <without> cleanly shutting down first & 'so' \"on\".\r\nSecond line\ttab".into()),
+                data: EventData(vec![
+                    field(Some("BugcheckCode"), "159"),
+                    field(None, "unnamed one"),
+                    field(Some("Comment"), " spaces kept "),
+                    field(None, "<&>'\""),
+                    field(Some("Binary"), "DEADBEEF"),
+                ]),
+                source_file: Arc::clone(&source),
+            },
+            Event {
+                time: t + chrono::Duration::seconds(60),
+                record_id: None,
+                channel: String::new(),
+                provider: "MySQL".into(),
+                event_id: 100,
+                level: Level::UNKNOWN,
+                computer: String::new(),
+                message: None,
+                data: EventData::default(),
+                source_file: source,
+            },
+        ]
+    }
+
+    fn same_events(read: &[Event], wrote: &[Event]) {
+        assert_eq!(read.len(), wrote.len());
+        for (r, w) in read.iter().zip(wrote) {
+            let mut r = r.clone();
+            r.source_file = Arc::clone(&w.source_file);
+            assert_eq!(&r, w);
+        }
+    }
+
+    #[test]
+    fn written_xml_reads_back_the_same() {
+        let events = sample_events();
+        for format in [
+            ExportFormat::WevtutilRenderedXml,
+            ExportFormat::EventviewerXml,
+            ExportFormat::EvtxDumpXml,
+        ] {
+            let bytes = write(&events, format);
+            assert_eq!(bytes, write(&events, format), "deterministic");
+            let sniffed = sniff(&bytes).unwrap();
+            let r = read_str(&format!("rt-{}.xml", format.as_str()), &bytes, sniffed);
+            assert_eq!(r.report.records_skipped, 0, "{:?}", r.report.problems);
+            same_events(&r.events, &events);
+        }
+        // Without RenderingInfo the message is not there to read.
+        let bytes = write(&events, ExportFormat::WevtutilXml);
+        assert!(!String::from_utf8_lossy(&bytes).contains("RenderingInfo"));
+        assert!(String::from_utf8_lossy(&bytes).starts_with("<Event xmlns='"));
+        let r = read_str("rt-plain.xml", &bytes, ExportFormat::WevtutilXml);
+        let mut plain = sample_events();
+        plain[0].message = None;
+        same_events(&r.events, &plain);
+    }
+
+    /// The counts of a cut file, from the text itself: complete events end with `</Event>`, and
+    /// one that started (`<Event ` seen) but did not end is the one skipped.
+    fn check_every_cut(name: &str, bytes: &[u8], format: ExportFormat, utf16: bool) {
+        let text = if utf16 {
+            decode_head(bytes)
+        } else {
+            String::from_utf8(bytes.to_vec()).unwrap()
+        };
+        for cut in 0..=bytes.len() {
+            let prefix = &bytes[..cut];
+            let seen = if utf16 {
+                decode_head(prefix)
+            } else {
+                String::from_utf8_lossy(prefix).into_owned()
+            };
+            assert!(text.starts_with(seen.trim_end_matches('\u{FFFD}')));
+            let ends = seen.matches("</Event>").count() as u64;
+            let starts = seen.matches("<Event ").count() as u64;
+            let path = temp_file(name, prefix);
+            let r = match read(&path, format, &ExportOptions::default()) {
+                Ok(r) => r,
+                // Half a byte order mark is no export at all.
+                Err(_) if starts == 0 && cut < 2 => continue,
+                Err(e) => panic!("cut at {cut}: {e}"),
+            };
+            assert_eq!(
+                r.report.records_read, ends,
+                "cut at {cut}: {:?}",
+                r.report.problems
+            );
+            assert_eq!(
+                r.report.records_read + r.report.records_skipped,
+                starts,
+                "cut at {cut}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_cut_file_keeps_what_was_read_and_counts_the_rest() {
+        let events = sample_events();
+        check_every_cut(
+            "cut-wev.xml",
+            WEVTUTIL.as_bytes(),
+            ExportFormat::WevtutilXml,
+            false,
+        );
+        check_every_cut(
+            "cut-dump.xml",
+            DUMP.as_bytes(),
+            ExportFormat::EvtxDumpXml,
+            false,
+        );
+        let viewer = write(&events, ExportFormat::EventviewerXml);
+        check_every_cut(
+            "cut-viewer.xml",
+            &viewer,
+            ExportFormat::EventviewerXml,
+            false,
+        );
+        let text = String::from_utf8(viewer).unwrap();
+        check_every_cut(
+            "cut-viewer16.xml",
+            &utf16le_bom(&text),
+            ExportFormat::EventviewerXml,
+            true,
+        );
+    }
+}
