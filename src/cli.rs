@@ -286,6 +286,10 @@ pub struct SynthArgs {
     /// With --scale: perfmon counters x samples, e.g. 50x86400.
     #[arg(long, value_name = "CxS")]
     pub perfmon: Option<String>,
+    /// Write the scenario's event logs as exports instead (Event Viewer CSV/TXT/XML, PowerShell
+    /// CSV/JSON, wevtutil, evtx_dump, EvtxECmd, .evt), e.g. into fixtures/aug15-exports.
+    #[arg(long, conflicts_with_all = ["scale", "probe_rows", "perfmon"])]
+    pub exports: bool,
 }
 
 #[derive(Debug, Args)]

@@ -115,3 +115,111 @@ fn the_report_reads_the_other_formats_by_content() {
         assert!(kinds.contains(kind), "{kind} not read: {kinds:?}");
     }
 }
+
+/// The scenario's probe and metric CSVs, beside which each export stands in for the EVTX logs.
+fn scenario_csvs() -> Vec<String> {
+    [
+        "probes_remote.csv",
+        "local-sipsvr01.csv",
+        "perfmon_SIPSVR01.csv",
+        "sip_traffic.csv",
+    ]
+    .iter()
+    .map(|f| arg(&common::aug15(f)))
+    .collect()
+}
+
+fn exports_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/aug15-exports")
+}
+
+/// Per window: kind, start, recovery, and each event finding (provider, id, count, first, last).
+type Story = Vec<(
+    Value,
+    Value,
+    Value,
+    BTreeSet<(String, u64, u64, String, String)>,
+)>;
+
+fn story_and_summary(logs: &[String]) -> (Story, String) {
+    let mut args = vec!["report".to_string()];
+    args.extend(scenario_csvs());
+    args.extend(logs.iter().cloned());
+    args.extend(["--input-tz", "America/Los_Angeles", "-q"].map(String::from));
+    let mut json_args = args.clone();
+    json_args.extend(["--format", "json"].map(String::from));
+    let v: Value = serde_json::from_str(&run_ok(&json_args)).expect("json");
+    let story = v["outages"]
+        .as_array()
+        .expect("outages")
+        .iter()
+        .map(|o| {
+            let events = o["events"]
+                .as_array()
+                .expect("events")
+                .iter()
+                .map(|e| {
+                    let text = |k: &str| e[k].as_str().unwrap_or_default().to_string();
+                    let num = |k: &str| e[k].as_u64().unwrap_or_default();
+                    (
+                        text("provider"),
+                        num("event_id"),
+                        num("count"),
+                        text("first"),
+                        text("last"),
+                    )
+                })
+                .collect();
+            (
+                o["kind"].clone(),
+                o["start"].clone(),
+                o["recovered_at"].clone(),
+                events,
+            )
+        })
+        .collect();
+    let md = run_ok(&args);
+    let summary = md
+        .split("## Summary")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    (story, summary)
+}
+
+/// Every export of the scenario's logs tells the story the EVTX files tell: the same windows, the
+/// same event findings (ids, counts, first and last to the second) and the same summary.
+#[test]
+fn every_export_format_tells_the_same_story_as_evtx() {
+    let evtx = ["System.evtx", "Application.evtx"].map(|f| arg(&common::aug15(f)));
+    let (want, want_summary) = story_and_summary(&evtx);
+    assert!(want.len() >= 4 && want.iter().any(|w| !w.3.is_empty()));
+    for suffix in faultline::synth::exports::suffixes() {
+        let logs = ["System", "Application"]
+            .map(|log| arg(&exports_dir().join(format!("{log}.{suffix}"))));
+        let (got, summary) = story_and_summary(&logs);
+        assert_eq!(got, want, "{suffix}");
+        assert_eq!(summary, want_summary, "{suffix}");
+    }
+}
+
+/// `faultline synth --exports` writes the committed export fixtures, byte for byte.
+#[test]
+fn synth_writes_the_committed_exports() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    run_ok(["synth", "--exports", &arg(dir.path())]);
+    let mut written = 0;
+    for entry in std::fs::read_dir(dir.path()).expect("dir") {
+        let path = entry.expect("entry").path();
+        let name = path.file_name().expect("name").to_owned();
+        let committed = std::fs::read(exports_dir().join(&name)).unwrap_or_default();
+        assert!(
+            std::fs::read(&path).expect("read") == committed,
+            "{name:?} differs from fixtures/aug15-exports: run `cargo run -- synth --exports fixtures/aug15-exports`"
+        );
+        written += 1;
+    }
+    assert_eq!(written, 2 * faultline::synth::exports::suffixes().len());
+}
