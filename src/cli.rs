@@ -79,12 +79,23 @@ pub struct CompletionsArgs {
 /// Input paths and how to treat them.
 #[derive(Debug, Args, Clone)]
 pub struct InputArgs {
-    /// Files or directories (searched recursively for .evtx and .csv files).
+    /// Files or directories (searched recursively; each file's kind is told by its content).
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-    /// Zone of timestamps that carry no zone (IANA name, e.g. America/Los_Angeles) [default: UTC].
-    #[arg(long, value_name = "ZONE")]
-    pub input_tz: Option<String>,
+    /// Zone of timestamps that carry no zone (IANA name, e.g. America/Los_Angeles) [default: UTC];
+    /// `PATTERN=ZONE` for the inputs a glob matches (repeatable).
+    #[arg(long, value_name = "[PATTERN=]ZONE")]
+    pub input_tz: Vec<String>,
+    /// Day-month order of numeric dates in exports: dmy, mdy or ymd [default: decided by the
+    /// file's values]; `PATTERN=ORDER` for some inputs (repeatable).
+    #[arg(long, value_name = "[PATTERN=]ORDER")]
+    pub date_order: Vec<String>,
+    /// The log (channel) of exports that do not name it, e.g. System; `PATTERN=NAME` for some.
+    #[arg(long, value_name = "[PATTERN=]NAME")]
+    pub log_name: Vec<String>,
+    /// The computer of exports that do not name it; `PATTERN=NAME` for some (repeatable).
+    #[arg(long, value_name = "[PATTERN=]NAME")]
+    pub host: Vec<String>,
 }
 
 /// Filters over events, shared by `events` and `timeline`.

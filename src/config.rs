@@ -1,6 +1,7 @@
 //! Validated settings: the command-line flags over `faultline.toml` (beside the inputs, or
 //! `--config FILE`) over the defaults. Commands build `Flags` from clap; nothing below sees clap.
 use crate::error::{Error, Result};
+use crate::source::per_input::{parse_date_order, split_rule, InputRule, InputRules};
 use crate::timefmt::{parse_duration, Zone};
 use chrono::Duration;
 use serde::Deserialize;
@@ -17,7 +18,11 @@ pub const DEFAULT_MIN_FAILURES: usize = 2;
 /// What the user gave on the command line (`None` = not given), as plain values.
 #[derive(Debug, Clone, Default)]
 pub struct Flags {
-    pub input_tz: Option<String>,
+    /// `--input-tz`, `--date-order`, `--log-name`, `--host`: `VALUE` or `PATTERN=VALUE` each.
+    pub input_tz: Vec<String>,
+    pub date_order: Vec<String>,
+    pub log_name: Vec<String>,
+    pub host: Vec<String>,
     pub tz: Option<String>,
     pub local: Option<String>,
     pub timeout: Option<String>,
@@ -45,6 +50,20 @@ pub struct FileConfig {
     /// Probe CSV columns: a table `{ time = "checked_at", latency = "latency_s" }` or the
     /// `--columns` text `time=checked_at,latency=latency_s`.
     pub columns: Option<Columns>,
+    /// What some inputs cannot say about themselves: `[[inputs]] path = "web01/*", tz = "..."`.
+    #[serde(default)]
+    pub inputs: Vec<FileInput>,
+}
+
+/// One `[[inputs]]` table: a glob over input paths and what holds for them.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileInput {
+    pub path: String,
+    pub tz: Option<String>,
+    pub date_order: Option<String>,
+    pub channel: Option<String>,
+    pub host: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -71,7 +90,10 @@ impl Columns {
 /// The settings every command draws from, validated.
 #[derive(Debug, Clone)]
 pub struct Settings {
+    /// The zone of zone-less times for inputs no rule names.
     pub input_tz: Zone,
+    /// Per-input zones, date orders, log names and hosts (with the rule for all first).
+    pub inputs: InputRules,
     pub tz: Zone,
     pub local: Option<String>,
     pub timeout: Duration,
@@ -151,8 +173,10 @@ pub fn resolve(flags: &Flags, file: Option<(&Path, &FileConfig)>) -> Result<Sett
         .or(cfg.min_failures)
         .unwrap_or(DEFAULT_MIN_FAILURES)
         .max(1);
+    let inputs = input_rules(flags, &cfg, path.as_deref())?;
     Ok(Settings {
-        input_tz: zone("--input-tz", &flags.input_tz, "input_tz", &cfg.input_tz)?,
+        input_tz: inputs.default_tz(),
+        inputs,
         tz: zone("--tz", &flags.tz, "tz", &cfg.tz)?,
         local: flags.local.clone().or(cfg.local_probe.clone()),
         timeout: duration(
@@ -183,6 +207,71 @@ pub fn resolve(flags: &Flags, file: Option<(&Path, &FileConfig)>) -> Result<Sett
             .or_else(|| cfg.columns.as_ref().map(Columns::as_map_text)),
         file: path,
     })
+}
+
+/// The per-input rules: the file's `input_tz` and `[[inputs]]`, then the flags (later wins).
+fn input_rules(flags: &Flags, cfg: &FileConfig, path: Option<&Path>) -> Result<InputRules> {
+    let origin = |key: &str| match path {
+        Some(p) => format!("{}: {key}", p.display()),
+        None => key.to_string(),
+    };
+    let zone = |v: &str, from: String| Zone::parse(v).map_err(|m| Error::arg(from, m));
+    let order = |v: &str, from: String| parse_date_order(v).map_err(|m| Error::arg(from, m));
+    let mut rules = Vec::new();
+    if let Some(tz) = &cfg.input_tz {
+        rules.push(InputRule {
+            tz: Some(zone(tz, origin("input_tz"))?),
+            ..Default::default()
+        });
+    }
+    for entry in &cfg.inputs {
+        rules.push(InputRule {
+            pattern: Some(entry.path.clone()),
+            tz: entry
+                .tz
+                .as_deref()
+                .map(|v| zone(v, origin("inputs.tz")))
+                .transpose()?,
+            date_order: entry
+                .date_order
+                .as_deref()
+                .map(|v| order(v, origin("inputs.date_order")))
+                .transpose()?,
+            channel: entry.channel.clone(),
+            host: entry.host.clone(),
+        });
+    }
+    let flag_rules = |values: &[String], set: &dyn Fn(&str, &mut InputRule) -> Result<()>| {
+        values
+            .iter()
+            .map(|text| {
+                let (pattern, value) = split_rule(text);
+                let mut rule = InputRule {
+                    pattern: pattern.map(str::to_string),
+                    ..Default::default()
+                };
+                set(value, &mut rule)?;
+                Ok(rule)
+            })
+            .collect::<Result<Vec<_>>>()
+    };
+    rules.extend(flag_rules(&flags.input_tz, &|v, r| {
+        r.tz = Some(zone(v, "--input-tz".into())?);
+        Ok(())
+    })?);
+    rules.extend(flag_rules(&flags.date_order, &|v, r| {
+        r.date_order = Some(order(v, "--date-order".into())?);
+        Ok(())
+    })?);
+    rules.extend(flag_rules(&flags.log_name, &|v, r| {
+        r.channel = Some(v.to_string());
+        Ok(())
+    })?);
+    rules.extend(flag_rules(&flags.host, &|v, r| {
+        r.host = Some(v.to_string());
+        Ok(())
+    })?);
+    Ok(InputRules(rules))
 }
 
 /// Locates, reads and resolves in one step.

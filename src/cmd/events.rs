@@ -63,11 +63,11 @@ pub fn run(
         let keep = |events: Vec<Event>| events;
         let chunks = read_chunks(&evtx_paths, &filter, threads, &on_file, &keep, &mut reports);
         let mut events: Vec<Event> = chunks.into_iter().flatten().collect();
-        let export_opts = source::evidence::export_options(settings.input_tz);
         for input in &exports {
             let InputKind::EventExport(kind) = input.kind else {
                 continue;
             };
+            let export_opts = settings.inputs.for_path(&input.path).export_options();
             match source::events::read(&input.path, kind, &export_opts) {
                 Ok(read) => {
                     for note in &read.notes {

@@ -21,8 +21,8 @@ pub fn run(
     let flags = super::flags(&args.input, &args.tz, None);
     let settings = super::settings(config, &args.input.paths, &flags, diag)?;
     let zone = settings.tz;
-    let opts = MetricReadOptions {
-        input_tz: settings.input_tz,
+    let file_opts = |path: &std::path::Path| MetricReadOptions {
+        input_tz: settings.inputs.for_path(path).tz,
     };
     let from = args
         .from
@@ -68,8 +68,8 @@ pub fn run(
     let mut reports: Vec<InputReport> = Vec::new();
     for input in &inputs {
         let read = match input.kind {
-            InputKind::PdhCsv => read_pdh_csv(&input.path, &opts),
-            InputKind::MetricCsv => read_metric_csv(&input.path, &opts),
+            InputKind::PdhCsv => read_pdh_csv(&input.path, &file_opts(&input.path)),
+            InputKind::MetricCsv => read_metric_csv(&input.path, &file_opts(&input.path)),
             _ => continue,
         };
         match read {

@@ -95,6 +95,9 @@ pub fn nothing_usable(reports: &[InputReport]) -> bool {
 pub fn flags(input: &InputArgs, tz: &Option<String>, probe: Option<&ProbeArgs>) -> Flags {
     let mut flags = Flags {
         input_tz: input.input_tz.clone(),
+        date_order: input.date_order.clone(),
+        log_name: input.log_name.clone(),
+        host: input.host.clone(),
         tz: tz.clone(),
         ..Default::default()
     };

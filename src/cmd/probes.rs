@@ -83,7 +83,11 @@ pub fn run(
             }
             continue;
         }
-        let read = probe_csv::read_probe_csv(path, &read_opts);
+        let file_opts = ProbeReadOptions {
+            input_tz: settings.inputs.for_path(path).tz,
+            ..read_opts.clone()
+        };
+        let read = probe_csv::read_probe_csv(path, &file_opts);
         bar.file_done(path);
         match read {
             Ok(file) => {

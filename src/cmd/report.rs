@@ -66,6 +66,7 @@ pub fn run(
         paths: args.input.paths.clone(),
         forced,
         input_tz,
+        inputs: settings.inputs.clone(),
         probe_timeout: timeout,
         probe_columns: settings.columns.clone(),
         event_filter: Default::default(),

@@ -27,6 +27,7 @@ pub fn run(
         paths: args.input.paths.clone(),
         forced: Vec::new(),
         input_tz,
+        inputs: settings.inputs.clone(),
         probe_timeout: timeout,
         probe_columns: settings.columns.clone(),
         event_filter: filter.clone(),

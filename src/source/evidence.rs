@@ -1,7 +1,8 @@
 //! Loads every input of a report or timeline: sniffs each file, reads it with its source module,
 //! and gathers events, probe checks and metric series with one `InputReport` per file.
-use super::events::{self, export::ExportOptions};
+use super::events;
 use super::metric_csv::{self, MetricReadOptions};
+use super::per_input::InputRules;
 use super::probe_csv::{self, ProbeReadOptions};
 use super::{discover, evtx, perfmon, probes, InputFile, InputKind};
 use crate::error::{Error, Result};
@@ -31,6 +32,8 @@ pub struct LoadOptions {
     /// Files whose kind is forced (`--evtx`, `--probes`, `--metrics`).
     pub forced: Vec<(PathBuf, InputKind)>,
     pub input_tz: Zone,
+    /// Per-input zones, date orders, log names and hosts (over `input_tz`).
+    pub inputs: InputRules,
     pub probe_timeout: chrono::Duration,
     pub probe_columns: Option<String>,
     pub event_filter: EventFilter,
@@ -73,13 +76,7 @@ pub fn load_scoped(
     if let Some(scope) = scope(&evidence.probes) {
         filter.scope = Some(scope);
     }
-    read_events(
-        &filter,
-        &export_options(opts.input_tz),
-        &inputs,
-        &bar,
-        &mut evidence,
-    );
+    read_events(&filter, &opts.inputs, &inputs, &bar, &mut evidence);
     // Inputs are listed EVTX first, then probes, then metrics, whatever the reading order.
     evidence.inputs.append(&mut probe_inputs);
     evidence.inputs.append(&mut metric_inputs);
@@ -89,7 +86,7 @@ pub fn load_scoped(
 
 fn read_events(
     filter: &EventFilter,
-    export_opts: &ExportOptions,
+    rules: &InputRules,
     inputs: &[InputFile],
     bar: &Progress,
     evidence: &mut Evidence,
@@ -113,7 +110,11 @@ fn read_events(
         let InputKind::EventExport(kind) = input.kind else {
             continue;
         };
-        let read = events::read(&input.path, kind, export_opts);
+        let read = events::read(
+            &input.path,
+            kind,
+            &rules.for_path(&input.path).export_options(),
+        );
         bar.file_done(&input.path);
         match read {
             Ok(read) => {
@@ -151,14 +152,6 @@ pub fn sort_events(events: &mut [Event]) {
     });
 }
 
-/// How the export readers read this run's files: the zone of times without one.
-pub fn export_options(input_tz: Zone) -> ExportOptions {
-    ExportOptions {
-        input_tz: input_tz.0,
-        ..Default::default()
-    }
-}
-
 /// Reads the probe exports into `evidence.probes`; returns their input reports.
 fn read_probes(
     opts: &LoadOptions,
@@ -193,6 +186,10 @@ fn read_probes(
         }
     }
     for input in inputs.iter().filter(|i| i.kind == InputKind::ProbeCsv) {
+        let probe_opts = ProbeReadOptions {
+            input_tz: opts.inputs.for_path(&input.path).tz,
+            ..probe_opts.clone()
+        };
         let read = probe_csv::read_probe_csv(&input.path, &probe_opts);
         bar.file_done(&input.path);
         match read {
@@ -227,11 +224,11 @@ fn read_metrics(
     evidence: &mut Evidence,
 ) -> (Vec<InputReport>, Vec<String>) {
     let mut notes = Vec::new();
-    let metric_opts = MetricReadOptions {
-        input_tz: opts.input_tz,
-    };
     let mut reports = Vec::new();
     for input in inputs {
+        let metric_opts = MetricReadOptions {
+            input_tz: opts.inputs.for_path(&input.path).tz,
+        };
         let read = match input.kind {
             InputKind::PdhCsv => perfmon::read_pdh_csv(&input.path, &metric_opts),
             InputKind::MetricCsv => metric_csv::read_metric_csv(&input.path, &metric_opts),

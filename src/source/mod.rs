@@ -11,6 +11,7 @@ pub(crate) mod evtx_stream;
 mod evtx_walk;
 pub mod metric_csv;
 pub mod numbers;
+pub mod per_input;
 pub mod perfmon;
 pub mod probe_csv;
 pub mod probes;

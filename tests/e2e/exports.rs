@@ -223,3 +223,59 @@ fn synth_writes_the_committed_exports() {
     }
     assert_eq!(written, 2 * faultline::synth::exports::suffixes().len());
 }
+
+/// An Event Viewer CSV as "Save All Events As..." writes it (UTF-8 BOM, CRLF, newest first, five
+/// header names and six fields a row), every date ambiguous (05/07 and 04/07).
+const EVENT_VIEWER_CSV: &str = "\u{feff}Level,Date and Time,Source,Event ID,Task Category\r\n\
+Error,05/07/2024 14:53:21,EventLog,6008,None,\"The previous system shutdown at 14:10:02 on 05/07/2024 was unexpected.\"\r\n\
+Information,04/07/2024 09:00:00,EventLog,6005,None,\"The Event log service was started.\"\r\n";
+
+/// Per-input settings: the zone, the day-month order, the log and the host of an export that
+/// does not say them, each for the files a glob names; the ambiguous dates are said.
+#[test]
+fn per_input_zone_date_order_log_and_host() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("web01-system.csv");
+    std::fs::write(&path, EVENT_VIEWER_CSV).expect("write");
+    let p = arg(&path);
+    // Nothing said: UTC, and the ambiguity named on stderr.
+    let plain = run(["events", &p, "--format", "jsonl"]);
+    assert_eq!(plain.code, Some(0), "{}", plain.stderr);
+    assert!(plain.stderr.contains("ambiguous"), "{}", plain.stderr);
+    let events = jsonl(&plain.stdout);
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[0]["channel"], "");
+    assert_eq!(events[0]["computer"], "");
+    // Day first, Berlin (UTC+2 in July), log and host named for this file only.
+    let r = run([
+        "events",
+        &p,
+        "--format",
+        "jsonl",
+        "--input-tz",
+        "UTC",
+        "--input-tz",
+        "web01-*.csv=Europe/Berlin",
+        "--date-order",
+        "web01-*=dmy",
+        "--log-name",
+        "web01-*=System",
+        "--host",
+        "web01-*=WEB01",
+    ]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let events = jsonl(&r.stdout);
+    assert_eq!(events[0]["time"], "2024-07-04T07:00:00Z");
+    assert_eq!(events[1]["time"], "2024-07-05T12:53:21Z");
+    assert_eq!(events[1]["event_id"], 6008);
+    assert_eq!(events[1]["channel"], "System");
+    assert_eq!(events[1]["computer"], "WEB01");
+    assert!(events[1]["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("unexpected")));
+    // Month first: 7 April and 7 May.
+    let mdy = run(["events", &p, "--format", "jsonl", "--date-order", "mdy"]);
+    let events = jsonl(&mdy.stdout);
+    assert_eq!(events[0]["time"], "2024-04-07T09:00:00Z");
+    assert_eq!(events[1]["time"], "2024-05-07T14:53:21Z");
+}
