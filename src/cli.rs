@@ -299,7 +299,9 @@ pub struct SynthArgs {
     pub perfmon: Option<String>,
     /// Write the scenario's event logs as exports instead (Event Viewer CSV/TXT/XML, PowerShell
     /// CSV/JSON, wevtutil, evtx_dump, EvtxECmd, .evt), e.g. into fixtures/aug15-exports.
-    #[arg(long, conflicts_with_all = ["scale", "probe_rows", "perfmon"])]
+    /// With --scale: a System log of that many records in each export format, an Uptime Kuma
+    /// database and a Prometheus answer of as many checks (for benchmarks).
+    #[arg(long, conflicts_with_all = ["probe_rows", "perfmon"])]
     pub exports: bool,
 }
 

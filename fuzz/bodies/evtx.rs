@@ -3,8 +3,8 @@
 use faultline::cmd::events::write_streamed;
 use faultline::filter::EventFilter;
 use faultline::render::event_runs::LineFormat;
-use faultline::source::evtx::read_evtx;
-use faultline::source::evtx_integrity::scan_file;
+use faultline::source::events::evtx::file::scan_file;
+use faultline::source::events::evtx::read_evtx;
 
 pub fn run(data: &[u8]) {
     let _ = scan_file(&mut std::io::Cursor::new(data));

@@ -1,7 +1,7 @@
 //! Fuzz body: the PDH-CSV header, counter-path and file readers (and the generic metric CSV
 //! reader) on arbitrary bytes; must never panic.
-use faultline::source::metric_csv::{read_metric_csv, MetricReadOptions};
-use faultline::source::perfmon::{parse_counter_path, parse_pdh_header, read_pdh_csv};
+use faultline::source::metrics::csv::{read_metric_csv, MetricReadOptions};
+use faultline::source::metrics::pdh::{parse_counter_path, parse_pdh_header, read_pdh_csv};
 use faultline::timefmt::Zone;
 
 pub fn run(data: &[u8]) {

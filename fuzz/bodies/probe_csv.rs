@@ -1,5 +1,5 @@
 //! Fuzz body: the input sniffer and the probe-CSV reader on arbitrary bytes; must never panic.
-use faultline::source::probe_csv::{read_probe_csv, ProbeReadOptions};
+use faultline::source::probes::csv::{read_probe_csv, ProbeReadOptions};
 use faultline::source::sniff::sniff_bytes;
 use std::path::Path;
 

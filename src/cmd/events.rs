@@ -5,9 +5,9 @@ use crate::filter::EventFilter;
 use crate::model::{Event, InputReport};
 use crate::render::event_runs::{self as runs, LineFormat, Run};
 use crate::render::events as render;
-use crate::source::evtx::{ChunkMap, ChunkRead};
-use crate::source::evtx_lines;
-use crate::source::evtx_stream::{self, Block, Flush};
+use crate::source::events::evtx::lines;
+use crate::source::events::evtx::stream::{self, Block, Flush};
+use crate::source::events::evtx::{ChunkMap, ChunkRead};
 use crate::source::{self, InputKind};
 use crate::Outcome;
 use std::io::{IsTerminal, Write};
@@ -167,7 +167,9 @@ fn read_chunks<M: ChunkMap>(
     reports: &mut Vec<InputReport>,
 ) -> Vec<M::Out> {
     let mut chunks = Vec::new();
-    for (path, read) in source::evtx::read_evtx_files_chunks(paths, filter, threads, on_file, map) {
+    for (path, read) in
+        source::events::evtx::read_evtx_files_chunks(paths, filter, threads, on_file, map)
+    {
         match read {
             Ok(read) => {
                 chunks.extend(read.chunks);
@@ -180,7 +182,7 @@ fn read_chunks<M: ChunkMap>(
 }
 
 /// The JSON Lines or CSV listing of `paths`, written to `out` as the files are read (see
-/// `source::evtx_stream` and `render::event_runs`): each file's report (or why it could not be
+/// `source::events::evtx::stream` and `render::event_runs`): each file's report (or why it could not be
 /// read), and how many lines were written.
 pub fn write_streamed(
     paths: &[&std::path::Path],
@@ -211,8 +213,7 @@ pub fn write_streamed(
             Flush::All => merger.flush(&mut *out, None),
         }
     };
-    let reports =
-        evtx_stream::stream_evtx_files(paths, filter, threads, on_file, &render, &mut sink)?;
+    let reports = stream::stream_evtx_files(paths, filter, threads, on_file, &render, &mut sink)?;
     let written = merger.finish(out)?;
     Ok((reports, written))
 }
@@ -241,7 +242,7 @@ impl ChunkMap for Lines {
         if !self.direct {
             return None;
         }
-        let lines = evtx_lines::chunk_lines(data, filter, source_json)?;
+        let lines = lines::chunk_lines(data, filter, source_json)?;
         let first = lines.keys.iter().map(|k| k.0).min();
         let last = lines.keys.iter().map(|k| k.0).max();
         Some(ChunkRead {

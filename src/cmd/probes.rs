@@ -4,7 +4,7 @@ use super::{failed_input, Diagnostics};
 use crate::analysis::outages::{self, OutageAnalysis};
 use crate::cli::{ProbesArgs, TableFormat};
 use crate::render::probes as render;
-use crate::source::probe_csv::{self, ProbeFile, ProbeReadOptions};
+use crate::source::probes::csv::{self as probe_csv, ProbeFile, ProbeReadOptions};
 use crate::source::probes::StoreKind;
 use crate::source::{self, InputKind};
 use crate::{Error, Outcome};

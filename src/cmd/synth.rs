@@ -13,8 +13,12 @@ pub fn run(args: SynthArgs, diag: &Diagnostics, out: &mut dyn Write) -> anyhow::
     let dir = args.out_dir.as_path();
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     if args.exports {
-        let written =
-            crate::synth::exports::write_export_fixtures(dir).map_err(|e| Error::io(dir, e))?;
+        let written = match args.scale {
+            Some(total) => crate::synth::exports::write_scaled_exports(dir, total)?,
+            None => {
+                crate::synth::exports::write_export_fixtures(dir).map_err(|e| Error::io(dir, e))?
+            }
+        };
         for path in written {
             let size = std::fs::metadata(&path)
                 .map_err(|e| Error::io(&path, e))?

@@ -245,7 +245,7 @@ mod tests {
     use super::*;
     use crate::filter::EventFilter;
     use crate::render::events::{write_csv, write_jsonl};
-    use crate::source::evtx::{read_evtx_files, read_evtx_files_chunks, sample_files};
+    use crate::source::events::evtx::{read_evtx_files, read_evtx_files_chunks, sample_files};
     use std::path::{Path, PathBuf};
 
     /// What `events` wrote before streaming: every event read, stably sorted, then rendered.

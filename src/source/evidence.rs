@@ -1,10 +1,12 @@
 //! Loads every input of a report or timeline: sniffs each file, reads it with its source module,
 //! and gathers events, probe checks and metric series with one `InputReport` per file.
 use super::events;
-use super::metric_csv::{self, MetricReadOptions};
+use super::events::evtx;
+use super::metrics::csv::{self as metric_csv, MetricReadOptions};
+use super::metrics::pdh;
 use super::per_input::InputRules;
-use super::probe_csv::{self, ProbeReadOptions};
-use super::{discover, evtx, perfmon, probes, InputFile, InputKind};
+use super::probes::csv::{self as probe_csv, ProbeReadOptions};
+use super::{discover, probes, InputFile, InputKind};
 use crate::error::{Error, Result};
 use crate::filter::{EventFilter, EventScope};
 use crate::model::{Event, InputReport, MetricSeries, ProbeSeries};
@@ -230,7 +232,7 @@ fn read_metrics(
             input_tz: opts.inputs.for_path(&input.path).tz,
         };
         let read = match input.kind {
-            InputKind::PdhCsv => perfmon::read_pdh_csv(&input.path, &metric_opts),
+            InputKind::PdhCsv => pdh::read_pdh_csv(&input.path, &metric_opts),
             InputKind::MetricCsv => metric_csv::read_metric_csv(&input.path, &metric_opts),
             _ => continue,
         };

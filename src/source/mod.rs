@@ -1,21 +1,15 @@
-//! Input sources: one module per kind of file, each producing the shared `model` types.
+//! Input sources: the registry (discover paths, sniff each file by content, `InputKind`) and one
+//! wing per kind of evidence, each yielding the shared `model` types: `events/` (EVTX, exports,
+//! `.evt`), `probes/` (probe CSVs, monitoring stores), `metrics/` (PDH-CSV, metric CSVs).
 pub mod csv_text;
 pub mod events;
 pub mod evidence;
-pub mod evtx;
-mod evtx_crate;
-pub mod evtx_fast;
-pub mod evtx_integrity;
-pub(crate) mod evtx_lines;
-pub(crate) mod evtx_stream;
-mod evtx_walk;
-pub mod metric_csv;
+pub mod metrics;
 pub mod numbers;
 pub mod per_input;
-pub mod perfmon;
-pub mod probe_csv;
 pub mod probes;
 pub mod sniff;
+pub mod text;
 
 use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};

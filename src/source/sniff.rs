@@ -50,7 +50,7 @@ pub fn claim_bytes(path: &Path, head: &[u8]) -> Option<InputKind> {
     if let Some(kind) = super::events::sniff(head) {
         return Some(InputKind::EventExport(kind));
     }
-    let text = decode_head(head);
+    let text = super::text::decode_head(head);
     let first_line = text
         .lines()
         .map(str::trim)
@@ -63,7 +63,7 @@ pub fn claim_bytes(path: &Path, head: &[u8]) -> Option<InputKind> {
         .split(',')
         .map(|c| c.trim().trim_matches('"').to_string())
         .collect();
-    if super::probe_csv::header_looks_like_probes(&header) {
+    if super::probes::csv::header_looks_like_probes(&header) {
         return Some(InputKind::ProbeCsv);
     }
     // A CSV the readers do not claim may still be a metric CSV; other text is not evidence.
@@ -75,21 +75,4 @@ fn has_csv_name(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
-}
-
-/// Head bytes as text: UTF-16LE or BE (with BOM) and UTF-8 (BOM stripped); invalid bytes
-/// replaced.
-pub fn decode_head(head: &[u8]) -> String {
-    let utf16 = |rest: &[u8], unit: fn([u8; 2]) -> u16| {
-        let units: Vec<u16> = rest.chunks_exact(2).map(|p| unit([p[0], p[1]])).collect();
-        String::from_utf16_lossy(&units)
-    };
-    if let Some(rest) = head.strip_prefix(&[0xFF, 0xFE]) {
-        return utf16(rest, u16::from_le_bytes);
-    }
-    if let Some(rest) = head.strip_prefix(&[0xFE, 0xFF]) {
-        return utf16(rest, u16::from_be_bytes);
-    }
-    let body = head.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(head);
-    String::from_utf8_lossy(body).into_owned()
 }

@@ -130,3 +130,88 @@ pub fn write_export_fixtures(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     }
     Ok(written)
 }
+
+/// The formats written at benchmark scale (one per reader), by suffix.
+const SCALED: &[&str] = &[
+    "eventviewer-en-US.csv",
+    "get-winevent.csv",
+    "wevtutil.xml",
+    "evtx_dump.jsonl",
+    "powershell7.json",
+    "evt",
+];
+
+/// For `bench/run`: a System log of about `total` records in one file per export reader, an
+/// Uptime Kuma database and a Prometheus `query_range` answer of about `total` checks each.
+pub fn write_scaled_exports(dir: &Path, total: u64) -> crate::error::Result<Vec<PathBuf>> {
+    use crate::error::Error;
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let events = events_of(&super::scale::scaled_system_records(total));
+    let mut written = Vec::new();
+    for format in FORMATS.iter().filter(|f| SCALED.contains(&f.suffix)) {
+        let path = dir.join(format!("System.{}", format.suffix));
+        std::fs::write(&path, (format.write)(&events)).map_err(|e| Error::io(&path, e))?;
+        written.push(path);
+    }
+    drop(events);
+    // Four monitors checked every 15 s, a failure every 97th check.
+    let start = super::story::probes_start().timestamp();
+    let checks = total.max(4);
+    let when = |i: u64| start + (i / 4) as i64 * 15;
+    let times: Vec<String> = (0..checks)
+        .map(|i| {
+            chrono::DateTime::from_timestamp(when(i), 0)
+                .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+                .unwrap_or_default()
+        })
+        .collect();
+    let heartbeats: Vec<(usize, &str, i64, Option<i64>, &str)> = (0..checks)
+        .map(|i| {
+            let up = i % 97 != 0;
+            let status = i64::from(up);
+            (
+                i as usize % 4,
+                times[i as usize].as_str(),
+                status,
+                up.then_some(40),
+                "",
+            )
+        })
+        .collect();
+    let monitors = [
+        ("SIP", "https://sipsvr01.example/"),
+        ("Web", "https://www.example/"),
+        ("MySQL", "mysql://sipsvr01.example:3306"),
+        ("API", "https://api.example/"),
+    ];
+    let kuma = dir.join("kuma.db");
+    crate::source::probes::kuma::write_kuma_db(&kuma, &monitors, &heartbeats)?;
+    written.push(kuma);
+    let values: Vec<Vec<(f64, &str)>> = (0..4)
+        .map(|m| {
+            (m..checks)
+                .step_by(4)
+                .map(|i| (when(i) as f64, if i % 97 == 0 { "0" } else { "1" }))
+                .collect()
+        })
+        .collect();
+    let instances = ["sip:5060", "www:443", "mysql:3306", "api:443"];
+    let series: Vec<crate::source::probes::prometheus::FixtureSeries> = instances
+        .iter()
+        .zip(values)
+        .map(|(instance, v)| {
+            (
+                vec![("__name__", "probe_success"), ("instance", *instance)],
+                v,
+            )
+        })
+        .collect();
+    let prom = dir.join("probe_success.json");
+    std::fs::write(
+        &prom,
+        crate::source::probes::prometheus::write_query_range(&series),
+    )
+    .map_err(|e| Error::io(&prom, e))?;
+    written.push(prom);
+    Ok(written)
+}

@@ -2,6 +2,7 @@
 //! evtx_dump and EvtxECmd, and legacy `.evt` files. One `sniff` and one `read` for the wing; each
 //! format's reader lives in its own file.
 pub mod evt;
+pub mod evtx;
 pub mod export;
 pub mod export_csv;
 pub mod export_json;

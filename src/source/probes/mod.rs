@@ -1,5 +1,6 @@
-//! Everything that yields probe checks besides probe CSVs (`source/probe_csv`): monitoring
+//! Everything that yields probe checks: probe CSVs (`csv`) and monitoring
 //! stores read in place (Uptime Kuma's database, Prometheus `query_range` JSON).
+pub mod csv;
 pub mod kuma;
 pub mod prometheus;
 pub mod store;

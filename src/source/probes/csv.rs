@@ -88,7 +88,7 @@ pub fn header_looks_like_probes(header: &[String]) -> bool {
 pub fn read_probe_csv(path: &Path, opts: &ProbeReadOptions) -> Result<ProbeFile> {
     let head = read_head(path)?;
     let utf16 = head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]);
-    let first_row = first_record(&super::sniff::decode_head(&head));
+    let first_row = first_record(&crate::source::text::decode_head(&head));
     let headerless = first_row
         .iter()
         .any(|c| parse_timestamp(c, Zone::UTC).is_some());
@@ -224,11 +224,11 @@ fn read_whole(
 ) -> Result<ProbeFile> {
     let utf16_bytes = if utf16 {
         let all = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-        Some(super::sniff::decode_head(&all).into_bytes())
+        Some(crate::source::text::decode_head(&all).into_bytes())
     } else {
         None
     };
-    let (repaired, repairs, long_lines) = super::csv_text::repair_file(path, utf16_bytes)?;
+    let (repaired, repairs, long_lines) = crate::source::csv_text::repair_file(path, utf16_bytes)?;
     let bytes = match repaired {
         Some(bytes) => bytes,
         None => std::fs::read(path).map_err(|e| Error::io(path, e))?,
@@ -545,7 +545,7 @@ fn read_head(path: &Path) -> Result<Vec<u8>> {
 /// The first non-empty line of `text` split as one CSV record.
 fn first_record(text: &str) -> Vec<String> {
     let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-    let mut reader = csv::ReaderBuilder::new()
+    let mut reader = ::csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .from_reader(line.as_bytes());
@@ -582,7 +582,7 @@ fn read_frame(
         .into_reader_with_file_handle(std::io::Cursor::new(bytes))
         .finish()
         .map_err(|e| {
-            let e = super::csv_text::one_line(&e.to_string());
+            let e = crate::source::csv_text::one_line(&e.to_string());
             Error::bad_input(path, format!("cannot read as CSV: {e}"))
         })
 }

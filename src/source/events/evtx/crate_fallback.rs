@@ -1,7 +1,7 @@
 //! The `evtx` crate's way through a chunk, for chunks the fast decoder leaves to it: each record
 //! rendered to JSON by the crate and read back into an `Event`.
-use super::evtx::error_chain;
-use super::evtx_walk::ChunkRead;
+use super::error_chain;
+use super::walk::ChunkRead;
 use crate::filter::EventFilter;
 use crate::model::{DataField, Event, EventData, Level};
 use chrono::{DateTime, Utc};
@@ -29,7 +29,7 @@ pub(super) fn read_chunk_with_crate(
     for record in parsed.iter() {
         let converted = record.and_then(|record| {
             let record_id = record.event_record_id;
-            let header_time = super::evtx_integrity::header_time(&record.timestamp);
+            let header_time = super::file::header_time(&record.timestamp);
             // Kept to render XML if the JSON shows named data: the crate's JSON drops unnamed
             // `<Data>` that stands beside named `<Data>`.
             let for_xml = record.clone();
@@ -172,7 +172,7 @@ fn convert_record(
         .and_then(Value::as_str)
         .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
         .map(|t| t.with_timezone(&Utc))
-        .or_else(|| super::evtx_integrity::time_fallback(record_id, header_time, notes))
+        .or_else(|| super::file::time_fallback(record_id, header_time, notes))
         .ok_or_else(|| format!("record {record_id}: no readable TimeCreated"))?;
     if !filter.wants_id_and_time(event_id, &time) {
         return Ok((time, None));

@@ -4,9 +4,9 @@
 //! walk order, decodes them in parallel, and hands them on block by block, each block with the
 //! time before which nothing is left to come, so that output can be written as it goes and
 //! memory does not grow with the file.
-use super::evtx_fast::earliest_time;
-use super::evtx_integrity::{Scan, Scanner, CHUNK_SIZE, FILE_HEADER_BLOCK};
-use super::evtx_walk::{chunk_error, oldest_chunk, pipeline, scan_slot, ChunkRead};
+use super::binxml::earliest_time;
+use super::file::{Scan, Scanner, CHUNK_SIZE, FILE_HEADER_BLOCK};
+use super::walk::{chunk_error, oldest_chunk, pipeline, scan_slot, ChunkRead};
 use chrono::{DateTime, Duration, Utc};
 use evtx::err::ChunkError;
 use evtx::EvtxChunkHeader;
@@ -154,7 +154,7 @@ fn look_at(
     number: u64,
     data: &[u8],
 ) -> (
-    Option<(super::evtx_integrity::Slot, Vec<String>)>,
+    Option<(super::file::Slot, Vec<String>)>,
     Option<u64>,
     Planned,
 ) {
@@ -277,7 +277,7 @@ pub(crate) struct Block<R> {
 /// Reads the files one after the other, each in two passes (see the module's head), handing
 /// each block of chunks to `sink` as it is decoded. Returns each file's report (or why it
 /// could not be read), in the order of `paths`; an error from `sink` stops everything.
-pub(crate) fn stream_evtx_files<M: super::evtx::ChunkMap>(
+pub(crate) fn stream_evtx_files<M: super::ChunkMap>(
     paths: &[&std::path::Path],
     filter: &crate::filter::EventFilter,
     threads: usize,
@@ -285,7 +285,7 @@ pub(crate) fn stream_evtx_files<M: super::evtx::ChunkMap>(
     map: &M,
     sink: &mut dyn FnMut(Block<M::Out>) -> std::io::Result<()>,
 ) -> std::io::Result<Vec<crate::error::Result<crate::model::InputReport>>> {
-    use super::evtx::{account, new_report, open_evtx, worker_pool, Decoder, CHUNKS_PER_THREAD};
+    use super::{account, new_report, open_evtx, worker_pool, Decoder, CHUNKS_PER_THREAD};
     use crate::error::Error;
     let mut firsts = Vec::new();
     for path in paths {
@@ -337,7 +337,7 @@ pub(crate) fn stream_evtx_files<M: super::evtx::ChunkMap>(
         on_file(path);
         match done {
             Ok(()) => {
-                super::evtx_integrity::apply(&prescan.scan, &mut report);
+                super::file::apply(&prescan.scan, &mut report);
                 reports.push(Ok(report));
             }
             Err(Stop::Read(read_error)) => reports.push(Err(Error::io(path, read_error))),

@@ -2,9 +2,13 @@
 //! decoder (`evtx_fast`) or, where it gives up, by the `evtx` crate (`evtx_crate`), with the damage
 //! accounting (`evtx_integrity`) done on the same bytes; damaged records and chunks are counted,
 //! not fatal.
-use super::evtx_fast;
-use super::evtx_walk;
-pub(crate) use super::evtx_walk::ChunkRead;
+pub mod binxml;
+mod crate_fallback;
+pub mod file;
+pub(crate) mod lines;
+pub(crate) mod stream;
+mod walk;
+
 use crate::error::{Error, Result};
 use crate::filter::EventFilter;
 use crate::model::{Event, InputReport};
@@ -12,6 +16,7 @@ use chrono::{DateTime, Utc};
 use evtx::{EvtxChunkData, EvtxParser, ParserSettings};
 use std::path::Path;
 use std::sync::Arc;
+pub(crate) use walk::ChunkRead;
 
 /// How many problem lines are kept per file (all are counted).
 const MAX_PROBLEMS_KEPT: usize = 20;
@@ -91,7 +96,7 @@ pub(crate) fn read_evtx_chunks<M: ChunkMap>(
     let pool = worker_pool(threads, path)?;
     let block_chunks = pool.current_num_threads().max(1) * CHUNKS_PER_THREAD;
     let decoder = Decoder::new(path, filter, map);
-    let walked = evtx_walk::walk(&mut file, &head, len, &pool, block_chunks, &|n, data| {
+    let walked = walk::walk(&mut file, &head, len, &pool, block_chunks, &|n, data| {
         decoder.decode(n, data)
     })
     .map_err(|e| Error::io(path, e))?;
@@ -101,7 +106,7 @@ pub(crate) fn read_evtx_chunks<M: ChunkMap>(
         .into_iter()
         .map(|chunk| account(&mut report, chunk))
         .collect();
-    super::evtx_integrity::apply(&walked.scan, &mut report);
+    file::apply(&walked.scan, &mut report);
     Ok(EvtxChunks { chunks, report })
 }
 
@@ -169,7 +174,7 @@ impl<'a, M: ChunkMap> Decoder<'a, M> {
     pub(super) fn new(path: &Path, filter: &'a EventFilter, map: &'a M) -> Self {
         let source: Arc<str> = Arc::from(path.display().to_string());
         let mut source_json = Vec::new();
-        super::evtx_lines::json_str(&mut source_json, &source);
+        lines::json_str(&mut source_json, &source);
         Decoder {
             map,
             filter,
@@ -208,7 +213,7 @@ fn read_chunk(
     source: &Arc<str>,
     filter: &EventFilter,
 ) -> ChunkRead<Vec<Event>> {
-    if let Some(fast) = evtx_fast::decode_chunk(data, source, filter) {
+    if let Some(fast) = binxml::decode_chunk(data, source, filter) {
         return ChunkRead {
             out: fast.events,
             records_read: fast.records_read,
@@ -220,7 +225,7 @@ fn read_chunk(
     match EvtxChunkData::new(data.to_vec(), false) {
         Ok(mut chunk) => {
             chunk.number = Some(number);
-            super::evtx_crate::read_chunk_with_crate(&mut chunk, settings, source, filter)
+            crate_fallback::read_chunk_with_crate(&mut chunk, settings, source, filter)
         }
         Err(err) => ChunkRead {
             problems: vec![error_chain_under(
@@ -403,13 +408,12 @@ mod tests {
             let source: Arc<str> = Arc::from(path.display().to_string());
             for mut chunk in parser.chunks().flatten() {
                 all_chunks += 1;
-                let Some(fast) = evtx_fast::decode_chunk(&chunk.data, &source, &filter) else {
+                let Some(fast) = binxml::decode_chunk(&chunk.data, &source, &filter) else {
                     continue;
                 };
                 fast_chunks += 1;
-                let slow = super::super::evtx_crate::read_chunk_with_crate(
-                    &mut chunk, &settings, &source, &filter,
-                );
+                let slow =
+                    crate_fallback::read_chunk_with_crate(&mut chunk, &settings, &source, &filter);
                 assert!(
                     slow.problems.is_empty(),
                     "{}: {:?}",
@@ -470,7 +474,7 @@ mod crate_fallback_tests {
         let mut parser = EvtxParser::from_read_seek(std::io::Cursor::new(bytes)).expect("parser");
         let source: Arc<str> = Arc::from("mixed.evtx");
         let mut chunk = parser.chunks().flatten().next().expect("a chunk");
-        let read = super::super::evtx_crate::read_chunk_with_crate(
+        let read = crate_fallback::read_chunk_with_crate(
             &mut chunk,
             &settings,
             &source,

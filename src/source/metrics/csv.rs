@@ -114,7 +114,7 @@ pub(crate) fn load_csv(path: &Path, report: &mut InputReport) -> Result<LoadedCs
             body = &body[..last_start];
         }
     }
-    let repaired = super::csv_text::repair(body, blank_lines + 1);
+    let repaired = crate::source::csv_text::repair(body, blank_lines + 1);
     report.problems.extend(repaired.problems.iter().cloned());
     // A dropped long line stays as a blank row, which the row reader counts as skipped.
     let frame = CsvReadOptions::default()
@@ -128,7 +128,7 @@ pub(crate) fn load_csv(path: &Path, report: &mut InputReport) -> Result<LoadedCs
         .into_reader_with_file_handle(std::io::Cursor::new(repaired.text.as_bytes()))
         .finish()
         .map_err(|e| {
-            let e = super::csv_text::one_line(&e.to_string());
+            let e = crate::source::csv_text::one_line(&e.to_string());
             Error::bad_input(path, format!("cannot read as CSV: {e}"))
         })?;
     Ok(LoadedCsv {
@@ -181,7 +181,7 @@ fn decode(bytes: &[u8], notes: &mut Vec<String>) -> String {
         Ok(s) => s.to_string(),
         Err(_) => {
             notes.push("not valid UTF-8: read as Windows-1252".into());
-            super::csv_text::decode_windows_1252(body)
+            crate::source::csv_text::decode_windows_1252(body)
         }
     }
 }
@@ -196,7 +196,7 @@ pub(crate) fn parse_value(cell: Option<&str>) -> std::result::Result<Option<f64>
         return Ok(None);
     }
     // Thousands separators too (`1,234.5`); an ambiguous `1,234` is refused, not guessed.
-    super::numbers::parse_localized(text)
+    crate::source::numbers::parse_localized(text)
         .map(Some)
         .map_err(|_| ())
 }

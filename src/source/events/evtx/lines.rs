@@ -1,7 +1,7 @@
 //! The `events` JSON Lines listing written by the fast decoder straight from a chunk's bytes,
 //! without building an `Event` per record: byte for byte what `render::events::push_jsonl_line`
 //! writes for the same event (tests compare the two on every sample).
-use super::evtx_fast::{
+use super::binxml::{
     cached_nested_plan, filetime, for_each_record, number, push_value, read_instance, FieldKeys,
     NestedCache, Piece, Plan, Sub,
 };
@@ -108,7 +108,7 @@ impl Fields {
 /// The fields' JSON keys (names decoded, repeats numbered, escaped and quoted).
 fn field_keys<'p>(
     data: &[u8],
-    all: impl Iterator<Item = (&'p super::evtx_fast::Field, &'p [Sub])>,
+    all: impl Iterator<Item = (&'p super::binxml::Field, &'p [Sub])>,
     fields: &mut Fields,
 ) -> Option<FieldKeys> {
     fields.clear();
@@ -387,7 +387,7 @@ fn write_passing(
         subs: nested_subs,
         keys: key_cache,
     } = nested;
-    let inner: &[super::evtx_fast::Field] = match nested_def {
+    let inner: &[super::binxml::Field] = match nested_def {
         Some(def) => plans.get(&def)?.as_deref()?,
         None => &[],
     };

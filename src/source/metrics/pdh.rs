@@ -1,6 +1,6 @@
 //! typeperf / relog / perfmon "PDH-CSV 4.0" files -> `MetricSeries`: the header's zone bias turns
 //! local sample times into UTC, counter paths split into host, object, instance and counter.
-use super::metric_csv::{
+use super::csv::{
     load_csv, parse_value, set_time_span, skip, text_cells, unreadable_note, unreadable_value,
     MetricFile, MetricReadOptions, RowTimes,
 };

@@ -2,7 +2,7 @@
 //! parallel straight from that buffer, and handed back in the order the `evtx` crate walks them
 //! (from the chunk holding the oldest records, wrapping around); the damage scan
 //! (`evtx_integrity`) is fed from the same bytes, so the file is read once.
-use super::evtx_integrity::{scan_chunk, Scan, Scanner, Slot, CHUNK_SIZE, FILE_HEADER_BLOCK};
+use super::file::{scan_chunk, Scan, Scanner, Slot, CHUNK_SIZE, FILE_HEADER_BLOCK};
 use chrono::{DateTime, Utc};
 use evtx::err::ChunkError;
 use evtx::EvtxChunkHeader;
@@ -179,7 +179,7 @@ pub(super) fn oldest_chunk(first_ids: &[Option<u64>]) -> usize {
 /// A chunk the walk cannot read, said as the crate says it.
 pub(super) fn chunk_error<R: Default>(number: u64, err: &ChunkError) -> ChunkRead<R> {
     ChunkRead {
-        problems: vec![super::evtx::error_chain_under(
+        problems: vec![super::error_chain_under(
             format!("Failed to parse chunk number {number}"),
             err,
         )],

@@ -3,7 +3,7 @@
 //! holding a line break is never cut); CRLF line ends become LF. When the file needs one of the
 //! whole-file repairs of `csv_text` (not UTF-8, lone CR line ends, a quote that never closes, an
 //! over-long line), the reader says so and the caller reads the file the whole-file way instead.
-use super::super::csv_text::MAX_LINE_BYTES;
+use crate::source::csv_text::MAX_LINE_BYTES;
 use std::io::Read;
 
 /// Bytes read per block (the last record is carried over to the next block).

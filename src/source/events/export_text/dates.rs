@@ -1,0 +1,292 @@
+//! The numeric local dates of text exports: a written time parsed, the day-month order the
+//! file's own values decide, and a stamp read in that order.
+use crate::error::{Error, Result};
+use crate::source::events::export::DateOrder;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use std::borrow::Cow;
+use std::path::Path;
+
+/// A written time: day and month still to be told apart, year first, or with its own offset.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Stamp {
+    /// `a` and `b` are the first two numbers as written (day-month or month-day).
+    Numeric {
+        a: u32,
+        b: u32,
+        year: i32,
+        time: NaiveTime,
+    },
+    Local(NaiveDateTime),
+    Utc(DateTime<Utc>),
+}
+
+/// Removes the invisible direction marks Windows puts into localized dates.
+pub(crate) fn strip_marks(s: &str) -> Cow<'_, str> {
+    let mark = |c: char| matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}');
+    if s.contains(mark) {
+        Cow::Owned(s.chars().filter(|&c| !mark(c)).collect())
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+/// Parses `20/05/2026 21:31:47`, `10/7/2016 06:38:24 PM`, `27.10.2021 12:28:26`,
+/// `05-07-2024 14:53:21`, `2021-10-27 10:28:26.1234567` and ISO `2011-08-15T16:58:03.123[Z]`.
+/// The flag says the time was 12-hour with AM/PM. Localized AM/PM words are not read.
+pub(crate) fn parse_stamp(raw: &str) -> std::result::Result<(Stamp, bool), String> {
+    let s = strip_marks(raw);
+    let s = s.trim();
+    let (date, rest) = match s.find([' ', 'T']) {
+        Some(i) => (
+            s.get(..i).unwrap_or(""),
+            s.get(i + 1..).unwrap_or("").trim(),
+        ),
+        None => return Err("no time of day".into()),
+    };
+    let mut tokens = rest.split_whitespace();
+    let time_token = tokens.next().ok_or("no time of day")?;
+    let suffix = tokens.next();
+    if tokens.next().is_some() {
+        return Err("unexpected text after the time".into());
+    }
+    let parts: Vec<&str> = date.split(['.', '/', '-']).collect();
+    let [p0, p1, p2] = parts.as_slice() else {
+        return Err(format!("date {date:?} is not three numbers"));
+    };
+    let num = |p: &str| {
+        p.parse::<u32>()
+            .map_err(|_| format!("date {date:?} is not numeric"))
+    };
+    let (n0, n1, n2) = (num(p0)?, num(p1)?, num(p2)?);
+    let (clock, offset) = split_offset(time_token);
+    let mut time = parse_clock(clock).ok_or_else(|| format!("time {time_token:?} not read"))?;
+    let twelve_hour = match suffix.map(str::to_ascii_uppercase).as_deref() {
+        None => false,
+        Some(ampm @ ("AM" | "PM")) => {
+            time = to_24h(time, ampm == "PM").ok_or("hour out of range for AM/PM")?;
+            true
+        }
+        Some(other) => {
+            return Err(format!(
+                "{other:?} after the time is not AM/PM (localized AM/PM words are not read)"
+            ))
+        }
+    };
+    if p0.len() == 4 {
+        let day = NaiveDate::from_ymd_opt(n0 as i32, n1, n2).ok_or("no such date")?;
+        let naive = day.and_time(time);
+        return Ok(match offset {
+            None => (Stamp::Local(naive), twelve_hour),
+            Some(minutes) => {
+                let utc = naive
+                    .checked_sub_signed(chrono::Duration::minutes(minutes))
+                    .ok_or("time out of range")?;
+                (Stamp::Utc(Utc.from_utc_datetime(&utc)), twelve_hour)
+            }
+        });
+    }
+    if p2.len() != 4 || offset.is_some() {
+        return Err(format!("date {date:?} has no four-digit year"));
+    }
+    Ok((
+        Stamp::Numeric {
+            a: n0,
+            b: n1,
+            year: n2 as i32,
+            time,
+        },
+        twelve_hour,
+    ))
+}
+
+/// Splits `10:28:26.123Z` or `10:28:26+02:00` into the clock and the offset in minutes.
+fn split_offset(token: &str) -> (&str, Option<i64>) {
+    if let Some(clock) = token.strip_suffix(['Z', 'z']) {
+        return (clock, Some(0));
+    }
+    if let Some(i) = token.rfind(['+', '-']) {
+        let (clock, off) = token.split_at(i);
+        let sign = if off.starts_with('-') { -1 } else { 1 };
+        let digits: String = off.chars().filter(char::is_ascii_digit).collect();
+        if let (Some(h), Some(m)) = (digits.get(..2), digits.get(2..4)) {
+            if let (Ok(h), Ok(m)) = (h.parse::<i64>(), m.parse::<i64>()) {
+                return (clock, Some(sign * (h * 60 + m)));
+            }
+        }
+    }
+    (token, None)
+}
+
+/// `H:mm`, `H:mm:ss` or `H:mm:ss.fffffff`.
+fn parse_clock(clock: &str) -> Option<NaiveTime> {
+    let (hms, frac) = match clock.split_once(['.', ',']) {
+        Some((hms, frac)) => (hms, Some(frac)),
+        None => (clock, None),
+    };
+    let mut it = hms.split(':');
+    let h = it.next()?.parse().ok()?;
+    let m = it.next()?.parse().ok()?;
+    let s = it.next().map_or(Some(0), |s| s.parse().ok())?;
+    if it.next().is_some() {
+        return None;
+    }
+    let nanos = match frac {
+        Some(f) if !f.is_empty() && f.len() <= 9 && f.bytes().all(|b| b.is_ascii_digit()) => {
+            let padded = format!("{f:0<9}");
+            padded.parse().ok()?
+        }
+        Some(_) => return None,
+        None => 0,
+    };
+    NaiveTime::from_hms_nano_opt(h, m, s, nanos)
+}
+
+fn to_24h(time: NaiveTime, pm: bool) -> Option<NaiveTime> {
+    use chrono::Timelike;
+    let h = match (time.hour(), pm) {
+        (0, _) | (13.., _) => return None,
+        (12, false) => 0,
+        (12, true) => 12,
+        (h, false) => h,
+        (h, true) => h + 12,
+    };
+    time.with_hour(h)
+}
+
+/// What the numeric dates of a file say about their day-month order.
+#[derive(Debug, Default)]
+pub(super) struct DateEvidence {
+    day_first: Option<(u64, String)>,
+    month_first: Option<(u64, String)>,
+    pub(super) numeric: u64,
+    first: Option<(u32, u32, String)>,
+    twelve_hour: bool,
+}
+
+impl DateEvidence {
+    pub(super) fn observe(&mut self, line: u64, raw: &str, stamp: &Stamp, twelve_hour: bool) {
+        let Stamp::Numeric { a, b, .. } = *stamp else {
+            return;
+        };
+        self.numeric += 1;
+        self.twelve_hour |= twelve_hour;
+        if self.first.is_none() {
+            self.first = Some((a, b, raw.trim().to_string()));
+        }
+        if a > 12 && b <= 12 && self.day_first.is_none() {
+            self.day_first = Some((line, raw.trim().to_string()));
+        }
+        if b > 12 && a <= 12 && self.month_first.is_none() {
+            self.month_first = Some((line, raw.trim().to_string()));
+        }
+    }
+
+    /// The order to read with, and the note when the values did not decide it.
+    pub(super) fn decide(
+        &self,
+        path: &Path,
+        given: Option<DateOrder>,
+        header: Option<(DateOrder, &str)>,
+    ) -> Result<(DateOrder, Option<String>)> {
+        match (&self.day_first, &self.month_first, given) {
+            (_, _, Some(order)) if self.day_first.is_some() || self.month_first.is_some() => {
+                return Ok((order, None));
+            }
+            (Some((l1, r1)), Some((l2, r2)), None) => {
+                return Err(Error::bad_input(
+                    path,
+                    format!(
+                        "dates in both day-month orders: line {l1} has {r1:?} (day first), line \
+                         {l2} has {r2:?} (month first); give --date-order dmy or mdy"
+                    ),
+                ));
+            }
+            (Some(_), None, None) => return Ok((DateOrder::Dmy, None)),
+            (None, Some(_), None) => return Ok((DateOrder::Mdy, None)),
+            _ => {}
+        }
+        let (order, why) = match (given, header) {
+            (Some(order), _) => (order, "as --date-order says".to_string()),
+            (None, Some((order, language))) => (order, format!("from the {language} header")),
+            (None, None) if self.twelve_hour => (
+                DateOrder::Mdy,
+                "because the times are 12-hour with AM/PM (the en-US style)".to_string(),
+            ),
+            (None, None) => (
+                DateOrder::Dmy,
+                "because the times are 24-hour (not the en-US style)".to_string(),
+            ),
+        };
+        let first = self.first.as_ref().map_or(String::new(), |(a, b, raw)| {
+            format!(
+                " ({raw} could be {a} {} or {b} {})",
+                month_name(*b),
+                month_name(*a)
+            )
+        });
+        let (reading, other) = match order {
+            DateOrder::Mdy => ("month-first", "dmy"),
+            _ => ("day-first", "mdy"),
+        };
+        let note = format!(
+            "{}: all {} dates are ambiguous{first}: read {reading} {why}; give --date-order \
+             {other} if wrong",
+            path.display(),
+            self.numeric
+        );
+        Ok((order, Some(note)))
+    }
+}
+
+fn month_name(m: u32) -> &'static str {
+    const NAMES: &str = "January February March April May June July August September October \
+                         November December";
+    let i = usize::try_from(m).unwrap_or(0);
+    NAMES
+        .split_whitespace()
+        .nth(i.wrapping_sub(1))
+        .unwrap_or("?")
+}
+
+pub(super) fn order_name(order: DateOrder) -> &'static str {
+    match order {
+        DateOrder::Dmy => "day-first",
+        DateOrder::Mdy => "month-first",
+        DateOrder::Ymd => "year-first",
+    }
+}
+
+/// UTC when the stamp has a zone, else the local time; `None` when it is no real date.
+pub(super) fn resolve(
+    stamp: &Stamp,
+    order: DateOrder,
+) -> Option<std::result::Result<DateTime<Utc>, NaiveDateTime>> {
+    match *stamp {
+        Stamp::Utc(t) => Some(Ok(t)),
+        Stamp::Local(n) => Some(Err(n)),
+        Stamp::Numeric { a, b, year, time } => {
+            let (day, month) = match order {
+                DateOrder::Mdy => (b, a),
+                _ => (a, b),
+            };
+            NaiveDate::from_ymd_opt(year, month, day).map(|d| Err(d.and_time(time)))
+        }
+    }
+}
+
+/// The file is newest first when more of its steps go back in time than forward.
+pub(super) fn is_descending<'a>(times: impl Iterator<Item = &'a NaiveDateTime>) -> bool {
+    let (mut back, mut forward) = (0u64, 0u64);
+    let mut prev: Option<&NaiveDateTime> = None;
+    for t in times {
+        if let Some(p) = prev {
+            if t < p {
+                back += 1;
+            } else if t > p {
+                forward += 1;
+            }
+        }
+        prev = Some(t);
+    }
+    back > forward
+}

@@ -1,0 +1,217 @@
+//! One `<Event>` element of an XML export, parsed with quick-xml into a `RawEvent`.
+use super::{event_id_of, level_from_name, level_from_number, parse_system_time, RawEvent};
+use crate::model::{DataField, Level};
+use quick_xml::events::{BytesStart, Event as Xml};
+
+/// An open element while one event is parsed.
+struct Frame {
+    name: String,
+    attrs: Vec<(String, String)>,
+    /// Any attribute, namespace declarations too.
+    has_attrs: bool,
+    text: String,
+    has_child: bool,
+}
+
+fn frame(e: &BytesStart) -> std::result::Result<Frame, String> {
+    let name = e.local_name().as_ref().to_string();
+    let mut attrs = Vec::new();
+    let mut has_attrs = false;
+    for attr in e.attributes() {
+        let attr = attr.map_err(|err| format!("bad attribute in <{name}>: {err}"))?;
+        // Namespace declarations count as attributes (an empty leaf with only them carries no
+        // value, as in the EVTX reader), but are not kept.
+        has_attrs = true;
+        if attr.key.as_namespace_binding().is_some() {
+            continue;
+        }
+        let key = attr.key.local_name().as_ref().to_string();
+        let value = attr
+            .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+            .map_err(|err| format!("bad value of {key} in <{name}>: {err}"))?;
+        attrs.push((key, value.into_owned()));
+    }
+    Ok(Frame {
+        name,
+        attrs,
+        has_attrs,
+        text: String::new(),
+        has_child: false,
+    })
+}
+
+impl Frame {
+    fn attr(&self, key: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Parses one `<Event>…</Event>` fragment.
+pub(super) fn parse_event(fragment: &str) -> std::result::Result<RawEvent, String> {
+    let mut reader = quick_xml::Reader::from_str(fragment);
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut raw = RawEvent::default();
+    let mut rendered_provider = None;
+    let mut closed_root = false;
+    loop {
+        let event = reader.read_event().map_err(|e| {
+            format!(
+                "bad XML at byte {} of the event: {e}",
+                reader.error_position()
+            )
+        })?;
+        match event {
+            Xml::Start(e) | Xml::Empty(e) if closed_root => {
+                let name = e.local_name().as_ref().to_string();
+                return Err(format!("<{name}> after the end of the event"));
+            }
+            Xml::Start(e) => {
+                let f = open(&e, &mut stack)?;
+                stack.push(f);
+            }
+            Xml::Empty(e) => {
+                let f = open(&e, &mut stack)?;
+                closed_root |= stack.is_empty();
+                close(f, &mut stack, &mut raw, &mut rendered_provider)?;
+            }
+            Xml::End(_) => {
+                let f = stack.pop().ok_or("an end tag without its start")?;
+                closed_root |= stack.is_empty();
+                close(f, &mut stack, &mut raw, &mut rendered_provider)?;
+            }
+            // Line ends are kept as written (no XML normalization of CR LF): the exporters
+            // write the event's own text raw, and the EVTX reader keeps it so too.
+            Xml::Text(t) => {
+                if let Some(top) = stack.last_mut() {
+                    top.text.push_str(&t);
+                }
+            }
+            Xml::CData(t) => {
+                if let Some(top) = stack.last_mut() {
+                    top.text.push_str(&t);
+                }
+            }
+            Xml::GeneralRef(r) => {
+                let text = match r.resolve_char_ref() {
+                    Ok(Some(c)) => c.to_string(),
+                    Ok(None) => {
+                        let name = r.to_string();
+                        quick_xml::escape::resolve_predefined_entity(&name)
+                            .map(str::to_string)
+                            .unwrap_or_else(|| format!("&{name};"))
+                    }
+                    Err(e) => return Err(format!("bad character reference: {e}")),
+                };
+                if let Some(top) = stack.last_mut() {
+                    top.text.push_str(&text);
+                }
+            }
+            Xml::Eof => break,
+            _ => {}
+        }
+    }
+    if let Some(open) = stack.last() {
+        return Err(format!("the event ends inside <{}>", open.name));
+    }
+    if raw.provider.is_none() {
+        raw.provider = rendered_provider;
+    }
+    Ok(raw)
+}
+
+fn open(e: &BytesStart, stack: &mut [Frame]) -> std::result::Result<Frame, String> {
+    let f = frame(e)?;
+    match stack.last_mut() {
+        Some(parent) => parent.has_child = true,
+        None if f.name != "Event" => return Err(format!("<{}> where <Event> belongs", f.name)),
+        None => {}
+    }
+    Ok(f)
+}
+
+/// Takes what a just-closed element says; `stack` holds its ancestors.
+fn close(
+    f: Frame,
+    stack: &mut [Frame],
+    raw: &mut RawEvent,
+    rendered_provider: &mut Option<String>,
+) -> std::result::Result<(), String> {
+    let section = stack.get(1).map(|s| s.name.as_str());
+    match (stack.len(), section) {
+        (2, Some("System")) => system_field(f, raw)?,
+        (2, Some("EventData")) => {
+            let name = if f.name == "Data" {
+                f.attr("Name").filter(|n| !n.is_empty()).map(str::to_string)
+            } else {
+                Some(f.name)
+            };
+            raw.data.push(DataField {
+                name,
+                value: f.text,
+            });
+        }
+        (2, Some("RenderingInfo")) => match f.name.as_str() {
+            "Message" => raw.message = Some(f.text),
+            "Level" => raw.level_name = Some(f.text),
+            "Provider" => *rendered_provider = Some(f.text),
+            "Channel" if raw.channel.is_none() => raw.channel = Some(f.text),
+            _ => {}
+        },
+        // Inside one `<Data>`: its text is the field's.
+        (n, Some("EventData")) if n > 2 => {
+            if let Some(parent) = stack.last_mut() {
+                parent.text.push_str(&f.text);
+            }
+        }
+        // The provider's own element: every leaf is a field named after itself (as the EVTX
+        // reader does); an empty leaf with only attributes carries no value.
+        (n, Some("UserData" | "ProcessingErrorData"))
+            if n >= 2 && !f.has_child && !(f.text.is_empty() && f.has_attrs) =>
+        {
+            raw.data.push(DataField {
+                name: Some(f.name),
+                value: f.text,
+            });
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn system_field(f: Frame, raw: &mut RawEvent) -> std::result::Result<(), String> {
+    let text = f.text.trim();
+    match f.name.as_str() {
+        "Provider" => {
+            raw.provider = f
+                .attr("Name")
+                .or_else(|| f.attr("EventSourceName"))
+                .map(str::to_string);
+        }
+        "EventID" => {
+            let n: u64 = text
+                .parse()
+                .map_err(|_| format!("EventID {text:?} is not a number"))?;
+            raw.event_id = Some(event_id_of(n));
+        }
+        "Level" => {
+            raw.level = Some(match text.parse::<u64>() {
+                Ok(n) => level_from_number(n),
+                Err(_) => level_from_name(text).unwrap_or(Level::UNKNOWN),
+            });
+        }
+        "TimeCreated" => {
+            if let Some(t) = f.attr("SystemTime") {
+                raw.time = parse_system_time(t);
+                raw.time_text = Some(t.to_string());
+            }
+        }
+        "EventRecordID" => raw.record_id = text.parse().ok(),
+        "Channel" => raw.channel = Some(text.to_string()),
+        "Computer" => raw.computer = Some(text.to_string()),
+        _ => {}
+    }
+    Ok(())
+}

@@ -1,0 +1,4 @@
+//! Everything that yields `MetricSeries`: perfmon PDH-CSV (`pdh`) and other CSVs of numbers over
+//! time, wide or long (`csv`).
+pub mod csv;
+pub mod pdh;
