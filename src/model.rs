@@ -182,9 +182,17 @@ impl std::fmt::Debug for Check {
 }
 
 /// Every check of one probe, sorted by time, duplicates removed.
+///
+/// A probe is one vantage checking one target. Outage windows are found per target, and a
+/// window's kind compares the vantages of that target.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProbeSeries {
     pub name: String,
+    /// What was checked (a URL, host:port, a Kuma monitor); `None`: the file's one implicit
+    /// target (every probe of it looks at the same server).
+    pub target: Option<String>,
+    /// Where the checks ran from, when the input says.
+    pub vantage: Option<String>,
     /// The probe runs on the server itself: it tells a service problem from a network one.
     pub local: bool,
     pub checks: Vec<Check>,

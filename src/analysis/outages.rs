@@ -46,6 +46,12 @@ pub struct OutageAnalysis {
 #[derive(Debug, Clone, Serialize)]
 pub struct ProbeSummary {
     pub name: String,
+    /// What the probe checked, when the input says (see `ProbeSeries::target`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// Where it checked from, when the input says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vantage: Option<String>,
     pub local: bool,
     pub source_file: String,
     pub checks: u64,
@@ -78,6 +84,9 @@ pub struct Span {
 #[derive(Debug, Clone, Serialize)]
 pub struct Outage {
     pub kind: OutageKind,
+    /// The target whose vantages this window compares (`None`: the input's one implicit target).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
     /// First failed check.
     #[serde(with = "crate::model::ser_time")]
     pub start: DateTime<Utc>,
@@ -400,26 +409,44 @@ pub fn find_outages(probes: &[ProbeSeries], opts: &OutageOptions) -> OutageAnaly
     }
     let min = opts.min_failures.max(1) as u64;
     let (mut long, short): (Vec<Run>, Vec<Run>) = runs.into_iter().partition(|r| r.failures >= min);
-    long.sort_by_key(|r| r.first);
+    // Windows are found per target: the runs of one target's probes (its vantages) are grouped,
+    // never those of two targets (one service down alone is not a partial outage of another).
+    let target_of = |pi: usize| probes[pi].target.as_deref();
+    long.sort_by(|a, b| {
+        target_of(a.probe)
+            .cmp(&target_of(b.probe))
+            .then(a.first.cmp(&b.first))
+    });
     let mut groups: Vec<Vec<Run>> = Vec::new();
     for run in long {
         match groups.last_mut() {
             Some(g)
-                if run.first - g.iter().map(|r| r.down_until).max().unwrap_or(run.first)
-                    < opts.merge_gap =>
+                if target_of(g[0].probe) == target_of(run.probe)
+                    && run.first - g.iter().map(|r| r.down_until).max().unwrap_or(run.first)
+                        < opts.merge_gap =>
             {
                 g.push(run)
             }
             _ => groups.push(vec![run]),
         }
     }
-    let outages: Vec<Outage> = groups
+    let mut outages: Vec<Outage> = groups
         .iter()
-        .map(|g| window(g, &timelines, local.as_deref()))
+        .map(|g| {
+            let target = target_of(g[0].probe);
+            let mine: Vec<&Timeline> = timelines
+                .iter()
+                .filter(|tl| tl.series.target.as_deref() == target)
+                .collect();
+            let mut o = window(g, &mine, local.as_deref());
+            o.target = target.map(str::to_string);
+            o
+        })
         .collect();
+    outages.sort_by(|a, b| a.start.cmp(&b.start).then_with(|| a.target.cmp(&b.target)));
     let blips = short
         .iter()
-        .filter(|r| !inside_window(&outages, r.first))
+        .filter(|r| !inside_window(&outages, target_of(r.probe), r.first))
         .map(|r| Blip {
             probe: probes[r.probe].name.clone(),
             start: r.first,
@@ -448,10 +475,12 @@ pub fn find_outages(probes: &[ProbeSeries], opts: &OutageOptions) -> OutageAnaly
     }
 }
 
-/// Whether `t` falls in one of the windows (sorted by start, not overlapping).
-fn inside_window(outages: &[Outage], t: DateTime<Utc>) -> bool {
-    let after = outages.partition_point(|o| o.start <= t);
-    after > 0 && t < window_end(&outages[after - 1])
+/// Whether `t` falls in one of the windows of `target` (windows of several targets may overlap).
+fn inside_window(outages: &[Outage], target: Option<&str>, t: DateTime<Utc>) -> bool {
+    outages
+        .iter()
+        .take_while(|o| o.start <= t)
+        .any(|o| o.target.as_deref() == target && t < window_end(o))
 }
 
 /// Where a window stops for counting: its recovery, else just after its last down stretch.
@@ -460,7 +489,7 @@ fn window_end(o: &Outage) -> DateTime<Utc> {
         .unwrap_or(o.last_failure + Duration::seconds(1))
 }
 
-fn window(runs: &[Run], timelines: &[Timeline], local: Option<&str>) -> Outage {
+fn window(runs: &[Run], timelines: &[&Timeline], local: Option<&str>) -> Outage {
     let start = runs.iter().map(|r| r.first).min().unwrap_or_default();
     let last_failure = runs.iter().map(|r| r.last).max().unwrap_or(start);
     let recovered_at = if runs.iter().all(|r| r.recovered_at.is_some()) {
@@ -481,6 +510,7 @@ fn window(runs: &[Run], timelines: &[Timeline], local: Option<&str>) -> Outage {
         .collect();
     Outage {
         kind: classify(&probes),
+        target: None,
         start,
         last_failure,
         recovered_at,
@@ -555,6 +585,8 @@ fn summary(tl: &Timeline, local: bool) -> ProbeSummary {
     let median = (checks.len() >= 2).then(|| tl.median.num_milliseconds() as f64 / 1000.0);
     ProbeSummary {
         name: tl.series.name.clone(),
+        target: tl.series.target.clone(),
+        vantage: tl.series.vantage.clone(),
         local,
         source_file: tl.series.source_file.to_string(),
         checks: checks.len() as u64,

@@ -15,6 +15,8 @@ fn series(name: &str, len: i64, fails: &[i64], gaps: &[(i64, i64)]) -> ProbeSeri
         .map(|m| Check::new(t(m), !fails.contains(&m), None))
         .collect();
     ProbeSeries {
+        target: None,
+        vantage: None,
         name: name.into(),
         local: false,
         checks,
@@ -219,6 +221,8 @@ fn sub_second_checks_still_add_up_to_time_up_and_down() {
         .map(|i| Check::new(t0 + Duration::milliseconds(250 * i), i % 10 != 0, None))
         .collect();
     let series = ProbeSeries {
+        target: None,
+        vantage: None,
         name: "fast".into(),
         local: false,
         checks,
@@ -266,6 +270,8 @@ fn epoch_millis_and_check_durations_are_chronos() {
 
     // What each check stands for: the whole-millisecond shortcut against chrono's duration.
     let series = ProbeSeries {
+        target: None,
+        vantage: None,
         name: "p".into(),
         local: false,
         checks,

@@ -58,6 +58,8 @@ mod tests {
 
     fn probe(failed_minutes: &[i64]) -> ProbeSeries {
         ProbeSeries {
+            target: None,
+            vantage: None,
             name: "p".into(),
             local: false,
             checks: (0..600)

@@ -477,3 +477,59 @@ fn a_row_with_empty_used_columns_is_counted() {
     assert_eq!(v["inputs"][0]["records_read"], 2);
     assert_eq!(v["inputs"][0]["records_skipped"], 1, "{v}");
 }
+
+/// One monitor checking three targets (an Uptime Kuma database): windows are found per target, so
+/// the database down alone is its own window of its own target, not a "partial outage" of the
+/// others; all three down together are three windows at the same time.
+#[test]
+fn windows_are_found_per_target() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("kuma.db");
+    let monitors = [
+        ("SIP", "https://sip.example/"),
+        ("Web", "https://www.example/"),
+        ("MySQL", "mysql://db.example:3306"),
+    ];
+    // A check a minute from 10:00 to 10:59 for each; all down 10:10-10:14; MySQL alone down
+    // 10:40-10:44.
+    let times: Vec<String> = (0..60)
+        .map(|m| format!("2011-08-15 10:{m:02}:00"))
+        .collect();
+    let mut beats = Vec::new();
+    for m in 0..60usize {
+        for target in 0..3usize {
+            let down = (10..15).contains(&m) || (target == 2 && (40..45).contains(&m));
+            beats.push((target, times[m].as_str(), i64::from(!down), Some(20), ""));
+        }
+    }
+    faultline::source::probes::kuma::write_kuma_db(&db, &monitors, &beats).expect("db");
+    let v = json(&[&arg(&db)]);
+    let windows: Vec<(String, String)> = v["outages"]
+        .as_array()
+        .expect("outages")
+        .iter()
+        .map(|o| {
+            (
+                o["target"].as_str().unwrap_or("-").to_string(),
+                o["start"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    let at = |t: &str, s: &str| (t.to_string(), format!("2011-08-15T10:{s}:00Z"));
+    assert_eq!(
+        windows,
+        [
+            at("MySQL", "10"),
+            at("SIP", "10"),
+            at("Web", "10"),
+            at("MySQL", "40")
+        ],
+        "{v}"
+    );
+    // No window mixes targets, and none is called partial.
+    for o in v["outages"].as_array().expect("outages") {
+        assert_ne!(o["kind"], "partial", "{o}");
+        assert_eq!(o["probes"].as_array().map(Vec::len), Some(1), "{o}");
+    }
+    assert_eq!(v["probes"][0]["target"], "SIP");
+}

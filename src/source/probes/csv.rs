@@ -383,6 +383,8 @@ fn finish(
         checks.shrink_to_fit();
         probes.push(ProbeSeries {
             name,
+            target: None,
+            vantage: None,
             local: false,
             checks,
             source_file: source.clone(),

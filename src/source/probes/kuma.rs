@@ -740,7 +740,8 @@ mod tests {
             (2, 1, 1)
         );
         assert_eq!((t.unknown, t.damaged, t.total()), (1, 1, 5));
-        assert_eq!(read.report.records_skipped, 2);
+        // Skipped: status 7, "yesterday", and the second 10:00:00 (a duplicate).
+        assert_eq!(read.report.records_skipped, 3);
         assert!(read
             .report
             .problems

@@ -269,8 +269,11 @@ impl StoreBuilder {
             maintenance.sort();
             planned.extend(planned_spans(i, &maintenance, &checks));
             checks.shrink_to_fit();
+            let target = self.targets.get(i);
             probes.push(ProbeSeries {
                 name,
+                target: target.map(|t| t.target.clone()),
+                vantage: target.and_then(|t| t.vantage.clone()),
                 local: false,
                 checks,
                 source_file: source.clone(),
@@ -303,8 +306,9 @@ impl StoreBuilder {
         let report = InputReport {
             path: self.path,
             kind: self.kind.to_string(),
-            records_read: self.tally.checks + self.tally.duplicates + self.tally.planned,
-            records_skipped: self.tally.damaged + self.tally.unknown,
+            // A duplicate is a row not used: skipped, as in every reader (docs/DAMAGED_INPUT.md).
+            records_read: self.tally.checks + self.tally.planned,
+            records_skipped: self.tally.damaged + self.tally.unknown + self.tally.duplicates,
             problems: self.problems,
             first,
             last,
@@ -438,7 +442,11 @@ mod tests {
         assert_eq!(read.tally.duplicates, 1);
         assert_eq!(read.tally.duplicates_disagreeing, 1);
         assert_eq!(read.tally.total(), 7);
-        assert_eq!(read.report.records_read, 7);
+        // Three checks and three maintenance rows used; the duplicate is a row not used: skipped.
+        assert_eq!(
+            (read.report.records_read, read.report.records_skipped),
+            (6, 1)
+        );
         assert_eq!(read.planned.len(), 2);
         assert_eq!(
             (

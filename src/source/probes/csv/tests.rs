@@ -268,6 +268,8 @@ fn probe_headers_are_recognized() {
 fn series_of_one_probe_merge_across_files() {
     let check = |s: &str, ok| Check::new(utc(s), ok, None);
     let a = ProbeSeries {
+        target: None,
+        vantage: None,
         name: "p".into(),
         local: false,
         checks: vec![check("2011-08-15T10:01:00Z", true)],
