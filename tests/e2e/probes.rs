@@ -496,10 +496,10 @@ fn windows_are_found_per_target() {
         .map(|m| format!("2011-08-15 10:{m:02}:00"))
         .collect();
     let mut beats = Vec::new();
-    for m in 0..60usize {
+    for (m, time) in times.iter().enumerate() {
         for target in 0..3usize {
             let down = (10..15).contains(&m) || (target == 2 && (40..45).contains(&m));
-            beats.push((target, times[m].as_str(), i64::from(!down), Some(20), ""));
+            beats.push((target, time.as_str(), i64::from(!down), Some(20), ""));
         }
     }
     faultline::source::probes::kuma::write_kuma_db(&db, &monitors, &beats).expect("db");
