@@ -47,7 +47,7 @@ pub enum Command {
     Report(ReportArgs),
     /// Every event, probe transition and threshold crossing merged in time order.
     #[command(
-        after_help = "Examples:\n  faultline timeline fixtures/aug15 --from 2011-08-15T22:00:00Z --to 2011-08-16T03:00:00Z\n  faultline timeline fixtures/aug15 --format csv -o timeline.csv"
+        after_help = "Examples:\n  faultline timeline fixtures/aug15 --from 2011-08-15T22:00:00Z --to 2011-08-16T03:00:00Z\n  faultline timeline fixtures/aug15 --format csv -o timeline.csv\n  faultline timeline fixtures/aug15 --format timesketch-jsonl -o timeline.jsonl"
     )]
     Timeline(TimelineArgs),
     /// Write the deterministic aug15 scenario (EVTX, probe and perfmon CSVs) into a folder.
@@ -253,6 +253,10 @@ pub enum TimelineFormat {
     Csv,
     Jsonl,
     Parquet,
+    /// Timesketch's CSV import format (with window markers and the fields apart).
+    Timesketch,
+    /// Timesketch's JSON Lines import format.
+    TimesketchJsonl,
 }
 
 #[derive(Debug, Args)]

@@ -68,3 +68,4 @@ pub fn cell_text(text: &str, max: usize) -> String {
 pub mod chart;
 pub mod markdown;
 pub mod timeline;
+pub mod timesketch;

@@ -17,3 +17,4 @@ mod report;
 mod synth;
 mod terminal;
 mod timeline;
+mod timesketch;
