@@ -10,6 +10,7 @@ mod config;
 mod events;
 mod exports;
 mod fuzz_loops;
+mod grafana;
 mod metrics;
 mod output_integrity;
 mod probes;
