@@ -42,12 +42,12 @@ pub enum Command {
     Metrics(MetricsArgs),
     /// Write the draft outage report (markdown or JSON) from all the evidence.
     #[command(
-        after_help = "Examples:\n  faultline report fixtures/aug15\n  faultline report fixtures/aug15 --tz America/Los_Angeles -o outage.md --chart outage.svg\n  faultline report fixtures/aug15 --format json"
+        after_help = "Examples:\n  faultline report fixtures/aug15\n  faultline report fixtures/aug15 --tz America/Los_Angeles -o outage.md --chart outage.svg\n  faultline report fixtures/aug15 --format json\n  faultline report fixtures/aug15 --format grafana --annotate events --dashboard-uid abc123 > annotations.json"
     )]
     Report(ReportArgs),
     /// Every event, probe transition and threshold crossing merged in time order.
     #[command(
-        after_help = "Examples:\n  faultline timeline fixtures/aug15 --from 2011-08-15T22:00:00Z --to 2011-08-16T03:00:00Z\n  faultline timeline fixtures/aug15 --format csv -o timeline.csv"
+        after_help = "Examples:\n  faultline timeline fixtures/aug15 --from 2011-08-15T22:00:00Z --to 2011-08-16T03:00:00Z\n  faultline timeline fixtures/aug15 --format csv -o timeline.csv\n  faultline timeline fixtures/aug15 --format timesketch-jsonl -o timeline.jsonl"
     )]
     Timeline(TimelineArgs),
     /// Write the deterministic aug15 scenario (EVTX, probe and perfmon CSVs) into a folder.
@@ -221,6 +221,17 @@ pub struct MetricsArgs {
 pub enum ReportFormat {
     Markdown,
     Json,
+    /// Grafana annotations: a JSON array of bodies for POST /api/annotations.
+    Grafana,
+}
+
+/// What `--format grafana` annotates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Annotate {
+    /// One region per outage window.
+    Windows,
+    /// The windows and each window's signature events.
+    Events,
 }
 
 #[derive(Debug, Args)]
@@ -256,6 +267,17 @@ pub struct ReportArgs {
     /// Also draw the main outage as an SVG chart into this file (the markdown links it).
     #[arg(long, value_name = "FILE.svg")]
     pub chart: Option<PathBuf>,
+    /// With --format grafana: annotate the windows only, or their signature events too
+    /// [default: windows].
+    #[arg(long, value_enum, value_name = "WHAT")]
+    pub annotate: Option<Annotate>,
+    /// With --format grafana: the dashboard the annotations belong to (default: organization
+    /// annotations, shown on any dashboard that asks for their tags).
+    #[arg(long, value_name = "UID")]
+    pub dashboard_uid: Option<String>,
+    /// With --format grafana and --dashboard-uid: the panel they are shown on.
+    #[arg(long, value_name = "ID", requires = "dashboard_uid")]
+    pub panel_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -264,6 +286,10 @@ pub enum TimelineFormat {
     Csv,
     Jsonl,
     Parquet,
+    /// Timesketch's CSV import format (with window markers and the fields apart).
+    Timesketch,
+    /// Timesketch's JSON Lines import format.
+    TimesketchJsonl,
 }
 
 #[derive(Debug, Args)]

@@ -162,6 +162,36 @@ fn outage_report(
     }
 }
 
+/// The event classes whose groups are a window's signature: what ran out, crashed or failed to
+/// store.
+pub const SIGNATURE_CLASSES: [&str; 3] = ["resource-exhaustion", "crash", "storage"];
+
+/// The events worth marking on a picture of a window (the chart, dashboard annotations): every
+/// signature-class group, the first planned restart and the boot (6005, else the first boot
+/// event), in time order.
+pub fn marked_events(o: &OutageReport) -> Vec<&event_findings::EventGroup> {
+    let mut out: Vec<&event_findings::EventGroup> = o
+        .events
+        .iter()
+        .filter(|g| SIGNATURE_CLASSES.contains(&g.class.as_str()))
+        .collect();
+    let first_of = |class: &str| {
+        o.events
+            .iter()
+            .filter(|g| g.class == class)
+            .min_by_key(|g| g.first)
+    };
+    out.extend(first_of("planned-restart"));
+    let boot = o
+        .events
+        .iter()
+        .find(|g| g.class == "boot" && g.event_id == 6005)
+        .or_else(|| first_of("boot"));
+    out.extend(boot);
+    out.sort_by_key(|g| g.first);
+    out
+}
+
 /// Signature: the non-routine (provider, id) pairs of a window's events.
 fn signature(r: &OutageReport) -> Vec<String> {
     r.events

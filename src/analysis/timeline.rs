@@ -3,7 +3,7 @@ use super::event_findings::{EventFindings, AFTER_RECOVERY};
 use super::metric_correlation::MetricFinding;
 use super::outages::{Outage, Transition};
 use crate::knowledge::{counters, events as kb};
-use crate::model::{Event, MetricSeries};
+use crate::model::{Event, MetricSeries, ProbeSeries};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
@@ -17,6 +17,26 @@ pub struct TimelineEntry {
     pub kind: String,
     pub what: String,
     pub detail: String,
+    /// Where the entry comes from, field by field, for exports that keep fields apart
+    /// (Timesketch). Not in the table, CSV, JSONL or report JSON, which keep their columns.
+    #[serde(skip)]
+    pub refs: EntryRefs,
+}
+
+/// The fields behind one timeline entry: the event's, the probe's, the window it falls in.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EntryRefs {
+    pub event_id: Option<u32>,
+    pub record_id: Option<u64>,
+    pub level: Option<String>,
+    pub provider: Option<String>,
+    pub channel: Option<String>,
+    pub computer: Option<String>,
+    pub probe: Option<String>,
+    pub metric: Option<String>,
+    /// The outage window (1-based, in time order) the entry falls in, or marks.
+    pub window: Option<usize>,
+    pub source_file: Option<String>,
 }
 
 fn entry(
@@ -32,6 +52,7 @@ fn entry(
         kind: kind.into(),
         what,
         detail,
+        refs: EntryRefs::default(),
     }
 }
 
@@ -48,30 +69,7 @@ pub fn for_window(
     let end = w.recovered_at.unwrap_or(w.last_failure);
     let from = w.start - lookback;
     let to = end + Duration::seconds(AFTER_RECOVERY);
-    let mut out = Vec::new();
-    out.push(entry(
-        w.start,
-        "window",
-        "start",
-        format!("{} outage begins: first failed check", w.kind.as_str()),
-        String::new(),
-    ));
-    match w.recovered_at {
-        Some(r) => out.push(entry(
-            r,
-            "window",
-            "recovered",
-            "recovered: first good check of the last probe to recover".into(),
-            String::new(),
-        )),
-        None => out.push(entry(
-            w.last_failure,
-            "window",
-            "last_failure",
-            "last failed check (no recovery in the data)".into(),
-            String::new(),
-        )),
-    }
+    let mut out = window_markers(w).to_vec();
     for t in transitions
         .iter()
         .filter(|t| t.time >= from && t.time <= to)
@@ -129,6 +127,65 @@ pub fn for_window(
     out
 }
 
+/// A window's two markers: its start (first failed check) and its end (recovery, or the last
+/// failed check when the data holds no recovery).
+pub fn window_markers(w: &Outage) -> [TimelineEntry; 2] {
+    let start = entry(
+        w.start,
+        "window",
+        "start",
+        format!("{} outage begins: first failed check", w.kind.as_str()),
+        String::new(),
+    );
+    let end = match w.recovered_at {
+        Some(r) => entry(
+            r,
+            "window",
+            "recovered",
+            "recovered: first good check of the last probe to recover".into(),
+            String::new(),
+        ),
+        None => entry(
+            w.last_failure,
+            "window",
+            "last_failure",
+            "last failed check (no recovery in the data)".into(),
+            String::new(),
+        ),
+    };
+    [start, end]
+}
+
+/// The merged timeline with each window's markers added and every entry inside a window
+/// (start to end, both included) labelled with its number (1-based, in the given order).
+pub fn with_windows(mut entries: Vec<TimelineEntry>, windows: &[Outage]) -> Vec<TimelineEntry> {
+    for (i, w) in windows.iter().enumerate() {
+        for mut m in window_markers(w) {
+            m.refs.window = Some(i + 1);
+            entries.push(m);
+        }
+    }
+    sort(&mut entries);
+    for e in entries.iter_mut().filter(|e| e.refs.window.is_none()) {
+        e.refs.window = windows
+            .iter()
+            .position(|w| e.time >= w.start && e.time <= super::report::window_end(w))
+            .map(|i| i + 1);
+    }
+    entries
+}
+
+/// Names each probe entry's source file (the probe series' file).
+pub fn name_probe_files(entries: &mut [TimelineEntry], probes: &[ProbeSeries]) {
+    for e in entries.iter_mut() {
+        if let Some(name) = &e.refs.probe {
+            if let Some(p) = probes.iter().find(|p| &p.name == name) {
+                e.refs.source_file = Some(p.source_file.to_string());
+            }
+        }
+    }
+}
+
 /// Every event (as given), every probe transition and every threshold crossing, merged.
 pub fn merged(
     events: &[Event],
@@ -140,25 +197,43 @@ pub fn merged(
         let title = kb::lookup(&e.provider, e.event_id)
             .map(|i| i.title.clone())
             .unwrap_or_else(|| e.level.name().to_string());
-        out.push(entry(
+        let mut row = entry(
             e.time,
             "event",
             "event",
             format!("{} {} ({title})", e.provider, e.event_id),
             e.data.render(),
-        ));
+        );
+        row.refs = EntryRefs {
+            event_id: Some(e.event_id),
+            record_id: e.record_id,
+            level: Some(e.level.name().to_string()),
+            provider: Some(e.provider.clone()),
+            channel: Some(e.channel.clone()),
+            computer: Some(e.computer.clone()).filter(|c| !c.is_empty()),
+            source_file: Some(e.source_file.to_string()),
+            ..Default::default()
+        };
+        out.push(row);
     }
     for t in transitions {
-        out.push(entry(
+        let mut row = entry(
             t.time,
             "probe",
             &t.state,
             format!("probe {} {}", t.probe, t.state),
             String::new(),
-        ));
+        );
+        row.refs.probe = Some(t.probe.clone());
+        out.push(row);
     }
     for m in metrics {
-        out.extend(threshold_crossings(m));
+        out.extend(threshold_crossings(m).into_iter().map(|mut row| {
+            row.refs.metric = Some(m.name.clone());
+            row.refs.computer = m.host.clone();
+            row.refs.source_file = Some(m.source_file.to_string());
+            row
+        }));
     }
     sort(&mut out);
     out

@@ -1,10 +1,12 @@
-//! `faultline report`: the draft outage report from all the evidence, as markdown or JSON.
+//! `faultline report`: the draft outage report from all the evidence, as markdown, JSON, or
+//! Grafana annotations.
 use super::Diagnostics;
 use crate::analysis::outages::OutageOptions;
 use crate::analysis::report::{self, ReportOptions};
 use crate::analysis::scope;
-use crate::cli::{ReportArgs, ReportFormat};
+use crate::cli::{Annotate, ReportArgs, ReportFormat};
 use crate::config::Settings;
+use crate::render::grafana::{self, GrafanaOptions};
 use crate::render::{chart, markdown};
 use crate::source::evidence::{self, LoadOptions};
 use crate::source::InputKind;
@@ -51,6 +53,17 @@ pub fn run(
             _ => InputKind::MetricCsv,
         };
         forced.push((p.clone(), kind));
+    }
+    let grafana_only = [
+        ("--annotate", args.annotate.is_some()),
+        ("--dashboard-uid", args.dashboard_uid.is_some()),
+        ("--panel-id", args.panel_id.is_some()),
+    ];
+    if let Some((flag, _)) = grafana_only
+        .iter()
+        .find(|(_, given)| *given && args.format != ReportFormat::Grafana)
+    {
+        return Err(Error::arg(*flag, "only goes with --format grafana").into());
     }
     if args.input.paths.is_empty() && forced.is_empty() {
         anyhow::bail!("no input: name files or folders (e.g. faultline report fixtures/aug15)");
@@ -120,6 +133,17 @@ pub fn run(
             let mut s = serde_json::to_string_pretty(&model)?;
             s.push('\n');
             s
+        }
+        ReportFormat::Grafana => {
+            let opts = GrafanaOptions {
+                events: args.annotate == Some(Annotate::Events),
+                dashboard_uid: args.dashboard_uid.clone(),
+                panel_id: args.panel_id,
+            };
+            if model.outages.is_empty() {
+                diag.info("no outage window in the data: no annotations");
+            }
+            grafana::render(&model, &opts)?
         }
     };
     match &args.output {

@@ -2,7 +2,7 @@
 use super::{event_filter, Diagnostics};
 use crate::analysis::{outages, timeline};
 use crate::cli::{TimelineArgs, TimelineFormat};
-use crate::render::timeline as render;
+use crate::render::{timeline as render, timesketch};
 use crate::source::evidence::{self, LoadOptions};
 use crate::Outcome;
 use std::io::Write;
@@ -40,6 +40,15 @@ pub fn run(
     let analysis =
         outages::find_outages(&evidence.probes, &super::report::outage_options(&settings));
     let mut entries = timeline::merged(&evidence.events, &analysis.transitions, &evidence.metrics);
+    let timesketch = matches!(
+        args.format,
+        TimelineFormat::Timesketch | TimelineFormat::TimesketchJsonl
+    );
+    if timesketch {
+        // Timesketch gets the windows too: their markers, and each entry's window number.
+        entries = timeline::with_windows(entries, &analysis.outages);
+        timeline::name_probe_files(&mut entries, &evidence.probes);
+    }
     // The time bounds apply to every source, not only to events.
     entries.retain(|e| {
         filter.from.is_none_or(|f| e.time >= f) && filter.to.is_none_or(|t| e.time <= t)
@@ -50,6 +59,8 @@ pub fn run(
         TimelineFormat::Csv => render::write_csv(&mut buf, &entries, zone)?,
         TimelineFormat::Jsonl => render::write_jsonl(&mut buf, &entries)?,
         TimelineFormat::Parquet => buf = render::parquet_bytes(&entries)?,
+        TimelineFormat::Timesketch => timesketch::write_csv(&mut buf, &entries)?,
+        TimelineFormat::TimesketchJsonl => timesketch::write_jsonl(&mut buf, &entries)?,
     }
     match &args.output {
         Some(path) => {

@@ -2,7 +2,7 @@
 //! and its signature events, picked from the report.
 use super::render_svg;
 use crate::analysis::event_findings::EventGroup;
-use crate::analysis::report::{window_end, OutageReport, Report};
+use crate::analysis::report::{marked_events, window_end, OutageReport, Report};
 use crate::model::{MetricSeries, ProbeSeries};
 use crate::timefmt::{human_duration, Zone};
 use chrono::{DateTime, Duration, Utc};
@@ -136,10 +136,8 @@ fn metric_label(s: &MetricSeries) -> String {
     }
 }
 
-/// Signature events: the first of each resource-exhaustion, crash and storage group, the first
-/// planned restart and the boot (6005, else the first boot event).
+/// Signature events (`report::marked_events`) as coloured markers at their first occurrence.
 fn markers(o: &OutageReport) -> Vec<Marker> {
-    let mut out = Vec::new();
     let label = |g: &EventGroup| {
         let title = g.title.clone().unwrap_or_else(|| g.provider.clone());
         let mut text = format!("{} {}", g.event_id, shorten(&title, 30));
@@ -148,46 +146,20 @@ fn markers(o: &OutageReport) -> Vec<Marker> {
         }
         text
     };
-    for g in &o.events {
-        let color = match g.class.as_str() {
-            "resource-exhaustion" => RGBColor(0x7B, 0x2C, 0xBF),
-            "crash" => RGBColor(0xB2, 0x18, 0x2B),
-            "storage" => RGBColor(0xA6, 0x56, 0x28),
-            _ => continue,
-        };
-        out.push(Marker {
+    marked_events(o)
+        .into_iter()
+        .map(|g| Marker {
             time: g.first,
             label: label(g),
-            color,
-        });
-    }
-    let first_of = |class: &str| {
-        o.events
-            .iter()
-            .filter(|g| g.class == class)
-            .min_by_key(|g| g.first)
-    };
-    if let Some(g) = first_of("planned-restart") {
-        out.push(Marker {
-            time: g.first,
-            label: label(g),
-            color: RGBColor(0x1F, 0x5F, 0xA8),
-        });
-    }
-    let boot = o
-        .events
-        .iter()
-        .find(|g| g.class == "boot" && g.event_id == 6005)
-        .or_else(|| first_of("boot"));
-    if let Some(g) = boot {
-        out.push(Marker {
-            time: g.first,
-            label: label(g),
-            color: RGBColor(0x1B, 0x7F, 0x3B),
-        });
-    }
-    out.sort_by_key(|m| m.time);
-    out
+            color: match g.class.as_str() {
+                "resource-exhaustion" => RGBColor(0x7B, 0x2C, 0xBF),
+                "crash" => RGBColor(0xB2, 0x18, 0x2B),
+                "storage" => RGBColor(0xA6, 0x56, 0x28),
+                "planned-restart" => RGBColor(0x1F, 0x5F, 0xA8),
+                _ => RGBColor(0x1B, 0x7F, 0x3B),
+            },
+        })
+        .collect()
 }
 
 fn shorten(text: &str, max: usize) -> String {
