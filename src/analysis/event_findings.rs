@@ -138,8 +138,17 @@ pub fn find_events(
     findings
 }
 
+/// The event's data as one line; an export's rendered message where the data is empty (Event
+/// Viewer CSV carries the message and no data).
 fn sample_text(e: &Event) -> String {
-    let text = e.data.render();
+    let mut text = e.data.render();
+    if text.is_empty() {
+        text = e
+            .message
+            .as_deref()
+            .unwrap_or_default()
+            .replace(['\r', '\n'], " ");
+    }
     if text.chars().count() > 300 {
         let mut cut: String = text.chars().take(299).collect();
         cut.push('…');
