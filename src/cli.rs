@@ -42,7 +42,7 @@ pub enum Command {
     Metrics(MetricsArgs),
     /// Write the draft outage report (markdown or JSON) from all the evidence.
     #[command(
-        after_help = "Examples:\n  faultline report fixtures/aug15\n  faultline report fixtures/aug15 --tz America/Los_Angeles -o outage.md --chart outage.svg\n  faultline report fixtures/aug15 --format json\n  faultline report fixtures/aug15 --format grafana --annotate events --dashboard-uid abc123 > annotations.json"
+        after_help = "Examples:\n  faultline report fixtures/aug15\n  faultline report fixtures/aug15 --tz America/Los_Angeles -o outage.md --chart outage.svg\n  faultline report fixtures/aug15 --format json\n  faultline report fixtures/aug15 --format html -o outage.html\n  faultline report fixtures/aug15 --format grafana --annotate events --dashboard-uid abc123 > annotations.json"
     )]
     Report(ReportArgs),
     /// Every event, probe transition and threshold crossing merged in time order.
@@ -223,6 +223,8 @@ pub enum ReportFormat {
     Json,
     /// Grafana annotations: a JSON array of bodies for POST /api/annotations.
     Grafana,
+    /// One self-contained HTML page (chart and styles inline), for a browser or print.
+    Html,
 }
 
 /// What `--format grafana` annotates.

@@ -1,5 +1,5 @@
-//! `faultline report`: the draft outage report from all the evidence, as markdown, JSON, or
-//! Grafana annotations.
+//! `faultline report`: the draft outage report from all the evidence, as markdown, JSON, HTML
+//! or Grafana annotations.
 use super::Diagnostics;
 use crate::analysis::outages::OutageOptions;
 use crate::analysis::report::{self, ReportOptions};
@@ -7,7 +7,7 @@ use crate::analysis::scope;
 use crate::cli::{Annotate, ReportArgs, ReportFormat};
 use crate::config::Settings;
 use crate::render::grafana::{self, GrafanaOptions};
-use crate::render::{chart, markdown};
+use crate::render::{chart, html, markdown};
 use crate::source::evidence::{self, LoadOptions};
 use crate::source::InputKind;
 use crate::timefmt::{parse_user_time, Zone};
@@ -112,11 +112,29 @@ pub fn run(
         evidence.notes,
         &opts,
     );
+    // The HTML page carries the chart inline, with or without --chart.
+    let inline_chart = match args.format {
+        ReportFormat::Html => {
+            chart::outage_chart(&model, &evidence.probes, &evidence.metrics, zone)
+                .transpose()
+                .map_err(|m| Error::Other(format!("the chart: {m}")))?
+        }
+        _ => None,
+    };
     let chart_link = match &args.chart {
         Some(path) => {
-            let svg = match chart::outage_chart(&model, &evidence.probes, &evidence.metrics, zone) {
-                Some(svg) => svg.map_err(|m| Error::Other(format!("{}: {m}", path.display())))?,
-                None => anyhow::bail!("--chart: no outage window in the data, nothing to draw"),
+            let svg = match &inline_chart {
+                Some(svg) => svg.clone(),
+                None => {
+                    match chart::outage_chart(&model, &evidence.probes, &evidence.metrics, zone) {
+                        Some(svg) => {
+                            svg.map_err(|m| Error::Other(format!("{}: {m}", path.display())))?
+                        }
+                        None => {
+                            anyhow::bail!("--chart: no outage window in the data, nothing to draw")
+                        }
+                    }
+                }
             };
             crate::report_io::write_atomic(path, svg.as_bytes(), &protected_inputs(&args))?;
             diag.info(&format!("chart written to {}", path.display()));
@@ -134,6 +152,7 @@ pub fn run(
             s.push('\n');
             s
         }
+        ReportFormat::Html => html::render(&model, zone, inline_chart.as_deref()),
         ReportFormat::Grafana => {
             let opts = GrafanaOptions {
                 events: args.annotate == Some(Annotate::Events),

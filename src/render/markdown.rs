@@ -32,12 +32,12 @@ pub fn md(text: &str) -> String {
 }
 
 /// "16:58 PDT (23:58 UTC)" style, with the date when asked.
-struct Clock {
-    zone: Zone,
+pub(crate) struct Clock {
+    pub(crate) zone: Zone,
 }
 
 impl Clock {
-    fn full(&self, t: &DateTime<Utc>) -> String {
+    pub(crate) fn full(&self, t: &DateTime<Utc>) -> String {
         if self.zone.is_utc() {
             self.zone.format_short(t)
         } else {
@@ -48,11 +48,11 @@ impl Clock {
             )
         }
     }
-    fn local(&self, t: &DateTime<Utc>) -> String {
+    pub(crate) fn local(&self, t: &DateTime<Utc>) -> String {
         self.zone.format(t)
     }
     /// "on 2011-08-15 from 16:58 to 18:28 PDT (23:58 to 01:28 UTC)", dates repeated only when needed.
-    fn range(&self, a: &DateTime<Utc>, b: &DateTime<Utc>) -> String {
+    pub(crate) fn range(&self, a: &DateTime<Utc>, b: &DateTime<Utc>) -> String {
         let (la, lb) = (a.with_timezone(&self.zone.0), b.with_timezone(&self.zone.0));
         let same_day = la.date_naive() == lb.date_naive();
         let local = if same_day {
@@ -79,10 +79,10 @@ impl Clock {
             )
         }
     }
-    fn local_short(&self, t: &DateTime<Utc>) -> String {
+    pub(crate) fn local_short(&self, t: &DateTime<Utc>) -> String {
         t.with_timezone(&self.zone.0).format("%H:%M").to_string()
     }
-    fn utc(&self, t: &DateTime<Utc>) -> String {
+    pub(crate) fn utc(&self, t: &DateTime<Utc>) -> String {
         t.format("%Y-%m-%d %H:%M:%S").to_string()
     }
 }
@@ -155,7 +155,7 @@ pub fn render(report: &Report, zone: Zone) -> String {
     s
 }
 
-fn probes_down(o: &OutageReport) -> Vec<String> {
+pub(crate) fn probes_down(o: &OutageReport) -> Vec<String> {
     o.window
         .probes
         .iter()
@@ -164,7 +164,9 @@ fn probes_down(o: &OutageReport) -> Vec<String> {
         .collect()
 }
 
-fn signature_events(o: &OutageReport) -> Vec<&crate::analysis::event_findings::EventGroup> {
+pub(crate) fn signature_events(
+    o: &OutageReport,
+) -> Vec<&crate::analysis::event_findings::EventGroup> {
     o.events
         .iter()
         .filter(|g| {
@@ -176,11 +178,11 @@ fn signature_events(o: &OutageReport) -> Vec<&crate::analysis::event_findings::E
         .collect()
 }
 
-fn correlated(o: &OutageReport) -> Vec<&MetricFinding> {
+pub(crate) fn correlated(o: &OutageReport) -> Vec<&MetricFinding> {
     o.metrics.iter().filter(|m| m.correlated).collect()
 }
 
-fn kind_words(kind: &str) -> &'static str {
+pub(crate) fn kind_words(kind: &str) -> &'static str {
     match kind {
         "service" => "a service outage (the probe on the server itself failed too, so the server itself did not answer)",
         "network" => "a network problem (remote probes failed while the local probe kept answering)",
@@ -199,20 +201,36 @@ fn summary(s: &mut String, report: &Report, primary: Option<usize>, clock: &Cloc
         );
         return;
     };
+    let p = summary_text(report, pi, clock, &md, &|t| format!("**{t}**"));
+    let _ = writeln!(s, "{p}\n");
+}
+
+/// The summary paragraph of the main window `pi`: every text from the inputs goes through `esc`,
+/// the opening words through `strong`. Shared by the markdown and the HTML report.
+pub(crate) fn summary_text(
+    report: &Report,
+    pi: usize,
+    clock: &Clock,
+    esc: &dyn Fn(&str) -> String,
+    strong: &dyn Fn(&str) -> String,
+) -> String {
     let o = &report.outages[pi];
     let w = &o.window;
     let down = probes_down(o);
-    let host = md(report.host.as_deref().unwrap_or("The server"));
+    let host = esc(report.host.as_deref().unwrap_or("The server"));
     let mut p = match (w.recovered_at, w.duration_seconds) {
         (Some(r), Some(d)) => format!(
-            "**{host} was unreachable for {}**, {}: {}. ",
-            human_duration(d),
+            "{}, {}: {}. ",
+            strong(&format!("{host} was unreachable for {}", human_duration(d))),
             clock.range(&w.start, &r),
             kind_words(w.kind.as_str())
         ),
         _ => format!(
-            "**{host} became unreachable {}** and no recovery is in the data (last failed check {}): {}. ",
-            clock.full(&w.start),
+            "{} and no recovery is in the data (last failed check {}): {}. ",
+            strong(&format!(
+                "{host} became unreachable {}",
+                clock.full(&w.start)
+            )),
             clock.full(&w.last_failure),
             kind_words(w.kind.as_str())
         ),
@@ -222,7 +240,7 @@ fn summary(s: &mut String, report: &Report, primary: Option<usize>, clock: &Cloc
         "{} of {} probes failed ({}). ",
         down.len(),
         w.probes.len(),
-        md(&down.join(", "))
+        esc(&down.join(", "))
     );
     let sig = signature_events(o);
     if !sig.is_empty() {
@@ -233,7 +251,7 @@ fn summary(s: &mut String, report: &Report, primary: Option<usize>, clock: &Cloc
                 format!(
                     "Event {} ({}) {} from {}, {} the first failed check",
                     g.event_id,
-                    md(g.title.as_deref().unwrap_or(&g.provider)),
+                    esc(g.title.as_deref().unwrap_or(&g.provider)),
                     plural(g.count, "time", "times"),
                     clock.local_short(&g.first),
                     lead_words(g.lead_seconds)
@@ -246,7 +264,7 @@ fn summary(s: &mut String, report: &Report, primary: Option<usize>, clock: &Cloc
     let trending = |word: &str| -> Vec<String> {
         top.iter()
             .filter(|m| m.material_trend && m.trend == word)
-            .map(|m| md(&short_name(m)))
+            .map(|m| esc(&short_name(m)))
             .collect()
     };
     let (rising, falling) = (trending("rising"), trending("falling"));
@@ -254,7 +272,7 @@ fn summary(s: &mut String, report: &Report, primary: Option<usize>, clock: &Cloc
         .iter()
         .filter(|m| !m.material_trend)
         .take(3)
-        .map(|m| md(&short_name(m)))
+        .map(|m| esc(&short_name(m)))
         .collect();
     if !rising.is_empty() {
         let _ = write!(p, "Rising in the hours before it: {}. ", rising.join(", "));
@@ -313,15 +331,15 @@ fn summary(s: &mut String, report: &Report, primary: Option<usize>, clock: &Cloc
             }
         );
     }
-    let _ = writeln!(s, "{}\n", p.trim_end());
+    p.trim_end().to_string()
 }
 
 /// "1 time", "3 times".
-fn plural(n: u64, one: &str, many: &str) -> String {
+pub(crate) fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-fn short_name(m: &MetricFinding) -> String {
+pub(crate) fn short_name(m: &MetricFinding) -> String {
     match (&m.object, &m.counter) {
         (Some(o), Some(c)) => match &m.instance {
             Some(i) => format!("{o}({i})\\{c}"),
@@ -541,7 +559,7 @@ fn mermaid(s: &mut String, o: &OutageReport, clock: &Clock) {
     let _ = writeln!(s, "```\n");
 }
 
-fn truncate(text: &str, max: usize) -> String {
+pub(crate) fn truncate(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         text.to_string()
     } else {
@@ -551,7 +569,7 @@ fn truncate(text: &str, max: usize) -> String {
     }
 }
 
-fn lead_words(seconds: i64) -> String {
+pub(crate) fn lead_words(seconds: i64) -> String {
     if seconds < 0 {
         format!("{} before", human_duration(-seconds))
     } else if seconds == 0 {

@@ -67,6 +67,7 @@ pub fn cell_text(text: &str, max: usize) -> String {
 }
 pub mod chart;
 pub mod grafana;
+pub mod html;
 pub mod markdown;
 pub mod timeline;
 pub mod timesketch;

@@ -11,6 +11,7 @@ mod events;
 mod exports;
 mod fuzz_loops;
 mod grafana;
+mod html;
 mod metrics;
 mod output_integrity;
 mod probes;

@@ -1,0 +1,351 @@
+//! One outage window's section of the HTML report: key facts, the chart, impact per probe, the
+//! timeline, event findings, correlated metrics and related incidents.
+use super::{esc, list, num, table, time};
+use crate::analysis::report::{OutageReport, Report};
+use crate::analysis::timeline::fmt_metric;
+use crate::render::markdown::{
+    correlated, kind_words, lead_words, plural, short_name, truncate, Clock,
+};
+use crate::timefmt::human_duration;
+use std::fmt::Write as _;
+
+pub(crate) use crate::render::markdown::probes_down;
+
+/// Window `i` of the report under a heading of `level` (2 for the main one, 3 for the others).
+pub(crate) fn section(
+    s: &mut String,
+    i: usize,
+    report: &Report,
+    clock: &Clock,
+    level: u8,
+    chart: Option<&str>,
+) {
+    let o = &report.outages[i];
+    let w = &o.window;
+    let sub = level + 1;
+    let _ = writeln!(
+        s,
+        "<section id=\"outage-{n}\">\n<h{level}>Outage {n}: {} outage from {}</h{level}>",
+        w.kind.as_str(),
+        esc(&clock.full(&w.start)),
+        n = i + 1
+    );
+    let facts = [
+        ("Kind", kind_words(w.kind.as_str()).to_string()),
+        ("First failed check", clock.full(&w.start)),
+        ("Last failed check", clock.full(&w.last_failure)),
+        (
+            "Recovered (first good check of the last probe to recover)",
+            w.recovered_at
+                .map(|r| clock.full(&r))
+                .unwrap_or_else(|| "not in the data".into()),
+        ),
+        (
+            "Duration (first failure to recovery; time to recover)",
+            w.duration_seconds
+                .map(human_duration)
+                .unwrap_or_else(|| "unknown (no recovery)".into()),
+        ),
+    ];
+    s.push_str("<ul class=\"facts\">\n");
+    for (k, v) in facts {
+        let _ = writeln!(s, "<li><strong>{k}:</strong> {}</li>", esc(&v));
+    }
+    s.push_str("</ul>\n");
+    if let Some(svg) = chart {
+        let _ = writeln!(
+            s,
+            "<figure>\n{}\n<figcaption>The outage chart: probe latency and checks, the correlated metrics, the window shaded, the signature events marked.</figcaption>\n</figure>",
+            inline_svg(svg)
+        );
+    }
+
+    let _ = writeln!(s, "<h{sub}>Impact per probe</h{sub}>");
+    let rows: Vec<Vec<String>> = w
+        .probes
+        .iter()
+        .map(|p| {
+            let at = |t: Option<chrono::DateTime<chrono::Utc>>| {
+                time(&t.map(|t| clock.local(&t)).unwrap_or_else(|| "-".into()))
+            };
+            vec![
+                esc(&p.probe),
+                if p.local { "on the server" } else { "remote" }.to_string(),
+                num(p.checks),
+                num(p.failures),
+                at(p.first_failure),
+                at(p.last_failure),
+                num(if p.unknown_seconds > 0 {
+                    human_duration(p.unknown_seconds)
+                } else {
+                    "-".into()
+                }),
+            ]
+        })
+        .collect();
+    table(
+        s,
+        &[
+            "probe",
+            "where",
+            "checks",
+            "failed",
+            "first failure",
+            "last failure",
+            "unknown (no data)",
+        ],
+        &rows,
+    );
+
+    timeline(s, o, clock, sub);
+    event_findings(s, o, clock, sub);
+    metric_findings(s, o, report, clock, sub);
+    if !o.related.is_empty() {
+        let _ = writeln!(s, "<h{sub}>Related incidents</h{sub}>");
+        let items: Vec<String> = o
+            .related
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} outage on {} lasting {}; shares {}",
+                    esc(&r.kind),
+                    esc(&clock.full(&r.start)),
+                    r.duration_seconds
+                        .map(human_duration)
+                        .unwrap_or_else(|| "unknown".into()),
+                    esc(&r.shared_events.join(", "))
+                )
+            })
+            .collect();
+        list(s, &items);
+    }
+    s.push_str("</section>\n");
+}
+
+/// The chart's SVG for inline use: no XML namespace (HTML gives it), scaled by the page's CSS
+/// through its viewBox, labelled for screen readers.
+fn inline_svg(svg: &str) -> String {
+    let Some(open_end) = svg.find('>') else {
+        return String::new();
+    };
+    let open = &svg[..open_end];
+    let view_box = open
+        .split("viewBox=\"")
+        .nth(1)
+        .and_then(|v| v.split('"').next())
+        .unwrap_or("0 0 1200 800");
+    format!(
+        "<svg viewBox=\"{}\" role=\"img\" aria-label=\"Outage chart\"{}",
+        esc(view_box),
+        &svg[open_end..]
+    )
+}
+
+fn timeline(s: &mut String, o: &OutageReport, clock: &Clock, sub: u8) {
+    let _ = writeln!(s, "<h{sub}>Timeline</h{sub}>");
+    let zone = if clock.zone.is_utc() {
+        "time"
+    } else {
+        clock.zone.name()
+    };
+    let rows: Vec<Vec<String>> = o
+        .timeline
+        .iter()
+        .map(|e| {
+            let what = if e.detail.is_empty() {
+                esc(&e.what)
+            } else {
+                format!("{}: {}", esc(&e.what), esc(&truncate(&e.detail, 160)))
+            };
+            vec![
+                time(&clock.local(&e.time)),
+                time(&clock.utc(&e.time)),
+                esc(&e.source),
+                what,
+            ]
+        })
+        .collect();
+    table(s, &[zone, "UTC", "source", "what"], &rows);
+}
+
+fn event_findings(s: &mut String, o: &OutageReport, clock: &Clock, sub: u8) {
+    let _ = writeln!(s, "<h{sub}>Event findings</h{sub}>");
+    if o.events.is_empty() {
+        let _ = writeln!(s, "<p>No events in the logs around this window (from the lookback before it to 30 minutes after recovery).</p>");
+        return;
+    }
+    let rows: Vec<Vec<String>> = o
+        .events
+        .iter()
+        .map(|g| {
+            let meaning = g.meaning.clone().unwrap_or_else(|| {
+                format!(
+                    "{} level, not in the knowledge base; first said: {}",
+                    g.level,
+                    truncate(&g.sample, 120)
+                )
+            });
+            vec![
+                format!("{} {} ({})", esc(&g.provider), g.event_id, esc(&g.channel)),
+                esc(&g.class),
+                num(g.count),
+                time(&clock.local(&g.first)),
+                time(&clock.local(&g.last)),
+                esc(&lead_words(g.lead_seconds)),
+                esc(&meaning),
+            ]
+        })
+        .collect();
+    table(
+        s,
+        &[
+            "event",
+            "class",
+            "count",
+            "first",
+            "last",
+            "first seen vs. window start",
+            "meaning",
+        ],
+        &rows,
+    );
+    let mut notes = Vec::new();
+    for g in o.events.iter().filter(|g| g.trap.is_some() && g.rank < 3) {
+        notes.push(format!(
+            "<strong>Reading Event {}:</strong> {}",
+            g.event_id,
+            esc(g.trap.as_deref().unwrap_or_default())
+        ));
+    }
+    for g in o
+        .events
+        .iter()
+        .filter(|g| g.check_next.is_some() && g.rank < 2)
+    {
+        notes.push(format!(
+            "<strong>Check next for Event {}:</strong> {}",
+            g.event_id,
+            esc(g.check_next.as_deref().unwrap_or_default())
+        ));
+    }
+    for c in &o.stated_crashes {
+        notes.push(format!(
+            "Event 6008 logged at {} says the previous shutdown at {} was unexpected{}.",
+            esc(&clock.full(&c.logged_at)),
+            esc(&c.stated_text),
+            c.stated_time
+                .map(|t| format!(" (read as {})", esc(&clock.full(&t))))
+                .unwrap_or_else(|| " (time not readable)".into())
+        ));
+    }
+    if o.noise_folded > 0 {
+        notes.push(format!(
+            "{} (e.g. DCOM 10016) folded away.",
+            plural(o.noise_folded, "noise event", "noise events")
+        ));
+    }
+    list(s, &notes);
+}
+
+fn metric_findings(s: &mut String, o: &OutageReport, report: &Report, clock: &Clock, sub: u8) {
+    let _ = writeln!(s, "<h{sub}>Correlated resource metrics</h{sub}>");
+    if o.metrics.is_empty() {
+        let _ = writeln!(s, "<p>No metric series were given.</p>");
+        return;
+    }
+    if o.metrics.iter().all(|m| m.window_samples == 0) {
+        let _ = writeln!(
+            s,
+            "<p>No metric data covers this window ({} series given, none with samples inside it: missing, not zero).</p>",
+            o.metrics.len()
+        );
+        return;
+    }
+    let top = correlated(o);
+    if top.is_empty() {
+        let _ = writeln!(
+            s,
+            "<p>No metric was unusual in this window against its baseline.</p>"
+        );
+    } else {
+        let _ = writeln!(
+            s,
+            "<p>Baseline: median of the 24 h before the {} lookback. Trend: Sen's slope over the lookback before the start (5-minute medians), called rising or falling only when a Mann-Kendall test gives p &lt; 0.05.</p>",
+            human_duration(report.lookback_seconds)
+        );
+        let rows: Vec<Vec<String>> = top
+            .iter()
+            .map(|m| {
+                let unit = |v: f64| fmt_metric(m.counter.as_deref(), v);
+                let trend = match (m.trend.as_str(), m.trend_per_hour) {
+                    ("rising" | "falling", Some(slope)) => {
+                        format!("{} ({}/h)", m.trend, unit(slope))
+                    }
+                    (word, _) => word.to_string(),
+                };
+                let crossing = m
+                    .first_threshold_crossing
+                    .as_ref()
+                    .map(|c| {
+                        format!(
+                            "{} {} at {} ({} the start)",
+                            c.severity,
+                            unit(c.threshold),
+                            clock.local(&c.time),
+                            lead_words(c.seconds_from_start)
+                        )
+                    })
+                    .unwrap_or_else(|| "-".into());
+                let z = m
+                    .robust_z
+                    .map(|z| match z {
+                        z if z > 99.9 => ">99.9".to_string(),
+                        z if z < -99.9 => "<-99.9".to_string(),
+                        z => format!("{z:.1}"),
+                    })
+                    .unwrap_or_else(|| "-".into());
+                vec![
+                    esc(&short_name(m)),
+                    num(esc(&m
+                        .baseline_median
+                        .map(unit)
+                        .unwrap_or_else(|| "no data".into()))),
+                    num(esc(&m.peak.map(unit).unwrap_or_else(|| "no data".into()))),
+                    num(m
+                        .change_pct
+                        .map(|c| format!("{:+.0}%", c))
+                        .unwrap_or_else(|| "-".into())),
+                    num(esc(&z)),
+                    esc(&trend),
+                    esc(&crossing),
+                ]
+            })
+            .collect();
+        table(
+            s,
+            &[
+                "metric",
+                "baseline median",
+                "window peak",
+                "change",
+                "robust z",
+                "trend before start",
+                "first threshold crossing",
+            ],
+            &rows,
+        );
+    }
+    let missing: Vec<String> = o
+        .metrics
+        .iter()
+        .filter(|m| m.window_samples == 0)
+        .map(|m| esc(&short_name(m)))
+        .collect();
+    if !missing.is_empty() {
+        let _ = writeln!(
+            s,
+            "<p>No data inside the window (not zero: missing) for: {}.</p>",
+            missing.join(", ")
+        );
+    }
+}
