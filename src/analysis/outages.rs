@@ -480,11 +480,11 @@ fn inside_window(outages: &[Outage], target: Option<&str>, t: DateTime<Utc>) -> 
     outages
         .iter()
         .take_while(|o| o.start <= t)
-        .any(|o| o.target.as_deref() == target && t < window_end(o))
+        .any(|o| o.target.as_deref() == target && t < counting_end(o))
 }
 
 /// Where a window stops for counting: its recovery, else just after its last down stretch.
-fn window_end(o: &Outage) -> DateTime<Utc> {
+fn counting_end(o: &Outage) -> DateTime<Utc> {
     o.recovered_at
         .unwrap_or(o.last_failure + Duration::seconds(1))
 }
@@ -632,3 +632,8 @@ fn transitions_of(tl: &Timeline) -> Vec<Transition> {
 #[cfg(test)]
 #[path = "outages_tests.rs"]
 mod tests;
+
+/// The end of a window for correlation: its recovery, else its last failure.
+pub fn window_end(o: &Outage) -> DateTime<Utc> {
+    o.recovered_at.unwrap_or(o.last_failure)
+}

@@ -85,10 +85,7 @@ pub struct Gap {
     pub to: DateTime<Utc>,
 }
 
-/// The end of a window for correlation: its recovery, else its last failure.
-pub fn window_end(o: &Outage) -> DateTime<Utc> {
-    o.recovered_at.unwrap_or(o.last_failure)
-}
+pub use super::outages::window_end;
 
 pub fn build(
     events: &[Event],

@@ -169,7 +169,7 @@ pub fn with_windows(mut entries: Vec<TimelineEntry>, windows: &[Outage]) -> Vec<
     for e in entries.iter_mut().filter(|e| e.refs.window.is_none()) {
         e.refs.window = windows
             .iter()
-            .position(|w| e.time >= w.start && e.time <= super::report::window_end(w))
+            .position(|w| e.time >= w.start && e.time <= super::outages::window_end(w))
             .map(|i| i + 1);
     }
     entries
