@@ -231,6 +231,9 @@ pub enum OutageKind {
     Partial,
     /// No local probe is known and all remote probes failed.
     Unclassified,
+    /// No probe saw it: the host's own logs say it was down (a shutdown or crash until a boot).
+    #[serde(rename = "host-down")]
+    HostDown,
 }
 
 impl OutageKind {
@@ -240,6 +243,7 @@ impl OutageKind {
             OutageKind::Network => "network",
             OutageKind::Partial => "partial",
             OutageKind::Unclassified => "unclassified",
+            OutageKind::HostDown => "host-down",
         }
     }
 }

@@ -2,7 +2,7 @@
 use crate::knowledge::events::{self as kb, EventClass};
 use crate::model::{Event, Level};
 use crate::timefmt::Zone;
-use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use serde::Serialize;
 
 /// How long after recovery events are still looked at (boot and service-start sequences).
@@ -33,6 +33,9 @@ pub struct EventGroup {
     pub sample: String,
     #[serde(skip)]
     pub rank: u8,
+    /// The knowledge base's roles for this event (not in the JSON: `class` says it there).
+    #[serde(skip)]
+    pub roles: Vec<crate::knowledge::schema::EventRole>,
 }
 
 /// A crash time stated inside a 6008 event (written at the next boot, naming the earlier crash).
@@ -71,29 +74,19 @@ pub fn class_rank(class: Option<EventClass>, level: Level) -> u8 {
     }
 }
 
-/// Groups the events in [start - lookback, end + 30 min]; `events` must be time-sorted.
+/// Groups a window's events (those attributed to it, time-sorted); lead times count from `start`.
 /// `server_zone` is the zone 6008's stated local time is read in.
-pub fn find_events(
-    events: &[Event],
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
-    lookback: Duration,
-    server_zone: Zone,
-) -> EventFindings {
-    let from = start - lookback;
-    let to = end + Duration::seconds(AFTER_RECOVERY);
-    let lo = events.partition_point(|e| e.time < from);
-    let hi = events.partition_point(|e| e.time <= to);
+pub fn find_events(events: &[&Event], start: DateTime<Utc>, server_zone: Zone) -> EventFindings {
     let mut findings = EventFindings::default();
     let mut index: std::collections::HashMap<(&str, &str, u32), usize> = Default::default();
-    for e in &events[lo..hi] {
+    for &e in events {
         let info = kb::lookup(&e.provider, e.event_id);
         let class = info.map(|i| i.class);
         if class == Some(EventClass::Noise) {
             findings.noise_folded += 1;
             continue;
         }
-        if e.event_id == 6008 && e.provider.contains("EventLog") {
+        if info.is_some_and(|i| i.roles.contains(&kb::EventRole::UnexpectedShutdown)) {
             findings.stated_crashes.push(stated_crash(e, server_zone));
         }
         let key = (e.channel.as_str(), e.provider.as_str(), e.event_id);
@@ -125,6 +118,7 @@ pub fn find_events(
                     level: e.level.name().to_string(),
                     sample: sample_text(e),
                     rank: class_rank(class, e.level),
+                    roles: info.map(|i| i.roles.clone()).unwrap_or_default(),
                 });
             }
         }

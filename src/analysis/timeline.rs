@@ -1,10 +1,11 @@
 //! One merged timeline: probe transitions, events and metric threshold crossings in time order.
-use super::event_findings::{EventFindings, AFTER_RECOVERY};
+use super::attribution::Claim;
+use super::event_findings::EventFindings;
 use super::metric_correlation::MetricFinding;
 use super::outages::{Outage, Transition};
 use crate::knowledge::{counters, events as kb};
 use crate::model::{Event, MetricSeries, ProbeSeries};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -56,19 +57,17 @@ fn entry(
     }
 }
 
-/// The condensed timeline of one window: probe transitions in [start - lookback, end + 30m],
+/// The condensed timeline of one window: probe transitions in its claim (lookback to aftermath,
+/// cut where the neighbours begin),
 /// first/last of each event group, window markers, and threshold crossings (even earlier ones).
 pub fn for_window(
     w: &Outage,
     findings: &EventFindings,
     metrics: &[MetricFinding],
     transitions: &[Transition],
-    _events: &[Event],
-    lookback: Duration,
+    claim: Claim,
 ) -> Vec<TimelineEntry> {
-    let end = w.recovered_at.unwrap_or(w.last_failure);
-    let from = w.start - lookback;
-    let to = end + Duration::seconds(AFTER_RECOVERY);
+    let Claim { from, to } = claim;
     let mut out = window_markers(w).to_vec();
     for t in transitions
         .iter()

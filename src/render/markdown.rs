@@ -187,6 +187,7 @@ pub(crate) fn kind_words(kind: &str) -> &'static str {
         "service" => "a service outage (the probe on the server itself failed too, so the server itself did not answer)",
         "network" => "a network problem (remote probes failed while the local probe kept answering)",
         "partial" => "a partial outage (a single probe failed while the others answered)",
+        "host-down" => "the host down (no probe covers it: its own logs record the shutdown or crash and the boot)",
         _ => "an unclassified outage (all remote probes failed; no local probe is known)",
     }
 }

@@ -73,7 +73,7 @@ fn without_a_window_there_is_nothing_to_draw() {
     let chart = dir.path().join("c.svg");
     let r = run([
         "report".as_ref(),
-        aug15("System.evtx").as_os_str(),
+        aug15("Application.evtx").as_os_str(),
         "--chart".as_ref(),
         chart.as_os_str(),
     ]);
