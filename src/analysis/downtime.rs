@@ -1,11 +1,11 @@
 //! When each host was down, from its System log alone: every boot is the end of a downtime, and
 //! the records before it say how that downtime began (a clean shutdown someone asked for, or a
 //! crash stated by the 6008 written at the boot), with the record ids of the evidence.
-use super::event_findings::parse_stated_time;
+use super::event_findings::stated_crash_time;
 use crate::knowledge::events::{self as kb, EventRole};
 use crate::model::Event;
 use crate::timefmt::Zone;
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 /// Boot records further apart than this are two boots, even of different kinds.
@@ -190,11 +190,23 @@ fn parse_iso(text: &str) -> Option<DateTime<Utc>> {
         })
 }
 
-/// A value by name, else by position among the unnamed values (older logs and exports).
+/// A value by name, else by position among the unnamed values (older logs and exports), else
+/// by position among the insertion strings an export's message lists when Windows had no
+/// description for the event ("The following information was included with the event:").
 fn value(e: &Event, name: &str, position: usize) -> String {
+    let from_message = || {
+        let message = e.message.as_deref()?;
+        let (_, rest) = message.split_once("included with the event:")?;
+        let rest = rest.trim_start_matches([' ', '\r']);
+        let rest = rest.strip_prefix('\n').unwrap_or(rest);
+        let rest = rest.strip_prefix("\r\n").unwrap_or(rest);
+        let rest = rest.strip_prefix('\n').unwrap_or(rest);
+        rest.lines().nth(position)
+    };
     e.data
         .get(name)
         .or_else(|| e.data.unnamed().nth(position))
+        .or_else(from_message)
         .unwrap_or_default()
         .trim()
         .to_string()
@@ -212,32 +224,6 @@ fn shutdown_request(e: &Event) -> ShutdownRequest {
         reason_code,
         comment: value(e, "param6", 5),
     }
-}
-
-/// The crash time a 6008 states: the UTC SYSTEMTIME in its binary data (exact, no zone needed),
-/// else its localized text read in the server's zone.
-pub fn stated_crash_time(e: &Event, zone: Zone) -> Option<(DateTime<Utc>, &'static str)> {
-    if let Some(t) = e.data.get("Binary").and_then(utc_systemtime) {
-        return Some((t, "the UTC time in its binary data"));
-    }
-    let values: Vec<&str> = e.data.unnamed().collect();
-    parse_stated_time(&values, zone).map(|t| (t, "its local date and time text"))
-}
-
-/// The second SYSTEMTIME (UTC) of a 6008's binary data, given as hex.
-fn utc_systemtime(hex: &str) -> Option<DateTime<Utc>> {
-    let bytes: Vec<u8> = (0..hex.len() / 2)
-        .map(|i| u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok())
-        .collect::<Option<_>>()?;
-    let word = |i: usize| -> Option<u32> {
-        let at = 16 + 2 * i;
-        Some(u16::from_le_bytes([*bytes.get(at)?, *bytes.get(at + 1)?]) as u32)
-    };
-    let (y, mo, d) = (word(0)?, word(1)?, word(3)?);
-    let (h, mi, s, ms) = (word(4)?, word(5)?, word(6)?, word(7)?);
-    NaiveDate::from_ymd_opt(y as i32, mo, d)?
-        .and_hms_milli_opt(h, mi, s, ms)
-        .map(|n| n.and_utc())
 }
 
 /// Downtime periods of every host; `events` time-sorted (clock-corrected), `host_of` maps a
@@ -479,6 +465,9 @@ fn summary_line(
             "an unexpected shutdown (no bugcheck recorded: power lost, a hang or a hard reset)"
                 .into()
         }
+        (_, Some(r), _) if r.user.is_empty() && r.reason.is_empty() => {
+            "a shutdown was requested (Event 1074; this export carries none of its details)".into()
+        }
         (_, Some(r), _) => format!(
             "a {}{} {} by {}{}, reason \"{}\" ({})",
             if r.planned { "planned " } else { "" },
@@ -509,16 +498,6 @@ fn summary_line(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_utc_systemtime_of_a_6008_is_read_from_its_binary() {
-        // From a real 6008 (python-evtx's system.evtx, record 13388): local 09:59:13, UTC 13:59:13.
-        let hex =
-            "DC0704000500060009003B000D001D00DC070400050006000D003B000D001D00600900003C000000";
-        let t = utc_systemtime(hex).unwrap();
-        assert_eq!(t.to_rfc3339(), "2012-04-06T13:59:13.029+00:00");
-        assert_eq!(utc_systemtime("DC07"), None);
-    }
 
     #[test]
     fn the_planned_flag_is_read_from_the_reason_code() {

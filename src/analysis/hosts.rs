@@ -35,8 +35,12 @@ pub struct Hosts {
 }
 
 impl Hosts {
-    /// The host a Computer name belongs to (the name itself when unknown; "" stays "").
+    /// The host a Computer name belongs to (the name itself when unknown). An export without
+    /// the field ("") belongs to the one host when there is only one, else stays "".
     pub fn host_of(&self, computer: &str) -> String {
+        if computer.is_empty() && self.hosts.len() == 1 {
+            return self.hosts[0].name.clone();
+        }
         self.canonical
             .get(computer)
             .cloned()

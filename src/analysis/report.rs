@@ -184,7 +184,7 @@ pub fn build(
                 .periods
                 .iter()
                 .filter(|d| d.down_at <= window_end(w) && d.up_at >= w.start)
-                .filter(|d| host.as_ref().is_none_or(|h| *h == d.host))
+                .filter(|d| d.host.is_empty() || host.as_ref().is_none_or(|h| *h == d.host))
                 .cloned()
                 .collect();
             outage_report(

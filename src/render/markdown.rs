@@ -3,6 +3,7 @@
 use crate::analysis::metric_correlation::MetricFinding;
 use crate::analysis::report::{window_end, OutageReport, Report};
 use crate::analysis::timeline::fmt_metric;
+use crate::knowledge::events::EventRole;
 use crate::timefmt::{human_duration, Zone};
 use chrono::{DateTime, Utc};
 use std::fmt::Write as _;
@@ -114,7 +115,10 @@ pub fn primary_index(report: &Report) -> Option<usize> {
 pub fn render(report: &Report, zone: Zone) -> String {
     let clock = Clock { zone };
     let mut s = String::new();
-    let host = report.host.as_deref().unwrap_or("unknown host");
+    let host = match report.hosts.len() {
+        0 | 1 => report.host.clone().unwrap_or_else(|| "unknown host".into()),
+        n => format!("{n} hosts"),
+    };
     let primary = primary_index(report);
     let date = primary
         .map(|i| {
@@ -126,7 +130,7 @@ pub fn render(report: &Report, zone: Zone) -> String {
                 .to_string()
         })
         .unwrap_or_else(|| "no outage found".into());
-    let _ = writeln!(s, "# Outage report (draft): {}, {date}\n", md(host));
+    let _ = writeln!(s, "# Outage report (draft): {}, {date}\n", md(&host));
     let _ = writeln!(
         s,
         "> Draft written by faultline from {} input files. Times are {}{}. Sections marked **To fill in** need a human; everything else comes from the evidence and says *coincided with* or *preceded*, never *caused*.\n",
@@ -136,6 +140,8 @@ pub fn render(report: &Report, zone: Zone) -> String {
     );
     summary(&mut s, report, primary, &clock);
     overview(&mut s, report, &clock);
+    downtime(&mut s, report, &clock);
+    hosts(&mut s, report, &clock);
     // The main outage in full first; the other windows after it, one level down.
     if let Some(pi) = primary {
         outage_section(&mut s, pi, &report.outages[pi], report, &clock, "##");
@@ -197,8 +203,17 @@ fn summary(s: &mut String, report: &Report, primary: Option<usize>, clock: &Cloc
     let Some(pi) = primary else {
         let _ = writeln!(
             s,
-            "No outage window was found in the probe data ({} probes read). If the service was down, check that the probe exports cover the time and that `--timeout` matches the monitors' timeout.\n",
-            report.probes.len()
+            "No outage window was found: no probe failed ({} probes read) and the logs record no downtime{}. If the service was down, check that the probe exports cover the time and that `--timeout` matches the monitors' timeout.\n",
+            report.probes.len(),
+            if report.downtime.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " inside the probes' time ({} downtime period{} outside it are listed below)",
+                    report.downtime.len(),
+                    if report.downtime.len() == 1 { "" } else { "s" }
+                )
+            }
         );
         return;
     };
@@ -218,11 +233,21 @@ pub(crate) fn summary_text(
     let o = &report.outages[pi];
     let w = &o.window;
     let down = probes_down(o);
-    let host = esc(report.host.as_deref().unwrap_or("The server"));
+    let host = esc(o
+        .host
+        .as_deref()
+        .or(report.host.as_deref())
+        .unwrap_or("The server"));
+    let verb = if w.probes.is_empty() {
+        "down"
+    } else {
+        "unreachable"
+    };
+    let nature = nature_words(o, esc);
     let mut p = match (w.recovered_at, w.duration_seconds) {
         (Some(r), Some(d)) => format!(
-            "{}, {}: {}. ",
-            strong(&format!("{host} was unreachable for {}", human_duration(d))),
+            "{}, {}: {}; {nature}. ",
+            strong(&format!("{host} was {verb} for {}", human_duration(d))),
             clock.range(&w.start, &r),
             kind_words(w.kind.as_str())
         ),
@@ -236,13 +261,35 @@ pub(crate) fn summary_text(
             kind_words(w.kind.as_str())
         ),
     };
-    let _ = write!(
-        p,
-        "{} of {} probes failed ({}). ",
-        down.len(),
-        w.probes.len(),
-        esc(&down.join(", "))
-    );
+    if w.probes.is_empty() {
+        for d in &o.downtime {
+            let _ = write!(
+                p,
+                "It went down at {} ({}) and came back at {} ({}). ",
+                clock.local_short(&d.down_at),
+                esc(&d.down_basis),
+                clock.local_short(&d.up_at),
+                esc(&d.up_basis)
+            );
+        }
+    } else {
+        let _ = write!(
+            p,
+            "{} of {} probes failed ({}). ",
+            down.len(),
+            w.probes.len(),
+            esc(&down.join(", "))
+        );
+        for d in &o.downtime {
+            let _ = write!(
+                p,
+                "The host's logs record {} during it: down at {}, booted at {}. ",
+                esc(&d.summary),
+                clock.local_short(&d.down_at),
+                clock.local_short(&d.up_at)
+            );
+        }
+    }
     let sig = signature_events(o);
     if !sig.is_empty() {
         let parts: Vec<String> = sig
@@ -250,12 +297,17 @@ pub(crate) fn summary_text(
             .take(4)
             .map(|g| {
                 format!(
-                    "Event {} ({}) {} from {}, {} the first failed check",
+                    "Event {} ({}) {} from {}, {} {}",
                     g.event_id,
                     esc(g.title.as_deref().unwrap_or(&g.provider)),
                     plural(g.count, "time", "times"),
                     clock.local_short(&g.first),
-                    lead_words(g.lead_seconds)
+                    lead_words(g.lead_seconds),
+                    if w.probes.is_empty() {
+                        "it went down"
+                    } else {
+                        "the first failed check"
+                    }
                 )
             })
             .collect();
@@ -287,12 +339,13 @@ pub(crate) fn summary_text(
     let restart = o
         .events
         .iter()
-        .find(|g| g.event_id == 1074 && g.provider.contains("User32"));
+        .find(|g| g.roles.contains(&EventRole::ShutdownRequest));
     let boot = o
         .events
         .iter()
-        .find(|g| g.event_id == 6005 && g.provider.contains("EventLog"));
+        .find(|g| g.roles.contains(&EventRole::LogStart));
     match (restart, boot) {
+        _ if !o.downtime.is_empty() => {}
         (Some(r), Some(b)) => {
             let _ = write!(
                 p,
@@ -335,6 +388,16 @@ pub(crate) fn summary_text(
     p.trim_end().to_string()
 }
 
+/// "nature: resource exhaustion (Srv 2020 x21)": the nature and the first record that decided it.
+pub(crate) fn nature_words(o: &OutageReport, esc: &dyn Fn(&str) -> String) -> String {
+    match o.nature_evidence.first() {
+        Some(first) if o.nature != crate::analysis::nature::Nature::Unknown => {
+            format!("by its evidence, {} ({})", o.nature.words(), esc(first))
+        }
+        _ => "its nature is unknown from the evidence".into(),
+    }
+}
+
 /// "1 time", "3 times".
 pub(crate) fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
@@ -357,19 +420,20 @@ fn overview(s: &mut String, report: &Report, clock: &Clock) {
     let _ = writeln!(s, "## Outage windows\n");
     let _ = writeln!(
         s,
-        "| # | kind | start | recovered | duration | probes down |\n|---|---|---|---|---|---|"
+        "| # | kind | nature | start | recovered | duration | probes down |\n|---|---|---|---|---|---|---|"
     );
     for (i, o) in report.outages.iter().enumerate() {
         let w = &o.window;
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} |",
             if Some(i) == primary_index(report) {
                 format!("{} (main)", i + 1)
             } else {
                 (i + 1).to_string()
             },
             w.kind.as_str(),
+            o.nature.as_str(),
             clock.full(&w.start),
             w.recovered_at
                 .map(|r| clock.full(&r))
@@ -402,27 +466,81 @@ fn outage_section(
         clock.full(&w.start)
     );
     let _ = writeln!(s, "- **Kind:** {}", kind_words(w.kind.as_str()));
-    let _ = writeln!(s, "- **First failed check:** {}", clock.full(&w.start));
+    let _ = writeln!(s, "- **Nature:** {}", o.nature.as_str());
+    for e in &o.nature_evidence {
+        let _ = writeln!(s, "  - {}", md(e));
+    }
+    if let Some(host) = &o.host {
+        let _ = writeln!(s, "- **Host:** {}", md(host));
+    }
+    if w.probes.is_empty() {
+        for d in &o.downtime {
+            let _ = writeln!(
+                s,
+                "- **Went down:** {} ({})\n- **Came back:** {} ({})",
+                clock.full(&d.down_at),
+                md(&d.down_basis),
+                clock.full(&d.up_at),
+                md(&d.up_basis)
+            );
+        }
+    } else {
+        let _ = writeln!(s, "- **First failed check:** {}", clock.full(&w.start));
+        let _ = writeln!(
+            s,
+            "- **Last failed check:** {}",
+            clock.full(&w.last_failure)
+        );
+    }
+    if !w.probes.is_empty() {
+        let _ = writeln!(
+            s,
+            "- **Recovered (first good check of the last probe to recover):** {}",
+            w.recovered_at
+                .map(|r| clock.full(&r))
+                .unwrap_or_else(|| "not in the data".into())
+        );
+    }
     let _ = writeln!(
         s,
-        "- **Last failed check:** {}",
-        clock.full(&w.last_failure)
-    );
-    let _ = writeln!(
-        s,
-        "- **Recovered (first good check of the last probe to recover):** {}",
-        w.recovered_at
-            .map(|r| clock.full(&r))
-            .unwrap_or_else(|| "not in the data".into())
-    );
-    let _ = writeln!(
-        s,
-        "- **Duration (first failure to recovery; time to recover):** {}\n",
+        "- **Duration ({}):** {}\n",
+        if w.probes.is_empty() {
+            "down to boot"
+        } else {
+            "first failure to recovery; time to recover"
+        },
         w.duration_seconds
             .map(human_duration)
             .unwrap_or_else(|| "unknown (no recovery)".into())
     );
 
+    if !w.probes.is_empty() {
+        probe_impact(s, o, clock, &sub);
+    }
+    timeline(s, o, clock, &sub);
+    event_findings(s, o, clock, &sub);
+    metric_findings(s, o, report, clock, &sub);
+    if !o.related.is_empty() {
+        let _ = writeln!(s, "{sub} Related incidents\n");
+        for r in &o.related {
+            let _ = writeln!(
+                s,
+                "- {} outage on {} lasting {}; shares {}",
+                md(&r.kind),
+                clock.full(&r.start),
+                r.duration_seconds
+                    .map(human_duration)
+                    .unwrap_or_else(|| "unknown".into()),
+                md(&r.shared_events.join(", "))
+            );
+        }
+        let _ = writeln!(s);
+    }
+}
+
+/// The table of each probe inside a window.
+fn probe_impact(s: &mut String, o: &OutageReport, clock: &Clock, sub: &str) {
+    let w = &o.window;
     let _ = writeln!(s, "{sub} Impact per probe\n");
     let _ = writeln!(
         s,
@@ -450,26 +568,6 @@ fn outage_section(
         );
     }
     let _ = writeln!(s);
-
-    timeline(s, o, clock, &sub);
-    event_findings(s, o, clock, &sub);
-    metric_findings(s, o, report, clock, &sub);
-    if !o.related.is_empty() {
-        let _ = writeln!(s, "{sub} Related incidents\n");
-        for r in &o.related {
-            let _ = writeln!(
-                s,
-                "- {} outage on {} lasting {}; shares {}",
-                md(&r.kind),
-                clock.full(&r.start),
-                r.duration_seconds
-                    .map(human_duration)
-                    .unwrap_or_else(|| "unknown".into()),
-                md(&r.shared_events.join(", "))
-            );
-        }
-        let _ = writeln!(s);
-    }
 }
 
 fn timeline(s: &mut String, o: &OutageReport, clock: &Clock, sub: &str) {
@@ -742,6 +840,126 @@ fn metric_findings(s: &mut String, o: &OutageReport, report: &Report, clock: &Cl
             "No data inside the window (not zero: missing) for: {}.\n",
             missing.join(", ")
         );
+    }
+}
+
+/// The downtime table's header and rows, every input text through `esc` (markdown and HTML).
+pub(crate) const DOWNTIME_HEADER: [&str; 7] = [
+    "host",
+    "nature",
+    "went down",
+    "came back",
+    "down for",
+    "what the log says",
+    "records",
+];
+
+pub(crate) fn downtime_rows(
+    report: &Report,
+    clock: &Clock,
+    esc: &dyn Fn(&str) -> String,
+) -> Vec<Vec<String>> {
+    report
+        .downtime
+        .iter()
+        .map(|d| {
+            let records: Vec<String> = d
+                .evidence
+                .iter()
+                .map(|e| match e.record_id {
+                    Some(r) => format!("{} #{r}", e.event_id),
+                    None => e.event_id.to_string(),
+                })
+                .collect();
+            vec![
+                esc(&d.host),
+                d.nature.as_str().to_string(),
+                format!("{} ({})", clock.full(&d.down_at), esc(&d.down_basis)),
+                format!("{} ({})", clock.full(&d.up_at), esc(&d.up_basis)),
+                human_duration(d.duration_seconds),
+                esc(&d.summary),
+                records.join(", "),
+            ]
+        })
+        .collect()
+}
+
+pub(crate) const DOWNTIME_INTRO: &str =
+    "Every boot in the System log ends a downtime; the records before it say how it began.";
+
+pub(crate) const HOSTS_HEADER: [&str; 5] = ["host", "also named", "events", "downtime", "windows"];
+
+/// The hosts table (when there are several or one was renamed) and the lines under it.
+pub(crate) fn host_rows(
+    report: &Report,
+    clock: &Clock,
+    esc: &dyn Fn(&str) -> String,
+) -> Option<(Vec<Vec<String>>, Vec<String>)> {
+    let renamed = report.hosts.iter().any(|h| !h.former_names.is_empty());
+    if report.hosts.len() < 2 && !renamed {
+        return None;
+    }
+    let rows = report
+        .hosts
+        .iter()
+        .map(|h| {
+            vec![
+                esc(&h.name),
+                esc(&h.former_names.join(", ")),
+                h.events.to_string(),
+                human_duration(h.downtime_seconds),
+                h.windows.to_string(),
+            ]
+        })
+        .collect();
+    let mut lines: Vec<String> = report
+        .hosts
+        .iter()
+        .flat_map(|h| h.renames.iter().map(|r| format!("Renamed: {}.", esc(r))))
+        .collect();
+    for o in &report.overlaps {
+        let numbers: Vec<String> = o.windows.iter().map(|n| format!("Outage {n}")).collect();
+        lines.push(format!(
+            "{} hosts were down together {} ({}: {}): a shared cause (their network, storage or hypervisor) is worth a look.",
+            o.hosts.len(),
+            clock.range(&o.from, &o.to),
+            numbers.join(", "),
+            esc(&o.hosts.join(", "))
+        ));
+    }
+    Some((rows, lines))
+}
+
+fn md_table(s: &mut String, header: &[&str], rows: &[Vec<String>]) {
+    let _ = writeln!(s, "| {} |", header.join(" | "));
+    let _ = writeln!(s, "|{}", "---|".repeat(header.len()));
+    for r in rows {
+        let _ = writeln!(s, "| {} |", r.join(" | "));
+    }
+    let _ = writeln!(s);
+}
+
+/// Every period a host was down, from its logs.
+fn downtime(s: &mut String, report: &Report, clock: &Clock) {
+    if report.downtime.is_empty() {
+        return;
+    }
+    let _ = writeln!(s, "## Downtime from the logs\n\n{DOWNTIME_INTRO}\n");
+    md_table(s, &DOWNTIME_HEADER, &downtime_rows(report, clock, &md));
+}
+
+/// Hosts, when there are several or one was renamed, and windows that overlapped across hosts.
+fn hosts(s: &mut String, report: &Report, clock: &Clock) {
+    let Some((rows, lines)) = host_rows(report, clock, &md) else {
+        return;
+    };
+    let _ = writeln!(s, "## Hosts\n");
+    md_table(s, &HOSTS_HEADER, &rows);
+    for l in &lines {
+        let _ = writeln!(s, "- {l}");
+    }
+    if !lines.is_empty() {
+        let _ = writeln!(s);
     }
 }
 

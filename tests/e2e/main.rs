@@ -7,6 +7,7 @@ mod bad_input;
 mod chart;
 mod cli;
 mod config;
+mod downtime;
 mod events;
 mod exports;
 mod fuzz_loops;
