@@ -37,10 +37,10 @@ impl Nature {
     /// Words for a sentence: "a planned restart", "a crash".
     pub fn words(self) -> &'static str {
         match self {
-            Nature::Planned => "planned maintenance (a planned shutdown or restart)",
+            Nature::Planned => "planned maintenance",
             Nature::Network => "a network problem",
             Nature::ResourceExhaustion => "resource exhaustion",
-            Nature::Crash => "a crash (an unexpected shutdown)",
+            Nature::Crash => "a crash",
             Nature::ServiceCrash => "a service crash",
             Nature::Unknown => "of unknown nature",
         }

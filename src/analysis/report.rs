@@ -194,6 +194,7 @@ pub fn build(
                 down,
                 metrics,
                 &analysis.transitions,
+                &clocks.changes,
                 claims[i],
                 opts,
             )
@@ -360,6 +361,7 @@ fn outage_report(
     downtime: Vec<Downtime>,
     metrics: &[MetricSeries],
     transitions: &[Transition],
+    clock_changes: &[ClockChange],
     claim: attribution::Claim,
     opts: &ReportOptions,
 ) -> OutageReport {
@@ -369,7 +371,14 @@ fn outage_report(
         metric_correlation::correlate(metrics, w.start, end, opts.lookback, TOP_METRICS);
     let (nature, nature_evidence) =
         nature::nature_of(w, &findings.groups, &downtime, &metric_findings);
-    let timeline = timeline::for_window(w, &findings, &metric_findings, transitions, claim);
+    let timeline = timeline::for_window(
+        w,
+        &findings,
+        &metric_findings,
+        transitions,
+        clock_changes,
+        claim,
+    );
     OutageReport {
         window: w.clone(),
         host,

@@ -1,5 +1,6 @@
 //! One merged timeline: probe transitions, events and metric threshold crossings in time order.
 use super::attribution::Claim;
+use super::clock::ClockChange;
 use super::event_findings::EventFindings;
 use super::metric_correlation::MetricFinding;
 use super::outages::{Outage, Transition};
@@ -65,10 +66,56 @@ pub fn for_window(
     findings: &EventFindings,
     metrics: &[MetricFinding],
     transitions: &[Transition],
+    clock_changes: &[ClockChange],
     claim: Claim,
 ) -> Vec<TimelineEntry> {
     let Claim { from, to } = claim;
     let mut out = window_markers(w).to_vec();
+    // The crash a 6008 states happened before the 6008 was written: mark it at its own time.
+    for c in &findings.stated_crashes {
+        if let Some(t) = c.stated_time {
+            out.push(entry(
+                t,
+                "event",
+                "stated",
+                "unexpected shutdown (stated by the 6008 written at the next boot)".into(),
+                format!(
+                    "6008 logged at {} says: {}",
+                    c.logged_at.format("%Y-%m-%d %H:%M:%S UTC"),
+                    c.stated_text
+                ),
+            ));
+        }
+    }
+    for c in clock_changes
+        .iter()
+        .filter(|c| c.time >= from && c.time <= to)
+    {
+        let moved = if c.corrected_events > 0 {
+            format!(
+                "; {} events' times corrected for it (original times in the JSON's clock_changes)",
+                c.corrected_events
+            )
+        } else {
+            String::new()
+        };
+        out.push(entry(
+            c.time,
+            "clock",
+            &c.verdict,
+            format!(
+                "clock {} by {} ({})",
+                if c.delta_seconds < 0 {
+                    "set back"
+                } else {
+                    "set forward"
+                },
+                crate::timefmt::human_duration(c.delta_seconds.abs()),
+                c.evidence
+            ),
+            format!("{}{moved}", c.explanation),
+        ));
+    }
     for t in transitions
         .iter()
         .filter(|t| t.time >= from && t.time <= to)
@@ -129,6 +176,25 @@ pub fn for_window(
 /// A window's two markers: its start (first failed check) and its end (recovery, or the last
 /// failed check when the data holds no recovery).
 pub fn window_markers(w: &Outage) -> [TimelineEntry; 2] {
+    if w.kind == crate::model::OutageKind::HostDown {
+        let back = w.recovered_at.unwrap_or(w.last_failure);
+        return [
+            entry(
+                w.start,
+                "window",
+                "start",
+                "host went down (from its logs)".into(),
+                String::new(),
+            ),
+            entry(
+                back,
+                "window",
+                "recovered",
+                "host came back (its boot)".into(),
+                String::new(),
+            ),
+        ];
+    }
     let start = entry(
         w.start,
         "window",

@@ -392,7 +392,9 @@ pub(crate) fn summary_text(
 pub(crate) fn nature_words(o: &OutageReport, esc: &dyn Fn(&str) -> String) -> String {
     match o.nature_evidence.first() {
         Some(first) if o.nature != crate::analysis::nature::Nature::Unknown => {
-            format!("by its evidence, {} ({})", o.nature.words(), esc(first))
+            // The records are in the window's own section; the sentence keeps the words.
+            let first = first.split(" (records ").next().unwrap_or(first);
+            format!("by its evidence, {}: {}", o.nature.words(), esc(first))
         }
         _ => "its nature is unknown from the evidence".into(),
     }
