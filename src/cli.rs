@@ -331,6 +331,11 @@ pub struct SynthArgs {
     /// database and a Prometheus answer of as many checks (for benchmarks).
     #[arg(long, conflicts_with_all = ["probe_rows", "perfmon"])]
     pub exports: bool,
+    /// Write the several-hosts scenario instead: N hosts' System logs (`HOST/System.evtx`) with a
+    /// planned restart, an unclean crash, a VM clock correction, and a crash they share.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..),
+          conflicts_with_all = ["scale", "probe_rows", "perfmon", "exports"])]
+    pub hosts: Option<u16>,
 }
 
 #[derive(Debug, Args)]

@@ -129,8 +129,13 @@ fn correct_file(events: &mut [Event], order: &[usize], analysis: &mut ClockAnaly
         });
     }
     let is_boot = |e: &Event| {
-        kb::has_role(&e.provider, e.event_id, EventRole::KernelStart)
-            || kb::has_role(&e.provider, e.event_id, EventRole::LogStart)
+        [
+            EventRole::KernelStart,
+            EventRole::LogStart,
+            EventRole::BootInfo,
+        ]
+        .iter()
+        .any(|&r| kb::has_role(&e.provider, e.event_id, r))
     };
     let ids: Vec<Option<u64>> = order.iter().map(|&i| events[i].record_id).collect();
     let boot_at: Vec<bool> = order.iter().map(|&i| is_boot(&events[i])).collect();

@@ -140,7 +140,11 @@ fn boots<'a>(events: &[&'a Event]) -> Vec<Boot<'a>> {
     }
     for b in &mut out {
         let kernel = b.records.iter().find(|e| role(e, EventRole::KernelStart));
-        let start = kernel.and_then(|e| e.data.get("StartTime").and_then(parse_iso));
+        // A StartTime far from its record's own time was written with a clock corrected since
+        // (clock.rs moved the record, not the value inside it): the record's time is the truth.
+        let start = kernel
+            .and_then(|e| e.data.get("StartTime").and_then(parse_iso))
+            .filter(|t| kernel.is_some_and(|e| (e.time - *t).abs() <= BOOT_CLUSTER));
         (b.at, b.basis) = match (kernel, start) {
             (Some(e), Some(t)) => (t, format!("StartTime of {}", cite(e))),
             _ => {

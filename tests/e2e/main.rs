@@ -12,6 +12,7 @@ mod events;
 mod exports;
 mod fuzz_loops;
 mod grafana;
+mod hosts;
 mod html;
 mod metrics;
 mod output_integrity;
