@@ -11,5 +11,6 @@ pub mod outages;
 pub mod report;
 pub mod scope;
 pub mod series_stats;
+pub mod service_downtime;
 pub mod stats;
 pub mod timeline;

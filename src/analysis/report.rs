@@ -44,6 +44,8 @@ pub struct Report {
     pub blips: Vec<Blip>,
     /// Every period a host was down, from its System log alone.
     pub downtime: Vec<Downtime>,
+    /// Services that crashed or failed, until they ran again (7031/7034/7023/7024 to 7036).
+    pub service_downtime: Vec<super::service_downtime::ServiceDowntime>,
     /// Windows of different hosts that overlapped: a shared cause is worth a look.
     pub overlaps: Vec<Overlap>,
     /// System time changes of a minute or more, and what was corrected for them.
@@ -138,6 +140,7 @@ pub fn build(
     let found_hosts = hosts::find_hosts(events, metrics);
     let host_of = |c: &str| found_hosts.host_of(c);
     let downtime = downtime::find_downtime(events, &host_of, opts.server_zone);
+    let service_downtime = super::service_downtime::find_service_downtime(events, &host_of);
     if downtime.boots_without_history > 0 {
         notes.push(format!(
             "{} boot(s) with no earlier record of the same host in the logs: the log begins there, so the downtime before cannot be sized.",
@@ -272,6 +275,7 @@ pub fn build(
         outages: reports,
         blips: analysis.blips,
         downtime: downtime.periods,
+        service_downtime,
         overlaps,
         clock_changes: clocks.changes,
         changes,

@@ -1,6 +1,6 @@
 //! One merged timeline: probe transitions, events and metric threshold crossings in time order.
 use super::attribution::Claim;
-use super::clock::ClockChange;
+use super::clock::{ClockAnalysis, ClockChange};
 use super::event_findings::EventFindings;
 use super::metric_correlation::MetricFinding;
 use super::outages::{Outage, Transition};
@@ -8,6 +8,7 @@ use crate::knowledge::{counters, events as kb};
 use crate::model::{Event, MetricSeries, ProbeSeries};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct TimelineEntry {
@@ -252,6 +253,48 @@ pub fn name_probe_files(entries: &mut [TimelineEntry], probes: &[ProbeSeries]) {
 }
 
 /// Every event (as given), every probe transition and every threshold crossing, merged.
+/// Says on each event entry whose time a clock change corrected what the log had, and adds the
+/// clock changes themselves.
+pub fn mark_clock_corrections(entries: &mut Vec<TimelineEntry>, clocks: &ClockAnalysis) {
+    for row in entries.iter_mut().filter(|r| r.source == "event") {
+        let (Some(file), Some(id)) = (&row.refs.source_file, row.refs.record_id) else {
+            continue;
+        };
+        if let Some(original) = clocks.original_times.get(&(Arc::from(file.as_str()), id)) {
+            row.detail = format!(
+                "[time corrected for a clock change; the log says {}] {}",
+                crate::model::rfc3339(original),
+                row.detail
+            )
+            .trim_end()
+            .to_string();
+        }
+    }
+    for c in &clocks.changes {
+        let mut row = entry(
+            c.time,
+            "clock",
+            &c.verdict,
+            format!(
+                "clock {} by {} ({})",
+                if c.delta_seconds < 0 {
+                    "set back"
+                } else {
+                    "set forward"
+                },
+                crate::timefmt::human_duration(c.delta_seconds.abs()),
+                c.evidence
+            ),
+            c.explanation.clone(),
+        );
+        row.refs.record_id = c.record_id;
+        row.refs.computer = Some(c.host.clone());
+        row.refs.source_file = Some(c.source_file.clone());
+        entries.push(row);
+    }
+    sort(entries);
+}
+
 pub fn merged(
     events: &[Event],
     transitions: &[Transition],

@@ -141,6 +141,7 @@ pub fn render(report: &Report, zone: Zone) -> String {
     summary(&mut s, report, primary, &clock);
     overview(&mut s, report, &clock);
     downtime(&mut s, report, &clock);
+    services_down(&mut s, report, &clock);
     hosts(&mut s, report, &clock);
     // The main outage in full first; the other windows after it, one level down.
     if let Some(pi) = primary {
@@ -948,6 +949,72 @@ fn downtime(s: &mut String, report: &Report, clock: &Clock) {
     }
     let _ = writeln!(s, "## Downtime from the logs\n\n{DOWNTIME_INTRO}\n");
     md_table(s, &DOWNTIME_HEADER, &downtime_rows(report, clock, &md));
+}
+
+/// How many service downtimes the report lists; the rest are counted (all are in the JSON).
+pub(crate) const SERVICES_LISTED: usize = 20;
+
+pub(crate) const SERVICES_HEADER: [&str; 5] =
+    ["host", "service", "down", "running again", "down for"];
+
+/// The service downtime rows (at most `SERVICES_LISTED`, longest first) and how many more.
+pub(crate) fn service_rows(
+    report: &Report,
+    clock: &Clock,
+    esc: &dyn Fn(&str) -> String,
+) -> (Vec<Vec<String>>, usize) {
+    let mut list: Vec<_> = report.service_downtime.iter().collect();
+    list.sort_by_key(|d| {
+        (
+            std::cmp::Reverse(d.duration_seconds.unwrap_or(i64::MAX)),
+            d.down_at,
+        )
+    });
+    let rows = list
+        .iter()
+        .take(SERVICES_LISTED)
+        .map(|d| {
+            let record = |r: Option<u64>| r.map(|r| format!(" (#{r})")).unwrap_or_default();
+            vec![
+                esc(&d.host),
+                esc(&d.service),
+                format!(
+                    "{} {} ({}{}){}",
+                    clock.full(&d.down_at),
+                    d.how,
+                    d.down_event_id,
+                    record(d.down_record),
+                    if d.repeats > 0 {
+                        format!(", then {} more times", d.repeats)
+                    } else {
+                        String::new()
+                    }
+                ),
+                d.running_at
+                    .map(|t| format!("{} (7036{})", clock.full(&t), record(d.running_record)))
+                    .unwrap_or_else(|| "not in the log before the next boot".into()),
+                d.duration_seconds
+                    .map(human_duration)
+                    .unwrap_or_else(|| "-".into()),
+            ]
+        })
+        .collect();
+    (rows, list.len().saturating_sub(SERVICES_LISTED))
+}
+
+fn services_down(s: &mut String, report: &Report, clock: &Clock) {
+    if report.service_downtime.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "## Services down\n\nServices that crashed or failed (7031, 7034, 7023, 7024) until their 7036 said running again.\n"
+    );
+    let (rows, more) = service_rows(report, clock, &md);
+    md_table(s, &SERVICES_HEADER, &rows);
+    if more > 0 {
+        let _ = writeln!(s, "{more} more in the JSON's service\\_downtime.\n");
+    }
 }
 
 /// Hosts, when there are several or one was renamed, and windows that overlapped across hosts.

@@ -239,3 +239,21 @@ fn with_probes_downtime_outside_them_is_listed_and_inside_is_matched() {
         .unwrap()
         .starts_with("2011-08-16T01:22"));
 }
+
+/// The scenario's MySQL crash of 2011-08-08 (7031) and its restart (7036 running), as the story
+/// module defines them, are one service downtime.
+#[test]
+fn a_crashed_service_is_down_until_it_runs_again() {
+    use faultline::synth::story;
+    let r = report(&crate::common::aug15(""), &[]);
+    let services = r["service_downtime"].as_array().unwrap();
+    let mysql: Vec<&Value> = services
+        .iter()
+        .filter(|d| d["service"] == "MySQL")
+        .collect();
+    assert_eq!(mysql.len(), 1, "{services:?}");
+    let rfc = |t: chrono::DateTime<chrono::Utc>| faultline::model::rfc3339(&t);
+    assert_eq!(mysql[0]["down_at"], rfc(story::aug08_mysql_crash()));
+    assert_eq!(mysql[0]["running_at"], rfc(story::aug08_mysql_restart()));
+    assert_eq!(mysql[0]["how"], "crashed");
+}

@@ -137,3 +137,36 @@ fn hosts_are_told_apart_and_the_shared_crash_is_one_overlap() {
     assert!(md.contains("3 hosts were down together"), "overlap said");
     assert!(md.contains("## Hosts"));
 }
+
+#[test]
+fn the_timeline_says_which_times_were_corrected() {
+    let out = run_ok([
+        "timeline",
+        &arg(&fixtures().join("WEB01")),
+        "--format",
+        "jsonl",
+        "-q",
+    ]);
+    let rows = crate::common::jsonl(&out);
+    let corrected: Vec<&Value> = rows
+        .iter()
+        .filter(|r| {
+            r["detail"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("time corrected")
+        })
+        .collect();
+    assert_eq!(corrected.len(), 4);
+    // The 6005 written at 19:00:00 by the clock 3 h ahead is placed at 16:00:00.
+    let boot = corrected
+        .iter()
+        .find(|r| r["what"].as_str().unwrap().starts_with("EventLog 6005"))
+        .unwrap();
+    assert_eq!(boot["time"], "2011-08-20T16:00:00Z");
+    assert!(boot["detail"]
+        .as_str()
+        .unwrap()
+        .contains("2011-08-20T19:00:00Z"));
+    assert!(rows.iter().any(|r| r["source"] == "clock"));
+}

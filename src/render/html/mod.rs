@@ -5,8 +5,9 @@ mod window;
 
 use crate::analysis::report::Report;
 use crate::render::markdown::{
-    correlated, downtime_rows, host_rows, lead_words, plural, primary_index, short_name,
-    signature_events, summary_text, Clock, DOWNTIME_HEADER, DOWNTIME_INTRO, HOSTS_HEADER,
+    correlated, downtime_rows, host_rows, lead_words, plural, primary_index, service_rows,
+    short_name, signature_events, summary_text, Clock, DOWNTIME_HEADER, DOWNTIME_INTRO,
+    HOSTS_HEADER, SERVICES_HEADER,
 };
 use crate::timefmt::{human_duration, Zone};
 use std::fmt::Write as _;
@@ -98,6 +99,17 @@ pub fn render(report: &Report, zone: Zone, chart: Option<&str>) -> String {
             &DOWNTIME_HEADER,
             &downtime_rows(report, &clock, &esc),
         );
+    }
+    if !report.service_downtime.is_empty() {
+        let _ = writeln!(
+            s,
+            "<h2 id=\"services\">Services down</h2>\n<p>Services that crashed or failed (7031, 7034, 7023, 7024) until their 7036 said running again.</p>"
+        );
+        let (rows, more) = service_rows(report, &clock, &esc);
+        table(&mut s, &SERVICES_HEADER, &rows);
+        if more > 0 {
+            let _ = writeln!(s, "<p>{more} more in the JSON's service_downtime.</p>");
+        }
     }
     if let Some((rows, lines)) = host_rows(report, &clock, &esc) {
         let _ = writeln!(s, "<h2 id=\"hosts\">Hosts</h2>");
