@@ -13,12 +13,6 @@ pub enum Error {
     NotEvtx { path: PathBuf, reason: String },
     #[error("{path}: {message}")]
     BadInput { path: PathBuf, message: String },
-    #[error("{path}:{line}: {message}")]
-    BadLine {
-        path: PathBuf,
-        line: u64,
-        message: String,
-    },
     #[error("invalid {what}: {message}")]
     InvalidArgument { what: String, message: String },
     #[error("{0}")]

@@ -126,11 +126,6 @@ pub fn settings(
     Ok(settings)
 }
 
-/// Parses a zone argument, naming the flag in the error.
-pub fn zone_arg(flag: &str, value: &str) -> Result<Zone, Error> {
-    Zone::parse(value).map_err(|m| Error::arg(flag, m))
-}
-
 /// Builds an event filter from its flags; times without zone are read in `zone`.
 pub fn event_filter(args: &EventFilterArgs, zone: Zone) -> Result<EventFilter, Error> {
     let mut filter = EventFilter::default();

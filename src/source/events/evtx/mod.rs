@@ -180,7 +180,6 @@ impl<'a, M: ChunkMap> Decoder<'a, M> {
             filter,
             settings: Arc::new(
                 ParserSettings::new()
-                    .num_threads(1)
                     .separate_json_attributes(true)
                     .indent(false),
             ),
