@@ -4,7 +4,7 @@ use crate::cli::{EventsArgs, EventsFormat};
 use crate::filter::EventFilter;
 use crate::model::{Event, InputReport};
 use crate::render::event_runs::{self as runs, LineFormat, Run};
-use crate::render::events as render;
+use crate::render::events::{self as render, ListFormat};
 use crate::source::events::evtx::lines;
 use crate::source::events::evtx::stream::{self, Block, Flush};
 use crate::source::events::evtx::{ChunkMap, ChunkRead};
@@ -47,15 +47,18 @@ pub fn run(
     let bar = crate::progress::Progress::files(&all, diag.progress());
     let on_file = |p: &std::path::Path| bar.file_done(p);
     let threads = args.threads.unwrap_or(0);
-    let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
-        EventsFormat::Table
-    } else {
-        EventsFormat::Jsonl
-    });
+    let format = match args.format {
+        Some(EventsFormat::Table) => ListFormat::Table,
+        Some(EventsFormat::Csv) => ListFormat::Csv,
+        Some(EventsFormat::Jsonl) => ListFormat::Jsonl,
+        Some(EventsFormat::Json) => ListFormat::Json,
+        None if std::io::stdout().is_terminal() => ListFormat::Table,
+        None => ListFormat::Jsonl,
+    };
     let line_format = match format {
-        EventsFormat::Jsonl => Some(LineFormat::Jsonl),
-        EventsFormat::Csv => Some(LineFormat::Csv(zone)),
-        EventsFormat::Table | EventsFormat::Json => None,
+        ListFormat::Jsonl => Some(LineFormat::Jsonl),
+        ListFormat::Csv => Some(LineFormat::Csv(zone)),
+        ListFormat::Table | ListFormat::Json => None,
     };
     let mut reports = Vec::new();
     let matched = if !exports.is_empty() {
@@ -96,7 +99,7 @@ pub fn run(
             render::write_counts(out, &counts, format, zone)?;
             counts.iter().map(|c| c.count).sum()
         } else {
-            write_events(out, &events, format, zone)?;
+            render::write_events(out, &events, format, zone)?;
             events.len() as u64
         }
     } else if args.count {
@@ -133,27 +136,13 @@ pub fn run(
         bar.finish();
         // Chunk order is not time order: sort, keeping file and record order for equal times.
         source::evidence::sort_events(&mut events);
-        write_events(out, &events, format, zone)?;
+        render::write_events(out, &events, format, zone)?;
         events.len() as u64
     };
     out.flush()?;
     let outcome = diag.summarize(&reports);
     diag.info(&format!("{matched} events matched"));
     Ok(outcome)
-}
-
-fn write_events(
-    out: &mut dyn Write,
-    events: &[Event],
-    format: EventsFormat,
-    zone: crate::timefmt::Zone,
-) -> std::io::Result<()> {
-    match format {
-        EventsFormat::Table => render::write_table(out, events, zone),
-        EventsFormat::Csv => render::write_csv(out, events, zone),
-        EventsFormat::Jsonl => render::write_jsonl(out, events),
-        EventsFormat::Json => render::write_json(out, events),
-    }
 }
 
 /// Every file's chunks made into `map`'s output, in file and walk order; each file's report (or
