@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Proves "no behaviour change": runs two faultline binaries over the same inputs and compares their
 # outputs (stdout, stderr and exit code) byte for byte. Inputs: fixtures/aug15 (report, events,
-# timeline, probes, metrics in their formats) and every .evtx under ../shared/evtx-samples (events,
-# timeline). Prints one line per difference and exits 1 if there is any.
+# timeline, probes, metrics in their formats), fixtures/aug15-exports (events, report, timeline),
+# the damaged probe and metric files of tests/bad, and every .evtx under ../shared/evtx-samples
+# (events, timeline). Prints one line per difference and exits 1 if there is any.
 #
 # Usage: scripts/json_identity.sh BASE NEW
 #   BASE, NEW: a faultline binary, or a git revision; a revision is built in a throw-away worktree
@@ -36,7 +37,7 @@ binary_of() {
   printf '%s\n' "$target/faultline-$commit"
 }
 
-[ $# -ge 1 ] || { sed -n '2,14p' "$0" >&2; exit 2; }
+[ $# -ge 1 ] || { sed -n '2,/^set -euo/{/^#/p}' "$0" >&2; exit 2; }
 base=$(binary_of "$1")
 new=$(binary_of "${2:-${CARGO_TARGET_DIR:-target}/debug/faultline}")
 samples=${SAMPLES:-../shared/evtx-samples}
@@ -69,6 +70,16 @@ cases=(
   "metrics $fx --format table"
   "metrics $fx --format csv"
   "metrics $fx --resample 5m"
+  "events fixtures/aug15-exports --format jsonl"
+  "events fixtures/aug15-exports --format json"
+  "events fixtures/aug15-exports --format csv"
+  "events fixtures/aug15-exports --format table"
+  "events fixtures/aug15-exports --count --format jsonl"
+  "events fixtures/aug15-exports $fx --format jsonl"
+  "report fixtures/aug15-exports $fx --format json"
+  "timeline fixtures/aug15-exports --format jsonl"
+  "probes tests/bad/probes --format json"
+  "metrics tests/bad/metrics tests/bad/pdh --format json"
 )
 if [ -d "$samples" ]; then
   while IFS= read -r -d '' f; do
