@@ -32,6 +32,13 @@ impl Error {
             message: message.into(),
         }
     }
+    /// The message without the leading `path: ` it starts with (for a line that names the path
+    /// already, as an input's summary does).
+    pub fn message_for(&self, path: &std::path::Path) -> String {
+        let text = self.to_string();
+        let prefix = format!("{}: ", path.display());
+        text.strip_prefix(&prefix).unwrap_or(&text).to_string()
+    }
     pub fn arg(what: impl Into<String>, message: impl Into<String>) -> Self {
         Error::InvalidArgument {
             what: what.into(),

@@ -159,13 +159,5 @@ pub fn event_filter(args: &EventFilterArgs, zone: Zone) -> Result<EventFilter, E
 
 /// Failed-input report for a file that could not be used at all.
 pub fn failed_input(path: &std::path::Path, kind: &str, err: &Error) -> InputReport {
-    InputReport::unusable(path, kind, strip_path_prefix(&err.to_string(), path))
-}
-
-/// Error texts already start with the path; summaries add it again, so strip it once.
-pub fn strip_path_prefix(text: &str, path: &std::path::Path) -> String {
-    let p = path.display().to_string();
-    text.strip_prefix(&format!("{p}: "))
-        .unwrap_or(text)
-        .to_string()
+    InputReport::unusable(path, kind, err.message_for(path))
 }

@@ -5,6 +5,7 @@ use super::binxml::{
     cached_nested_plan, filetime, for_each_record, number, push_value, read_instance, FieldKeys,
     NestedCache, Piece, Plan, Sub,
 };
+use super::ChunkRead;
 use crate::filter::EventFilter;
 use crate::model::{rfc3339, Level};
 use chrono::{DateTime, Utc};
@@ -56,6 +57,24 @@ pub(crate) fn chunk_lines(
         Some(())
     })?;
     Some(out)
+}
+
+/// `chunk_lines` as a chunk's read: the lines, how many records the chunk held, and the first
+/// and last time among the lines. This is the fast path of a `ChunkMap` that writes JSON Lines
+/// (`ChunkMap::fast`), for a `filter` that decides on event id and time alone.
+pub(crate) fn chunk_read(
+    data: &[u8],
+    filter: &EventFilter,
+    source_json: &[u8],
+) -> Option<ChunkRead<ChunkLines>> {
+    let lines = chunk_lines(data, filter, source_json)?;
+    Some(ChunkRead {
+        records_read: lines.records_read,
+        first: lines.keys.iter().map(|k| k.0).min(),
+        last: lines.keys.iter().map(|k| k.0).max(),
+        out: lines,
+        ..Default::default()
+    })
 }
 
 /// Reused names of one record's data fields (`None`: unnamed); `len` are in use.

@@ -324,6 +324,29 @@ pub fn read_evtx_files_with(
         .collect()
 }
 
+/// `read_evtx_files_chunks` with the chunks of every file put together (in file and walk order)
+/// and one report per file, in the order of `paths`: what it held, or why it could not be read.
+pub(crate) fn read_evtx_files_mapped<M: ChunkMap>(
+    paths: &[&Path],
+    filter: &EventFilter,
+    threads: usize,
+    on_file: &(dyn Fn(&Path) + Sync),
+    map: &M,
+) -> (Vec<M::Out>, Vec<InputReport>) {
+    let mut chunks = Vec::new();
+    let mut reports = Vec::new();
+    for (path, read) in read_evtx_files_chunks(paths, filter, threads, on_file, map) {
+        match read {
+            Ok(read) => {
+                chunks.extend(read.chunks);
+                reports.push(read.report);
+            }
+            Err(err) => reports.push(InputReport::unusable(&path, "evtx", err.message_for(&path))),
+        }
+    }
+    (chunks, reports)
+}
+
 /// `read_evtx_files_with`, each chunk's events turned into an `R` by `map` on the worker
 /// thread that decoded them (see `read_evtx_chunks`).
 pub(crate) fn read_evtx_files_chunks<M: ChunkMap>(

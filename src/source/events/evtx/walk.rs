@@ -23,6 +23,20 @@ pub(crate) struct ChunkRead<R> {
     pub notes: Vec<String>,
 }
 
+impl<R> ChunkRead<R> {
+    /// The same chunk's read with its output made into a `U`.
+    pub fn map<U>(self, f: impl FnOnce(R) -> U) -> ChunkRead<U> {
+        ChunkRead {
+            out: f(self.out),
+            records_read: self.records_read,
+            first: self.first,
+            last: self.last,
+            problems: self.problems,
+            notes: self.notes,
+        }
+    }
+}
+
 /// What one slot of the file gave the worker that looked at it.
 struct SlotRead<R> {
     /// The damage scan's view of a full slot, with its notes.
