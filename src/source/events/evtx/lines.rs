@@ -105,7 +105,7 @@ impl Fields {
     }
 
     /// A name that repeats gets `_1`, `_2`, ... on its later uses, as
-    /// `evtx_fast::suffix_repeated_names` does it.
+    /// `binxml::plan::suffix_repeated_names` does it.
     fn suffix_repeated_names(&mut self) {
         for i in 1..self.len {
             let (before, rest) = self.names.split_at_mut(i);
@@ -192,7 +192,7 @@ fn json_text(
     Some(())
 }
 
-/// A UTF-16LE value up to its first NUL (as `evtx_fast::push_utf16` reads it), JSON-escaped.
+/// A UTF-16LE value up to its first NUL (as `binxml::values::push_utf16` reads it), JSON-escaped.
 fn json_utf16(bytes: &[u8], out: &mut Vec<u8>) -> Option<()> {
     // ASCII first, eight characters at a time while none needs escaping, then one by one:
     // most values are nothing else.

@@ -1,6 +1,6 @@
 //! EVTX files -> `Event`s: one buffered pass over each file's chunks, each decoded by the fast
-//! decoder (`evtx_fast`) or, where it gives up, by the `evtx` crate (`evtx_crate`), with the damage
-//! accounting (`evtx_integrity`) done on the same bytes; damaged records and chunks are counted,
+//! decoder (`binxml`) or, where it gives up, by the `evtx` crate (`crate_fallback`), with the damage
+//! accounting (`file`) done on the same bytes; damaged records and chunks are counted,
 //! not fatal.
 pub mod binxml;
 mod crate_fallback;
@@ -33,7 +33,7 @@ pub struct EvtxRead {
 /// decoded them.
 #[derive(Debug)]
 pub(crate) struct EvtxChunks<R> {
-    /// One per chunk that was read, in the order the file holds its records (see `evtx_walk`).
+    /// One per chunk that was read, in the order the file holds its records (see `walk`).
     pub chunks: Vec<R>,
     pub report: InputReport,
 }
@@ -83,7 +83,7 @@ pub fn read_evtx(path: &Path, filter: &EventFilter, threads: usize) -> Result<Ev
 }
 
 /// Reads one EVTX file once, in large blocks, and decodes its chunks in parallel, each by the
-/// fast decoder (`evtx_fast`) or, when it gives up on a chunk, by the `evtx` crate's renderer;
+/// fast decoder (`binxml`) or, when it gives up on a chunk, by the `evtx` crate's renderer;
 /// event id and time are checked before the rest of a record is read. Each chunk's events that
 /// pass `filter` go through `map` on the worker thread.
 pub(crate) fn read_evtx_chunks<M: ChunkMap>(

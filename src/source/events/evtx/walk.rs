@@ -1,7 +1,7 @@
 //! One pass over an EVTX file: chunks are read in large blocks into a reused buffer, decoded in
 //! parallel straight from that buffer, and handed back in the order the `evtx` crate walks them
 //! (from the chunk holding the oldest records, wrapping around); the damage scan
-//! (`evtx_integrity`) is fed from the same bytes, so the file is read once.
+//! (`file.rs`) is fed from the same bytes, so the file is read once.
 use super::file::{scan_chunk, Scan, Scanner, Slot, CHUNK_SIZE, FILE_HEADER_BLOCK};
 use chrono::{DateTime, Utc};
 use evtx::err::ChunkError;
