@@ -21,8 +21,8 @@ pub struct EventGroup {
     pub last: DateTime<Utc>,
     /// First occurrence minus the window's start; negative = it came before the window.
     pub lead_seconds: i64,
-    /// Knowledge-base class, or "unclassified".
-    pub class: String,
+    /// Knowledge-base class; "unclassified" in the JSON when the knowledge base has none.
+    pub class: GroupClass,
     pub title: Option<String>,
     pub meaning: Option<String>,
     pub check_next: Option<String>,
@@ -55,6 +55,26 @@ pub struct EventFindings {
     /// Events of noise classes (e.g. DCOM 10016), counted and folded away.
     pub noise_folded: u64,
     pub stated_crashes: Vec<StatedCrash>,
+}
+
+/// An event group's class: the knowledge base's, or none ("unclassified").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GroupClass(pub Option<EventClass>);
+
+impl GroupClass {
+    pub fn as_str(self) -> &'static str {
+        self.0.map_or("unclassified", EventClass::as_str)
+    }
+
+    pub fn is(self, class: EventClass) -> bool {
+        self.0 == Some(class)
+    }
+}
+
+impl Serialize for GroupClass {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
 }
 
 /// Where a class sorts in findings (smaller = more telling).
@@ -110,7 +130,7 @@ pub fn find_events(events: &[&Event], start: DateTime<Utc>, server_zone: Zone) -
                     first: e.time,
                     last: e.time,
                     lead_seconds: 0,
-                    class: class.map_or("unclassified", EventClass::as_str).to_string(),
+                    class: GroupClass(class),
                     title: info.map(|i| i.title.clone()),
                     meaning: info.map(|i| i.meaning.clone()),
                     check_next: info.map(|i| i.check_next.clone()),

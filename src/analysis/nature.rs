@@ -53,7 +53,7 @@ fn group_line(g: &EventGroup) -> String {
         g.provider,
         g.event_id,
         g.count,
-        g.title.as_deref().unwrap_or(&g.class)
+        g.title.as_deref().unwrap_or(g.class.as_str())
     )
 }
 
@@ -95,7 +95,7 @@ pub fn nature_of(
     }
     let exhaustion: Vec<String> = groups
         .iter()
-        .filter(|g| g.class == EventClass::ResourceExhaustion.as_str())
+        .filter(|g| g.class.is(EventClass::ResourceExhaustion))
         .map(group_line)
         .chain(
             metrics

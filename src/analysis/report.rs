@@ -9,7 +9,7 @@ use super::metric_correlation::{self, MetricFinding};
 use super::nature::{self, Nature};
 use super::outages::{self, Blip, Outage, OutageAnalysis, OutageOptions, ProbeSummary, Transition};
 use super::timeline::{self, TimelineEntry};
-use crate::knowledge::events::EventRole;
+use crate::knowledge::events::{EventClass, EventRole};
 use crate::model::{Event, InputReport, MetricSeries, ProbeSeries};
 use crate::timefmt::Zone;
 use chrono::{DateTime, Duration, Utc};
@@ -378,29 +378,35 @@ fn outage_report(
 
 /// The event classes whose groups are a window's signature: what ran out, crashed or failed to
 /// store.
-pub const SIGNATURE_CLASSES: [&str; 3] = ["resource-exhaustion", "crash", "storage"];
+pub const SIGNATURE_CLASSES: [EventClass; 3] = [
+    EventClass::ResourceExhaustion,
+    EventClass::Crash,
+    EventClass::Storage,
+];
+
+/// The group is part of a window's signature.
+pub fn is_signature(g: &event_findings::EventGroup) -> bool {
+    g.class.0.is_some_and(|c| SIGNATURE_CLASSES.contains(&c))
+}
 
 /// The events worth marking on a picture of a window (the chart, dashboard annotations): every
 /// signature-class group, the first planned restart and the boot (6005, else the first boot
 /// event), in time order.
 pub fn marked_events(o: &OutageReport) -> Vec<&event_findings::EventGroup> {
-    let mut out: Vec<&event_findings::EventGroup> = o
-        .events
-        .iter()
-        .filter(|g| SIGNATURE_CLASSES.contains(&g.class.as_str()))
-        .collect();
-    let first_of = |class: &str| {
+    let mut out: Vec<&event_findings::EventGroup> =
+        o.events.iter().filter(|g| is_signature(g)).collect();
+    let first_of = |class: EventClass| {
         o.events
             .iter()
-            .filter(|g| g.class == class)
+            .filter(|g| g.class.is(class))
             .min_by_key(|g| g.first)
     };
-    out.extend(first_of("planned-restart"));
+    out.extend(first_of(EventClass::PlannedRestart));
     let boot = o
         .events
         .iter()
         .find(|g| g.roles.contains(&EventRole::LogStart))
-        .or_else(|| first_of("boot"));
+        .or_else(|| first_of(EventClass::Boot));
     out.extend(boot);
     out.sort_by_key(|g| g.first);
     out
@@ -410,12 +416,7 @@ pub fn marked_events(o: &OutageReport) -> Vec<&event_findings::EventGroup> {
 fn signature(r: &OutageReport) -> Vec<String> {
     r.events
         .iter()
-        .filter(|g| {
-            matches!(
-                g.class.as_str(),
-                "resource-exhaustion" | "crash" | "storage"
-            )
-        })
+        .filter(|g| is_signature(g))
         .map(|g| format!("{}:{}", g.provider, g.event_id))
         .collect()
 }

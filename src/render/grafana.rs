@@ -69,8 +69,8 @@ fn window_annotation(o: &OutageReport, host: Option<&str>, opts: &GrafanaOptions
     tags.push("outage".into());
     tags.push(w.kind.as_str().into());
     for g in marked_events(o) {
-        if !tags.contains(&g.class) {
-            tags.push(g.class.clone());
+        if !tags.iter().any(|t| t == g.class.as_str()) {
+            tags.push(g.class.as_str().to_string());
         }
     }
     Annotation {
@@ -110,7 +110,7 @@ pub fn window_summary(o: &OutageReport, host: Option<&str>) -> String {
     );
     let signature: Vec<String> = marked_events(o)
         .into_iter()
-        .filter(|g| crate::analysis::report::SIGNATURE_CLASSES.contains(&g.class.as_str()))
+        .filter(|g| crate::analysis::report::is_signature(g))
         .map(|g| format!("{} {} ×{}", g.event_id, title(g), g.count))
         .collect();
     if !signature.is_empty() {
@@ -128,7 +128,7 @@ fn event_annotation(
 ) -> Annotation {
     let mut tags = base_tags(host);
     tags.push("event".into());
-    tags.push(g.class.clone());
+    tags.push(g.class.as_str().to_string());
     tags.push(format!("event-{}", g.event_id));
     let lead = match g.lead_seconds {
         s if s < 0 => format!("{} before", human_duration(-s)),

@@ -3,6 +3,7 @@
 use super::render_svg;
 use crate::analysis::event_findings::EventGroup;
 use crate::analysis::report::{marked_events, window_end, OutageReport, Report};
+use crate::knowledge::events::EventClass;
 use crate::model::{MetricSeries, ProbeSeries};
 use crate::timefmt::{human_duration, Zone};
 use chrono::{DateTime, Duration, Utc};
@@ -164,11 +165,11 @@ fn markers(o: &OutageReport) -> Vec<Marker> {
         .map(|g| Marker {
             time: g.first,
             label: label(g),
-            color: match g.class.as_str() {
-                "resource-exhaustion" => RGBColor(0x7B, 0x2C, 0xBF),
-                "crash" => RGBColor(0xB2, 0x18, 0x2B),
-                "storage" => RGBColor(0xA6, 0x56, 0x28),
-                "planned-restart" => RGBColor(0x1F, 0x5F, 0xA8),
+            color: match g.class.0 {
+                Some(EventClass::ResourceExhaustion) => RGBColor(0x7B, 0x2C, 0xBF),
+                Some(EventClass::Crash) => RGBColor(0xB2, 0x18, 0x2B),
+                Some(EventClass::Storage) => RGBColor(0xA6, 0x56, 0x28),
+                Some(EventClass::PlannedRestart) => RGBColor(0x1F, 0x5F, 0xA8),
                 _ => RGBColor(0x1B, 0x7F, 0x3B),
             },
         })

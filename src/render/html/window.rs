@@ -191,7 +191,7 @@ fn event_findings(s: &mut String, o: &OutageReport, clock: &Clock, sub: u8) {
             });
             vec![
                 format!("{} {} ({})", esc(&g.provider), g.event_id, esc(&g.channel)),
-                esc(&g.class),
+                esc(g.class.as_str()),
                 num(g.count),
                 time(&clock.local(&g.first)),
                 time(&clock.local(&g.last)),

@@ -238,7 +238,7 @@ pub(crate) fn event_findings(s: &mut String, o: &OutageReport, clock: &Clock, su
             md(&g.provider),
             g.event_id,
             md(&g.channel),
-            g.class,
+            g.class.as_str(),
             g.count,
             clock.local(&g.first),
             clock.local(&g.last),
