@@ -29,25 +29,34 @@ fn recovers(e: &Event) -> bool {
     .any(|&r| kb::has_role(&e.provider, e.event_id, r))
 }
 
-/// The window (index into `windows`, which are sorted by start) `e` belongs to.
-fn owner(e: &Event, windows: &[Outage], lookback: Duration) -> Option<usize> {
+/// The window (index into `windows`, which are sorted by start) `e` belongs to, among those
+/// `mine` allows (the windows of the event's host).
+fn owner(
+    e: &Event,
+    windows: &[Outage],
+    mine: &dyn Fn(usize) -> bool,
+    lookback: Duration,
+) -> Option<usize> {
     let t = e.time;
     let after = Duration::seconds(AFTER_RECOVERY);
     if let Some(i) = windows
         .iter()
-        .position(|w| w.start <= t && t <= window_end(w))
+        .enumerate()
+        .position(|(i, w)| mine(i) && w.start <= t && t <= window_end(w))
     {
         return Some(i);
     }
     let preceding = windows
         .iter()
         .enumerate()
+        .filter(|(i, _)| mine(*i))
         .filter(|(_, w)| window_end(w) < t && t <= window_end(w) + after)
         .max_by_key(|(_, w)| window_end(w))
         .map(|(i, _)| i);
     let following = windows
         .iter()
         .enumerate()
+        .filter(|(i, _)| mine(*i))
         .filter(|(_, w)| w.start > t && w.start - lookback <= t)
         .min_by_key(|(_, w)| w.start)
         .map(|(i, _)| i);
@@ -58,8 +67,15 @@ fn owner(e: &Event, windows: &[Outage], lookback: Duration) -> Option<usize> {
     }
 }
 
-/// For each window, the indices of the events it owns, in time order.
-pub fn attribute(events: &[Event], windows: &[Outage], lookback: Duration) -> Vec<Vec<usize>> {
+/// For each window, the indices of the events it owns, in time order. `hosts[i]` is window i's
+/// host (`None`: any host's events); `host_of` maps an event's Computer to its host.
+pub fn attribute(
+    events: &[Event],
+    windows: &[Outage],
+    hosts: &[Option<String>],
+    host_of: &dyn Fn(&str) -> String,
+    lookback: Duration,
+) -> Vec<Vec<usize>> {
     let mut owned = vec![Vec::new(); windows.len()];
     if windows.is_empty() {
         return owned;
@@ -70,7 +86,14 @@ pub fn attribute(events: &[Event], windows: &[Outage], lookback: Duration) -> Ve
     let lo = events.partition_point(|e| e.time < first);
     let hi = events.partition_point(|e| e.time <= last);
     for (i, e) in events.iter().enumerate().take(hi).skip(lo) {
-        if let Some(w) = owner(e, windows, lookback) {
+        let host = host_of(&e.computer);
+        let mine = |i: usize| {
+            hosts
+                .get(i)
+                .and_then(|h| h.as_deref())
+                .is_none_or(|h| host.is_empty() || h == host)
+        };
+        if let Some(w) = owner(e, windows, &mine, lookback) {
             owned[w].push(i);
         }
     }
@@ -149,7 +172,13 @@ mod tests {
             ev(65, "Srv", 2019),              // aftermath of the second
             ev(80, "Srv", 2019),              // nobody's
         ];
-        let owned = attribute(&events, &windows, Duration::minutes(60));
+        let owned = attribute(
+            &events,
+            &windows,
+            &[None, None],
+            &|c| c.to_string(),
+            Duration::minutes(60),
+        );
         assert_eq!(owned, vec![vec![0, 1, 2], vec![3, 4, 5]]);
         let c = claims(&windows, Duration::minutes(60));
         assert_eq!(

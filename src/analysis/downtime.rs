@@ -97,7 +97,13 @@ pub struct DowntimeAnalysis {
     pub periods: Vec<Downtime>,
     /// Boots with nothing before them in the log (the log begins there): no downtime to size.
     pub boots_without_history: u64,
+    /// Events dated before `EARLIEST_PLAUSIBLE` (a zero timestamp, an unset clock), left out.
+    pub implausible_times: u64,
 }
+
+/// Events dated before 1990 (FILETIME zero is 1601) carry no usable time for a downtime.
+pub const EARLIEST_PLAUSIBLE: DateTime<Utc> =
+    DateTime::from_timestamp_nanos(631_152_000_000_000_000);
 
 fn role(e: &Event, r: EventRole) -> bool {
     kb::has_role(&e.provider, e.event_id, r)
@@ -237,14 +243,20 @@ pub fn find_downtime(
     host_of: &dyn Fn(&str) -> String,
     zone: Zone,
 ) -> DowntimeAnalysis {
-    let mut analysis = DowntimeAnalysis::default();
+    let mut analysis = DowntimeAnalysis {
+        implausible_times: events
+            .iter()
+            .filter(|e| e.time < EARLIEST_PLAUSIBLE)
+            .count() as u64,
+        ..Default::default()
+    };
     let mut hosts: Vec<String> = events.iter().map(|e| host_of(&e.computer)).collect();
     hosts.sort();
     hosts.dedup();
     for host in hosts {
         let mine: Vec<&Event> = events
             .iter()
-            .filter(|e| host_of(&e.computer) == host)
+            .filter(|e| e.time >= EARLIEST_PLAUSIBLE && host_of(&e.computer) == host)
             .collect();
         let boots = boots(&mine);
         let mut previous_boot: Option<DateTime<Utc>> = None;

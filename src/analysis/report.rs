@@ -19,6 +19,9 @@ pub const SCHEMA_VERSION: u32 = 1;
 /// How many metrics are ranked as "correlated" per window at most.
 pub const TOP_METRICS: usize = 5;
 
+/// Downtime longer than this is listed, not made a window.
+pub const LONGEST_DOWNTIME_WINDOW: Duration = Duration::days(7);
+
 /// Settings of one report.
 #[derive(Debug, Clone)]
 pub struct ReportOptions {
@@ -119,6 +122,12 @@ pub fn build(
     let host_of = |c: &str| found_hosts.host_of(c);
     let downtime = downtime::find_downtime(events, &host_of, opts.server_zone);
     let service_downtime = super::service_downtime::find_service_downtime(events, &host_of);
+    if downtime.implausible_times > 0 {
+        notes.push(format!(
+            "{} events dated before 1990 (a zero timestamp or an unset clock) are left out of the downtime analysis.",
+            downtime.implausible_times
+        ));
+    }
     if downtime.boots_without_history > 0 {
         notes.push(format!(
             "{} boot(s) with no earlier record of the same host in the logs: the log begins there, so the downtime before cannot be sized.",
@@ -142,19 +151,38 @@ pub fn build(
         .iter()
         .filter_map(|p| Some((p.checks.first()?.time, p.checks.last()?.time)))
         .reduce(|a, b| (a.0.min(b.0), a.1.max(b.1)));
+    let mut long_downtime = 0;
     for d in &downtime.periods {
         let covered = probes.iter().any(|p| {
             p.checks.first().is_some_and(|c| c.time <= d.down_at)
                 && p.checks.last().is_some_and(|c| c.time >= d.up_at)
         });
         let outside = probe_span.is_some_and(|(from, to)| d.up_at < from || d.down_at > to);
-        if !covered && !outside && in_range(d.down_at, d.up_at) {
+        // Weeks without a record are a machine kept off or an image booted later, not an outage.
+        let too_long = d.duration_seconds > LONGEST_DOWNTIME_WINDOW.num_seconds();
+        if too_long {
+            long_downtime += 1;
+        }
+        if !covered && !outside && !too_long && in_range(d.down_at, d.up_at) {
             windows.push((downtime_window(d), Some(d.host.clone())));
         }
     }
+    if long_downtime > 0 {
+        notes.push(format!(
+            "{long_downtime} downtime period(s) longer than {} days are listed but are no windows: a machine kept off, or an image first booted long after it was made.",
+            LONGEST_DOWNTIME_WINDOW.num_days()
+        ));
+    }
     windows.sort_by_key(|(w, _)| w.start);
     let outages_only: Vec<Outage> = windows.iter().map(|(w, _)| w.clone()).collect();
-    let owned = attribution::attribute(events, &outages_only, opts.lookback);
+    let window_hosts: Vec<Option<String>> = windows.iter().map(|(_, h)| h.clone()).collect();
+    let owned = attribution::attribute(
+        events,
+        &outages_only,
+        &window_hosts,
+        &host_of,
+        opts.lookback,
+    );
     let claims = attribution::claims(&outages_only, opts.lookback);
     let mut reports: Vec<OutageReport> = windows
         .iter()
@@ -312,7 +340,11 @@ fn overlaps(reports: &[OutageReport]) -> Vec<Overlap> {
             if from > to {
                 continue;
             }
-            match out.iter_mut().find(|o| o.windows.contains(&(i + 1))) {
+            // Join the group of window i only while the span all of them share stays open.
+            let joins = |o: &&mut Overlap| {
+                o.windows.contains(&(i + 1)) && o.from.max(from) <= o.to.min(to)
+            };
+            match out.iter_mut().find(joins) {
                 Some(o) => {
                     if !o.windows.contains(&(j + 1)) {
                         o.windows.push(j + 1);
