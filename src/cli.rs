@@ -171,6 +171,9 @@ pub struct ProbeArgs {
     /// Override column detection: time=COL,probe=COL,status=COL,latency=COL.
     #[arg(long, value_name = "MAP")]
     pub columns: Option<String>,
+    /// A degraded state (Nagios WARNING) is an outage, not only shown.
+    #[arg(long)]
+    pub warning_is_down: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -196,7 +196,59 @@ pub struct ProbeSeries {
     /// The probe runs on the server itself: it tells a service problem from a network one.
     pub local: bool,
     pub checks: Vec<Check>,
+    /// The states the monitor recorded (state-change exports: UptimeRobot, Pingdom, Nagios,
+    /// Zabbix), sorted, not overlapping. A series without checks is read from these alone: a down
+    /// interval is down, an up interval up, and time outside every interval is unknown. Beside
+    /// checks (Uptime Kuma) only maintenance intervals are kept: planned downtime.
+    pub intervals: Vec<StateInterval>,
     pub source_file: Arc<str>,
+}
+
+impl ProbeSeries {
+    /// The series is read from its state intervals, not from checks.
+    pub fn is_states(&self) -> bool {
+        self.checks.is_empty() && !self.intervals.is_empty()
+    }
+}
+
+/// What a monitor said a target was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProbeState {
+    Up,
+    Down,
+    /// Answering, but not well (Nagios WARNING): shown, an outage only with `--warning-is-down`.
+    Degraded,
+    /// Planned downtime: never an outage.
+    Maintenance,
+    /// Paused, pending, unconfirmed, unknown: neither up nor down.
+    Unknown,
+    /// Failing, but the monitor never confirmed it (Nagios SOFT attempts that recovered before
+    /// HARD): a blip, never a window.
+    Blip,
+}
+
+impl ProbeState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProbeState::Up => "up",
+            ProbeState::Down => "down",
+            ProbeState::Degraded => "degraded",
+            ProbeState::Maintenance => "maintenance",
+            ProbeState::Unknown => "unknown",
+            ProbeState::Blip => "blip",
+        }
+    }
+}
+
+/// One state with exact edges: from `start` (included) to `end` (excluded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StateInterval {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub state: ProbeState,
+    /// Failed checks the monitor counted in it (Nagios attempts); 0 when it does not say.
+    pub failures: u32,
 }
 
 /// One resource metric over time.

@@ -1,5 +1,8 @@
-//! Outage windows from probe checks: per-probe up/down/unknown states, failure runs, blips, merged
-//! windows classified as service, network, partial or unclassified.
+//! Outage windows from probe checks and recorded states: per-probe up/down/unknown states,
+//! failure runs, blips, merged windows classified as service, network, partial or unclassified,
+//! and maintenance (planned downtime, never an outage).
+mod states;
+
 use crate::model::{Check, OutageKind, ProbeSeries};
 use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
 use rayon::prelude::*;
@@ -21,6 +24,8 @@ pub struct OutageOptions {
     pub local: Option<String>,
     /// The server's host name: a probe named after it is local.
     pub host: Option<String>,
+    /// A degraded state (Nagios WARNING) is down, not only shown.
+    pub warning_is_down: bool,
 }
 
 impl Default for OutageOptions {
@@ -30,6 +35,7 @@ impl Default for OutageOptions {
             merge_gap: Duration::minutes(5),
             local: None,
             host: None,
+            warning_is_down: false,
         }
     }
 }
@@ -40,6 +46,21 @@ pub struct OutageAnalysis {
     pub outages: Vec<Outage>,
     pub blips: Vec<Blip>,
     pub transitions: Vec<Transition>,
+    /// Planned downtime the monitors recorded (Kuma status 3, Nagios downtime): never an outage.
+    pub maintenance: Vec<Maintenance>,
+}
+
+/// One stretch of planned downtime of one probe, as the monitor recorded it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Maintenance {
+    pub probe: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    #[serde(with = "crate::model::ser_time")]
+    pub start: DateTime<Utc>,
+    #[serde(with = "crate::model::ser_time")]
+    pub end: DateTime<Utc>,
+    pub seconds: i64,
 }
 
 /// One probe over the whole data.
@@ -67,8 +88,25 @@ pub struct ProbeSummary {
     pub unknown_seconds: i64,
     /// up / (up + down) in percent; unknown time counts as neither.
     pub availability_percent: Option<f64>,
-    /// The stretches without checks.
+    /// The stretches without checks (state series: that no interval covers, or unknown ones).
     pub unknown: Vec<Span>,
+    /// State series: the intervals the monitor recorded (absent for checks).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub state_changes: u64,
+    /// Seconds in a degraded state (counted as up unless `--warning-is-down`).
+    #[serde(skip_serializing_if = "is_zero_i64")]
+    pub degraded_seconds: i64,
+    /// Seconds of planned downtime (counted as neither up nor down).
+    #[serde(skip_serializing_if = "is_zero_i64")]
+    pub maintenance_seconds: i64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+fn is_zero_i64(n: &i64) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -384,6 +422,9 @@ struct Run {
     recovered_at: Option<DateTime<Utc>>,
     /// End of the down stretch: the next good check, or where unknown begins.
     down_until: DateTime<Utc>,
+    /// Window (true) or blip (false) as the monitor decided it (state series); `None`: by the
+    /// number of failures.
+    verdict: Option<bool>,
 }
 
 /// Finds the windows, blips, per-probe summaries and state transitions.
@@ -394,6 +435,10 @@ pub fn find_outages(probes: &[ProbeSeries], opts: &OutageOptions) -> OutageAnaly
     let timelines: Vec<Timeline> = probes.par_iter().map(Timeline::new).collect();
     let mut runs: Vec<Run> = Vec::new();
     for (pi, tl) in timelines.iter().enumerate() {
+        if tl.series.is_states() {
+            runs.extend(states::runs(pi, tl.series, opts.warning_is_down));
+            continue;
+        }
         let checks = &tl.series.checks;
         for (a, b) in tl.runs() {
             let recovered_at = checks.get(b + 1).filter(|c| c.ok()).map(|c| c.time);
@@ -404,11 +449,14 @@ pub fn find_outages(probes: &[ProbeSeries], opts: &OutageOptions) -> OutageAnaly
                 failures: (b - a + 1) as u64,
                 recovered_at,
                 down_until: tl.end_of(b),
+                verdict: None,
             });
         }
     }
     let min = opts.min_failures.max(1) as u64;
-    let (mut long, short): (Vec<Run>, Vec<Run>) = runs.into_iter().partition(|r| r.failures >= min);
+    let (mut long, short): (Vec<Run>, Vec<Run>) = runs
+        .into_iter()
+        .partition(|r| r.verdict.unwrap_or(r.failures >= min));
     // Windows are found per target: the runs of one target's probes (its vantages) are grouped,
     // never those of two targets (one service down alone is not a partial outage of another).
     let target_of = |pi: usize| probes[pi].target.as_deref();
@@ -438,7 +486,7 @@ pub fn find_outages(probes: &[ProbeSeries], opts: &OutageOptions) -> OutageAnaly
                 .iter()
                 .filter(|tl| tl.series.target.as_deref() == target)
                 .collect();
-            let mut o = window(g, &mine, local.as_deref());
+            let mut o = window(g, &mine, local.as_deref(), opts.warning_is_down);
             o.target = target.map(str::to_string);
             o
         })
@@ -457,21 +505,30 @@ pub fn find_outages(probes: &[ProbeSeries], opts: &OutageOptions) -> OutageAnaly
         .collect();
     let summaries = timelines
         .par_iter()
-        .map(|tl| summary(tl, is_local(tl.series)))
+        .map(|tl| match tl.series.is_states() {
+            true => states::summary(tl.series, is_local(tl.series), opts.warning_is_down),
+            false => summary(tl, is_local(tl.series)),
+        })
         .collect();
     let mut transitions: Vec<Transition> = timelines
         .par_iter()
-        .map(transitions_of)
+        .map(|tl| match tl.series.is_states() {
+            true => states::transitions(tl.series),
+            false => transitions_of(tl),
+        })
         .collect::<Vec<_>>()
         .into_iter()
         .flatten()
         .collect();
     transitions.sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.probe.cmp(&b.probe)));
+    let mut maintenance: Vec<Maintenance> = probes.iter().flat_map(states::maintenance).collect();
+    maintenance.sort_by(|a, b| a.start.cmp(&b.start).then_with(|| a.probe.cmp(&b.probe)));
     OutageAnalysis {
         probes: summaries,
         outages,
         blips,
         transitions,
+        maintenance,
     }
 }
 
@@ -489,7 +546,12 @@ fn counting_end(o: &Outage) -> DateTime<Utc> {
         .unwrap_or(o.last_failure + Duration::seconds(1))
 }
 
-fn window(runs: &[Run], timelines: &[&Timeline], local: Option<&str>) -> Outage {
+fn window(
+    runs: &[Run],
+    timelines: &[&Timeline],
+    local: Option<&str>,
+    warning_is_down: bool,
+) -> Outage {
     let start = runs.iter().map(|r| r.first).min().unwrap_or_default();
     let last_failure = runs.iter().map(|r| r.last).max().unwrap_or(start);
     let recovered_at = if runs.iter().all(|r| r.recovered_at.is_some()) {
@@ -506,7 +568,13 @@ fn window(runs: &[Run], timelines: &[&Timeline], local: Option<&str>) -> Outage 
     });
     let probes: Vec<ProbeImpact> = timelines
         .iter()
-        .map(|tl| impact(tl, start, end, local))
+        .map(|tl| match tl.series.is_states() {
+            true => {
+                let is_local = local == Some(tl.series.name.as_str());
+                states::impact(tl.series, start, end, is_local, warning_is_down)
+            }
+            false => impact(tl, start, end, local),
+        })
         .collect();
     Outage {
         kind: classify(&probes),
@@ -599,6 +667,9 @@ fn summary(tl: &Timeline, local: bool) -> ProbeSummary {
         unknown_seconds: unknown.iter().map(|s| s.seconds).sum(),
         availability_percent: (up + down > 0).then(|| 100.0 * up as f64 / (up + down) as f64),
         unknown,
+        state_changes: 0,
+        degraded_seconds: 0,
+        maintenance_seconds: states::maintenance(tl.series).map(|m| m.seconds).sum(),
     }
 }
 

@@ -62,6 +62,7 @@ mod tests {
             vantage: None,
             name: "p".into(),
             local: false,
+            intervals: Vec::new(),
             checks: (0..600)
                 .map(|m| Check::new(at(m), !failed_minutes.contains(&m), None))
                 .collect(),

@@ -12,7 +12,7 @@ use self::detect::{Detected, LatencyUnit, Role};
 use self::explain::{explain, Facts};
 use self::rows::{Plan, Rows};
 use crate::error::{Error, Result};
-use crate::model::{Check, InputReport, ProbeSeries};
+use crate::model::{Check, InputReport, ProbeSeries, StateInterval};
 use crate::timefmt::{parse_timestamp, Reading, Zone};
 use polars::prelude::*;
 use rayon::prelude::*;
@@ -386,6 +386,7 @@ fn finish(
             target: None,
             vantage: None,
             local: false,
+            intervals: Vec::new(),
             checks,
             source_file: source.clone(),
         });
@@ -503,6 +504,7 @@ pub fn merge_probes(series: Vec<ProbeSeries>, reports: &mut [InputReport]) -> Ve
                 // Stable: at equal times the earlier file's check comes first and is kept.
                 m.checks.sort_by_key(|c| c.time);
                 m.checks.dedup_by_key(|c| c.time);
+                merge_intervals(&mut m.intervals, s.intervals);
                 m.local |= s.local;
                 if !m.source_file.split(", ").any(|f| f == &*s.source_file) {
                     m.source_file = Arc::from(format!("{}, {}", m.source_file, s.source_file));
@@ -515,6 +517,20 @@ pub fn merge_probes(series: Vec<ProbeSeries>, reports: &mut [InputReport]) -> Ve
         }
     }
     merged
+}
+
+/// Adds `more` to `kept` (both sorted, not overlapping): an interval of `more` that overlaps one
+/// already kept is dropped, so the earlier file's states stand.
+fn merge_intervals(kept: &mut Vec<StateInterval>, more: Vec<StateInterval>) {
+    if more.is_empty() {
+        return;
+    }
+    let overlaps = |iv: &StateInterval, kept: &[StateInterval]| {
+        kept.iter().any(|k| k.start < iv.end && iv.start < k.end)
+    };
+    let fresh: Vec<StateInterval> = more.into_iter().filter(|iv| !overlaps(iv, kept)).collect();
+    kept.extend(fresh);
+    kept.sort_by_key(|iv| iv.start);
 }
 
 /// How many times of `b` are also times of `a` (both sorted, each without repeats).
