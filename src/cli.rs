@@ -334,6 +334,10 @@ pub struct SynthArgs {
     /// database and a Prometheus answer of as many checks (for benchmarks).
     #[arg(long, conflicts_with_all = ["probe_rows", "perfmon"])]
     pub exports: bool,
+    /// Write the scenario's probes as other monitors export them instead (UptimeRobot CSV,
+    /// Pingdom JSON, a Nagios log, Zabbix NDJSON), e.g. into fixtures/aug15-probe-exports.
+    #[arg(long, conflicts_with_all = ["probe_rows", "perfmon", "exports", "scale"])]
+    pub probe_exports: bool,
 }
 
 #[derive(Debug, Args)]

@@ -14,6 +14,7 @@ mod grafana;
 mod html;
 mod metrics;
 mod output_integrity;
+mod probe_exports;
 mod probes;
 mod report;
 mod synth;

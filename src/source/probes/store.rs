@@ -476,6 +476,19 @@ mod tests {
             (read.planned[1].rows, read.planned[1].next_check),
             (1, None)
         );
+        // The spans ride on the series as maintenance intervals (to the next check, if any).
+        let ivs: Vec<(DateTime<Utc>, DateTime<Utc>, ProbeState)> = read.probes[0]
+            .intervals
+            .iter()
+            .map(|iv| (iv.start, iv.end, iv.state))
+            .collect();
+        assert_eq!(
+            ivs,
+            [
+                (t(40), t(80), ProbeState::Maintenance),
+                (t(100), t(100), ProbeState::Maintenance)
+            ]
+        );
         assert_eq!(
             (read.report.first, read.report.last),
             (Some(t(0)), Some(t(100)))
