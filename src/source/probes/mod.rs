@@ -1,7 +1,10 @@
 //! Everything that yields probe evidence: probe CSVs (`csv`), monitoring stores read in place
-//! (Uptime Kuma's database, Prometheus `query_range` JSON) and state-change exports (UptimeRobot,
-//! Nagios, Pingdom, Zabbix), each sniffed by content.
+//! (Uptime Kuma's database, Prometheus `query_range` JSON), state-change exports (UptimeRobot,
+//! Nagios, Pingdom, Zabbix, Better Stack) and check results (Pingdom, Datadog Synthetics), each
+//! sniffed by content.
+pub mod betterstack;
 pub mod csv;
+pub mod datadog;
 pub mod kuma;
 pub mod nagios;
 pub mod pingdom;
@@ -27,6 +30,8 @@ pub enum StoreKind {
     PingdomSummary,
     PingdomResults,
     ZabbixNdjson,
+    BetterStackIncidents,
+    DatadogSynthetics,
 }
 
 impl StoreKind {
@@ -40,6 +45,8 @@ impl StoreKind {
             StoreKind::PingdomSummary => pingdom::KIND_SUMMARY,
             StoreKind::PingdomResults => pingdom::KIND_RESULTS,
             StoreKind::ZabbixNdjson => zabbix::KIND,
+            StoreKind::BetterStackIncidents => betterstack::KIND,
+            StoreKind::DatadogSynthetics => datadog::KIND,
         }
     }
 }
@@ -54,6 +61,8 @@ const SNIFFERS: &[(StoreKind, Sniff)] = &[
     (StoreKind::UptimeRobotJson, uptimerobot::sniff_json),
     (StoreKind::PingdomSummary, pingdom::sniff_summary),
     (StoreKind::PingdomResults, pingdom::sniff_results),
+    (StoreKind::DatadogSynthetics, datadog::sniff),
+    (StoreKind::BetterStackIncidents, betterstack::sniff),
     (StoreKind::ZabbixNdjson, zabbix::sniff),
     (StoreKind::NagiosLog, nagios::sniff),
     (StoreKind::UptimeRobotCsv, uptimerobot::sniff_csv),
@@ -84,6 +93,8 @@ pub fn read_in(path: &Path, kind: StoreKind, zone: Zone, input_tz: Zone) -> Resu
         StoreKind::PingdomSummary => pingdom::read_summary(path)?,
         StoreKind::PingdomResults => pingdom::read_results(path)?,
         StoreKind::ZabbixNdjson => zabbix::read(path)?,
+        StoreKind::BetterStackIncidents => betterstack::read(path)?,
+        StoreKind::DatadogSynthetics => datadog::read(path)?,
     };
     let planned: Vec<String> = read
         .planned
