@@ -331,6 +331,23 @@ mod tests {
     }
 
     #[test]
+    fn warning_is_down_from_the_flag_or_the_file() {
+        assert!(!resolve(&Flags::default(), None).unwrap().warning_is_down);
+        let file = parse("warning_is_down = true\n");
+        let s = resolve(
+            &Flags::default(),
+            Some((Path::new("faultline.toml"), &file)),
+        )
+        .unwrap();
+        assert!(s.warning_is_down);
+        let flags = Flags {
+            warning_is_down: true,
+            ..Default::default()
+        };
+        assert!(resolve(&flags, None).unwrap().warning_is_down);
+    }
+
+    #[test]
     fn a_bad_value_names_the_file_and_key() {
         let file = parse("input_tz = \"Mars/Olympus\"\n");
         let err = resolve(

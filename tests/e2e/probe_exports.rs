@@ -451,3 +451,38 @@ fn the_hand_parser_reads_the_local_probe_timeouts() {
         Some(false)
     );
 }
+
+#[test]
+fn a_nagios_warning_is_shown_and_an_outage_only_with_warning_is_down() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("nagios.log");
+    std::fs::write(
+        &log,
+        "[1313452000] CURRENT SERVICE STATE: web;HTTP;OK;HARD;1;ok\n\
+         [1313452683] SERVICE ALERT: web;HTTP;WARNING;HARD;1;slow\n\
+         [1313458083] SERVICE ALERT: web;HTTP;OK;HARD;1;ok\n\
+         [1313460000] Auto-save of retention data completed successfully.\n",
+    )
+    .expect("write");
+    let shown = json(&[&arg(&log)]);
+    assert_eq!(shown["outages"].as_array().map(Vec::len), Some(0));
+    assert_eq!(
+        shown["probes"][0]["degraded_seconds"],
+        1313458083 - 1313452683
+    );
+    assert!(shown["transitions"]
+        .as_array()
+        .expect("transitions")
+        .iter()
+        .any(|t| t["state"] == "degraded"));
+    let down = json(&["--warning-is-down", &arg(&log)]);
+    let o = &down["outages"][0];
+    assert_eq!(
+        o["start"],
+        z(DateTime::from_timestamp(1313452683, 0).expect("t"))
+    );
+    assert_eq!(
+        o["recovered_at"],
+        z(DateTime::from_timestamp(1313458083, 0).expect("t"))
+    );
+}
