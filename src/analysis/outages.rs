@@ -1,10 +1,12 @@
 //! Outage windows from probe checks and recorded states: per-probe up/down/unknown states,
 //! failure runs, blips, merged windows classified as service, network, partial or unclassified,
 //! and maintenance (planned downtime, never an outage).
+mod checks;
 mod states;
 
-use crate::model::{Check, OutageKind, ProbeSeries};
-use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
+use self::checks::{impact, summary, transitions_of, Timeline};
+use crate::model::{OutageKind, ProbeSeries};
+use chrono::{DateTime, Duration, Utc};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -206,199 +208,6 @@ pub fn local_probe(probes: &[ProbeSeries], opts: &OutageOptions) -> Option<Strin
         .map(|p| p.name.clone())
 }
 
-/// One probe's checks cut into runs and states.
-struct Timeline<'a> {
-    series: &'a ProbeSeries,
-    /// Median interval; zero with fewer than two checks.
-    median: Duration,
-    /// Index i: a gap (unknown) follows check i before check i+1.
-    gap_after: Vec<bool>,
-    /// The gaps as stretches, in time order.
-    gaps: Vec<Span>,
-}
-
-impl<'a> Timeline<'a> {
-    fn new(series: &'a ProbeSeries) -> Self {
-        let checks = &series.checks;
-        // The step from each check to the next (0 after the last).
-        let steps = || {
-            epoch_millis(checks)
-                .zip(epoch_millis(checks).skip(1))
-                .map(|(this, next)| next - this)
-                .chain(std::iter::once(0))
-        };
-        // u32 milliseconds (steps over 49 days are clamped; the median never comes near that).
-        let positive = || {
-            steps()
-                .filter(|ms| *ms > 0)
-                .map(|ms| u32::try_from(ms).unwrap_or(u32::MAX))
-        };
-        let median_ms = i64::from(median_of(positive));
-        let limit = median_ms as f64 * GAP_FACTOR;
-        let gap_after = steps()
-            .map(|ms| median_ms > 0 && ms as f64 > limit)
-            .collect();
-        let mut tl = Timeline {
-            series,
-            median: Duration::milliseconds(median_ms),
-            gap_after,
-            gaps: Vec::new(),
-        };
-        tl.gaps = (0..checks.len())
-            .filter(|i| tl.gap_after[*i])
-            .map(|i| span(tl.end_of(i), checks[i + 1].time))
-            .collect();
-        tl
-    }
-
-    /// The end of the stretch check i stands for: the next check, or one interval after it.
-    fn end_of(&self, i: usize) -> DateTime<Utc> {
-        let checks = &self.series.checks;
-        match checks.get(i + 1) {
-            Some(next) if !self.gap_after[i] => next.time,
-            _ => checks[i].time + self.median,
-        }
-    }
-
-    /// Runs of consecutive failed checks (a gap ends a run), as (first, last) indexes.
-    fn runs(&self) -> Vec<(usize, usize)> {
-        let checks = &self.series.checks;
-        let mut runs = Vec::new();
-        let mut open: Option<usize> = None;
-        for (i, c) in checks.iter().enumerate() {
-            if c.ok() {
-                continue;
-            }
-            let first = *open.get_or_insert(i);
-            let next_ok = checks.get(i + 1).is_none_or(|n| n.ok());
-            if self.gap_after[i] || next_ok {
-                runs.push((first, i));
-                open = None;
-            }
-        }
-        runs
-    }
-
-    /// Seconds of [from, to) with no check standing for them (gaps, before the first check,
-    /// after the last one's interval).
-    fn unknown_within(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
-        let checks = &self.series.checks;
-        let (Some(first), Some(_)) = (checks.first(), checks.last()) else {
-            return (to - from).num_seconds().max(0);
-        };
-        let covered_end = self.end_of(checks.len() - 1);
-        let mut unknown = overlap(from, to, from.min(first.time), first.time)
-            + overlap(from, to, covered_end, to.max(covered_end));
-        let first_gap = self.gaps.partition_point(|g| g.end <= from);
-        for g in self.gaps[first_gap..].iter().take_while(|g| g.start < to) {
-            unknown += overlap(from, to, g.start, g.end);
-        }
-        unknown
-    }
-}
-
-/// Milliseconds since the epoch of each check, as `DateTime::timestamp_millis` gives them, with
-/// the start of the day remembered: consecutive checks nearly always share the day, and chrono
-/// works the day out from the year each time (millions of checks per probe).
-fn epoch_millis(checks: &[Check]) -> impl Iterator<Item = i64> + '_ {
-    let mut day: Option<(NaiveDate, i64)> = None;
-    checks.iter().map(move |c| {
-        // naive_utc: the stored value as it is (date_naive and time go through the offset).
-        let naive = c.time.naive_utc();
-        let date = naive.date();
-        let start = match day {
-            Some((d, ms)) if d == date => ms,
-            _ => {
-                let ms = date
-                    .and_time(chrono::NaiveTime::MIN)
-                    .and_utc()
-                    .timestamp_millis();
-                day = Some((date, ms));
-                ms
-            }
-        };
-        let time = naive.time();
-        start
-            + i64::from(time.num_seconds_from_midnight()) * 1000
-            + i64::from(time.nanosecond() / 1_000_000)
-    })
-}
-
-/// How long each check stands for (to `end_of`), in milliseconds as chrono's duration gives them.
-fn stood_for_ms<'t>(tl: &'t Timeline) -> impl Iterator<Item = i64> + 't {
-    let checks = &tl.series.checks;
-    let next_millis = epoch_millis(checks)
-        .skip(1)
-        .map(Some)
-        .chain(std::iter::once(None));
-    checks
-        .iter()
-        .zip(epoch_millis(checks))
-        .zip(next_millis)
-        .enumerate()
-        .map(|(i, ((c, this), next))| match next {
-            // Both on whole milliseconds: the difference of the two is the exact duration.
-            Some(next) if !tl.gap_after[i] && whole_ms(c) && whole_ms(&checks[i + 1]) => {
-                next - this
-            }
-            _ => (tl.end_of(i) - c.time).num_milliseconds(),
-        })
-}
-
-/// The check's time is on a whole millisecond (and not in a leap second).
-fn whole_ms(c: &Check) -> bool {
-    let nanos = c.time.naive_utc().nanosecond();
-    nanos < 1_000_000_000 && nanos.is_multiple_of(1_000_000)
-}
-
-/// The median of `values()` (the mean of the middle two for an even count, rounded down; 0 when
-/// empty) in two passes over the values and fixed memory, without collecting them: a probe can
-/// have millions of checks. Pass one counts values by their high 16 bits, which names the bucket
-/// each middle value falls in; pass two counts the low 16 bits inside those buckets.
-fn median_of<I: Iterator<Item = u32>>(values: impl Fn() -> I) -> u32 {
-    const BUCKETS: usize = 1 << 16;
-    let mut high = vec![0u64; BUCKETS];
-    let mut n = 0u64;
-    for v in values() {
-        high[(v >> 16) as usize] += 1;
-        n += 1;
-    }
-    if n == 0 {
-        return 0;
-    }
-    // (bucket, rank inside it) of the k-th smallest value.
-    let locate = |k: u64| {
-        let mut below = 0u64;
-        for (bucket, &count) in high.iter().enumerate() {
-            if below + count > k {
-                return (bucket, k - below);
-            }
-            below += count;
-        }
-        (BUCKETS - 1, 0)
-    };
-    let middle = [locate((n - 1) / 2), locate(n / 2)];
-    let mut low = [vec![0u64; BUCKETS], vec![0u64; BUCKETS]];
-    for v in values() {
-        for (counts, &(bucket, _)) in low.iter_mut().zip(&middle) {
-            if (v >> 16) as usize == bucket {
-                counts[(v & 0xFFFF) as usize] += 1;
-            }
-        }
-    }
-    let value = |(bucket, mut rank): (usize, u64), counts: &[u64]| {
-        for (low_bits, &count) in counts.iter().enumerate() {
-            if rank < count {
-                return ((bucket as u32) << 16) | low_bits as u32;
-            }
-            rank -= count;
-        }
-        (bucket as u32) << 16
-    };
-    let (lower, upper) = (value(middle[0], &low[0]), value(middle[1], &low[1]));
-    lower + (upper - lower) / 2
-}
-
 fn span(start: DateTime<Utc>, end: DateTime<Utc>) -> Span {
     Span {
         start,
@@ -587,36 +396,6 @@ fn window(
     }
 }
 
-fn impact(
-    tl: &Timeline,
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
-    local: Option<&str>,
-) -> ProbeImpact {
-    let checks = &tl.series.checks;
-    let lo = checks.partition_point(|c| c.time < start);
-    let hi = checks.partition_point(|c| c.time < end);
-    let inside = &checks[lo..hi];
-    let failed: Vec<DateTime<Utc>> = inside.iter().filter(|c| !c.ok()).map(|c| c.time).collect();
-    let last_failure = failed.last().copied();
-    let recovered_at = last_failure.and_then(|lf| {
-        checks[lo..]
-            .iter()
-            .find(|c| c.time > lf && c.ok())
-            .map(|c| c.time)
-    });
-    ProbeImpact {
-        probe: tl.series.name.clone(),
-        local: local == Some(tl.series.name.as_str()),
-        checks: inside.len() as u64,
-        failures: failed.len() as u64,
-        first_failure: failed.first().copied(),
-        last_failure,
-        recovered_at,
-        unknown_seconds: tl.unknown_within(start, end),
-    }
-}
-
 /// service: the local probe failed too; partial: one probe failed while another answered;
 /// network: two or more remote probes failed while the local one answered; else unclassified
 /// (no local probe known, or it had no checks in the window).
@@ -634,70 +413,6 @@ fn classify(probes: &[ProbeImpact]) -> OutageKind {
         }
         _ => OutageKind::Unclassified,
     }
-}
-
-fn summary(tl: &Timeline, local: bool) -> ProbeSummary {
-    let checks = &tl.series.checks;
-    // Summed in milliseconds: checks less than a second apart (or at fractional intervals) would
-    // each round down to nothing in whole seconds.
-    let (mut up_ms, mut down_ms) = (0i64, 0i64);
-    for (c, ms) in checks.iter().zip(stood_for_ms(tl)) {
-        if c.ok() {
-            up_ms += ms;
-        } else {
-            down_ms += ms;
-        }
-    }
-    let (up, down) = (up_ms / 1000, down_ms / 1000);
-    let unknown = tl.gaps.clone();
-    let median = (checks.len() >= 2).then(|| tl.median.num_milliseconds() as f64 / 1000.0);
-    ProbeSummary {
-        name: tl.series.name.clone(),
-        target: tl.series.target.clone(),
-        vantage: tl.series.vantage.clone(),
-        local,
-        source_file: tl.series.source_file.to_string(),
-        checks: checks.len() as u64,
-        failures: checks.iter().filter(|c| !c.ok()).count() as u64,
-        first_check: checks.first().map(|c| c.time),
-        last_check: checks.last().map(|c| c.time),
-        median_interval_seconds: median,
-        up_seconds: up,
-        down_seconds: down,
-        unknown_seconds: unknown.iter().map(|s| s.seconds).sum(),
-        availability_percent: (up + down > 0).then(|| 100.0 * up as f64 / (up + down) as f64),
-        unknown,
-        state_changes: 0,
-        degraded_seconds: 0,
-        maintenance_seconds: states::maintenance(tl.series).map(|m| m.seconds).sum(),
-    }
-}
-
-/// State changes of one probe: down/up at the check that changed it, unknown where a gap begins,
-/// and the state of the first check after a gap. The first state is given only when it is down.
-fn transitions_of(tl: &Timeline) -> Vec<Transition> {
-    let checks = &tl.series.checks;
-    let mut out = Vec::new();
-    let mut state = "up";
-    let mut push = |time, s: &str| {
-        out.push(Transition {
-            time,
-            probe: tl.series.name.clone(),
-            state: s.to_string(),
-        })
-    };
-    for (i, c) in checks.iter().enumerate() {
-        let now = if c.ok() { "up" } else { "down" };
-        if now != state {
-            push(c.time, now);
-            state = now;
-        }
-        if tl.gap_after[i] {
-            push(tl.end_of(i), "unknown");
-            state = "unknown";
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
 //! Unit tests of outage finding on small hand-made series.
+use super::checks::{epoch_millis, median_of, stood_for_ms};
 use super::*;
 use crate::model::Check;
 use chrono::TimeZone;
