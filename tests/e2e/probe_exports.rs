@@ -486,3 +486,74 @@ fn a_nagios_warning_is_shown_and_an_outage_only_with_warning_is_down() {
         z(DateTime::from_timestamp(1313458083, 0).expect("t"))
     );
 }
+
+/// The API exports are sniffed by content in a folder: UptimeRobot's getMonitors, Better Stack's
+/// incidents (state changes) and Datadog's Synthetics results (checks per location).
+#[test]
+fn api_json_exports_in_a_folder_are_told_apart_by_content() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let write =
+        |name: &str, text: &str| std::fs::write(dir.path().join(name), text).expect("write");
+    // 15 Aug 23:58:00Z down, 16 Aug 01:28:00Z up (the story's big outage), in each shape.
+    write(
+        "robot.json",
+        r#"{"stat":"ok","monitors":[{"id":1,"friendly_name":"sip","url":"https://sip.example/","logs":[
+          {"type":2,"datetime":1313458080,"duration":600},{"type":1,"datetime":1313452680,"duration":5400}]}]}"#,
+    );
+    write(
+        "incidents.json",
+        r#"{"data":[{"id":"9","type":"incident","attributes":{"name":"sip","url":"https://sip.example/","cause":"Timeout","started_at":"2011-08-15T23:58:00Z","resolved_at":"2011-08-16T01:28:00Z"}}]}"#,
+    );
+    write(
+        "sip-test.json",
+        r#"{"results":[
+          {"check_time":1313452620000,"probe_dc":"aws:us-west-1","result":{"passed":true,"timings":{"total":80}}},
+          {"check_time":1313452680000,"probe_dc":"aws:us-west-1","result":{"passed":false,"timings":{"total":30000}}},
+          {"check_time":1313452740000,"probe_dc":"aws:us-west-1","result":{"passed":false,"timings":{"total":30000}}},
+          {"check_time":1313458080000,"probe_dc":"aws:us-west-1","result":{"passed":true,"timings":{"total":75}}}]}"#,
+    );
+    let v = json(&[&arg(dir.path())]);
+    let mut kinds: Vec<&str> = v["inputs"]
+        .as_array()
+        .expect("inputs")
+        .iter()
+        .filter_map(|i| i["kind"].as_str())
+        .collect();
+    kinds.sort();
+    assert_eq!(
+        kinds,
+        [
+            "betterstack_incidents",
+            "datadog_synthetics",
+            "uptimerobot_json"
+        ]
+    );
+    let windows: Vec<(&str, &str)> = v["outages"]
+        .as_array()
+        .expect("outages")
+        .iter()
+        .map(|o| {
+            (
+                o["start"].as_str().unwrap_or(""),
+                o["recovered_at"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    // Robot's and Better Stack's monitor share a name: one probe (their states merged), one
+    // window; Datadog's test is a target of its own.
+    let names: Vec<&str> = v["probes"]
+        .as_array()
+        .expect("probes")
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert_eq!(names, ["sip", "sip-test"]);
+    assert_eq!(v["probes"][1]["vantage"], "aws:us-west-1");
+    assert_eq!(
+        windows,
+        [
+            ("2011-08-15T23:58:00Z", "2011-08-16T01:28:00Z"),
+            ("2011-08-15T23:58:00Z", "2011-08-16T01:28:00Z")
+        ]
+    );
+}
