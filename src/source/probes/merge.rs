@@ -28,7 +28,15 @@ pub fn merge_probes(series: Vec<ProbeSeries>, reports: &mut [InputReport]) -> Ve
                 // Stable: at equal times the earlier file's check comes first and is kept.
                 m.checks.sort_by_key(|c| c.time);
                 m.checks.dedup_by_key(|c| c.time);
-                merge_intervals(&mut m.intervals, s.intervals);
+                let overlapping = merge_intervals(&mut m.intervals, s.intervals);
+                if overlapping > 0 {
+                    if let Some(r) = reports.iter_mut().find(|r| *r.path == *s.source_file) {
+                        r.problems.push(format!(
+                            "{overlapping} states of {} overlap states in {}: the earlier file's kept",
+                            s.name, m.source_file
+                        ));
+                    }
+                }
                 m.local |= s.local;
                 if !m.source_file.split(", ").any(|f| f == &*s.source_file) {
                     m.source_file = Arc::from(format!("{}, {}", m.source_file, s.source_file));
@@ -44,17 +52,24 @@ pub fn merge_probes(series: Vec<ProbeSeries>, reports: &mut [InputReport]) -> Ve
 }
 
 /// Adds `more` to `kept` (both sorted, not overlapping): an interval of `more` that overlaps one
-/// already kept is dropped, so the earlier file's states stand.
-fn merge_intervals(kept: &mut Vec<StateInterval>, more: Vec<StateInterval>) {
+/// already kept is dropped, so the earlier file's states stand. Returns how many were dropped.
+fn merge_intervals(kept: &mut Vec<StateInterval>, more: Vec<StateInterval>) -> usize {
     if more.is_empty() {
-        return;
+        return 0;
     }
-    let overlaps = |iv: &StateInterval, kept: &[StateInterval]| {
-        kept.iter().any(|k| k.start < iv.end && iv.start < k.end)
-    };
-    let fresh: Vec<StateInterval> = more.into_iter().filter(|iv| !overlaps(iv, kept)).collect();
+    let before = more.len();
+    let fresh: Vec<StateInterval> = more
+        .into_iter()
+        .filter(|iv| {
+            // The first kept interval ending after iv starts is the only one that can overlap.
+            let i = kept.partition_point(|k| k.end <= iv.start);
+            !kept.get(i).is_some_and(|k| k.start < iv.end)
+        })
+        .collect();
+    let dropped = before - fresh.len();
     kept.extend(fresh);
     kept.sort_by_key(|iv| iv.start);
+    dropped
 }
 
 /// How many times of `b` are also times of `a` (both sorted, each without repeats).
@@ -112,7 +127,15 @@ mod tests {
             "b.csv",
             vec![iv(15, 30, ProbeState::Up), iv(30, 40, ProbeState::Down)],
         );
-        let merged = merge_probes(vec![a, b], &mut []);
+        let mut reports = [InputReport {
+            path: "b.csv".into(),
+            ..Default::default()
+        }];
+        let merged = merge_probes(vec![a, b], &mut reports);
+        assert_eq!(
+            reports[0].problems,
+            ["1 states of web overlap states in a.csv: the earlier file's kept"]
+        );
         assert_eq!(merged.len(), 1);
         let got: Vec<(DateTime<Utc>, ProbeState)> = merged[0]
             .intervals
