@@ -63,7 +63,7 @@ fn merge_intervals(kept: &mut Vec<StateInterval>, more: Vec<StateInterval>) -> u
         .filter(|iv| {
             // The first kept interval ending after iv starts is the only one that can overlap.
             let i = kept.partition_point(|k| k.end <= iv.start);
-            !kept.get(i).is_some_and(|k| k.start < iv.end)
+            kept.get(i).is_none_or(|k| k.start >= iv.end)
         })
         .collect();
     let dropped = before - fresh.len();
