@@ -557,3 +557,36 @@ fn api_json_exports_in_a_folder_are_told_apart_by_content() {
         ]
     );
 }
+
+/// A report over the event logs and the UptimeRobot export finds, around the 15 Aug window, the
+/// events the README tells of (the Event 333 storm: 182 from 16:50 PDT = 23:50Z), as it does with
+/// the scenario's probe CSVs: the report reads the events near state intervals too.
+#[test]
+fn a_report_over_a_state_export_reads_the_events_around_its_windows() {
+    let out = run_ok([
+        "report",
+        "--format",
+        "json",
+        "--input-tz",
+        "America/Los_Angeles",
+        &arg(&aug15("System.evtx")),
+        &arg(&aug15("Application.evtx")),
+        &arg(&exports("uptimerobot-logs.csv")),
+    ]);
+    let v: Value = serde_json::from_str(&out).expect("json");
+    let last = v["outages"]
+        .as_array()
+        .and_then(|o| o.last())
+        .expect("windows");
+    assert_eq!(last["start"], "2011-08-15T23:58:00Z");
+    let storm = last["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .find(|e| e["event_id"] == 333)
+        .expect("Event 333 around the window");
+    assert_eq!(
+        (storm["count"].as_u64(), storm["first"].as_str()),
+        (Some(182), Some("2011-08-15T23:50:00Z"))
+    );
+}
