@@ -98,8 +98,9 @@ pub fn read_summary_bytes(path: &Path, bytes: &[u8]) -> Result<ProbeStoreRead> {
         let word = st.get("status").and_then(Value::as_str).unwrap_or("");
         let state = match word {
             "up" => ProbeState::Up,
-            "down" => ProbeState::Down,
-            "unknown" | "unconfirmed_down" | "paused" => ProbeState::Unknown,
+            "down" | "err" | "error" => ProbeState::Down,
+            "unknown" | "unconfirmed_down" | "paused" | "pending" => ProbeState::Unknown,
+            "maintenance" => ProbeState::Maintenance,
             other => {
                 b.unknown_word(other);
                 b.interval(s, interval(from, to, ProbeState::Unknown));
@@ -158,8 +159,8 @@ pub fn read_results_bytes(path: &Path, bytes: &[u8]) -> Result<ProbeStoreRead> {
             .map(|ms| ms as f32);
         match word {
             "up" => b.check(p, Check::new(t, true, latency)),
-            "down" => b.check(p, Check::new(t, false, latency)),
-            "unconfirmed_down" | "unknown" => {
+            "down" | "err" | "error" => b.check(p, Check::new(t, false, latency)),
+            "unconfirmed_down" | "unknown" | "pending" | "paused" => {
                 b.tally.pending += 1;
             }
             other => {

@@ -17,11 +17,11 @@ pub const KIND_JSON: &str = "uptimerobot_json";
 fn event_state(word: &str) -> Option<ProbeState> {
     match word.trim().to_ascii_lowercase().as_str() {
         "up" => Some(ProbeState::Up),
-        "down" => Some(ProbeState::Down),
+        "down" | "err" | "error" => Some(ProbeState::Down),
         // The record begins: UptimeRobot logs a Down right after it when the first check fails,
         // so a start is up until then.
         "started" => Some(ProbeState::Up),
-        "paused" => Some(ProbeState::Unknown),
+        "paused" | "pending" | "unknown" => Some(ProbeState::Unknown),
         "maintenance" => Some(ProbeState::Maintenance),
         _ => None,
     }

@@ -176,3 +176,12 @@ fn truncation_at_every_byte_never_panics() {
             .contains("ends early")
     );
 }
+
+#[test]
+fn the_shared_vocabulary_error_fails_pending_is_unknown() {
+    assert_eq!(event_state("Error"), Some(ProbeState::Down));
+    assert_eq!(event_state("err"), Some(ProbeState::Down));
+    assert_eq!(event_state("Pending"), Some(ProbeState::Unknown));
+    assert_eq!(event_state("Maintenance"), Some(ProbeState::Maintenance));
+    assert_eq!(event_state("Rebooted"), None);
+}
