@@ -336,8 +336,13 @@ pub struct SynthArgs {
     pub exports: bool,
     /// Write the scenario's probes as other monitors export them instead (UptimeRobot CSV,
     /// Pingdom JSON, a Nagios log, Zabbix NDJSON), e.g. into fixtures/aug15-probe-exports.
-    #[arg(long, conflicts_with_all = ["probe_rows", "perfmon", "exports", "scale"])]
+    #[arg(long, conflicts_with_all = ["probe_rows", "perfmon", "exports", "scale", "hosts"])]
     pub probe_exports: bool,
+    /// Write the several-hosts scenario instead: N hosts' System logs (`HOST/System.evtx`) with a
+    /// planned restart, an unclean crash, a VM clock correction, and a crash they share.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..),
+          conflicts_with_all = ["scale", "probe_rows", "perfmon", "exports"])]
+    pub hosts: Option<u16>,
 }
 
 #[derive(Debug, Args)]

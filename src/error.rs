@@ -13,12 +13,6 @@ pub enum Error {
     NotEvtx { path: PathBuf, reason: String },
     #[error("{path}: {message}")]
     BadInput { path: PathBuf, message: String },
-    #[error("{path}:{line}: {message}")]
-    BadLine {
-        path: PathBuf,
-        line: u64,
-        message: String,
-    },
     #[error("invalid {what}: {message}")]
     InvalidArgument { what: String, message: String },
     #[error("{0}")]
@@ -37,6 +31,13 @@ impl Error {
             path: path.into(),
             message: message.into(),
         }
+    }
+    /// The message without the leading `path: ` it starts with (for a line that names the path
+    /// already, as an input's summary does).
+    pub fn message_for(&self, path: &std::path::Path) -> String {
+        let text = self.to_string();
+        let prefix = format!("{}: ", path.display());
+        text.strip_prefix(&prefix).unwrap_or(&text).to_string()
     }
     pub fn arg(what: impl Into<String>, message: impl Into<String>) -> Self {
         Error::InvalidArgument {

@@ -209,6 +209,17 @@ impl ProbeSeries {
     pub fn is_states(&self) -> bool {
         self.checks.is_empty() && !self.intervals.is_empty()
     }
+
+    /// The first and last time the series says anything about: its first and last check, or,
+    /// for a state series, the start of its first interval and the end of its last.
+    pub fn time_span(&self) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        if self.is_states() {
+            let first = self.intervals.iter().map(|iv| iv.start).min()?;
+            let last = self.intervals.iter().map(|iv| iv.end).max()?;
+            return Some((first, last));
+        }
+        Some((self.checks.first()?.time, self.checks.last()?.time))
+    }
 }
 
 /// What a monitor said a target was.
@@ -283,6 +294,9 @@ pub enum OutageKind {
     Partial,
     /// No local probe is known and all remote probes failed.
     Unclassified,
+    /// No probe saw it: the host's own logs say it was down (a shutdown or crash until a boot).
+    #[serde(rename = "host-down")]
+    HostDown,
 }
 
 impl OutageKind {
@@ -292,6 +306,7 @@ impl OutageKind {
             OutageKind::Network => "network",
             OutageKind::Partial => "partial",
             OutageKind::Unclassified => "unclassified",
+            OutageKind::HostDown => "host-down",
         }
     }
 }
@@ -373,5 +388,31 @@ mod tests {
             }
         }
         assert_ne!(Check::new(t, true, None), Check::new(t, false, None));
+    }
+
+    #[test]
+    fn a_series_spans_its_checks_or_its_intervals() {
+        let t = |m: i64| {
+            Utc.with_ymd_and_hms(2011, 8, 15, 0, 0, 0).unwrap() + chrono::Duration::minutes(m)
+        };
+        let mut p = ProbeSeries {
+            name: "p".into(),
+            target: None,
+            vantage: None,
+            local: false,
+            checks: Vec::new(),
+            intervals: Vec::new(),
+            source_file: Arc::from("p"),
+        };
+        assert_eq!(p.time_span(), None);
+        p.intervals.push(StateInterval {
+            start: t(5),
+            end: t(50),
+            state: ProbeState::Down,
+            failures: 1,
+        });
+        assert_eq!(p.time_span(), Some((t(5), t(50))));
+        p.checks = vec![Check::new(t(10), true, None), Check::new(t(20), true, None)];
+        assert_eq!(p.time_span(), Some((t(10), t(20))));
     }
 }

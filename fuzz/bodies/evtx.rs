@@ -1,7 +1,7 @@
 //! Fuzz body: the EVTX path (magic check, the `evtx` crate, the fast decoder, the damage
 //! accounting, the streamed listing) on arbitrary bytes; must never panic.
-use faultline::cmd::events::write_streamed;
 use faultline::filter::EventFilter;
+use faultline::render::event_listing::write_streamed;
 use faultline::render::event_runs::LineFormat;
 use faultline::source::events::evtx::file::scan_file;
 use faultline::source::events::evtx::read_evtx;

@@ -1,5 +1,7 @@
 //! What changed before an outage: installs and removals, new or reconfigured services, updates,
 //! restarts and OS version changes at boot.
+use crate::knowledge::events as kb;
+use crate::knowledge::schema::ChangeKind;
 use crate::model::Event;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
@@ -19,9 +21,18 @@ pub struct Change {
     pub event_id: u32,
 }
 
-/// Every event id `find_changes` reads (whatever the provider), and the boot event (6005) the
-/// report lines up with recovery: the report keeps these from the whole log (`scope.rs`).
-pub const CHANGE_EVENT_IDS: &[u32] = &[11707, 1033, 11724, 1034, 7045, 7040, 19, 1074, 6009, 6005];
+/// Every event id `find_changes` reads (whatever the provider): the entries of data/events.toml
+/// with a `change` kind. The report keeps these from the whole log (`scope.rs`).
+pub fn change_event_ids() -> Vec<u32> {
+    let mut ids: Vec<u32> = kb::all()
+        .iter()
+        .filter(|e| e.change.is_some())
+        .filter_map(|e| e.id)
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
 
 /// Changes in the `CHANGE_LOOKBACK_DAYS` before `before`, newest first. `events` time-sorted.
 pub fn find_changes(events: &[Event], before: DateTime<Utc>) -> Vec<Change> {
@@ -29,9 +40,11 @@ pub fn find_changes(events: &[Event], before: DateTime<Utc>) -> Vec<Change> {
     let mut changes = Vec::new();
     let mut last_os: Option<String> = None;
     for e in events.iter().take_while(|e| e.time < before) {
-        let is_boot_version = e.event_id == 6009 && e.provider.contains("EventLog");
+        let Some(kind) = kb::lookup(&e.provider, e.event_id).and_then(|i| i.change) else {
+            continue;
+        };
         // Track the OS version across the whole log so the first boot in range can be compared.
-        let os_change = if is_boot_version {
+        let os_change = if kind == ChangeKind::Boot {
             let os = e.data.unnamed().take(3).collect::<Vec<_>>().join(" ");
             let changed = last_os.as_ref().is_some_and(|prev| *prev != os);
             let previous = last_os.replace(os.clone());
@@ -42,48 +55,36 @@ pub fn find_changes(events: &[Event], before: DateTime<Utc>) -> Vec<Change> {
         if e.time < from {
             continue;
         }
-        let (kind, description) = match (e.provider.as_str(), e.event_id) {
-            (p, 11707 | 1033) if p.contains("MsiInstaller") => ("software-install", first_value(e)),
-            (p, 11724 | 1034) if p.contains("MsiInstaller") => ("software-removal", first_value(e)),
-            (p, 7045) if p.contains("Service Control Manager") => (
-                "service-installed",
-                format!(
-                    "service {} installed ({})",
-                    e.data.get("ServiceName").unwrap_or("?"),
-                    e.data.get("ImagePath").unwrap_or("no image path")
-                ),
+        let description = match kind {
+            ChangeKind::SoftwareInstall | ChangeKind::SoftwareRemoval => first_value(e),
+            ChangeKind::ServiceInstalled => format!(
+                "service {} installed ({})",
+                e.data.get("ServiceName").unwrap_or("?"),
+                e.data.get("ImagePath").unwrap_or("no image path")
             ),
-            (p, 7040) if p.contains("Service Control Manager") => (
-                "service-start-type",
-                format!(
-                    "start type of {} changed from {} to {}",
-                    e.data.get("param1").unwrap_or("?"),
-                    e.data.get("param2").unwrap_or("?"),
-                    e.data.get("param3").unwrap_or("?")
-                ),
+            ChangeKind::ServiceStartType => format!(
+                "start type of {} changed from {} to {}",
+                e.data.get("param1").unwrap_or("?"),
+                e.data.get("param2").unwrap_or("?"),
+                e.data.get("param3").unwrap_or("?")
             ),
-            (p, 19) if p.contains("WindowsUpdateClient") => (
-                "update",
-                e.data
-                    .get("updateTitle")
-                    .map(str::to_string)
-                    .unwrap_or_else(|| first_value(e)),
-            ),
-            (p, 1074) if p.contains("User32") => ("restart", restart_text(e)),
-            _ if is_boot_version => match &os_change {
-                Some((prev, now)) => (
-                    "os-version",
-                    format!("OS version changed at boot: {prev} -> {now}"),
-                ),
-                None => (
-                    "boot",
-                    format!(
-                        "booted: {}",
-                        e.data.unnamed().take(3).collect::<Vec<_>>().join(" ")
-                    ),
+            ChangeKind::Update => e
+                .data
+                .get("updateTitle")
+                .map(str::to_string)
+                .unwrap_or_else(|| first_value(e)),
+            ChangeKind::Restart => restart_text(e),
+            ChangeKind::Boot => match &os_change {
+                Some((prev, now)) => format!("OS version changed at boot: {prev} -> {now}"),
+                None => format!(
+                    "booted: {}",
+                    e.data.unnamed().take(3).collect::<Vec<_>>().join(" ")
                 ),
             },
-            _ => continue,
+        };
+        let kind = match (kind, &os_change) {
+            (ChangeKind::Boot, Some(_)) => "os-version",
+            (kind, _) => change_name(kind),
         };
         changes.push(Change {
             time: e.time,
@@ -95,6 +96,19 @@ pub fn find_changes(events: &[Event], before: DateTime<Utc>) -> Vec<Change> {
     }
     changes.reverse();
     changes
+}
+
+/// The kind's name in the JSON, as data/events.toml spells it.
+fn change_name(kind: ChangeKind) -> &'static str {
+    match kind {
+        ChangeKind::SoftwareInstall => "software-install",
+        ChangeKind::SoftwareRemoval => "software-removal",
+        ChangeKind::ServiceInstalled => "service-installed",
+        ChangeKind::ServiceStartType => "service-start-type",
+        ChangeKind::Update => "update",
+        ChangeKind::Restart => "restart",
+        ChangeKind::Boot => "boot",
+    }
 }
 
 fn first_value(e: &Event) -> String {

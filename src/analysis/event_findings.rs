@@ -2,7 +2,7 @@
 use crate::knowledge::events::{self as kb, EventClass};
 use crate::model::{Event, Level};
 use crate::timefmt::Zone;
-use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use serde::Serialize;
 
 /// How long after recovery events are still looked at (boot and service-start sequences).
@@ -33,6 +33,9 @@ pub struct EventGroup {
     pub sample: String,
     #[serde(skip)]
     pub rank: u8,
+    /// The knowledge base's roles for this event (not in the JSON: `class` says it there).
+    #[serde(skip)]
+    pub roles: Vec<crate::knowledge::schema::EventRole>,
 }
 
 /// A crash time stated inside a 6008 event (written at the next boot, naming the earlier crash).
@@ -71,29 +74,19 @@ pub fn class_rank(class: Option<EventClass>, level: Level) -> u8 {
     }
 }
 
-/// Groups the events in [start - lookback, end + 30 min]; `events` must be time-sorted.
+/// Groups a window's events (those attributed to it, time-sorted); lead times count from `start`.
 /// `server_zone` is the zone 6008's stated local time is read in.
-pub fn find_events(
-    events: &[Event],
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
-    lookback: Duration,
-    server_zone: Zone,
-) -> EventFindings {
-    let from = start - lookback;
-    let to = end + Duration::seconds(AFTER_RECOVERY);
-    let lo = events.partition_point(|e| e.time < from);
-    let hi = events.partition_point(|e| e.time <= to);
+pub fn find_events(events: &[&Event], start: DateTime<Utc>, server_zone: Zone) -> EventFindings {
     let mut findings = EventFindings::default();
     let mut index: std::collections::HashMap<(&str, &str, u32), usize> = Default::default();
-    for e in &events[lo..hi] {
+    for &e in events {
         let info = kb::lookup(&e.provider, e.event_id);
         let class = info.map(|i| i.class);
         if class == Some(EventClass::Noise) {
             findings.noise_folded += 1;
             continue;
         }
-        if e.event_id == 6008 && e.provider.contains("EventLog") {
+        if info.is_some_and(|i| i.roles.contains(&kb::EventRole::UnexpectedShutdown)) {
             findings.stated_crashes.push(stated_crash(e, server_zone));
         }
         let key = (e.channel.as_str(), e.provider.as_str(), e.event_id);
@@ -125,6 +118,7 @@ pub fn find_events(
                     level: e.level.name().to_string(),
                     sample: sample_text(e),
                     rank: class_rank(class, e.level),
+                    roles: info.map(|i| i.roles.clone()).unwrap_or_default(),
                 });
             }
         }
@@ -163,9 +157,35 @@ fn stated_crash(e: &Event, zone: Zone) -> StatedCrash {
     let stated_text = values.iter().take(2).copied().collect::<Vec<_>>().join(" ");
     StatedCrash {
         logged_at: e.time,
-        stated_time: parse_stated_time(&values, zone),
+        stated_time: stated_crash_time(e, zone).map(|(t, _)| t),
         stated_text,
     }
+}
+
+/// The crash time a 6008 states: the UTC SYSTEMTIME in its binary data (exact, no zone needed),
+/// else its localized text read in the server's zone.
+pub fn stated_crash_time(e: &Event, zone: Zone) -> Option<(DateTime<Utc>, &'static str)> {
+    if let Some(t) = e.data.get("Binary").and_then(utc_systemtime) {
+        return Some((t, "the UTC time in its binary data"));
+    }
+    let values: Vec<&str> = e.data.unnamed().collect();
+    parse_stated_time(&values, zone).map(|t| (t, "its local date and time text"))
+}
+
+/// The second SYSTEMTIME (UTC) of a 6008's binary data, given as hex.
+fn utc_systemtime(hex: &str) -> Option<DateTime<Utc>> {
+    let bytes: Vec<u8> = (0..hex.len() / 2)
+        .map(|i| u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok())
+        .collect::<Option<_>>()?;
+    let word = |i: usize| -> Option<u32> {
+        let at = 16 + 2 * i;
+        Some(u16::from_le_bytes([*bytes.get(at)?, *bytes.get(at + 1)?]) as u32)
+    };
+    let (y, mo, d) = (word(0)?, word(1)?, word(3)?);
+    let (h, mi, s, ms) = (word(4)?, word(5)?, word(6)?, word(7)?);
+    NaiveDate::from_ymd_opt(y as i32, mo, d)?
+        .and_hms_milli_opt(h, mi, s, ms)
+        .map(|n| n.and_utc())
 }
 
 /// 6008 carries the earlier shutdown's local time and date as two localized strings, sometimes with
@@ -212,6 +232,16 @@ fn stated_date(text: &str) -> Option<NaiveDate> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_utc_systemtime_of_a_6008_is_read_from_its_binary() {
+        // From a real 6008 (python-evtx's system.evtx, record 13388): local 09:59:13, UTC 13:59:13.
+        let hex =
+            "DC0704000500060009003B000D001D00DC070400050006000D003B000D001D00600900003C000000";
+        let t = super::utc_systemtime(hex).unwrap();
+        assert_eq!(t.to_rfc3339(), "2012-04-06T13:59:13.029+00:00");
+        assert_eq!(super::utc_systemtime("DC07"), None);
+    }
+
     use super::*;
 
     #[test]

@@ -1,6 +1,6 @@
 //! Resource metrics around an outage window: baseline vs window, the trend that led up to it, and
 //! threshold crossings, ranked by how unusual they were.
-use super::stats;
+use super::{series_stats, stats};
 use crate::knowledge::counters::{self, Direction};
 use crate::model::MetricSeries;
 use chrono::{DateTime, Duration, Utc};
@@ -8,9 +8,6 @@ use serde::Serialize;
 
 /// The baseline is the day before the lookback.
 pub const BASELINE_HOURS: i64 = 24;
-/// Samples are thinned to medians of this many minutes before the trend test (MK assumes
-/// independent points; one-minute perfmon samples are strongly autocorrelated).
-pub const TREND_BUCKET_MINUTES: i64 = 5;
 /// Significance level of the trend test.
 pub const TREND_ALPHA: f64 = 0.05;
 /// |robust z| from which a window peak is called unusual.
@@ -144,7 +141,7 @@ fn finding_for(
         (Some(p), Some(m)) if m != 0.0 => Some((p - m) / m.abs() * 100.0),
         _ => None,
     };
-    let trend = stats::trend(&thin(&lead, start));
+    let trend = series_stats::trend(&lead, start);
     let trend_word = trend.map_or("insufficient data", |t| t.word(TREND_ALPHA));
     let crossing = rule.and_then(|r| {
         values_in(s, baseline_from, end + Duration::seconds(1))
@@ -217,30 +214,6 @@ fn finding_for(
     }
 }
 
-/// Medians of `TREND_BUCKET_MINUTES` buckets, as (hours before `start` (negative), value).
-fn thin(points: &[(DateTime<Utc>, f64)], start: DateTime<Utc>) -> Vec<(f64, f64)> {
-    let bucket = TREND_BUCKET_MINUTES * 60;
-    let mut out = Vec::new();
-    let mut current: Option<i64> = None;
-    let mut values = Vec::new();
-    let flush = |key: Option<i64>, values: &mut Vec<f64>, out: &mut Vec<(f64, f64)>| {
-        if let (Some(k), Some(m)) = (key, stats::median(values)) {
-            out.push(((k * bucket) as f64 / 3600.0, m));
-        }
-        values.clear();
-    };
-    for (t, v) in points {
-        let key = (*t - start).num_seconds().div_euclid(bucket);
-        if current != Some(key) {
-            flush(current, &mut values, &mut out);
-            current = Some(key);
-        }
-        values.push(*v);
-    }
-    flush(current, &mut values, &mut out);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -282,5 +255,27 @@ mod tests {
         assert!(!gone.correlated);
         let flat = found.iter().find(|f| f.name == "flat").unwrap();
         assert!(!flat.correlated, "{flat:?}");
+    }
+
+    #[test]
+    fn the_report_and_faultline_metrics_give_the_same_trend_for_the_same_span() {
+        let start = Utc.with_ymd_and_hms(2011, 8, 15, 23, 0, 0).unwrap();
+        let lookback = Duration::hours(2);
+        let leak = series("leak", |m| Some(1000.0 + m as f64 * 10.0 + (m % 7) as f64));
+        let found = correlate(
+            std::slice::from_ref(&leak),
+            start,
+            start + Duration::minutes(30),
+            lookback,
+            5,
+        );
+        // The report's lead is [start - lookback, start); metrics' --to is inclusive.
+        let metrics = series_stats::trend_per_hour(
+            &leak,
+            Some(start - lookback),
+            Some(start - Duration::seconds(1)),
+        );
+        assert!(metrics.is_some());
+        assert_eq!(found[0].trend_per_hour, metrics);
     }
 }

@@ -1,6 +1,7 @@
 //! Unit tests of outage finding on small hand-made series.
-use super::checks::{epoch_millis, median_of, stood_for_ms};
+use super::checks::{epoch_millis, stood_for_ms};
 use super::*;
+use crate::analysis::stats::median_of;
 use crate::model::Check;
 use chrono::TimeZone;
 use std::sync::Arc;

@@ -1,9 +1,15 @@
 //! The report model: everything the markdown and JSON reports say, computed once from the evidence.
+use super::attribution;
 use super::changes::{self, Change};
+use super::clock::{self, ClockChange};
+use super::downtime::{self, Downtime};
 use super::event_findings::{self, EventFindings, StatedCrash};
+use super::hosts::{self, Host};
 use super::metric_correlation::{self, MetricFinding};
+use super::nature::{self, Nature};
 use super::outages::{self, Blip, Outage, OutageAnalysis, OutageOptions, ProbeSummary, Transition};
 use super::timeline::{self, TimelineEntry};
+use crate::knowledge::events::{self as kb, EventRole};
 use crate::model::{Event, InputReport, MetricSeries, ProbeSeries};
 use crate::timefmt::Zone;
 use chrono::{DateTime, Duration, Utc};
@@ -27,13 +33,24 @@ pub struct ReportOptions {
 #[derive(Debug, Serialize)]
 pub struct Report {
     pub schema_version: u32,
-    /// The server, from the events' Computer field (or the counters' host).
+    /// The server, from the events' Computer field (or the counters' host): the host with the
+    /// most events when there are several (see `hosts`).
     pub host: Option<String>,
+    /// Every host of the evidence, renames joined.
+    pub hosts: Vec<Host>,
     pub inputs: Vec<InputReport>,
     pub probes: Vec<ProbeSummary>,
     pub outages: Vec<OutageReport>,
     pub blips: Vec<Blip>,
-    /// Changes in the 30 days before the first window, newest first.
+    /// Every period a host was down, from its System log alone.
+    pub downtime: Vec<Downtime>,
+    /// Services that crashed or failed, until they ran again (7031/7034/7023/7024 to 7036).
+    pub service_downtime: Vec<super::service_downtime::ServiceDowntime>,
+    /// Windows of different hosts that overlapped: a shared cause is worth a look.
+    pub overlaps: Vec<Overlap>,
+    /// System time changes of a minute or more, and what was corrected for them.
+    pub clock_changes: Vec<ClockChange>,
+    /// Changes in the 30 days before the first window (or the end of the data), newest first.
     pub changes: Vec<Change>,
     pub data_quality: DataQuality,
     /// Seconds of lookback used for events and trends.
@@ -44,6 +61,13 @@ pub struct Report {
 pub struct OutageReport {
     #[serde(flatten)]
     pub window: Outage,
+    /// The host the window is about, when known.
+    pub host: Option<String>,
+    pub nature: Nature,
+    /// The events, checks or downtime records that decided `nature`.
+    pub nature_evidence: Vec<String>,
+    /// The host downtime (from the logs) inside this window.
+    pub downtime: Vec<Downtime>,
     pub events: Vec<event_findings::EventGroup>,
     pub noise_folded: u64,
     pub stated_crashes: Vec<StatedCrash>,
@@ -63,6 +87,18 @@ pub struct Related {
     pub shared_events: Vec<String>,
 }
 
+/// Windows of several hosts at once.
+#[derive(Debug, Clone, Serialize)]
+pub struct Overlap {
+    pub hosts: Vec<String>,
+    /// 1-based numbers of the windows, as the report numbers them.
+    pub windows: Vec<usize>,
+    #[serde(with = "crate::model::ser_time")]
+    pub from: DateTime<Utc>,
+    #[serde(with = "crate::model::ser_time")]
+    pub to: DateTime<Utc>,
+}
+
 #[derive(Debug, Default, Serialize)]
 pub struct DataQuality {
     pub records_read: u64,
@@ -71,6 +107,8 @@ pub struct DataQuality {
     /// Stretches without data that touch a window (probe unknown time, metric gaps).
     pub gaps: Vec<Gap>,
     pub clock: Vec<String>,
+    /// Events whose time was corrected for a clock change (original times in `clock_changes`).
+    pub corrected_event_times: u64,
     pub notes: Vec<String>,
 }
 
@@ -92,64 +130,265 @@ pub fn build(
     probes: &[ProbeSeries],
     metrics: &[MetricSeries],
     inputs: Vec<InputReport>,
-    notes: Vec<String>,
+    mut notes: Vec<String>,
     opts: &ReportOptions,
 ) -> Report {
+    // Clock corrections first: every later step uses the corrected times.
+    let mut events = events.to_vec();
+    let clocks = clock::correct(&mut events);
+    let events = &events[..];
+    let found_hosts = hosts::find_hosts(events, metrics);
+    let host_of = |c: &str| found_hosts.host_of(c);
+    let downtime = downtime::find_downtime(events, &host_of, opts.server_zone);
+    let service_downtime = super::service_downtime::find_service_downtime(events, &host_of);
+    if downtime.boots_without_history > 0 {
+        notes.push(format!(
+            "{} boot(s) with no earlier record of the same host in the logs: the log begins there, so the downtime before cannot be sized.",
+            downtime.boots_without_history
+        ));
+    }
     let analysis: OutageAnalysis = outages::find_outages(probes, &opts.outages);
-    let in_range = |o: &Outage| {
-        opts.from.is_none_or(|f| window_end(o) >= f) && opts.to.is_none_or(|t| o.start <= t)
+    let in_range = |start: DateTime<Utc>, end: DateTime<Utc>| {
+        opts.from.is_none_or(|f| end >= f) && opts.to.is_none_or(|t| start <= t)
     };
-    let windows: Vec<Outage> = analysis
+    // Probe windows, then the downtime no probe covers as windows of its own.
+    let mut windows: Vec<(Outage, Option<String>)> = analysis
         .outages
         .iter()
-        .filter(|o| in_range(o))
-        .cloned()
+        .filter(|o| in_range(o.start, window_end(o)))
+        .map(|o| (o.clone(), probe_window_host(o, &found_hosts)))
         .collect();
+    // With probes, the report is about the time they cover: downtime outside it is listed
+    // (and is a change before the first window), not a window.
+    let probe_span = probes
+        .iter()
+        .filter_map(|p| Some((p.checks.first()?.time, p.checks.last()?.time)))
+        .reduce(|a, b| (a.0.min(b.0), a.1.max(b.1)));
+    for d in &downtime.periods {
+        let covered = probes.iter().any(|p| {
+            p.checks.first().is_some_and(|c| c.time <= d.down_at)
+                && p.checks.last().is_some_and(|c| c.time >= d.up_at)
+        });
+        let outside = probe_span.is_some_and(|(from, to)| d.up_at < from || d.down_at > to);
+        if !covered && !outside && in_range(d.down_at, d.up_at) {
+            windows.push((downtime_window(d), Some(d.host.clone())));
+        }
+    }
+    windows.sort_by_key(|(w, _)| w.start);
+    let outages_only: Vec<Outage> = windows.iter().map(|(w, _)| w.clone()).collect();
+    let owned = attribution::attribute(events, &outages_only, opts.lookback);
+    let claims = attribution::claims(&outages_only, opts.lookback);
     let mut reports: Vec<OutageReport> = windows
         .iter()
-        .map(|w| outage_report(w, events, metrics, &analysis.transitions, opts))
+        .enumerate()
+        .map(|(i, (w, host))| {
+            let mine: Vec<&Event> = owned[i].iter().map(|&k| &events[k]).collect();
+            let down: Vec<Downtime> = downtime
+                .periods
+                .iter()
+                .filter(|d| d.down_at <= window_end(w) && d.up_at >= w.start)
+                .filter(|d| d.host.is_empty() || host.as_ref().is_none_or(|h| *h == d.host))
+                .cloned()
+                .collect();
+            outage_report(
+                w,
+                host.clone(),
+                &mine,
+                down,
+                metrics,
+                &analysis.transitions,
+                &clocks.changes,
+                claims[i],
+                opts,
+            )
+        })
         .collect();
     add_related(&mut reports);
-    let changes = windows
+    let changes_before = outages_only
         .first()
-        .map(|w| changes::find_changes(events, w.start))
+        .map(|w| w.start)
+        .or_else(|| events.last().map(|e| e.time + Duration::seconds(1)));
+    let changes = changes_before
+        .map(|t| changes::find_changes(events, t))
         .unwrap_or_default();
-    let data_quality = data_quality(&inputs, notes, &windows, &analysis, metrics, events, opts);
+    let mut data_quality = data_quality(
+        &inputs,
+        notes,
+        &outages_only,
+        &analysis,
+        metrics,
+        events,
+        opts,
+    );
+    data_quality.corrected_event_times = clocks.corrected_events() as u64;
+    if clocks.small_adjustments > 0 {
+        data_quality.clock.push(format!(
+            "{} clock adjustments under a minute (routine time-service corrections) are counted, not listed.",
+            clocks.small_adjustments
+        ));
+    }
+    let (shown, kept): (Vec<&ClockChange>, Vec<&ClockChange>) =
+        clocks.changes.iter().partition(|c| {
+            c.corrected_events > 0 || c.verdict == "undoes" || c.verdict == "record-order"
+        });
+    if !kept.is_empty() {
+        data_quality.clock.push(format!(
+            "{} clock steps of a minute or more moved no event (a resume from sleep, or a clock set right with nothing written in between): listed in the JSON's clock_changes.",
+            kept.len()
+        ));
+    }
+    for c in shown {
+        data_quality.clock.push(format!(
+            "{} {}: clock {} by {} ({}): {}.",
+            c.host,
+            c.time.format("%Y-%m-%d %H:%M:%S UTC"),
+            if c.delta_seconds < 0 {
+                "set back"
+            } else {
+                "set forward"
+            },
+            crate::timefmt::human_duration(c.delta_seconds.abs()),
+            c.evidence,
+            c.explanation
+        ));
+    }
+    let mut host_list = found_hosts.hosts.clone();
+    for h in &mut host_list {
+        h.downtime_seconds = downtime
+            .periods
+            .iter()
+            .filter(|d| d.host == h.name)
+            .map(|d| d.duration_seconds)
+            .sum();
+        h.windows = reports
+            .iter()
+            .filter(|r| r.host.as_deref() == Some(h.name.as_str()))
+            .count() as u64;
+    }
+    let overlaps = overlaps(&reports);
     Report {
         schema_version: SCHEMA_VERSION,
-        host: host_of(events, metrics),
+        host: host_of_report(events, metrics, &found_hosts),
+        hosts: host_list,
         inputs,
         probes: analysis.probes,
         outages: reports,
         blips: analysis.blips,
+        downtime: downtime.periods,
+        service_downtime,
+        overlaps,
+        clock_changes: clocks.changes,
         changes,
         data_quality,
         lookback_seconds: opts.lookback.num_seconds(),
     }
 }
 
+/// A downtime no probe saw, as a window.
+fn downtime_window(d: &Downtime) -> Outage {
+    Outage {
+        kind: crate::model::OutageKind::HostDown,
+        target: None,
+        start: d.down_at,
+        last_failure: d.up_at,
+        recovered_at: Some(d.up_at),
+        duration_seconds: Some(d.duration_seconds),
+        probes: Vec::new(),
+    }
+}
+
+/// The host a probe window is about: the one host of the evidence, else the host its target
+/// names.
+fn probe_window_host(o: &Outage, found: &hosts::Hosts) -> Option<String> {
+    if found.hosts.len() == 1 {
+        return Some(found.hosts[0].name.clone());
+    }
+    let target = o.target.as_deref()?.to_ascii_lowercase();
+    found
+        .hosts
+        .iter()
+        .find(|h| {
+            let short = h
+                .name
+                .split('.')
+                .next()
+                .unwrap_or(&h.name)
+                .to_ascii_lowercase();
+            !short.is_empty() && target.contains(&short)
+        })
+        .map(|h| h.name.clone())
+}
+
+/// Windows of different hosts that overlap in time, merged into groups.
+fn overlaps(reports: &[OutageReport]) -> Vec<Overlap> {
+    let mut out: Vec<Overlap> = Vec::new();
+    for (i, a) in reports.iter().enumerate() {
+        let Some(ha) = &a.host else { continue };
+        for (j, b) in reports.iter().enumerate().skip(i + 1) {
+            let Some(hb) = &b.host else { continue };
+            if ha == hb {
+                continue;
+            }
+            let from = a.window.start.max(b.window.start);
+            let to = window_end(&a.window).min(window_end(&b.window));
+            if from > to {
+                continue;
+            }
+            match out.iter_mut().find(|o| o.windows.contains(&(i + 1))) {
+                Some(o) => {
+                    if !o.windows.contains(&(j + 1)) {
+                        o.windows.push(j + 1);
+                    }
+                    if !o.hosts.contains(hb) {
+                        o.hosts.push(hb.clone());
+                    }
+                    o.from = o.from.max(from);
+                    o.to = o.to.min(to);
+                }
+                None => out.push(Overlap {
+                    hosts: vec![ha.clone(), hb.clone()],
+                    windows: vec![i + 1, j + 1],
+                    from,
+                    to,
+                }),
+            }
+        }
+    }
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
 fn outage_report(
     w: &Outage,
-    events: &[Event],
+    host: Option<String>,
+    events: &[&Event],
+    downtime: Vec<Downtime>,
     metrics: &[MetricSeries],
     transitions: &[Transition],
+    clock_changes: &[ClockChange],
+    claim: attribution::Claim,
     opts: &ReportOptions,
 ) -> OutageReport {
     let end = window_end(w);
-    let findings: EventFindings =
-        event_findings::find_events(events, w.start, end, opts.lookback, opts.server_zone);
+    let findings: EventFindings = event_findings::find_events(events, w.start, opts.server_zone);
     let metric_findings =
         metric_correlation::correlate(metrics, w.start, end, opts.lookback, TOP_METRICS);
+    let (nature, nature_evidence) =
+        nature::nature_of(w, &findings.groups, &downtime, &metric_findings);
     let timeline = timeline::for_window(
         w,
         &findings,
         &metric_findings,
         transitions,
-        events,
-        opts.lookback,
+        clock_changes,
+        claim,
     );
     OutageReport {
         window: w.clone(),
+        host,
+        nature,
+        nature_evidence,
+        downtime,
         events: findings.groups,
         noise_folded: findings.noise_folded,
         stated_crashes: findings.stated_crashes,
@@ -182,7 +421,7 @@ pub fn marked_events(o: &OutageReport) -> Vec<&event_findings::EventGroup> {
     let boot = o
         .events
         .iter()
-        .find(|g| g.class == "boot" && g.event_id == 6005)
+        .find(|g| g.roles.contains(&EventRole::LogStart))
         .or_else(|| first_of("boot"));
     out.extend(boot);
     out.sort_by_key(|g| g.first);
@@ -237,18 +476,22 @@ fn add_related(reports: &mut [OutageReport]) {
     }
 }
 
-/// The most frequent Computer name in the events, else the first metric host.
-fn host_of(events: &[Event], metrics: &[MetricSeries]) -> Option<String> {
-    let mut counts: std::collections::HashMap<&str, usize> = Default::default();
+/// The host with the most events (renames joined), else the first metric host.
+fn host_of_report(
+    events: &[Event],
+    metrics: &[MetricSeries],
+    found: &hosts::Hosts,
+) -> Option<String> {
+    let mut counts: std::collections::HashMap<String, usize> = Default::default();
     for e in events {
         if !e.computer.is_empty() {
-            *counts.entry(e.computer.as_str()).or_default() += 1;
+            *counts.entry(found.host_of(&e.computer)).or_default() += 1;
         }
     }
     counts
         .into_iter()
-        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))
-        .map(|(h, _)| h.to_string())
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+        .map(|(h, _)| h)
         .or_else(|| metrics.iter().find_map(|m| m.host.clone()))
 }
 
@@ -374,12 +617,11 @@ fn clock_notes(windows: &[Outage], events: &[Event]) -> Vec<String> {
     let mut notes = Vec::new();
     // Numbered as the report numbers its windows ("Outage 4"), which it shows in the reader's zone.
     for (number, w) in (1..).zip(windows) {
-        let Some(recovered) = w.recovered_at else {
+        let Some(recovered) = w.recovered_at.filter(|_| !w.probes.is_empty()) else {
             continue;
         };
         let boot = events.iter().find(|e| {
-            e.event_id == 6005
-                && e.provider.contains("EventLog")
+            kb::has_role(&e.provider, e.event_id, EventRole::LogStart)
                 && e.time >= w.start
                 && e.time <= recovered + Duration::minutes(30)
         });

@@ -4,14 +4,34 @@
 //! checks or failing state intervals, so spans around every failure cover them; the rest of a big
 //! log is skipped before its data is decoded, which keeps the report's memory and time from
 //! growing with the log.
-use super::changes::CHANGE_EVENT_IDS;
 use crate::filter::EventScope;
+use crate::knowledge::events::{self as kb, EventRole};
 use crate::model::{ProbeSeries, ProbeState};
 use chrono::Duration;
 
 /// Room kept around each failure beyond the lookback and the findings' after-recovery time: a
 /// window can start or end up to a check interval away from its failed checks.
 const MARGIN: Duration = Duration::hours(2);
+
+/// The roles the downtime and clock analyses read from the whole log: every shutdown, boot,
+/// crash and clock change, wherever the probes are.
+const STORY_ROLES: &[EventRole] = &[
+    EventRole::ShutdownRequest,
+    EventRole::UnexpectedShutdownReason,
+    EventRole::LogStop,
+    EventRole::KernelStop,
+    EventRole::KernelStart,
+    EventRole::LogStart,
+    EventRole::BootInfo,
+    EventRole::UnexpectedShutdown,
+    EventRole::PowerLoss,
+    EventRole::Bugcheck,
+    EventRole::ClockChange,
+    EventRole::ServiceCrash,
+    EventRole::ServiceFailure,
+    EventRole::ServiceState,
+    EventRole::Rename,
+];
 
 /// The events a report over `probes` needs, with findings looking back `lookback` and failures
 /// up to `merge_gap` apart joined into one window.
@@ -49,9 +69,13 @@ pub fn report_event_scope(
             _ => merged.push((start, end)),
         }
     }
+    let mut ids_anywhere = super::changes::change_event_ids();
+    ids_anywhere.extend(kb::ids_with_roles(STORY_ROLES));
+    ids_anywhere.sort_unstable();
+    ids_anywhere.dedup();
     EventScope {
         spans: merged,
-        ids_anywhere: CHANGE_EVENT_IDS.to_vec(),
+        ids_anywhere,
     }
 }
 
@@ -89,15 +113,15 @@ mod tests {
         );
         assert_eq!(scope.spans.len(), 2, "{:?}", scope.spans);
         // Before the first failure: lookback plus margin.
-        assert!(scope.contains(1, &(at(99) - Duration::minutes(179))));
-        assert!(!scope.contains(1, &(at(99) - Duration::minutes(181))));
+        assert!(scope.contains(4321, &(at(99) - Duration::minutes(179))));
+        assert!(!scope.contains(4321, &(at(99) - Duration::minutes(181))));
         // Between the two failure groups, far from both: out, unless the id is a change.
-        assert!(!scope.contains(1, &at(300)));
+        assert!(!scope.contains(4321, &at(300)));
         assert!(scope.contains(6005, &at(300)));
         assert!(scope.contains(11707, &at(-10_000)));
         // After the last failure: findings' after-recovery time plus margin.
-        assert!(scope.contains(1, &(at(501) + Duration::minutes(149))));
-        assert!(!scope.contains(1, &(at(501) + Duration::minutes(151))));
+        assert!(scope.contains(4321, &(at(501) + Duration::minutes(149))));
+        assert!(!scope.contains(4321, &(at(501) + Duration::minutes(151))));
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! Summary statistics of one metric series (counts, first/last, min/max/mean/p95, hourly trend)
+//! Summary statistics of one metric series (counts, first/last, min/max/mean/p95, trend per hour)
 //! and resampling several series onto one time grid for plotting.
+use super::stats::{self, Trend};
 use crate::knowledge::counters::{CounterRule, Direction, Severity};
 use crate::model::MetricSeries;
 use chrono::{DateTime, Duration, Utc};
@@ -17,7 +18,7 @@ pub struct SeriesStats {
     pub min: Option<f64>,
     pub max: Option<f64>,
     pub mean: Option<f64>,
-    /// 95th percentile, nearest-rank: the value at rank ceil(0.95 n) of the sorted values.
+    /// 95th percentile, nearest-rank (`stats::percentile`).
     pub p95: Option<f64>,
     /// Time of the smallest and largest value (the first one when it repeats).
     pub min_time: Option<DateTime<Utc>>,
@@ -65,9 +66,7 @@ pub fn summarize(
     }
     if !values.is_empty() {
         stats.mean = Some(sum / values.len() as f64);
-        values.sort_by(f64::total_cmp);
-        let rank = ((0.95 * values.len() as f64).ceil() as usize).clamp(1, values.len());
-        stats.p95 = Some(values[rank - 1]);
+        stats.p95 = stats::percentile(&values, 95.0);
     }
     stats
 }
@@ -96,42 +95,64 @@ pub fn first_time_where(
     in_range(series, from, to).find_map(|(t, v)| v.filter(|v| is_past(*v)).map(|_| t))
 }
 
-/// Rise per hour: Sen's slope (median of pairwise slopes) over hourly means, so a long steady
-/// climb counts and a short drop (a reboot) does not cancel it. `None` with fewer than 3 hours.
+/// Points are thinned to medians of this many minutes before the trend test (Mann-Kendall assumes
+/// independent points; one-minute perfmon samples are strongly autocorrelated).
+pub const TREND_BUCKET_MINUTES: i64 = 5;
+/// At most this many thinned points go into the pairwise step (about 500k pairs); a longer span
+/// keeps every k-th bucket. A report's lookback (hours) stays far below it.
+pub const MAX_TREND_POINTS: usize = 1000;
+
+/// The trend of time-ordered (time, value) points that end before `end`: medians of
+/// `TREND_BUCKET_MINUTES` buckets counted back from `end`, then Sen's slope per hour with a
+/// Mann-Kendall test (`stats::trend`). The one rule behind the report's "trend before start" and
+/// `faultline metrics`' trend per hour. `None` with fewer than 4 buckets.
+pub fn trend(points: &[(DateTime<Utc>, f64)], end: DateTime<Utc>) -> Option<Trend> {
+    let thinned = thin(points, end);
+    if thinned.len() > MAX_TREND_POINTS {
+        let stride = thinned.len().div_ceil(MAX_TREND_POINTS);
+        let kept: Vec<(f64, f64)> = thinned.into_iter().step_by(stride).collect();
+        return stats::trend(&kept);
+    }
+    stats::trend(&thinned)
+}
+
+/// Medians of `TREND_BUCKET_MINUTES` buckets, as (hours from `end` (negative before it), value).
+fn thin(points: &[(DateTime<Utc>, f64)], end: DateTime<Utc>) -> Vec<(f64, f64)> {
+    let bucket = TREND_BUCKET_MINUTES * 60;
+    let mut out = Vec::new();
+    let mut current: Option<i64> = None;
+    let mut values = Vec::new();
+    let flush = |key: Option<i64>, values: &mut Vec<f64>, out: &mut Vec<(f64, f64)>| {
+        if let (Some(k), Some(m)) = (key, stats::median(values)) {
+            out.push(((k * bucket) as f64 / 3600.0, m));
+        }
+        values.clear();
+    };
+    for (t, v) in points {
+        let key = (*t - end).num_seconds().div_euclid(bucket);
+        if current != Some(key) {
+            flush(current, &mut values, &mut out);
+            current = Some(key);
+        }
+        values.push(*v);
+    }
+    flush(current, &mut values, &mut out);
+    out
+}
+
+/// Rise per hour of `series` within `[from, to]`: [`trend`]'s Sen's slope, with the buckets counted
+/// back from `to` (or from the last sample), so a long steady climb counts and a short drop (a
+/// reboot) does not cancel it.
 pub fn trend_per_hour(
     series: &MetricSeries,
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
 ) -> Option<f64> {
-    let hourly = bucket_means(series, from, to, Duration::hours(1));
-    if hourly.len() < 3 {
-        return None;
-    }
-    // Thin long series so the pairwise step stays small (at most ~200 points, ~20k pairs).
-    let stride = hourly.len().div_ceil(200);
-    let points: Vec<(f64, f64)> = hourly
-        .iter()
-        .step_by(stride)
-        .map(|(t, v)| (t.timestamp() as f64 / 3600.0, *v))
+    let points: Vec<(DateTime<Utc>, f64)> = in_range(series, from, to)
+        .filter_map(|(t, v)| v.filter(|v| v.is_finite()).map(|v| (t, v)))
         .collect();
-    let mut slopes = Vec::with_capacity(points.len() * points.len() / 2);
-    for (i, a) in points.iter().enumerate() {
-        for b in &points[i + 1..] {
-            if b.0 > a.0 {
-                slopes.push((b.1 - a.1) / (b.0 - a.0));
-            }
-        }
-    }
-    if slopes.is_empty() {
-        return None;
-    }
-    slopes.sort_by(f64::total_cmp);
-    let mid = slopes.len() / 2;
-    Some(if slopes.len() % 2 == 0 {
-        (slopes[mid - 1] + slopes[mid]) / 2.0
-    } else {
-        slopes[mid]
-    })
+    let end = to.or_else(|| points.last().map(|p| p.0))?;
+    trend(&points, end).map(|t| t.slope_per_hour)
 }
 
 /// Means of the values in each `step`-long bucket (aligned to the Unix epoch), empty buckets left

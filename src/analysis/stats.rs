@@ -1,4 +1,5 @@
-//! Robust statistics for "was this unusual?": median, MAD, robust z, Sen's slope, Mann-Kendall.
+//! Robust statistics for "was this unusual?": median, MAD, robust z, percentile, Sen's slope and
+//! Mann-Kendall. Each is computed here and only here.
 
 /// Median of finite values; `None` when there are none.
 pub fn median(values: &[f64]) -> Option<f64> {
@@ -41,16 +42,64 @@ pub fn robust_z(x: f64, baseline: &[f64]) -> Option<f64> {
     (mean_ad > 0.0).then(|| (x - median) / (1.253_314 * mean_ad))
 }
 
-/// Linear-interpolated percentile (0..=100) of finite values.
+/// The median of integer `values()` by the same rule as [`median`] (the mean of the middle two for
+/// an even count, here rounded down; 0 when empty) in two passes over the values and fixed memory, without collecting them: a probe can
+/// have millions of checks. Pass one counts values by their high 16 bits, which names the bucket
+/// each middle value falls in; pass two counts the low 16 bits inside those buckets.
+pub fn median_of<I: Iterator<Item = u32>>(values: impl Fn() -> I) -> u32 {
+    const BUCKETS: usize = 1 << 16;
+    let mut high = vec![0u64; BUCKETS];
+    let mut n = 0u64;
+    for v in values() {
+        high[(v >> 16) as usize] += 1;
+        n += 1;
+    }
+    if n == 0 {
+        return 0;
+    }
+    // (bucket, rank inside it) of the k-th smallest value.
+    let locate = |k: u64| {
+        let mut below = 0u64;
+        for (bucket, &count) in high.iter().enumerate() {
+            if below + count > k {
+                return (bucket, k - below);
+            }
+            below += count;
+        }
+        (BUCKETS - 1, 0)
+    };
+    let middle = [locate((n - 1) / 2), locate(n / 2)];
+    let mut low = [vec![0u64; BUCKETS], vec![0u64; BUCKETS]];
+    for v in values() {
+        for (counts, &(bucket, _)) in low.iter_mut().zip(&middle) {
+            if (v >> 16) as usize == bucket {
+                counts[(v & 0xFFFF) as usize] += 1;
+            }
+        }
+    }
+    let value = |(bucket, mut rank): (usize, u64), counts: &[u64]| {
+        for (low_bits, &count) in counts.iter().enumerate() {
+            if rank < count {
+                return ((bucket as u32) << 16) | low_bits as u32;
+            }
+            rank -= count;
+        }
+        (bucket as u32) << 16
+    };
+    let (lower, upper) = (value(middle[0], &low[0]), value(middle[1], &low[1]));
+    lower + (upper - lower) / 2
+}
+
+/// Nearest-rank percentile (0..=100) of finite values: the value at rank ceil(pct/100 * n) of the
+/// sorted values (at least rank 1), so it is always one of the values.
 pub fn percentile(values: &[f64], pct: f64) -> Option<f64> {
     let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
     if v.is_empty() {
         return None;
     }
     v.sort_by(f64::total_cmp);
-    let rank = (pct.clamp(0.0, 100.0) / 100.0) * (v.len() - 1) as f64;
-    let (lo, hi) = (rank.floor() as usize, rank.ceil() as usize);
-    Some(v[lo] + (v[hi] - v[lo]) * (rank - lo as f64))
+    let rank = ((pct.clamp(0.0, 100.0) / 100.0 * v.len() as f64).ceil() as usize).clamp(1, v.len());
+    Some(v[rank - 1])
 }
 
 /// Result of a trend test over (time in hours, value) points.
@@ -83,22 +132,16 @@ pub fn trend(points: &[(f64, f64)]) -> Option<Trend> {
         return None;
     }
     let mut s: i64 = 0;
-    let mut slopes = Vec::with_capacity(n * (n - 1) / 2);
     for i in 0..n {
         for j in i + 1..n {
-            let dv = points[j].1 - points[i].1;
-            s += match dv.partial_cmp(&0.0) {
+            s += match (points[j].1 - points[i].1).partial_cmp(&0.0) {
                 Some(std::cmp::Ordering::Greater) => 1,
                 Some(std::cmp::Ordering::Less) => -1,
                 _ => 0,
             };
-            let dt = points[j].0 - points[i].0;
-            if dt > 0.0 {
-                slopes.push(dv / dt);
-            }
         }
     }
-    let slope_per_hour = median(&slopes)?;
+    let slope_per_hour = sens_slope(points)?;
     // Variance with the tie correction: ties of equal values reduce it.
     let mut values: Vec<f64> = points.iter().map(|p| p.1).collect();
     values.sort_by(f64::total_cmp);
@@ -134,6 +177,21 @@ pub fn trend(points: &[(f64, f64)]) -> Option<Trend> {
         p_value,
         points: n,
     })
+}
+
+/// Sen's slope of (time, value) points: the median of the slopes between every pair of points
+/// whose times differ (in value units per time unit); `None` when no pair does.
+pub fn sens_slope(points: &[(f64, f64)]) -> Option<f64> {
+    let mut slopes = Vec::with_capacity(points.len() * points.len().saturating_sub(1) / 2);
+    for (i, a) in points.iter().enumerate() {
+        for b in &points[i + 1..] {
+            let dt = b.0 - a.0;
+            if dt > 0.0 {
+                slopes.push((b.1 - a.1) / dt);
+            }
+        }
+    }
+    median(&slopes)
 }
 
 /// Φ(x) via the complementary error function (Abramowitz-Stegun 7.1.26, error < 1.5e-7).
@@ -185,6 +243,19 @@ mod tests {
         let v: Vec<f64> = (1..=101).map(f64::from).collect();
         assert_eq!(percentile(&v, 95.0), Some(96.0));
         assert_eq!(percentile(&[5.0], 95.0), Some(5.0));
+    }
+
+    #[test]
+    fn percentile_is_nearest_rank_and_the_integer_median_follows_the_median_rule() {
+        assert_eq!(percentile(&[1.0, 2.0, 3.0, 4.0], 95.0), Some(4.0));
+        assert_eq!(percentile(&[4.0, 3.0, 2.0, 1.0], 50.0), Some(2.0));
+        assert_eq!(percentile(&[], 50.0), None);
+        let ints = [9u32, 1, 5, 2];
+        let floats: Vec<f64> = ints.iter().map(|v| f64::from(*v)).collect();
+        assert_eq!(
+            f64::from(median_of(|| ints.iter().copied())),
+            median(&floats).unwrap().floor()
+        );
     }
 
     #[test]

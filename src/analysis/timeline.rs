@@ -1,11 +1,14 @@
 //! One merged timeline: probe transitions, events and metric threshold crossings in time order.
-use super::event_findings::{EventFindings, AFTER_RECOVERY};
+use super::attribution::Claim;
+use super::clock::{ClockAnalysis, ClockChange};
+use super::event_findings::EventFindings;
 use super::metric_correlation::MetricFinding;
 use super::outages::{Outage, Transition};
 use crate::knowledge::{counters, events as kb};
 use crate::model::{Event, MetricSeries, ProbeSeries};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct TimelineEntry {
@@ -56,20 +59,64 @@ fn entry(
     }
 }
 
-/// The condensed timeline of one window: probe transitions in [start - lookback, end + 30m],
+/// The condensed timeline of one window: probe transitions in its claim (lookback to aftermath,
+/// cut where the neighbours begin),
 /// first/last of each event group, window markers, and threshold crossings (even earlier ones).
 pub fn for_window(
     w: &Outage,
     findings: &EventFindings,
     metrics: &[MetricFinding],
     transitions: &[Transition],
-    _events: &[Event],
-    lookback: Duration,
+    clock_changes: &[ClockChange],
+    claim: Claim,
 ) -> Vec<TimelineEntry> {
-    let end = w.recovered_at.unwrap_or(w.last_failure);
-    let from = w.start - lookback;
-    let to = end + Duration::seconds(AFTER_RECOVERY);
+    let Claim { from, to } = claim;
     let mut out = window_markers(w).to_vec();
+    // The crash a 6008 states happened before the 6008 was written: mark it at its own time.
+    for c in &findings.stated_crashes {
+        if let Some(t) = c.stated_time {
+            out.push(entry(
+                t,
+                "event",
+                "stated",
+                "unexpected shutdown (stated by the 6008 written at the next boot)".into(),
+                format!(
+                    "6008 logged at {} says: {}",
+                    c.logged_at.format("%Y-%m-%d %H:%M:%S UTC"),
+                    c.stated_text
+                ),
+            ));
+        }
+    }
+    for c in clock_changes
+        .iter()
+        .filter(|c| c.time >= from && c.time <= to)
+    {
+        let moved = if c.corrected_events > 0 {
+            format!(
+                "; {} events' times corrected for it (original times in the JSON's clock_changes)",
+                c.corrected_events
+            )
+        } else {
+            String::new()
+        };
+        out.push(entry(
+            c.time,
+            "clock",
+            &c.verdict,
+            format!(
+                "clock {} by {} ({})",
+                if c.delta_seconds < 0 {
+                    "set back"
+                } else {
+                    "set forward"
+                },
+                crate::timefmt::human_duration(c.delta_seconds.abs()),
+                c.evidence
+            ),
+            format!("{}{moved}", c.explanation),
+        ));
+    }
     for t in transitions
         .iter()
         .filter(|t| t.time >= from && t.time <= to)
@@ -130,6 +177,25 @@ pub fn for_window(
 /// A window's two markers: its start (first failed check) and its end (recovery, or the last
 /// failed check when the data holds no recovery).
 pub fn window_markers(w: &Outage) -> [TimelineEntry; 2] {
+    if w.kind == crate::model::OutageKind::HostDown {
+        let back = w.recovered_at.unwrap_or(w.last_failure);
+        return [
+            entry(
+                w.start,
+                "window",
+                "start",
+                "host went down (from its logs)".into(),
+                String::new(),
+            ),
+            entry(
+                back,
+                "window",
+                "recovered",
+                "host came back (its boot)".into(),
+                String::new(),
+            ),
+        ];
+    }
     let start = entry(
         w.start,
         "window",
@@ -187,6 +253,48 @@ pub fn name_probe_files(entries: &mut [TimelineEntry], probes: &[ProbeSeries]) {
 }
 
 /// Every event (as given), every probe transition and every threshold crossing, merged.
+/// Says on each event entry whose time a clock change corrected what the log had, and adds the
+/// clock changes themselves.
+pub fn mark_clock_corrections(entries: &mut Vec<TimelineEntry>, clocks: &ClockAnalysis) {
+    for row in entries.iter_mut().filter(|r| r.source == "event") {
+        let (Some(file), Some(id)) = (&row.refs.source_file, row.refs.record_id) else {
+            continue;
+        };
+        if let Some(original) = clocks.original_times.get(&(Arc::from(file.as_str()), id)) {
+            row.detail = format!(
+                "[time corrected for a clock change; the log says {}] {}",
+                crate::model::rfc3339(original),
+                row.detail
+            )
+            .trim_end()
+            .to_string();
+        }
+    }
+    for c in &clocks.changes {
+        let mut row = entry(
+            c.time,
+            "clock",
+            &c.verdict,
+            format!(
+                "clock {} by {} ({})",
+                if c.delta_seconds < 0 {
+                    "set back"
+                } else {
+                    "set forward"
+                },
+                crate::timefmt::human_duration(c.delta_seconds.abs()),
+                c.evidence
+            ),
+            c.explanation.clone(),
+        );
+        row.refs.record_id = c.record_id;
+        row.refs.computer = Some(c.host.clone());
+        row.refs.source_file = Some(c.source_file.clone());
+        entries.push(row);
+    }
+    sort(entries);
+}
+
 pub fn merged(
     events: &[Event],
     transitions: &[Transition],

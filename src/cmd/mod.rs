@@ -127,11 +127,6 @@ pub fn settings(
     Ok(settings)
 }
 
-/// Parses a zone argument, naming the flag in the error.
-pub fn zone_arg(flag: &str, value: &str) -> Result<Zone, Error> {
-    Zone::parse(value).map_err(|m| Error::arg(flag, m))
-}
-
 /// Builds an event filter from its flags; times without zone are read in `zone`.
 pub fn event_filter(args: &EventFilterArgs, zone: Zone) -> Result<EventFilter, Error> {
     let mut filter = EventFilter::default();
@@ -165,13 +160,5 @@ pub fn event_filter(args: &EventFilterArgs, zone: Zone) -> Result<EventFilter, E
 
 /// Failed-input report for a file that could not be used at all.
 pub fn failed_input(path: &std::path::Path, kind: &str, err: &Error) -> InputReport {
-    InputReport::unusable(path, kind, strip_path_prefix(&err.to_string(), path))
-}
-
-/// Error texts already start with the path; summaries add it again, so strip it once.
-pub fn strip_path_prefix(text: &str, path: &std::path::Path) -> String {
-    let p = path.display().to_string();
-    text.strip_prefix(&format!("{p}: "))
-        .unwrap_or(text)
-        .to_string()
+    InputReport::unusable(path, kind, err.message_for(path))
 }

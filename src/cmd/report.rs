@@ -88,8 +88,11 @@ pub fn run(
     // The report reads only the events near probe failures and the changes and boots of the
     // whole log (analysis/scope.rs): a big System.evtx costs a filtered read, not a full one.
     let merge_gap = settings.merge_gap;
+    // With no failed check the windows come from the logs themselves (analysis/downtime.rs),
+    // and their lookback can be anywhere: the whole log is read.
     let scope = |probes: &[crate::model::ProbeSeries]| {
-        Some(scope::report_event_scope(probes, lookback, merge_gap))
+        let any_failure = probes.iter().any(|p| p.checks.iter().any(|c| !c.ok()));
+        any_failure.then(|| scope::report_event_scope(probes, lookback, merge_gap))
     };
     let evidence = evidence::load_scoped(&load, diag.progress(), &scope)?;
     let outcome = diag.summarize(&evidence.inputs);

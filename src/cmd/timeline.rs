@@ -39,7 +39,11 @@ pub fn run(
     }
     let analysis =
         outages::find_outages(&evidence.probes, &super::report::outage_options(&settings));
-    let mut entries = timeline::merged(&evidence.events, &analysis.transitions, &evidence.metrics);
+    // Times a clock change showed to be wrong are corrected, and said to be.
+    let mut events = evidence.events;
+    let clocks = crate::analysis::clock::correct(&mut events);
+    let mut entries = timeline::merged(&events, &analysis.transitions, &evidence.metrics);
+    timeline::mark_clock_corrections(&mut entries, &clocks);
     let timesketch = matches!(
         args.format,
         TimelineFormat::Timesketch | TimelineFormat::TimesketchJsonl

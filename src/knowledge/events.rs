@@ -2,7 +2,7 @@
 use std::sync::OnceLock;
 
 use super::schema::EventFile;
-pub use super::schema::{EventClass, EventInfo};
+pub use super::schema::{EventClass, EventInfo, EventRole};
 
 const EVENTS_TOML: &str = include_str!("../../data/events.toml");
 
@@ -35,6 +35,24 @@ pub fn lookup(provider: &str, event_id: u32) -> Option<&'static EventInfo> {
                 .iter()
                 .find(|e| e.id.is_none() && provider_matches(e, provider))
         })
+}
+
+/// The event plays `role` in the story (data/events.toml's `roles`).
+pub fn has_role(provider: &str, event_id: u32, role: EventRole) -> bool {
+    lookup(provider, event_id).is_some_and(|i| i.roles.contains(&role))
+}
+
+/// Every event id that has one of `roles` under some provider: what a scoped read keeps from the
+/// whole log.
+pub fn ids_with_roles(roles: &[EventRole]) -> Vec<u32> {
+    let mut ids: Vec<u32> = all()
+        .iter()
+        .filter(|e| e.roles.iter().any(|r| roles.contains(r)))
+        .filter_map(|e| e.id)
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
 }
 
 /// Entries for an id whatever the provider (for `faultline explain 333`).

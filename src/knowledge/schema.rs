@@ -36,6 +36,58 @@ impl EventClass {
     }
 }
 
+/// What an event tells the story: the parts of a shutdown, a boot, a crash, a clock change or a
+/// change that the analysis looks for. An entry may have several (1074 is a shutdown request and a
+/// change).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EventRole {
+    /// A process or user asked for a shutdown or restart (User32 1074).
+    ShutdownRequest,
+    /// The reason typed in at the next logon for an unexpected shutdown (1076).
+    UnexpectedShutdownReason,
+    /// The Event Log service stopped: the last record of a clean shutdown (6006).
+    LogStop,
+    /// The kernel stopped (Kernel-General 13, StopTime) or began its power transition (109).
+    KernelStop,
+    /// The kernel started (Kernel-General 12, StartTime).
+    KernelStart,
+    /// The Event Log service started: the boot as the log sees it (6005).
+    LogStart,
+    /// Written at every boot (6009 OS version, 6013 uptime).
+    BootInfo,
+    /// The previous shutdown was unexpected, with its time stated inside (6008).
+    UnexpectedShutdown,
+    /// The system rebooted without cleanly shutting down first (Kernel-Power 41).
+    PowerLoss,
+    /// The computer rebooted from a bugcheck (1001 BugCheck / WER-SystemErrorReporting).
+    Bugcheck,
+    /// The system time was changed, with the old and new time inside (Kernel-General 1, 4616).
+    ClockChange,
+    /// A service terminated unexpectedly (7031, 7034).
+    ServiceCrash,
+    /// A service failed to start or stopped with an error (7023, 7024).
+    ServiceFailure,
+    /// A service entered the running or stopped state (7036).
+    ServiceState,
+    /// The computer was renamed (6011, written at the first boot under the new name).
+    Rename,
+}
+
+/// What an event records as a change, for "what changed before" (`Change.kind` in the JSON).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChangeKind {
+    SoftwareInstall,
+    SoftwareRemoval,
+    ServiceInstalled,
+    ServiceStartType,
+    Update,
+    Restart,
+    /// A boot, or an OS version change when the version differs from the previous boot's.
+    Boot,
+}
+
 /// One knowledge-base entry.
 #[derive(Debug, Clone, Deserialize)]
 pub struct EventInfo {
@@ -44,6 +96,11 @@ pub struct EventInfo {
     #[serde(default)]
     pub provider: String,
     pub class: EventClass,
+    /// The parts of the story this event plays (empty for most).
+    #[serde(default)]
+    pub roles: Vec<EventRole>,
+    /// The change this event records, if it is one.
+    pub change: Option<ChangeKind>,
     pub title: String,
     pub meaning: String,
     pub check_next: String,

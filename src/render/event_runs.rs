@@ -273,7 +273,7 @@ mod tests {
     fn streamed_listing(paths: &[&Path], format: LineFormat, direct: bool) -> Vec<u8> {
         let mut out = Vec::new();
         if direct {
-            crate::cmd::events::write_streamed(
+            crate::render::event_listing::write_streamed(
                 paths,
                 &EventFilter::default(),
                 2,
@@ -290,7 +290,8 @@ mod tests {
             max_severity: Some(crate::model::Level(255)),
             ..Default::default()
         };
-        crate::cmd::events::write_streamed(paths, &filter, 2, format, &|_| {}, &mut out).unwrap();
+        crate::render::event_listing::write_streamed(paths, &filter, 2, format, &|_| {}, &mut out)
+            .unwrap();
         out
     }
 

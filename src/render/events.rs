@@ -7,6 +7,30 @@ use comfy_table::Cell;
 use serde::Serialize;
 use std::io::Write;
 
+/// The formats of the `events` listing and counts (the command line's `--format` maps to it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListFormat {
+    Table,
+    Csv,
+    Jsonl,
+    Json,
+}
+
+/// The listing of `events` (already in listing order) in `format`.
+pub fn write_events(
+    out: &mut dyn Write,
+    events: &[Event],
+    format: ListFormat,
+    zone: Zone,
+) -> std::io::Result<()> {
+    match format {
+        ListFormat::Table => write_table(out, events, zone),
+        ListFormat::Csv => write_csv(out, events, zone),
+        ListFormat::Jsonl => write_jsonl(out, events),
+        ListFormat::Json => write_json(out, events),
+    }
+}
+
 /// One event as JSON: the model's field names, times RFC 3339 UTC.
 #[derive(Serialize)]
 struct EventJson<'a> {
@@ -206,23 +230,22 @@ pub fn merge_counts(parts: impl IntoIterator<Item = Vec<EventCount>>) -> Vec<Eve
 pub fn write_counts(
     out: &mut dyn Write,
     counts: &[EventCount],
-    format: crate::cli::EventsFormat,
+    format: ListFormat,
     zone: Zone,
 ) -> std::io::Result<()> {
-    use crate::cli::EventsFormat;
     match format {
-        EventsFormat::Jsonl => {
+        ListFormat::Jsonl => {
             for c in counts {
                 serde_json::to_writer(&mut *out, c)?;
                 out.write_all(b"\n")?;
             }
             Ok(())
         }
-        EventsFormat::Json => {
+        ListFormat::Json => {
             serde_json::to_writer_pretty(&mut *out, counts)?;
             out.write_all(b"\n")
         }
-        EventsFormat::Csv => {
+        ListFormat::Csv => {
             let mut w = csv::Writer::from_writer(out);
             w.write_record(["channel", "provider", "event_id", "count", "first", "last"])?;
             for c in counts {
@@ -237,7 +260,7 @@ pub fn write_counts(
             }
             w.flush()
         }
-        EventsFormat::Table => {
+        ListFormat::Table => {
             let mut table = new_table(&["count", "channel", "provider", "id", "first", "last"]);
             for c in counts {
                 table.add_row(vec![

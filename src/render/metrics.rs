@@ -44,7 +44,7 @@ pub struct ThresholdInfo {
     /// First sample past a threshold.
     #[serde(with = "crate::model::ser_time::option")]
     pub first_crossing: Option<DateTime<Utc>>,
-    /// Sen's slope of hourly means, per hour (only for rules with a trend limit).
+    /// Sen's slope per hour (`series_stats::trend`; only for rules with a trend limit).
     pub trend_per_hour: Option<f64>,
     pub trend_limit_per_hour: Option<f64>,
     pub rising: bool,

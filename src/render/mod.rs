@@ -1,4 +1,5 @@
 //! Output formats. Shared helpers here; one module per report shape and format.
+pub mod event_listing;
 pub mod event_runs;
 pub mod events;
 pub mod metrics;

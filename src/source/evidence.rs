@@ -144,15 +144,7 @@ fn read_events(
     }
 }
 
-/// Time order; for equal times, the order the files were given and their record order.
-pub fn sort_events(events: &mut [Event]) {
-    events.sort_by(|a, b| {
-        a.time
-            .cmp(&b.time)
-            .then_with(|| a.source_file.cmp(&b.source_file))
-            .then_with(|| a.record_id.cmp(&b.record_id))
-    });
-}
+pub use super::events::sort_events;
 
 /// Reads the probe exports into `evidence.probes`; returns their input reports.
 fn read_probes(

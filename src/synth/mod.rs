@@ -1,6 +1,7 @@
 //! The scenario generator and the EVTX writer behind the fixtures and benchmarks.
 pub mod evtx_writer;
 pub mod exports;
+pub mod hosts;
 pub mod metrics;
 pub mod probe_exports;
 pub mod probes;

@@ -45,9 +45,11 @@ fn the_chart_is_an_svg_with_every_probe_and_the_shaded_window() {
     // The correlated metrics the story put there have their own panels.
     assert!(svg.contains("Memory\\Pool Paged Bytes"));
     assert!(svg.contains("Process(mysqld)\\Handle Count"));
-    // The title names the window from the story: 16:58 to 18:28 PDT, 1h 30m.
+    // The title names the window from the story: pool exhaustion, 16:58 to 18:28 PDT, 1h 30m.
     assert!(
-        svg.contains("service outage from 2011-08-15 16:58 PDT to 18:28 (1h 30m)"),
+        svg.contains(
+            "service outage (resource-exhaustion) from 2011-08-15 16:58 PDT to 18:28 (1h 30m)"
+        ),
         "title"
     );
     assert!(md.contains("![Outage chart](outage.svg)"));
@@ -73,7 +75,7 @@ fn without_a_window_there_is_nothing_to_draw() {
     let chart = dir.path().join("c.svg");
     let r = run([
         "report".as_ref(),
-        aug15("System.evtx").as_os_str(),
+        aug15("Application.evtx").as_os_str(),
         "--chart".as_ref(),
         chart.as_os_str(),
     ]);

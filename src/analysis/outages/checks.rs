@@ -1,6 +1,7 @@
 //! Outage evidence from probe checks: one probe's checks cut into runs, gaps (unknown) and
 //! states, its impact inside a window, its summary and its transitions.
 use super::{overlap, span, states, ProbeImpact, ProbeSummary, Span, Transition, GAP_FACTOR};
+use crate::analysis::stats::median_of;
 use crate::model::{Check, ProbeSeries};
 use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
 
@@ -147,54 +148,6 @@ pub(super) fn stood_for_ms<'t>(tl: &'t Timeline) -> impl Iterator<Item = i64> + 
 pub(super) fn whole_ms(c: &Check) -> bool {
     let nanos = c.time.naive_utc().nanosecond();
     nanos < 1_000_000_000 && nanos.is_multiple_of(1_000_000)
-}
-
-/// The median of `values()` (the mean of the middle two for an even count, rounded down; 0 when
-/// empty) in two passes over the values and fixed memory, without collecting them: a probe can
-/// have millions of checks. Pass one counts values by their high 16 bits, which names the bucket
-/// each middle value falls in; pass two counts the low 16 bits inside those buckets.
-pub(super) fn median_of<I: Iterator<Item = u32>>(values: impl Fn() -> I) -> u32 {
-    const BUCKETS: usize = 1 << 16;
-    let mut high = vec![0u64; BUCKETS];
-    let mut n = 0u64;
-    for v in values() {
-        high[(v >> 16) as usize] += 1;
-        n += 1;
-    }
-    if n == 0 {
-        return 0;
-    }
-    // (bucket, rank inside it) of the k-th smallest value.
-    let locate = |k: u64| {
-        let mut below = 0u64;
-        for (bucket, &count) in high.iter().enumerate() {
-            if below + count > k {
-                return (bucket, k - below);
-            }
-            below += count;
-        }
-        (BUCKETS - 1, 0)
-    };
-    let middle = [locate((n - 1) / 2), locate(n / 2)];
-    let mut low = [vec![0u64; BUCKETS], vec![0u64; BUCKETS]];
-    for v in values() {
-        for (counts, &(bucket, _)) in low.iter_mut().zip(&middle) {
-            if (v >> 16) as usize == bucket {
-                counts[(v & 0xFFFF) as usize] += 1;
-            }
-        }
-    }
-    let value = |(bucket, mut rank): (usize, u64), counts: &[u64]| {
-        for (low_bits, &count) in counts.iter().enumerate() {
-            if rank < count {
-                return ((bucket as u32) << 16) | low_bits as u32;
-            }
-            rank -= count;
-        }
-        (bucket as u32) << 16
-    };
-    let (lower, upper) = (value(middle[0], &low[0]), value(middle[1], &low[1]));
-    lower + (upper - lower) / 2
 }
 
 pub(super) fn impact(

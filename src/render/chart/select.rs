@@ -87,10 +87,15 @@ pub fn chart_data<'a>(
         })
         .take(MAX_METRICS)
         .collect();
-    let host = report.host.as_deref().unwrap_or("unknown host");
+    let host = o
+        .host
+        .as_deref()
+        .or(report.host.as_deref())
+        .unwrap_or("unknown host");
     let title = format!(
-        "{host}: {} outage from {} to {} ({})",
+        "{host}: {} outage ({}) from {} to {} ({})",
         w.kind.as_str(),
+        o.nature.as_str(),
         zone.format_short(&w.start),
         end_text(w.start, end, zone),
         w.duration_seconds
@@ -146,7 +151,15 @@ fn markers(o: &OutageReport) -> Vec<Marker> {
         }
         text
     };
-    marked_events(o)
+    // The crash a 6008 states is drawn at the time it states, not at the boot that logged it.
+    let stated = o.stated_crashes.iter().filter_map(|c| {
+        Some(Marker {
+            time: c.stated_time?,
+            label: "unexpected shutdown (stated by 6008)".into(),
+            color: RGBColor(0xB2, 0x18, 0x2B),
+        })
+    });
+    let mut out: Vec<Marker> = marked_events(o)
         .into_iter()
         .map(|g| Marker {
             time: g.first,
@@ -159,7 +172,10 @@ fn markers(o: &OutageReport) -> Vec<Marker> {
                 _ => RGBColor(0x1B, 0x7F, 0x3B),
             },
         })
-        .collect()
+        .collect();
+    out.extend(stated);
+    out.sort_by_key(|m| m.time);
+    out
 }
 
 fn shorten(text: &str, max: usize) -> String {

@@ -5,8 +5,9 @@ mod window;
 
 use crate::analysis::report::Report;
 use crate::render::markdown::{
-    correlated, lead_words, plural, primary_index, short_name, signature_events, summary_text,
-    Clock,
+    correlated, downtime_rows, host_rows, lead_words, plural, primary_index, service_rows,
+    short_name, signature_events, summary_text, Clock, DOWNTIME_HEADER, DOWNTIME_INTRO,
+    HOSTS_HEADER, SERVICES_HEADER,
 };
 use crate::timefmt::{human_duration, Zone};
 use std::fmt::Write as _;
@@ -58,7 +59,10 @@ tr,figure,ul.facts{break-inside:avoid}h2,h3,h4{break-after:avoid}tbody tr:nth-ch
 pub fn render(report: &Report, zone: Zone, chart: Option<&str>) -> String {
     let clock = Clock { zone };
     let primary = primary_index(report);
-    let host = report.host.as_deref().unwrap_or("unknown host");
+    let host = match report.hosts.len() {
+        0 | 1 => report.host.clone().unwrap_or_else(|| "unknown host".into()),
+        n => format!("{n} hosts"),
+    };
     let date = primary
         .map(|i| {
             report.outages[i]
@@ -69,7 +73,7 @@ pub fn render(report: &Report, zone: Zone, chart: Option<&str>) -> String {
                 .to_string()
         })
         .unwrap_or_else(|| "no outage found".into());
-    let title = format!("Outage report (draft): {}, {date}", esc(host));
+    let title = format!("Outage report (draft): {}, {date}", esc(&host));
     let mut s = String::new();
     let _ = write!(
         s,
@@ -85,6 +89,33 @@ pub fn render(report: &Report, zone: Zone, chart: Option<&str>) -> String {
     );
     summary(&mut s, report, primary, &clock);
     overview(&mut s, report, primary, &clock);
+    if !report.downtime.is_empty() {
+        let _ = writeln!(
+            s,
+            "<h2 id=\"downtime\">Downtime from the logs</h2>\n<p>{DOWNTIME_INTRO}</p>"
+        );
+        table(
+            &mut s,
+            &DOWNTIME_HEADER,
+            &downtime_rows(report, &clock, &esc),
+        );
+    }
+    if !report.service_downtime.is_empty() {
+        let _ = writeln!(
+            s,
+            "<h2 id=\"services\">Services down</h2>\n<p>Services that crashed or failed (7031, 7034, 7023, 7024) until their 7036 said running again.</p>"
+        );
+        let (rows, more) = service_rows(report, &clock, &esc);
+        table(&mut s, &SERVICES_HEADER, &rows);
+        if more > 0 {
+            let _ = writeln!(s, "<p>{more} more in the JSON's service_downtime.</p>");
+        }
+    }
+    if let Some((rows, lines)) = host_rows(report, &clock, &esc) {
+        let _ = writeln!(s, "<h2 id=\"hosts\">Hosts</h2>");
+        table(&mut s, &HOSTS_HEADER, &rows);
+        list(&mut s, &lines);
+    }
     if let Some(pi) = primary {
         window::section(&mut s, pi, report, &clock, 2, chart);
     }
@@ -156,8 +187,9 @@ fn summary(s: &mut String, report: &Report, primary: Option<usize>, clock: &Cloc
         None => {
             let _ = writeln!(
                 s,
-                "<p>No outage window was found in the probe data ({} probes read). If the service was down, check that the probe exports cover the time and that <code>--timeout</code> matches the monitors' timeout.</p>",
-                report.probes.len()
+                "<p>No outage window was found: no probe failed ({} probes read) and the logs record no downtime{}. If the service was down, check that the probe exports cover the time and that <code>--timeout</code> matches the monitors' timeout.</p>",
+                report.probes.len(),
+                if report.downtime.is_empty() { "" } else { " inside the probes' time (the downtime outside it is listed below)" }
             );
         }
     }
@@ -182,6 +214,7 @@ fn overview(s: &mut String, report: &Report, primary: Option<usize>, clock: &Clo
             vec![
                 n,
                 w.kind.as_str().to_string(),
+                o.nature.as_str().to_string(),
                 time(&clock.full(&w.start)),
                 time(
                     &w.recovered_at
@@ -198,7 +231,15 @@ fn overview(s: &mut String, report: &Report, primary: Option<usize>, clock: &Clo
         .collect();
     table(
         s,
-        &["#", "kind", "start", "recovered", "duration", "probes down"],
+        &[
+            "#",
+            "kind",
+            "nature",
+            "start",
+            "recovered",
+            "duration",
+            "probes down",
+        ],
         &rows,
     );
 }

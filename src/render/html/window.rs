@@ -32,6 +32,10 @@ pub(crate) fn section(
     );
     let facts = [
         ("Kind", kind_words(w.kind.as_str()).to_string()),
+        (
+            "Nature",
+            format!("{}: {}", o.nature.as_str(), o.nature_evidence.join("; ")),
+        ),
         ("First failed check", clock.full(&w.start)),
         ("Last failed check", clock.full(&w.last_failure)),
         (

@@ -11,7 +11,8 @@ pub mod export_xml;
 
 use self::export::{ExportOptions, ExportRead};
 use crate::error::Result;
-use crate::model::Event;
+use crate::filter::EventFilter;
+use crate::model::{Event, InputReport};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -61,6 +62,73 @@ pub fn read(path: &Path, kind: ExportKind, opts: &ExportOptions) -> Result<Expor
     };
     read.report.kind = kind.as_str().to_string();
     Ok(read)
+}
+
+/// What reading EVTX files and exports together gave.
+#[derive(Debug, Default)]
+pub struct EventsRead {
+    /// Events that pass the filter, in time order (then file, then record), each copy merged.
+    pub events: Vec<Event>,
+    /// One per input: the EVTX files first, then the exports, in the order given.
+    pub reports: Vec<InputReport>,
+    /// What the export readers noted, each line starting with its file.
+    pub notes: Vec<String>,
+    /// Events that were in more than one input (see `merge_copies`).
+    pub merged: u64,
+}
+
+/// Reads EVTX files (whole, `threads` workers each; 0: all cores) and exports, each export with
+/// its own options, into one list of the events that pass `filter`; `on_file` is called as each
+/// file is done (for progress).
+pub fn read_with_exports(
+    evtx_paths: &[&Path],
+    exports: &[(&Path, ExportKind, ExportOptions)],
+    filter: &EventFilter,
+    threads: usize,
+    on_file: &(dyn Fn(&Path) + Sync),
+) -> EventsRead {
+    let keep = |events: Vec<Event>| events;
+    let (chunks, mut reports) =
+        evtx::read_evtx_files_mapped(evtx_paths, filter, threads, on_file, &keep);
+    let mut events: Vec<Event> = chunks.into_iter().flatten().collect();
+    let mut notes = Vec::new();
+    for (path, kind, opts) in exports {
+        match read(path, *kind, opts) {
+            Ok(read) => {
+                notes.extend(
+                    read.notes
+                        .iter()
+                        .map(|note| format!("{}: {note}", path.display())),
+                );
+                events.extend(read.events.into_iter().filter(|e| filter.matches(e)));
+                reports.push(read.report);
+            }
+            Err(err) => reports.push(InputReport::unusable(
+                path,
+                kind.as_str(),
+                err.message_for(path),
+            )),
+        }
+        on_file(path);
+    }
+    sort_events(&mut events);
+    let merged = merge_copies(&mut events);
+    EventsRead {
+        events,
+        reports,
+        notes,
+        merged,
+    }
+}
+
+/// Time order; for equal times, the order the files were given and their record order.
+pub fn sort_events(events: &mut [Event]) {
+    events.sort_by(|a, b| {
+        a.time
+            .cmp(&b.time)
+            .then_with(|| a.source_file.cmp(&b.source_file))
+            .then_with(|| a.record_id.cmp(&b.record_id))
+    });
 }
 
 /// Drops the second copy of events given twice (the same log in two formats, or one file given

@@ -26,7 +26,7 @@ pub fn write_evt(events: &[Event], wrap_at: Option<usize>) -> Vec<u8> {
 }
 
 /// Writes events as an `.evt` file, the same bytes every time: records numbered by `record_id`
-/// (else one more than the previous), the unnamed data as strings, `Binary` (hex) as the data,
+/// (else one more than the previous), every data value but `Binary` as strings in order, `Binary` (hex) as the data,
 /// the level as the event type; no SID, category 0, time written = time generated.
 pub fn write_evt_with(events: &[Event], layout: &EvtLayout) -> Vec<u8> {
     let (log, numbers) = encode_records(events);
@@ -111,7 +111,15 @@ pub(super) fn encode_record(event: &Event, number: u32) -> Vec<u8> {
     };
     let mut names = utf16z(&event.provider);
     names.extend(utf16z(&event.computer));
-    let strings: Vec<u8> = event.data.unnamed().flat_map(utf16z).collect();
+    // EVT keeps insertion strings by position only: named values are written in their order.
+    let values: Vec<&str> = event
+        .data
+        .0
+        .iter()
+        .filter(|f| f.name.as_deref() != Some("Binary"))
+        .map(|f| f.value.as_str())
+        .collect();
+    let strings: Vec<u8> = values.iter().flat_map(|v| utf16z(v)).collect();
     let data = event.data.get("Binary").and_then(unhex).unwrap_or_default();
     let strings_at = FIXED + names.len();
     let data_at = strings_at + strings.len();
@@ -122,7 +130,7 @@ pub(super) fn encode_record(event: &Event, number: u32) -> Vec<u8> {
         _ => (0x4000_0000, 4),
     };
     let time = u32::try_from(event.time.timestamp()).unwrap_or(0);
-    let count = as32(event.data.unnamed().count()).min(0xFFFF);
+    let count = as32(values.len()).min(0xFFFF);
     let id = severity | (event.event_id & 0xFFFF);
     let mut out = words(&[
         as32(size),

@@ -16,7 +16,7 @@ const MAX_RECORDS_PER_CHUNK: u64 =
 const FLAG_DIRTY: u32 = 0x1;
 /// The file header's `flags` bit set once the log has filled and wraps around.
 const FLAG_FULL: u32 = 0x2;
-/// Problem lines kept per file, as in `evtx.rs`.
+/// Problem lines kept per file, as in `evtx/mod.rs`.
 const MAX_PROBLEMS_KEPT: usize = 20;
 
 /// What the file header says, when its checksum holds.
@@ -128,7 +128,7 @@ pub fn scan_file<R: Read + Seek>(file: &mut R) -> std::io::Result<Scan> {
 }
 
 /// The damage scan fed one slot at a time, in file order, by a reader that already has the
-/// bytes (`evtx.rs` reads each chunk once, for both decoding and this).
+/// bytes (`evtx/mod.rs` reads each chunk once, for both decoding and this).
 #[derive(Debug, Default)]
 pub(crate) struct Scanner {
     slots: Vec<Slot>,

@@ -5,6 +5,7 @@ use super::binxml::{
     cached_nested_plan, filetime, for_each_record, number, push_value, read_instance, FieldKeys,
     NestedCache, Piece, Plan, Sub,
 };
+use super::ChunkRead;
 use crate::filter::EventFilter;
 use crate::model::{rfc3339, Level};
 use chrono::{DateTime, Utc};
@@ -58,6 +59,24 @@ pub(crate) fn chunk_lines(
     Some(out)
 }
 
+/// `chunk_lines` as a chunk's read: the lines, how many records the chunk held, and the first
+/// and last time among the lines. This is the fast path of a `ChunkMap` that writes JSON Lines
+/// (`ChunkMap::fast`), for a `filter` that decides on event id and time alone.
+pub(crate) fn chunk_read(
+    data: &[u8],
+    filter: &EventFilter,
+    source_json: &[u8],
+) -> Option<ChunkRead<ChunkLines>> {
+    let lines = chunk_lines(data, filter, source_json)?;
+    Some(ChunkRead {
+        records_read: lines.records_read,
+        first: lines.keys.iter().map(|k| k.0).min(),
+        last: lines.keys.iter().map(|k| k.0).max(),
+        out: lines,
+        ..Default::default()
+    })
+}
+
 /// Reused names of one record's data fields (`None`: unnamed); `len` are in use.
 #[derive(Default)]
 struct Fields {
@@ -86,7 +105,7 @@ impl Fields {
     }
 
     /// A name that repeats gets `_1`, `_2`, ... on its later uses, as
-    /// `evtx_fast::suffix_repeated_names` does it.
+    /// `binxml::plan::suffix_repeated_names` does it.
     fn suffix_repeated_names(&mut self) {
         for i in 1..self.len {
             let (before, rest) = self.names.split_at_mut(i);
@@ -173,7 +192,7 @@ fn json_text(
     Some(())
 }
 
-/// A UTF-16LE value up to its first NUL (as `evtx_fast::push_utf16` reads it), JSON-escaped.
+/// A UTF-16LE value up to its first NUL (as `binxml::values::push_utf16` reads it), JSON-escaped.
 fn json_utf16(bytes: &[u8], out: &mut Vec<u8>) -> Option<()> {
     // ASCII first, eight characters at a time while none needs escaping, then one by one:
     // most values are nothing else.

@@ -1,6 +1,6 @@
 //! EVTX files -> `Event`s: one buffered pass over each file's chunks, each decoded by the fast
-//! decoder (`evtx_fast`) or, where it gives up, by the `evtx` crate (`evtx_crate`), with the damage
-//! accounting (`evtx_integrity`) done on the same bytes; damaged records and chunks are counted,
+//! decoder (`binxml`) or, where it gives up, by the `evtx` crate (`crate_fallback`), with the damage
+//! accounting (`file`) done on the same bytes; damaged records and chunks are counted,
 //! not fatal.
 pub mod binxml;
 mod crate_fallback;
@@ -33,7 +33,7 @@ pub struct EvtxRead {
 /// decoded them.
 #[derive(Debug)]
 pub(crate) struct EvtxChunks<R> {
-    /// One per chunk that was read, in the order the file holds its records (see `evtx_walk`).
+    /// One per chunk that was read, in the order the file holds its records (see `walk`).
     pub chunks: Vec<R>,
     pub report: InputReport,
 }
@@ -83,7 +83,7 @@ pub fn read_evtx(path: &Path, filter: &EventFilter, threads: usize) -> Result<Ev
 }
 
 /// Reads one EVTX file once, in large blocks, and decodes its chunks in parallel, each by the
-/// fast decoder (`evtx_fast`) or, when it gives up on a chunk, by the `evtx` crate's renderer;
+/// fast decoder (`binxml`) or, when it gives up on a chunk, by the `evtx` crate's renderer;
 /// event id and time are checked before the rest of a record is read. Each chunk's events that
 /// pass `filter` go through `map` on the worker thread.
 pub(crate) fn read_evtx_chunks<M: ChunkMap>(
@@ -180,7 +180,6 @@ impl<'a, M: ChunkMap> Decoder<'a, M> {
             filter,
             settings: Arc::new(
                 ParserSettings::new()
-                    .num_threads(1)
                     .separate_json_attributes(true)
                     .indent(false),
             ),
@@ -323,6 +322,29 @@ pub fn read_evtx_files_with(
             (path, read)
         })
         .collect()
+}
+
+/// `read_evtx_files_chunks` with the chunks of every file put together (in file and walk order)
+/// and one report per file, in the order of `paths`: what it held, or why it could not be read.
+pub(crate) fn read_evtx_files_mapped<M: ChunkMap>(
+    paths: &[&Path],
+    filter: &EventFilter,
+    threads: usize,
+    on_file: &(dyn Fn(&Path) + Sync),
+    map: &M,
+) -> (Vec<M::Out>, Vec<InputReport>) {
+    let mut chunks = Vec::new();
+    let mut reports = Vec::new();
+    for (path, read) in read_evtx_files_chunks(paths, filter, threads, on_file, map) {
+        match read {
+            Ok(read) => {
+                chunks.extend(read.chunks);
+                reports.push(read.report);
+            }
+            Err(err) => reports.push(InputReport::unusable(&path, "evtx", err.message_for(&path))),
+        }
+    }
+    (chunks, reports)
 }
 
 /// `read_evtx_files_with`, each chunk's events turned into an `R` by `map` on the worker

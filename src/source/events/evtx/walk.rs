@@ -1,7 +1,7 @@
 //! One pass over an EVTX file: chunks are read in large blocks into a reused buffer, decoded in
 //! parallel straight from that buffer, and handed back in the order the `evtx` crate walks them
 //! (from the chunk holding the oldest records, wrapping around); the damage scan
-//! (`evtx_integrity`) is fed from the same bytes, so the file is read once.
+//! (`file.rs`) is fed from the same bytes, so the file is read once.
 use super::file::{scan_chunk, Scan, Scanner, Slot, CHUNK_SIZE, FILE_HEADER_BLOCK};
 use chrono::{DateTime, Utc};
 use evtx::err::ChunkError;
@@ -21,6 +21,20 @@ pub(crate) struct ChunkRead<R> {
     pub problems: Vec<String>,
     /// Facts about records read with a fallback (not counted as skipped).
     pub notes: Vec<String>,
+}
+
+impl<R> ChunkRead<R> {
+    /// The same chunk's read with its output made into a `U`.
+    pub fn map<U>(self, f: impl FnOnce(R) -> U) -> ChunkRead<U> {
+        ChunkRead {
+            out: f(self.out),
+            records_read: self.records_read,
+            first: self.first,
+            last: self.last,
+            problems: self.problems,
+            notes: self.notes,
+        }
+    }
 }
 
 /// What one slot of the file gave the worker that looked at it.

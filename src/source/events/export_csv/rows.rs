@@ -231,5 +231,34 @@ fn evtxecmd_fields(
             data.push(named(name, value));
         }
     }
+    // The Payload column is the record's EventData as JSON: its named values are the event's
+    // data, as in the EVTX (kept beside the raw Payload).
+    if let Some(payload) = cols.get(row, "Payload") {
+        data.extend(payload_fields(payload));
+    }
     cols.get(row, "EventId")?.parse().ok()
+}
+
+/// `{"EventData":{"Data":[{"@Name":"param1","#text":"..."}]}}` (or one Data object) as fields.
+fn payload_fields(payload: &str) -> Vec<DataField> {
+    let Ok(json) = serde_json::from_str::<serde_json::Value>(payload) else {
+        return Vec::new();
+    };
+    let items = match &json["EventData"]["Data"] {
+        serde_json::Value::Array(items) => items.clone(),
+        item @ serde_json::Value::Object(_) => vec![item.clone()],
+        _ => Vec::new(),
+    };
+    items
+        .iter()
+        .filter_map(|item| {
+            let name = item.get("@Name")?.as_str()?;
+            let text = match item.get("#text") {
+                Some(serde_json::Value::String(t)) => t.clone(),
+                Some(v) if !v.is_null() => v.to_string(),
+                _ => String::new(),
+            };
+            Some(named(name, &text))
+        })
+        .collect()
 }

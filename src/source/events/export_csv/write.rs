@@ -237,6 +237,29 @@ fn eventlog_row(e: &Event, time: &str) -> Vec<String> {
     cells.to_vec()
 }
 
+/// EvtxECmd's Payload: the named EventData values as JSON (empty when the event has none).
+fn payload(e: &Event) -> String {
+    if let Some(raw) = e.data.get("Payload") {
+        return raw.to_string();
+    }
+    let items: Vec<serde_json::Value> = e
+        .data
+        .0
+        .iter()
+        .filter_map(|f| {
+            let name = f
+                .name
+                .as_ref()
+                .filter(|n| !EVTXECMD_DATA.contains(&n.as_str()))?;
+            Some(serde_json::json!({ "@Name": name, "#text": f.value }))
+        })
+        .collect();
+    if items.is_empty() {
+        return String::new();
+    }
+    serde_json::json!({ "EventData": { "Data": items } }).to_string()
+}
+
 fn evtxecmd_row(e: &Event) -> Vec<String> {
     use chrono::Timelike;
     let t = e.time;
@@ -263,6 +286,7 @@ fn evtxecmd_row(e: &Event) -> Vec<String> {
             "Computer" => e.computer.clone(),
             "ChunkNumber" | "ExtraDataOffset" => "0".to_string(),
             "HiddenRecord" => "False".to_string(),
+            "Payload" => payload(e),
             name if EVTXECMD_DATA.contains(&name) => get(name),
             _ => String::new(),
         })

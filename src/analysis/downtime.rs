@@ -1,0 +1,533 @@
+//! When each host was down, from its System log alone: every boot is the end of a downtime, and
+//! the records before it say how that downtime began (a clean shutdown someone asked for, or a
+//! crash stated by the 6008 written at the boot), with the record ids of the evidence.
+use super::event_findings::stated_crash_time;
+use crate::knowledge::events::{self as kb, EventRole};
+use crate::model::Event;
+use crate::timefmt::Zone;
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+/// Boot records further apart than this are two boots, even of different kinds.
+const BOOT_CLUSTER: Duration = Duration::minutes(10);
+/// How long after a boot its 6008, 41 and bugcheck records are looked for.
+const BOOT_RECORDS: Duration = Duration::minutes(30);
+/// How long before the clean stop the shutdown request (1074) may be.
+const REQUEST_BEFORE_STOP: Duration = Duration::minutes(30);
+/// How long after a boot the reason typed in for an unexpected shutdown (1076) may come.
+const REASON_AFTER_BOOT: Duration = Duration::hours(12);
+
+/// planned, crash or unknown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DowntimeNature {
+    /// A clean shutdown whose reason is flagged planned.
+    Planned,
+    /// Unexpected: a 6008 or a Kernel-Power 41 at the next boot.
+    Crash,
+    /// A clean shutdown without a planned reason, or no record of how it went down.
+    Unknown,
+}
+
+impl DowntimeNature {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DowntimeNature::Planned => "planned",
+            DowntimeNature::Crash => "crash",
+            DowntimeNature::Unknown => "unknown",
+        }
+    }
+}
+
+/// One record that decided an edge or the nature of a downtime.
+#[derive(Debug, Clone, Serialize)]
+pub struct Evidence {
+    #[serde(with = "crate::model::ser_time")]
+    pub time: DateTime<Utc>,
+    pub record_id: Option<u64>,
+    pub provider: String,
+    pub event_id: u32,
+    /// What it says, in a few words.
+    pub says: String,
+}
+
+/// Who asked for a shutdown, and why (1074).
+#[derive(Debug, Clone, Serialize)]
+pub struct ShutdownRequest {
+    pub process: String,
+    pub user: String,
+    /// restart or power off
+    pub action: String,
+    pub reason: String,
+    pub reason_code: String,
+    /// The reason code has the planned flag (0x80000000).
+    pub planned: bool,
+    pub comment: String,
+}
+
+/// A period a host was down.
+#[derive(Debug, Clone, Serialize)]
+pub struct Downtime {
+    pub host: String,
+    pub nature: DowntimeNature,
+    /// The shutdown was clean (6006 or Kernel-General 13 before the boot).
+    pub clean: bool,
+    /// Best estimate of when it went down.
+    #[serde(with = "crate::model::ser_time")]
+    pub down_at: DateTime<Utc>,
+    /// Which record dated the going down.
+    pub down_basis: String,
+    /// The boot.
+    #[serde(with = "crate::model::ser_time")]
+    pub up_at: DateTime<Utc>,
+    pub up_basis: String,
+    pub duration_seconds: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request: Option<ShutdownRequest>,
+    /// Bugcheck code from Kernel-Power 41 or the bugcheck report, e.g. 0x00010001.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bugcheck: Option<String>,
+    /// One line for the report.
+    pub summary: String,
+    pub evidence: Vec<Evidence>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct DowntimeAnalysis {
+    pub periods: Vec<Downtime>,
+    /// Boots with nothing before them in the log (the log begins there): no downtime to size.
+    pub boots_without_history: u64,
+}
+
+fn role(e: &Event, r: EventRole) -> bool {
+    kb::has_role(&e.provider, e.event_id, r)
+}
+
+/// One boot: its records within `BOOT_CLUSTER`, at most one of each kind.
+struct Boot<'a> {
+    records: Vec<&'a Event>,
+    at: DateTime<Utc>,
+    basis: String,
+}
+
+fn boots<'a>(events: &[&'a Event]) -> Vec<Boot<'a>> {
+    let mut out: Vec<Boot> = Vec::new();
+    let kinds = [
+        EventRole::KernelStart,
+        EventRole::LogStart,
+        EventRole::BootInfo,
+    ];
+    for e in events.iter().copied() {
+        let Some(kind) = kinds.iter().position(|&r| role(e, r)) else {
+            continue;
+        };
+        let joins = out.last().is_some_and(|b| {
+            e.time - b.records[0].time <= BOOT_CLUSTER
+                && !b
+                    .records
+                    .iter()
+                    .any(|r| kinds.iter().position(|&k| role(r, k)) == Some(kind))
+        });
+        if joins {
+            out.last_mut().expect("joins needs a last").records.push(e);
+        } else {
+            out.push(Boot {
+                records: vec![e],
+                at: e.time,
+                basis: String::new(),
+            });
+        }
+    }
+    for b in &mut out {
+        let kernel = b.records.iter().find(|e| role(e, EventRole::KernelStart));
+        // A StartTime far from its record's own time was written with a clock corrected since
+        // (clock.rs moved the record, not the value inside it): the record's time is the truth.
+        let start = kernel
+            .and_then(|e| e.data.get("StartTime").and_then(parse_iso))
+            .filter(|t| kernel.is_some_and(|e| (e.time - *t).abs() <= BOOT_CLUSTER));
+        (b.at, b.basis) = match (kernel, start) {
+            (Some(e), Some(t)) => (t, format!("StartTime of {}", cite(e))),
+            _ => {
+                let first = b
+                    .records
+                    .iter()
+                    .min_by_key(|e| e.time)
+                    .expect("a boot has a record");
+                (first.time, cite(first))
+            }
+        };
+    }
+    out
+}
+
+/// "Kernel-General 12 (#180)".
+pub fn cite(e: &Event) -> String {
+    let provider = e
+        .provider
+        .strip_prefix("Microsoft-Windows-")
+        .unwrap_or(&e.provider);
+    match e.record_id {
+        Some(id) => format!("{provider} {} (#{id})", e.event_id),
+        None => format!("{provider} {}", e.event_id),
+    }
+}
+
+fn evidence(e: &Event, says: impl Into<String>) -> Evidence {
+    Evidence {
+        time: e.time,
+        record_id: e.record_id,
+        provider: e.provider.clone(),
+        event_id: e.event_id,
+        says: says.into(),
+    }
+}
+
+fn parse_iso(text: &str) -> Option<DateTime<Utc>> {
+    let text = text.trim().replace(' ', "T");
+    DateTime::parse_from_rfc3339(&text)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+        .or_else(|| {
+            chrono::NaiveDateTime::parse_from_str(&text, "%Y-%m-%dT%H:%M:%S%.f")
+                .ok()
+                .map(|n| n.and_utc())
+        })
+}
+
+/// A value by name, else by position among the unnamed values (older logs and exports), else
+/// by position among the insertion strings an export's message lists when Windows had no
+/// description for the event ("The following information was included with the event:").
+fn value(e: &Event, name: &str, position: usize) -> String {
+    let from_message = || {
+        let message = e.message.as_deref()?;
+        let (_, rest) = message.split_once("included with the event:")?;
+        let rest = rest.trim_start_matches([' ', '\r']);
+        let rest = rest.strip_prefix('\n').unwrap_or(rest);
+        let rest = rest.strip_prefix("\r\n").unwrap_or(rest);
+        let rest = rest.strip_prefix('\n').unwrap_or(rest);
+        rest.lines().nth(position)
+    };
+    e.data
+        .get(name)
+        .or_else(|| e.data.unnamed().nth(position))
+        .or_else(from_message)
+        .unwrap_or_default()
+        .trim()
+        .to_string()
+}
+
+fn shutdown_request(e: &Event) -> ShutdownRequest {
+    let reason_code = value(e, "param4", 3);
+    let code = u32::from_str_radix(reason_code.trim_start_matches("0x"), 16).ok();
+    ShutdownRequest {
+        process: value(e, "param1", 0),
+        user: value(e, "param7", 6),
+        action: value(e, "param5", 4),
+        reason: value(e, "param3", 2),
+        planned: code.is_some_and(|c| c & 0x8000_0000 != 0),
+        reason_code,
+        comment: value(e, "param6", 5),
+    }
+}
+
+/// Downtime periods of every host; `events` time-sorted (clock-corrected), `host_of` maps a
+/// Computer name to its host (renames joined).
+pub fn find_downtime(
+    events: &[Event],
+    host_of: &dyn Fn(&str) -> String,
+    zone: Zone,
+) -> DowntimeAnalysis {
+    let mut analysis = DowntimeAnalysis::default();
+    let mut hosts: Vec<String> = events.iter().map(|e| host_of(&e.computer)).collect();
+    hosts.sort();
+    hosts.dedup();
+    for host in hosts {
+        let mine: Vec<&Event> = events
+            .iter()
+            .filter(|e| host_of(&e.computer) == host)
+            .collect();
+        let boots = boots(&mine);
+        let mut previous_boot: Option<DateTime<Utc>> = None;
+        for boot in &boots {
+            let before: Vec<&Event> = mine
+                .iter()
+                .copied()
+                .filter(|e| e.time < boot.at && previous_boot.is_none_or(|p| e.time >= p))
+                .collect();
+            previous_boot = Some(boot.at);
+            if before.is_empty() {
+                analysis.boots_without_history += 1;
+                continue;
+            }
+            let after: Vec<&Event> = mine
+                .iter()
+                .copied()
+                .filter(|e| e.time >= boot.at && e.time <= boot.at + BOOT_RECORDS)
+                .collect();
+            let later: Vec<&Event> = mine
+                .iter()
+                .copied()
+                .filter(|e| e.time >= boot.at && e.time <= boot.at + REASON_AFTER_BOOT)
+                .collect();
+            analysis
+                .periods
+                .push(one_downtime(&host, boot, &before, &after, &later, zone));
+        }
+    }
+    analysis.periods.sort_by_key(|d| d.down_at);
+    analysis
+}
+
+fn one_downtime(
+    host: &str,
+    boot: &Boot,
+    before: &[&Event],
+    after: &[&Event],
+    later: &[&Event],
+    zone: Zone,
+) -> Downtime {
+    let last = before.last().expect("a downtime has a record before it");
+    let mut ev = Vec::new();
+    let unexpected = after
+        .iter()
+        .find(|e| role(e, EventRole::UnexpectedShutdown));
+    let power_loss = after.iter().find(|e| role(e, EventRole::PowerLoss));
+    let bugcheck_report = after.iter().find(|e| role(e, EventRole::Bugcheck));
+    // The clean stop is the end of the previous run: nothing but other stop records after it.
+    let stop = before
+        .iter()
+        .rev()
+        .take_while(|e| {
+            role(e, EventRole::LogStop)
+                || role(e, EventRole::KernelStop)
+                || role(e, EventRole::ShutdownRequest)
+                || last.time - e.time <= Duration::minutes(2)
+        })
+        .filter(|e| role(e, EventRole::LogStop) || role(e, EventRole::KernelStop))
+        .max_by_key(|e| e.time)
+        .copied();
+    let mut request = None;
+    let mut bugcheck = None;
+    let (nature, clean, down_at, down_basis);
+    if unexpected.is_some() || power_loss.is_some() {
+        nature = DowntimeNature::Crash;
+        clean = false;
+        let stated = unexpected.and_then(|e| stated_crash_time(e, zone).map(|t| (e, t)));
+        (down_at, down_basis) = match stated {
+            Some((e, (t, how))) => {
+                ev.push(evidence(
+                    e,
+                    format!("the previous shutdown was unexpected (time from {how})"),
+                ));
+                (t, format!("the time stated by {}", cite(e)))
+            }
+            None => {
+                if let Some(e) = unexpected {
+                    ev.push(evidence(e, "the previous shutdown was unexpected"));
+                }
+                (
+                    last.time,
+                    format!("the last record before the boot, {}", cite(last)),
+                )
+            }
+        };
+        if let Some(e) = power_loss {
+            let code = e
+                .data
+                .get("BugcheckCode")
+                .and_then(|c| c.trim().parse::<u64>().ok())
+                .filter(|&c| c != 0);
+            bugcheck = code.map(|c| format!("0x{c:08x}"));
+            let button = e
+                .data
+                .get("PowerButtonTimestamp")
+                .is_some_and(|t| !t.trim().is_empty() && t.trim() != "0");
+            let says = match (&bugcheck, button) {
+                (Some(c), _) => format!("rebooted without a clean shutdown; bugcheck {c}"),
+                (None, true) => {
+                    "rebooted without a clean shutdown; the power button was pressed".into()
+                }
+                (None, false) => {
+                    "rebooted without a clean shutdown; no bugcheck: power lost or hard reset"
+                        .into()
+                }
+            };
+            ev.push(evidence(e, says));
+        }
+        if let Some(e) = bugcheck_report {
+            let first = value(e, "param1", 0);
+            let code = first
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            let dump = value(e, "param2", 1);
+            if bugcheck.is_none() && !code.is_empty() {
+                bugcheck = Some(code.clone());
+            }
+            ev.push(evidence(e, format!("bugcheck {code}, dump {dump}")));
+        }
+        if let Some(e) = later
+            .iter()
+            .find(|e| role(e, EventRole::UnexpectedShutdownReason))
+        {
+            let reason = value(e, "param2", 1);
+            let comment = value(e, "param6", 5);
+            ev.push(evidence(
+                e,
+                format!("reason given afterwards: {reason} {comment}")
+                    .trim()
+                    .to_string(),
+            ));
+        }
+    } else if let Some(stop) = stop {
+        clean = true;
+        let req = before
+            .iter()
+            .rev()
+            .filter(|e| e.time >= stop.time - REQUEST_BEFORE_STOP)
+            .find(|e| role(e, EventRole::ShutdownRequest));
+        if let Some(e) = req {
+            let r = shutdown_request(e);
+            ev.push(evidence(
+                e,
+                format!(
+                    "{} requested by {} ({}): {} [{}]",
+                    if r.action.is_empty() {
+                        "shutdown"
+                    } else {
+                        &r.action
+                    },
+                    r.user,
+                    r.process,
+                    r.reason,
+                    r.reason_code
+                ),
+            ));
+            request = Some(r);
+        }
+        nature = match &request {
+            Some(r) if r.planned => DowntimeNature::Planned,
+            _ => DowntimeNature::Unknown,
+        };
+        // The kernel's stop time is the last moment of the run; the 6006 the log's last one.
+        let kernel_stop = before
+            .iter()
+            .rev()
+            .filter(|e| e.time >= stop.time - Duration::minutes(5))
+            .find(|e| role(e, EventRole::KernelStop) && e.data.get("StopTime").is_some());
+        let stopped =
+            kernel_stop.and_then(|e| e.data.get("StopTime").and_then(parse_iso).map(|t| (e, t)));
+        (down_at, down_basis) = match stopped {
+            Some((e, t)) => (t, format!("StopTime of {}", cite(e))),
+            None => (stop.time, cite(stop)),
+        };
+        ev.push(evidence(stop, "clean shutdown"));
+    } else {
+        nature = DowntimeNature::Unknown;
+        clean = false;
+        down_at = last.time;
+        down_basis = format!("the last record before the boot, {}", cite(last));
+        ev.push(evidence(
+            last,
+            "the last record before the boot; no shutdown or crash record (the log may miss them)",
+        ));
+    }
+    for e in &boot.records {
+        ev.push(evidence(e, "boot"));
+    }
+    ev.sort_by_key(|e| (e.time, e.record_id));
+    let duration_seconds = (boot.at - down_at).num_seconds().max(0);
+    let summary = summary_line(nature, clean, &request, &bugcheck);
+    Downtime {
+        host: host.to_string(),
+        nature,
+        clean,
+        down_at,
+        down_basis,
+        up_at: boot.at,
+        up_basis: boot.basis.clone(),
+        duration_seconds,
+        request,
+        bugcheck,
+        summary,
+        evidence: ev,
+    }
+}
+
+fn summary_line(
+    nature: DowntimeNature,
+    clean: bool,
+    request: &Option<ShutdownRequest>,
+    bugcheck: &Option<String>,
+) -> String {
+    match (nature, request, bugcheck) {
+        (DowntimeNature::Crash, _, Some(code)) => {
+            format!("an unexpected shutdown (bugcheck {code})")
+        }
+        (DowntimeNature::Crash, _, None) => {
+            "an unexpected shutdown (no bugcheck recorded: power lost, a hang or a hard reset)"
+                .into()
+        }
+        (_, Some(r), _) if r.user.is_empty() && r.reason.is_empty() => {
+            "a shutdown was requested (Event 1074; this export carries none of its details)".into()
+        }
+        (_, Some(r), _) => format!(
+            "a {}{} {} by {}{}, reason \"{}\" ({})",
+            if r.planned { "planned " } else { "" },
+            if r.action.is_empty() {
+                "shutdown"
+            } else {
+                &r.action
+            },
+            "requested",
+            if r.user.is_empty() { "?" } else { &r.user },
+            if r.process.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", r.process)
+            },
+            r.reason,
+            if r.planned {
+                format!("{}, flagged planned", r.reason_code)
+            } else {
+                format!("{}, not flagged planned", r.reason_code)
+            }
+        ),
+        _ if clean => "a clean shutdown with no request recorded".into(),
+        _ => "down with no shutdown or crash record before the boot".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_planned_flag_is_read_from_the_reason_code() {
+        use crate::model::{DataField, EventData, Level};
+        let e = |code: &str| Event {
+            time: Utc::now(),
+            record_id: None,
+            channel: "System".into(),
+            provider: "User32".into(),
+            event_id: 1074,
+            level: Level::INFORMATION,
+            computer: String::new(),
+            message: None,
+            data: EventData(
+                ["p.exe", "HOST", "Other", code, "restart", "", "DOM\\admin"]
+                    .iter()
+                    .map(|v| DataField {
+                        name: None,
+                        value: v.to_string(),
+                    })
+                    .collect(),
+            ),
+            source_file: std::sync::Arc::from("x"),
+        };
+        assert!(shutdown_request(&e("0x80020002")).planned);
+        assert!(!shutdown_request(&e("0x500ff")).planned);
+        assert_eq!(shutdown_request(&e("0x500ff")).user, "DOM\\admin");
+    }
+}

@@ -1,0 +1,160 @@
+//! The hosts the evidence is about: every Computer name in the events, with a computer renamed in
+//! its log joined into one host (the name changes at a boot and the old name never comes back).
+use crate::knowledge::events::{self as kb, EventRole};
+use crate::model::{Event, MetricSeries};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Host {
+    /// The latest name.
+    pub name: String,
+    /// Earlier names of the same computer, oldest first.
+    pub former_names: Vec<String>,
+    pub events: u64,
+    #[serde(with = "crate::model::ser_time::option")]
+    pub first_event: Option<DateTime<Utc>>,
+    #[serde(with = "crate::model::ser_time::option")]
+    pub last_event: Option<DateTime<Utc>>,
+    /// Seconds of downtime found in its logs.
+    pub downtime_seconds: i64,
+    /// Windows of the report on this host.
+    pub windows: u64,
+    /// How each rename was seen.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub renames: Vec<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct Hosts {
+    pub hosts: Vec<Host>,
+    /// Every name seen, to its host's (latest) name.
+    canonical: HashMap<String, String>,
+}
+
+impl Hosts {
+    /// The host a Computer name belongs to (the name itself when unknown). An export without
+    /// the field ("") belongs to the one host when there is only one, else stays "".
+    pub fn host_of(&self, computer: &str) -> String {
+        if computer.is_empty() && self.hosts.len() == 1 {
+            return self.hosts[0].name.clone();
+        }
+        self.canonical
+            .get(computer)
+            .cloned()
+            .unwrap_or_else(|| computer.to_string())
+    }
+}
+
+/// A record that can open a new name: a boot, or the rename record written at it.
+fn is_boot(e: &Event) -> bool {
+    [
+        EventRole::KernelStart,
+        EventRole::LogStart,
+        EventRole::BootInfo,
+        EventRole::Rename,
+    ]
+    .iter()
+    .any(|&r| kb::has_role(&e.provider, e.event_id, r))
+}
+
+/// The hosts of `events` (time-sorted), and of metric series where no event names one.
+pub fn find_hosts(events: &[Event], metrics: &[MetricSeries]) -> Hosts {
+    // Renames: per file, in record order, a name that gives way to another at a boot for good.
+    let mut by_file: HashMap<Arc<str>, Vec<&Event>> = HashMap::new();
+    for e in events.iter().filter(|e| !e.computer.is_empty()) {
+        by_file.entry(e.source_file.clone()).or_default().push(e);
+    }
+    let mut renamed: BTreeMap<String, (String, String)> = BTreeMap::new();
+    let mut files: Vec<_> = by_file.into_iter().collect();
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    for (file, mut list) in files {
+        list.sort_by_key(|e| (e.record_id, e.time));
+        for (i, pair) in list.windows(2).enumerate() {
+            let (a, b) = (pair[0], pair[1]);
+            if a.computer == b.computer || !is_boot(b) {
+                continue;
+            }
+            let comes_back = list[i + 2..].iter().any(|e| e.computer == a.computer);
+            let seen_before = list[..i].iter().any(|e| e.computer == b.computer);
+            if !comes_back && !seen_before {
+                let how = format!(
+                    "{} became {} at the boot of {} ({}, record {})",
+                    a.computer,
+                    b.computer,
+                    b.time.format("%Y-%m-%d %H:%M:%S UTC"),
+                    file,
+                    b.record_id.map_or("?".into(), |r| r.to_string())
+                );
+                renamed.insert(a.computer.clone(), (b.computer.clone(), how));
+            }
+        }
+    }
+    let final_name = |name: &str| {
+        let mut name = name.to_string();
+        let mut hops = 0;
+        while let Some((next, _)) = renamed.get(&name) {
+            name = next.clone();
+            hops += 1;
+            if hops > renamed.len() {
+                break;
+            }
+        }
+        name
+    };
+    let mut hosts: BTreeMap<String, Host> = BTreeMap::new();
+    let mut canonical = HashMap::new();
+    for e in events.iter().filter(|e| !e.computer.is_empty()) {
+        let name = match canonical.get(&e.computer) {
+            Some(n) => String::clone(n),
+            None => {
+                let n = final_name(&e.computer);
+                canonical.insert(e.computer.clone(), n.clone());
+                n
+            }
+        };
+        let h = hosts.entry(name.clone()).or_insert_with(|| Host {
+            name,
+            former_names: Vec::new(),
+            events: 0,
+            first_event: None,
+            last_event: None,
+            downtime_seconds: 0,
+            windows: 0,
+            renames: Vec::new(),
+        });
+        h.events += 1;
+        h.first_event = Some(h.first_event.map_or(e.time, |t| t.min(e.time)));
+        h.last_event = Some(h.last_event.map_or(e.time, |t| t.max(e.time)));
+        if e.computer != h.name && !h.former_names.contains(&e.computer) {
+            h.former_names.push(e.computer.clone());
+        }
+    }
+    for (old, (_, how)) in &renamed {
+        if let Some(h) = canonical.get(old).and_then(|n| hosts.get_mut(n)) {
+            h.renames.push(how.clone());
+        }
+    }
+    if hosts.is_empty() {
+        for m in metrics {
+            if let Some(name) = &m.host {
+                hosts.entry(name.clone()).or_insert_with(|| Host {
+                    name: name.clone(),
+                    former_names: Vec::new(),
+                    events: 0,
+                    first_event: None,
+                    last_event: None,
+                    downtime_seconds: 0,
+                    windows: 0,
+                    renames: Vec::new(),
+                });
+            }
+        }
+    }
+    Hosts {
+        hosts: hosts.into_values().collect(),
+        canonical,
+    }
+}

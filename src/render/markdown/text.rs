@@ -1,0 +1,204 @@
+//! Shared pieces of the markdown report: escaping, times in the reader's zone, the main window,
+//! and the words and lists several sections use (the HTML report uses them too).
+use crate::analysis::metric_correlation::MetricFinding;
+use crate::analysis::report::{OutageReport, Report};
+use crate::timefmt::{human_duration, Zone};
+use chrono::{DateTime, Utc};
+use std::fmt::Write as _;
+
+/// Escapes text from inputs for markdown tables and prose: no table breaks, no HTML, no code spans.
+pub fn md(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '|' => out.push_str("\\|"),
+            '\\' => out.push_str("\\\\"),
+            '`' => out.push_str("\\`"),
+            '*' => out.push_str("\\*"),
+            '_' => out.push_str("\\_"),
+            '[' => out.push_str("\\["),
+            ']' => out.push_str("\\]"),
+            '#' => out.push_str("\\#"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\r' | '\n' | '\t' => out.push(' '),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// "16:58 PDT (23:58 UTC)" style, with the date when asked.
+pub(crate) struct Clock {
+    pub(crate) zone: Zone,
+}
+
+impl Clock {
+    pub(crate) fn full(&self, t: &DateTime<Utc>) -> String {
+        if self.zone.is_utc() {
+            self.zone.format_short(t)
+        } else {
+            format!(
+                "{} ({} UTC)",
+                self.zone.format_short(t),
+                t.format("%Y-%m-%d %H:%M")
+            )
+        }
+    }
+    pub(crate) fn local(&self, t: &DateTime<Utc>) -> String {
+        self.zone.format(t)
+    }
+    /// "on 2011-08-15 from 16:58 to 18:28 PDT (23:58 to 01:28 UTC)", dates repeated only when needed.
+    pub(crate) fn range(&self, a: &DateTime<Utc>, b: &DateTime<Utc>) -> String {
+        let (la, lb) = (a.with_timezone(&self.zone.0), b.with_timezone(&self.zone.0));
+        let same_day = la.date_naive() == lb.date_naive();
+        let local = if same_day {
+            format!(
+                "on {} from {} to {}",
+                la.format("%Y-%m-%d"),
+                la.format("%H:%M"),
+                lb.format("%H:%M %Z")
+            )
+        } else {
+            format!(
+                "from {} to {}",
+                la.format("%Y-%m-%d %H:%M"),
+                lb.format("%Y-%m-%d %H:%M %Z")
+            )
+        };
+        if self.zone.is_utc() {
+            local
+        } else {
+            format!(
+                "{local} ({} to {} UTC)",
+                a.format("%H:%M"),
+                b.format("%H:%M")
+            )
+        }
+    }
+    pub(crate) fn local_short(&self, t: &DateTime<Utc>) -> String {
+        t.with_timezone(&self.zone.0).format("%H:%M").to_string()
+    }
+    pub(crate) fn utc(&self, t: &DateTime<Utc>) -> String {
+        t.format("%Y-%m-%d %H:%M:%S").to_string()
+    }
+}
+
+/// The window the report is mostly about: the longest service outage, else the longest window.
+pub fn primary_index(report: &Report) -> Option<usize> {
+    let dur = |o: &OutageReport| {
+        o.window
+            .duration_seconds
+            .unwrap_or_else(|| (o.window.last_failure - o.window.start).num_seconds())
+    };
+    let service = report
+        .outages
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| o.window.kind == crate::model::OutageKind::Service)
+        .max_by_key(|(_, o)| dur(o))
+        .map(|(i, _)| i);
+    service.or_else(|| {
+        report
+            .outages
+            .iter()
+            .enumerate()
+            .max_by_key(|(_, o)| dur(o))
+            .map(|(i, _)| i)
+    })
+}
+
+pub(crate) fn probes_down(o: &OutageReport) -> Vec<String> {
+    o.window
+        .probes
+        .iter()
+        .filter(|p| p.failures > 0)
+        .map(|p| p.probe.clone())
+        .collect()
+}
+
+pub(crate) fn signature_events(
+    o: &OutageReport,
+) -> Vec<&crate::analysis::event_findings::EventGroup> {
+    o.events
+        .iter()
+        .filter(|g| {
+            matches!(
+                g.class.as_str(),
+                "resource-exhaustion" | "crash" | "storage"
+            )
+        })
+        .collect()
+}
+
+pub(crate) fn correlated(o: &OutageReport) -> Vec<&MetricFinding> {
+    o.metrics.iter().filter(|m| m.correlated).collect()
+}
+
+pub(crate) fn kind_words(kind: &str) -> &'static str {
+    match kind {
+        "service" => "a service outage (the probe on the server itself failed too, so the server itself did not answer)",
+        "network" => "a network problem (remote probes failed while the local probe kept answering)",
+        "partial" => "a partial outage (a single probe failed while the others answered)",
+        "host-down" => "the host down (no probe covers it: its own logs record the shutdown or crash and the boot)",
+        _ => "an unclassified outage (all remote probes failed; no local probe is known)",
+    }
+}
+
+/// "1 time", "3 times".
+pub(crate) fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+pub(crate) fn short_name(m: &MetricFinding) -> String {
+    match (&m.object, &m.counter) {
+        (Some(o), Some(c)) => match &m.instance {
+            Some(i) => format!("{o}({i})\\{c}"),
+            None => format!("{o}\\{c}"),
+        },
+        _ => m.name.clone(),
+    }
+}
+
+pub(crate) fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let mut t: String = text.chars().take(max - 1).collect();
+        t.push('…');
+        t
+    }
+}
+
+pub(crate) fn lead_words(seconds: i64) -> String {
+    if seconds < 0 {
+        format!("{} before", human_duration(-seconds))
+    } else if seconds == 0 {
+        "at the start".into()
+    } else {
+        format!("{} after", human_duration(seconds))
+    }
+}
+
+pub(crate) fn md_table(s: &mut String, header: &[&str], rows: &[Vec<String>]) {
+    let _ = writeln!(s, "| {} |", header.join(" | "));
+    let _ = writeln!(s, "|{}", "---|".repeat(header.len()));
+    for r in rows {
+        let _ = writeln!(s, "| {} |", r.join(" | "));
+    }
+    let _ = writeln!(s);
+}
+
+/// "nature: resource exhaustion (Srv 2020 x21)": the nature and the first record that decided it.
+pub(crate) fn nature_words(o: &OutageReport, esc: &dyn Fn(&str) -> String) -> String {
+    match o.nature_evidence.first() {
+        Some(first) if o.nature != crate::analysis::nature::Nature::Unknown => {
+            // The records are in the window's own section; the sentence keeps the words.
+            let first = first.split(" (records ").next().unwrap_or(first);
+            format!("by its evidence, {}: {}", o.nature.words(), esc(first))
+        }
+        _ => "its nature is unknown from the evidence".into(),
+    }
+}

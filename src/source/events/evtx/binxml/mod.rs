@@ -1,0 +1,204 @@
+//! The fast EVTX record decoder: reads each record's template instance straight from the chunk
+//! bytes, decides on event id and time first, and builds an `Event` only for records that pass.
+//!
+//! It handles the common shape (a record is one template instance whose definition lays out the
+//! whole `<Event>`, with values of plain types). On anything else it gives up on the whole chunk
+//! and `evtx/mod.rs` reads that chunk through the `evtx` crate, so output never depends on which path
+//! read a record. This file is the record walk; `template.rs` reads template definitions (and
+//! remembers them), `plan.rs` says where each field of an `Event` comes from, `values.rs` renders
+//! substitution values as the crate does.
+mod plan;
+mod template;
+mod values;
+
+pub(crate) use plan::{cached_nested_plan, Field, FieldKeys, NestedCache, Plan};
+pub(crate) use template::Piece;
+pub(crate) use values::{filetime, number, push_value};
+
+use crate::filter::EventFilter;
+use crate::model::Event;
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::sync::Arc;
+
+const CHUNK_HEADER_SIZE: usize = 512;
+const RECORD_HEADER_SIZE: usize = 24;
+
+/// What one chunk gave, when the fast decoder could read every record in it.
+#[derive(Debug, Default)]
+pub(crate) struct FastChunk {
+    pub events: Vec<Event>,
+    pub records_read: u64,
+    pub first: Option<DateTime<Utc>>,
+    pub last: Option<DateTime<Utc>>,
+}
+
+/// Decodes every live record of one 64 KiB chunk; `None` when any record is outside what this
+/// decoder handles (the caller then reads the chunk with the `evtx` crate).
+pub(crate) fn decode_chunk(
+    data: &[u8],
+    source: &Arc<str>,
+    filter: &EventFilter,
+) -> Option<FastChunk> {
+    let mut out = FastChunk::default();
+    out.records_read = for_each_record(data, |plan, _, subs, record_id, nested| {
+        // The file's span counts every record, kept or not.
+        let (time, event) = plan.event(data, subs, record_id, source, filter, nested)?;
+        out.note_time(time);
+        out.events.extend(event);
+        Some(())
+    })?;
+    Some(out)
+}
+
+/// The earliest TimeCreated of the chunk's records; `None` when the fast decoder cannot read
+/// every record's time (the chunk may then hold any time).
+pub(crate) fn earliest_time(data: &[u8]) -> Option<DateTime<Utc>> {
+    let mut earliest: Option<DateTime<Utc>> = None;
+    for_each_record(data, |plan, _, subs, _, _| {
+        let t = filetime(data, subs, &plan.time)?;
+        if earliest.is_none_or(|e| t < e) {
+            earliest = Some(t);
+        }
+        Some(())
+    })?;
+    // A chunk without records holds no time at all.
+    Some(earliest.unwrap_or(DateTime::<Utc>::MAX_UTC))
+}
+
+/// Calls `on_record` with the plan and values of every live record of the chunk, in order;
+/// the number of records, or `None` as soon as a record (or `on_record`) gives up.
+pub(crate) fn for_each_record(
+    data: &[u8],
+    mut on_record: impl FnMut(&Plan, u32, &[Sub], u64, &mut NestedCache) -> Option<()>,
+) -> Option<u64> {
+    let last_record_id = read_u64(data, 32)?;
+    let free_space = (read_u32(data, 48)? as usize).min(data.len());
+    let mut plans: HashMap<u32, Option<Rc<Plan>>> = HashMap::new();
+    let mut subs: Vec<Sub> = Vec::with_capacity(32);
+    let mut nested = NestedCache::default();
+    let mut records = 0u64;
+    let mut offset = CHUNK_HEADER_SIZE;
+    while offset < free_space {
+        if data.get(offset..offset + 4)? != b"\x2a\x2a\x00\x00" {
+            return None;
+        }
+        let size = read_u32(data, offset + 4)? as usize;
+        let record_id = read_u64(data, offset + 8)?;
+        if size < RECORD_HEADER_SIZE + 4 || offset + size > data.len() {
+            return None;
+        }
+        let binxml_start = offset + RECORD_HEADER_SIZE;
+        let binxml_end = offset + size - 4;
+        let def = read_instance(data, binxml_start, binxml_end, &mut subs)?;
+        let plan = plans
+            .entry(def)
+            .or_insert_with(|| plan::cached_plan(data, def))
+            .as_ref()?;
+        records += 1;
+        on_record(plan, def, &subs, record_id, &mut nested)?;
+        if record_id == last_record_id {
+            break;
+        }
+        offset += size;
+    }
+    Some(records)
+}
+
+impl FastChunk {
+    fn note_time(&mut self, t: DateTime<Utc>) {
+        if self.first.is_none_or(|f| t < f) {
+            self.first = Some(t);
+        }
+        if self.last.is_none_or(|l| t > l) {
+            self.last = Some(t);
+        }
+    }
+}
+
+/// One substitution value: its type byte and where its bytes are in the chunk.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Sub {
+    pub(crate) kind: u8,
+    pub(crate) start: usize,
+    pub(crate) len: usize,
+}
+
+/// Reads a record's BinXML: a fragment header, one template instance, then the end. Fills
+/// `subs` with the substitution values and returns the template definition's offset.
+pub(crate) fn read_instance(
+    data: &[u8],
+    start: usize,
+    end: usize,
+    subs: &mut Vec<Sub>,
+) -> Option<u32> {
+    let mut pos = start;
+    if *data.get(pos)? == 0x0f {
+        pos += 4;
+    }
+    if *data.get(pos)? != 0x0c {
+        return None;
+    }
+    pos += 2; // token, unknown byte
+    pos += 4; // template id
+    let def = read_u32(data, pos)?;
+    pos += 4;
+    if def as usize == pos {
+        // The definition is stored here, on its first use in the chunk: skip it.
+        let def_size = read_u32(data, pos + 20)? as usize;
+        pos += 24 + def_size;
+    }
+    let count = read_u32(data, pos)? as usize;
+    pos += 4;
+    let mut value_pos = pos.checked_add(count.checked_mul(4)?)?;
+    if value_pos > end {
+        return None;
+    }
+    subs.clear();
+    for i in 0..count {
+        let d = pos + i * 4;
+        let len = read_u16(data, d)? as usize;
+        let kind = *data.get(d + 2)?;
+        subs.push(Sub {
+            kind,
+            start: value_pos,
+            len,
+        });
+        value_pos += len;
+    }
+    if value_pos > end {
+        return None;
+    }
+    // Only the end-of-fragment token may follow.
+    match data.get(value_pos..end)? {
+        [] | [0x00, ..] => Some(def),
+        _ => None,
+    }
+}
+
+/// A slice as a fixed-size array (`None` when the length differs).
+pub(crate) fn fixed<const N: usize>(bytes: &[u8]) -> Option<[u8; N]> {
+    bytes.try_into().ok()
+}
+
+pub(crate) fn utf16(bytes: &[u8]) -> Option<String> {
+    let units = bytes
+        .chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]));
+    char::decode_utf16(units)
+        .collect::<Result<String, _>>()
+        .ok()
+}
+
+pub(crate) fn read_u16(data: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_le_bytes(data.get(at..at + 2)?.try_into().ok()?))
+}
+
+pub(crate) fn read_u32(data: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(data.get(at..at + 4)?.try_into().ok()?))
+}
+
+pub(crate) fn read_u64(data: &[u8], at: usize) -> Option<u64> {
+    Some(u64::from_le_bytes(data.get(at..at + 8)?.try_into().ok()?))
+}

@@ -1,0 +1,149 @@
+//! Substitution values rendered as text the way the `evtx` crate renders them, and the numbers
+//! and times the decoder reads from them.
+use super::template::Piece;
+use super::{fixed, Sub};
+use chrono::{DateTime, Utc};
+
+/// Text of pieces; `None` for a value type this decoder does not render.
+pub(crate) fn text(data: &[u8], subs: &[Sub], pieces: &[Piece]) -> Option<String> {
+    let mut out = String::with_capacity(match pieces {
+        [Piece::Sub(n)] => subs.get(*n as usize).map_or(0, |s| s.len / 2),
+        _ => 16,
+    });
+    for piece in pieces {
+        match piece {
+            Piece::Text(t) => out.push_str(t),
+            Piece::Sub(n) => push_value(data, subs.get(*n as usize)?, &mut out)?,
+        }
+    }
+    Some(out)
+}
+
+/// One value as text, the way `evtx` renders it.
+pub(crate) fn push_value(data: &[u8], sub: &Sub, out: &mut String) -> Option<()> {
+    use std::fmt::Write;
+    let bytes = data.get(sub.start..sub.start + sub.len)?;
+    match sub.kind {
+        0x00 => {}
+        0x01 => push_utf16(bytes, out)?,
+        0x03 => write!(out, "{}", i8::from_le_bytes(fixed(bytes)?)).ok()?,
+        0x04 => write!(out, "{}", u8::from_le_bytes(fixed(bytes)?)).ok()?,
+        0x05 => write!(out, "{}", i16::from_le_bytes(fixed(bytes)?)).ok()?,
+        0x06 => write!(out, "{}", u16::from_le_bytes(fixed(bytes)?)).ok()?,
+        0x07 => write!(out, "{}", i32::from_le_bytes(fixed(bytes)?)).ok()?,
+        0x08 => write!(out, "{}", u32::from_le_bytes(fixed(bytes)?)).ok()?,
+        0x09 => write!(out, "{}", i64::from_le_bytes(fixed(bytes)?)).ok()?,
+        0x0a => write!(out, "{}", u64::from_le_bytes(fixed(bytes)?)).ok()?,
+        // Booleans other than 0 and 1 show as the number they hold.
+        0x0d => match i32::from_le_bytes(fixed(bytes)?) {
+            0 => out.push_str("false"),
+            1 => out.push_str("true"),
+            other => write!(out, "{other}").ok()?,
+        },
+        0x0e => {
+            for b in bytes {
+                write!(out, "{b:02X}").ok()?;
+            }
+        }
+        0x0f => {
+            let b: [u8; 16] = fixed(bytes)?;
+            write!(
+                out,
+                "{{{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-",
+                b[3], b[2], b[1], b[0], b[5], b[4], b[7], b[6], b[8], b[9]
+            )
+            .ok()?;
+            for x in &b[10..] {
+                write!(out, "{x:02x}").ok()?;
+            }
+            out.push('}');
+        }
+        // SizeT reads as the hex number of its width.
+        0x10 if bytes.len() == 4 => {
+            write!(out, "0x{:x}", u32::from_le_bytes(fixed(bytes)?)).ok()?
+        }
+        0x10 if bytes.len() == 8 => {
+            write!(out, "0x{:x}", u64::from_le_bytes(fixed(bytes)?)).ok()?
+        }
+        0x13 => push_sid(bytes, out)?,
+        0x14 => write!(out, "0x{:x}", u32::from_le_bytes(fixed(bytes)?)).ok()?,
+        0x15 => write!(out, "0x{:x}", u64::from_le_bytes(fixed(bytes)?)).ok()?,
+        _ => return None,
+    }
+    Some(())
+}
+
+/// A UTF-16LE value up to its first NUL (as `evtx` reads them); ASCII is copied byte by byte.
+fn push_utf16(bytes: &[u8], out: &mut String) -> Option<()> {
+    let units = bytes.chunks_exact(2);
+    let ascii_len = units
+        .clone()
+        .take_while(|c| c[1] == 0 && c[0] != 0 && c[0] < 0x80)
+        .count();
+    let rest = &bytes[ascii_len * 2..];
+    let mut buf = std::mem::take(out).into_bytes();
+    buf.extend(bytes.chunks_exact(2).take(ascii_len).map(|c| c[0]));
+    *out = String::from_utf8(buf).ok()?;
+    if rest.len() >= 2 && rest[..2] != [0, 0] {
+        let units = rest
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]));
+        for ch in char::decode_utf16(units.take_while(|&u| u != 0)) {
+            out.push(ch.ok()?);
+        }
+    }
+    Some(())
+}
+
+/// A SID as `S-R-A-S1-..-Sn`: revision, sub-authority count, 48-bit big-endian authority, then
+/// little-endian 32-bit sub-authorities; `None` when the bytes do not add up.
+fn push_sid(bytes: &[u8], out: &mut String) -> Option<()> {
+    use std::fmt::Write;
+    let (&revision, rest) = bytes.split_first()?;
+    let (&count, rest) = rest.split_first()?;
+    let authority = rest
+        .get(..6)?
+        .iter()
+        .fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
+    let subs = rest.get(6..)?;
+    if subs.len() != usize::from(count) * 4 {
+        return None;
+    }
+    write!(out, "S-{revision}-{authority}").ok()?;
+    for sub in subs.chunks_exact(4) {
+        write!(out, "-{}", u32::from_le_bytes(fixed(sub)?)).ok()?;
+    }
+    Some(())
+}
+
+/// An unsigned number from one integer substitution or literal text.
+pub(crate) fn number(data: &[u8], subs: &[Sub], pieces: &[Piece]) -> Option<u64> {
+    match pieces {
+        [Piece::Sub(n)] => {
+            let sub = subs.get(*n as usize)?;
+            let bytes = data.get(sub.start..sub.start + sub.len)?;
+            match sub.kind {
+                0x04 => Some(u64::from(u8::from_le_bytes(fixed(bytes)?))),
+                0x06 => Some(u64::from(u16::from_le_bytes(fixed(bytes)?))),
+                0x08 => Some(u64::from(u32::from_le_bytes(fixed(bytes)?))),
+                0x0a => Some(u64::from_le_bytes(fixed(bytes)?)),
+                _ => None,
+            }
+        }
+        [Piece::Text(t)] => t.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// A FILETIME substitution as UTC, to the 100 ns.
+pub(crate) fn filetime(data: &[u8], subs: &[Sub], pieces: &[Piece]) -> Option<DateTime<Utc>> {
+    let [Piece::Sub(n)] = pieces else { return None };
+    let sub = subs.get(*n as usize)?;
+    if sub.kind != 0x11 {
+        return None;
+    }
+    let ticks = u64::from_le_bytes(fixed(data.get(sub.start..sub.start + sub.len)?)?);
+    let secs = (ticks / 10_000_000) as i64 - 11_644_473_600;
+    let nanos = (ticks % 10_000_000) as u32 * 100;
+    DateTime::from_timestamp(secs, nanos)
+}

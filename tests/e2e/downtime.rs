@@ -1,0 +1,259 @@
+//! The story on real System logs alone: downtime, natures, clock corrections and renames.
+//!
+//! Every fact below was read from the logs by hand with python-evtx (`Evtx.Evtx`, each
+//! record's XML: EventID, EventRecordID, TimeCreated and the EventData values), independently of
+//! faultline, and is written down with the record ids that show it.
+use crate::common::{arg, run_ok, shared};
+use serde_json::Value;
+
+fn report(path: &std::path::Path, extra: &[&str]) -> Value {
+    let mut args = vec![
+        "report".to_string(),
+        arg(path),
+        "--format".into(),
+        "json".into(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args.push("-q".into());
+    serde_json::from_str(&run_ok(&args)).expect("report JSON")
+}
+
+/// (nature, down_at prefix, up_at prefix, record ids in the evidence)
+fn periods(r: &Value) -> Vec<(String, String, String, Vec<u64>)> {
+    r["downtime"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let ids = d["evidence"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|e| e["record_id"].as_u64())
+                .collect();
+            (
+                d["nature"].as_str().unwrap().to_string(),
+                d["down_at"].as_str().unwrap()[..19].to_string(),
+                d["up_at"].as_str().unwrap()[..19].to_string(),
+                ids,
+            )
+        })
+        .collect()
+}
+
+fn has_all(ids: &[u64], wanted: &[u64]) -> bool {
+    wanted.iter().all(|w| ids.contains(w))
+}
+
+/// python-evtx's system.evtx (Windows 7, WKS-WIN764BITB):
+/// - #12135 1074 "Operating System: Recovery (Planned)" 0x80020002 restart, #12178 Kernel-General
+///   13 StopTime 07:08:12.96, #12180 Kernel-General 12 StartTime 07:08:54.5 (2012-03-15);
+/// - #12345 1074 "Application: Installation (Planned)" 0x84040002 by SHIELDBASE\rsydow, #12387
+///   StopTime 22:22:16.03, #12388 StartTime 22:22:53.5;
+/// - #12484 1074 "No title for this reason could be found" 0x500ff (no planned flag), #12527
+///   StopTime 22:33:27.06, #12528 StartTime 22:34:05.5;
+/// - 2012-04-06: #13386 StartTime 14:06:51.5, #13388 6008 "9:59:13 AM 4/6/2012" whose binary
+///   data holds the UTC SYSTEMTIME 13:59:13.029, #13392 Kernel-Power 41 BugcheckCode 65537
+///   (0x10001), #13423 WER-SystemErrorReporting 1001 param1 0x00010001;
+/// - #13528 StartTime 19:11:16.5, #13530 6008 "3:09:23 PM" with UTC 19:09:23.331 in its binary,
+///   #13534 Kernel-Power 41 BugcheckCode 0.
+#[test]
+fn a_windows_7_system_log_alone_has_its_five_downtimes() {
+    let Some(dir) = shared("evtx-samples") else {
+        return;
+    };
+    let r = report(&dir.join("python-evtx/system.evtx"), &[]);
+    let got = periods(&r);
+    let expect: [(&str, &str, &str, &[u64]); 5] = [
+        (
+            "planned",
+            "2012-03-15T07:08:12",
+            "2012-03-15T07:08:54",
+            &[12135, 12178, 12180],
+        ),
+        (
+            "planned",
+            "2012-03-15T22:22:16",
+            "2012-03-15T22:22:53",
+            &[12345, 12387, 12388],
+        ),
+        (
+            "unknown",
+            "2012-03-15T22:33:27",
+            "2012-03-15T22:34:05",
+            &[12484, 12527, 12528],
+        ),
+        (
+            "crash",
+            "2012-04-06T13:59:13",
+            "2012-04-06T14:06:51",
+            &[13386, 13388, 13392, 13423],
+        ),
+        (
+            "crash",
+            "2012-04-06T19:09:23",
+            "2012-04-06T19:11:16",
+            &[13528, 13530, 13534],
+        ),
+    ];
+    assert_eq!(got.len(), expect.len(), "{got:?}");
+    for (g, e) in got.iter().zip(expect) {
+        assert_eq!(
+            (g.0.as_str(), g.1.as_str(), g.2.as_str()),
+            (e.0, e.1, e.2),
+            "{g:?}"
+        );
+        assert!(has_all(&g.3, e.3), "evidence {:?} lacks {:?}", g.3, e.3);
+    }
+    let crash = &r["downtime"][3];
+    assert_eq!(crash["bugcheck"], "0x00010001");
+    assert_eq!(r["downtime"][0]["request"]["planned"], true);
+    assert_eq!(r["downtime"][2]["request"]["reason_code"], "0x500ff");
+    assert_eq!(r["downtime"][2]["request"]["planned"], false);
+    // No probes: every downtime is a window of the report, with the downtime's nature.
+    let natures: Vec<&str> = r["outages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["nature"].as_str().unwrap())
+        .collect();
+    assert_eq!(natures, ["planned", "planned", "unknown", "crash", "crash"]);
+    assert!(r["outages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|o| o["kind"] == "host-down"));
+}
+
+/// The 6008's text is the server's local time (Eastern: "9:59:13 AM" is 13:59:13Z), but its
+/// binary data also holds the UTC SYSTEMTIME, so the stated time does not depend on the zone the
+/// user guesses for the server.
+#[test]
+fn the_6008_stated_time_comes_from_its_binary_whatever_the_zone() {
+    let Some(dir) = shared("evtx-samples") else {
+        return;
+    };
+    let r = report(
+        &dir.join("python-evtx/system.evtx"),
+        &["--input-tz", "Asia/Tokyo"],
+    );
+    let stated: Vec<&str> = r["outages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|o| o["stated_crashes"].as_array().unwrap())
+        .map(|c| c["stated_time"].as_str().unwrap())
+        .collect();
+    assert_eq!(stated.len(), 2, "{stated:?}");
+    assert!(stated[0].starts_with("2012-04-06T13:59:13"), "{stated:?}");
+    assert!(stated[1].starts_with("2012-04-06T19:09:23"), "{stated:?}");
+}
+
+/// omerbenamram's system.evtx (Windows 10):
+/// - records 1-173 are WIN-P4SIAA0SQCO, #174 EventLog 6011 (rename) and everything after is
+///   DESKTOP-2KGM189: one computer renamed at the boot of 17:18:17;
+/// - #169 1074 "Operating System: Upgrade (Planned)" 0x80020003, #179 Kernel-General 13 StopTime
+///   17:17:46.21, #180 Kernel-General 12 StartTime 17:18:03.50;
+/// - #298 1074 by msiexec.exe, code 0x80030002 (planned flag), #313 StopTime 17:20:13.69, #314
+///   StartTime 17:20:28.50;
+/// - #218 Kernel-General 1: OldTime 17:18:24.40 NewTime 07:18:24.69 (set back 10 h), #296:
+///   OldTime 07:35:10.84 NewTime 17:19:49.28 (set forward again): records 218-295 are dated
+///   07:18-07:35 between records of 17:18 and 17:19.
+#[test]
+fn a_windows_10_log_with_a_rename_and_a_bad_time_sync() {
+    let Some(dir) = shared("evtx-samples") else {
+        return;
+    };
+    let r = report(&dir.join("omerbenamram-evtx/system.evtx"), &[]);
+    let hosts = r["hosts"].as_array().unwrap();
+    assert_eq!(hosts.len(), 1, "{hosts:?}");
+    assert_eq!(hosts[0]["name"], "DESKTOP-2KGM189");
+    assert_eq!(hosts[0]["former_names"][0], "WIN-P4SIAA0SQCO");
+    let got = periods(&r);
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!(
+        (got[0].0.as_str(), got[0].1.as_str(), got[0].2.as_str()),
+        ("planned", "2017-07-12T17:17:46", "2017-07-12T17:18:03")
+    );
+    assert!(has_all(&got[0].3, &[169, 179, 180]), "{:?}", got[0].3);
+    assert_eq!(
+        (got[1].0.as_str(), got[1].1.as_str(), got[1].2.as_str()),
+        ("planned", "2017-07-12T17:20:13", "2017-07-12T17:20:28")
+    );
+    assert!(has_all(&got[1].3, &[298, 313, 314]), "{:?}", got[1].3);
+    let steps = r["clock_changes"].as_array().unwrap();
+    let undone = steps
+        .iter()
+        .find(|c| c["record_id"] == 218)
+        .expect("the step at #218");
+    assert_eq!(undone["verdict"], "undone");
+    assert_eq!(undone["delta_seconds"], -35999);
+    assert_eq!(undone["corrected_events"], 296 - 218);
+    let undoes = steps
+        .iter()
+        .find(|c| c["record_id"] == 296)
+        .expect("the step at #296");
+    assert_eq!(undoes["verdict"], "undoes");
+}
+
+/// omerbenamram's 2-vss_7-System.evtx: #58 1074 "Operating System: Upgrade (Planned)"
+/// 0x80020003, #70 StopTime 18:40:18.01, #71 StartTime 18:40:24.50 (2018-07-06); #361 1074
+/// "Operating System: Service pack (Planned)" 0x80020010, #375 StopTime 00:41:44.51, #376
+/// StartTime 00:41:50.50 (2018-07-12).
+#[test]
+fn a_volume_shadow_copy_of_a_system_log_has_two_planned_restarts() {
+    let Some(dir) = shared("evtx-samples") else {
+        return;
+    };
+    let r = report(&dir.join("omerbenamram-evtx/2-vss_7-System.evtx"), &[]);
+    let got = periods(&r);
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!(
+        (got[0].0.as_str(), got[0].1.as_str(), got[0].2.as_str()),
+        ("planned", "2018-07-06T18:40:18", "2018-07-06T18:40:24")
+    );
+    assert!(has_all(&got[0].3, &[58, 70, 71]));
+    assert_eq!(
+        (got[1].0.as_str(), got[1].1.as_str(), got[1].2.as_str()),
+        ("planned", "2018-07-12T00:41:44", "2018-07-12T00:41:50")
+    );
+    assert!(has_all(&got[1].3, &[361, 375, 376]));
+}
+
+/// The scenario's probes cover 2011-08-05..15: its planned power-off of 2011-08-01 (#8 1074
+/// "Hardware: Installation (Planned)", #9 6006, #12 Kernel-General 12) is listed as downtime but
+/// is no window, and the restart during Outage 4 (#392 1074, #393 6006) is matched to it.
+#[test]
+fn with_probes_downtime_outside_them_is_listed_and_inside_is_matched() {
+    let r = report(&crate::common::aug15(""), &[]);
+    assert_eq!(r["outages"].as_array().unwrap().len(), 4);
+    assert_eq!(r["downtime"][0]["nature"], "planned");
+    assert!(r["downtime"][0]["down_at"]
+        .as_str()
+        .unwrap()
+        .starts_with("2011-08-01T16:40:41"));
+    let main = &r["outages"][3];
+    assert_eq!(main["nature"], "resource-exhaustion");
+    assert!(main["downtime"][0]["down_at"]
+        .as_str()
+        .unwrap()
+        .starts_with("2011-08-16T01:22"));
+}
+
+/// The scenario's MySQL crash of 2011-08-08 (7031) and its restart (7036 running), as the story
+/// module defines them, are one service downtime.
+#[test]
+fn a_crashed_service_is_down_until_it_runs_again() {
+    use faultline::synth::story;
+    let r = report(&crate::common::aug15(""), &[]);
+    let services = r["service_downtime"].as_array().unwrap();
+    let mysql: Vec<&Value> = services
+        .iter()
+        .filter(|d| d["service"] == "MySQL")
+        .collect();
+    assert_eq!(mysql.len(), 1, "{services:?}");
+    let rfc = |t: chrono::DateTime<chrono::Utc>| faultline::model::rfc3339(&t);
+    assert_eq!(mysql[0]["down_at"], rfc(story::aug08_mysql_crash()));
+    assert_eq!(mysql[0]["running_at"], rfc(story::aug08_mysql_restart()));
+    assert_eq!(mysql[0]["how"], "crashed");
+}

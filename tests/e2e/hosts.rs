@@ -1,0 +1,172 @@
+//! The several-hosts scenario (`faultline synth --hosts 3 fixtures/hosts`): each host's System
+//! log alone tells its downtime; a planned restart, an unclean crash dated by an en-GB 6008, a VM
+//! clock correction and a crash shared by three hosts. The facts are the scenario's story as
+//! `src/synth/hosts.rs` tells it in its opening comment.
+use crate::common::{arg, run_ok};
+use serde_json::Value;
+use std::path::PathBuf;
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/hosts")
+}
+
+fn report() -> Value {
+    let out = run_ok([
+        "report",
+        &arg(&fixtures()),
+        "--input-tz",
+        "Europe/London",
+        "--format",
+        "json",
+        "-q",
+    ]);
+    serde_json::from_str(&out).expect("JSON")
+}
+
+#[test]
+fn synth_hosts_gives_the_committed_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    run_ok(["synth", "--hosts", "3", &arg(dir.path())]);
+    for host in ["WEB01", "DB01", "HOST003"] {
+        let written = std::fs::read(dir.path().join(host).join("System.evtx")).unwrap();
+        let committed = std::fs::read(fixtures().join(host).join("System.evtx")).unwrap();
+        assert!(
+            written == committed,
+            "{host} differs: run `cargo run -- synth --hosts 3 fixtures/hosts`"
+        );
+    }
+}
+
+#[test]
+fn each_host_has_its_own_downtime_and_nature() {
+    let r = report();
+    let got: Vec<(String, String, String, String)> = r["downtime"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["host"].as_str().unwrap().to_string(),
+                d["nature"].as_str().unwrap().to_string(),
+                d["down_at"].as_str().unwrap().to_string(),
+                d["up_at"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let want = [
+        (
+            "WEB01",
+            "planned",
+            "2011-08-20T02:00:30Z",
+            "2011-08-20T02:01:40Z",
+        ),
+        // The 6008 says "11:15:00" "20/08/2011": BST, day first.
+        (
+            "WEB01",
+            "crash",
+            "2011-08-20T10:15:00Z",
+            "2011-08-20T10:19:40Z",
+        ),
+        (
+            "DB01",
+            "crash",
+            "2011-08-20T10:16:00Z",
+            "2011-08-20T10:22:00Z",
+        ),
+        (
+            "HOST003",
+            "crash",
+            "2011-08-20T10:16:00Z",
+            "2011-08-20T10:22:00Z",
+        ),
+        // Booted with the clock 3 h ahead: the boot is where the correction puts it.
+        (
+            "WEB01",
+            "planned",
+            "2011-08-20T15:58:20Z",
+            "2011-08-20T15:59:40Z",
+        ),
+    ];
+    let want: Vec<(String, String, String, String)> = want
+        .iter()
+        .map(|(a, b, c, d)| (a.to_string(), b.to_string(), c.to_string(), d.to_string()))
+        .collect();
+    assert_eq!(got, want);
+}
+
+#[test]
+fn the_clock_correction_is_found_and_applied() {
+    let r = report();
+    let steps = r["clock_changes"].as_array().unwrap();
+    assert_eq!(steps.len(), 1, "{steps:?}");
+    assert_eq!(steps[0]["host"], "WEB01");
+    assert_eq!(steps[0]["delta_seconds"], -3 * 3600);
+    assert_eq!(steps[0]["verdict"], "ahead-since-boot");
+    // 6009, 6005, Kernel-General 12 and one 7036 were written before the correction.
+    assert_eq!(steps[0]["corrected_events"], 4);
+    assert_eq!(r["data_quality"]["corrected_event_times"], 4);
+}
+
+#[test]
+fn hosts_are_told_apart_and_the_shared_crash_is_one_overlap() {
+    let r = report();
+    let names: Vec<&str> = r["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["DB01", "HOST003", "WEB01"]);
+    let overlaps = r["overlaps"].as_array().unwrap();
+    assert_eq!(overlaps.len(), 1, "{overlaps:?}");
+    assert_eq!(overlaps[0]["from"], "2011-08-20T10:16:00Z");
+    assert_eq!(overlaps[0]["to"], "2011-08-20T10:19:40Z");
+    assert_eq!(overlaps[0]["hosts"].as_array().unwrap().len(), 3);
+    let md = run_ok([
+        "report",
+        &arg(&fixtures()),
+        "--input-tz",
+        "Europe/London",
+        "-q",
+    ]);
+    assert!(
+        md.starts_with("# Outage report (draft): 3 hosts,"),
+        "{}",
+        &md[..80]
+    );
+    assert!(md.contains("3 hosts were down together"), "overlap said");
+    assert!(md.contains("## Hosts"));
+}
+
+#[test]
+fn the_timeline_says_which_times_were_corrected() {
+    let out = run_ok([
+        "timeline",
+        &arg(&fixtures().join("WEB01")),
+        "--format",
+        "jsonl",
+        "-q",
+    ]);
+    let rows = crate::common::jsonl(&out);
+    let corrected: Vec<&Value> = rows
+        .iter()
+        .filter(|r| {
+            r["detail"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("time corrected")
+        })
+        .collect();
+    assert_eq!(corrected.len(), 4);
+    // The 6005 written at 19:00:00 by the clock 3 h ahead is placed at 16:00:00.
+    let boot = corrected
+        .iter()
+        .find(|r| r["what"].as_str().unwrap().starts_with("EventLog 6005"))
+        .unwrap();
+    assert_eq!(boot["time"], "2011-08-20T16:00:00Z");
+    assert!(boot["detail"]
+        .as_str()
+        .unwrap()
+        .contains("2011-08-20T19:00:00Z"));
+    assert!(rows.iter().any(|r| r["source"] == "clock"));
+}
