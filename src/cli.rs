@@ -313,6 +313,10 @@ pub struct TimelineArgs {
     /// Write to this file (atomically) instead of stdout; required for parquet.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// With --format parquet: write a Hive-partitioned dataset into the folder -o names
+    /// (host=H/date=YYYY-MM-DD/part-N.parquet), one host folder of the input at a time.
+    #[arg(long)]
+    pub partition: bool,
 }
 
 #[derive(Debug, Args)]

@@ -2,6 +2,7 @@
 pub mod attribution;
 pub mod changes;
 pub mod clock;
+pub mod data_quality;
 pub mod downtime;
 pub mod event_findings;
 pub mod hosts;

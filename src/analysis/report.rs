@@ -9,7 +9,7 @@ use super::metric_correlation::{self, MetricFinding};
 use super::nature::{self, Nature};
 use super::outages::{self, Blip, Outage, OutageAnalysis, OutageOptions, ProbeSummary, Transition};
 use super::timeline::{self, TimelineEntry};
-use crate::knowledge::events::{self as kb, EventRole};
+use crate::knowledge::events::EventRole;
 use crate::model::{Event, InputReport, MetricSeries, ProbeSeries};
 use crate::timefmt::Zone;
 use chrono::{DateTime, Duration, Utc};
@@ -99,30 +99,8 @@ pub struct Overlap {
     pub to: DateTime<Utc>,
 }
 
-#[derive(Debug, Default, Serialize)]
-pub struct DataQuality {
-    pub records_read: u64,
-    pub records_skipped: u64,
-    pub unusable_inputs: Vec<String>,
-    /// Stretches without data that touch a window (probe unknown time, metric gaps).
-    pub gaps: Vec<Gap>,
-    pub clock: Vec<String>,
-    /// Events whose time was corrected for a clock change (original times in `clock_changes`).
-    pub corrected_event_times: u64,
-    pub notes: Vec<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Gap {
-    /// probe or metric
-    pub source: String,
-    pub name: String,
-    #[serde(with = "crate::model::ser_time")]
-    pub from: DateTime<Utc>,
-    #[serde(with = "crate::model::ser_time")]
-    pub to: DateTime<Utc>,
-}
-
+use super::data_quality::data_quality;
+pub use super::data_quality::{DataQuality, Gap};
 pub use super::outages::window_end;
 
 pub fn build(
@@ -218,7 +196,7 @@ pub fn build(
         &analysis,
         metrics,
         events,
-        opts,
+        opts.lookback,
     );
     data_quality.corrected_event_times = clocks.corrected_events() as u64;
     if clocks.small_adjustments > 0 {
@@ -493,152 +471,4 @@ fn host_of_report(
         .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
         .map(|(h, _)| h)
         .or_else(|| metrics.iter().find_map(|m| m.host.clone()))
-}
-
-fn data_quality(
-    inputs: &[InputReport],
-    notes: Vec<String>,
-    windows: &[Outage],
-    analysis: &OutageAnalysis,
-    metrics: &[MetricSeries],
-    events: &[Event],
-    opts: &ReportOptions,
-) -> DataQuality {
-    let mut dq = DataQuality {
-        records_read: inputs.iter().map(|i| i.records_read).sum(),
-        records_skipped: inputs.iter().map(|i| i.records_skipped).sum(),
-        unusable_inputs: inputs
-            .iter()
-            .filter(|i| i.failed)
-            .map(|i| format!("{}: {}", i.path, i.problems.join("; ")))
-            .collect(),
-        notes,
-        ..Default::default()
-    };
-    let touches = |from: DateTime<Utc>, to: DateTime<Utc>| {
-        windows.iter().any(|w| {
-            from <= window_end(w) + Duration::seconds(event_findings::AFTER_RECOVERY)
-                && to >= w.start - opts.lookback
-        })
-    };
-    // Probe unknown stretches, from the transitions: unknown until the next known state.
-    for (i, t) in analysis.transitions.iter().enumerate() {
-        if t.state != "unknown" {
-            continue;
-        }
-        let until = analysis.transitions[i + 1..]
-            .iter()
-            .find(|n| n.probe == t.probe)
-            .map(|n| n.time);
-        if let Some(until) = until {
-            if touches(t.time, until) {
-                dq.gaps.push(Gap {
-                    source: "probe".into(),
-                    name: t.probe.clone(),
-                    from: t.time,
-                    to: until,
-                });
-            }
-        }
-    }
-    // A gap shared by every counter of one file is one gap (the collector stopped), not fifty.
-    struct GapGroup {
-        file: String,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-        names: Vec<String>,
-    }
-    let mut metric_gap_groups: Vec<GapGroup> = Vec::new();
-    for m in metrics {
-        for (from, to) in metric_gaps(m) {
-            if !touches(from, to) {
-                continue;
-            }
-            let file = m.source_file.to_string();
-            match metric_gap_groups
-                .iter_mut()
-                .find(|g| g.file == file && g.from == from && g.to == to)
-            {
-                Some(g) => g.names.push(m.name.clone()),
-                None => metric_gap_groups.push(GapGroup {
-                    file,
-                    from,
-                    to,
-                    names: vec![m.name.clone()],
-                }),
-            }
-        }
-    }
-    for GapGroup {
-        file,
-        from,
-        to,
-        names,
-    } in metric_gap_groups
-    {
-        let name = if names.len() == 1 {
-            names[0].clone()
-        } else {
-            format!("all {} series of {file}", names.len())
-        };
-        dq.gaps.push(Gap {
-            source: "metric".into(),
-            name,
-            from,
-            to,
-        });
-    }
-    dq.gaps
-        .sort_by(|a, b| a.from.cmp(&b.from).then(a.name.cmp(&b.name)));
-    dq.clock = clock_notes(windows, events);
-    dq
-}
-
-/// Gaps between samples longer than 2.5 times the series' median interval.
-fn metric_gaps(m: &MetricSeries) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
-    let steps: Vec<f64> = m
-        .times
-        .windows(2)
-        .map(|w| (w[1] - w[0]).num_milliseconds() as f64)
-        .collect();
-    let Some(median) = super::stats::median(&steps) else {
-        return Vec::new();
-    };
-    m.times
-        .windows(2)
-        .filter(|w| (w[1] - w[0]).num_milliseconds() as f64 > 2.5 * median)
-        .map(|w| (w[0], w[1]))
-        .collect()
-}
-
-/// Boot (6005) against the first good local check after it: how long until the service answered,
-/// and whether the clocks disagree (a good check before the boot is impossible).
-fn clock_notes(windows: &[Outage], events: &[Event]) -> Vec<String> {
-    let mut notes = Vec::new();
-    // Numbered as the report numbers its windows ("Outage 4"), which it shows in the reader's zone.
-    for (number, w) in (1..).zip(windows) {
-        let Some(recovered) = w.recovered_at.filter(|_| !w.probes.is_empty()) else {
-            continue;
-        };
-        let boot = events.iter().find(|e| {
-            kb::has_role(&e.provider, e.event_id, EventRole::LogStart)
-                && e.time >= w.start
-                && e.time <= recovered + Duration::minutes(30)
-        });
-        if let Some(boot) = boot {
-            let gap = (recovered - boot.time).num_seconds();
-            if gap >= 0 {
-                notes.push(format!(
-                    "Outage {number}: the server booted (Event 6005) {} before the first good check; the probes and the server agree within that margin.",
-                    crate::timefmt::human_duration(gap)
-                ));
-            } else {
-                notes.push(format!(
-                    "Outage {number}: the first good check came {} BEFORE the server's boot event (6005): the server's clock and the probes' clocks disagree by at least that much.",
-                    crate::timefmt::human_duration(-gap)
-                ));
-            }
-        }
-    }
-    notes
 }

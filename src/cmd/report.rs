@@ -240,7 +240,7 @@ fn relative_to(target: &Path, base: &Path) -> PathBuf {
 
 /// The server's own zone for times it writes as local text (6008): `--input-tz` when given,
 /// else the display zone.
-fn server_zone(input_tz: Zone, display: Zone) -> Zone {
+pub(super) fn server_zone(input_tz: Zone, display: Zone) -> Zone {
     if input_tz.is_utc() {
         display
     } else {

@@ -1,11 +1,14 @@
 //! `faultline timeline`: every event, probe transition and threshold crossing in time order.
 use super::{event_filter, Diagnostics};
+use crate::analysis::report::{self, ReportOptions};
+use crate::analysis::timeline::TimelineEntry;
 use crate::analysis::{outages, timeline};
 use crate::cli::{TimelineArgs, TimelineFormat};
 use crate::render::{timeline as render, timesketch};
 use crate::source::evidence::{self, LoadOptions};
 use crate::Outcome;
 use std::io::Write;
+use std::path::{Path, PathBuf};
 
 pub fn run(
     args: TimelineArgs,
@@ -22,6 +25,13 @@ pub fn run(
     }
     if args.format == TimelineFormat::Parquet && args.output.is_none() {
         anyhow::bail!("--format parquet writes a binary file: give it with -o FILE");
+    }
+    if args.partition {
+        if args.format != TimelineFormat::Parquet {
+            return Err(crate::Error::arg("--partition", "only goes with --format parquet").into());
+        }
+        let dir = args.output.clone().expect("checked above");
+        return partitioned(&args, &settings, &filter, &dir, diag, out);
     }
     let load = LoadOptions {
         paths: args.input.paths.clone(),
@@ -84,5 +94,126 @@ pub fn run(
         }
         None => out.write_all(&buf)?,
     }
+    Ok(outcome)
+}
+
+/// The folders read one at a time: each sub-folder of a fleet folder (a folder per host), else the
+/// inputs as given.
+fn fleet_units(paths: &[PathBuf]) -> Vec<Vec<PathBuf>> {
+    let mut units = Vec::new();
+    for p in paths {
+        let mut subs: Vec<PathBuf> = std::fs::read_dir(p)
+            .map(|d| {
+                d.filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.is_dir())
+                    .collect()
+            })
+            .unwrap_or_default();
+        subs.sort();
+        if subs.is_empty() {
+            units.push(vec![p.clone()]);
+        } else {
+            units.extend(subs.into_iter().map(|s| vec![s]));
+        }
+    }
+    units
+}
+
+/// `--partition`: the timeline of each host folder, with the report's windows marked, written into
+/// a Hive-partitioned parquet dataset before the next folder is read.
+fn partitioned(
+    args: &TimelineArgs,
+    settings: &crate::config::Settings,
+    filter: &crate::filter::EventFilter,
+    dir: &Path,
+    diag: &Diagnostics,
+    out: &mut dyn Write,
+) -> anyhow::Result<Outcome> {
+    if dir.exists() && std::fs::read_dir(dir).is_ok_and(|mut d| d.next().is_some()) {
+        anyhow::bail!(
+            "{}: the dataset folder must be new or empty (parts are never overwritten)",
+            dir.display()
+        );
+    }
+    let mut outcome = Outcome::Clean;
+    let mut files = 0usize;
+    let mut rows = 0usize;
+    for unit in fleet_units(&args.input.paths) {
+        let load = LoadOptions {
+            paths: unit.clone(),
+            forced: Vec::new(),
+            input_tz: settings.input_tz,
+            inputs: settings.inputs.clone(),
+            probe_timeout: settings.timeout,
+            probe_columns: settings.columns.clone(),
+            event_filter: filter.clone(),
+        };
+        let evidence = match evidence::load_with_progress(&load, diag.progress()) {
+            Ok(e) => e,
+            Err(e) => {
+                diag.info(&format!("{}: {e}", unit[0].display()));
+                continue;
+            }
+        };
+        outcome = match (outcome, diag.summarize(&evidence.inputs)) {
+            (Outcome::Unusable, _) | (_, Outcome::Unusable) => Outcome::Unusable,
+            (Outcome::Skipped, _) | (_, Outcome::Skipped) => Outcome::Skipped,
+            _ => Outcome::Clean,
+        };
+        if super::nothing_usable(&evidence.inputs) {
+            continue;
+        }
+        let opts = ReportOptions {
+            outages: super::report::outage_options(settings),
+            lookback: settings.lookback,
+            server_zone: super::report::server_zone(settings.input_tz, settings.tz),
+            from: None,
+            to: None,
+        };
+        let analysis = outages::find_outages(&evidence.probes, &opts.outages);
+        let model = report::build(
+            &evidence.events,
+            &evidence.probes,
+            &evidence.metrics,
+            Vec::new(),
+            Vec::new(),
+            &opts,
+        );
+        let mut events = evidence.events;
+        let clocks = crate::analysis::clock::correct(&mut events);
+        let found = crate::analysis::hosts::find_hosts(&events, &evidence.metrics);
+        let mut entries = timeline::merged(&events, &analysis.transitions, &evidence.metrics);
+        timeline::mark_clock_corrections(&mut entries, &clocks);
+        let windows: Vec<_> = model.outages.iter().map(|o| o.window.clone()).collect();
+        entries = timeline::with_windows(entries, &windows);
+        entries.retain(|e| {
+            filter.from.is_none_or(|f| e.time >= f) && filter.to.is_none_or(|t| e.time <= t)
+        });
+        let folder_name = unit[0]
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let host_of = |e: &TimelineEntry| -> String {
+            if let Some(c) = e.refs.computer.as_deref().filter(|c| !c.is_empty()) {
+                return found.host_of(c);
+            }
+            let window_host = e
+                .refs
+                .window
+                .and_then(|n| model.outages.get(n - 1))
+                .and_then(|o| o.host.clone());
+            window_host
+                .or_else(|| model.host.clone())
+                .unwrap_or_else(|| folder_name.clone())
+        };
+        let written = render::write_partitioned(dir, &entries, &host_of)?;
+        files += written.len();
+        rows += entries.len();
+    }
+    writeln!(
+        out,
+        "{rows} timeline entries written to {files} parquet files under {}",
+        dir.display()
+    )?;
     Ok(outcome)
 }

@@ -74,3 +74,108 @@ pub fn parquet_bytes(entries: &[TimelineEntry]) -> PolarsResult<Vec<u8>> {
     ParquetWriter::new(&mut buf).finish(&mut df)?;
     Ok(buf)
 }
+
+/// The columns of the partitioned dataset (`timeline --format parquet --partition`), in order;
+/// `host` and `date` are the Hive partition keys, in the path, not in the files.
+pub const PARTITION_COLUMNS: [&str; 10] = [
+    "time",
+    "source",
+    "kind",
+    "what",
+    "detail",
+    "event_id",
+    "record_id",
+    "provider",
+    "window",
+    "source_file",
+];
+
+/// One partition's rows as parquet: UTC microsecond timestamps, nullable integers for ids.
+fn partition_bytes(entries: &[&TimelineEntry]) -> PolarsResult<Vec<u8>> {
+    let micros: Vec<i64> = entries.iter().map(|e| e.time.timestamp_micros()).collect();
+    let time = Int64Chunked::from_vec("time".into(), micros)
+        .into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
+        .into_series();
+    let text = |name: &str, f: &dyn Fn(&TimelineEntry) -> &str| {
+        StringChunked::from_iter_values(name.into(), entries.iter().map(|e| f(e))).into_series()
+    };
+    let opt_text = |name: &str, f: &dyn Fn(&TimelineEntry) -> Option<&str>| {
+        StringChunked::from_iter_options(name.into(), entries.iter().map(|e| f(e))).into_series()
+    };
+    let number = |name: &str, f: &dyn Fn(&TimelineEntry) -> Option<i64>| {
+        Int64Chunked::from_iter_options(name.into(), entries.iter().map(|e| f(e))).into_series()
+    };
+    let mut df = DataFrame::new_infer_height(vec![
+        time.into(),
+        text("source", &|e| &e.source).into(),
+        text("kind", &|e| &e.kind).into(),
+        text("what", &|e| &e.what).into(),
+        text("detail", &|e| &e.detail).into(),
+        number("event_id", &|e| e.refs.event_id.map(i64::from)).into(),
+        number("record_id", &|e| {
+            e.refs.record_id.and_then(|r| i64::try_from(r).ok())
+        })
+        .into(),
+        opt_text("provider", &|e| e.refs.provider.as_deref()).into(),
+        number("window", &|e| {
+            e.refs.window.and_then(|w| i64::try_from(w).ok())
+        })
+        .into(),
+        opt_text("source_file", &|e| e.refs.source_file.as_deref()).into(),
+    ])?;
+    let mut buf = Vec::new();
+    ParquetWriter::new(&mut buf).finish(&mut df)?;
+    Ok(buf)
+}
+
+/// A host name as a Hive partition value: path separators and `=` would break the layout.
+fn partition_value(host: &str) -> String {
+    let clean: String = host
+        .chars()
+        .map(|c| {
+            if matches!(c, '/' | '\\' | '=' | ':') || c.is_control() {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    if clean.is_empty() {
+        "unknown".into()
+    } else {
+        clean
+    }
+}
+
+/// Writes `entries` under `dir` as `host=H/date=YYYY-MM-DD/part-N.parquet` (N counts up past the
+/// parts already there, so hosts can be written one at a time); `host_of` names each entry's host.
+/// Returns the files written.
+pub fn write_partitioned(
+    dir: &std::path::Path,
+    entries: &[TimelineEntry],
+    host_of: &dyn Fn(&TimelineEntry) -> String,
+) -> anyhow::Result<Vec<std::path::PathBuf>> {
+    let mut parts: std::collections::BTreeMap<(String, String), Vec<&TimelineEntry>> =
+        Default::default();
+    for e in entries {
+        let key = (
+            partition_value(&host_of(e)),
+            e.time.format("%Y-%m-%d").to_string(),
+        );
+        parts.entry(key).or_default().push(e);
+    }
+    let mut written = Vec::new();
+    for ((host, date), rows) in parts {
+        let folder = dir
+            .join(format!("host={host}"))
+            .join(format!("date={date}"));
+        std::fs::create_dir_all(&folder)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", folder.display()))?;
+        let n = std::fs::read_dir(&folder).map(|d| d.count()).unwrap_or(0);
+        let path = folder.join(format!("part-{n}.parquet"));
+        let bytes = partition_bytes(&rows)?;
+        std::fs::write(&path, bytes).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        written.push(path);
+    }
+    Ok(written)
+}

@@ -170,3 +170,43 @@ fn the_timeline_says_which_times_were_corrected() {
         .contains("2011-08-20T19:00:00Z"));
     assert!(rows.iter().any(|r| r["source"] == "clock"));
 }
+
+#[test]
+fn the_fleet_dataset_is_partitioned_by_host_and_date_and_never_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let ds = dir.path().join("ds");
+    let said = run_ok([
+        "timeline",
+        &arg(&fixtures()),
+        "--format",
+        "parquet",
+        "--partition",
+        "-o",
+        &arg(&ds),
+        "-q",
+    ]);
+    assert!(said.contains("written to 3 parquet files"), "{said}");
+    for host in ["WEB01", "DB01", "HOST003"] {
+        let part = ds
+            .join(format!("host={host}"))
+            .join("date=2011-08-20")
+            .join("part-0.parquet");
+        let bytes = std::fs::read(&part).unwrap_or_else(|e| panic!("{}: {e}", part.display()));
+        assert_eq!(&bytes[..4], b"PAR1", "{}", part.display());
+    }
+    let again = crate::common::run([
+        "timeline",
+        &arg(&fixtures()),
+        "--format",
+        "parquet",
+        "--partition",
+        "-o",
+        &arg(&ds),
+    ]);
+    assert_ne!(again.code, Some(0));
+    assert!(
+        again.stderr.contains("must be new or empty"),
+        "{}",
+        again.stderr
+    );
+}
