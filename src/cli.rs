@@ -171,6 +171,9 @@ pub struct ProbeArgs {
     /// Override column detection: time=COL,probe=COL,status=COL,latency=COL.
     #[arg(long, value_name = "MAP")]
     pub columns: Option<String>,
+    /// A degraded state (Nagios WARNING) is an outage, not only shown.
+    #[arg(long)]
+    pub warning_is_down: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -335,6 +338,10 @@ pub struct SynthArgs {
     /// database and a Prometheus answer of as many checks (for benchmarks).
     #[arg(long, conflicts_with_all = ["probe_rows", "perfmon"])]
     pub exports: bool,
+    /// Write the scenario's probes as other monitors export them instead (UptimeRobot CSV,
+    /// Pingdom JSON, a Nagios log, Zabbix NDJSON), e.g. into fixtures/aug15-probe-exports.
+    #[arg(long, conflicts_with_all = ["probe_rows", "perfmon", "exports", "scale", "hosts"])]
+    pub probe_exports: bool,
     /// Write the several-hosts scenario instead: N hosts' System logs (`HOST/System.evtx`) with a
     /// planned restart, an unclean crash, a VM clock correction, and a crash they share.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..),

@@ -30,6 +30,8 @@ pub struct Flags {
     pub merge_gap: Option<String>,
     pub min_failures: Option<usize>,
     pub columns: Option<String>,
+    /// `--warning-is-down`.
+    pub warning_is_down: bool,
 }
 
 /// `faultline.toml`, as written. Every key is optional; unknown keys are an error (a typo must
@@ -47,6 +49,8 @@ pub struct FileConfig {
     pub lookback: Option<String>,
     pub merge_gap: Option<String>,
     pub min_failures: Option<usize>,
+    /// A degraded probe state (Nagios WARNING) is down.
+    pub warning_is_down: Option<bool>,
     /// Probe CSV columns: a table `{ time = "checked_at", latency = "latency_s" }` or the
     /// `--columns` text `time=checked_at,latency=latency_s`.
     pub columns: Option<Columns>,
@@ -101,6 +105,8 @@ pub struct Settings {
     pub merge_gap: Duration,
     pub min_failures: usize,
     pub columns: Option<String>,
+    /// A degraded probe state (Nagios WARNING) counts as down.
+    pub warning_is_down: bool,
     /// The config file that was read, if any.
     pub file: Option<PathBuf>,
 }
@@ -205,6 +211,7 @@ pub fn resolve(flags: &Flags, file: Option<(&Path, &FileConfig)>) -> Result<Sett
             .columns
             .clone()
             .or_else(|| cfg.columns.as_ref().map(Columns::as_map_text)),
+        warning_is_down: flags.warning_is_down || cfg.warning_is_down.unwrap_or(false),
         file: path,
     })
 }
@@ -321,6 +328,23 @@ mod tests {
             s.columns.as_deref(),
             Some("latency=latency_s,time=checked_at")
         );
+    }
+
+    #[test]
+    fn warning_is_down_from_the_flag_or_the_file() {
+        assert!(!resolve(&Flags::default(), None).unwrap().warning_is_down);
+        let file = parse("warning_is_down = true\n");
+        let s = resolve(
+            &Flags::default(),
+            Some((Path::new("faultline.toml"), &file)),
+        )
+        .unwrap();
+        assert!(s.warning_is_down);
+        let flags = Flags {
+            warning_is_down: true,
+            ..Default::default()
+        };
+        assert!(resolve(&flags, None).unwrap().warning_is_down);
     }
 
     #[test]

@@ -196,7 +196,70 @@ pub struct ProbeSeries {
     /// The probe runs on the server itself: it tells a service problem from a network one.
     pub local: bool,
     pub checks: Vec<Check>,
+    /// The states the monitor recorded (state-change exports: UptimeRobot, Pingdom, Nagios,
+    /// Zabbix), sorted, not overlapping. A series without checks is read from these alone: a down
+    /// interval is down, an up interval up, and time outside every interval is unknown. Beside
+    /// checks (Uptime Kuma) only maintenance intervals are kept: planned downtime.
+    pub intervals: Vec<StateInterval>,
     pub source_file: Arc<str>,
+}
+
+impl ProbeSeries {
+    /// The series is read from its state intervals, not from checks.
+    pub fn is_states(&self) -> bool {
+        self.checks.is_empty() && !self.intervals.is_empty()
+    }
+
+    /// The first and last time the series says anything about: its first and last check, or,
+    /// for a state series, the start of its first interval and the end of its last.
+    pub fn time_span(&self) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        if self.is_states() {
+            let first = self.intervals.iter().map(|iv| iv.start).min()?;
+            let last = self.intervals.iter().map(|iv| iv.end).max()?;
+            return Some((first, last));
+        }
+        Some((self.checks.first()?.time, self.checks.last()?.time))
+    }
+}
+
+/// What a monitor said a target was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProbeState {
+    Up,
+    Down,
+    /// Answering, but not well (Nagios WARNING): shown, an outage only with `--warning-is-down`.
+    Degraded,
+    /// Planned downtime: never an outage.
+    Maintenance,
+    /// Paused, pending, unconfirmed, unknown: neither up nor down.
+    Unknown,
+    /// Failing, but the monitor never confirmed it (Nagios SOFT attempts that recovered before
+    /// HARD): a blip, never a window.
+    Blip,
+}
+
+impl ProbeState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProbeState::Up => "up",
+            ProbeState::Down => "down",
+            ProbeState::Degraded => "degraded",
+            ProbeState::Maintenance => "maintenance",
+            ProbeState::Unknown => "unknown",
+            ProbeState::Blip => "blip",
+        }
+    }
+}
+
+/// One state with exact edges: from `start` (included) to `end` (excluded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StateInterval {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub state: ProbeState,
+    /// Failed checks the monitor counted in it (Nagios attempts); 0 when it does not say.
+    pub failures: u32,
 }
 
 /// One resource metric over time.
@@ -325,5 +388,31 @@ mod tests {
             }
         }
         assert_ne!(Check::new(t, true, None), Check::new(t, false, None));
+    }
+
+    #[test]
+    fn a_series_spans_its_checks_or_its_intervals() {
+        let t = |m: i64| {
+            Utc.with_ymd_and_hms(2011, 8, 15, 0, 0, 0).unwrap() + chrono::Duration::minutes(m)
+        };
+        let mut p = ProbeSeries {
+            name: "p".into(),
+            target: None,
+            vantage: None,
+            local: false,
+            checks: Vec::new(),
+            intervals: Vec::new(),
+            source_file: Arc::from("p"),
+        };
+        assert_eq!(p.time_span(), None);
+        p.intervals.push(StateInterval {
+            start: t(5),
+            end: t(50),
+            state: ProbeState::Down,
+            failures: 1,
+        });
+        assert_eq!(p.time_span(), Some((t(5), t(50))));
+        p.checks = vec![Check::new(t(10), true, None), Check::new(t(20), true, None)];
+        assert_eq!(p.time_span(), Some((t(10), t(20))));
     }
 }

@@ -1,8 +1,12 @@
-//! Outage windows from probe checks: per-probe up/down/unknown states, failure runs, blips, merged
-//! windows classified as service, network, partial or unclassified.
-use super::stats::median_of;
-use crate::model::{Check, OutageKind, ProbeSeries};
-use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
+//! Outage windows from probe checks and recorded states: per-probe up/down/unknown states,
+//! failure runs, blips, merged windows classified as service, network, partial or unclassified,
+//! and maintenance (planned downtime, never an outage).
+mod checks;
+mod states;
+
+use self::checks::{impact, summary, transitions_of, Timeline};
+use crate::model::{OutageKind, ProbeSeries};
+use chrono::{DateTime, Duration, Utc};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -22,6 +26,8 @@ pub struct OutageOptions {
     pub local: Option<String>,
     /// The server's host name: a probe named after it is local.
     pub host: Option<String>,
+    /// A degraded state (Nagios WARNING) is down, not only shown.
+    pub warning_is_down: bool,
 }
 
 impl Default for OutageOptions {
@@ -31,6 +37,7 @@ impl Default for OutageOptions {
             merge_gap: Duration::minutes(5),
             local: None,
             host: None,
+            warning_is_down: false,
         }
     }
 }
@@ -41,6 +48,21 @@ pub struct OutageAnalysis {
     pub outages: Vec<Outage>,
     pub blips: Vec<Blip>,
     pub transitions: Vec<Transition>,
+    /// Planned downtime the monitors recorded (Kuma status 3, Nagios downtime): never an outage.
+    pub maintenance: Vec<Maintenance>,
+}
+
+/// One stretch of planned downtime of one probe, as the monitor recorded it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Maintenance {
+    pub probe: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    #[serde(with = "crate::model::ser_time")]
+    pub start: DateTime<Utc>,
+    #[serde(with = "crate::model::ser_time")]
+    pub end: DateTime<Utc>,
+    pub seconds: i64,
 }
 
 /// One probe over the whole data.
@@ -68,8 +90,25 @@ pub struct ProbeSummary {
     pub unknown_seconds: i64,
     /// up / (up + down) in percent; unknown time counts as neither.
     pub availability_percent: Option<f64>,
-    /// The stretches without checks.
+    /// The stretches without checks (state series: that no interval covers, or unknown ones).
     pub unknown: Vec<Span>,
+    /// State series: the intervals the monitor recorded (absent for checks).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub state_changes: u64,
+    /// Seconds in a degraded state (counted as up unless `--warning-is-down`).
+    #[serde(skip_serializing_if = "is_zero_i64")]
+    pub degraded_seconds: i64,
+    /// Seconds of planned downtime (counted as neither up nor down).
+    #[serde(skip_serializing_if = "is_zero_i64")]
+    pub maintenance_seconds: i64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+fn is_zero_i64(n: &i64) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -169,151 +208,6 @@ pub fn local_probe(probes: &[ProbeSeries], opts: &OutageOptions) -> Option<Strin
         .map(|p| p.name.clone())
 }
 
-/// One probe's checks cut into runs and states.
-struct Timeline<'a> {
-    series: &'a ProbeSeries,
-    /// Median interval; zero with fewer than two checks.
-    median: Duration,
-    /// Index i: a gap (unknown) follows check i before check i+1.
-    gap_after: Vec<bool>,
-    /// The gaps as stretches, in time order.
-    gaps: Vec<Span>,
-}
-
-impl<'a> Timeline<'a> {
-    fn new(series: &'a ProbeSeries) -> Self {
-        let checks = &series.checks;
-        // The step from each check to the next (0 after the last).
-        let steps = || {
-            epoch_millis(checks)
-                .zip(epoch_millis(checks).skip(1))
-                .map(|(this, next)| next - this)
-                .chain(std::iter::once(0))
-        };
-        // u32 milliseconds (steps over 49 days are clamped; the median never comes near that).
-        let positive = || {
-            steps()
-                .filter(|ms| *ms > 0)
-                .map(|ms| u32::try_from(ms).unwrap_or(u32::MAX))
-        };
-        let median_ms = i64::from(median_of(positive));
-        let limit = median_ms as f64 * GAP_FACTOR;
-        let gap_after = steps()
-            .map(|ms| median_ms > 0 && ms as f64 > limit)
-            .collect();
-        let mut tl = Timeline {
-            series,
-            median: Duration::milliseconds(median_ms),
-            gap_after,
-            gaps: Vec::new(),
-        };
-        tl.gaps = (0..checks.len())
-            .filter(|i| tl.gap_after[*i])
-            .map(|i| span(tl.end_of(i), checks[i + 1].time))
-            .collect();
-        tl
-    }
-
-    /// The end of the stretch check i stands for: the next check, or one interval after it.
-    fn end_of(&self, i: usize) -> DateTime<Utc> {
-        let checks = &self.series.checks;
-        match checks.get(i + 1) {
-            Some(next) if !self.gap_after[i] => next.time,
-            _ => checks[i].time + self.median,
-        }
-    }
-
-    /// Runs of consecutive failed checks (a gap ends a run), as (first, last) indexes.
-    fn runs(&self) -> Vec<(usize, usize)> {
-        let checks = &self.series.checks;
-        let mut runs = Vec::new();
-        let mut open: Option<usize> = None;
-        for (i, c) in checks.iter().enumerate() {
-            if c.ok() {
-                continue;
-            }
-            let first = *open.get_or_insert(i);
-            let next_ok = checks.get(i + 1).is_none_or(|n| n.ok());
-            if self.gap_after[i] || next_ok {
-                runs.push((first, i));
-                open = None;
-            }
-        }
-        runs
-    }
-
-    /// Seconds of [from, to) with no check standing for them (gaps, before the first check,
-    /// after the last one's interval).
-    fn unknown_within(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
-        let checks = &self.series.checks;
-        let (Some(first), Some(_)) = (checks.first(), checks.last()) else {
-            return (to - from).num_seconds().max(0);
-        };
-        let covered_end = self.end_of(checks.len() - 1);
-        let mut unknown = overlap(from, to, from.min(first.time), first.time)
-            + overlap(from, to, covered_end, to.max(covered_end));
-        let first_gap = self.gaps.partition_point(|g| g.end <= from);
-        for g in self.gaps[first_gap..].iter().take_while(|g| g.start < to) {
-            unknown += overlap(from, to, g.start, g.end);
-        }
-        unknown
-    }
-}
-
-/// Milliseconds since the epoch of each check, as `DateTime::timestamp_millis` gives them, with
-/// the start of the day remembered: consecutive checks nearly always share the day, and chrono
-/// works the day out from the year each time (millions of checks per probe).
-fn epoch_millis(checks: &[Check]) -> impl Iterator<Item = i64> + '_ {
-    let mut day: Option<(NaiveDate, i64)> = None;
-    checks.iter().map(move |c| {
-        // naive_utc: the stored value as it is (date_naive and time go through the offset).
-        let naive = c.time.naive_utc();
-        let date = naive.date();
-        let start = match day {
-            Some((d, ms)) if d == date => ms,
-            _ => {
-                let ms = date
-                    .and_time(chrono::NaiveTime::MIN)
-                    .and_utc()
-                    .timestamp_millis();
-                day = Some((date, ms));
-                ms
-            }
-        };
-        let time = naive.time();
-        start
-            + i64::from(time.num_seconds_from_midnight()) * 1000
-            + i64::from(time.nanosecond() / 1_000_000)
-    })
-}
-
-/// How long each check stands for (to `end_of`), in milliseconds as chrono's duration gives them.
-fn stood_for_ms<'t>(tl: &'t Timeline) -> impl Iterator<Item = i64> + 't {
-    let checks = &tl.series.checks;
-    let next_millis = epoch_millis(checks)
-        .skip(1)
-        .map(Some)
-        .chain(std::iter::once(None));
-    checks
-        .iter()
-        .zip(epoch_millis(checks))
-        .zip(next_millis)
-        .enumerate()
-        .map(|(i, ((c, this), next))| match next {
-            // Both on whole milliseconds: the difference of the two is the exact duration.
-            Some(next) if !tl.gap_after[i] && whole_ms(c) && whole_ms(&checks[i + 1]) => {
-                next - this
-            }
-            _ => (tl.end_of(i) - c.time).num_milliseconds(),
-        })
-}
-
-/// The check's time is on a whole millisecond (and not in a leap second).
-fn whole_ms(c: &Check) -> bool {
-    let nanos = c.time.naive_utc().nanosecond();
-    nanos < 1_000_000_000 && nanos.is_multiple_of(1_000_000)
-}
-
 fn span(start: DateTime<Utc>, end: DateTime<Utc>) -> Span {
     Span {
         start,
@@ -337,6 +231,9 @@ struct Run {
     recovered_at: Option<DateTime<Utc>>,
     /// End of the down stretch: the next good check, or where unknown begins.
     down_until: DateTime<Utc>,
+    /// Window (true) or blip (false) as the monitor decided it (state series); `None`: by the
+    /// number of failures.
+    verdict: Option<bool>,
 }
 
 /// Finds the windows, blips, per-probe summaries and state transitions.
@@ -347,6 +244,10 @@ pub fn find_outages(probes: &[ProbeSeries], opts: &OutageOptions) -> OutageAnaly
     let timelines: Vec<Timeline> = probes.par_iter().map(Timeline::new).collect();
     let mut runs: Vec<Run> = Vec::new();
     for (pi, tl) in timelines.iter().enumerate() {
+        if tl.series.is_states() {
+            runs.extend(states::runs(pi, tl.series, opts.warning_is_down));
+            continue;
+        }
         let checks = &tl.series.checks;
         for (a, b) in tl.runs() {
             let recovered_at = checks.get(b + 1).filter(|c| c.ok()).map(|c| c.time);
@@ -357,11 +258,14 @@ pub fn find_outages(probes: &[ProbeSeries], opts: &OutageOptions) -> OutageAnaly
                 failures: (b - a + 1) as u64,
                 recovered_at,
                 down_until: tl.end_of(b),
+                verdict: None,
             });
         }
     }
     let min = opts.min_failures.max(1) as u64;
-    let (mut long, short): (Vec<Run>, Vec<Run>) = runs.into_iter().partition(|r| r.failures >= min);
+    let (mut long, short): (Vec<Run>, Vec<Run>) = runs
+        .into_iter()
+        .partition(|r| r.verdict.unwrap_or(r.failures >= min));
     // Windows are found per target: the runs of one target's probes (its vantages) are grouped,
     // never those of two targets (one service down alone is not a partial outage of another).
     let target_of = |pi: usize| probes[pi].target.as_deref();
@@ -391,7 +295,7 @@ pub fn find_outages(probes: &[ProbeSeries], opts: &OutageOptions) -> OutageAnaly
                 .iter()
                 .filter(|tl| tl.series.target.as_deref() == target)
                 .collect();
-            let mut o = window(g, &mine, local.as_deref());
+            let mut o = window(g, &mine, local.as_deref(), opts.warning_is_down);
             o.target = target.map(str::to_string);
             o
         })
@@ -410,21 +314,30 @@ pub fn find_outages(probes: &[ProbeSeries], opts: &OutageOptions) -> OutageAnaly
         .collect();
     let summaries = timelines
         .par_iter()
-        .map(|tl| summary(tl, is_local(tl.series)))
+        .map(|tl| match tl.series.is_states() {
+            true => states::summary(tl.series, is_local(tl.series), opts.warning_is_down),
+            false => summary(tl, is_local(tl.series)),
+        })
         .collect();
     let mut transitions: Vec<Transition> = timelines
         .par_iter()
-        .map(transitions_of)
+        .map(|tl| match tl.series.is_states() {
+            true => states::transitions(tl.series),
+            false => transitions_of(tl),
+        })
         .collect::<Vec<_>>()
         .into_iter()
         .flatten()
         .collect();
     transitions.sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.probe.cmp(&b.probe)));
+    let mut maintenance: Vec<Maintenance> = probes.iter().flat_map(states::maintenance).collect();
+    maintenance.sort_by(|a, b| a.start.cmp(&b.start).then_with(|| a.probe.cmp(&b.probe)));
     OutageAnalysis {
         probes: summaries,
         outages,
         blips,
         transitions,
+        maintenance,
     }
 }
 
@@ -442,7 +355,12 @@ fn counting_end(o: &Outage) -> DateTime<Utc> {
         .unwrap_or(o.last_failure + Duration::seconds(1))
 }
 
-fn window(runs: &[Run], timelines: &[&Timeline], local: Option<&str>) -> Outage {
+fn window(
+    runs: &[Run],
+    timelines: &[&Timeline],
+    local: Option<&str>,
+    warning_is_down: bool,
+) -> Outage {
     let start = runs.iter().map(|r| r.first).min().unwrap_or_default();
     let last_failure = runs.iter().map(|r| r.last).max().unwrap_or(start);
     let recovered_at = if runs.iter().all(|r| r.recovered_at.is_some()) {
@@ -459,7 +377,13 @@ fn window(runs: &[Run], timelines: &[&Timeline], local: Option<&str>) -> Outage 
     });
     let probes: Vec<ProbeImpact> = timelines
         .iter()
-        .map(|tl| impact(tl, start, end, local))
+        .map(|tl| match tl.series.is_states() {
+            true => {
+                let is_local = local == Some(tl.series.name.as_str());
+                states::impact(tl.series, start, end, is_local, warning_is_down)
+            }
+            false => impact(tl, start, end, local),
+        })
         .collect();
     Outage {
         kind: classify(&probes),
@@ -469,36 +393,6 @@ fn window(runs: &[Run], timelines: &[&Timeline], local: Option<&str>) -> Outage 
         recovered_at,
         duration_seconds: recovered_at.map(|r| (r - start).num_seconds()),
         probes,
-    }
-}
-
-fn impact(
-    tl: &Timeline,
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
-    local: Option<&str>,
-) -> ProbeImpact {
-    let checks = &tl.series.checks;
-    let lo = checks.partition_point(|c| c.time < start);
-    let hi = checks.partition_point(|c| c.time < end);
-    let inside = &checks[lo..hi];
-    let failed: Vec<DateTime<Utc>> = inside.iter().filter(|c| !c.ok()).map(|c| c.time).collect();
-    let last_failure = failed.last().copied();
-    let recovered_at = last_failure.and_then(|lf| {
-        checks[lo..]
-            .iter()
-            .find(|c| c.time > lf && c.ok())
-            .map(|c| c.time)
-    });
-    ProbeImpact {
-        probe: tl.series.name.clone(),
-        local: local == Some(tl.series.name.as_str()),
-        checks: inside.len() as u64,
-        failures: failed.len() as u64,
-        first_failure: failed.first().copied(),
-        last_failure,
-        recovered_at,
-        unknown_seconds: tl.unknown_within(start, end),
     }
 }
 
@@ -519,67 +413,6 @@ fn classify(probes: &[ProbeImpact]) -> OutageKind {
         }
         _ => OutageKind::Unclassified,
     }
-}
-
-fn summary(tl: &Timeline, local: bool) -> ProbeSummary {
-    let checks = &tl.series.checks;
-    // Summed in milliseconds: checks less than a second apart (or at fractional intervals) would
-    // each round down to nothing in whole seconds.
-    let (mut up_ms, mut down_ms) = (0i64, 0i64);
-    for (c, ms) in checks.iter().zip(stood_for_ms(tl)) {
-        if c.ok() {
-            up_ms += ms;
-        } else {
-            down_ms += ms;
-        }
-    }
-    let (up, down) = (up_ms / 1000, down_ms / 1000);
-    let unknown = tl.gaps.clone();
-    let median = (checks.len() >= 2).then(|| tl.median.num_milliseconds() as f64 / 1000.0);
-    ProbeSummary {
-        name: tl.series.name.clone(),
-        target: tl.series.target.clone(),
-        vantage: tl.series.vantage.clone(),
-        local,
-        source_file: tl.series.source_file.to_string(),
-        checks: checks.len() as u64,
-        failures: checks.iter().filter(|c| !c.ok()).count() as u64,
-        first_check: checks.first().map(|c| c.time),
-        last_check: checks.last().map(|c| c.time),
-        median_interval_seconds: median,
-        up_seconds: up,
-        down_seconds: down,
-        unknown_seconds: unknown.iter().map(|s| s.seconds).sum(),
-        availability_percent: (up + down > 0).then(|| 100.0 * up as f64 / (up + down) as f64),
-        unknown,
-    }
-}
-
-/// State changes of one probe: down/up at the check that changed it, unknown where a gap begins,
-/// and the state of the first check after a gap. The first state is given only when it is down.
-fn transitions_of(tl: &Timeline) -> Vec<Transition> {
-    let checks = &tl.series.checks;
-    let mut out = Vec::new();
-    let mut state = "up";
-    let mut push = |time, s: &str| {
-        out.push(Transition {
-            time,
-            probe: tl.series.name.clone(),
-            state: s.to_string(),
-        })
-    };
-    for (i, c) in checks.iter().enumerate() {
-        let now = if c.ok() { "up" } else { "down" };
-        if now != state {
-            push(c.time, now);
-            state = now;
-        }
-        if tl.gap_after[i] {
-            push(tl.end_of(i), "unknown");
-            state = "unknown";
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -1,5 +1,7 @@
 //! Unit tests of outage finding on small hand-made series.
+use super::checks::{epoch_millis, stood_for_ms};
 use super::*;
+use crate::analysis::stats::median_of;
 use crate::model::Check;
 use chrono::TimeZone;
 use std::sync::Arc;
@@ -19,6 +21,7 @@ fn series(name: &str, len: i64, fails: &[i64], gaps: &[(i64, i64)]) -> ProbeSeri
         vantage: None,
         name: name.into(),
         local: false,
+        intervals: Vec::new(),
         checks,
         source_file: Arc::from("test.csv"),
     }
@@ -225,6 +228,7 @@ fn sub_second_checks_still_add_up_to_time_up_and_down() {
         vantage: None,
         name: "fast".into(),
         local: false,
+        intervals: Vec::new(),
         checks,
         source_file: Arc::from("fast.csv"),
     };
@@ -274,6 +278,7 @@ fn epoch_millis_and_check_durations_are_chronos() {
         vantage: None,
         name: "p".into(),
         local: false,
+        intervals: Vec::new(),
         checks,
         source_file: Arc::from("test.csv"),
     };
@@ -284,4 +289,185 @@ fn epoch_millis_and_check_durations_are_chronos() {
     assert_eq!(stood_for_ms(&tl).collect::<Vec<_>>(), chronos);
     // 1 ms -> 250 ms after a base time: both whole milliseconds, the shortcut.
     assert!(chronos.contains(&249), "{chronos:?}");
+}
+
+/// A state series from (start minute, end minute, state) triples; `failures` 0 each.
+fn states(name: &str, ivs: &[(i64, i64, S)]) -> ProbeSeries {
+    ProbeSeries {
+        target: Some("https://app.example/".into()),
+        vantage: None,
+        name: name.into(),
+        local: false,
+        checks: Vec::new(),
+        intervals: ivs
+            .iter()
+            .map(|&(a, b, state)| StateInterval {
+                start: t(a),
+                end: t(b),
+                state,
+                failures: 0,
+            })
+            .collect(),
+        source_file: Arc::from("states.csv"),
+    }
+}
+
+use crate::model::{ProbeState as S, StateInterval};
+
+#[test]
+fn a_down_interval_is_a_window_exact_to_its_edges() {
+    let mut probe = states(
+        "robot",
+        &[(0, 10, S::Up), (10, 25, S::Down), (25, 60, S::Up)],
+    );
+    // Edges on odd seconds: the window keeps them to the second.
+    probe.intervals[1].start += Duration::seconds(7);
+    probe.intervals[0].end += Duration::seconds(7);
+    probe.intervals[1].end += Duration::seconds(3);
+    probe.intervals[2].start += Duration::seconds(3);
+    let a = find_outages(&[probe], &OutageOptions::default());
+    assert_eq!(a.outages.len(), 1, "{a:#?}");
+    let o = &a.outages[0];
+    let start = t(10) + Duration::seconds(7);
+    let up = t(25) + Duration::seconds(3);
+    assert_eq!((o.start, o.recovered_at), (start, Some(up)));
+    assert_eq!(o.last_failure, up - Duration::seconds(1));
+    assert_eq!(o.duration_seconds, Some((up - start).num_seconds()));
+    assert_eq!(o.target.as_deref(), Some("https://app.example/"));
+    assert_eq!((o.probes[0].checks, o.probes[0].failures), (1, 1));
+    let s = &a.probes[0];
+    assert_eq!(
+        (s.down_seconds, s.up_seconds),
+        (
+            (up - start).num_seconds(),
+            3600 - (up - start).num_seconds()
+        )
+    );
+    assert_eq!(s.state_changes, 3);
+    let states: Vec<(&str, DateTime<Utc>)> = a
+        .transitions
+        .iter()
+        .map(|t| (t.state.as_str(), t.time))
+        .collect();
+    assert_eq!(states, [("down", start), ("up", up)]);
+}
+
+#[test]
+fn time_outside_intervals_is_unknown_and_a_down_without_an_up_edge_did_not_recover() {
+    // Down from 10 to 20, then nothing said until 30: not recovered in the data.
+    let a = find_outages(
+        &[states(
+            "p",
+            &[(0, 10, S::Up), (10, 20, S::Down), (30, 40, S::Up)],
+        )],
+        &OutageOptions::default(),
+    );
+    let o = &a.outages[0];
+    assert_eq!(
+        (o.start, o.recovered_at, o.duration_seconds),
+        (t(10), None, None)
+    );
+    assert_eq!(o.last_failure, t(20) - Duration::seconds(1));
+    let s = &a.probes[0];
+    assert_eq!(s.unknown, vec![span(t(20), t(30))]);
+    assert_eq!(
+        (s.up_seconds, s.down_seconds, s.unknown_seconds),
+        (1200, 600, 600)
+    );
+    assert!(a
+        .transitions
+        .iter()
+        .any(|x| x.state == "unknown" && x.time == t(20)));
+    // No interval at all before 0 and after 40: never up by default.
+    assert_eq!((s.first_check, s.last_check), (Some(t(0)), Some(t(40))));
+}
+
+#[test]
+fn maintenance_is_listed_and_never_an_outage() {
+    let a = find_outages(
+        &[states(
+            "p",
+            &[(0, 10, S::Up), (10, 40, S::Maintenance), (40, 50, S::Up)],
+        )],
+        &OutageOptions::default(),
+    );
+    assert!(a.outages.is_empty() && a.blips.is_empty(), "{a:#?}");
+    assert_eq!(a.maintenance.len(), 1);
+    let m = &a.maintenance[0];
+    assert_eq!(
+        (m.probe.as_str(), m.start, m.end, m.seconds),
+        ("p", t(10), t(40), 1800)
+    );
+    assert_eq!(a.probes[0].maintenance_seconds, 1800);
+    assert_eq!(
+        (a.probes[0].up_seconds, a.probes[0].down_seconds),
+        (1200, 0)
+    );
+}
+
+#[test]
+fn maintenance_beside_checks_is_listed_and_checks_decide_windows() {
+    let mut probe = series("kuma", 60, &[], &[(20, 30)]);
+    probe.intervals.push(StateInterval {
+        start: t(20),
+        end: t(30),
+        state: S::Maintenance,
+        failures: 0,
+    });
+    let plain = series("kuma", 60, &[], &[(20, 30)]);
+    let with = find_outages(std::slice::from_ref(&probe), &OutageOptions::default());
+    let without = find_outages(&[plain], &OutageOptions::default());
+    assert_eq!(with.maintenance.len(), 1);
+    assert_eq!(with.probes[0].maintenance_seconds, 600);
+    assert_eq!(with.probes[0].unknown, without.probes[0].unknown);
+    assert_eq!(with.transitions, without.transitions);
+}
+
+#[test]
+fn a_blip_state_is_a_blip_and_degraded_is_down_only_when_asked() {
+    let probe = states(
+        "nagios",
+        &[
+            (0, 10, S::Up),
+            (10, 11, S::Blip),
+            (11, 20, S::Up),
+            (20, 30, S::Degraded),
+            (30, 40, S::Up),
+        ],
+    );
+    let a = find_outages(std::slice::from_ref(&probe), &OutageOptions::default());
+    assert!(a.outages.is_empty(), "{a:#?}");
+    assert_eq!(a.blips.len(), 1);
+    assert_eq!(
+        (a.blips[0].start, a.blips[0].recovered_at),
+        (t(10), Some(t(11)))
+    );
+    assert_eq!(a.probes[0].degraded_seconds, 600);
+    assert!(a
+        .transitions
+        .iter()
+        .any(|x| x.state == "degraded" && x.time == t(20)));
+    let strict = OutageOptions {
+        warning_is_down: true,
+        ..OutageOptions::default()
+    };
+    let b = find_outages(&[probe], &strict);
+    assert_eq!(b.outages.len(), 1);
+    assert_eq!(
+        (b.outages[0].start, b.outages[0].recovered_at),
+        (t(20), Some(t(30)))
+    );
+}
+
+#[test]
+fn vantages_of_one_target_in_states_are_classified_like_checks() {
+    let a = find_outages(
+        &[
+            states("us", &[(0, 10, S::Up), (10, 20, S::Down), (20, 60, S::Up)]),
+            states("eu", &[(0, 60, S::Up)]),
+        ],
+        &OutageOptions::default(),
+    );
+    assert_eq!(a.outages.len(), 1);
+    assert_eq!(a.outages[0].kind, OutageKind::Partial);
 }

@@ -1,11 +1,12 @@
 //! Which events a report needs, decided from the probes before any event is read: the report
 //! only looks at events near its outage windows (`event_findings`, the boot-vs-recovery check)
 //! and at installs, service changes and boots anywhere (`changes`). Windows are made of failed
-//! checks, so spans around every failure cover them; the rest of a big log is skipped before its
-//! data is decoded, which keeps the report's memory and time from growing with the log.
+//! checks or failing state intervals, so spans around every failure cover them; the rest of a big
+//! log is skipped before its data is decoded, which keeps the report's memory and time from
+//! growing with the log.
 use crate::filter::EventScope;
 use crate::knowledge::events::{self as kb, EventRole};
-use crate::model::ProbeSeries;
+use crate::model::{ProbeSeries, ProbeState};
 use chrono::Duration;
 
 /// Room kept around each failure beyond the lookback and the findings' after-recovery time: a
@@ -50,6 +51,15 @@ pub fn report_event_scope(
             let next = checks.get(i + 1).map_or(c.time, |n| n.time);
             spans.push((previous.min(c.time) - before, next.max(c.time) + after));
         }
+        // State series: a failing interval is its own window's stretch, edges exact.
+        for iv in p.intervals.iter().filter(|iv| {
+            matches!(
+                iv.state,
+                ProbeState::Down | ProbeState::Degraded | ProbeState::Blip
+            )
+        }) {
+            spans.push((iv.start - before, iv.end + after));
+        }
     }
     spans.sort_unstable();
     let mut merged: Vec<(_, _)> = Vec::new();
@@ -86,6 +96,7 @@ mod tests {
             vantage: None,
             name: "p".into(),
             local: false,
+            intervals: Vec::new(),
             checks: (0..600)
                 .map(|m| Check::new(at(m), !failed_minutes.contains(&m), None))
                 .collect(),
@@ -111,6 +122,25 @@ mod tests {
         // After the last failure: findings' after-recovery time plus margin.
         assert!(scope.contains(4321, &(at(501) + Duration::minutes(149))));
         assert!(!scope.contains(4321, &(at(501) + Duration::minutes(151))));
+    }
+
+    #[test]
+    fn a_down_interval_of_a_state_series_is_covered_to_its_edges() {
+        let series = ProbeSeries {
+            checks: Vec::new(),
+            intervals: vec![crate::model::StateInterval {
+                start: at(100),
+                end: at(190),
+                state: ProbeState::Down,
+                failures: 1,
+            }],
+            ..probe(&[])
+        };
+        let scope = report_event_scope(&[series], Duration::minutes(60), Duration::zero());
+        assert_eq!(scope.spans.len(), 1);
+        assert!(scope.contains(333, &(at(100) - Duration::minutes(179))));
+        assert!(scope.contains(333, &(at(190) + Duration::minutes(149))));
+        assert!(!scope.contains(333, &(at(190) + Duration::minutes(151))));
     }
 
     #[test]

@@ -107,6 +107,7 @@ pub fn flags(input: &InputArgs, tz: &Option<String>, probe: Option<&ProbeArgs>) 
         flags.merge_gap = p.merge_gap.clone();
         flags.min_failures = p.min_failures;
         flags.columns = p.columns.clone();
+        flags.warning_is_down = p.warning_is_down;
     }
     flags
 }

@@ -45,7 +45,8 @@ pub fn run(
     let bar = crate::progress::Progress::files(&all, diag.progress());
     for (path, store) in &paths {
         if let Some(kind) = store {
-            let read = source::probes::read(path, *kind, zone);
+            let input_tz = settings.inputs.for_path(path).tz;
+            let read = source::probes::read_in(path, *kind, zone, input_tz);
             bar.file_done(path);
             match read {
                 Ok(store) => {
@@ -56,12 +57,16 @@ pub fn run(
                         store.probes.len()
                     )];
                     for (probe, target) in store.probes.iter().zip(&store.targets) {
+                        let evidence = if probe.is_states() {
+                            format!("{} state intervals", probe.intervals.len())
+                        } else {
+                            format!("{} checks", probe.checks.len())
+                        };
                         detection.push(format!(
-                            "  {}: target {}, vantage {}, {} checks",
+                            "  {}: target {}, vantage {}, {evidence}",
                             probe.name,
                             target.target,
                             target.vantage.as_deref().unwrap_or("not said"),
-                            probe.checks.len()
                         ));
                     }
                     for note in &store.notes {

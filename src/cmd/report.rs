@@ -22,6 +22,7 @@ pub fn outage_options(settings: &Settings) -> OutageOptions {
         merge_gap: settings.merge_gap,
         local: settings.local.clone(),
         host: None,
+        warning_is_down: settings.warning_is_down,
     }
 }
 

@@ -103,6 +103,19 @@ pub fn write_csv(
             "0",
         ])?;
     }
+    // Planned downtime: its end is where the monitor says maintenance ended.
+    for m in &analysis.maintenance {
+        w.write_record([
+            "maintenance",
+            &csv_time(zone, &m.start),
+            "",
+            &csv_time(zone, &m.end),
+            &m.seconds.to_string(),
+            &csv_safe(&m.probe),
+            "0",
+            "0",
+        ])?;
+    }
     w.flush()
 }
 
@@ -130,7 +143,11 @@ pub fn write_table(
         table.add_row(vec![
             cell_text(&p.name, 30),
             if p.local { "yes" } else { "" }.to_string(),
-            p.checks.to_string(),
+            if p.state_changes > 0 {
+                format!("{} states", p.state_changes)
+            } else {
+                p.checks.to_string()
+            },
             p.failures.to_string(),
             p.first_check.map(|t| zone.format(&t)).unwrap_or_default(),
             p.last_check.map(|t| zone.format(&t)).unwrap_or_default(),
@@ -202,6 +219,20 @@ pub fn write_table(
                 zone.format(&b.start),
                 b.failures.to_string(),
                 b.recovered_at.map(|t| zone.format(&t)).unwrap_or_default(),
+            ]);
+        }
+        writeln!(out, "{table}")?;
+    }
+    if !analysis.maintenance.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "Maintenance (planned downtime, not outages)")?;
+        let mut table = new_table(&["probe", "start", "end", "duration"]);
+        for m in &analysis.maintenance {
+            table.add_row(vec![
+                cell_text(&m.probe, 30),
+                zone.format(&m.start),
+                zone.format(&m.end),
+                human_duration(m.seconds),
             ]);
         }
         writeln!(out, "{table}")?;

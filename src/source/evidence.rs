@@ -162,7 +162,7 @@ fn read_probes(
     let mut probes = Vec::new();
     for input in inputs {
         if let InputKind::ProbeStore(kind) = input.kind {
-            let read = probes::read(&input.path, kind, opts.input_tz);
+            let read = probes::read(&input.path, kind, opts.inputs.for_path(&input.path).tz);
             bar.file_done(&input.path);
             match read {
                 Ok(store) => {

@@ -121,7 +121,7 @@ fn walk_dir(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
 
 /// Extensions looked at in folders; the content decides what each file is.
 const INPUT_EXTENSIONS: &[&str] = &[
-    "evtx", "csv", "evt", "xml", "json", "jsonl", "txt", "db", "sqlite", "sqlite3",
+    "evtx", "csv", "evt", "xml", "json", "jsonl", "ndjson", "txt", "log", "db", "sqlite", "sqlite3",
 ];
 
 fn has_input_extension(path: &Path) -> bool {

@@ -3,6 +3,7 @@ pub mod evtx_writer;
 pub mod exports;
 pub mod hosts;
 pub mod metrics;
+pub mod probe_exports;
 pub mod probes;
 pub mod scale;
 pub mod scale_csv;

@@ -16,6 +16,7 @@ mod hosts;
 mod html;
 mod metrics;
 mod output_integrity;
+mod probe_exports;
 mod probes;
 mod report;
 mod synth;

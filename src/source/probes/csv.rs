@@ -10,13 +10,13 @@ pub mod vocab;
 use self::blocks::{Block, BlockReader, Next};
 use self::detect::{Detected, LatencyUnit, Role};
 use self::explain::{explain, Facts};
-use self::rows::{Plan, Rows};
+use self::rows::{resolve_repeated_hours, Plan, Rows};
+pub use super::merge::merge_probes;
 use crate::error::{Error, Result};
-use crate::model::{Check, InputReport, ProbeSeries};
-use crate::timefmt::{parse_timestamp, Reading, Zone};
+use crate::model::{InputReport, ProbeSeries};
+use crate::timefmt::{parse_timestamp, Zone};
 use polars::prelude::*;
 use rayon::prelude::*;
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -386,6 +386,7 @@ fn finish(
             target: None,
             vantage: None,
             local: false,
+            intervals: Vec::new(),
             checks,
             source_file: source.clone(),
         });
@@ -436,102 +437,6 @@ fn finish(
         assumed_zone: layout.naive.then(|| opts.input_tz.name().to_string()),
         notes,
     }
-}
-
-/// Places the checks whose zone-less time fell in a repeated DST hour, probe by probe in the
-/// file's order (before any sort); one note per probe that had such checks.
-fn resolve_repeated_hours(rows: &mut Rows, zone: Zone) -> Vec<String> {
-    let mut ambiguous = std::mem::take(&mut rows.ambiguous);
-    ambiguous.sort_by_key(|&(series, check, _)| (series, check));
-    let mut notes = Vec::new();
-    for (series, (name, checks)) in rows.series.iter_mut().enumerate() {
-        let start = ambiguous.partition_point(|a| a.0 < series);
-        let end = ambiguous.partition_point(|a| a.0 <= series);
-        let mine = &ambiguous[start..end];
-        if mine.is_empty() {
-            continue;
-        }
-        // The file's direction: most steps between neighbours (one jump, e.g. to another
-        // day appended at the end, does not turn it).
-        let (up, down) = checks.windows(2).fold((0u64, 0u64), |(up, down), w| {
-            match w[1].time.cmp(&w[0].time) {
-                std::cmp::Ordering::Greater => (up + 1, down),
-                std::cmp::Ordering::Less => (up, down + 1),
-                std::cmp::Ordering::Equal => (up, down),
-            }
-        });
-        let descending = down > up;
-        let mut hour = crate::timefmt::RepeatedHour::default();
-        let mut next = mine.iter().peekable();
-        for (i, check) in checks.iter_mut().enumerate() {
-            let later = next.next_if(|a| a.1 == i).map(|a| a.2);
-            let time = hour.resolve(
-                Reading {
-                    time: check.time,
-                    later,
-                },
-                descending,
-            );
-            *check = Check::new(time, check.ok(), check.latency_ms());
-        }
-        notes.extend(hour.note(zone, &format!("checks of {name}")));
-    }
-    notes
-}
-
-/// Merges series of the same probe name (from several files): checks sorted, and a check at the
-/// time of one from an earlier file dropped, counted as skipped in its own file's report.
-pub fn merge_probes(series: Vec<ProbeSeries>, reports: &mut [InputReport]) -> Vec<ProbeSeries> {
-    let mut merged: Vec<ProbeSeries> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
-    for s in series {
-        match index.get(&s.name) {
-            Some(&i) => {
-                let m = &mut merged[i];
-                let duplicates = shared_times(&m.checks, &s.checks);
-                if duplicates > 0 {
-                    if let Some(r) = reports.iter_mut().find(|r| *r.path == *s.source_file) {
-                        r.records_read = r.records_read.saturating_sub(duplicates);
-                        r.records_skipped += duplicates;
-                        r.problems.push(format!(
-                            "{duplicates} checks of {} also in {} at the same times: counted once (duplicates skipped)",
-                            s.name, m.source_file
-                        ));
-                    }
-                }
-                m.checks.extend(s.checks);
-                // Stable: at equal times the earlier file's check comes first and is kept.
-                m.checks.sort_by_key(|c| c.time);
-                m.checks.dedup_by_key(|c| c.time);
-                m.local |= s.local;
-                if !m.source_file.split(", ").any(|f| f == &*s.source_file) {
-                    m.source_file = Arc::from(format!("{}, {}", m.source_file, s.source_file));
-                }
-            }
-            None => {
-                index.insert(s.name.clone(), merged.len());
-                merged.push(s);
-            }
-        }
-    }
-    merged
-}
-
-/// How many times of `b` are also times of `a` (both sorted, each without repeats).
-fn shared_times(a: &[Check], b: &[Check]) -> u64 {
-    let (mut i, mut j, mut shared) = (0, 0, 0);
-    while let (Some(x), Some(y)) = (a.get(i), b.get(j)) {
-        match x.time.cmp(&y.time) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                shared += 1;
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    shared
 }
 
 fn read_head(path: &Path) -> Result<Vec<u8>> {

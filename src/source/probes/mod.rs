@@ -1,9 +1,19 @@
-//! Everything that yields probe checks: probe CSVs (`csv`) and monitoring
-//! stores read in place (Uptime Kuma's database, Prometheus `query_range` JSON).
+//! Everything that yields probe evidence: probe CSVs (`csv`), monitoring stores read in place
+//! (Uptime Kuma's database, Prometheus `query_range` JSON), state-change exports (UptimeRobot,
+//! Nagios, Pingdom, Zabbix, Better Stack) and check results (Pingdom, Datadog Synthetics), each
+//! sniffed by content.
+pub mod betterstack;
 pub mod csv;
+pub mod datadog;
 pub mod kuma;
+pub mod merge;
+pub mod nagios;
+pub mod pingdom;
 pub mod prometheus;
+pub mod states;
 pub mod store;
+pub mod uptimerobot;
+pub mod zabbix;
 
 use self::store::ProbeStoreRead;
 use crate::error::Result;
@@ -15,6 +25,14 @@ use std::path::Path;
 pub enum StoreKind {
     KumaDb,
     PrometheusJson,
+    UptimeRobotCsv,
+    UptimeRobotJson,
+    NagiosLog,
+    PingdomSummary,
+    PingdomResults,
+    ZabbixNdjson,
+    BetterStackIncidents,
+    DatadogSynthetics,
 }
 
 impl StoreKind {
@@ -22,26 +40,62 @@ impl StoreKind {
         match self {
             StoreKind::KumaDb => kuma::KIND,
             StoreKind::PrometheusJson => prometheus::KIND,
+            StoreKind::UptimeRobotCsv => uptimerobot::KIND_CSV,
+            StoreKind::UptimeRobotJson => uptimerobot::KIND_JSON,
+            StoreKind::NagiosLog => nagios::KIND,
+            StoreKind::PingdomSummary => pingdom::KIND_SUMMARY,
+            StoreKind::PingdomResults => pingdom::KIND_RESULTS,
+            StoreKind::ZabbixNdjson => zabbix::KIND,
+            StoreKind::BetterStackIncidents => betterstack::KIND,
+            StoreKind::DatadogSynthetics => datadog::KIND,
         }
     }
 }
 
-/// Which store `head` (the first bytes of a file) is, if any.
+/// A reader's test of a file's first bytes.
+type Sniff = fn(&[u8]) -> bool;
+
+/// The readers asked, in order: binary first, then JSON shapes by their keys, then text lines.
+const SNIFFERS: &[(StoreKind, Sniff)] = &[
+    (StoreKind::KumaDb, kuma::sniff),
+    (StoreKind::PrometheusJson, prometheus::sniff),
+    (StoreKind::UptimeRobotJson, uptimerobot::sniff_json),
+    (StoreKind::PingdomSummary, pingdom::sniff_summary),
+    (StoreKind::PingdomResults, pingdom::sniff_results),
+    (StoreKind::DatadogSynthetics, datadog::sniff),
+    (StoreKind::BetterStackIncidents, betterstack::sniff),
+    (StoreKind::ZabbixNdjson, zabbix::sniff),
+    (StoreKind::NagiosLog, nagios::sniff),
+    (StoreKind::UptimeRobotCsv, uptimerobot::sniff_csv),
+];
+
+/// Which store or state export `head` (the first bytes of a file) is, if any.
 pub fn sniff(head: &[u8]) -> Option<StoreKind> {
-    if kuma::sniff(head) {
-        Some(StoreKind::KumaDb)
-    } else if prometheus::sniff(head) {
-        Some(StoreKind::PrometheusJson)
-    } else {
-        None
-    }
+    SNIFFERS
+        .iter()
+        .find(|(_, sniff)| sniff(head))
+        .map(|(kind, _)| *kind)
 }
 
-/// Reads one store; its planned (maintenance) spans are said in the notes, in `zone`.
+/// Reads one store; its planned (maintenance) spans are said in the notes, in `zone`, which is
+/// also the zone of the input's zone-less times (UptimeRobot's dashboard CSV).
 pub fn read(path: &Path, kind: StoreKind, zone: Zone) -> Result<ProbeStoreRead> {
+    read_in(path, kind, zone, zone)
+}
+
+/// [`read`], with notes in `zone` and zone-less times in `input_tz`.
+pub fn read_in(path: &Path, kind: StoreKind, zone: Zone, input_tz: Zone) -> Result<ProbeStoreRead> {
     let mut read = match kind {
         StoreKind::KumaDb => kuma::read(path)?,
         StoreKind::PrometheusJson => prometheus::read(path, None)?,
+        StoreKind::UptimeRobotCsv => uptimerobot::read_csv(path, input_tz)?,
+        StoreKind::UptimeRobotJson => uptimerobot::read_json(path)?,
+        StoreKind::NagiosLog => nagios::read(path, input_tz)?,
+        StoreKind::PingdomSummary => pingdom::read_summary(path)?,
+        StoreKind::PingdomResults => pingdom::read_results(path)?,
+        StoreKind::ZabbixNdjson => zabbix::read(path)?,
+        StoreKind::BetterStackIncidents => betterstack::read(path)?,
+        StoreKind::DatadogSynthetics => datadog::read(path)?,
     };
     let planned: Vec<String> = read
         .planned

@@ -1,7 +1,7 @@
 //! The shared result of the monitoring-store readers (Uptime Kuma's database, Prometheus
 //! `query_range` JSON) and the bookkeeping they share: series per (target, vantage), duplicates
 //! counted, maintenance turned into planned spans, problems and unknown values named.
-use crate::model::{Check, InputReport, ProbeSeries};
+use crate::model::{Check, InputReport, ProbeSeries, ProbeState, StateInterval};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -53,6 +53,19 @@ pub struct PlannedSpan {
     pub next_check: Option<DateTime<Utc>>,
     /// Maintenance rows in the span.
     pub rows: u64,
+}
+
+impl PlannedSpan {
+    /// The span as a maintenance interval: from its first row to the next check (maintenance
+    /// ended between its last row and that check), or to its last row when no check followed.
+    pub fn interval(&self) -> StateInterval {
+        StateInterval {
+            start: self.start,
+            end: self.next_check.unwrap_or(self.end),
+            state: ProbeState::Maintenance,
+            failures: 0,
+        }
+    }
 }
 
 /// Where every row (heartbeat, status sample) went; the fields add up to all rows seen.
@@ -267,7 +280,9 @@ impl StoreBuilder {
             self.tally.checks -= dropped;
             self.tally.duplicates_disagreeing += disagreeing;
             maintenance.sort();
-            planned.extend(planned_spans(i, &maintenance, &checks));
+            let spans = planned_spans(i, &maintenance, &checks);
+            let intervals = spans.iter().map(PlannedSpan::interval).collect();
+            planned.extend(spans);
             checks.shrink_to_fit();
             let target = self.targets.get(i);
             probes.push(ProbeSeries {
@@ -276,6 +291,7 @@ impl StoreBuilder {
                 vantage: target.and_then(|t| t.vantage.clone()),
                 local: false,
                 checks,
+                intervals,
                 source_file: source.clone(),
             });
         }
@@ -459,6 +475,19 @@ mod tests {
         assert_eq!(
             (read.planned[1].rows, read.planned[1].next_check),
             (1, None)
+        );
+        // The spans ride on the series as maintenance intervals (to the next check, if any).
+        let ivs: Vec<(DateTime<Utc>, DateTime<Utc>, ProbeState)> = read.probes[0]
+            .intervals
+            .iter()
+            .map(|iv| (iv.start, iv.end, iv.state))
+            .collect();
+        assert_eq!(
+            ivs,
+            [
+                (t(40), t(80), ProbeState::Maintenance),
+                (t(100), t(100), ProbeState::Maintenance)
+            ]
         );
         assert_eq!(
             (read.report.first, read.report.last),

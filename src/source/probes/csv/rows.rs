@@ -339,3 +339,44 @@ impl<'a> RowReader<'a> {
         Ok((name, check, reading.later))
     }
 }
+
+/// Places the checks whose zone-less time fell in a repeated DST hour, probe by probe in the
+/// file's order (before any sort); one note per probe that had such checks.
+pub(super) fn resolve_repeated_hours(rows: &mut Rows, zone: Zone) -> Vec<String> {
+    let mut ambiguous = std::mem::take(&mut rows.ambiguous);
+    ambiguous.sort_by_key(|&(series, check, _)| (series, check));
+    let mut notes = Vec::new();
+    for (series, (name, checks)) in rows.series.iter_mut().enumerate() {
+        let start = ambiguous.partition_point(|a| a.0 < series);
+        let end = ambiguous.partition_point(|a| a.0 <= series);
+        let mine = &ambiguous[start..end];
+        if mine.is_empty() {
+            continue;
+        }
+        // The file's direction: most steps between neighbours (one jump, e.g. to another
+        // day appended at the end, does not turn it).
+        let (up, down) = checks.windows(2).fold((0u64, 0u64), |(up, down), w| {
+            match w[1].time.cmp(&w[0].time) {
+                std::cmp::Ordering::Greater => (up + 1, down),
+                std::cmp::Ordering::Less => (up, down + 1),
+                std::cmp::Ordering::Equal => (up, down),
+            }
+        });
+        let descending = down > up;
+        let mut hour = crate::timefmt::RepeatedHour::default();
+        let mut next = mine.iter().peekable();
+        for (i, check) in checks.iter_mut().enumerate() {
+            let later = next.next_if(|a| a.1 == i).map(|a| a.2);
+            let time = hour.resolve(
+                crate::timefmt::Reading {
+                    time: check.time,
+                    later,
+                },
+                descending,
+            );
+            *check = Check::new(time, check.ok(), check.latency_ms());
+        }
+        notes.extend(hour.note(zone, &format!("checks of {name}")));
+    }
+    notes
+}

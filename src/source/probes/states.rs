@@ -1,0 +1,348 @@
+//! What the state-change readers share (UptimeRobot, Nagios, Pingdom summaries, Zabbix): state
+//! edges or intervals per target turned into `ProbeSeries` intervals, with the vocabulary read and
+//! every unknown word counted and named, and the file's report.
+use super::store::{Counted, ProbeStoreRead, ProbeTarget, RowTally, SHOWN_PROBLEMS};
+use crate::model::{InputReport, ProbeSeries, ProbeState, StateInterval};
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// A target entered `state` at `time` (it lasts until the next edge of the target).
+#[derive(Debug, Clone, Copy)]
+struct Edge {
+    time: DateTime<Utc>,
+    state: ProbeState,
+    failures: u32,
+    /// Order of arrival: of two edges at one time, the later one stands.
+    seq: u64,
+}
+
+/// One target's evidence while the file is read.
+#[derive(Default)]
+struct Pending {
+    edges: Vec<Edge>,
+    intervals: Vec<StateInterval>,
+}
+
+/// Collects state edges (or whole intervals) per series, then builds the series and the report.
+pub struct StatesBuilder {
+    kind: &'static str,
+    path: String,
+    index: HashMap<(String, ProbeTarget), usize>,
+    names: Vec<String>,
+    targets: Vec<ProbeTarget>,
+    rows: Vec<Pending>,
+    seq: u64,
+    /// Where a series' open last state ends, when the reader knows better than the file's end.
+    ends: HashMap<usize, DateTime<Utc>>,
+    /// State rows read (`checks`), unknown words, damaged rows, not-probe lines (`ignored`).
+    pub tally: RowTally,
+    /// The words read and what each meant, for `--explain`.
+    pub vocabulary: Counted,
+    unknown_words: Counted,
+    problems: Vec<String>,
+    pub notes: Vec<String>,
+    first: Option<DateTime<Utc>>,
+    last: Option<DateTime<Utc>>,
+}
+
+impl StatesBuilder {
+    pub fn new(path: &std::path::Path, kind: &'static str) -> StatesBuilder {
+        StatesBuilder {
+            kind,
+            path: path.display().to_string(),
+            index: HashMap::new(),
+            names: Vec::new(),
+            targets: Vec::new(),
+            rows: Vec::new(),
+            seq: 0,
+            ends: HashMap::new(),
+            tally: RowTally::default(),
+            vocabulary: Counted::default(),
+            unknown_words: Counted::default(),
+            problems: Vec::new(),
+            notes: Vec::new(),
+            first: None,
+            last: None,
+        }
+    }
+
+    /// The series `name` of `target`, created on first use.
+    pub fn series(&mut self, name: &str, target: ProbeTarget) -> usize {
+        let key = (name.to_string(), target);
+        if let Some(&i) = self.index.get(&key) {
+            return i;
+        }
+        let i = self.targets.len();
+        self.names.push(key.0.clone());
+        self.targets.push(key.1.clone());
+        self.index.insert(key, i);
+        self.rows.push(Pending::default());
+        i
+    }
+
+    /// A time the file covers: the first and last of the report, and where open states end.
+    pub fn saw(&mut self, t: DateTime<Utc>) {
+        self.first = Some(self.first.map_or(t, |f| f.min(t)));
+        self.last = Some(self.last.map_or(t, |l| l.max(t)));
+    }
+
+    /// The series entered `state` at `time`.
+    pub fn edge(&mut self, series: usize, time: DateTime<Utc>, state: ProbeState, failures: u32) {
+        self.saw(time);
+        self.seq += 1;
+        if let Some(p) = self.rows.get_mut(series) {
+            p.edges.push(Edge {
+                time,
+                state,
+                failures,
+                seq: self.seq,
+            });
+        }
+    }
+
+    /// A whole interval the file states (Pingdom's `timefrom`..`timeto`).
+    pub fn interval(&mut self, series: usize, iv: StateInterval) {
+        self.saw(iv.start);
+        self.saw(iv.end);
+        if let Some(p) = self.rows.get_mut(series) {
+            p.intervals.push(iv);
+        }
+    }
+
+    /// The series' last state lasts until `t` (UptimeRobot's duration of the newest event).
+    pub fn ends_at(&mut self, series: usize, t: DateTime<Utc>) {
+        self.saw(t);
+        let e = self.ends.entry(series).or_insert(t);
+        *e = (*e).max(t);
+    }
+
+    /// A state row read: its word counted in the vocabulary.
+    pub fn read(&mut self, word: &str, meaning: ProbeState) {
+        self.tally.checks += 1;
+        self.vocabulary
+            .add(&format!("{word} = {}", meaning.as_str()));
+    }
+
+    /// A word outside the vocabulary: counted, named in the notes (the row is skipped as a state
+    /// of its own; readers make the target unknown from there).
+    pub fn unknown_word(&mut self, word: &str) {
+        self.tally.unknown += 1;
+        self.unknown_words.add(word);
+    }
+
+    /// A row that could not be read: counted, and named while few have been.
+    pub fn damaged(&mut self, why: String) {
+        self.tally.damaged += 1;
+        if self.problems.len() < SHOWN_PROBLEMS {
+            self.problems.push(why);
+        }
+    }
+
+    /// A line that is not a probe state (a notification, a command): counted, not an error.
+    pub fn not_probe(&mut self) {
+        self.tally.ignored += 1;
+    }
+
+    pub fn note(&mut self, line: impl Into<String>) {
+        self.notes.push(line.into());
+    }
+
+    /// Series with their intervals (edges sorted; at one time the later edge stands; a state
+    /// repeated continues the interval), the report, and the vocabulary in the notes.
+    pub fn finish(mut self) -> ProbeStoreRead {
+        let source: Arc<str> = Arc::from(self.path.as_str());
+        let file_end = self.last;
+        let names = unique_names(&self.names, &self.targets);
+        let mut probes = Vec::with_capacity(self.rows.len());
+        let mut same_time = 0u64;
+        for (i, (pending, name)) in self.rows.into_iter().zip(names).enumerate() {
+            let Pending {
+                mut edges,
+                mut intervals,
+            } = pending;
+            edges.sort_by_key(|e| (e.time, e.seq));
+            let end = self.ends.get(&i).copied().or(file_end);
+            for (k, e) in edges.iter().enumerate() {
+                let until = match edges.get(k + 1) {
+                    Some(next) => next.time,
+                    None => end.unwrap_or(e.time).max(e.time),
+                };
+                if until == e.time && k + 1 < edges.len() {
+                    same_time += 1;
+                    continue;
+                }
+                match intervals.last_mut() {
+                    Some(prev) if prev.state == e.state && prev.end == e.time => {
+                        prev.end = until;
+                        prev.failures += e.failures;
+                    }
+                    _ => intervals.push(StateInterval {
+                        start: e.time,
+                        end: until,
+                        state: e.state,
+                        failures: e.failures,
+                    }),
+                }
+            }
+            intervals.sort_by_key(|iv| iv.start);
+            let before = intervals.len();
+            let mut kept: Vec<StateInterval> = Vec::with_capacity(before);
+            for iv in intervals {
+                match kept.last() {
+                    Some(prev) if iv.start < prev.end => {}
+                    _ => kept.push(iv),
+                }
+            }
+            let overlapping = before - kept.len();
+            if overlapping > 0 {
+                self.notes.push(format!(
+                    "{name}: {overlapping} states overlapping an earlier one were dropped"
+                ));
+            }
+            let target = &self.targets[i];
+            probes.push(ProbeSeries {
+                name,
+                target: Some(target.target.clone()),
+                vantage: target.vantage.clone(),
+                local: false,
+                checks: Vec::new(),
+                intervals: kept,
+                source_file: source.clone(),
+            });
+        }
+        if same_time > 0 {
+            self.notes.push(format!(
+                "{same_time} state changes at the same time as a later one of the same target: the later one stands"
+            ));
+        }
+        if !self.vocabulary.is_empty() {
+            self.notes
+                .push(format!("vocabulary read: {}", self.vocabulary.render()));
+        }
+        if !self.unknown_words.is_empty() {
+            self.notes.push(format!(
+                "{} states with words faultline does not know (read as unknown): {}",
+                self.unknown_words.total(),
+                self.unknown_words.render()
+            ));
+        }
+        if self.tally.ignored > 0 {
+            self.notes.push(format!(
+                "{} lines that are not probe states (notifications, commands, program messages): not read",
+                self.tally.ignored
+            ));
+        }
+        let report = InputReport {
+            path: self.path,
+            kind: self.kind.to_string(),
+            records_read: self.tally.checks,
+            records_skipped: self.tally.damaged + self.tally.unknown,
+            problems: self.problems,
+            first: self.first,
+            last: self.last,
+            failed: false,
+        };
+        ProbeStoreRead {
+            probes,
+            targets: self.targets,
+            planned: Vec::new(),
+            tally: self.tally,
+            report,
+            notes: self.notes,
+        }
+    }
+}
+
+/// Series names as given; ` [target]` added where two targets share a name.
+fn unique_names(names: &[String], targets: &[ProbeTarget]) -> Vec<String> {
+    let mut uses: HashMap<&str, usize> = HashMap::new();
+    for n in names {
+        *uses.entry(n.as_str()).or_default() += 1;
+    }
+    names
+        .iter()
+        .zip(targets)
+        .map(|(n, t)| match uses.get(n.as_str()) {
+            Some(k) if *k > 1 => format!("{n} [{}]", t.target),
+            _ => n.clone(),
+        })
+        .collect()
+}
+
+/// A target of a state export: what was checked, with its host when it looks like one.
+pub fn target(what: &str, vantage: Option<String>) -> ProbeTarget {
+    ProbeTarget {
+        target: what.to_string(),
+        vantage,
+        host: super::store::host_of(what),
+        detail: None,
+    }
+}
+
+/// Splits text into lines with their 1-based numbers, without a UTF-8 BOM.
+pub fn text_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.trim_start_matches('\u{feff}')
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.trim_end_matches('\r')))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn t(m: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2011, 8, 15, 0, 0, 0).unwrap() + chrono::Duration::minutes(m)
+    }
+
+    #[test]
+    fn edges_become_intervals_until_the_next_edge_and_the_last_until_the_end() {
+        let mut b = StatesBuilder::new(std::path::Path::new("x"), "test");
+        let s = b.series("web", target("https://a.example/", None));
+        b.edge(s, t(10), ProbeState::Down, 1);
+        b.edge(s, t(0), ProbeState::Up, 0);
+        b.edge(s, t(20), ProbeState::Up, 0);
+        b.edge(s, t(25), ProbeState::Up, 0);
+        b.ends_at(s, t(30));
+        let read = b.finish();
+        let got: Vec<(DateTime<Utc>, DateTime<Utc>, ProbeState)> = read.probes[0]
+            .intervals
+            .iter()
+            .map(|iv| (iv.start, iv.end, iv.state))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (t(0), t(10), ProbeState::Up),
+                (t(10), t(20), ProbeState::Down),
+                (t(20), t(30), ProbeState::Up)
+            ]
+        );
+        assert_eq!(read.probes[0].target.as_deref(), Some("https://a.example/"));
+        assert_eq!(
+            (read.report.first, read.report.last),
+            (Some(t(0)), Some(t(30)))
+        );
+    }
+
+    #[test]
+    fn at_one_time_the_later_edge_stands_and_names_are_made_unique() {
+        let mut b = StatesBuilder::new(std::path::Path::new("x"), "test");
+        let a = b.series("web", target("a", None));
+        let c = b.series("web", target("c", None));
+        b.edge(a, t(0), ProbeState::Unknown, 0);
+        b.edge(a, t(0), ProbeState::Up, 0);
+        b.edge(c, t(5), ProbeState::Down, 0);
+        let read = b.finish();
+        assert_eq!(read.probes[0].intervals.len(), 1);
+        assert_eq!(read.probes[0].intervals[0].state, ProbeState::Up);
+        assert_eq!(read.probes[0].name, "web [a]");
+        assert_eq!(read.probes[1].name, "web [c]");
+        assert!(read
+            .notes
+            .iter()
+            .any(|n| n.contains("the later one stands")));
+    }
+}

@@ -1,0 +1,388 @@
+//! UptimeRobot's logs -> state series: the dashboard CSV (headerless `Event,Monitor,Date-Time,
+//! Reason,Duration` rows in the account's zone, newest first, or the newer export with a header and
+//! a Monitor URL column) and the API's `getMonitors` JSON with `logs[]` (epoch seconds).
+use super::states::{target, text_lines, StatesBuilder};
+use super::store::ProbeStoreRead;
+use crate::error::{Error, Result};
+use crate::model::ProbeState;
+use crate::timefmt::{RepeatedHour, Zone};
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use serde::Deserialize;
+use std::path::Path;
+
+pub const KIND_CSV: &str = "uptimerobot_csv";
+pub const KIND_JSON: &str = "uptimerobot_json";
+
+/// The dashboard's event words.
+fn event_state(word: &str) -> Option<ProbeState> {
+    match word.trim().to_ascii_lowercase().as_str() {
+        "up" => Some(ProbeState::Up),
+        "down" | "err" | "error" => Some(ProbeState::Down),
+        // The record begins: UptimeRobot logs a Down right after it when the first check fails,
+        // so a start is up until then.
+        "started" => Some(ProbeState::Up),
+        "paused" | "pending" | "unknown" => Some(ProbeState::Unknown),
+        "maintenance" => Some(ProbeState::Maintenance),
+        _ => None,
+    }
+}
+
+/// The API's log types.
+fn type_state(code: i64) -> Option<(&'static str, ProbeState)> {
+    match code {
+        1 => Some(("down", ProbeState::Down)),
+        2 => Some(("up", ProbeState::Up)),
+        98 => Some(("started", ProbeState::Up)),
+        99 => Some(("paused", ProbeState::Unknown)),
+        _ => None,
+    }
+}
+
+/// `15-08-2011 16:58:03` (the dashboard's day-first date).
+fn dashboard_time(text: &str) -> Option<NaiveDateTime> {
+    let s = text.trim();
+    ["%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M", "%Y-%m-%d %H:%M:%S"]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
+}
+
+/// `13 hrs, 2 mins`, `1 days, 0 hrs, 5 mins`, `45 secs`, or plain minutes (`Duration (in mins.)`).
+pub fn parse_duration(text: &str, plain_minutes: bool) -> Option<Duration> {
+    let s = text.trim();
+    if s.is_empty() {
+        return None;
+    }
+    if let Ok(n) = s.parse::<f64>() {
+        let unit = if plain_minutes { 60.0 } else { 1.0 };
+        return (n.is_finite() && n >= 0.0).then(|| Duration::seconds((n * unit).round() as i64));
+    }
+    let mut total = 0i64;
+    for part in s.split(',') {
+        let mut words = part.split_whitespace();
+        let n: i64 = words.next()?.parse().ok()?;
+        let unit = words.next()?.to_ascii_lowercase();
+        let secs = match unit.trim_end_matches('.') {
+            u if u.starts_with("day") => 86_400,
+            u if u.starts_with("hr") || u.starts_with("hour") => 3_600,
+            u if u.starts_with("min") => 60,
+            u if u.starts_with("sec") => 1,
+            _ => return None,
+        };
+        total = total.checked_add(n.checked_mul(secs)?)?;
+    }
+    Some(Duration::seconds(total))
+}
+
+/// Columns of the dashboard CSV: by header name, or the headerless order.
+#[derive(Debug, Clone, Copy)]
+struct Columns {
+    event: usize,
+    monitor: usize,
+    url: Option<usize>,
+    time: usize,
+    duration: Option<usize>,
+    /// `Duration (in mins.)`: a number of minutes.
+    minutes: bool,
+}
+
+const HEADERLESS: Columns = Columns {
+    event: 0,
+    monitor: 1,
+    url: None,
+    time: 2,
+    duration: Some(4),
+    minutes: false,
+};
+
+fn header_columns(cells: &[String]) -> Option<Columns> {
+    let norm: Vec<String> = cells
+        .iter()
+        .map(|c| c.trim().to_ascii_lowercase())
+        .collect();
+    let pos = |want: &dyn Fn(&str) -> bool| norm.iter().position(|c| want(c));
+    let duration = pos(&|c| c.starts_with("duration"));
+    Some(Columns {
+        event: pos(&|c| c == "event")?,
+        monitor: pos(&|c| c == "monitor" || c == "monitor name")?,
+        url: pos(&|c| c == "monitor url" || c == "url"),
+        time: pos(&|c| c == "date-time" || c == "datetime" || c == "date time")?,
+        duration,
+        minutes: duration.is_some_and(|i| norm[i].contains("min")),
+    })
+}
+
+/// The cells of one CSV line (quotes as the dashboard writes them).
+fn cells(line: &str) -> Vec<String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(line.as_bytes());
+    reader
+        .records()
+        .next()
+        .and_then(|r| r.ok())
+        .map(|r| r.iter().map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
+/// The first line is the dashboard export's header, or one of its headerless rows.
+pub fn sniff_csv(head: &[u8]) -> bool {
+    let text = crate::source::text::decode_head(head);
+    let Some(first) = text.lines().map(str::trim).find(|l| !l.is_empty()) else {
+        return false;
+    };
+    let c = cells(first);
+    if header_columns(&c).is_some() {
+        return true;
+    }
+    c.len() >= 4
+        && event_state(&c[0]).is_some()
+        && c.get(2).and_then(|t| dashboard_time(t)).is_some()
+}
+
+/// A JSON object with `monitors` whose entries have `logs`.
+pub fn sniff_json(head: &[u8]) -> bool {
+    let text = crate::source::text::decode_head(head);
+    let t = text.trim_start();
+    t.starts_with('{')
+        && t.contains("\"monitors\"")
+        && t.contains("\"logs\"")
+        && (t.contains("\"friendly_name\"") || t.contains("\"datetime\""))
+}
+
+/// One row, parsed.
+struct Row {
+    line: usize,
+    state: ProbeState,
+    word: String,
+    /// The word is in the vocabulary (else counted as unknown already).
+    known: bool,
+    monitor: String,
+    url: Option<String>,
+    local: NaiveDateTime,
+    duration: Option<Duration>,
+}
+
+/// Reads the dashboard CSV; zone-less times are in `zone` (the account's, from `--input-tz`).
+pub fn read_csv(path: &Path, zone: Zone) -> Result<ProbeStoreRead> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    read_csv_bytes(path, &bytes, zone)
+}
+
+pub fn read_csv_bytes(path: &Path, bytes: &[u8], zone: Zone) -> Result<ProbeStoreRead> {
+    let text = crate::source::text::decode_head(bytes);
+    let mut b = StatesBuilder::new(path, KIND_CSV);
+    let mut lines = text_lines(&text)
+        .filter(|(_, l)| !l.trim().is_empty())
+        .peekable();
+    let Some(&(_, first)) = lines.peek() else {
+        return Err(Error::bad_input(path, "empty: no UptimeRobot log rows"));
+    };
+    let columns = match header_columns(&cells(first)) {
+        Some(c) => {
+            lines.next();
+            b.note("the export with a header (Monitor URL: the URL is the target)");
+            c
+        }
+        None => {
+            b.note("the headerless dashboard export: Event, Monitor, Date-Time, Reason, Duration");
+            HEADERLESS
+        }
+    };
+    let mut rows: Vec<Row> = Vec::new();
+    for (line, text) in lines {
+        let c = cells(text);
+        let cell = |i: usize| c.get(i).map(|s| s.trim()).unwrap_or("");
+        let Some(local) = dashboard_time(cell(columns.time)) else {
+            b.damaged(format!(
+                "line {line}: no Date-Time (DD-MM-YYYY HH:MM:SS) in {:?}",
+                cell(columns.time)
+            ));
+            continue;
+        };
+        let word = cell(columns.event).to_string();
+        let known = event_state(&word);
+        if known.is_none() {
+            b.unknown_word(&word);
+        }
+        let state = known.unwrap_or(ProbeState::Unknown);
+        let monitor = cell(columns.monitor).to_string();
+        if monitor.is_empty() {
+            b.damaged(format!("line {line}: no monitor name"));
+            continue;
+        }
+        rows.push(Row {
+            line,
+            state,
+            word,
+            known: known.is_some(),
+            monitor,
+            url: columns
+                .url
+                .map(|i| cell(i).to_string())
+                .filter(|u| !u.is_empty()),
+            local,
+            duration: columns
+                .duration
+                .and_then(|i| parse_duration(cell(i), columns.minutes)),
+        });
+    }
+    // Newest first as exported: the order decides repeated DST hours.
+    let descending = rows
+        .first()
+        .zip(rows.last())
+        .is_some_and(|(f, l)| f.local > l.local);
+    let mut hour = RepeatedHour::default();
+    let mut timed: Vec<(Row, DateTime<Utc>)> = Vec::with_capacity(rows.len());
+    for row in rows {
+        match zone.reading(row.local) {
+            Some(r) => {
+                let t = hour.resolve(r, descending);
+                timed.push((row, t));
+            }
+            None => b.damaged(format!(
+                "line {}: {} does not exist in {} (skipped by a DST change)",
+                row.line,
+                row.local,
+                zone.name()
+            )),
+        }
+    }
+    if !zone.is_utc() || timed.is_empty() {
+        b.note(format!(
+            "times read in {} (the account's zone: --input-tz)",
+            zone.name()
+        ));
+    } else {
+        b.note("times read as UTC: give the account's zone with --input-tz if it is not UTC");
+    }
+    if let Some(n) = hour.note(zone, "UptimeRobot events") {
+        b.note(n);
+    }
+    if descending {
+        b.note("newest first, as the dashboard exports: read in time order");
+        timed.reverse();
+    }
+    add_rows(&mut b, timed);
+    Ok(b.finish())
+}
+
+/// Edges per monitor; the newest event of each lasts its duration (the time up to the export).
+fn add_rows(b: &mut StatesBuilder, rows: Vec<(Row, DateTime<Utc>)>) {
+    let mut newest: std::collections::HashMap<usize, (DateTime<Utc>, Option<Duration>)> =
+        std::collections::HashMap::new();
+    for (row, t) in rows {
+        let what = row.url.as_deref().unwrap_or(&row.monitor);
+        let s = b.series(&row.monitor, target(what, None));
+        if row.known {
+            b.read(&row.word, row.state);
+        }
+        b.edge(s, t, row.state, u32::from(row.state == ProbeState::Down));
+        newest.insert(s, (t, row.duration));
+    }
+    for (s, (t, duration)) in newest {
+        if let Some(d) = duration {
+            b.ends_at(s, t + d);
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct ApiAnswer {
+    monitors: Vec<ApiMonitor>,
+}
+
+#[derive(Deserialize)]
+struct ApiMonitor {
+    #[serde(default)]
+    friendly_name: Option<String>,
+    #[serde(default)]
+    url: Option<String>,
+    #[serde(default)]
+    id: Option<serde_json::Value>,
+    #[serde(default)]
+    logs: Vec<serde_json::Value>,
+}
+
+/// Reads the API's `getMonitors` answer (with `logs=1`).
+pub fn read_json(path: &Path) -> Result<ProbeStoreRead> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    read_json_bytes(path, &bytes)
+}
+
+pub fn read_json_bytes(path: &Path, bytes: &[u8]) -> Result<ProbeStoreRead> {
+    let body = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
+    let answer: ApiAnswer = serde_json::from_slice(body).map_err(|e| {
+        let at = format!("line {} column {}", e.line(), e.column());
+        Error::bad_input(
+            path,
+            if e.is_eof() {
+                format!("the JSON ends early at {at} (truncated?): nothing read")
+            } else {
+                format!("not UptimeRobot getMonitors JSON at {at} ({e})")
+            },
+        )
+    })?;
+    let mut b = StatesBuilder::new(path, KIND_JSON);
+    b.note("UptimeRobot API logs: type 1 down, 2 up, 98 started, 99 paused; epoch seconds");
+    let mut rows: Vec<(usize, DateTime<Utc>, ProbeState, Option<Duration>)> = Vec::new();
+    for (mi, m) in answer.monitors.iter().enumerate() {
+        let name = m
+            .friendly_name
+            .clone()
+            .or_else(|| m.id.as_ref().map(|v| format!("monitor {v}")))
+            .unwrap_or_else(|| format!("monitor #{}", mi + 1));
+        let what = m
+            .url
+            .clone()
+            .filter(|u| !u.is_empty())
+            .unwrap_or_else(|| name.clone());
+        let s = b.series(&name, target(&what, None));
+        for (li, log) in m.logs.iter().enumerate() {
+            let at = format!("monitors[{mi}].logs[{li}]");
+            let Some(code) = log.get("type").and_then(serde_json::Value::as_i64) else {
+                b.damaged(format!("{at}: no numeric type"));
+                continue;
+            };
+            let Some(t) = log
+                .get("datetime")
+                .and_then(serde_json::Value::as_i64)
+                .and_then(|s| DateTime::from_timestamp(s, 0))
+            else {
+                b.damaged(format!("{at}: no epoch datetime"));
+                continue;
+            };
+            let state = match type_state(code) {
+                Some((word, state)) => {
+                    b.read(&format!("type {code} ({word})"), state);
+                    state
+                }
+                None => {
+                    b.unknown_word(&format!("type {code}"));
+                    ProbeState::Unknown
+                }
+            };
+            let duration = log
+                .get("duration")
+                .and_then(serde_json::Value::as_i64)
+                .map(Duration::seconds);
+            rows.push((s, t, state, duration));
+        }
+    }
+    rows.sort_by_key(|r| r.1);
+    let mut newest = std::collections::HashMap::new();
+    for (s, t, state, duration) in rows {
+        b.edge(s, t, state, u32::from(state == ProbeState::Down));
+        newest.insert(s, (t, duration));
+    }
+    for (s, (t, duration)) in newest {
+        if let Some(d) = duration {
+            b.ends_at(s, t + d);
+        }
+    }
+    Ok(b.finish())
+}
+
+#[cfg(test)]
+#[path = "uptimerobot_tests.rs"]
+mod tests;

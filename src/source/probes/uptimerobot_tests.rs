@@ -1,0 +1,187 @@
+//! Unit tests of the UptimeRobot readers: both CSV shapes, zones, durations, BOM, order, words.
+use super::*;
+use chrono::TimeZone;
+
+fn csv(text: &str, zone: &str) -> ProbeStoreRead {
+    read_csv_bytes(
+        Path::new("robot.csv"),
+        text.as_bytes(),
+        Zone::parse(zone).unwrap(),
+    )
+    .unwrap()
+}
+
+fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, mo, d, h, mi, s).unwrap()
+}
+
+const DASHBOARD: &str =
+    "\u{feff}\"Up\",\"My server\",\"15-08-2011 18:28:03\",\"OK\",\"1 hrs, 2 mins\"\r\n\
+\"Down\",\"My server\",\"15-08-2011 16:58:03\",\"Connection Timeout\",\"1 hrs, 30 mins\"\r\n\
+\"Started\",\"My server\",\"15-08-2011 09:00:00\",\"\",\"7 hrs, 58 mins\"\r\n";
+
+#[test]
+fn sniffs_both_csv_shapes_and_the_api_json_but_not_a_probe_csv() {
+    assert!(sniff_csv(DASHBOARD.as_bytes()));
+    assert!(sniff_csv(
+        b"Event, Monitor, Monitor URL, Date-Time, Reason, Duration (in mins.)\n"
+    ));
+    assert!(!sniff_csv(b"timestamp,monitor,status,response_time_ms\n"));
+    assert!(!sniff_csv(b"\"Up\",\"x\",\"yesterday\",\"OK\"\n"));
+    assert!(sniff_json(
+        br#"{"stat":"ok","monitors":[{"friendly_name":"a","logs":[]}]}"#
+    ));
+    assert!(!sniff_json(br#"{"monitors":[]}"#));
+}
+
+#[test]
+fn the_headerless_dashboard_export_in_the_account_zone_newest_first() {
+    let read = csv(DASHBOARD, "America/Los_Angeles");
+    assert_eq!(read.probes.len(), 1);
+    let p = &read.probes[0];
+    assert_eq!(
+        (p.name.as_str(), p.target.as_deref()),
+        ("My server", Some("My server"))
+    );
+    // PDT is UTC-7; the newest event lasts its duration (1 h 2 min).
+    let got: Vec<(DateTime<Utc>, DateTime<Utc>, ProbeState)> = p
+        .intervals
+        .iter()
+        .map(|i| (i.start, i.end, i.state))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                utc(2011, 8, 15, 16, 0, 0),
+                utc(2011, 8, 15, 23, 58, 3),
+                ProbeState::Up
+            ),
+            (
+                utc(2011, 8, 15, 23, 58, 3),
+                utc(2011, 8, 16, 1, 28, 3),
+                ProbeState::Down
+            ),
+            (
+                utc(2011, 8, 16, 1, 28, 3),
+                utc(2011, 8, 16, 2, 30, 3),
+                ProbeState::Up
+            ),
+        ]
+    );
+    assert_eq!(
+        (read.report.records_read, read.report.records_skipped),
+        (3, 0)
+    );
+    assert!(read.notes.iter().any(|n| n.contains("newest first")));
+    assert!(read.notes.iter().any(|n| n.contains("America/Los_Angeles")));
+}
+
+#[test]
+fn the_newer_export_reads_its_header_url_and_minutes() {
+    let text = "Event, Monitor, Monitor URL, Date-Time, Reason, Duration (in mins.)\n\
+Up,web-eu,https://app.example/,2024-03-01 10:30:00,OK,15\n\
+Down,web-eu,https://app.example/,2024-03-01 10:00:00,Timeout,30\n";
+    let read = csv(text, "UTC");
+    let p = &read.probes[0];
+    assert_eq!(
+        (p.name.as_str(), p.target.as_deref()),
+        ("web-eu", Some("https://app.example/"))
+    );
+    assert_eq!(p.intervals.len(), 2);
+    assert_eq!(p.intervals[1].end, utc(2024, 3, 1, 10, 45, 0));
+}
+
+#[test]
+fn unknown_words_are_counted_and_named_and_bad_rows_say_their_line() {
+    let text = "\"Up\",\"a\",\"15-08-2011 10:00:00\",\"OK\",\"0 hrs, 5 mins\"\n\
+\"Exploded\",\"a\",\"15-08-2011 09:00:00\",\"?\",\"1 hrs, 0 mins\"\n\
+\"Down\",\"a\",\"not a date\",\"x\",\"\"\n\
+\"Paused\",\"a\",\"15-08-2011 08:00:00\",\"\",\"1 hrs, 0 mins\"\n";
+    let read = csv(text, "UTC");
+    assert_eq!(read.tally.unknown, 1);
+    assert!(
+        read.notes.iter().any(|n| n.contains("\"Exploded\" ×1")),
+        "{:?}",
+        read.notes
+    );
+    assert_eq!(read.report.problems.len(), 1);
+    assert!(read.report.problems[0].starts_with("line 3:"));
+    // Read: Up and Paused; skipped: the unknown word and the damaged row.
+    assert_eq!(
+        (read.report.records_read, read.report.records_skipped),
+        (2, 2)
+    );
+    let states: Vec<ProbeState> = read.probes[0].intervals.iter().map(|i| i.state).collect();
+    assert_eq!(states, [ProbeState::Unknown, ProbeState::Up]);
+}
+
+#[test]
+fn durations_in_words_and_minutes() {
+    assert_eq!(
+        parse_duration("13 hrs, 2 mins", false),
+        Some(Duration::minutes(782))
+    );
+    assert_eq!(
+        parse_duration("1 days, 0 hrs, 1 mins", false),
+        Some(Duration::minutes(1441))
+    );
+    assert_eq!(
+        parse_duration("45 secs", false),
+        Some(Duration::seconds(45))
+    );
+    assert_eq!(parse_duration("90", true), Some(Duration::minutes(90)));
+    assert_eq!(parse_duration("soon", false), None);
+    assert_eq!(parse_duration("", false), None);
+}
+
+#[test]
+fn the_api_json_reads_types_and_epochs() {
+    let text = br#"{"stat":"ok","monitors":[{"id":7,"friendly_name":"api","url":"https://api.example/",
+      "logs":[{"type":2,"datetime":1313452083,"duration":600,"reason":{"code":"200","detail":"OK"}},
+              {"type":1,"datetime":1313446683,"duration":5400,"reason":{"code":"0","detail":"Timeout"}},
+              {"type":42,"datetime":1313440000,"duration":10}]}]}"#;
+    let read = read_json_bytes(Path::new("api.json"), text).unwrap();
+    let p = &read.probes[0];
+    assert_eq!(p.target.as_deref(), Some("https://api.example/"));
+    let down = p
+        .intervals
+        .iter()
+        .find(|i| i.state == ProbeState::Down)
+        .unwrap();
+    assert_eq!(
+        (down.start.timestamp(), down.end.timestamp()),
+        (1313446683, 1313452083)
+    );
+    assert_eq!(p.intervals.last().unwrap().end.timestamp(), 1313452683);
+    assert!(read.notes.iter().any(|n| n.contains("\"type 42\" ×1")));
+}
+
+#[test]
+fn truncation_at_every_byte_never_panics() {
+    for n in 0..DASHBOARD.len() {
+        let _ = read_csv_bytes(Path::new("t.csv"), &DASHBOARD.as_bytes()[..n], Zone::UTC);
+    }
+    let json =
+        br#"{"monitors":[{"friendly_name":"a","logs":[{"type":1,"datetime":10,"duration":5}]}]}"#;
+    for n in 0..json.len() {
+        if let Ok(read) = read_json_bytes(Path::new("t.json"), &json[..n]) {
+            assert!(read.probes.len() <= 1);
+        }
+    }
+    assert!(
+        read_json_bytes(Path::new("t.json"), &json[..json.len() - 3])
+            .unwrap_err()
+            .to_string()
+            .contains("ends early")
+    );
+}
+
+#[test]
+fn the_shared_vocabulary_error_fails_pending_is_unknown() {
+    assert_eq!(event_state("Error"), Some(ProbeState::Down));
+    assert_eq!(event_state("err"), Some(ProbeState::Down));
+    assert_eq!(event_state("Pending"), Some(ProbeState::Unknown));
+    assert_eq!(event_state("Maintenance"), Some(ProbeState::Maintenance));
+    assert_eq!(event_state("Rebooted"), None);
+}

@@ -1,0 +1,591 @@
+//! End-to-end tests of the state-change exports in `fixtures/aug15-probe-exports`: every format
+//! of the aug15 story gives the windows of the scenario's probe CSVs (exact to the second at the
+//! state edges), maintenance is planned, the Nagios SOFT flap is a blip, unknown words are named.
+//! The expected runs are read from the scenario's CSVs here, by hand, not from faultline.
+use crate::common;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use common::{arg, aug15, run, run_ok};
+use faultline::model::rfc3339;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+fn exports(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/aug15-probe-exports")
+        .join(name)
+}
+
+fn json(args: &[&str]) -> Value {
+    let mut all = vec!["probes", "--format", "json"];
+    all.extend_from_slice(args);
+    let out = run_ok(all);
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("bad JSON ({e}):\n{out}"))
+}
+
+/// A failure run of one probe: first failed check, first good check after it, failed checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct RunOf {
+    start: DateTime<Utc>,
+    recovered: DateTime<Utc>,
+    failures: usize,
+}
+
+/// Every probe's checks from the scenario's two CSVs, read by hand: the remote export's
+/// `timestamp,monitor,status,...` and the on-box `checked_at,latency_s` (empty or the 15 s
+/// timeout: failed).
+fn scenario_checks() -> BTreeMap<String, Vec<(DateTime<Utc>, bool)>> {
+    let mut out: BTreeMap<String, Vec<(DateTime<Utc>, bool)>> = BTreeMap::new();
+    let remote = std::fs::read_to_string(aug15("probes_remote.csv")).expect("remote csv");
+    for line in remote.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let t = DateTime::parse_from_rfc3339(f[0])
+            .expect("time")
+            .with_timezone(&Utc);
+        out.entry(f[1].to_string())
+            .or_default()
+            .push((t, f[2] == "up"));
+    }
+    let local = std::fs::read_to_string(aug15("local-sipsvr01.csv")).expect("local csv");
+    for line in local.lines().skip(1) {
+        let (time, latency) = line.split_once(',').expect("two cells");
+        let t = DateTime::parse_from_rfc3339(time)
+            .expect("time")
+            .with_timezone(&Utc);
+        let ok = latency.parse::<f64>().is_ok_and(|s| s < 15.0);
+        out.entry("local-sipsvr01".into())
+            .or_default()
+            .push((t, ok));
+    }
+    out
+}
+
+/// Failure runs of each probe (a run ends at the next good check).
+fn scenario_runs() -> BTreeMap<String, Vec<RunOf>> {
+    scenario_checks()
+        .into_iter()
+        .map(|(probe, checks)| {
+            let mut runs = Vec::new();
+            let mut open: Option<(DateTime<Utc>, usize)> = None;
+            for (t, ok) in checks {
+                match (ok, open) {
+                    (false, None) => open = Some((t, 1)),
+                    (false, Some((s, n))) => open = Some((s, n + 1)),
+                    (true, Some((start, failures))) => {
+                        runs.push(RunOf {
+                            start,
+                            recovered: t,
+                            failures,
+                        });
+                        open = None;
+                    }
+                    (true, None) => {}
+                }
+            }
+            (probe, runs)
+        })
+        .collect()
+}
+
+fn z(t: DateTime<Utc>) -> String {
+    rfc3339(&t)
+}
+
+/// (start, recovered_at) of the windows of the target whose name contains `probe`.
+fn windows_of(v: &Value, probe: &str) -> Vec<(String, String)> {
+    v["outages"]
+        .as_array()
+        .expect("outages")
+        .iter()
+        .filter(|o| o["target"].as_str().is_some_and(|t| t.ends_with(probe)))
+        .map(|o| {
+            (
+                o["start"].as_str().unwrap_or("").to_string(),
+                o["recovered_at"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The runs a confirming monitor reports as windows: two failed checks or more.
+fn long_runs(runs: &[RunOf]) -> Vec<(String, String)> {
+    runs.iter()
+        .filter(|r| r.failures >= 2)
+        .map(|r| (z(r.start), z(r.recovered)))
+        .collect()
+}
+
+#[test]
+fn the_scenario_has_the_runs_its_readme_tells() {
+    // The README's story: four windows of all or some probes, one single-check blip on 13 Aug.
+    let runs = scenario_runs();
+    assert_eq!(runs.len(), 4);
+    let blips: Vec<(&String, &RunOf)> = runs
+        .iter()
+        .flat_map(|(p, rs)| rs.iter().map(move |r| (p, r)))
+        .filter(|(_, r)| r.failures == 1)
+        .collect();
+    assert_eq!(blips.len(), 1);
+    assert_eq!(blips[0].0, "eu-central");
+    assert_eq!(z(blips[0].1.start), "2011-08-13T10:17:00Z");
+}
+
+#[test]
+fn uptimerobot_csv_gives_the_windows_and_kinds_of_the_scenario_csvs() {
+    let robot = json(&[
+        "--input-tz",
+        "America/Los_Angeles",
+        &arg(&exports("uptimerobot-logs.csv")),
+    ]);
+    let csv = json(&[&arg(&aug15(""))]);
+    let key = |v: &Value| -> Vec<(String, String, String, i64)> {
+        v["outages"]
+            .as_array()
+            .expect("outages")
+            .iter()
+            .map(|o| {
+                (
+                    o["kind"].as_str().unwrap_or("").to_string(),
+                    o["start"].as_str().unwrap_or("").to_string(),
+                    o["recovered_at"].as_str().unwrap_or("").to_string(),
+                    o["duration_seconds"].as_i64().unwrap_or(-1),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(key(&robot), key(&csv));
+    // And the hand-read runs: every window starts at the first failed check of its probes and
+    // ends at the last of their recoveries.
+    let runs = scenario_runs();
+    for o in robot["outages"].as_array().expect("outages") {
+        let start = o["start"].as_str().unwrap_or("");
+        let failing: Vec<&RunOf> = runs
+            .values()
+            .flatten()
+            .filter(|r| r.failures >= 2 && z(r.start) == start)
+            .collect();
+        assert!(!failing.is_empty(), "{o}");
+        let recovered = failing.iter().map(|r| r.recovered).max().expect("a run");
+        assert_eq!(o["recovered_at"], z(recovered));
+    }
+    // The us-east gap is a Paused..Started stretch: unknown, not up.
+    let east = robot["probes"]
+        .as_array()
+        .expect("probes")
+        .iter()
+        .find(|p| p["name"] == "us-east")
+        .expect("us-east");
+    assert_eq!(east["unknown_seconds"], 7200);
+    assert_eq!(robot["inputs"][0]["kind"], "uptimerobot_csv");
+}
+
+#[test]
+fn nagios_zabbix_and_pingdom_summaries_give_each_probe_its_runs_to_the_second() {
+    let runs = scenario_runs();
+    for file in ["nagios.log", "zabbix-problems.ndjson", "pingdom/summary"] {
+        let v = json(&[&arg(&exports(file))]);
+        for (probe, rs) in &runs {
+            assert_eq!(windows_of(&v, probe), long_runs(rs), "{file}: {probe}");
+        }
+        let kinds: Vec<&str> = v["outages"]
+            .as_array()
+            .expect("outages")
+            .iter()
+            .filter(|o| {
+                o["target"]
+                    .as_str()
+                    .is_some_and(|t| t.ends_with("local-sipsvr01"))
+            })
+            .map(|o| o["kind"].as_str().unwrap_or(""))
+            .collect();
+        assert_eq!(kinds, ["service", "service"], "{file}");
+    }
+}
+
+#[test]
+fn the_nagios_soft_flap_is_a_blip_and_only_nagios_reports_it() {
+    let runs = scenario_runs();
+    let flap = runs["eu-central"]
+        .iter()
+        .find(|r| r.failures == 1)
+        .copied()
+        .expect("the 13 Aug blip");
+    let v = json(&[&arg(&exports("nagios.log"))]);
+    let blips = v["blips"].as_array().expect("blips");
+    assert_eq!(blips.len(), 1, "{blips:#?}");
+    assert_eq!(blips[0]["probe"], "SIPSVR01;eu-central");
+    assert_eq!(blips[0]["start"], z(flap.start));
+    assert_eq!(blips[0]["recovered_at"], z(flap.recovered));
+    for file in ["zabbix-problems.ndjson", "pingdom/summary"] {
+        let v = json(&[&arg(&exports(file))]);
+        assert_eq!(v["blips"].as_array().map(Vec::len), Some(0), "{file}");
+    }
+}
+
+/// The downtime as the log says it, read by hand: (start, stop) of the backup service.
+fn nagios_downtime() -> (String, String, String) {
+    let log = std::fs::read_to_string(exports("nagios.log")).expect("log");
+    let at = |word: &str| {
+        log.lines()
+            .find(|l| l.contains("SERVICE DOWNTIME ALERT") && l.contains(word))
+            .and_then(|l| l[1..].split_once(']'))
+            .and_then(|(s, _)| s.parse::<i64>().ok())
+            .and_then(|s| DateTime::from_timestamp(s, 0))
+            .map(z)
+            .expect("a downtime line")
+    };
+    let target = log
+        .lines()
+        .find(|l| l.contains("SERVICE DOWNTIME ALERT"))
+        .and_then(|l| l.split_once("ALERT: "))
+        .map(|(_, rest)| rest.split(';').take(2).collect::<Vec<_>>().join(";"))
+        .expect("target");
+    (target, at(";STARTED;"), at(";STOPPED;"))
+}
+
+#[test]
+fn nagios_downtime_is_maintenance_and_a_failure_inside_it_is_not_an_outage() {
+    let (target, start, end) = nagios_downtime();
+    let v = json(&[&arg(&exports("nagios.log"))]);
+    let m = v["maintenance"].as_array().expect("maintenance");
+    assert_eq!(m.len(), 1, "{m:#?}");
+    assert_eq!(m[0]["target"], target.as_str());
+    assert_eq!(
+        (m[0]["start"].as_str(), m[0]["end"].as_str()),
+        (Some(start.as_str()), Some(end.as_str()))
+    );
+    let log = std::fs::read_to_string(exports("nagios.log")).expect("log");
+    assert!(
+        log.contains(&format!("{target};CRITICAL;HARD")),
+        "the fixture fails inside it"
+    );
+    assert!(v["outages"]
+        .as_array()
+        .expect("outages")
+        .iter()
+        .all(|o| o["target"] != target.as_str()));
+}
+
+#[test]
+fn kuma_maintenance_heartbeats_are_listed_as_maintenance() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("kuma.db");
+    let beats: Vec<(usize, String, i64)> = (0..20)
+        .map(|m| {
+            let status = if (5..10).contains(&m) { 3 } else { 1 };
+            (0, format!("2024-03-01 10:{m:02}:00.000"), status)
+        })
+        .collect();
+    let rows: Vec<(usize, &str, i64, Option<i64>, &str)> = beats
+        .iter()
+        .map(|(i, t, s)| (*i, t.as_str(), *s, Some(20), ""))
+        .collect();
+    faultline::source::probes::kuma::write_kuma_db(&db, &[("Shop", "https://shop.example")], &rows)
+        .expect("db");
+    let v = json(&[&arg(&db)]);
+    let m = v["maintenance"].as_array().expect("maintenance");
+    assert_eq!(m.len(), 1, "{v:#}");
+    // First maintenance heartbeat to the first check after the last one.
+    assert_eq!(m[0]["start"], "2024-03-01T10:05:00Z");
+    assert_eq!(m[0]["end"], "2024-03-01T10:10:00Z");
+    assert_eq!(v["outages"].as_array().map(Vec::len), Some(0));
+}
+
+#[test]
+fn pingdom_results_are_checks_per_probe_and_give_the_15_aug_window() {
+    let runs = scenario_runs();
+    let aug15 = runs["local-sipsvr01"]
+        .iter()
+        .rfind(|r| r.failures >= 2)
+        .copied()
+        .expect("15 Aug");
+    let v = json(&[
+        "--local",
+        "sipsvr01 @ probe 4",
+        &arg(&exports("pingdom/results/sipsvr01.json")),
+    ]);
+    let o = v["outages"].as_array().expect("outages");
+    assert_eq!(o.len(), 1, "{o:#?}");
+    assert_eq!(o[0]["kind"], "service");
+    assert_eq!(
+        (o[0]["start"].clone(), o[0]["recovered_at"].clone()),
+        (Value::from(z(aug15.start)), Value::from(z(aug15.recovered)))
+    );
+    let vantages: Vec<&str> = v["probes"]
+        .as_array()
+        .expect("probes")
+        .iter()
+        .filter_map(|p| p["vantage"].as_str())
+        .collect();
+    assert_eq!(vantages, ["probe 1", "probe 2", "probe 3", "probe 4"]);
+}
+
+#[test]
+fn unknown_words_are_counted_and_named_in_the_notes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let robot = dir.path().join("robot.csv");
+    std::fs::write(
+        &robot,
+        "\"Up\",\"web\",\"15-08-2011 18:28:00\",\"OK\",\"0 hrs, 10 mins\"\n\
+         \"Rebooted\",\"web\",\"15-08-2011 18:20:00\",\"?\",\"0 hrs, 8 mins\"\n\
+         \"Down\",\"web\",\"15-08-2011 16:58:00\",\"Timeout\",\"1 hrs, 22 mins\"\n",
+    )
+    .expect("write");
+    let nagios = dir.path().join("nagios.log");
+    std::fs::write(
+        &nagios,
+        "[100] SERVICE ALERT: h;s;OK;HARD;1;fine\n[200] SERVICE ALERT: h;s;SMOKING;HARD;1;x\n\
+         [300] SERVICE ALERT: h;s;SMOKING;HARD;1;x\n[400] SERVICE NOTIFICATION: a;h;s;x\n",
+    )
+    .expect("write");
+    let v = json(&[&arg(&robot), &arg(&nagios)]);
+    let notes: Vec<&str> = v["notes"]
+        .as_array()
+        .expect("notes")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        notes.iter().any(|n| n.contains("\"Rebooted\" ×1")),
+        "{notes:#?}"
+    );
+    assert!(
+        notes.iter().any(|n| n.contains("\"SMOKING\" ×2")),
+        "{notes:#?}"
+    );
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("1 lines that are not probe states")),
+        "{notes:#?}"
+    );
+    let skipped: Vec<u64> = v["inputs"]
+        .as_array()
+        .expect("inputs")
+        .iter()
+        .map(|i| i["records_skipped"].as_u64().unwrap_or(0))
+        .collect();
+    assert_eq!(skipped, [1, 2]);
+    // The unknown state is not up: Rebooted..Up is unknown time, the Down before it has no up edge.
+    let o = &v["outages"].as_array().expect("outages")[0];
+    assert_eq!(o["recovered_at"], Value::Null);
+}
+
+#[test]
+fn a_damaged_export_says_the_file_and_the_record() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let zabbix = dir.path().join("problems.ndjson");
+    let good = std::fs::read_to_string(exports("zabbix-problems.ndjson")).expect("fixture");
+    let mut lines: Vec<&str> = good.lines().collect();
+    lines.insert(3, "{\"clock\":12,\"value\":1,\"eventid\":");
+    std::fs::write(&zabbix, lines.join("\n")).expect("write");
+    let r = run(["probes", "--format", "json", &arg(&zabbix)]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).expect("json");
+    assert_eq!(v["inputs"][0]["records_skipped"], 1);
+    assert!(v["inputs"][0]["problems"][0]
+        .as_str()
+        .is_some_and(|p| p.starts_with("line 4:")));
+    let cut = dir.path().join("cut.json");
+    let summary = std::fs::read(exports("pingdom/summary/us-west.json")).expect("fixture");
+    std::fs::write(&cut, &summary[..summary.len() / 2]).expect("write");
+    let r = run(["probes", &arg(&cut)]);
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("cut.json") && r.stderr.contains("ends early"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn explain_says_format_targets_vantages_and_vocabulary() {
+    let out = run_ok(["probes", "--explain", &arg(&exports("nagios.log"))]);
+    assert!(out.contains("nagios_log"), "{out}");
+    assert!(
+        out.contains("target SIPSVR01;us-west, vantage not said"),
+        "{out}"
+    );
+    assert!(
+        out.contains("vocabulary read:") && out.contains("\"CRITICAL = down\""),
+        "{out}"
+    );
+    let out = run_ok([
+        "probes",
+        "--explain",
+        &arg(&exports("pingdom/results/sipsvr01.json")),
+    ]);
+    assert!(
+        out.contains("pingdom_results") && out.contains("vantage probe 4"),
+        "{out}"
+    );
+}
+
+#[test]
+fn synth_writes_the_committed_probe_exports() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    run_ok(["synth", "--probe-exports", &arg(dir.path())]);
+    let names = faultline::synth::probe_exports::file_names();
+    assert_eq!(names.len(), 8);
+    for name in names {
+        let written = std::fs::read(dir.path().join(&name)).expect("written");
+        let committed = std::fs::read(exports(&name)).unwrap_or_default();
+        assert!(
+            written == committed,
+            "{name} differs from fixtures/aug15-probe-exports: run `cargo run -- synth --probe-exports fixtures/aug15-probe-exports`"
+        );
+    }
+}
+
+/// A helper the tests above rely on: the hand parser reads what the CSV says.
+#[test]
+fn the_hand_parser_reads_the_local_probe_timeouts() {
+    let checks = scenario_checks();
+    let local = &checks["local-sipsvr01"];
+    let t = NaiveDateTime::parse_from_str("2011-08-15 23:58:00", "%Y-%m-%d %H:%M:%S")
+        .expect("time")
+        .and_utc();
+    assert_eq!(
+        local.iter().find(|(at, _)| *at == t).map(|c| c.1),
+        Some(false)
+    );
+}
+
+#[test]
+fn a_nagios_warning_is_shown_and_an_outage_only_with_warning_is_down() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("nagios.log");
+    std::fs::write(
+        &log,
+        "[1313452000] CURRENT SERVICE STATE: web;HTTP;OK;HARD;1;ok\n\
+         [1313452683] SERVICE ALERT: web;HTTP;WARNING;HARD;1;slow\n\
+         [1313458083] SERVICE ALERT: web;HTTP;OK;HARD;1;ok\n\
+         [1313460000] Auto-save of retention data completed successfully.\n",
+    )
+    .expect("write");
+    let shown = json(&[&arg(&log)]);
+    assert_eq!(shown["outages"].as_array().map(Vec::len), Some(0));
+    assert_eq!(
+        shown["probes"][0]["degraded_seconds"],
+        1313458083 - 1313452683
+    );
+    assert!(shown["transitions"]
+        .as_array()
+        .expect("transitions")
+        .iter()
+        .any(|t| t["state"] == "degraded"));
+    let down = json(&["--warning-is-down", &arg(&log)]);
+    let o = &down["outages"][0];
+    assert_eq!(
+        o["start"],
+        z(DateTime::from_timestamp(1313452683, 0).expect("t"))
+    );
+    assert_eq!(
+        o["recovered_at"],
+        z(DateTime::from_timestamp(1313458083, 0).expect("t"))
+    );
+}
+
+/// The API exports are sniffed by content in a folder: UptimeRobot's getMonitors, Better Stack's
+/// incidents (state changes) and Datadog's Synthetics results (checks per location).
+#[test]
+fn api_json_exports_in_a_folder_are_told_apart_by_content() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let write =
+        |name: &str, text: &str| std::fs::write(dir.path().join(name), text).expect("write");
+    // 15 Aug 23:58:00Z down, 16 Aug 01:28:00Z up (the story's big outage), in each shape.
+    write(
+        "robot.json",
+        r#"{"stat":"ok","monitors":[{"id":1,"friendly_name":"sip","url":"https://sip.example/","logs":[
+          {"type":2,"datetime":1313458080,"duration":600},{"type":1,"datetime":1313452680,"duration":5400}]}]}"#,
+    );
+    write(
+        "incidents.json",
+        r#"{"data":[{"id":"9","type":"incident","attributes":{"name":"sip","url":"https://sip.example/","cause":"Timeout","started_at":"2011-08-15T23:58:00Z","resolved_at":"2011-08-16T01:28:00Z"}}]}"#,
+    );
+    write(
+        "sip-test.json",
+        r#"{"results":[
+          {"check_time":1313452620000,"probe_dc":"aws:us-west-1","result":{"passed":true,"timings":{"total":80}}},
+          {"check_time":1313452680000,"probe_dc":"aws:us-west-1","result":{"passed":false,"timings":{"total":30000}}},
+          {"check_time":1313452740000,"probe_dc":"aws:us-west-1","result":{"passed":false,"timings":{"total":30000}}},
+          {"check_time":1313458080000,"probe_dc":"aws:us-west-1","result":{"passed":true,"timings":{"total":75}}}]}"#,
+    );
+    let v = json(&[&arg(dir.path())]);
+    let mut kinds: Vec<&str> = v["inputs"]
+        .as_array()
+        .expect("inputs")
+        .iter()
+        .filter_map(|i| i["kind"].as_str())
+        .collect();
+    kinds.sort();
+    assert_eq!(
+        kinds,
+        [
+            "betterstack_incidents",
+            "datadog_synthetics",
+            "uptimerobot_json"
+        ]
+    );
+    let windows: Vec<(&str, &str)> = v["outages"]
+        .as_array()
+        .expect("outages")
+        .iter()
+        .map(|o| {
+            (
+                o["start"].as_str().unwrap_or(""),
+                o["recovered_at"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    // Robot's and Better Stack's monitor share a name: one probe (their states merged), one
+    // window; Datadog's test is a target of its own.
+    let names: Vec<&str> = v["probes"]
+        .as_array()
+        .expect("probes")
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert_eq!(names, ["sip", "sip-test"]);
+    assert_eq!(v["probes"][1]["vantage"], "aws:us-west-1");
+    assert_eq!(
+        windows,
+        [
+            ("2011-08-15T23:58:00Z", "2011-08-16T01:28:00Z"),
+            ("2011-08-15T23:58:00Z", "2011-08-16T01:28:00Z")
+        ]
+    );
+}
+
+/// A report over the event logs and the UptimeRobot export finds, around the 15 Aug window, the
+/// events the README tells of (the Event 333 storm: 182 from 16:50 PDT = 23:50Z), as it does with
+/// the scenario's probe CSVs: the report reads the events near state intervals too.
+#[test]
+fn a_report_over_a_state_export_reads_the_events_around_its_windows() {
+    let out = run_ok([
+        "report",
+        "--format",
+        "json",
+        "--input-tz",
+        "America/Los_Angeles",
+        &arg(&aug15("System.evtx")),
+        &arg(&aug15("Application.evtx")),
+        &arg(&exports("uptimerobot-logs.csv")),
+    ]);
+    let v: Value = serde_json::from_str(&out).expect("json");
+    let last = v["outages"]
+        .as_array()
+        .and_then(|o| o.iter().find(|w| w["start"] == "2011-08-15T23:58:00Z"))
+        .expect("the 15 Aug window");
+    let storm = last["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .find(|e| e["event_id"] == 333)
+        .expect("Event 333 around the window");
+    assert_eq!(
+        (storm["count"].as_u64(), storm["first"].as_str()),
+        (Some(182), Some("2011-08-15T23:50:00Z"))
+    );
+}
