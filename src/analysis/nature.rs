@@ -5,7 +5,7 @@
 use super::downtime::{Downtime, DowntimeNature};
 use super::event_findings::EventGroup;
 use super::metric_correlation::MetricFinding;
-use super::outages::Outage;
+use super::outages::{Maintenance, Outage};
 use crate::knowledge::events::EventRole;
 use crate::knowledge::schema::EventClass;
 use crate::model::OutageKind;
@@ -68,12 +68,28 @@ pub fn nature_of(
     w: &Outage,
     groups: &[EventGroup],
     downtime: &[Downtime],
+    maintenance: &[Maintenance],
     metrics: &[MetricFinding],
 ) -> (Nature, Vec<String>) {
+    let end = super::outages::window_end(w);
     let planned: Vec<String> = downtime
         .iter()
         .filter(|d| d.nature == DowntimeNature::Planned)
         .map(|d| format!("{} ({})", d.summary, cite_evidence(d)))
+        .chain(
+            maintenance
+                .iter()
+                .filter(|m| m.start <= end && m.end >= w.start)
+                .filter(|m| w.target.is_none() || m.target.is_none() || m.target == w.target)
+                .map(|m| {
+                    format!(
+                        "maintenance of {} recorded by its monitor from {} to {}",
+                        m.probe,
+                        m.start.format("%Y-%m-%d %H:%M:%S UTC"),
+                        m.end.format("%H:%M:%S UTC")
+                    )
+                }),
+        )
         .collect();
     if !planned.is_empty() {
         return (Nature::Planned, planned);

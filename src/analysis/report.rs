@@ -7,7 +7,9 @@ use super::event_findings::{self, EventFindings, StatedCrash};
 use super::hosts::{self, Host};
 use super::metric_correlation::{self, MetricFinding};
 use super::nature::{self, Nature};
-use super::outages::{self, Blip, Outage, OutageAnalysis, OutageOptions, ProbeSummary, Transition};
+use super::outages::{
+    self, Blip, Maintenance, Outage, OutageAnalysis, OutageOptions, ProbeSummary, Transition,
+};
 use super::timeline::{self, TimelineEntry};
 use crate::knowledge::events::{EventClass, EventRole};
 use crate::model::{Event, InputReport, MetricSeries, ProbeSeries};
@@ -45,6 +47,8 @@ pub struct Report {
     pub probes: Vec<ProbeSummary>,
     pub outages: Vec<OutageReport>,
     pub blips: Vec<Blip>,
+    /// Planned downtime the monitors recorded (maintenance): never an outage.
+    pub maintenance: Vec<Maintenance>,
     /// Every period a host was down, from its System log alone.
     pub downtime: Vec<Downtime>,
     /// Services that crashed or failed, until they ran again (7031/7034/7023/7024 to 7036).
@@ -149,13 +153,13 @@ pub fn build(
     // (and is a change before the first window), not a window.
     let probe_span = probes
         .iter()
-        .filter_map(|p| Some((p.checks.first()?.time, p.checks.last()?.time)))
+        .filter_map(|p| p.time_span())
         .reduce(|a, b| (a.0.min(b.0), a.1.max(b.1)));
     let mut long_downtime = 0;
     for d in &downtime.periods {
         let covered = probes.iter().any(|p| {
-            p.checks.first().is_some_and(|c| c.time <= d.down_at)
-                && p.checks.last().is_some_and(|c| c.time >= d.up_at)
+            p.time_span()
+                .is_some_and(|(first, last)| first <= d.down_at && last >= d.up_at)
         });
         let outside = probe_span.is_some_and(|(from, to)| d.up_at < from || d.down_at > to);
         // Weeks without a record are a machine kept off or an image booted later, not an outage.
@@ -204,6 +208,7 @@ pub fn build(
                 metrics,
                 &analysis.transitions,
                 &clocks.changes,
+                &analysis.maintenance,
                 claims[i],
                 opts,
             )
@@ -280,6 +285,7 @@ pub fn build(
         probes: analysis.probes,
         outages: reports,
         blips: analysis.blips,
+        maintenance: analysis.maintenance,
         downtime: downtime.periods,
         service_downtime,
         overlaps,
@@ -341,9 +347,8 @@ fn overlaps(reports: &[OutageReport]) -> Vec<Overlap> {
                 continue;
             }
             // Join the group of window i only while the span all of them share stays open.
-            let joins = |o: &&mut Overlap| {
-                o.windows.contains(&(i + 1)) && o.from.max(from) <= o.to.min(to)
-            };
+            let joins =
+                |o: &&mut Overlap| o.windows.contains(&(i + 1)) && o.from.max(from) <= o.to.min(to);
             match out.iter_mut().find(joins) {
                 Some(o) => {
                     if !o.windows.contains(&(j + 1)) {
@@ -376,6 +381,7 @@ fn outage_report(
     metrics: &[MetricSeries],
     transitions: &[Transition],
     clock_changes: &[ClockChange],
+    maintenance: &[Maintenance],
     claim: attribution::Claim,
     opts: &ReportOptions,
 ) -> OutageReport {
@@ -383,8 +389,13 @@ fn outage_report(
     let findings: EventFindings = event_findings::find_events(events, w.start, opts.server_zone);
     let metric_findings =
         metric_correlation::correlate(metrics, w.start, end, opts.lookback, TOP_METRICS);
-    let (nature, nature_evidence) =
-        nature::nature_of(w, &findings.groups, &downtime, &metric_findings);
+    let (nature, nature_evidence) = nature::nature_of(
+        w,
+        &findings.groups,
+        &downtime,
+        maintenance,
+        &metric_findings,
+    );
     let timeline = timeline::for_window(
         w,
         &findings,

@@ -91,7 +91,12 @@ pub fn run(
     // With no failed check the windows come from the logs themselves (analysis/downtime.rs),
     // and their lookback can be anywhere: the whole log is read.
     let scope = |probes: &[crate::model::ProbeSeries]| {
-        let any_failure = probes.iter().any(|p| p.checks.iter().any(|c| !c.ok()));
+        let any_failure = probes.iter().any(|p| {
+            p.checks.iter().any(|c| !c.ok())
+                || p.intervals
+                    .iter()
+                    .any(|iv| iv.state == crate::model::ProbeState::Down)
+        });
         any_failure.then(|| scope::report_event_scope(probes, lookback, merge_gap))
     };
     let evidence = evidence::load_scoped(&load, diag.progress(), &scope)?;
