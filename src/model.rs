@@ -193,8 +193,6 @@ pub struct ProbeSeries {
     pub target: Option<String>,
     /// Where the checks ran from, when the input says.
     pub vantage: Option<String>,
-    /// The probe runs on the server itself: it tells a service problem from a network one.
-    pub local: bool,
     pub checks: Vec<Check>,
     /// The states the monitor recorded (state-change exports: UptimeRobot, Pingdom, Nagios,
     /// Zabbix), sorted, not overlapping. A series without checks is read from these alone: a down
@@ -399,7 +397,6 @@ mod tests {
             name: "p".into(),
             target: None,
             vantage: None,
-            local: false,
             checks: Vec::new(),
             intervals: Vec::new(),
             source_file: Arc::from("p"),

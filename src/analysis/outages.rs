@@ -190,9 +190,6 @@ pub fn local_probe(probes: &[ProbeSeries], opts: &OutageOptions) -> Option<Strin
             .find(|p| p.name.eq_ignore_ascii_case(want))
             .map(|p| p.name.clone());
     }
-    if let Some(p) = probes.iter().find(|p| p.local) {
-        return Some(p.name.clone());
-    }
     let host = opts
         .host
         .as_deref()
@@ -346,13 +343,17 @@ fn inside_window(outages: &[Outage], target: Option<&str>, t: DateTime<Utc>) -> 
     outages
         .iter()
         .take_while(|o| o.start <= t)
-        .any(|o| o.target.as_deref() == target && t < counting_end(o))
+        .any(|o| o.target.as_deref() == target && inside(o, t))
 }
 
-/// Where a window stops for counting: its recovery, else just after its last down stretch.
-fn counting_end(o: &Outage) -> DateTime<Utc> {
-    o.recovered_at
-        .unwrap_or(o.last_failure + Duration::seconds(1))
+/// `t` is inside window `o`: from its start up to `window_end`, the recovering check itself
+/// excluded (it is up), the last failure included when there is no recovery.
+fn inside(o: &Outage, t: DateTime<Utc>) -> bool {
+    o.start <= t
+        && match o.recovered_at {
+            Some(r) => t < r,
+            None => t <= window_end(o),
+        }
 }
 
 fn window(

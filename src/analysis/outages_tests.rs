@@ -20,7 +20,6 @@ fn series(name: &str, len: i64, fails: &[i64], gaps: &[(i64, i64)]) -> ProbeSeri
         target: None,
         vantage: None,
         name: name.into(),
-        local: false,
         intervals: Vec::new(),
         checks,
         source_file: Arc::from("test.csv"),
@@ -227,7 +226,6 @@ fn sub_second_checks_still_add_up_to_time_up_and_down() {
         target: None,
         vantage: None,
         name: "fast".into(),
-        local: false,
         intervals: Vec::new(),
         checks,
         source_file: Arc::from("fast.csv"),
@@ -277,7 +275,6 @@ fn epoch_millis_and_check_durations_are_chronos() {
         target: None,
         vantage: None,
         name: "p".into(),
-        local: false,
         intervals: Vec::new(),
         checks,
         source_file: Arc::from("test.csv"),
@@ -297,7 +294,6 @@ fn states(name: &str, ivs: &[(i64, i64, S)]) -> ProbeSeries {
         target: Some("https://app.example/".into()),
         vantage: None,
         name: name.into(),
-        local: false,
         checks: Vec::new(),
         intervals: ivs
             .iter()

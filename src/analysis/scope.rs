@@ -95,7 +95,6 @@ mod tests {
             target: None,
             vantage: None,
             name: "p".into(),
-            local: false,
             intervals: Vec::new(),
             checks: (0..600)
                 .map(|m| Check::new(at(m), !failed_minutes.contains(&m), None))

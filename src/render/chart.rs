@@ -342,7 +342,7 @@ fn latency_panel(area: &Area, data: &ChartData, xmap: &XMap) -> Result<(), Strin
     let mut x = xmap.left + label_width(caption, CAPTION_SIZE) + 24;
     for (i, p) in data.probes.iter().enumerate() {
         let color = PROBE_COLORS[i % PROBE_COLORS.len()];
-        let name = if p.local || data.local_probes.contains(&p.name) {
+        let name = if data.local_probes.contains(&p.name) {
             format!("{} (on the server)", p.name)
         } else {
             p.name.clone()

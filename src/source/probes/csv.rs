@@ -385,7 +385,6 @@ fn finish(
             name,
             target: None,
             vantage: None,
-            local: false,
             intervals: Vec::new(),
             checks,
             source_file: source.clone(),

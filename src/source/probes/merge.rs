@@ -37,7 +37,6 @@ pub fn merge_probes(series: Vec<ProbeSeries>, reports: &mut [InputReport]) -> Ve
                         ));
                     }
                 }
-                m.local |= s.local;
                 if !m.source_file.split(", ").any(|f| f == &*s.source_file) {
                     m.source_file = Arc::from(format!("{}, {}", m.source_file, s.source_file));
                 }
@@ -114,7 +113,6 @@ mod tests {
             name: "web".into(),
             target: Some("web".into()),
             vantage: None,
-            local: false,
             checks: Vec::new(),
             intervals,
             source_file: Arc::from(file),

@@ -205,7 +205,6 @@ impl StatesBuilder {
                 name,
                 target: Some(target.target.clone()),
                 vantage: target.vantage.clone(),
-                local: false,
                 checks: Vec::new(),
                 intervals: kept,
                 source_file: source.clone(),

@@ -289,7 +289,6 @@ impl StoreBuilder {
                 name,
                 target: target.map(|t| t.target.clone()),
                 vantage: target.and_then(|t| t.vantage.clone()),
-                local: false,
                 checks,
                 intervals,
                 source_file: source.clone(),

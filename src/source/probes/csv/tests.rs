@@ -271,7 +271,6 @@ fn series_of_one_probe_merge_across_files() {
         target: None,
         vantage: None,
         name: "p".into(),
-        local: false,
         intervals: Vec::new(),
         checks: vec![check("2011-08-15T10:01:00Z", true)],
         source_file: Arc::from("a.csv"),
