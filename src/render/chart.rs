@@ -83,9 +83,15 @@ pub fn render_svg(data: &ChartData) -> Result<String, String> {
     let label_rows = layout_labels(data, &xmap);
     let rows = label_rows.iter().copied().max().map_or(0, |r| r + 1) as u32;
     let strip = rows * LABEL_ROW + 8;
-    let lanes = data.probes.len() as u32 * LANE + 26;
-    let height =
-        HEADER + strip + LATENCY_PANEL + lanes + data.metrics.len() as u32 * METRIC_PANEL + AXIS;
+    // A window from the logs alone has no probes: no latency panel, no lanes.
+    let has_probes = !data.probes.is_empty();
+    let lanes = if has_probes {
+        data.probes.len() as u32 * LANE + 26
+    } else {
+        0
+    };
+    let latency = if has_probes { LATENCY_PANEL } else { 0 };
+    let height = HEADER + strip + latency + lanes + data.metrics.len() as u32 * METRIC_PANEL + AXIS;
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
@@ -101,10 +107,14 @@ pub fn render_svg(data: &ChartData) -> Result<String, String> {
         header(&root, data)?;
         grid(&root, data, &xmap, top, bottom)?;
         let (_, rest) = root.split_vertically(top);
-        let (latency_area, rest) = rest.split_vertically(LATENCY_PANEL);
-        latency_panel(&latency_area, data, &xmap)?;
-        let (lane_area, mut rest) = rest.split_vertically(lanes);
-        status_lanes(&lane_area, data, &xmap)?;
+        let mut rest = rest;
+        if has_probes {
+            let (latency_area, below) = rest.split_vertically(LATENCY_PANEL);
+            latency_panel(&latency_area, data, &xmap)?;
+            let (lane_area, below) = below.split_vertically(lanes);
+            status_lanes(&lane_area, data, &xmap)?;
+            rest = below;
+        }
         for panel in &data.metrics {
             let (area, next) = rest.split_vertically(METRIC_PANEL);
             metric_panel(&area, panel, data, &xmap)?;

@@ -30,27 +30,46 @@ pub(crate) fn section(
         esc(&clock.full(&w.start)),
         n = i + 1
     );
-    let facts = [
+    let mut facts: Vec<(&str, String)> = vec![
         ("Kind", kind_words(w.kind.as_str()).to_string()),
         (
             "Nature",
             format!("{}: {}", o.nature.as_str(), o.nature_evidence.join("; ")),
         ),
-        ("First failed check", clock.full(&w.start)),
-        ("Last failed check", clock.full(&w.last_failure)),
-        (
+    ];
+    if let Some(host) = &o.host {
+        facts.push(("Host", host.clone()));
+    }
+    let duration = w
+        .duration_seconds
+        .map(human_duration)
+        .unwrap_or_else(|| "unknown (no recovery)".into());
+    if w.probes.is_empty() {
+        for d in &o.downtime {
+            facts.push((
+                "Went down",
+                format!("{} ({})", clock.full(&d.down_at), d.down_basis),
+            ));
+            facts.push((
+                "Came back",
+                format!("{} ({})", clock.full(&d.up_at), d.up_basis),
+            ));
+        }
+        facts.push(("Duration (down to boot)", duration));
+    } else {
+        facts.push(("First failed check", clock.full(&w.start)));
+        facts.push(("Last failed check", clock.full(&w.last_failure)));
+        facts.push((
             "Recovered (first good check of the last probe to recover)",
             w.recovered_at
                 .map(|r| clock.full(&r))
                 .unwrap_or_else(|| "not in the data".into()),
-        ),
-        (
+        ));
+        facts.push((
             "Duration (first failure to recovery; time to recover)",
-            w.duration_seconds
-                .map(human_duration)
-                .unwrap_or_else(|| "unknown (no recovery)".into()),
-        ),
-    ];
+            duration,
+        ));
+    }
     s.push_str("<ul class=\"facts\">\n");
     for (k, v) in facts {
         let _ = writeln!(s, "<li><strong>{k}:</strong> {}</li>", esc(&v));
@@ -64,43 +83,9 @@ pub(crate) fn section(
         );
     }
 
-    let _ = writeln!(s, "<h{sub}>Impact per probe</h{sub}>");
-    let rows: Vec<Vec<String>> = w
-        .probes
-        .iter()
-        .map(|p| {
-            let at = |t: Option<chrono::DateTime<chrono::Utc>>| {
-                time(&t.map(|t| clock.local(&t)).unwrap_or_else(|| "-".into()))
-            };
-            vec![
-                esc(&p.probe),
-                if p.local { "on the server" } else { "remote" }.to_string(),
-                num(p.checks),
-                num(p.failures),
-                at(p.first_failure),
-                at(p.last_failure),
-                num(if p.unknown_seconds > 0 {
-                    human_duration(p.unknown_seconds)
-                } else {
-                    "-".into()
-                }),
-            ]
-        })
-        .collect();
-    table(
-        s,
-        &[
-            "probe",
-            "where",
-            "checks",
-            "failed",
-            "first failure",
-            "last failure",
-            "unknown (no data)",
-        ],
-        &rows,
-    );
-
+    if !w.probes.is_empty() {
+        probe_impact(s, o, clock, sub);
+    }
     timeline(s, o, clock, sub);
     event_findings(s, o, clock, sub);
     metric_findings(s, o, report, clock, sub);
@@ -352,4 +337,45 @@ fn metric_findings(s: &mut String, o: &OutageReport, report: &Report, clock: &Cl
             missing.join(", ")
         );
     }
+}
+
+/// The table of each probe inside a window.
+fn probe_impact(s: &mut String, o: &crate::analysis::report::OutageReport, clock: &Clock, sub: u8) {
+    let w = &o.window;
+    let _ = writeln!(s, "<h{sub}>Impact per probe</h{sub}>");
+    let rows: Vec<Vec<String>> = w
+        .probes
+        .iter()
+        .map(|p| {
+            let at = |t: Option<chrono::DateTime<chrono::Utc>>| {
+                time(&t.map(|t| clock.local(&t)).unwrap_or_else(|| "-".into()))
+            };
+            vec![
+                esc(&p.probe),
+                if p.local { "on the server" } else { "remote" }.to_string(),
+                num(p.checks),
+                num(p.failures),
+                at(p.first_failure),
+                at(p.last_failure),
+                num(if p.unknown_seconds > 0 {
+                    human_duration(p.unknown_seconds)
+                } else {
+                    "-".into()
+                }),
+            ]
+        })
+        .collect();
+    table(
+        s,
+        &[
+            "probe",
+            "where",
+            "checks",
+            "failed",
+            "first failure",
+            "last failure",
+            "unknown (no data)",
+        ],
+        &rows,
+    );
 }
