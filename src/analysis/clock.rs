@@ -252,11 +252,8 @@ fn correct_file(events: &mut [Event], order: &[usize], analysis: &mut ClockAnaly
             let proof = first
                 .checked_sub(1)
                 .map(|k| events[order[k]].time)
-                .filter(|&t| {
-                    t - s.old > RECORD_ORDER_JUMP
-                        && first < at
-                        && !boot_at[first..at].contains(&true)
-                });
+                // The stale stretch may hold this boot's own records (a VM booted behind).
+                .filter(|&t| t - s.old > RECORD_ORDER_JUMP && first < at);
             if let Some(proof) = proof {
                 for &i in &order[first..at] {
                     keep_original(analysis, &events[i]);
@@ -506,6 +503,28 @@ mod tests {
         assert_eq!(a.changes[0].verdict, "set-forward");
         assert_eq!(a.corrected_events(), 0);
         assert_eq!(events.iter().map(|e| e.time).collect::<Vec<_>>(), before);
+    }
+
+    #[test]
+    fn a_clock_behind_after_a_boot_is_moved_forward_by_the_correction() {
+        // Shut down at 10:00; booted at 10:05 true time with the clock 5 hours behind; the time
+        // service sets it forward at record 6.
+        let mut events = sorted(vec![
+            ev(1, at(9, 59, 0), "User32", 1074, &[]),
+            ev(2, at(10, 0, 0), "EventLog", 6006, &[]),
+            ev(3, at(5, 5, 0), "EventLog", 6009, &[]),
+            ev(4, at(5, 5, 0), "EventLog", 6005, &[]),
+            ev(5, at(5, 5, 30), "Service Control Manager", 7036, &[]),
+            change(6, at(5, 6, 0), at(10, 6, 0)),
+            ev(7, at(10, 6, 10), "Service Control Manager", 7036, &[]),
+        ]);
+        let a = correct(&mut events);
+        assert_eq!(a.changes.len(), 1, "{:?}", a.changes);
+        assert_eq!(a.changes[0].verdict, "behind-before-step");
+        assert_eq!(a.changes[0].corrected_events, 3);
+        let order: Vec<u64> = events.iter().map(|e| e.record_id.unwrap()).collect();
+        assert_eq!(order, vec![1, 2, 3, 4, 5, 6, 7]);
+        assert_eq!(events[2].time, at(10, 5, 0));
     }
 
     #[test]
