@@ -13,5 +13,6 @@ pub mod report;
 pub mod scope;
 pub mod series_stats;
 pub mod service_downtime;
+pub mod shared_host;
 pub mod stats;
 pub mod timeline;

@@ -75,6 +75,9 @@ pub struct OutageReport {
     pub nature_evidence: Vec<String>,
     /// The host downtime (from the logs) inside this window.
     pub downtime: Vec<Downtime>,
+    /// The other targets of this window's host: down with it, or answering.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shared_host: Option<super::shared_host::SharedHost>,
     pub events: Vec<event_findings::EventGroup>,
     pub noise_folded: u64,
     pub stated_crashes: Vec<StatedCrash>,
@@ -215,6 +218,11 @@ pub fn build(
         })
         .collect();
     add_related(&mut reports);
+    let window_refs: Vec<&Outage> = reports.iter().map(|r| &r.window).collect();
+    let shared = super::shared_host::shared_hosts(&window_refs, &analysis.probes);
+    for (r, s) in reports.iter_mut().zip(shared) {
+        r.shared_host = s;
+    }
     let changes_before = outages_only
         .first()
         .map(|w| w.start)
@@ -410,6 +418,7 @@ fn outage_report(
         nature,
         nature_evidence,
         downtime,
+        shared_host: None,
         events: findings.groups,
         noise_folded: findings.noise_folded,
         stated_crashes: findings.stated_crashes,

@@ -589,3 +589,39 @@ fn a_report_over_a_state_export_reads_the_events_around_its_windows() {
         (Some(182), Some("2011-08-15T23:50:00Z"))
     );
 }
+
+/// The Nagios log checks four services of host SIPSVR01 (and a MySQL backup). The scenario's
+/// network problem of 11 Aug is us-east and eu-central down together while the others answered;
+/// the partial outage of 12 Aug is us-west alone (fixtures/aug15/README.md).
+#[test]
+fn targets_of_one_host_say_which_were_down_together() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(exports("nagios.log"), dir.path().join("nagios.log")).unwrap();
+    let out = run_ok(["report", &arg(dir.path()), "--format", "json", "-q"]);
+    let r: Value = serde_json::from_str(&out).expect("report JSON");
+    let windows = r["outages"].as_array().unwrap();
+    let on = |day: &str, target: &str| {
+        windows
+            .iter()
+            .find(|o| o["start"].as_str().unwrap().starts_with(day) && o["target"] == target)
+            .unwrap_or_else(|| panic!("no window of {target} on {day}"))
+    };
+    let names = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap().to_string())
+            .collect()
+    };
+    let east = &on("2011-08-11", "SIPSVR01;us-east")["shared_host"];
+    assert_eq!(east["host"], "sipsvr01");
+    assert_eq!(names(&east["down_together"]), ["SIPSVR01;eu-central"]);
+    assert!(names(&east["answering"]).contains(&"SIPSVR01;us-west".to_string()));
+    let west = &on("2011-08-12", "SIPSVR01;us-west")["shared_host"];
+    assert!(names(&west["down_together"]).is_empty());
+    let md = run_ok(["report", &arg(dir.path()), "-q"]);
+    assert!(
+        md.contains("kept answering: this target alone"),
+        "markdown says it"
+    );
+}

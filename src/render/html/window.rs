@@ -40,6 +40,25 @@ pub(crate) fn section(
     if let Some(host) = &o.host {
         facts.push(("Host", host.clone()));
     }
+    if let Some(shared) = &o.shared_host {
+        // shared_words escapes for markdown; the page wants the plain words.
+        let words = match (shared.down_together.is_empty(), shared.answering.is_empty()) {
+            (false, true) => format!(
+                "all down together with it ({}): the host, not one service",
+                shared.down_together.join(", ")
+            ),
+            (true, false) => format!(
+                "{} kept answering: this target alone",
+                shared.answering.join(", ")
+            ),
+            _ => format!(
+                "down together with it: {}; answering: {}",
+                shared.down_together.join(", "),
+                shared.answering.join(", ")
+            ),
+        };
+        facts.push(("Other targets of the host", words));
+    }
     let duration = w
         .duration_seconds
         .map(human_duration)

@@ -33,6 +33,14 @@ pub(crate) fn outage_section(
     if let Some(host) = &o.host {
         let _ = writeln!(s, "- **Host:** {}", md(host));
     }
+    if let Some(shared) = &o.shared_host {
+        let _ = writeln!(
+            s,
+            "- **Other targets of {}:** {}",
+            md(&shared.host),
+            shared_words(shared)
+        );
+    }
     if w.probes.is_empty() {
         for d in &o.downtime {
             let _ = writeln!(
@@ -389,5 +397,25 @@ pub(crate) fn metric_findings(
             "No data inside the window (not zero: missing) for: {}.\n",
             missing.join(", ")
         );
+    }
+}
+
+/// "down together with A and B: the host" / "A and B kept answering: this target alone".
+pub(crate) fn shared_words(shared: &crate::analysis::shared_host::SharedHost) -> String {
+    let list = |v: &[String]| md(&v.join(", "));
+    match (shared.down_together.is_empty(), shared.answering.is_empty()) {
+        (false, true) => format!(
+            "all down together with it ({}): the host, not one service",
+            list(&shared.down_together)
+        ),
+        (true, false) => format!(
+            "{} kept answering: this target alone",
+            list(&shared.answering)
+        ),
+        _ => format!(
+            "down together with it: {}; answering: {}",
+            list(&shared.down_together),
+            list(&shared.answering)
+        ),
     }
 }
