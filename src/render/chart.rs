@@ -1,10 +1,11 @@
 //! The outage as a picture (SVG): probe latency and status, the correlated metrics as small
 //! multiples on one time axis, the outage window shaded and the signature events marked.
+mod lanes;
 mod select;
 
 pub use select::{chart_data, outage_chart, ChartData, Marker, MetricPanel};
 
-use crate::model::ProbeSeries;
+use crate::model::{ProbeSeries, ProbeState};
 use crate::timefmt::Zone;
 use chrono::{DateTime, Duration, Utc};
 use plotters::coord::Shift;
@@ -31,6 +32,10 @@ const CAPTION_SIZE: u32 = 15;
 pub const WINDOW_SHADE: RGBColor = RGBColor(0xF2, 0xB8, 0xB5);
 const UP: RGBColor = RGBColor(0x7F, 0xC9, 0x7F);
 const DOWN: RGBColor = RGBColor(0xD6, 0x27, 0x28);
+/// A state export's "answering, but not well" (Nagios WARNING).
+const DEGRADED: RGBColor = RGBColor(0xF2, 0xB7, 0x05);
+/// Planned downtime a monitor recorded.
+const MAINTENANCE: RGBColor = RGBColor(0x6B, 0x8E, 0xC9);
 const GRID: RGBColor = RGBColor(0xE3, 0xE3, 0xE3);
 const INK: RGBColor = RGBColor(0x22, 0x22, 0x22);
 const MUTED: RGBColor = RGBColor(0x66, 0x66, 0x66);
@@ -90,7 +95,12 @@ pub fn render_svg(data: &ChartData) -> Result<String, String> {
     } else {
         0
     };
-    let latency = if has_probes { LATENCY_PANEL } else { 0 };
+    // State-change exports carry no response times: no latency panel to draw then.
+    let has_latency = data
+        .probes
+        .iter()
+        .any(|p| p.checks.iter().any(|c| c.latency_ms().is_some()));
+    let latency = if has_latency { LATENCY_PANEL } else { 0 };
     let height = HEADER + strip + latency + lanes + data.metrics.len() as u32 * METRIC_PANEL + AXIS;
     let mut svg = String::new();
     {
@@ -108,11 +118,14 @@ pub fn render_svg(data: &ChartData) -> Result<String, String> {
         grid(&root, data, &xmap, top, bottom)?;
         let (_, rest) = root.split_vertically(top);
         let mut rest = rest;
-        if has_probes {
+        if has_latency {
             let (latency_area, below) = rest.split_vertically(LATENCY_PANEL);
             latency_panel(&latency_area, data, &xmap)?;
-            let (lane_area, below) = below.split_vertically(lanes);
-            status_lanes(&lane_area, data, &xmap)?;
+            rest = below;
+        }
+        if has_probes {
+            let (lane_area, below) = rest.split_vertically(lanes);
+            lanes::status_lanes(&lane_area, data, &xmap)?;
             rest = below;
         }
         for panel in &data.metrics {
@@ -408,61 +421,6 @@ fn typical_step(p: &ProbeSeries) -> Duration {
         .collect();
     steps.sort_unstable();
     Duration::seconds(steps.get(steps.len() / 2).copied().unwrap_or(60))
-}
-
-/// One lane per probe: green where checks answered, red where they failed, blank without data.
-fn status_lanes(area: &Area, data: &ChartData, xmap: &XMap) -> Result<(), String> {
-    area.draw(&Text::new(
-        "probe checks (green up, red down, blank no data)",
-        (xmap.left, 5),
-        text_style(LABEL_SIZE, MUTED),
-    ))
-    .map_err(err)?;
-    for (i, p) in data.probes.iter().enumerate() {
-        let y0 = 22 + i as i32 * LANE as i32;
-        let y1 = y0 + LANE as i32 - 3;
-        area.draw(&Text::new(
-            p.name.clone(),
-            (xmap.left - 8, (y0 + y1) / 2),
-            text_style(LABEL_SIZE, INK).pos(Pos::new(HPos::Right, VPos::Center)),
-        ))
-        .map_err(err)?;
-        let step = typical_step(p);
-        let checks: Vec<_> = p
-            .checks
-            .iter()
-            .filter(|c| c.time + step >= data.from && c.time <= data.to)
-            .collect();
-        // Merge runs of the same state into one rectangle each.
-        let mut run: Option<(bool, DateTime<Utc>, DateTime<Utc>)> = None;
-        let mut rects = Vec::new();
-        for (j, c) in checks.iter().enumerate() {
-            let next = checks.get(j + 1).map(|n| n.time);
-            let until = match next {
-                Some(n) if n - c.time <= step * 3 => n,
-                _ => c.time + step,
-            };
-            run = match run {
-                Some((ok, start, end)) if ok == c.ok() && end == c.time => Some((ok, start, until)),
-                Some(done) => {
-                    rects.push(done);
-                    Some((c.ok(), c.time, until))
-                }
-                None => Some((c.ok(), c.time, until)),
-            };
-        }
-        rects.extend(run);
-        for (ok, start, end) in rects {
-            let (x0, x1) = (xmap.px(start), xmap.px(end));
-            let color = if ok { UP } else { DOWN };
-            area.draw(&Rectangle::new(
-                [(x0, y0), (x1.max(x0 + 1), y1)],
-                color.filled(),
-            ))
-            .map_err(err)?;
-        }
-    }
-    Ok(())
 }
 
 /// One metric on its own y scale, with its warning/critical threshold when one was crossed.

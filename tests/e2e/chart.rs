@@ -99,3 +99,40 @@ fn the_chart_never_replaces_an_input() {
     assert_ne!(r.code, Some(0));
     assert_eq!(std::fs::read(&input).unwrap(), before);
 }
+
+/// A state-change export (UptimeRobot) has intervals, not checks: its lanes are drawn from them,
+/// and with no response times there is no latency panel. All four monitors were down in the
+/// 15 Aug window (the scenario's story), so four red stretches are drawn.
+#[test]
+fn state_series_are_drawn_from_their_intervals() {
+    let dir = tempfile::tempdir().unwrap();
+    for log in ["System.evtx", "Application.evtx"] {
+        std::fs::copy(aug15(log), dir.path().join(log)).unwrap();
+    }
+    let exports = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/aug15-probe-exports/uptimerobot-logs.csv");
+    std::fs::copy(exports, dir.path().join("uptimerobot-logs.csv")).unwrap();
+    let chart = dir.path().join("c.svg");
+    let r = run([
+        "report".as_ref(),
+        dir.path().as_os_str(),
+        "--input-tz".as_ref(),
+        "America/Los_Angeles".as_ref(),
+        "-q".as_ref(),
+        "--chart".as_ref(),
+        chart.as_os_str(),
+        "-o".as_ref(),
+        dir.path().join("r.md").as_os_str(),
+    ]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let svg = std::fs::read_to_string(&chart).unwrap();
+    assert_eq!(
+        svg.matches("fill=\"#D62728\"").count(),
+        4,
+        "four down stretches"
+    );
+    assert!(
+        !svg.contains("Probe latency"),
+        "no latency panel without response times"
+    );
+}
