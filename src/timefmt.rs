@@ -453,6 +453,20 @@ pub fn human_duration(seconds: i64) -> String {
     format!("{sign}{text}")
 }
 
+/// An ISO 8601 time as event data carries it (`2017-07-12T07:18:24.687853300Z`, or with a space
+/// for the `T`; a time without a zone is UTC): Kernel-General's StartTime, StopTime, OldTime...
+pub fn parse_event_time(text: &str) -> Option<DateTime<Utc>> {
+    let text = text.trim().replace(' ', "T");
+    DateTime::parse_from_rfc3339(&text)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+        .or_else(|| {
+            chrono::NaiveDateTime::parse_from_str(&text, "%Y-%m-%dT%H:%M:%S%.f")
+                .ok()
+                .map(|n| n.and_utc())
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,6 +10,7 @@
 //! suspended as one whose clock was behind. Every correction is counted and the original time kept.
 use crate::knowledge::events::{self as kb, EventRole};
 use crate::model::Event;
+use crate::timefmt::parse_event_time;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -47,6 +48,22 @@ pub struct ClockChange {
     /// Events whose times this change showed to be wrong and were corrected.
     pub corrected_events: u64,
     pub explanation: String,
+}
+
+impl ClockChange {
+    /// "clock set back by 3h (Kernel-General 1)".
+    pub fn words(&self) -> String {
+        format!(
+            "clock {} by {} ({})",
+            if self.delta_seconds < 0 {
+                "set back"
+            } else {
+                "set forward"
+            },
+            crate::timefmt::human_duration(self.delta_seconds.abs()),
+            self.evidence
+        )
+    }
 }
 
 #[derive(Debug, Default)]
@@ -361,20 +378,7 @@ fn read_step(e: &Event) -> Option<(DateTime<Utc>, DateTime<Utc>, &'static str)> 
         (None, Some(old)) => (old, e.data.get("NewTime")?, "Security 4616"),
         _ => return None,
     };
-    Some((parse_time(old)?, parse_time(new)?, evidence))
-}
-
-/// The ISO 8601 times clock events carry (`2017-07-12T07:18:24.687853300Z`, or with a space).
-fn parse_time(text: &str) -> Option<DateTime<Utc>> {
-    let text = text.trim().replace(' ', "T");
-    DateTime::parse_from_rfc3339(&text)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
-        .or_else(|| {
-            chrono::NaiveDateTime::parse_from_str(&text, "%Y-%m-%dT%H:%M:%S%.f")
-                .ok()
-                .map(|n| n.and_utc())
-        })
+    Some((parse_event_time(old)?, parse_event_time(new)?, evidence))
 }
 
 #[cfg(test)]

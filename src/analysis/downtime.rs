@@ -4,7 +4,7 @@
 use super::event_findings::stated_crash_time;
 use crate::knowledge::events::{self as kb, EventRole};
 use crate::model::Event;
-use crate::timefmt::Zone;
+use crate::timefmt::{parse_event_time, Zone};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
@@ -149,7 +149,7 @@ fn boots<'a>(events: &[&'a Event]) -> Vec<Boot<'a>> {
         // A StartTime far from its record's own time was written with a clock corrected since
         // (clock.rs moved the record, not the value inside it): the record's time is the truth.
         let start = kernel
-            .and_then(|e| e.data.get("StartTime").and_then(parse_iso))
+            .and_then(|e| e.data.get("StartTime").and_then(parse_event_time))
             .filter(|t| kernel.is_some_and(|e| (e.time - *t).abs() <= BOOT_CLUSTER));
         (b.at, b.basis) = match (kernel, start) {
             (Some(e), Some(t)) => (t, format!("StartTime of {}", cite(e))),
@@ -186,18 +186,6 @@ fn evidence(e: &Event, says: impl Into<String>) -> Evidence {
         event_id: e.event_id,
         says: says.into(),
     }
-}
-
-fn parse_iso(text: &str) -> Option<DateTime<Utc>> {
-    let text = text.trim().replace(' ', "T");
-    DateTime::parse_from_rfc3339(&text)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
-        .or_else(|| {
-            chrono::NaiveDateTime::parse_from_str(&text, "%Y-%m-%dT%H:%M:%S%.f")
-                .ok()
-                .map(|n| n.and_utc())
-        })
 }
 
 /// A value by name, else by position among the unnamed values (older logs and exports), else
@@ -428,8 +416,12 @@ fn one_downtime(
             .rev()
             .filter(|e| e.time >= stop.time - Duration::minutes(5))
             .find(|e| role(e, EventRole::KernelStop) && e.data.get("StopTime").is_some());
-        let stopped =
-            kernel_stop.and_then(|e| e.data.get("StopTime").and_then(parse_iso).map(|t| (e, t)));
+        let stopped = kernel_stop.and_then(|e| {
+            e.data
+                .get("StopTime")
+                .and_then(parse_event_time)
+                .map(|t| (e, t))
+        });
         (down_at, down_basis) = match stopped {
             Some((e, t)) => (t, format!("StopTime of {}", cite(e))),
             None => (stop.time, cite(stop)),

@@ -258,16 +258,10 @@ pub fn build(
     }
     for c in shown {
         data_quality.clock.push(format!(
-            "{} {}: clock {} by {} ({}): {}.",
+            "{} {}: {}: {}.",
             c.host,
             c.time.format("%Y-%m-%d %H:%M:%S UTC"),
-            if c.delta_seconds < 0 {
-                "set back"
-            } else {
-                "set forward"
-            },
-            crate::timefmt::human_duration(c.delta_seconds.abs()),
-            c.evidence,
+            c.words(),
             c.explanation
         ));
     }

@@ -104,16 +104,7 @@ pub fn for_window(
             c.time,
             "clock",
             &c.verdict,
-            format!(
-                "clock {} by {} ({})",
-                if c.delta_seconds < 0 {
-                    "set back"
-                } else {
-                    "set forward"
-                },
-                crate::timefmt::human_duration(c.delta_seconds.abs()),
-                c.evidence
-            ),
+            c.words(),
             format!("{}{moved}", c.explanation),
         ));
     }
@@ -275,16 +266,7 @@ pub fn mark_clock_corrections(entries: &mut Vec<TimelineEntry>, clocks: &ClockAn
             c.time,
             "clock",
             &c.verdict,
-            format!(
-                "clock {} by {} ({})",
-                if c.delta_seconds < 0 {
-                    "set back"
-                } else {
-                    "set forward"
-                },
-                crate::timefmt::human_duration(c.delta_seconds.abs()),
-                c.evidence
-            ),
+            c.words(),
             c.explanation.clone(),
         );
         row.refs.record_id = c.record_id;

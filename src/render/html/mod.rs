@@ -6,8 +6,8 @@ mod window;
 use crate::analysis::report::Report;
 use crate::render::markdown::{
     correlated, downtime_rows, host_rows, lead_words, plural, primary_index, service_rows,
-    short_name, signature_events, summary_text, Clock, DOWNTIME_HEADER, DOWNTIME_INTRO,
-    HOSTS_HEADER, SERVICES_HEADER,
+    short_name, signature_events, summary_text, title_parts, Clock, DOWNTIME_HEADER,
+    DOWNTIME_INTRO, HOSTS_HEADER, SERVICES_HEADER,
 };
 use crate::timefmt::{human_duration, Zone};
 use std::fmt::Write as _;
@@ -59,20 +59,7 @@ tr,figure,ul.facts{break-inside:avoid}h2,h3,h4{break-after:avoid}tbody tr:nth-ch
 pub fn render(report: &Report, zone: Zone, chart: Option<&str>) -> String {
     let clock = Clock { zone };
     let primary = primary_index(report);
-    let host = match report.hosts.len() {
-        0 | 1 => report.host.clone().unwrap_or_else(|| "unknown host".into()),
-        n => format!("{n} hosts"),
-    };
-    let date = primary
-        .map(|i| {
-            report.outages[i]
-                .window
-                .start
-                .with_timezone(&zone.0)
-                .format("%Y-%m-%d")
-                .to_string()
-        })
-        .unwrap_or_else(|| "no outage found".into());
+    let (host, date) = title_parts(report, zone);
     let title = format!("Outage report (draft): {}, {date}", esc(&host));
     let mut s = String::new();
     let _ = write!(

@@ -22,7 +22,7 @@ pub(crate) use logs::{
 pub(crate) use summary::summary_text;
 pub(crate) use text::{
     correlated, kind_words, lead_words, plural, probes_down, short_name, signature_events,
-    truncate, Clock,
+    title_parts, truncate, Clock,
 };
 pub use text::{md, primary_index};
 
@@ -43,21 +43,8 @@ pub fn render_with_chart(report: &Report, zone: Zone, link: &str) -> String {
 fn render_report(report: &Report, zone: Zone, chart: Option<&str>) -> String {
     let clock = Clock { zone };
     let mut s = String::new();
-    let host = match report.hosts.len() {
-        0 | 1 => report.host.clone().unwrap_or_else(|| "unknown host".into()),
-        n => format!("{n} hosts"),
-    };
     let primary = primary_index(report);
-    let date = primary
-        .map(|i| {
-            report.outages[i]
-                .window
-                .start
-                .with_timezone(&zone.0)
-                .format("%Y-%m-%d")
-                .to_string()
-        })
-        .unwrap_or_else(|| "no outage found".into());
+    let (host, date) = title_parts(report, zone);
     let _ = writeln!(s, "# Outage report (draft): {}, {date}\n", md(&host));
     let _ = writeln!(
         s,

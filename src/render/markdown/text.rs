@@ -202,3 +202,22 @@ pub(crate) fn nature_words(o: &OutageReport, esc: &dyn Fn(&str) -> String) -> St
         _ => "its nature is unknown from the evidence".into(),
     }
 }
+
+/// The title's host ("N hosts" when several) and date (the main window's, in `zone`).
+pub(crate) fn title_parts(report: &Report, zone: Zone) -> (String, String) {
+    let host = match report.hosts.len() {
+        0 | 1 => report.host.clone().unwrap_or_else(|| "unknown host".into()),
+        n => format!("{n} hosts"),
+    };
+    let date = primary_index(report)
+        .map(|i| {
+            report.outages[i]
+                .window
+                .start
+                .with_timezone(&zone.0)
+                .format("%Y-%m-%d")
+                .to_string()
+        })
+        .unwrap_or_else(|| "no outage found".into());
+    (host, date)
+}
