@@ -27,6 +27,22 @@ pub struct Host {
     pub renames: Vec<String>,
 }
 
+impl Host {
+    /// A host with nothing counted yet.
+    fn named(name: String) -> Host {
+        Host {
+            name,
+            former_names: Vec::new(),
+            events: 0,
+            first_event: None,
+            last_event: None,
+            downtime_seconds: 0,
+            windows: 0,
+            renames: Vec::new(),
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct Hosts {
     pub hosts: Vec<Host>,
@@ -115,16 +131,9 @@ pub fn find_hosts(events: &[Event], metrics: &[MetricSeries]) -> Hosts {
                 n
             }
         };
-        let h = hosts.entry(name.clone()).or_insert_with(|| Host {
-            name,
-            former_names: Vec::new(),
-            events: 0,
-            first_event: None,
-            last_event: None,
-            downtime_seconds: 0,
-            windows: 0,
-            renames: Vec::new(),
-        });
+        let h = hosts
+            .entry(name.clone())
+            .or_insert_with(|| Host::named(name));
         h.events += 1;
         h.first_event = Some(h.first_event.map_or(e.time, |t| t.min(e.time)));
         h.last_event = Some(h.last_event.map_or(e.time, |t| t.max(e.time)));
@@ -140,16 +149,9 @@ pub fn find_hosts(events: &[Event], metrics: &[MetricSeries]) -> Hosts {
     if hosts.is_empty() {
         for m in metrics {
             if let Some(name) = &m.host {
-                hosts.entry(name.clone()).or_insert_with(|| Host {
-                    name: name.clone(),
-                    former_names: Vec::new(),
-                    events: 0,
-                    first_event: None,
-                    last_event: None,
-                    downtime_seconds: 0,
-                    windows: 0,
-                    renames: Vec::new(),
-                });
+                hosts
+                    .entry(name.clone())
+                    .or_insert_with(|| Host::named(name.clone()));
             }
         }
     }

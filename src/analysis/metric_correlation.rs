@@ -64,6 +64,19 @@ pub struct MetricFinding {
     pub direction: Option<Direction>,
 }
 
+impl MetricFinding {
+    /// `Object(Instance)\\Counter`, as the report names a counter, else the series' name.
+    pub fn short_name(&self) -> String {
+        match (&self.object, &self.counter) {
+            (Some(o), Some(c)) => match &self.instance {
+                Some(i) => format!("{o}({i})\\{c}"),
+                None => format!("{o}\\{c}"),
+            },
+            _ => self.name.clone(),
+        }
+    }
+}
+
 /// Correlates every series with the window [start, end]; ranked, most unusual first.
 pub fn correlate(
     series: &[MetricSeries],

@@ -153,13 +153,7 @@ pub(crate) fn plural(n: u64, one: &str, many: &str) -> String {
 }
 
 pub(crate) fn short_name(m: &MetricFinding) -> String {
-    match (&m.object, &m.counter) {
-        (Some(o), Some(c)) => match &m.instance {
-            Some(i) => format!("{o}({i})\\{c}"),
-            None => format!("{o}\\{c}"),
-        },
-        _ => m.name.clone(),
-    }
+    m.short_name()
 }
 
 pub(crate) fn truncate(text: &str, max: usize) -> String {

@@ -25,18 +25,7 @@ pub fn read(path: &Path) -> Result<ProbeStoreRead> {
 }
 
 pub fn read_bytes(path: &Path, bytes: &[u8]) -> Result<ProbeStoreRead> {
-    let body = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
-    let doc: Value = serde_json::from_slice(body).map_err(|e| {
-        let at = format!("line {} column {}", e.line(), e.column());
-        Error::bad_input(
-            path,
-            if e.is_eof() {
-                format!("the JSON ends early at {at} (truncated?): nothing read")
-            } else {
-                format!("not Datadog Synthetics results JSON at {at} ({e})")
-            },
-        )
-    })?;
+    let doc: Value = super::states::parse_json(path, bytes, "Datadog Synthetics results")?;
     let Some(results) = doc.get("results").and_then(Value::as_array) else {
         return Err(Error::bad_input(path, "no results list"));
     };

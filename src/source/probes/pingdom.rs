@@ -43,18 +43,7 @@ fn check_name(path: &Path) -> String {
 }
 
 fn parse(path: &Path, bytes: &[u8], what: &str) -> Result<Value> {
-    let body = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
-    serde_json::from_slice(body).map_err(|e| {
-        let at = format!("line {} column {}", e.line(), e.column());
-        Error::bad_input(
-            path,
-            if e.is_eof() {
-                format!("the JSON ends early at {at} (truncated?): nothing read")
-            } else {
-                format!("not Pingdom {what} JSON at {at} ({e})")
-            },
-        )
-    })
+    super::states::parse_json(path, bytes, &format!("Pingdom {what}"))
 }
 
 /// An epoch (seconds) or RFC 3339 time.

@@ -7,6 +7,27 @@ use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// A monitor's JSON export (a UTF-8 BOM allowed), parsed into `T`; a truncated or foreign file is
+/// named with its line and column. `what` names the format ("Pingdom summary.outage").
+pub(super) fn parse_json<T: serde::de::DeserializeOwned>(
+    path: &std::path::Path,
+    bytes: &[u8],
+    what: &str,
+) -> crate::Result<T> {
+    let body = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
+    serde_json::from_slice(body).map_err(|e| {
+        let at = format!("line {} column {}", e.line(), e.column());
+        crate::Error::bad_input(
+            path,
+            if e.is_eof() {
+                format!("the JSON ends early at {at} (truncated?): nothing read")
+            } else {
+                format!("not {what} JSON at {at} ({e})")
+            },
+        )
+    })
+}
+
 /// A target entered `state` at `time` (it lasts until the next edge of the target).
 #[derive(Debug, Clone, Copy)]
 struct Edge {

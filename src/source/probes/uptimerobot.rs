@@ -311,18 +311,7 @@ pub fn read_json(path: &Path) -> Result<ProbeStoreRead> {
 }
 
 pub fn read_json_bytes(path: &Path, bytes: &[u8]) -> Result<ProbeStoreRead> {
-    let body = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
-    let answer: ApiAnswer = serde_json::from_slice(body).map_err(|e| {
-        let at = format!("line {} column {}", e.line(), e.column());
-        Error::bad_input(
-            path,
-            if e.is_eof() {
-                format!("the JSON ends early at {at} (truncated?): nothing read")
-            } else {
-                format!("not UptimeRobot getMonitors JSON at {at} ({e})")
-            },
-        )
-    })?;
+    let answer: ApiAnswer = super::states::parse_json(path, bytes, "UptimeRobot getMonitors")?;
     let mut b = StatesBuilder::new(path, KIND_JSON);
     b.note("UptimeRobot API logs: type 1 down, 2 up, 98 started, 99 paused; epoch seconds");
     let mut rows: Vec<(usize, DateTime<Utc>, ProbeState, Option<Duration>)> = Vec::new();
