@@ -117,7 +117,7 @@ pub fn nature_of(
             metrics
                 .iter()
                 .filter(|m| resource_counter(m))
-                .map(|m| format!("{} crossed its threshold", m.name)),
+                .map(|m| format!("{} crossed its threshold", m.short_name())),
         )
         .collect();
     if !exhaustion.is_empty() {
