@@ -4,6 +4,9 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 use std::sync::Arc;
 
+mod input_kind;
+pub use input_kind::{ExportKind, InputKind, MarkupFormat, StoreKind, TextFormat};
+
 /// Windows event level, as stored in System/Level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Level(pub u8);
@@ -313,8 +316,8 @@ impl OutageKind {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct InputReport {
     pub path: String,
-    /// evtx, probe_csv, pdh_csv, metric_csv
-    pub kind: String,
+    /// What the file was read as (serialized as `evtx`, `probe_csv`, `kuma_db`...).
+    pub kind: InputKind,
     pub records_read: u64,
     pub records_skipped: u64,
     /// One line per problem, first few only (the count above is complete).
@@ -328,14 +331,26 @@ pub struct InputReport {
 }
 
 impl InputReport {
-    /// The report of a file that could not be used at all; `message` should not repeat the path.
-    pub fn unusable(path: &std::path::Path, kind: &str, message: String) -> Self {
+    /// The report of a file not read yet: nothing read, nothing skipped, no problem.
+    pub fn new(path: impl std::fmt::Display, kind: InputKind) -> Self {
         InputReport {
-            path: path.display().to_string(),
-            kind: kind.to_string(),
+            path: path.to_string(),
+            kind,
+            records_read: 0,
+            records_skipped: 0,
+            problems: Vec::new(),
+            first: None,
+            last: None,
+            failed: false,
+        }
+    }
+
+    /// The report of a file that could not be used at all; `message` should not repeat the path.
+    pub fn unusable(path: &std::path::Path, kind: InputKind, message: String) -> Self {
+        InputReport {
             problems: vec![message],
             failed: true,
-            ..Default::default()
+            ..InputReport::new(path.display(), kind)
         }
     }
 }

@@ -80,7 +80,7 @@ pub fn run(
                 series.extend(file.series);
                 reports.push(file.report);
             }
-            Err(err) => reports.push(failed_input(&input.path, input.kind.as_str(), &err)),
+            Err(err) => reports.push(failed_input(&input.path, input.kind, &err)),
         }
     }
     if reports.is_empty() {

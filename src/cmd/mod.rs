@@ -159,6 +159,10 @@ pub fn event_filter(args: &EventFilterArgs, zone: Zone) -> Result<EventFilter, E
 }
 
 /// Failed-input report for a file that could not be used at all.
-pub fn failed_input(path: &std::path::Path, kind: &str, err: &Error) -> InputReport {
+pub fn failed_input(
+    path: &std::path::Path,
+    kind: crate::model::InputKind,
+    err: &Error,
+) -> InputReport {
     InputReport::unusable(path, kind, err.message_for(path))
 }

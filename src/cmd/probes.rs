@@ -84,7 +84,11 @@ pub fn run(
                         notes: Vec::new(),
                     });
                 }
-                Err(err) => reports.push(failed_input(path, kind.as_str(), &err)),
+                Err(err) => reports.push(failed_input(
+                    path,
+                    crate::model::InputKind::ProbeStore(*kind),
+                    &err,
+                )),
             }
             continue;
         }
@@ -112,7 +116,7 @@ pub fn run(
                 reports.push(file.report.clone());
                 files.push(file);
             }
-            Err(err) => reports.push(failed_input(path, "probe_csv", &err)),
+            Err(err) => reports.push(failed_input(path, crate::model::InputKind::ProbeCsv, &err)),
         }
     }
     bar.finish();

@@ -65,7 +65,11 @@ impl Listing<'_> {
                 .zip(read)
                 .map(|(path, read)| {
                     read.unwrap_or_else(|err| {
-                        InputReport::unusable(path, "evtx", err.message_for(path))
+                        InputReport::unusable(
+                            path,
+                            crate::model::InputKind::Evtx,
+                            err.message_for(path),
+                        )
                     })
                 })
                 .collect();

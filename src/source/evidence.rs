@@ -105,7 +105,7 @@ fn read_events(
                 evidence.events.extend(read.events);
                 evidence.inputs.push(read.report);
             }
-            Err(err) => evidence.inputs.push(unusable(&path, "evtx", &err)),
+            Err(err) => evidence.inputs.push(unusable(&path, InputKind::Evtx, &err)),
         }
     }
     for input in inputs {
@@ -132,7 +132,7 @@ fn read_events(
             }
             Err(err) => evidence
                 .inputs
-                .push(unusable(&input.path, kind.as_str(), &err)),
+                .push(unusable(&input.path, input.kind, &err)),
         }
     }
     sort_events(&mut evidence.events);
@@ -175,7 +175,7 @@ fn read_probes(
                     probes.extend(store.probes);
                     reports.push(store.report);
                 }
-                Err(err) => reports.push(unusable(&input.path, kind.as_str(), &err)),
+                Err(err) => reports.push(unusable(&input.path, input.kind, &err)),
             }
         }
     }
@@ -202,7 +202,7 @@ fn read_probes(
                 probes.extend(file.probes);
                 reports.push(file.report);
             }
-            Err(err) => reports.push(unusable(&input.path, "probe_csv", &err)),
+            Err(err) => reports.push(unusable(&input.path, InputKind::ProbeCsv, &err)),
         }
     }
     evidence.probes = probe_csv::merge_probes(probes, &mut reports);
@@ -239,13 +239,13 @@ fn read_metrics(
                 );
                 reports.push(file.report);
             }
-            Err(err) => reports.push(unusable(&input.path, input.kind.as_str(), &err)),
+            Err(err) => reports.push(unusable(&input.path, input.kind, &err)),
         }
     }
     (reports, notes)
 }
 
-fn unusable(path: &std::path::Path, kind: &str, err: &Error) -> InputReport {
+fn unusable(path: &std::path::Path, kind: InputKind, err: &Error) -> InputReport {
     let text = err.to_string();
     let prefix = format!("{}: ", path.display());
     let message = text.strip_prefix(&prefix).unwrap_or(&text).to_string();

@@ -14,43 +14,7 @@ pub mod text;
 use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};
 
-/// The kinds of input faultline reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum InputKind {
-    Evtx,
-    /// Events exported by Event Viewer, PowerShell, wevtutil, evtx_dump, EvtxECmd; `.evt`.
-    EventExport(events::ExportKind),
-    ProbeCsv,
-    /// A monitoring store read in place (Uptime Kuma's database, Prometheus JSON).
-    ProbeStore(probes::StoreKind),
-    /// typeperf / relog / perfmon "PDH-CSV 4.0".
-    PdhCsv,
-    /// Any other CSV of numeric columns over time.
-    MetricCsv,
-}
-
-impl InputKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            InputKind::Evtx => "evtx",
-            InputKind::EventExport(k) => k.as_str(),
-            InputKind::ProbeCsv => "probe_csv",
-            InputKind::ProbeStore(k) => k.as_str(),
-            InputKind::PdhCsv => "pdh_csv",
-            InputKind::MetricCsv => "metric_csv",
-        }
-    }
-
-    /// Yields events.
-    pub fn is_events(self) -> bool {
-        matches!(self, InputKind::Evtx | InputKind::EventExport(_))
-    }
-
-    /// Yields probe checks.
-    pub fn is_probes(self) -> bool {
-        matches!(self, InputKind::ProbeCsv | InputKind::ProbeStore(_))
-    }
-}
+pub use crate::model::InputKind;
 
 /// One file to read and what it is.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -290,7 +290,7 @@ fn data_quality(s: &mut String, report: &Report, clock: &Clock) {
             };
             vec![
                 esc(&i.path),
-                esc(&i.kind),
+                esc(i.kind.as_str()),
                 num(i.records_read),
                 num(i.records_skipped),
                 esc(&covers),

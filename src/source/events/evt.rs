@@ -240,7 +240,7 @@ impl Scan {
             source_file: Arc::from(shown.as_str()),
             report: InputReport {
                 path: shown,
-                kind: "evt".into(),
+                kind: crate::model::InputKind::EventExport(crate::model::ExportKind::Evt),
                 ..Default::default()
             },
             ..Default::default()

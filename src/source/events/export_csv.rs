@@ -5,7 +5,7 @@ use super::export::{DateOrder, ExportOptions, ExportRead};
 use super::export_text::{self, open, parse_stamp, strip_marks, Collector, Decoder, LineCounting};
 use crate::error::{Error, Result};
 use crate::model::Level;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::OnceLock;
@@ -20,44 +20,8 @@ pub use self::write::write;
 /// The Security log's Keywords words, as kept in the `Keywords` data field whatever the language.
 pub(crate) const AUDIT_KEYWORDS: [&str; 2] = ["Audit Success", "Audit Failure"];
 
-/// Which export a file is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-pub enum ExportFormat {
-    #[serde(rename = "eventviewer_csv")]
-    EventViewerCsv,
-    #[serde(rename = "eventviewer_txt")]
-    EventViewerTxt,
-    #[serde(rename = "winevent_csv")]
-    WinEventCsv,
-    #[serde(rename = "eventlog_csv")]
-    EventLogCsv,
-    #[serde(rename = "evtxecmd_csv")]
-    EvtxEcmdCsv,
-    #[serde(rename = "wevtutil_text")]
-    WevtutilText,
-}
-
-impl ExportFormat {
-    pub const ALL: [ExportFormat; 6] = [
-        ExportFormat::EventViewerCsv,
-        ExportFormat::EventViewerTxt,
-        ExportFormat::WinEventCsv,
-        ExportFormat::EventLogCsv,
-        ExportFormat::EvtxEcmdCsv,
-        ExportFormat::WevtutilText,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ExportFormat::EventViewerCsv => "eventviewer_csv",
-            ExportFormat::EventViewerTxt => "eventviewer_txt",
-            ExportFormat::WinEventCsv => "winevent_csv",
-            ExportFormat::EventLogCsv => "eventlog_csv",
-            ExportFormat::EvtxEcmdCsv => "evtxecmd_csv",
-            ExportFormat::WevtutilText => "wevtutil_text",
-        }
-    }
-}
+/// Which export a file is (the names live with the model: `InputReport.kind`).
+pub use crate::model::TextFormat as ExportFormat;
 
 /// The words of one Event Viewer UI language (see `data/event_export_locales.toml`).
 #[derive(Debug, Deserialize)]
@@ -349,7 +313,7 @@ enum Layout {
 fn read_csv(path: &Path, format: ExportFormat, opts: &ExportOptions) -> Result<ExportRead> {
     let opened = open(path)?;
     let (text_start, ends_with_newline) = (opened.text_start, opened.ends_with_newline);
-    let mut c = Collector::new(path, format.as_str());
+    let mut c = Collector::new(path, format);
     c.notes.extend(opened.notes);
     let (counting, lines) = LineCounting::new(opened.input);
     let delimiter = if format == ExportFormat::EventViewerTxt {
@@ -585,7 +549,7 @@ mod tests {
         );
         assert!(e.data.0.is_empty(), "Task Category None is not data");
         assert_eq!(r.events[1].level, Level::INFORMATION);
-        assert_eq!(r.report.kind, "eventviewer_csv");
+        assert_eq!(r.report.kind.as_str(), "eventviewer_csv");
         assert_eq!(r.report.first, Some(utc(2026, 5, 20, 20, 30, 0)));
         assert_eq!(r.report.last, Some(utc(2026, 5, 20, 20, 31, 47)));
     }

@@ -114,7 +114,7 @@ pub fn read(path: &Path, format: ExportFormat, opts: &ExportOptions) -> Result<E
         return super::export_xml::read(path, format, opts);
     }
     let text = open_text(path)?;
-    let mut out = Collector::new(path, format.as_str(), opts);
+    let mut out = Collector::new(path, format, opts);
     for note in text.notes {
         out.note(note);
     }

@@ -252,7 +252,7 @@ struct Row {
 /// Gathers the rows of one file, then decides the date order and turns local times into UTC.
 pub(crate) struct Collector {
     path: PathBuf,
-    kind: &'static str,
+    kind: crate::model::TextFormat,
     source: Arc<str>,
     rows: Vec<Row>,
     evidence: DateEvidence,
@@ -262,7 +262,7 @@ pub(crate) struct Collector {
 }
 
 impl Collector {
-    pub fn new(path: &Path, kind: &'static str) -> Self {
+    pub fn new(path: &Path, kind: crate::model::TextFormat) -> Self {
         Collector {
             path: path.to_path_buf(),
             kind,
@@ -395,7 +395,7 @@ impl Collector {
         self.notes.extend(clock.note());
         let report = InputReport {
             path: self.path.display().to_string(),
-            kind: self.kind.to_string(),
+            kind: crate::model::InputKind::EventExport(crate::model::ExportKind::Text(self.kind)),
             records_read: events.len() as u64,
             records_skipped: self.skipped,
             problems: self.problems,

@@ -22,46 +22,8 @@ pub(super) use self::write::{system_time, ticks};
 /// The namespace of `<Event>` in every export.
 pub const EVENT_NS: &str = "http://schemas.microsoft.com/win/2004/08/events/event";
 
-/// The exports of event logs as XML or JSON that these readers know.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ExportFormat {
-    /// `wevtutil qe LOG /f:xml`: `<Event>` elements back to back, no root, no declaration.
-    WevtutilXml,
-    /// `wevtutil qe LOG /f:RenderedXml`: the same with `<RenderingInfo>`. Written for fixtures;
-    /// sniffing says `WevtutilXml`, whose reader reads both.
-    WevtutilRenderedXml,
-    /// Event Viewer "Save As" XML: the events inside an `<Events>` root.
-    EventviewerXml,
-    /// `evtx_dump -o xml`: `Record N` lines, each record with its own XML declaration.
-    EvtxDumpXml,
-    /// `evtx_dump -o json`: `Record N` lines, each followed by one JSON object.
-    EvtxDumpJson,
-    /// `evtx_dump -o jsonl`: one compact JSON object a line.
-    EvtxDumpJsonl,
-    /// `Get-WinEvent | ConvertTo-Json` or `Get-EventLog | ConvertTo-Json` (PowerShell 5.1 or 7).
-    PowershellJson,
-}
-
-impl ExportFormat {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ExportFormat::WevtutilXml => "wevtutil_xml",
-            ExportFormat::WevtutilRenderedXml => "wevtutil_rendered_xml",
-            ExportFormat::EventviewerXml => "eventviewer_xml",
-            ExportFormat::EvtxDumpXml => "evtx_dump_xml",
-            ExportFormat::EvtxDumpJson => "evtx_dump_json",
-            ExportFormat::EvtxDumpJsonl => "evtx_dump_jsonl",
-            ExportFormat::PowershellJson => "powershell_json",
-        }
-    }
-
-    pub fn is_json(self) -> bool {
-        matches!(
-            self,
-            ExportFormat::EvtxDumpJson | ExportFormat::EvtxDumpJsonl | ExportFormat::PowershellJson
-        )
-    }
-}
+/// The exports of event logs as XML or JSON that these readers know (named in the model).
+pub use crate::model::MarkupFormat as ExportFormat;
 
 /// The XML export `head` (the first bytes of a file) is, if any; JSON exports are
 /// `export_json::sniff`'s.
@@ -117,7 +79,7 @@ pub fn read(path: &Path, format: ExportFormat, opts: &ExportOptions) -> Result<E
         ));
     }
     let text = open_text(path)?;
-    let mut out = Collector::new(path, format.as_str(), opts);
+    let mut out = Collector::new(path, format, opts);
     for note in text.notes {
         out.note(note);
     }
@@ -487,7 +449,7 @@ pub(super) mod tests {
             ],
             "UserData leaves are named fields; an attributes-only leaf has no value"
         );
-        assert_eq!(r.report.kind, "wevtutil_xml");
+        assert_eq!(r.report.kind.as_str(), "wevtutil_xml");
         assert_eq!(r.report.first, Some(e.time));
         assert_eq!(r.report.last, Some(u.time));
         assert!(Arc::ptr_eq(&e.source_file, &u.source_file));

@@ -16,30 +16,7 @@ use crate::model::{Event, InputReport};
 use std::collections::HashMap;
 use std::path::Path;
 
-/// An event export faultline reads, by format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ExportKind {
-    /// Legacy `.evt` (Windows NT to 2003).
-    Evt,
-    /// Event Viewer CSV/TXT, Get-WinEvent/Get-EventLog CSV, EvtxECmd CSV, wevtutil text.
-    Text(TextFormat),
-    /// wevtutil/Event Viewer XML, evtx_dump XML/JSON/JSONL, PowerShell JSON.
-    Markup(MarkupFormat),
-}
-
-pub type TextFormat = export_csv::ExportFormat;
-pub type MarkupFormat = export_xml::ExportFormat;
-
-impl ExportKind {
-    /// The name in `InputReport.kind` and `--explain`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ExportKind::Evt => "evt",
-            ExportKind::Text(f) => f.as_str(),
-            ExportKind::Markup(f) => f.as_str(),
-        }
-    }
-}
+pub use crate::model::{ExportKind, MarkupFormat, TextFormat};
 
 /// Which event export `head` (the first bytes of a file) is, if any.
 pub fn sniff(head: &[u8]) -> Option<ExportKind> {
@@ -60,7 +37,7 @@ pub fn read(path: &Path, kind: ExportKind, opts: &ExportOptions) -> Result<Expor
         ExportKind::Markup(f) if f.is_json() => export_json::read(path, f, opts)?,
         ExportKind::Markup(f) => export_xml::read(path, f, opts)?,
     };
-    read.report.kind = kind.as_str().to_string();
+    read.report.kind = crate::model::InputKind::EventExport(kind);
     Ok(read)
 }
 
@@ -105,7 +82,7 @@ pub fn read_with_exports(
             }
             Err(err) => reports.push(InputReport::unusable(
                 path,
-                kind.as_str(),
+                crate::model::InputKind::EventExport(*kind),
                 err.message_for(path),
             )),
         }

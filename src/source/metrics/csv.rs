@@ -292,7 +292,7 @@ fn find_column(names: &[String], wanted: &[&str]) -> Option<usize> {
 pub fn read_metric_csv(path: &Path, opts: &MetricReadOptions) -> Result<MetricFile> {
     let mut report = InputReport {
         path: path.display().to_string(),
-        kind: "metric_csv".into(),
+        kind: crate::model::InputKind::MetricCsv,
         ..Default::default()
     };
     let csv = load_csv(path, &mut report)?;

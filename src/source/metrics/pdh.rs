@@ -123,7 +123,7 @@ const MAX_BIAS_MINUTES: i64 = 24 * 60;
 pub fn read_pdh_csv(path: &Path, opts: &MetricReadOptions) -> Result<MetricFile> {
     let mut report = InputReport {
         path: path.display().to_string(),
-        kind: "pdh_csv".into(),
+        kind: crate::model::InputKind::PdhCsv,
         ..Default::default()
     };
     let csv = load_csv(path, &mut report)?;

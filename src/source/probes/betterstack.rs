@@ -9,7 +9,7 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::path::Path;
 
-pub const KIND: &str = "betterstack_incidents";
+pub const KIND: super::StoreKind = super::StoreKind::BetterStackIncidents;
 
 /// `{"data":[{"attributes":{"started_at",...}}]}`
 pub fn sniff(head: &[u8]) -> bool {

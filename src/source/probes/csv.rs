@@ -407,7 +407,7 @@ fn finish(
     }
     let report = InputReport {
         path: path.display().to_string(),
-        kind: "probe_csv".to_string(),
+        kind: crate::model::InputKind::ProbeCsv,
         // A duplicate is a row read but not used: it counts as skipped, not read.
         records_read: rows.read - duplicates as u64,
         records_skipped: rows.skipped + extra_skipped + duplicates as u64,

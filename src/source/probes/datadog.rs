@@ -8,7 +8,7 @@ use chrono::DateTime;
 use serde_json::Value;
 use std::path::Path;
 
-pub const KIND: &str = "datadog_synthetics";
+pub const KIND: super::StoreKind = super::StoreKind::DatadogSynthetics;
 
 /// `{"results":[{"check_time":..,"probe_dc":..,"result":{..}}]}`
 pub fn sniff(head: &[u8]) -> bool {

@@ -14,7 +14,7 @@ mod fixture;
 pub use self::fixture::write_kuma_db;
 
 /// The report kind of this reader.
-pub const KIND: &str = "kuma_db";
+pub const KIND: super::StoreKind = super::StoreKind::KumaDb;
 
 /// Heartbeat status codes (Uptime Kuma's `DOWN`, `UP`, `PENDING`, `MAINTENANCE`).
 const DOWN: i64 = 0;
@@ -623,7 +623,7 @@ mod tests {
                 (utc(2021, 9, 2, 14, 27, 12), true, Some(425.0)),
             ]
         );
-        assert_eq!(read.report.kind, "kuma_db");
+        assert_eq!(read.report.kind.as_str(), "kuma_db");
         assert_eq!(
             (read.report.records_read, read.report.records_skipped),
             (3, 0)

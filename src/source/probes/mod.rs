@@ -20,37 +20,7 @@ use crate::error::Result;
 use crate::timefmt::Zone;
 use std::path::Path;
 
-/// A monitoring store faultline reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum StoreKind {
-    KumaDb,
-    PrometheusJson,
-    UptimeRobotCsv,
-    UptimeRobotJson,
-    NagiosLog,
-    PingdomSummary,
-    PingdomResults,
-    ZabbixNdjson,
-    BetterStackIncidents,
-    DatadogSynthetics,
-}
-
-impl StoreKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StoreKind::KumaDb => kuma::KIND,
-            StoreKind::PrometheusJson => prometheus::KIND,
-            StoreKind::UptimeRobotCsv => uptimerobot::KIND_CSV,
-            StoreKind::UptimeRobotJson => uptimerobot::KIND_JSON,
-            StoreKind::NagiosLog => nagios::KIND,
-            StoreKind::PingdomSummary => pingdom::KIND_SUMMARY,
-            StoreKind::PingdomResults => pingdom::KIND_RESULTS,
-            StoreKind::ZabbixNdjson => zabbix::KIND,
-            StoreKind::BetterStackIncidents => betterstack::KIND,
-            StoreKind::DatadogSynthetics => datadog::KIND,
-        }
-    }
-}
+pub use crate::model::StoreKind;
 
 /// A reader's test of a file's first bytes.
 type Sniff = fn(&[u8]) -> bool;

@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use std::collections::HashMap;
 use std::path::Path;
 
-pub const KIND: &str = "nagios_log";
+pub const KIND: super::StoreKind = super::StoreKind::NagiosLog;
 
 /// The line kinds read; anything else after a time prefix is a line that is not a probe state.
 const ALERTS: [&str; 4] = [

@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use std::path::Path;
 
-pub const KIND_SUMMARY: &str = "pingdom_summary";
-pub const KIND_RESULTS: &str = "pingdom_results";
+pub const KIND_SUMMARY: super::StoreKind = super::StoreKind::PingdomSummary;
+pub const KIND_RESULTS: super::StoreKind = super::StoreKind::PingdomResults;
 
 fn head_text(head: &[u8]) -> String {
     crate::source::text::decode_head(head)

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 /// The report kind of this reader.
-pub const KIND: &str = "prometheus_json";
+pub const KIND: super::StoreKind = super::StoreKind::PrometheusJson;
 
 /// Labels naming what was checked, first present wins.
 pub const TARGET_LABELS: [&str; 4] = ["instance", "target", "url", "job"];

@@ -47,7 +47,7 @@ struct Pending {
 
 /// Collects state edges (or whole intervals) per series, then builds the series and the report.
 pub struct StatesBuilder {
-    kind: &'static str,
+    kind: super::StoreKind,
     path: String,
     index: HashMap<(String, ProbeTarget), usize>,
     names: Vec<String>,
@@ -68,7 +68,7 @@ pub struct StatesBuilder {
 }
 
 impl StatesBuilder {
-    pub fn new(path: &std::path::Path, kind: &'static str) -> StatesBuilder {
+    pub fn new(path: &std::path::Path, kind: super::StoreKind) -> StatesBuilder {
         StatesBuilder {
             kind,
             path: path.display().to_string(),
@@ -255,7 +255,7 @@ impl StatesBuilder {
         }
         let report = InputReport {
             path: self.path,
-            kind: self.kind.to_string(),
+            kind: crate::model::InputKind::ProbeStore(self.kind),
             records_read: self.tally.checks,
             records_skipped: self.tally.damaged + self.tally.unknown,
             problems: self.problems,
@@ -319,7 +319,10 @@ mod tests {
 
     #[test]
     fn edges_become_intervals_until_the_next_edge_and_the_last_until_the_end() {
-        let mut b = StatesBuilder::new(std::path::Path::new("x"), "test");
+        let mut b = StatesBuilder::new(
+            std::path::Path::new("x"),
+            crate::model::StoreKind::NagiosLog,
+        );
         let s = b.series("web", target("https://a.example/", None));
         b.edge(s, t(10), ProbeState::Down, 1);
         b.edge(s, t(0), ProbeState::Up, 0);
@@ -349,7 +352,10 @@ mod tests {
 
     #[test]
     fn at_one_time_the_later_edge_stands_and_names_are_made_unique() {
-        let mut b = StatesBuilder::new(std::path::Path::new("x"), "test");
+        let mut b = StatesBuilder::new(
+            std::path::Path::new("x"),
+            crate::model::StoreKind::NagiosLog,
+        );
         let a = b.series("web", target("a", None));
         let c = b.series("web", target("c", None));
         b.edge(a, t(0), ProbeState::Unknown, 0);

@@ -171,7 +171,7 @@ struct Pending {
 /// Collects checks and maintenance rows per target, then sorts, drops and counts duplicates,
 /// names the series and builds the planned spans.
 pub struct StoreBuilder {
-    kind: &'static str,
+    kind: super::StoreKind,
     path: String,
     index: HashMap<ProbeTarget, usize>,
     targets: Vec<ProbeTarget>,
@@ -182,7 +182,7 @@ pub struct StoreBuilder {
 }
 
 impl StoreBuilder {
-    pub fn new(path: &std::path::Path, kind: &'static str) -> StoreBuilder {
+    pub fn new(path: &std::path::Path, kind: super::StoreKind) -> StoreBuilder {
         StoreBuilder {
             kind,
             path: path.display().to_string(),
@@ -320,7 +320,7 @@ impl StoreBuilder {
         });
         let report = InputReport {
             path: self.path,
-            kind: self.kind.to_string(),
+            kind: crate::model::InputKind::ProbeStore(self.kind),
             // A duplicate is a row not used: skipped, as in every reader (docs/DAMAGED_INPUT.md).
             records_read: self.tally.checks + self.tally.planned,
             records_skipped: self.tally.damaged + self.tally.unknown + self.tally.duplicates,
@@ -439,7 +439,10 @@ mod tests {
 
     #[test]
     fn duplicates_are_counted_and_spans_split_at_checks() {
-        let mut b = StoreBuilder::new(std::path::Path::new("x"), "test");
+        let mut b = StoreBuilder::new(
+            std::path::Path::new("x"),
+            crate::model::StoreKind::PrometheusJson,
+        );
         let p = b.probe(&target("a", None, None));
         b.check(p, Check::new(t(20), true, None));
         b.check(p, Check::new(t(0), true, None));

@@ -10,8 +10,8 @@ use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use serde::Deserialize;
 use std::path::Path;
 
-pub const KIND_CSV: &str = "uptimerobot_csv";
-pub const KIND_JSON: &str = "uptimerobot_json";
+pub const KIND_CSV: super::StoreKind = super::StoreKind::UptimeRobotCsv;
+pub const KIND_JSON: super::StoreKind = super::StoreKind::UptimeRobotJson;
 
 /// The dashboard's event words.
 fn event_state(word: &str) -> Option<ProbeState> {

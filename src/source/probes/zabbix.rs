@@ -10,7 +10,7 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::path::Path;
 
-pub const KIND: &str = "zabbix_ndjson";
+pub const KIND: super::StoreKind = super::StoreKind::ZabbixNdjson;
 
 /// The first line is a JSON object with `clock`, `value` and an event id.
 pub fn sniff(head: &[u8]) -> bool {

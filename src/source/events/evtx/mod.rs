@@ -139,7 +139,7 @@ pub(super) fn worker_pool(threads: usize, path: &Path) -> Result<rayon::ThreadPo
 pub(super) fn new_report(path: &Path) -> InputReport {
     InputReport {
         path: path.display().to_string(),
-        kind: "evtx".into(),
+        kind: crate::model::InputKind::Evtx,
         ..Default::default()
     }
 }
@@ -341,7 +341,11 @@ pub(crate) fn read_evtx_files_mapped<M: ChunkMap>(
                 chunks.extend(read.chunks);
                 reports.push(read.report);
             }
-            Err(err) => reports.push(InputReport::unusable(&path, "evtx", err.message_for(&path))),
+            Err(err) => reports.push(InputReport::unusable(
+                &path,
+                crate::model::InputKind::Evtx,
+                err.message_for(&path),
+            )),
         }
     }
     (chunks, reports)

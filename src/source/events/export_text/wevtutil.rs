@@ -13,7 +13,7 @@ use std::path::Path;
 pub(crate) fn read_wevtutil(path: &Path, opts: &ExportOptions) -> Result<ExportRead> {
     let mut opened = open(path)?;
     let ends_with_newline = opened.ends_with_newline;
-    let mut collector = Collector::new(path, "wevtutil_text");
+    let mut collector = Collector::new(path, crate::model::TextFormat::WevtutilText);
     collector.notes.append(&mut opened.notes);
     let mut reader = BufReader::new(&mut opened.input);
     let mut decoder = Decoder::default();

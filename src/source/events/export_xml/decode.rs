@@ -166,10 +166,11 @@ pub(in crate::source::events) struct Collector<'a> {
 }
 
 impl<'a> Collector<'a> {
-    pub fn new(path: &Path, kind: &str, opts: &'a ExportOptions) -> Self {
+    pub fn new(path: &Path, kind: crate::model::MarkupFormat, opts: &'a ExportOptions) -> Self {
         let mut read = ExportRead::default();
         read.report.path = path.display().to_string();
-        read.report.kind = kind.to_string();
+        read.report.kind =
+            crate::model::InputKind::EventExport(crate::model::ExportKind::Markup(kind));
         Collector {
             read,
             source: Arc::from(path.display().to_string()),
