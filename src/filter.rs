@@ -21,20 +21,60 @@ pub struct EventFilter {
     pub scope: Option<EventScope>,
 }
 
-/// The events a report looks at: those near probe failures, and a few ids from anywhere in the
+/// The events a report looks at: those near its windows, and a few ids from anywhere in the
 /// log (installs, boots). Everything else can be skipped before its data is decoded.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EventScope {
-    /// Sorted, not overlapping, inclusive.
-    pub spans: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+    /// Every event in these spans. Sorted, not overlapping, inclusive.
+    pub spans: Vec<Span>,
+    /// These ids wherever they are.
     pub ids_anywhere: Vec<u32>,
+    /// These ids, but only in their own spans (a service's state changes after it crashed).
+    pub ids_in_spans: Option<IdsInSpans>,
+    /// Never these ids: a first pass has read them already (sorted).
+    pub skip_ids: Vec<u32>,
+}
+
+/// A time span, inclusive at both ends.
+pub type Span = (DateTime<Utc>, DateTime<Utc>);
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IdsInSpans {
+    /// Sorted.
+    pub ids: Vec<u32>,
+    /// Sorted, not overlapping, inclusive.
+    pub spans: Vec<Span>,
+}
+
+/// Whether `time` falls in one of `spans` (sorted, not overlapping).
+fn in_spans(spans: &[Span], time: &DateTime<Utc>) -> bool {
+    let i = spans.partition_point(|(_, end)| end < time);
+    spans.get(i).is_some_and(|(start, _)| start <= time)
+}
+
+/// Sorts `spans` and joins those that overlap or touch.
+pub fn merge_spans(mut spans: Vec<Span>) -> Vec<Span> {
+    spans.sort_unstable();
+    let mut merged: Vec<Span> = Vec::with_capacity(spans.len());
+    for (start, end) in spans {
+        match merged.last_mut() {
+            Some((_, last_end)) if start <= *last_end => *last_end = (*last_end).max(end),
+            _ => merged.push((start, end)),
+        }
+    }
+    merged
 }
 
 impl EventScope {
     pub fn contains(&self, event_id: u32, time: &DateTime<Utc>) -> bool {
-        let i = self.spans.partition_point(|(_, end)| end < time);
-        self.spans.get(i).is_some_and(|(start, _)| start <= time)
-            || self.ids_anywhere.contains(&event_id)
+        if self.skip_ids.binary_search(&event_id).is_ok() {
+            return false;
+        }
+        self.ids_anywhere.contains(&event_id)
+            || in_spans(&self.spans, time)
+            || self.ids_in_spans.as_ref().is_some_and(|narrow| {
+                narrow.ids.binary_search(&event_id).is_ok() && in_spans(&narrow.spans, time)
+            })
     }
 }
 

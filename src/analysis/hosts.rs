@@ -1,7 +1,7 @@
 //! The hosts the evidence is about: every Computer name in the events, with a computer renamed in
 //! its log joined into one host (the name changes at a boot and the old name never comes back).
 use crate::knowledge::events::{self as kb, EventRole};
-use crate::model::{Event, MetricSeries};
+use crate::model::{Event, InputKind, InputReport, MetricSeries};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -65,6 +65,40 @@ impl Hosts {
 }
 
 /// A record that can open a new name: a boot, or the rename record written at it.
+/// Counts each file of one host by its report: records read, first and last record.
+fn whole_files(
+    hosts: &mut BTreeMap<String, Host>,
+    canonical: &HashMap<String, String>,
+    events: &[Event],
+    inputs: &[InputReport],
+) {
+    // Per file: its one host (None once a second appears) and how many events it gave.
+    let mut files: HashMap<&str, (Option<&str>, u64)> = HashMap::new();
+    for e in events.iter().filter(|e| !e.computer.is_empty()) {
+        let host = canonical.get(&e.computer).map(String::as_str);
+        let entry = files.entry(&e.source_file).or_insert((host, 0));
+        if entry.0 != host {
+            entry.0 = None;
+        }
+        entry.1 += 1;
+    }
+    // EVTX only: the scoped read skips records there; an export's events are all read, and a
+    // copy of a log in two formats keeps one of each event.
+    for report in inputs.iter().filter(|r| r.kind == InputKind::Evtx) {
+        let Some(&(Some(host), kept)) = files.get(report.path.as_str()) else {
+            continue;
+        };
+        let Some(h) = hosts.get_mut(host) else {
+            continue;
+        };
+        h.events += report.records_read.saturating_sub(kept);
+        for t in [report.first, report.last].into_iter().flatten() {
+            h.first_event = Some(h.first_event.map_or(t, |f| f.min(t)));
+            h.last_event = Some(h.last_event.map_or(t, |l| l.max(t)));
+        }
+    }
+}
+
 fn is_boot(e: &Event) -> bool {
     [
         EventRole::KernelStart,
@@ -76,8 +110,10 @@ fn is_boot(e: &Event) -> bool {
     .any(|&r| kb::has_role(&e.provider, e.event_id, r))
 }
 
-/// The hosts of `events` (time-sorted), and of metric series where no event names one.
-pub fn find_hosts(events: &[Event], metrics: &[MetricSeries]) -> Hosts {
+/// The hosts of `events` (time-sorted), and of metric series where no event names one. A host's
+/// event count and span are those of its logs as read (`inputs`), not only of the events the
+/// report kept: a file whose kept events all name one host gives it every record it held.
+pub fn find_hosts(events: &[Event], metrics: &[MetricSeries], inputs: &[InputReport]) -> Hosts {
     // Renames: per file, in record order, a name that gives way to another at a boot for good.
     let mut by_file: HashMap<Arc<str>, Vec<&Event>> = HashMap::new();
     for e in events.iter().filter(|e| !e.computer.is_empty()) {
@@ -141,6 +177,7 @@ pub fn find_hosts(events: &[Event], metrics: &[MetricSeries]) -> Hosts {
             h.former_names.push(e.computer.clone());
         }
     }
+    whole_files(&mut hosts, &canonical, events, inputs);
     for (old, (_, how)) in &renamed {
         if let Some(h) = canonical.get(old).and_then(|n| hosts.get_mut(n)) {
             h.renames.push(how.clone());

@@ -125,7 +125,7 @@ pub fn build(
     let mut events = events.to_vec();
     let clocks = clock::correct(&mut events);
     let events = &events[..];
-    let found_hosts = hosts::find_hosts(events, metrics);
+    let found_hosts = hosts::find_hosts(events, metrics, &inputs);
     let host_of = |c: &str| found_hosts.host_of(c);
     let downtime = downtime::find_downtime(events, &host_of, opts.server_zone);
     let service_downtime = super::service_downtime::find_service_downtime(events, &host_of);

@@ -1,20 +1,22 @@
-//! Which events a report needs, decided from the probes before any event is read: the report
-//! only looks at events near its outage windows (`event_findings`, the boot-vs-recovery check)
-//! and at installs, service changes and boots anywhere (`changes`). Windows are made of failed
-//! checks or failing state intervals, so spans around every failure cover them; the rest of a big
-//! log is skipped before its data is decoded, which keeps the report's memory and time from
-//! growing with the log.
-use crate::filter::EventScope;
+//! Which events a report needs, read in two passes so that a big log costs filtered reads, not a
+//! full one. The first pass reads the story from the whole log: every shutdown, boot, crash,
+//! clock change and install (`story_scope`). From the story and the probes, the second pass
+//! reads what the analyses look at around them (`report_event_scope`): every event near a
+//! probe failure or a boot (findings, the last record before a crash, the boot-vs-recovery
+//! check), and a crashed service's state changes until it runs again or the host boots.
+use crate::filter::{merge_spans, EventScope, IdsInSpans, Span};
 use crate::knowledge::events::{self as kb, EventRole};
-use crate::model::{ProbeSeries, ProbeState};
-use chrono::Duration;
+use crate::model::{Event, ProbeSeries, ProbeState};
+use chrono::{DateTime, Duration, Utc};
 
-/// Room kept around each failure beyond the lookback and the findings' after-recovery time: a
-/// window can start or end up to a check interval away from its failed checks.
+/// Room kept around each failure and boot beyond the lookback and the findings' after-recovery
+/// time: a window can start or end up to a check interval away from its failed checks, and a
+/// boot's own records (6008, 41, 1076) come minutes after its first.
 const MARGIN: Duration = Duration::hours(2);
 
 /// The roles the downtime and clock analyses read from the whole log: every shutdown, boot,
-/// crash and clock change, wherever the probes are.
+/// crash and clock change, wherever the probes are. A service's state changes (7036, hundreds
+/// of thousands in a busy log) are not among them: only those after a crash are read.
 const STORY_ROLES: &[EventRole] = &[
     EventRole::ShutdownRequest,
     EventRole::UnexpectedShutdownReason,
@@ -29,19 +31,61 @@ const STORY_ROLES: &[EventRole] = &[
     EventRole::ClockChange,
     EventRole::ServiceCrash,
     EventRole::ServiceFailure,
-    EventRole::ServiceState,
     EventRole::Rename,
 ];
 
-/// The events a report over `probes` needs, with findings looking back `lookback` and failures
-/// up to `merge_gap` apart joined into one window.
+const BOOT_ROLES: &[EventRole] = &[
+    EventRole::KernelStart,
+    EventRole::LogStart,
+    EventRole::BootInfo,
+];
+
+fn has_any_role(e: &Event, roles: &[EventRole]) -> bool {
+    roles
+        .iter()
+        .any(|&r| kb::has_role(&e.provider, e.event_id, r))
+}
+
+/// The first pass: the story's ids and the changes' ids, from anywhere in the log.
+pub fn story_scope() -> EventScope {
+    let mut ids_anywhere = super::changes::change_event_ids();
+    ids_anywhere.extend(kb::ids_with_roles(STORY_ROLES));
+    ids_anywhere.sort_unstable();
+    ids_anywhere.dedup();
+    EventScope {
+        ids_anywhere,
+        ..EventScope::default()
+    }
+}
+
+/// The second pass of a report over `probes`, given `story` (time-sorted, read with
+/// `story_scope`), with findings looking back `lookback` and failures up to `merge_gap` apart
+/// joined into one window. It skips the story's ids: the first pass has them all.
 pub fn report_event_scope(
     probes: &[ProbeSeries],
+    story: &[Event],
     lookback: Duration,
     merge_gap: Duration,
 ) -> EventScope {
     let before = lookback + MARGIN;
     let after = Duration::seconds(super::event_findings::AFTER_RECOVERY) + merge_gap + MARGIN;
+    let mut spans = failure_spans(probes, before, after);
+    spans.extend(boot_spans(story, before, after));
+    let mut service_ids = kb::ids_with_roles(&[EventRole::ServiceState]);
+    service_ids.sort_unstable();
+    EventScope {
+        spans: merge_spans(spans),
+        ids_anywhere: Vec::new(),
+        ids_in_spans: Some(IdsInSpans {
+            ids: service_ids,
+            spans: merge_spans(service_spans(story)),
+        }),
+        skip_ids: story_scope().ids_anywhere,
+    }
+}
+
+/// Around every failed check or failing state interval.
+fn failure_spans(probes: &[ProbeSeries], before: Duration, after: Duration) -> Vec<Span> {
     let mut spans = Vec::new();
     for p in probes {
         let checks = &p.checks;
@@ -61,29 +105,61 @@ pub fn report_event_scope(
             spans.push((iv.start - before, iv.end + after));
         }
     }
-    spans.sort_unstable();
-    let mut merged: Vec<(_, _)> = Vec::new();
-    for (start, end) in spans {
-        match merged.last_mut() {
-            Some((_, last_end)) if start <= *last_end => *last_end = (*last_end).max(end),
-            _ => merged.push((start, end)),
+    spans
+}
+
+/// Around every boot: from its host's previous story record (the downtime began after it, at
+/// the last record before the boot, which the second pass must see) less the lookback, to the
+/// boot's aftermath. A boot with no story record before it reaches back to the log's start.
+fn boot_spans(story: &[Event], before: Duration, after: Duration) -> Vec<Span> {
+    let mut spans = Vec::new();
+    for (i, boot) in story.iter().enumerate() {
+        if !has_any_role(boot, BOOT_ROLES) {
+            continue;
         }
+        let earlier = &story[..i];
+        let previous = earlier
+            .iter()
+            .rev()
+            .find(|e| e.computer == boot.computer && e.time < boot.time)
+            // Renamed at this boot: the old name's records come before it.
+            .or_else(|| earlier.iter().rev().find(|e| e.time < boot.time))
+            .map_or(DateTime::<Utc>::MIN_UTC, |e| {
+                e.time
+                    .checked_sub_signed(before)
+                    .unwrap_or(DateTime::<Utc>::MIN_UTC)
+            });
+        spans.push((previous, boot.time + after));
     }
-    let mut ids_anywhere = super::changes::change_event_ids();
-    ids_anywhere.extend(kb::ids_with_roles(STORY_ROLES));
-    ids_anywhere.sort_unstable();
-    ids_anywhere.dedup();
-    EventScope {
-        spans: merged,
-        ids_anywhere,
+    spans
+}
+
+/// From every service crash or failure to its host's next boot (or the log's end): the 7036
+/// saying the service runs again is in there, if the log has one.
+fn service_spans(story: &[Event]) -> Vec<Span> {
+    let mut spans = Vec::new();
+    for (i, e) in story.iter().enumerate() {
+        if !has_any_role(e, &[EventRole::ServiceCrash, EventRole::ServiceFailure]) {
+            continue;
+        }
+        let next_boot = story[i + 1..]
+            .iter()
+            // As service_downtime ends its search: at the kernel's or the log's start.
+            .find(|b| {
+                b.computer == e.computer
+                    && has_any_role(b, &[EventRole::KernelStart, EventRole::LogStart])
+            })
+            .map_or(DateTime::<Utc>::MAX_UTC, |b| b.time);
+        spans.push((e.time, next_boot));
     }
+    spans
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Check;
-    use chrono::{DateTime, TimeZone, Utc};
+    use crate::model::{Check, EventData, Level};
+    use chrono::TimeZone;
     use std::sync::Arc;
 
     fn at(minute: i64) -> DateTime<Utc> {
@@ -103,24 +179,54 @@ mod tests {
         }
     }
 
+    fn ev(minute: i64, provider: &str, id: u32) -> Event {
+        Event {
+            time: at(minute),
+            record_id: None,
+            channel: "System".into(),
+            provider: provider.into(),
+            event_id: id,
+            level: Level::INFORMATION,
+            computer: "h".into(),
+            message: None,
+            data: EventData::default(),
+            source_file: Arc::from("x"),
+        }
+    }
+
+    fn hour() -> Duration {
+        Duration::minutes(60)
+    }
+
     #[test]
     fn spans_cover_failures_with_lookback_and_merge() {
         let scope = report_event_scope(
             &[probe(&[100, 101, 102, 500])],
-            Duration::minutes(60),
+            &[],
+            hour(),
             Duration::zero(),
         );
         assert_eq!(scope.spans.len(), 2, "{:?}", scope.spans);
         // Before the first failure: lookback plus margin.
         assert!(scope.contains(4321, &(at(99) - Duration::minutes(179))));
         assert!(!scope.contains(4321, &(at(99) - Duration::minutes(181))));
-        // Between the two failure groups, far from both: out, unless the id is a change.
+        // Between the two failure groups, far from both: out.
         assert!(!scope.contains(4321, &at(300)));
-        assert!(scope.contains(6005, &at(300)));
-        assert!(scope.contains(11707, &at(-10_000)));
         // After the last failure: findings' after-recovery time plus margin.
         assert!(scope.contains(4321, &(at(501) + Duration::minutes(149))));
         assert!(!scope.contains(4321, &(at(501) + Duration::minutes(151))));
+    }
+
+    #[test]
+    fn the_story_is_read_anywhere_once() {
+        let story = story_scope();
+        assert!(story.contains(6005, &at(300)));
+        assert!(story.contains(11707, &at(-10_000)));
+        assert!(!story.contains(4321, &at(300)));
+        // The second pass leaves the story's ids to the first, even inside a span.
+        let rest = report_event_scope(&[probe(&[100])], &[], hour(), Duration::zero());
+        assert!(rest.contains(4321, &at(100)));
+        assert!(!rest.contains(6005, &at(100)));
     }
 
     #[test]
@@ -135,7 +241,7 @@ mod tests {
             }],
             ..probe(&[])
         };
-        let scope = report_event_scope(&[series], Duration::minutes(60), Duration::zero());
+        let scope = report_event_scope(&[series], &[], hour(), Duration::zero());
         assert_eq!(scope.spans.len(), 1);
         assert!(scope.contains(333, &(at(100) - Duration::minutes(179))));
         assert!(scope.contains(333, &(at(190) + Duration::minutes(149))));
@@ -143,10 +249,43 @@ mod tests {
     }
 
     #[test]
-    fn without_failures_only_changes_are_kept() {
-        let scope = report_event_scope(&[probe(&[])], Duration::minutes(60), Duration::zero());
+    fn without_failures_or_boots_nothing_more_is_read() {
+        let scope = report_event_scope(&[probe(&[])], &[], hour(), Duration::zero());
         assert!(scope.spans.is_empty());
         assert!(!scope.contains(333, &at(10)));
-        assert!(scope.contains(7045, &at(10)));
+        assert!(!scope.contains(7036, &at(10)));
+    }
+
+    #[test]
+    fn a_boot_reaches_back_to_the_story_record_before_it() {
+        // A 6006 at minute 0 (clean stop), silence, the boot (Kernel-General 12) at minute 600:
+        // the last record before the boot lies after the 6006, so from there less the lookback
+        // up to the boot's aftermath is read.
+        let story = [
+            ev(0, "EventLog", 6006),
+            ev(600, "Microsoft-Windows-Kernel-General", 12),
+        ];
+        let scope = report_event_scope(&[], &story, hour(), Duration::zero());
+        assert!(scope.contains(333, &at(300)));
+        assert!(scope.contains(333, &(at(0) - Duration::minutes(179))));
+        assert!(!scope.contains(333, &(at(0) - Duration::minutes(181))));
+        assert!(scope.contains(333, &(at(600) + Duration::minutes(149))));
+        assert!(!scope.contains(333, &(at(600) + Duration::minutes(151))));
+    }
+
+    #[test]
+    fn a_crashed_service_state_is_read_until_the_next_boot() {
+        let story = [
+            ev(0, "Service Control Manager", 7031),
+            ev(4990, "EventLog", 6006),
+            ev(5000, "Microsoft-Windows-Kernel-General", 12),
+        ];
+        let scope = report_event_scope(&[], &story, hour(), Duration::zero());
+        // 7036 from the crash to the boot, not before the crash nor after the boot's span.
+        assert!(scope.contains(7036, &at(2000)));
+        assert!(!scope.contains(7036, &at(-1)));
+        assert!(!scope.contains(7036, &at(5000 + 600)));
+        // Other ids far from the boot are not read.
+        assert!(!scope.contains(333, &at(1000)));
     }
 }

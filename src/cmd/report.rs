@@ -85,21 +85,18 @@ pub fn run(
         probe_columns: settings.columns.clone(),
         event_filter: Default::default(),
     };
-    // The report reads only the events near probe failures and the changes and boots of the
-    // whole log (analysis/scope.rs): a big System.evtx costs a filtered read, not a full one.
+    // The report reads the story (boots, shutdowns, crashes, changes) from the whole log, then
+    // the events near probe failures and boots (analysis/scope.rs): a big System.evtx costs two
+    // filtered reads, not a full one.
     let merge_gap = settings.merge_gap;
-    // With no failed check the windows come from the logs themselves (analysis/downtime.rs),
-    // and their lookback can be anywhere: the whole log is read.
-    let scope = |probes: &[crate::model::ProbeSeries]| {
-        let any_failure = probes.iter().any(|p| {
-            p.checks.iter().any(|c| !c.ok())
-                || p.intervals
-                    .iter()
-                    .any(|iv| iv.state == crate::model::ProbeState::Down)
-        });
-        any_failure.then(|| scope::report_event_scope(probes, lookback, merge_gap))
+    let rest = |probes: &[crate::model::ProbeSeries], story: &[crate::model::Event]| {
+        scope::report_event_scope(probes, story, lookback, merge_gap)
     };
-    let evidence = evidence::load_scoped(&load, diag.progress(), &scope)?;
+    let two_pass = evidence::TwoPassScope {
+        story: scope::story_scope(),
+        rest: &rest,
+    };
+    let evidence = evidence::load_scoped(&load, diag.progress(), Some(&two_pass))?;
     let outcome = diag.summarize(&evidence.inputs);
     if super::nothing_usable(&evidence.inputs) {
         return Ok(outcome);

@@ -181,7 +181,8 @@ fn partitioned(
         );
         let mut events = evidence.events;
         let clocks = crate::analysis::clock::correct(&mut events);
-        let found = crate::analysis::hosts::find_hosts(&events, &evidence.metrics);
+        let found =
+            crate::analysis::hosts::find_hosts(&events, &evidence.metrics, &evidence.inputs);
         let mut entries = timeline::merged(&events, &analysis.transitions, &evidence.metrics);
         timeline::mark_clock_corrections(&mut entries, &clocks);
         let windows: Vec<_> = model.outages.iter().map(|o| o.window.clone()).collect();

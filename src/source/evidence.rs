@@ -48,15 +48,23 @@ pub fn load(opts: &LoadOptions) -> Result<Evidence> {
 /// `load`, with a progress bar on stderr over the files when `progress` is set (and stderr is
 /// a terminal).
 pub fn load_with_progress(opts: &LoadOptions, progress: bool) -> Result<Evidence> {
-    load_scoped(opts, progress, &|_| None)
+    load_scoped(opts, progress, None)
 }
 
-/// `load_with_progress`, reading probes and metrics first so that `scope` can say from the probes
-/// which events are wanted; the EVTX readers then skip the rest before decoding it.
+/// A report's read of the events in two passes (analysis/scope.rs): `story` from the whole log
+/// first, then what `rest` asks for, given the probes and the story events (time-sorted).
+pub struct TwoPassScope<'a> {
+    pub story: EventScope,
+    pub rest: &'a dyn Fn(&[ProbeSeries], &[Event]) -> EventScope,
+}
+
+/// `load_with_progress`, reading probes and metrics first so that `scope` can say from them (and
+/// from the story the first pass read) which events are wanted; the EVTX readers then skip the
+/// rest before decoding it.
 pub fn load_scoped(
     opts: &LoadOptions,
     progress: bool,
-    scope: &dyn Fn(&[ProbeSeries]) -> Option<EventScope>,
+    scope: Option<&TwoPassScope>,
 ) -> Result<Evidence> {
     let mut paths = opts.paths.clone();
     paths.retain(|p| !opts.forced.iter().any(|(f, _)| f == p));
@@ -74,11 +82,27 @@ pub fn load_scoped(
     let (mut metric_inputs, metric_notes) = read_metrics(opts, &inputs, &bar, &mut evidence);
     let mut probe_inputs = read_probes(opts, &inputs, &bar, &mut evidence);
     evidence.notes.extend(metric_notes);
-    let mut filter = opts.event_filter.clone();
-    if let Some(scope) = scope(&evidence.probes) {
-        filter.scope = Some(scope);
+    let reader = EventReader {
+        filter: &opts.event_filter,
+        rules: &opts.inputs,
+        inputs: &inputs,
+        bar: &bar,
+    };
+    match scope {
+        Some(two_pass) => reader.read_in_two_passes(two_pass, &mut evidence),
+        None => {
+            let (events, reports) = reader.read_evtx(&opts.event_filter, true);
+            evidence.events = events;
+            evidence.inputs = reports;
+            let exported = reader.read_exports(&mut evidence);
+            evidence.events.extend(
+                exported
+                    .into_iter()
+                    .filter(|e| opts.event_filter.matches(e)),
+            );
+        }
     }
-    read_events(&filter, &opts.inputs, &inputs, &bar, &mut evidence);
+    finish_events(&mut evidence);
     // Inputs are listed EVTX first, then probes, then metrics, whatever the reading order.
     evidence.inputs.append(&mut probe_inputs);
     evidence.inputs.append(&mut metric_inputs);
@@ -86,55 +110,109 @@ pub fn load_scoped(
     Ok(evidence)
 }
 
-fn read_events(
-    filter: &EventFilter,
-    rules: &InputRules,
-    inputs: &[InputFile],
-    bar: &Progress,
-    evidence: &mut Evidence,
-) {
-    let evtx_paths: Vec<&std::path::Path> = inputs
-        .iter()
-        .filter(|i| i.kind == InputKind::Evtx)
-        .map(|i| i.path.as_path())
-        .collect();
-    let on_file = |p: &std::path::Path| bar.file_done(p);
-    for (path, read) in evtx::read_evtx_files_with(&evtx_paths, filter, 0, &on_file) {
-        match read {
-            Ok(read) => {
-                evidence.events.extend(read.events);
-                evidence.inputs.push(read.report);
+struct EventReader<'a> {
+    filter: &'a EventFilter,
+    rules: &'a InputRules,
+    inputs: &'a [InputFile],
+    bar: &'a Progress,
+}
+
+impl EventReader<'_> {
+    /// The EVTX files' events passing `filter`, and one report per file.
+    fn read_evtx(
+        &self,
+        filter: &EventFilter,
+        count_progress: bool,
+    ) -> (Vec<Event>, Vec<InputReport>) {
+        let evtx_paths: Vec<&std::path::Path> = self
+            .inputs
+            .iter()
+            .filter(|i| i.kind == InputKind::Evtx)
+            .map(|i| i.path.as_path())
+            .collect();
+        let on_file = |p: &std::path::Path| {
+            if count_progress {
+                self.bar.file_done(p)
             }
-            Err(err) => evidence.inputs.push(unusable(&path, InputKind::Evtx, &err)),
-        }
-    }
-    for input in inputs {
-        let InputKind::EventExport(kind) = input.kind else {
-            continue;
         };
-        let read = events::read(
-            &input.path,
-            kind,
-            &rules.for_path(&input.path).export_options(),
-        );
-        bar.file_done(&input.path);
-        match read {
-            Ok(read) => {
-                evidence
-                    .events
-                    .extend(read.events.into_iter().filter(|e| filter.matches(e)));
-                evidence.notes.extend(
-                    read.notes
-                        .into_iter()
-                        .map(|n| format!("{}: {n}", input.path.display())),
-                );
-                evidence.inputs.push(read.report);
+        let (mut events, mut reports) = (Vec::new(), Vec::new());
+        for (path, read) in evtx::read_evtx_files_with(&evtx_paths, filter, 0, &on_file) {
+            match read {
+                Ok(read) => {
+                    events.extend(read.events);
+                    reports.push(read.report);
+                }
+                Err(err) => reports.push(unusable(&path, InputKind::Evtx, &err)),
             }
-            Err(err) => evidence
-                .inputs
-                .push(unusable(&input.path, input.kind, &err)),
         }
+        (events, reports)
     }
+
+    /// Every event of the event exports (they are read whole: no reader skips by id), their
+    /// reports into `evidence.inputs` and their notes into `evidence.notes`.
+    fn read_exports(&self, evidence: &mut Evidence) -> Vec<Event> {
+        let mut events = Vec::new();
+        for input in self.inputs {
+            let InputKind::EventExport(kind) = input.kind else {
+                continue;
+            };
+            let read = events::read(
+                &input.path,
+                kind,
+                &self.rules.for_path(&input.path).export_options(),
+            );
+            self.bar.file_done(&input.path);
+            match read {
+                Ok(read) => {
+                    events.extend(read.events);
+                    evidence.notes.extend(
+                        read.notes
+                            .into_iter()
+                            .map(|n| format!("{}: {n}", input.path.display())),
+                    );
+                    evidence.inputs.push(read.report);
+                }
+                Err(err) => evidence
+                    .inputs
+                    .push(unusable(&input.path, input.kind, &err)),
+            }
+        }
+        events
+    }
+
+    /// The story from the whole of every log, then the rest it and the probes ask for. Each
+    /// EVTX file's report is its first pass's (the second reads the same records again).
+    fn read_in_two_passes(&self, two_pass: &TwoPassScope, evidence: &mut Evidence) {
+        let with_scope = |scope: EventScope| EventFilter {
+            scope: Some(scope),
+            ..self.filter.clone()
+        };
+        let first = with_scope(two_pass.story.clone());
+        let (mut story, reports) = self.read_evtx(&first, true);
+        evidence.inputs = reports;
+        let exported = self.read_exports(evidence);
+        let (exported_story, exported_rest): (Vec<Event>, Vec<Event>) =
+            exported.into_iter().partition(|e| first.matches(e));
+        story.extend(exported_story);
+        sort_events(&mut story);
+        let second = with_scope((two_pass.rest)(&evidence.probes, &story));
+        let (more, second_reports) = self.read_evtx(&second, false);
+        for (report, again) in evidence.inputs.iter_mut().zip(second_reports) {
+            if again.failed && !report.failed {
+                report.problems.push(format!(
+                    "the second read (the events near the windows) failed: {}",
+                    again.problems.join("; ")
+                ));
+            }
+        }
+        story.extend(more);
+        story.extend(exported_rest.into_iter().filter(|e| second.matches(e)));
+        evidence.events = story;
+    }
+}
+
+/// Time order, and one copy of an event that more than one input holds.
+fn finish_events(evidence: &mut Evidence) {
     sort_events(&mut evidence.events);
     let merged = events::merge_copies(&mut evidence.events);
     if merged > 0 {

@@ -37,6 +37,32 @@ fn synth_hosts_gives_the_committed_bytes() {
     }
 }
 
+/// Each host counts every record of its own log (python-evtx: WEB01 158, DB01 and HOST003 147),
+/// though the report reads only the story and what lies near the downtime.
+#[test]
+fn each_host_counts_the_records_of_its_log() {
+    let r = report();
+    let got: Vec<(String, u64)> = r["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h["name"].as_str().unwrap().to_string(),
+                h["events"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let want = [("DB01", 147), ("HOST003", 147), ("WEB01", 158)];
+    assert_eq!(got.len(), want.len(), "{got:?}");
+    for (name, records) in want {
+        assert!(
+            got.contains(&(name.to_string(), records)),
+            "{name}: {got:?}"
+        );
+    }
+}
+
 #[test]
 fn each_host_has_its_own_downtime_and_nature() {
     let r = report();

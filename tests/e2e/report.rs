@@ -191,6 +191,19 @@ fn data_quality_names_the_reboot_gap_and_every_input() {
     }
 }
 
+/// The report reads only the story and the events near its windows, yet the host counts every
+/// record of its logs: python-evtx reads 426 records in System.evtx and 54 in Application.evtx,
+/// from 2011-08-01 07:02:50 to 2011-08-18 05:58:22 UTC.
+#[test]
+fn the_host_counts_every_record_of_its_logs_not_only_those_read() {
+    let hosts = report_json()["hosts"].as_array().unwrap();
+    assert_eq!(hosts.len(), 1, "{hosts:#?}");
+    assert_eq!(hosts[0]["name"], "SIPSVR01");
+    assert_eq!(hosts[0]["events"], 426 + 54);
+    assert_eq!(hosts[0]["first_event"], "2011-08-01T07:02:50Z");
+    assert_eq!(hosts[0]["last_event"], "2011-08-18T05:58:22Z");
+}
+
 #[test]
 fn markdown_gives_times_in_pdt_with_utc_and_the_human_prompts() {
     let md = run_ok([
