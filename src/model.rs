@@ -320,6 +320,10 @@ pub struct InputReport {
     pub kind: InputKind,
     pub records_read: u64,
     pub records_skipped: u64,
+    /// Events read here that another input holds too (the same log in two formats): counted
+    /// there, not here.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub copies_merged: u64,
     /// One line per problem, first few only (the count above is complete).
     pub problems: Vec<String>,
     #[serde(with = "ser_time::option")]
@@ -338,6 +342,7 @@ impl InputReport {
             kind,
             records_read: 0,
             records_skipped: 0,
+            copies_merged: 0,
             problems: Vec::new(),
             first: None,
             last: None,
@@ -353,6 +358,10 @@ impl InputReport {
             ..InputReport::new(path.display(), kind)
         }
     }
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Writes a timestamp as RFC 3339 UTC with `Z` (whole seconds unless there is a fraction).

@@ -1,7 +1,7 @@
 //! The hosts the evidence is about: every Computer name in the events, with a computer renamed in
 //! its log joined into one host (the name changes at a boot and the old name never comes back).
 use crate::knowledge::events::{self as kb, EventRole};
-use crate::model::{Event, InputKind, InputReport, MetricSeries};
+use crate::model::{Event, InputReport, MetricSeries};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -82,16 +82,18 @@ fn whole_files(
         }
         entry.1 += 1;
     }
-    // EVTX only: the scoped read skips records there; an export's events are all read, and a
-    // copy of a log in two formats keeps one of each event.
-    for report in inputs.iter().filter(|r| r.kind == InputKind::Evtx) {
+    for report in inputs.iter().filter(|r| r.kind.is_events()) {
         let Some(&(Some(host), kept)) = files.get(report.path.as_str()) else {
             continue;
         };
         let Some(h) = hosts.get_mut(host) else {
             continue;
         };
-        h.events += report.records_read.saturating_sub(kept);
+        // Copies merged into another input's events are counted there.
+        h.events += report
+            .records_read
+            .saturating_sub(report.copies_merged)
+            .saturating_sub(kept);
         for t in [report.first, report.last].into_iter().flatten() {
             h.first_event = Some(h.first_event.map_or(t, |f| f.min(t)));
             h.last_event = Some(h.last_event.map_or(t, |l| l.max(t)));

@@ -214,7 +214,11 @@ impl EventReader<'_> {
 /// Time order, and one copy of an event that more than one input holds.
 fn finish_events(evidence: &mut Evidence) {
     sort_events(&mut evidence.events);
-    let merged = events::merge_copies(&mut evidence.events);
+    let by_file = events::merge_copies_by_file(&mut evidence.events);
+    for report in &mut evidence.inputs {
+        report.copies_merged = by_file.get(report.path.as_str()).copied().unwrap_or(0);
+    }
+    let merged: u64 = by_file.values().sum();
     if merged > 0 {
         evidence.notes.push(format!(
             "{merged} events were in more than one input (the same log in two formats): each is counted once"

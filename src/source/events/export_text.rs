@@ -398,6 +398,7 @@ impl Collector {
             kind: crate::model::InputKind::EventExport(crate::model::ExportKind::Text(self.kind)),
             records_read: events.len() as u64,
             records_skipped: self.skipped,
+            copies_merged: 0,
             problems: self.problems,
             first: events.iter().map(|e| e.time).min(),
             last: events.iter().map(|e| e.time).max(),

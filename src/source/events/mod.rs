@@ -15,6 +15,7 @@ use crate::filter::EventFilter;
 use crate::model::{Event, InputReport};
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
 pub use crate::model::{ExportKind, MarkupFormat, TextFormat};
 
@@ -113,6 +114,11 @@ pub fn sort_events(events: &mut [Event]) {
 /// provider, id and computer. Only copies from different files are merged; the copy kept gains
 /// the other's message and record id when it lacks them. Gives how many were merged.
 pub fn merge_copies(events: &mut Vec<Event>) -> u64 {
+    merge_copies_by_file(events).values().sum()
+}
+
+/// `merge_copies`, giving how many copies each file lost.
+pub fn merge_copies_by_file(events: &mut Vec<Event>) -> HashMap<Arc<str>, u64> {
     type Key = (Option<u64>, i64, String, u32, String);
     let key = |e: &Event| -> Key {
         match e.record_id.filter(|_| !e.computer.is_empty()) {
@@ -139,7 +145,7 @@ pub fn merge_copies(events: &mut Vec<Event>) -> u64 {
     };
     let mut first: HashMap<Key, usize> = HashMap::with_capacity(events.len());
     let mut drop = vec![false; events.len()];
-    let mut merged = 0;
+    let mut merged: HashMap<Arc<str>, u64> = HashMap::new();
     for i in 0..events.len() {
         let keys = [key(&events[i]), time_key(&events[i])];
         let found = keys
@@ -153,7 +159,7 @@ pub fn merge_copies(events: &mut Vec<Event>) -> u64 {
         match found {
             Some(j) => {
                 drop[i] = true;
-                merged += 1;
+                *merged.entry(events[i].source_file.clone()).or_default() += 1;
                 let (message, record_id) = (events[i].message.take(), events[i].record_id);
                 let kept = &mut events[j];
                 if kept.message.is_none() {
@@ -170,7 +176,7 @@ pub fn merge_copies(events: &mut Vec<Event>) -> u64 {
             }
         }
     }
-    if merged > 0 {
+    if !merged.is_empty() {
         let mut i = 0;
         events.retain(|_| {
             i += 1;

@@ -411,6 +411,7 @@ fn finish(
         // A duplicate is a row read but not used: it counts as skipped, not read.
         records_read: rows.read - duplicates as u64,
         records_skipped: rows.skipped + extra_skipped + duplicates as u64,
+        copies_merged: 0,
         problems,
         first,
         last,

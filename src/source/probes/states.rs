@@ -258,6 +258,7 @@ impl StatesBuilder {
             kind: crate::model::InputKind::ProbeStore(self.kind),
             records_read: self.tally.checks,
             records_skipped: self.tally.damaged + self.tally.unknown,
+            copies_merged: 0,
             problems: self.problems,
             first: self.first,
             last: self.last,

@@ -324,6 +324,7 @@ impl StoreBuilder {
             // A duplicate is a row not used: skipped, as in every reader (docs/DAMAGED_INPUT.md).
             records_read: self.tally.checks + self.tally.planned,
             records_skipped: self.tally.damaged + self.tally.unknown + self.tally.duplicates,
+            copies_merged: 0,
             problems: self.problems,
             first,
             last,
