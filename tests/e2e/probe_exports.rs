@@ -735,3 +735,43 @@ fn an_open_zabbix_problem_runs_to_the_end_in_csv_and_ndjson_alike() {
         .as_str()
         .is_some_and(|p| p.starts_with("line 3:")));
 }
+
+/// A window of state changes says what the states say: the impact table gives when each target
+/// went down and came back and its down intervals, not "checks 1 / failed 1", in markdown and
+/// HTML alike, and the window's facts and timeline markers use the same words.
+#[test]
+fn a_state_change_window_says_went_down_and_came_back_not_checks() {
+    let runs = scenario_runs();
+    let aug15 = runs["local-sipsvr01"]
+        .iter()
+        .rfind(|r| r.failures >= 2)
+        .copied()
+        .expect("15 Aug");
+    let fmt = |t: DateTime<Utc>| t.format("%Y-%m-%d %H:%M:%S UTC").to_string();
+    let log = arg(&exports("nagios.log"));
+    let md = run_ok(["report", "-q", &log]);
+    let row = md
+        .lines()
+        .find(|l| l.starts_with("| SIPSVR01;local-sipsvr01 |") && l.contains(&fmt(aug15.start)))
+        .unwrap_or_else(|| panic!("no impact row of the 15 Aug window:\n{md}"));
+    assert!(row.contains(&fmt(aug15.recovered)), "{row}");
+    assert!(row.ends_with("| 1 | - |"), "one down interval: {row}");
+    assert!(md
+        .contains("| probe | where | went down | last second down | came back | down intervals |"));
+    assert!(!md.contains("| checks | failed |"), "{md}");
+    assert!(md.contains("- **Went down (the monitor's down edge):**"));
+    assert!(md.contains("outage begins: went down (the monitor's down edge)"));
+    assert!(!md.contains("- **First failed check"), "{md}");
+    assert!(!md.contains("outage begins: first failed check"), "{md}");
+    let html = run_ok(["report", "-q", "--format", "html", &log]);
+    assert!(html.contains("<th scope=\"col\">came back</th>"));
+    assert!(!html.contains("<th scope=\"col\">checks</th>"));
+    assert!(html.contains(&fmt(aug15.recovered)));
+    // A window of checks keeps its words (the scenario's probe CSVs).
+    let csv = run_ok(["report", "-q", &arg(&aug15_dir())]);
+    assert!(csv.contains("| checks | failed |") && csv.contains("First failed check"));
+}
+
+fn aug15_dir() -> PathBuf {
+    aug15("")
+}
