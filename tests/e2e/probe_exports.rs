@@ -775,3 +775,74 @@ fn a_state_change_window_says_went_down_and_came_back_not_checks() {
 fn aug15_dir() -> PathBuf {
     aug15("")
 }
+
+/// The Nagios log checks four services of SIPSVR01, all down together on 8 and 15 Aug: four
+/// windows each day, one outage of the host. Each target's window shows the host's events the
+/// README tells of (fixtures/aug15/README.md: Event 333 three times from 21:02Z and MySQL's 7031 at
+/// 21:10:30Z on 8 Aug; the storm of 182 from 23:50Z on 15 Aug), not the first window alone; the
+/// 11 Aug network windows, days apart, keep none of them; windows down together are not listed
+/// as related incidents of each other.
+#[test]
+fn targets_down_together_each_show_the_hosts_events() {
+    let out = run_ok([
+        "report",
+        "--format",
+        "json",
+        "-q",
+        &arg(&aug15("System.evtx")),
+        &arg(&aug15("Application.evtx")),
+        &arg(&exports("nagios.log")),
+    ]);
+    let v: Value = serde_json::from_str(&out).expect("report JSON");
+    let windows = v["outages"].as_array().expect("outages");
+    let event = |o: &Value, id: u64| -> Option<(u64, String)> {
+        o["events"]
+            .as_array()?
+            .iter()
+            .find(|e| e["event_id"] == id)
+            .map(|e| {
+                (
+                    e["count"].as_u64().unwrap_or(0),
+                    e["first"].as_str().unwrap_or("").to_string(),
+                )
+            })
+    };
+    let on =
+        |start: &str| -> Vec<&Value> { windows.iter().filter(|o| o["start"] == start).collect() };
+    let aug08 = on("2011-08-08T21:10:00Z");
+    assert_eq!(aug08.len(), 4, "the four services down together on 8 Aug");
+    for o in &aug08 {
+        assert_eq!(
+            event(o, 333),
+            Some((3, "2011-08-08T21:02:00Z".into())),
+            "{}",
+            o["target"]
+        );
+        assert_eq!(
+            event(o, 7031).map(|e| e.1),
+            Some("2011-08-08T21:10:30Z".into()),
+            "{}",
+            o["target"]
+        );
+    }
+    let aug15 = on("2011-08-15T23:58:00Z");
+    assert_eq!(aug15.len(), 4, "the four services down together on 15 Aug");
+    for o in &aug15 {
+        assert_eq!(
+            event(o, 333),
+            Some((182, "2011-08-15T23:50:00Z".into())),
+            "{}",
+            o["target"]
+        );
+        let related: Vec<&str> = o["related"]
+            .as_array()
+            .expect("related")
+            .iter()
+            .filter_map(|r| r["start"].as_str())
+            .collect();
+        assert!(!related.contains(&"2011-08-15T23:58:00Z"), "{related:?}");
+    }
+    for o in on("2011-08-11T16:20:00Z") {
+        assert_eq!(event(o, 333), None, "{}", o["target"]);
+    }
+}
