@@ -339,7 +339,8 @@ pub struct SynthArgs {
     #[arg(long, conflicts_with_all = ["probe_rows", "perfmon"])]
     pub exports: bool,
     /// Write the scenario's probes as other monitors export them instead (UptimeRobot CSV,
-    /// Pingdom JSON, a Nagios log, Zabbix NDJSON), e.g. into fixtures/aug15-probe-exports.
+    /// Pingdom JSON, a Nagios log, Zabbix NDJSON and Problems CSV), e.g. into
+    /// fixtures/aug15-probe-exports.
     #[arg(long, conflicts_with_all = ["probe_rows", "perfmon", "exports", "scale", "hosts"])]
     pub probe_exports: bool,
     /// Write the several-hosts scenario instead: N hosts' System logs (`HOST/System.evtx`) with a

@@ -1,5 +1,8 @@
 //! One event, one window: every event goes to at most one window, so two outages minutes apart
-//! keep their own events and are never "related" by a single shared one.
+//! keep their own events and are never "related" by a single shared one. Windows that overlap
+//! (several targets of a host down together) are one outage seen from each target: an event
+//! owned by one of them is also given to each other it falls within reach of (its lookback,
+//! the window, its aftermath), so every target's window shows the host's events.
 //!
 //! An event belongs to the window it falls in; else to the nearest following window whose
 //! lookback reaches it; else to the preceding window's aftermath (at most `AFTER_RECOVERY`, never
@@ -85,6 +88,10 @@ pub fn attribute(
         + Duration::seconds(AFTER_RECOVERY);
     let lo = events.partition_point(|e| e.time < first);
     let hi = events.partition_point(|e| e.time <= last);
+    let together = overlapping(windows);
+    let after = Duration::seconds(AFTER_RECOVERY);
+    let reaches =
+        |w: &Outage, t: DateTime<Utc>| w.start - lookback <= t && t <= window_end(w) + after;
     for (i, e) in events.iter().enumerate().take(hi).skip(lo) {
         let host = host_of(&e.computer);
         let mine = |i: usize| {
@@ -95,9 +102,30 @@ pub fn attribute(
         };
         if let Some(w) = owner(e, windows, &mine, lookback) {
             owned[w].push(i);
+            for &j in &together[w] {
+                if mine(j) && reaches(&windows[j], e.time) {
+                    owned[j].push(i);
+                }
+            }
         }
     }
     owned
+}
+
+/// For each window, the other windows that overlap it in time (down together).
+pub fn overlapping(windows: &[Outage]) -> Vec<Vec<usize>> {
+    windows
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            windows
+                .iter()
+                .enumerate()
+                .filter(|&(j, o)| j != i && o.start <= window_end(w) && w.start <= window_end(o))
+                .map(|(j, _)| j)
+                .collect()
+        })
+        .collect()
 }
 
 /// Each window's claim: from its lookback (not before the previous window's end) to its
@@ -195,5 +223,25 @@ mod tests {
                 to: at(70)
             }
         );
+    }
+
+    #[test]
+    fn windows_down_together_share_their_events_and_a_later_one_keeps_its_own() {
+        // Two targets of the host down together (0..10 and 2..10), a third minutes later.
+        let windows = [window(0, 10), window(2, 10), window(25, 40)];
+        let events = vec![
+            ev(-30, "Srv", 2019), // lookback of both down together
+            ev(5, "Srv", 2020),   // inside both
+            ev(30, "Srv", 2019),  // inside the later one only
+        ];
+        let owned = attribute(
+            &events,
+            &windows,
+            &[None, None, None],
+            &|c| c.to_string(),
+            Duration::minutes(60),
+        );
+        assert_eq!(owned, vec![vec![0, 1], vec![0, 1], vec![2]]);
+        assert_eq!(overlapping(&windows), vec![vec![1], vec![0], vec![]]);
     }
 }

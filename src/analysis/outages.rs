@@ -157,6 +157,10 @@ pub struct ProbeImpact {
     pub recovered_at: Option<DateTime<Utc>>,
     /// Seconds inside the window without checks from this probe.
     pub unknown_seconds: i64,
+    /// The probe's evidence is a state-change export (intervals, not checks): `checks` counts
+    /// its known intervals in the window, `failures` the down ones, the times are its edges.
+    #[serde(skip)]
+    pub states: bool,
 }
 
 /// A run of fewer than `min_failures` failed checks outside any window.
@@ -419,6 +423,12 @@ fn classify(probes: &[ProbeImpact]) -> OutageKind {
 #[cfg(test)]
 #[path = "outages_tests.rs"]
 mod tests;
+
+/// The window's evidence is state changes only (every probe's is a state-change export): its
+/// edges are the monitors' down and up edges, not failed and good checks.
+pub fn from_states(o: &Outage) -> bool {
+    !o.probes.is_empty() && o.probes.iter().all(|p| p.states)
+}
 
 /// The end of a window for correlation: its recovery, else its last failure.
 pub fn window_end(o: &Outage) -> DateTime<Utc> {

@@ -469,6 +469,9 @@ fn signature(r: &OutageReport) -> Vec<String> {
 
 fn add_related(reports: &mut [OutageReport]) {
     let sigs: Vec<Vec<String>> = reports.iter().map(signature).collect();
+    // Windows down together share their events: they are one outage, not related incidents.
+    let windows: Vec<Outage> = reports.iter().map(|r| r.window.clone()).collect();
+    let together = attribution::overlapping(&windows);
     let summaries: Vec<(DateTime<Utc>, Option<i64>, String)> = reports
         .iter()
         .map(|r| {
@@ -481,7 +484,7 @@ fn add_related(reports: &mut [OutageReport]) {
         .collect();
     for (i, report) in reports.iter_mut().enumerate() {
         for (j, other) in sigs.iter().enumerate() {
-            if i == j {
+            if i == j || together[i].contains(&j) {
                 continue;
             }
             let shared: Vec<String> = sigs[i]

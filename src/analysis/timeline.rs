@@ -187,11 +187,19 @@ pub fn window_markers(w: &Outage) -> [TimelineEntry; 2] {
             ),
         ];
     }
+    let states = super::outages::from_states(w);
     let start = entry(
         w.start,
         "window",
         "start",
-        format!("{} outage begins: first failed check", w.kind.as_str()),
+        if states {
+            format!(
+                "{} outage begins: went down (the monitor's down edge)",
+                w.kind.as_str()
+            )
+        } else {
+            format!("{} outage begins: first failed check", w.kind.as_str())
+        },
         String::new(),
     );
     let end = match w.recovered_at {
@@ -199,14 +207,22 @@ pub fn window_markers(w: &Outage) -> [TimelineEntry; 2] {
             r,
             "window",
             "recovered",
-            "recovered: first good check of the last probe to recover".into(),
+            if states {
+                "recovered: came back (up edge of the last target to recover)".into()
+            } else {
+                "recovered: first good check of the last probe to recover".into()
+            },
             String::new(),
         ),
         None => entry(
             w.last_failure,
             "window",
             "last_failure",
-            "last failed check (no recovery in the data)".into(),
+            if states {
+                "last second down (no up edge in the data)".into()
+            } else {
+                "last failed check (no recovery in the data)".into()
+            },
             String::new(),
         ),
     };

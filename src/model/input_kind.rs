@@ -170,6 +170,7 @@ pub enum StoreKind {
     PingdomSummary,
     PingdomResults,
     ZabbixNdjson,
+    ZabbixCsv,
     BetterStackIncidents,
     DatadogSynthetics,
 }
@@ -185,6 +186,7 @@ impl StoreKind {
             StoreKind::PingdomSummary => "pingdom_summary",
             StoreKind::PingdomResults => "pingdom_results",
             StoreKind::ZabbixNdjson => "zabbix_ndjson",
+            StoreKind::ZabbixCsv => "zabbix_csv",
             StoreKind::BetterStackIncidents => "betterstack_incidents",
             StoreKind::DatadogSynthetics => "datadog_synthetics",
         }

@@ -1,8 +1,8 @@
 //! The aug15 probes as other monitors export them, from the same checks as `probes.rs`: an
 //! UptimeRobot dashboard CSV, Pingdom `summary.outage` and `results` JSON, a Nagios log (with the
-//! 13 Aug blip as a SOFT flap and a planned downtime) and Zabbix problems NDJSON. Written into a
-//! folder beside the scenario (`fixtures/aug15-probe-exports`), so a report over the scenario does
-//! not read the same probes twice.
+//! 13 Aug blip as a SOFT flap and a planned downtime) and Zabbix problems as NDJSON and as the
+//! Problems page's CSV. Written into a folder beside the scenario (`fixtures/aug15-probe-exports`),
+//! so a report over the scenario does not read the same probes twice.
 use super::probes::{check_times, local_check, remote_check, Outcome};
 use super::story;
 use chrono::{DateTime, Duration, Utc};
@@ -313,12 +313,45 @@ pub fn write_zabbix(w: &mut dyn Write) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Zabbix's Problems page exported to CSV: the NDJSON's problems, one row each, newest first
+/// (the page's default order), times in the UI user's zone (PDT), every cell quoted as Zabbix does.
+pub fn write_zabbix_csv(w: &mut dyn Write) -> std::io::Result<()> {
+    let zone: chrono_tz::Tz = story::ZONE
+        .parse()
+        .unwrap_or(chrono_tz::Tz::America__Los_Angeles);
+    let local = |t: DateTime<Utc>| t.with_timezone(&zone).format("%Y-%m-%d %H:%M:%S");
+    let mut rows: Vec<(DateTime<Utc>, String)> = Vec::new();
+    for probe in probe_names() {
+        for (start, end, s) in confirmed(probe) {
+            if !matches!(s, Stretch::Down(_)) {
+                continue;
+            }
+            let minutes = (end - start).num_minutes();
+            let age = match minutes / 60 {
+                0 => format!("{minutes}m"),
+                h => format!("{h}h {}m", minutes % 60),
+            };
+            rows.push((start, format!(
+                "\"High\",\"{}\",\"{}\",\"RESOLVED\",\"{}\",\"SIP unreachable from {probe}\",\"{age}\",\"No\",\"Messages (1)\",\"\"\n",
+                local(start), local(end), story::HOST
+            )));
+        }
+    }
+    rows.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    w.write_all(b"\"Severity\",\"Time\",\"Recovery time\",\"Status\",\"Host\",\"Problem\",\"Duration\",\"Ack\",\"Actions\",\"Tags\"\n")?;
+    for (_, row) in rows {
+        w.write_all(row.as_bytes())?;
+    }
+    Ok(())
+}
+
 /// Every file written, relative to the folder.
 pub fn file_names() -> Vec<String> {
     let mut names = vec![
         "uptimerobot-logs.csv".to_string(),
         "nagios.log".to_string(),
         "zabbix-problems.ndjson".to_string(),
+        "zabbix-problems.csv".to_string(),
         "pingdom/results/sipsvr01.json".to_string(),
     ];
     names.extend(
@@ -341,6 +374,7 @@ pub fn write_probe_exports(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
             "uptimerobot-logs.csv" => write_uptimerobot(&mut w)?,
             "nagios.log" => write_nagios(&mut w)?,
             "zabbix-problems.ndjson" => write_zabbix(&mut w)?,
+            "zabbix-problems.csv" => write_zabbix_csv(&mut w)?,
             "pingdom/results/sipsvr01.json" => write_pingdom_results(&mut w)?,
             other => {
                 let probe = other

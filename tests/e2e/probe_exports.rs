@@ -427,7 +427,7 @@ fn synth_writes_the_committed_probe_exports() {
     let dir = tempfile::tempdir().expect("tempdir");
     run_ok(["synth", "--probe-exports", &arg(dir.path())]);
     let names = faultline::synth::probe_exports::file_names();
-    assert_eq!(names.len(), 8);
+    assert_eq!(names.len(), 9);
     for name in names {
         let written = std::fs::read(dir.path().join(&name)).expect("written");
         let committed = std::fs::read(exports(&name)).unwrap_or_default();
@@ -624,4 +624,225 @@ fn targets_of_one_host_say_which_were_down_together() {
         md.contains("kept answering: this target alone"),
         "markdown says it"
     );
+}
+
+/// (target, start, recovered_at, kind) of every window, in the order given.
+fn window_keys(v: &Value) -> Vec<(String, String, String, String)> {
+    let s = |o: &Value, k: &str| o[k].as_str().unwrap_or("").to_string();
+    v["outages"]
+        .as_array()
+        .expect("outages")
+        .iter()
+        .map(|o| {
+            (
+                s(o, "target"),
+                s(o, "start"),
+                s(o, "recovered_at"),
+                s(o, "kind"),
+            )
+        })
+        .collect()
+}
+
+/// Zabbix's Problems page CSV (times in the UI user's zone, PDT here) gives the NDJSON's windows,
+/// to the second, and the runs read by hand from the scenario; `--explain`, `timeline` and
+/// `report` know it by its header.
+#[test]
+fn zabbix_problems_csv_gives_the_windows_of_the_ndjson() {
+    let tz = ["--input-tz", "America/Los_Angeles"];
+    let csv = exports("zabbix-problems.csv");
+    let v = json(&[tz[0], tz[1], &arg(&csv)]);
+    let ndjson = json(&[&arg(&exports("zabbix-problems.ndjson"))]);
+    assert_eq!(window_keys(&v), window_keys(&ndjson));
+    for (probe, rs) in &scenario_runs() {
+        assert_eq!(windows_of(&v, probe), long_runs(rs), "{probe}");
+    }
+    assert_eq!(v["inputs"][0]["kind"], "zabbix_csv");
+    let out = run_ok(["probes", "--explain", tz[0], tz[1], &arg(&csv)]);
+    assert!(out.contains("zabbix_csv"), "{out}");
+    assert!(out.contains("times read in America/Los_Angeles"), "{out}");
+    let out = run_ok(["timeline", tz[0], tz[1], &arg(&csv)]);
+    assert!(out.contains("2011-08-15 23:58:00 UTC"), "{out}");
+    let out = run_ok(["report", "--format", "json", tz[0], tz[1], &arg(&csv)]);
+    let r: Value = serde_json::from_str(&out).expect("report JSON");
+    assert_eq!(window_keys(&r).len(), window_keys(&ndjson).len());
+}
+
+/// A problem still open when the page was exported (Status PROBLEM, no Recovery time) is down to
+/// the end of the file's data, as the NDJSON without its closing line; damaged rows are named.
+#[test]
+fn an_open_zabbix_problem_runs_to_the_end_in_csv_and_ndjson_alike() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = std::fs::read_to_string(exports("zabbix-problems.csv")).expect("fixture");
+    // The newest row (first after the header): its recovery removed, by hand.
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let newest = lines[1].clone();
+    let cells: Vec<&str> = newest.split("\",\"").collect();
+    let (start, recovery, problem) = (cells[1], cells[2], cells[5]);
+    let mut open = cells.clone();
+    open[2] = "";
+    open[3] = "PROBLEM";
+    lines[1] = open.join("\",\"");
+    // And a row the reader cannot place, on line 3.
+    lines.insert(
+        2,
+        "\"High\",\"15/08/2011\",\"\",\"PROBLEM\",\"SIPSVR01\",\"x\",\"\",\"No\",\"\",\"\"".into(),
+    );
+    let csv = dir.path().join("problems.csv");
+    std::fs::write(&csv, lines.join("\n") + "\n").expect("write");
+    // The NDJSON's closing line of that problem: the value 0 line of its name at its recovery.
+    let zone: chrono_tz::Tz = "America/Los_Angeles".parse().expect("zone");
+    let rec = NaiveDateTime::parse_from_str(recovery, "%Y-%m-%d %H:%M:%S")
+        .expect("recovery")
+        .and_local_timezone(zone)
+        .single()
+        .expect("one instant")
+        .timestamp();
+    let nd = std::fs::read_to_string(exports("zabbix-problems.ndjson")).expect("fixture");
+    let kept: Vec<&str> = nd
+        .lines()
+        .filter(|l| {
+            !(l.contains("\"value\":0")
+                && l.contains(problem)
+                && l.contains(&format!("\"clock\":{rec},")))
+        })
+        .collect();
+    assert_eq!(
+        kept.len() + 1,
+        nd.lines().count(),
+        "one closing line removed"
+    );
+    let ndjson = dir.path().join("problems.ndjson");
+    std::fs::write(&ndjson, kept.join("\n") + "\n").expect("write");
+    let a = json(&["--input-tz", "America/Los_Angeles", &arg(&csv)]);
+    let b = json(&[&arg(&ndjson)]);
+    assert_eq!(window_keys(&a), window_keys(&b));
+    let started = NaiveDateTime::parse_from_str(start, "%Y-%m-%d %H:%M:%S")
+        .expect("start")
+        .and_local_timezone(zone)
+        .single()
+        .expect("one instant")
+        .with_timezone(&Utc);
+    let unrecovered: Vec<_> = window_keys(&a)
+        .into_iter()
+        .filter(|w| w.2.is_empty())
+        .collect();
+    assert_eq!(unrecovered.len(), 1, "{unrecovered:?}");
+    assert!(unrecovered[0].0.ends_with(problem), "{unrecovered:?}");
+    assert_eq!(unrecovered[0].1, z(started));
+    assert_eq!(a["inputs"][0]["records_skipped"], 1);
+    assert!(a["inputs"][0]["problems"][0]
+        .as_str()
+        .is_some_and(|p| p.starts_with("line 3:")));
+}
+
+/// A window of state changes says what the states say: the impact table gives when each target
+/// went down and came back and its down intervals, not "checks 1 / failed 1", in markdown and
+/// HTML alike, and the window's facts and timeline markers use the same words.
+#[test]
+fn a_state_change_window_says_went_down_and_came_back_not_checks() {
+    let runs = scenario_runs();
+    let aug15 = runs["local-sipsvr01"]
+        .iter()
+        .rfind(|r| r.failures >= 2)
+        .copied()
+        .expect("15 Aug");
+    let fmt = |t: DateTime<Utc>| t.format("%Y-%m-%d %H:%M:%S UTC").to_string();
+    let log = arg(&exports("nagios.log"));
+    let md = run_ok(["report", "-q", &log]);
+    let row = md
+        .lines()
+        .find(|l| l.starts_with("| SIPSVR01;local-sipsvr01 |") && l.contains(&fmt(aug15.start)))
+        .unwrap_or_else(|| panic!("no impact row of the 15 Aug window:\n{md}"));
+    assert!(row.contains(&fmt(aug15.recovered)), "{row}");
+    assert!(row.ends_with("| 1 | - |"), "one down interval: {row}");
+    assert!(md
+        .contains("| probe | where | went down | last second down | came back | down intervals |"));
+    assert!(!md.contains("| checks | failed |"), "{md}");
+    assert!(md.contains("- **Went down (the monitor's down edge):**"));
+    assert!(md.contains("outage begins: went down (the monitor's down edge)"));
+    assert!(!md.contains("- **First failed check"), "{md}");
+    assert!(!md.contains("outage begins: first failed check"), "{md}");
+    let html = run_ok(["report", "-q", "--format", "html", &log]);
+    assert!(html.contains("<th scope=\"col\">came back</th>"));
+    assert!(!html.contains("<th scope=\"col\">checks</th>"));
+    assert!(html.contains(&fmt(aug15.recovered)));
+    // A window of checks keeps its words (the scenario's probe CSVs).
+    let csv = run_ok(["report", "-q", &arg(&aug15_dir())]);
+    assert!(csv.contains("| checks | failed |") && csv.contains("First failed check"));
+}
+
+fn aug15_dir() -> PathBuf {
+    aug15("")
+}
+
+/// The Nagios log checks four services of SIPSVR01, all down together on 8 and 15 Aug: four
+/// windows each day, one outage of the host. Each target's window shows the host's events the
+/// README tells of (fixtures/aug15/README.md: Event 333 three times from 21:02Z and MySQL's 7031 at
+/// 21:10:30Z on 8 Aug; the storm of 182 from 23:50Z on 15 Aug), not the first window alone; the
+/// 11 Aug network windows, days apart, keep none of them; windows down together are not listed
+/// as related incidents of each other.
+#[test]
+fn targets_down_together_each_show_the_hosts_events() {
+    let out = run_ok([
+        "report",
+        "--format",
+        "json",
+        "-q",
+        &arg(&aug15("System.evtx")),
+        &arg(&aug15("Application.evtx")),
+        &arg(&exports("nagios.log")),
+    ]);
+    let v: Value = serde_json::from_str(&out).expect("report JSON");
+    let windows = v["outages"].as_array().expect("outages");
+    let event = |o: &Value, id: u64| -> Option<(u64, String)> {
+        o["events"]
+            .as_array()?
+            .iter()
+            .find(|e| e["event_id"] == id)
+            .map(|e| {
+                (
+                    e["count"].as_u64().unwrap_or(0),
+                    e["first"].as_str().unwrap_or("").to_string(),
+                )
+            })
+    };
+    let on =
+        |start: &str| -> Vec<&Value> { windows.iter().filter(|o| o["start"] == start).collect() };
+    let aug08 = on("2011-08-08T21:10:00Z");
+    assert_eq!(aug08.len(), 4, "the four services down together on 8 Aug");
+    for o in &aug08 {
+        assert_eq!(
+            event(o, 333),
+            Some((3, "2011-08-08T21:02:00Z".into())),
+            "{}",
+            o["target"]
+        );
+        assert_eq!(
+            event(o, 7031).map(|e| e.1),
+            Some("2011-08-08T21:10:30Z".into()),
+            "{}",
+            o["target"]
+        );
+    }
+    let aug15 = on("2011-08-15T23:58:00Z");
+    assert_eq!(aug15.len(), 4, "the four services down together on 15 Aug");
+    for o in &aug15 {
+        assert_eq!(
+            event(o, 333),
+            Some((182, "2011-08-15T23:50:00Z".into())),
+            "{}",
+            o["target"]
+        );
+        let related: Vec<&str> = o["related"]
+            .as_array()
+            .expect("related")
+            .iter()
+            .filter_map(|r| r["start"].as_str())
+            .collect();
+        assert!(!related.contains(&"2011-08-15T23:58:00Z"), "{related:?}");
+    }
+    for o in on("2011-08-11T16:20:00Z") {
+        assert_eq!(event(o, 333), None, "{}", o["target"]);
+    }
 }

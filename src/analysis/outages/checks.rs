@@ -177,6 +177,7 @@ pub(super) fn impact(
         last_failure,
         recovered_at,
         unknown_seconds: tl.unknown_within(start, end),
+        states: false,
     }
 }
 

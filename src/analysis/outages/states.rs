@@ -118,6 +118,7 @@ pub(super) fn impact(
         last_failure: last.map(|i| last_second(&ivs[i])),
         recovered_at: last.and_then(|i| up_edge(ivs, i, warning_is_down)),
         unknown_seconds: unknown_within(series, start, end),
+        states: true,
     }
 }
 

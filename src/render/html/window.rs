@@ -4,7 +4,8 @@ use super::{esc, list, num, table, time};
 use crate::analysis::report::{OutageReport, Report};
 use crate::analysis::timeline::fmt_metric;
 use crate::render::markdown::{
-    correlated, kind_words, lead_words, plural, short_name, truncate, Clock,
+    correlated, edge_words, impact_cells, impact_header, kind_words, lead_words, plural,
+    short_name, truncate, Clock,
 };
 use crate::timefmt::human_duration;
 use std::fmt::Write as _;
@@ -76,18 +77,16 @@ pub(crate) fn section(
         }
         facts.push(("Duration (down to boot)", duration));
     } else {
-        facts.push(("First failed check", clock.full(&w.start)));
-        facts.push(("Last failed check", clock.full(&w.last_failure)));
+        let words = edge_words(o);
+        facts.push((words.start, clock.full(&w.start)));
+        facts.push((words.last, clock.full(&w.last_failure)));
         facts.push((
-            "Recovered (first good check of the last probe to recover)",
+            words.recovered,
             w.recovered_at
                 .map(|r| clock.full(&r))
                 .unwrap_or_else(|| "not in the data".into()),
         ));
-        facts.push((
-            "Duration (first failure to recovery; time to recover)",
-            duration,
-        ));
+        facts.push((words.duration_fact, duration));
     }
     s.push_str("<ul class=\"facts\">\n");
     for (k, v) in facts {
@@ -358,43 +357,27 @@ fn metric_findings(s: &mut String, o: &OutageReport, report: &Report, clock: &Cl
     }
 }
 
-/// The table of each probe inside a window.
+/// The table of each probe inside a window (the markdown's columns and words).
 fn probe_impact(s: &mut String, o: &crate::analysis::report::OutageReport, clock: &Clock, sub: u8) {
-    let w = &o.window;
     let _ = writeln!(s, "<h{sub}>Impact per probe</h{sub}>");
-    let rows: Vec<Vec<String>> = w
+    let at = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.map(|t| clock.local(&t)).unwrap_or_else(|| "-".into())
+    };
+    let states = crate::analysis::outages::from_states(&o.window);
+    let rows: Vec<Vec<String>> = o
+        .window
         .probes
         .iter()
         .map(|p| {
-            let at = |t: Option<chrono::DateTime<chrono::Utc>>| {
-                time(&t.map(|t| clock.local(&t)).unwrap_or_else(|| "-".into()))
+            let [probe, place, c2, c3, c4, c5, unknown] = impact_cells(o, p, &at);
+            // Times are cells of their own kind; counts and words right-aligned as numbers.
+            let (c2, c3, c5) = if states {
+                (time(&c2), time(&c3), num(esc(&c5)))
+            } else {
+                (num(esc(&c2)), num(esc(&c3)), time(&c5))
             };
-            vec![
-                esc(&p.probe),
-                if p.local { "on the server" } else { "remote" }.to_string(),
-                num(p.checks),
-                num(p.failures),
-                at(p.first_failure),
-                at(p.last_failure),
-                num(if p.unknown_seconds > 0 {
-                    human_duration(p.unknown_seconds)
-                } else {
-                    "-".into()
-                }),
-            ]
+            vec![esc(&probe), place, c2, c3, time(&c4), c5, num(unknown)]
         })
         .collect();
-    table(
-        s,
-        &[
-            "probe",
-            "where",
-            "checks",
-            "failed",
-            "first failure",
-            "last failure",
-            "unknown (no data)",
-        ],
-        &rows,
-    );
+    table(s, &impact_header(o), &rows);
 }

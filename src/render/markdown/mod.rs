@@ -25,6 +25,7 @@ pub(crate) use text::{
     title_parts, truncate, Clock,
 };
 pub use text::{md, primary_index};
+pub(crate) use window::{edge_words, impact_cells, impact_header};
 
 pub fn render(report: &Report, zone: Zone) -> String {
     render_report(report, zone, None)

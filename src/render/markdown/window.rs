@@ -53,17 +53,13 @@ pub(crate) fn outage_section(
             );
         }
     } else {
-        let _ = writeln!(s, "- **First failed check:** {}", clock.full(&w.start));
+        let words = edge_words(o);
+        let _ = writeln!(s, "- **{}:** {}", words.start, clock.full(&w.start));
+        let _ = writeln!(s, "- **{}:** {}", words.last, clock.full(&w.last_failure));
         let _ = writeln!(
             s,
-            "- **Last failed check:** {}",
-            clock.full(&w.last_failure)
-        );
-    }
-    if !w.probes.is_empty() {
-        let _ = writeln!(
-            s,
-            "- **Recovered (first good check of the last probe to recover):** {}",
+            "- **{}:** {}",
+            words.recovered,
             w.recovered_at
                 .map(|r| clock.full(&r))
                 .unwrap_or_else(|| "not in the data".into())
@@ -75,7 +71,7 @@ pub(crate) fn outage_section(
         if w.probes.is_empty() {
             "down to boot"
         } else {
-            "first failure to recovery; time to recover"
+            edge_words(o).duration
         },
         w.duration_seconds
             .map(human_duration)
@@ -109,34 +105,131 @@ pub(crate) fn outage_section(
     }
 }
 
+/// The labels of a window's edges: failed and good checks, or, for a window of state-change
+/// exports only, the monitors' down and up edges (the timeline's markers say the same).
+pub(crate) struct EdgeWords {
+    pub start: &'static str,
+    pub last: &'static str,
+    pub recovered: &'static str,
+    pub duration: &'static str,
+    /// The duration's label in the HTML facts: `Duration (...)`.
+    pub duration_fact: &'static str,
+}
+
+pub(crate) fn edge_words(o: &OutageReport) -> EdgeWords {
+    if crate::analysis::outages::from_states(&o.window) {
+        EdgeWords {
+            start: "Went down (the monitor's down edge)",
+            last: "Last second down",
+            recovered: "Came back (up edge of the last target to recover)",
+            duration: "down edge to up edge; time to recover",
+            duration_fact: "Duration (down edge to up edge; time to recover)",
+        }
+    } else {
+        EdgeWords {
+            start: "First failed check",
+            last: "Last failed check",
+            recovered: "Recovered (first good check of the last probe to recover)",
+            duration: "first failure to recovery; time to recover",
+            duration_fact: "Duration (first failure to recovery; time to recover)",
+        }
+    }
+}
+
+/// The impact table's header: checks, or (a window of state-change exports only) what each
+/// series' states say: when it went down and came back, and how many down intervals.
+pub(crate) fn impact_header(o: &OutageReport) -> [&'static str; 7] {
+    if crate::analysis::outages::from_states(&o.window) {
+        [
+            "probe",
+            "where",
+            "went down",
+            "last second down",
+            "came back",
+            "down intervals",
+            "unknown (no data)",
+        ]
+    } else {
+        [
+            "probe",
+            "where",
+            "checks",
+            "failed",
+            "first failure",
+            "last failure",
+            "unknown (no data)",
+        ]
+    }
+}
+
+/// One probe's cells under [`impact_header`]; `at` formats a time (or its absence). A state
+/// series in a window that also has checks says its intervals in the checks' columns.
+pub(crate) fn impact_cells(
+    o: &OutageReport,
+    p: &crate::analysis::outages::ProbeImpact,
+    at: &dyn Fn(Option<DateTime<Utc>>) -> String,
+) -> [String; 7] {
+    let place = if p.local { "on the server" } else { "remote" }.to_string();
+    let unknown = if p.unknown_seconds > 0 {
+        human_duration(p.unknown_seconds)
+    } else {
+        "-".into()
+    };
+    if crate::analysis::outages::from_states(&o.window) {
+        let came_back = match (p.failures, p.recovered_at) {
+            (0, _) => "-".into(),
+            (_, Some(r)) => at(Some(r)),
+            (_, None) => "not in the data".into(),
+        };
+        let intervals = match (p.failures, p.checks) {
+            (0, 0) => "0 (no state known)".into(),
+            (0, _) => "0 (up throughout)".into(),
+            (n, _) => n.to_string(),
+        };
+        return [
+            p.probe.clone(),
+            place,
+            at(p.first_failure),
+            at(p.last_failure),
+            came_back,
+            intervals,
+            unknown,
+        ];
+    }
+    let (checks, failed) = if p.states {
+        (
+            format!("{} states", p.checks),
+            format!("{} down", p.failures),
+        )
+    } else {
+        (p.checks.to_string(), p.failures.to_string())
+    };
+    [
+        p.probe.clone(),
+        place,
+        checks,
+        failed,
+        at(p.first_failure),
+        at(p.last_failure),
+        unknown,
+    ]
+}
+
 /// The table of each probe inside a window.
 pub(crate) fn probe_impact(s: &mut String, o: &OutageReport, clock: &Clock, sub: &str) {
-    let w = &o.window;
     let _ = writeln!(s, "{sub} Impact per probe\n");
+    let header = impact_header(o);
     let _ = writeln!(
         s,
-        "| probe | where | checks | failed | first failure | last failure | unknown (no data) |\n|---|---|---|---|---|---|---|"
+        "| {} |\n|{}",
+        header.join(" | "),
+        "---|".repeat(header.len())
     );
-    for p in &w.probes {
-        let _ = writeln!(
-            s,
-            "| {} | {} | {} | {} | {} | {} | {} |",
-            md(&p.probe),
-            if p.local { "on the server" } else { "remote" },
-            p.checks,
-            p.failures,
-            p.first_failure
-                .map(|t| clock.local(&t))
-                .unwrap_or_else(|| "-".into()),
-            p.last_failure
-                .map(|t| clock.local(&t))
-                .unwrap_or_else(|| "-".into()),
-            if p.unknown_seconds > 0 {
-                human_duration(p.unknown_seconds)
-            } else {
-                "-".into()
-            }
-        );
+    let at = |t: Option<DateTime<Utc>>| t.map(|t| clock.local(&t)).unwrap_or_else(|| "-".into());
+    for p in &o.window.probes {
+        let mut cells = impact_cells(o, p, &at);
+        cells[0] = md(&cells[0]);
+        let _ = writeln!(s, "| {} |", cells.join(" | "));
     }
     let _ = writeln!(s);
 }

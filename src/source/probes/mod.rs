@@ -1,7 +1,7 @@
 //! Everything that yields probe evidence: probe CSVs (`csv`), monitoring stores read in place
 //! (Uptime Kuma's database, Prometheus `query_range` JSON), state-change exports (UptimeRobot,
-//! Nagios, Pingdom, Zabbix, Better Stack) and check results (Pingdom, Datadog Synthetics), each
-//! sniffed by content.
+//! Nagios, Pingdom, Zabbix NDJSON and Problems CSV, Better Stack) and check results (Pingdom,
+//! Datadog Synthetics), each sniffed by content.
 pub mod betterstack;
 pub mod csv;
 pub mod datadog;
@@ -14,6 +14,7 @@ pub mod states;
 pub mod store;
 pub mod uptimerobot;
 pub mod zabbix;
+pub mod zabbix_csv;
 
 use self::store::ProbeStoreRead;
 use crate::error::Result;
@@ -35,6 +36,7 @@ const SNIFFERS: &[(StoreKind, Sniff)] = &[
     (StoreKind::DatadogSynthetics, datadog::sniff),
     (StoreKind::BetterStackIncidents, betterstack::sniff),
     (StoreKind::ZabbixNdjson, zabbix::sniff),
+    (StoreKind::ZabbixCsv, zabbix_csv::sniff),
     (StoreKind::NagiosLog, nagios::sniff),
     (StoreKind::UptimeRobotCsv, uptimerobot::sniff_csv),
 ];
@@ -48,7 +50,8 @@ pub fn sniff(head: &[u8]) -> Option<StoreKind> {
 }
 
 /// Reads one store; its planned (maintenance) spans are said in the notes, in `zone`, which is
-/// also the zone of the input's zone-less times (UptimeRobot's dashboard CSV).
+/// also the zone of the input's zone-less times (UptimeRobot's dashboard CSV, Zabbix's Problems
+/// CSV).
 pub fn read(path: &Path, kind: StoreKind, zone: Zone) -> Result<ProbeStoreRead> {
     read_in(path, kind, zone, zone)
 }
@@ -64,6 +67,7 @@ pub fn read_in(path: &Path, kind: StoreKind, zone: Zone, input_tz: Zone) -> Resu
         StoreKind::PingdomSummary => pingdom::read_summary(path)?,
         StoreKind::PingdomResults => pingdom::read_results(path)?,
         StoreKind::ZabbixNdjson => zabbix::read(path)?,
+        StoreKind::ZabbixCsv => zabbix_csv::read(path, input_tz)?,
         StoreKind::BetterStackIncidents => betterstack::read(path)?,
         StoreKind::DatadogSynthetics => datadog::read(path)?,
     };

@@ -1,0 +1,119 @@
+use super::*;
+
+const CSV: &str = "\"Severity\",\"Time\",\"Recovery time\",\"Status\",\"Host\",\"Problem\",\"Duration\",\"Ack\",\"Actions\",\"Tags\"
+\"Average\",\"2024-03-01 10:40:00\",\"\",\"PROBLEM\",\"db01\",\"Disk full\",\"20m\",\"No\",\"\",\"\"
+\"High\",\"2024-03-01 10:05:00\",\"2024-03-01 10:30:00\",\"RESOLVED\",\"web01\",\"HTTP down\",\"25m\",\"No\",\"\",\"\"
+\"High\",\"2024-03-01 10:00:00\",\"2024-03-01 10:20:00\",\"RESOLVED\",\"web01\",\"HTTP down\",\"20m\",\"Yes\",\"Messages (1)\",\"scope: availability\"
+\"High\",\"yesterday\",\"\",\"PROBLEM\",\"web01\",\"HTTP down\",\"1d\",\"No\",\"\",\"\"
+\"High\",\"2024-03-01 10:50:00\",\"\",\"RESOLVED\",\"web01\",\"HTTP down\",\"1m\",\"No\",\"\",\"\"
+\"High\",\"2024-03-01 09:00:00\",\"2024-03-01 09:10:00\",\"MUTED\",\"app01, app02\",\"Queue stuck\",\"10m\",\"No\",\"\",\"\"
+\"Warning\",\"2024-03-01 10:20:00\",\"2024-03-01 10:48:00\",\"RESOLVED\",\"dns01\",\"Lookup slow\",\"28m\",\"No\",\"\",\"\"
+";
+
+fn spans(r: &ProbeStoreRead, name: &str) -> Vec<(String, String, ProbeState)> {
+    let p = r
+        .probes
+        .iter()
+        .find(|p| p.name == name)
+        .unwrap_or_else(|| panic!("no {name}"));
+    p.intervals
+        .iter()
+        .map(|i| {
+            (
+                i.start.format("%H:%M").to_string(),
+                i.end.format("%H:%M").to_string(),
+                i.state,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn rows_are_down_from_time_to_recovery_and_open_ones_to_the_end() {
+    assert!(sniff(CSV.as_bytes()));
+    let r = read_bytes(
+        Path::new("zbx_problems_export.csv"),
+        CSV.as_bytes(),
+        Zone::UTC,
+    )
+    .unwrap();
+    // Two overlapping problems of one target: down from the first Time to the last recovery; the
+    // file's data ends at the latest time read in it (10:48; the damaged 10:50 row is not read).
+    assert_eq!(
+        spans(&r, "web01: HTTP down"),
+        [
+            ("10:00".into(), "10:30".into(), ProbeState::Down),
+            ("10:30".into(), "10:48".into(), ProbeState::Up)
+        ]
+    );
+    assert_eq!(
+        spans(&r, "db01: Disk full"),
+        [("10:40".into(), "10:48".into(), ProbeState::Down)]
+    );
+    // An unknown Status: unknown from its Time, up after its recovery; the first host is used.
+    assert_eq!(
+        spans(&r, "app01: Queue stuck"),
+        [
+            ("09:00".into(), "09:10".into(), ProbeState::Unknown),
+            ("09:10".into(), "10:48".into(), ProbeState::Up)
+        ]
+    );
+    assert_eq!(r.report.records_read, 4);
+    // Damaged: the bad Time (line 5) and the RESOLVED without recovery (line 6); the unknown word.
+    assert_eq!(r.report.records_skipped, 3);
+    assert!(
+        r.report.problems[0].starts_with("line 5:"),
+        "{:?}",
+        r.report.problems
+    );
+    assert!(
+        r.report.problems[1].starts_with("line 6:"),
+        "{:?}",
+        r.report.problems
+    );
+    let notes = r.notes.join("\n");
+    assert!(notes.contains("\"MUTED\" ×1"), "{notes}");
+    assert!(notes.contains("1 problems still open"), "{notes}");
+    assert!(notes.contains("several hosts"), "{notes}");
+    assert!(notes.contains("times read as UTC"), "{notes}");
+}
+
+#[test]
+fn times_are_read_in_the_users_zone() {
+    let zone = Zone::parse("America/Los_Angeles").unwrap();
+    let r = read_bytes(Path::new("p.csv"), CSV.as_bytes(), zone).unwrap();
+    let web = r
+        .probes
+        .iter()
+        .find(|p| p.name == "web01: HTTP down")
+        .unwrap();
+    // 10:00 PST is 18:00 UTC.
+    assert_eq!(
+        web.intervals[0].start.to_rfc3339(),
+        "2024-03-01T18:00:00+00:00"
+    );
+    assert!(r.notes.iter().any(|n| n.contains("America/Los_Angeles")));
+}
+
+#[test]
+fn a_recovery_in_the_repeated_hour_is_the_reading_after_its_start() {
+    let zone = Zone::parse("America/Los_Angeles").unwrap();
+    // 3 Nov 2024: 01:00-02:00 PDT then again PST. Down 01:50 PDT, recovered 01:10 (PST).
+    let text = "\"Severity\",\"Time\",\"Recovery time\",\"Status\",\"Host\",\"Problem\"\n\
+                \"High\",\"2024-11-03 01:50:00\",\"2024-11-03 01:10:00\",\"RESOLVED\",\"w\",\"down\"\n";
+    let r = read_bytes(Path::new("p.csv"), text.as_bytes(), zone).unwrap();
+    let iv = r.probes[0].intervals[0];
+    assert_eq!((iv.end - iv.start).num_minutes(), 20);
+}
+
+#[test]
+fn a_foreign_or_cut_file_never_panics() {
+    assert!(!sniff(b"\"Event\",\"Monitor\",\"Date-Time\"\n"));
+    assert!(!sniff(b"time,status\n"));
+    for n in 0..CSV.len() {
+        let _ = read_bytes(Path::new("t.csv"), &CSV.as_bytes()[..n], Zone::UTC);
+    }
+    let only_bad = "\"Time\",\"Recovery time\",\"Status\",\"Host\",\"Problem\"\n\"x\",\"\",\"PROBLEM\",\"h\",\"p\"\n";
+    let e = read_bytes(Path::new("bad.csv"), only_bad.as_bytes(), Zone::UTC).unwrap_err();
+    assert!(e.to_string().contains("line 2"), "{e}");
+}
