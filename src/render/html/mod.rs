@@ -385,7 +385,7 @@ fn human_sections(s: &mut String, report: &Report, primary: Option<usize>, clock
         ("Root cause", format!("What made the server stop answering? Candidates from the evidence (coincidences, not proof): {}{stood_out}.", esc(&sig))),
         ("Trigger", "What set it off at that moment (a load peak, a job, a deploy)?".to_string()),
         ("Resolution", format!("What brought it back, and was it a fix or a restart?{resolution}")),
-        ("Detection", "Who or what noticed first, and when? Compare with the first failed check above.".to_string()),
+        ("Detection", "Who or what noticed first, and when? Compare with when the window began, above (its first failed check or the monitor's down edge).".to_string()),
     ];
     for (heading, text) in parts {
         let _ = writeln!(s, "<h3>{heading}</h3>\n<p class=\"fill\">{fill} {text}</p>");

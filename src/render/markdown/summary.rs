@@ -110,7 +110,7 @@ pub(crate) fn summary_text(
                     plural(g.count, "time", "times"),
                     clock.local_short(&g.first),
                     lead_words(g.lead_seconds),
-                    if w.probes.is_empty() {
+                    if w.probes.is_empty() || w.probes.iter().all(|p| p.states) {
                         "it went down"
                     } else {
                         "the first failed check"
