@@ -7,7 +7,7 @@ use std::sync::Arc;
 mod input_kind;
 mod samples;
 pub use input_kind::{ExportKind, InputKind, MarkupFormat, StoreKind, TextFormat};
-pub use samples::{nanos_time, sample_nanos, to_stored, Samples};
+pub use samples::{to_stored, Samples};
 
 /// Windows event level, as stored in System/Level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

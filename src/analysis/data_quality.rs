@@ -3,7 +3,7 @@
 use super::event_findings;
 use super::outages::{window_end, Outage, OutageAnalysis};
 use crate::knowledge::events::{self as kb, EventRole};
-use crate::model::{nanos_time, Event, InputReport, MetricSeries};
+use crate::model::{Event, InputReport, MetricSeries};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
@@ -132,17 +132,18 @@ pub fn data_quality(
 
 /// Gaps between samples longer than 2.5 times the series' median interval.
 fn metric_gaps(m: &MetricSeries) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
-    // Whole milliseconds between samples, as chrono's `num_milliseconds` counts them.
-    let millis = |w: &[i64]| (w[1] - w[0]) / 1_000_000;
-    let times = m.samples.nanos();
-    let steps: Vec<f64> = times.windows(2).map(|w| millis(w) as f64).collect();
+    let times = m.samples.time_slice();
+    let steps: Vec<f64> = times
+        .windows(2)
+        .map(|w| (w[1] - w[0]).num_milliseconds() as f64)
+        .collect();
     let Some(median) = super::stats::median(&steps) else {
         return Vec::new();
     };
     times
         .windows(2)
-        .filter(|w| millis(w) as f64 > 2.5 * median)
-        .map(|w| (nanos_time(w[0]), nanos_time(w[1])))
+        .filter(|w| (w[1] - w[0]).num_milliseconds() as f64 > 2.5 * median)
+        .map(|w| (w[0], w[1]))
         .collect()
 }
 

@@ -1,33 +1,24 @@
 //! A metric series' samples at 8 bytes each: one `f64` per sample time (NaN = missing), the
-//! times as nanoseconds since the Unix epoch, sorted, shared by the series of one file.
+//! times sorted and shared by the series of one file.
 //!
 //! Why this shape: a perfmon file of 50 counters x 86,400 rows is 4.3 M samples. As
 //! `Option<f64>` beside a `DateTime` they took 16 bytes a value (69 MB) plus the times; as `f64`
 //! with NaN for a missing sample they take 8 (35 MB). The readers never give NaN as a value
 //! (`numbers::parse_localized` refuses it and infinities), so NaN can only mean "missing". The
-//! times of one file are one shared list (`Arc`), 8 bytes per row whatever the number of
-//! counters, so compressing them further by a regular step would save under 1 MB on that file
-//! and would rarely apply: typeperf's sample times drift by milliseconds from row to row.
-//! Nanoseconds keep every fraction the readers parse (generic CSVs may carry 7-9 digits) and
-//! cover 1677-09-21 to 2262-04-11; a reader skips a row whose time falls outside that.
+//! times of one file are one shared list (`Arc`), 12 bytes per row whatever the number of
+//! counters, so compressing them further by a regular step would save about 1 MB on that file
+//! and would rarely apply: typeperf's sample times drift by milliseconds from row to row. They
+//! stay chrono's `DateTime` rather than an `i64`: nanoseconds (every fraction a generic CSV may
+//! carry) only reach 1677-2262 and milliseconds drop fractions, while damaged files hold times
+//! like 1601-01-01 (a zero FILETIME) that the readers keep and report.
 use chrono::{DateTime, Utc};
 use std::ops::Range;
 use std::sync::Arc;
 
-/// A sample time as held in `Samples`, or `None` outside 1677-09-21..2262-04-11.
-pub fn sample_nanos(t: &DateTime<Utc>) -> Option<i64> {
-    t.timestamp_nanos_opt()
-}
-
-/// The time of a `Samples` entry.
-pub fn nanos_time(nanos: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp_nanos(nanos)
-}
-
 /// Sample times and values; `values[i]` was taken at `times[i]`.
 #[derive(Debug, Clone)]
 pub struct Samples {
-    times: Arc<[i64]>,
+    times: Arc<[DateTime<Utc>]>,
     values: Vec<f64>,
 }
 
@@ -54,11 +45,11 @@ impl PartialEq for Samples {
 }
 
 impl Samples {
-    /// `times` sorted (nanoseconds since the epoch), one value each (NaN = missing).
+    /// `times` sorted, one value each (NaN = missing).
     ///
     /// # Panics
     /// When the lengths differ or the times are out of order: a reader's bug, never input's.
-    pub fn new(times: Arc<[i64]>, values: Vec<f64>) -> Samples {
+    pub fn new(times: Arc<[DateTime<Utc>]>, values: Vec<f64>) -> Samples {
         assert_eq!(times.len(), values.len(), "one value per sample time");
         debug_assert!(times.windows(2).all(|w| w[0] <= w[1]), "times sorted");
         Samples { times, values }
@@ -66,10 +57,8 @@ impl Samples {
 
     /// Samples from `(time, value)` pairs in time order, `None` = missing.
     pub fn from_pairs(pairs: impl IntoIterator<Item = (DateTime<Utc>, Option<f64>)>) -> Samples {
-        let (times, values): (Vec<i64>, Vec<f64>) = pairs
-            .into_iter()
-            .filter_map(|(t, v)| Some((sample_nanos(&t)?, to_stored(v))))
-            .unzip();
+        let (times, values): (Vec<DateTime<Utc>>, Vec<f64>) =
+            pairs.into_iter().map(|(t, v)| (t, to_stored(v))).unzip();
         Samples::new(times.into(), values)
     }
 
@@ -83,7 +72,7 @@ impl Samples {
 
     /// The time of sample `i`.
     pub fn time(&self, i: usize) -> DateTime<Utc> {
-        nanos_time(self.times[i])
+        self.times[i]
     }
 
     /// The value of sample `i`, `None` when it is missing.
@@ -93,12 +82,11 @@ impl Samples {
 
     /// The sample times, in order.
     pub fn times(&self) -> impl DoubleEndedIterator<Item = DateTime<Utc>> + ExactSizeIterator + '_ {
-        self.times.iter().map(|&n| nanos_time(n))
+        self.times.iter().copied()
     }
 
-    /// The sample times as stored (nanoseconds since the epoch), shared with the other series
-    /// of the file.
-    pub fn nanos(&self) -> &Arc<[i64]> {
+    /// The sample times as a slice (shared with the other series of the file).
+    pub fn time_slice(&self) -> &[DateTime<Utc>] {
         &self.times
     }
 
@@ -113,28 +101,24 @@ impl Samples {
     }
 
     pub fn first_time(&self) -> Option<DateTime<Utc>> {
-        self.times.first().map(|&n| nanos_time(n))
+        self.times.first().copied()
     }
 
     pub fn last_time(&self) -> Option<DateTime<Utc>> {
-        self.times.last().map(|&n| nanos_time(n))
+        self.times.last().copied()
     }
 
     /// The indices of the samples at or after `from` and before `to` (either open).
     pub fn between(&self, from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> Range<usize> {
-        let lo = from.map_or(0, |f| self.times.partition_point(|&n| nanos_time(n) < f));
-        let hi = to.map_or(self.len(), |e| {
-            self.times.partition_point(|&n| nanos_time(n) < e)
-        });
+        let lo = from.map_or(0, |f| self.times.partition_point(|t| *t < f));
+        let hi = to.map_or(self.len(), |e| self.times.partition_point(|t| *t < e));
         lo..hi.max(lo)
     }
 
     /// The indices of the samples within `[from, to]` (both inclusive, either open).
     pub fn within(&self, from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> Range<usize> {
-        let lo = from.map_or(0, |f| self.times.partition_point(|&n| nanos_time(n) < f));
-        let hi = to.map_or(self.len(), |e| {
-            self.times.partition_point(|&n| nanos_time(n) <= e)
-        });
+        let lo = from.map_or(0, |f| self.times.partition_point(|t| *t < f));
+        let hi = to.map_or(self.len(), |e| self.times.partition_point(|t| *t <= e));
         lo..hi.max(lo)
     }
 }
@@ -154,7 +138,7 @@ mod tests {
     use chrono::TimeZone;
 
     #[test]
-    fn missing_values_and_nanosecond_times_come_back_as_given() {
+    fn missing_values_and_exact_times_come_back_as_given() {
         let t0 = Utc.with_ymd_and_hms(2011, 8, 15, 16, 0, 0).unwrap();
         let t1 = t0 + chrono::Duration::nanoseconds(123_456_789);
         let s = Samples::from_pairs([(t0, Some(2.5)), (t1, None)]);

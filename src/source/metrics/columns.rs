@@ -2,7 +2,7 @@
 //! series (`RowTimes`), and each column's cells read as numbers in parallel blocks of rows
 //! (`parse_column`), with the unreadable ones remembered by row for the problem lines; and the
 //! problem bookkeeping both metric readers share (`skip`, `unreadable_value`).
-use crate::model::{sample_nanos, to_stored, InputReport, Samples};
+use crate::model::{to_stored, InputReport, Samples};
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use std::sync::Arc;
@@ -65,25 +65,20 @@ pub(crate) fn sorted_samples((times, values): Gathered) -> Samples {
     Samples::from_pairs(pairs)
 }
 
-/// A time a series can hold (`model::Samples`: 1677 to 2262); other rows are skipped as unreadable.
-pub(crate) fn sample_time(t: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
-    t.filter(|t| sample_nanos(t).is_some())
-}
-
 /// The rows of a wide file that have a sample time, in time order (stable), and those times,
 /// shared by the series of every column.
 pub(crate) struct RowTimes {
-    pub times: Arc<[i64]>,
+    pub times: Arc<[DateTime<Utc>]>,
     /// `rows[i]` is the data row of `times[i]`; `None` when that is every row, in order.
     rows: Option<Vec<usize>>,
 }
 
 impl RowTimes {
     pub fn new(times: &[Option<DateTime<Utc>>]) -> RowTimes {
-        let mut pairs: Vec<(i64, usize)> = times
+        let mut pairs: Vec<(DateTime<Utc>, usize)> = times
             .iter()
             .enumerate()
-            .filter_map(|(row, t)| t.as_ref().and_then(sample_nanos).map(|t| (t, row)))
+            .filter_map(|(row, t)| t.map(|t| (t, row)))
             .collect();
         let sorted = pairs.windows(2).all(|w| w[0].0 <= w[1].0);
         if !sorted {

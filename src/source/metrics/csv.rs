@@ -2,8 +2,8 @@
 //! -> `MetricSeries`, plus the CSV loading shared with the PDH reader (encodings, blank lines,
 //! partial last lines, polars with every column read as text).
 use super::columns::{
-    parse_column, parse_value, sample_time, skip, sorted_samples, unreadable_note,
-    unreadable_value, Gathered, RowTimes,
+    parse_column, parse_value, skip, sorted_samples, unreadable_note, unreadable_value, Gathered,
+    RowTimes,
 };
 use crate::error::{Error, Result};
 use crate::model::{InputReport, MetricSeries, Samples};
@@ -242,10 +242,9 @@ pub fn read_metric_csv(path: &Path, opts: &MetricReadOptions) -> Result<MetricFi
     let mut times = Vec::with_capacity(csv.frame.height());
     let mut repeated = RepeatedHour::default();
     for (row, cell) in columns[time_col].iter().enumerate() {
-        let t = sample_time(
-            cell.and_then(|c| parse_reading(c, opts.input_tz))
-                .map(|r| repeated.resolve(r, false)),
-        );
+        let t = cell
+            .and_then(|c| parse_reading(c, opts.input_tz))
+            .map(|r| repeated.resolve(r, false));
         if t.is_none() {
             skip(
                 &mut report,

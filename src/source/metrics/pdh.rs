@@ -1,6 +1,6 @@
 //! typeperf / relog / perfmon "PDH-CSV 4.0" files -> `MetricSeries`: the header's zone bias turns
 //! local sample times into UTC, counter paths split into host, object, instance and counter.
-use super::columns::{parse_column, sample_time, skip, unreadable_note, RowTimes};
+use super::columns::{parse_column, skip, unreadable_note, RowTimes};
 use super::csv::{load_csv, set_time_span, text_cells, MetricFile, MetricReadOptions};
 use crate::error::{Error, Result};
 use crate::model::{InputReport, MetricSeries};
@@ -180,7 +180,7 @@ pub fn read_pdh_csv(path: &Path, opts: &MetricReadOptions) -> Result<MetricFile>
     let mut times = Vec::with_capacity(readings.len());
     let mut repeated = RepeatedHour::default();
     for (row, reading) in readings.into_iter().enumerate() {
-        let t = sample_time(reading.map(|r| repeated.resolve(r, false)));
+        let t = reading.map(|r| repeated.resolve(r, false));
         if t.is_none() {
             skip(
                 &mut report,
