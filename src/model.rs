@@ -5,7 +5,9 @@ use serde::Serialize;
 use std::sync::Arc;
 
 mod input_kind;
+mod samples;
 pub use input_kind::{ExportKind, InputKind, MarkupFormat, StoreKind, TextFormat};
+pub use samples::{to_stored, Samples};
 
 /// Windows event level, as stored in System/Level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -276,10 +278,8 @@ pub struct MetricSeries {
     pub object: Option<String>,
     pub instance: Option<String>,
     pub counter: Option<String>,
-    /// Sample times (UTC), sorted; `values[i]` belongs to `times[i]`; `None` = missing sample.
-    /// The counters of one perfmon file share one list of times.
-    pub times: Arc<[DateTime<Utc>]>,
-    pub values: Vec<Option<f64>>,
+    /// Sample times (UTC, sorted) and values; the counters of one file share one list of times.
+    pub samples: Samples,
     pub source_file: Arc<str>,
 }
 

@@ -319,6 +319,60 @@ fn quick_minute(s: &[u8]) -> Option<Minute> {
 
 /// Parses a zone-less date/time in any of the accepted shapes.
 pub fn parse_naive(s: &str) -> Option<NaiveDateTime> {
+    let s = s.trim();
+    parse_pdh_quick(s.as_bytes()).or_else(|| parse_naive_formats(s))
+}
+
+/// PDH's `MM/DD/YYYY HH:MM:SS[.f]` (typeperf, relog and perfmon write one per row), read by
+/// position without chrono's format machinery. `None` when `s` is not exactly that shape (two-digit
+/// month and day, 1-9 fraction digits) or not a valid time: `parse_naive_formats` then decides, so
+/// this only ever gives what its `%m/%d/%Y %H:%M:%S%.f` gives (no earlier format there reads
+/// this shape).
+fn parse_pdh_quick(s: &[u8]) -> Option<NaiveDateTime> {
+    thread_local! {
+        static LAST: std::cell::Cell<Option<([u8; 16], Minute)>> =
+            const { std::cell::Cell::new(None) };
+    }
+    if s.len() < 19 || s[16] != b':' {
+        return None;
+    }
+    let text: [u8; 16] = s[..16].try_into().ok()?;
+    let (date, hour, minute) = match LAST.get() {
+        Some((last, minute)) if last == text => minute,
+        _ => {
+            if text[2] != b'/' || text[5] != b'/' || text[10] != b' ' || text[13] != b':' {
+                return None;
+            }
+            let (month, day, year) = (
+                digits(&text, 0, 2)?,
+                digits(&text, 3, 2)?,
+                digits(&text, 6, 4)?,
+            );
+            let date = NaiveDate::from_ymd_opt(year as i32, month, day)?;
+            let (hour, minute) = (digits(&text, 11, 2)?, digits(&text, 14, 2)?);
+            if hour > 23 || minute > 59 {
+                return None;
+            }
+            LAST.set(Some((text, (date, hour, minute))));
+            (date, hour, minute)
+        }
+    };
+    let second = digits(s, 17, 2)?;
+    if second > 59 {
+        return None; // leap seconds: left to chrono
+    }
+    let nanos = match &s[19..] {
+        [] => 0,
+        [b'.', fraction @ ..] if (1..=9).contains(&fraction.len()) => {
+            digits(fraction, 0, fraction.len())? * 10u32.pow(9 - fraction.len() as u32)
+        }
+        _ => return None,
+    };
+    Some(date.and_time(NaiveTime::from_hms_nano_opt(hour, minute, second, nanos)?))
+}
+
+/// `parse_naive` through chrono's formats only.
+fn parse_naive_formats(s: &str) -> Option<NaiveDateTime> {
     const FORMATS: &[&str] = &[
         "%Y-%m-%dT%H:%M:%S%.f",
         "%Y-%m-%d %H:%M:%S%.f",
@@ -332,7 +386,6 @@ pub fn parse_naive(s: &str) -> Option<NaiveDateTime> {
         "%m/%d/%Y %I:%M:%S%.f %p",
         "%m/%d/%Y %I:%M %p",
     ];
-    let s = s.trim();
     for fmt in FORMATS {
         if let Ok(t) = NaiveDateTime::parse_from_str(s, fmt) {
             return Some(t);
@@ -591,6 +644,95 @@ mod tests {
         ] {
             assert!(parse_iso_quick(text.as_bytes(), la()).is_some(), "{text}");
         }
+    }
+
+    #[test]
+    fn quick_pdh_reader_agrees_with_the_chrono_formats() {
+        let mut cases: Vec<String> = Vec::new();
+        for date in [
+            "08/15/2011",
+            "02/29/2012",
+            "02/29/2011",
+            "13/01/2011",
+            "00/10/2011",
+            "12/31/9999",
+            "01/01/0000",
+            "8/15/2011",
+            "08/5/2011",
+            "08-15-2011",
+            "08/15/11",
+            "1a/15/2011",
+        ] {
+            for time in [
+                "16:00:00", "00:00:00", "23:59:59", "24:00:00", "12:60:00", "12:00:60", "7:00:00",
+                "12:00", "12:0a:00", "12-00-00",
+            ] {
+                for fraction in [
+                    "",
+                    ".000",
+                    ".5",
+                    ".123",
+                    ".123456",
+                    ".123456789",
+                    ".1234567891",
+                    ".",
+                    ".12a",
+                    " PM",
+                    " ",
+                    "Z",
+                ] {
+                    for sep in [" ", "T", "  "] {
+                        cases.push(format!("{date}{sep}{time}{fraction}"));
+                    }
+                }
+            }
+        }
+        // A fixed-seed walk over digit strings in the PDH layout, one byte changed now and then.
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        for _ in 0..20_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let mut text = format!(
+                "{:02}/{:02}/{:04} {:02}:{:02}:{:02}.{:03}",
+                seed % 14,
+                (seed >> 8) % 33,
+                1990 + (seed >> 16) % 60,
+                (seed >> 24) % 25,
+                (seed >> 32) % 61,
+                (seed >> 40) % 61,
+                (seed >> 48) % 1000
+            )
+            .into_bytes();
+            if seed >> 60 == 0 {
+                let at = (seed >> 4) as usize % text.len();
+                text[at] = b"0/: .x9"[(seed >> 56) as usize % 7];
+            }
+            cases.push(String::from_utf8(text).unwrap());
+        }
+        let mut quick_reads = 0;
+        for text in &cases {
+            let quick = parse_pdh_quick(text.as_bytes());
+            quick_reads += usize::from(quick.is_some());
+            if quick.is_some() {
+                let chrono = NaiveDateTime::parse_from_str(text, "%m/%d/%Y %H:%M:%S%.f").ok();
+                assert_eq!(quick, chrono, "{text}");
+            }
+            assert_eq!(
+                parse_naive(text),
+                parse_naive_formats(text.trim()),
+                "{text}"
+            );
+        }
+        assert!(
+            quick_reads > 5_000,
+            "the quick path read only {quick_reads}"
+        );
+        // The shape PDH writes is read by the quick path.
+        assert_eq!(
+            parse_pdh_quick(b"08/15/2011 16:00:15.250"),
+            NaiveDate::from_ymd_opt(2011, 8, 15).and_then(|d| d.and_hms_milli_opt(16, 0, 15, 250))
+        );
     }
 
     #[test]

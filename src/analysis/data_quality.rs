@@ -132,15 +132,15 @@ pub fn data_quality(
 
 /// Gaps between samples longer than 2.5 times the series' median interval.
 fn metric_gaps(m: &MetricSeries) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
-    let steps: Vec<f64> = m
-        .times
+    let times = m.samples.time_slice();
+    let steps: Vec<f64> = times
         .windows(2)
         .map(|w| (w[1] - w[0]).num_milliseconds() as f64)
         .collect();
     let Some(median) = super::stats::median(&steps) else {
         return Vec::new();
     };
-    m.times
+    times
         .windows(2)
         .filter(|w| (w[1] - w[0]).num_milliseconds() as f64 > 2.5 * median)
         .map(|w| (w[0], w[1]))

@@ -104,13 +104,14 @@ fn values_in(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Vec<(DateTime<Utc>, f64)> {
-    let lo = s.times.partition_point(|t| *t < from);
-    let hi = s.times.partition_point(|t| *t < to);
-    (lo..hi)
+    let samples = &s.samples;
+    samples
+        .between(Some(from), Some(to))
         .filter_map(|i| {
-            s.values[i]
+            samples
+                .value(i)
                 .filter(|v| v.is_finite())
-                .map(|v| (s.times[i], v))
+                .map(|v| (samples.time(i), v))
         })
         .collect()
 }
@@ -235,16 +236,15 @@ mod tests {
 
     fn series(name: &str, f: impl Fn(i64) -> Option<f64>) -> MetricSeries {
         let t0 = Utc.with_ymd_and_hms(2011, 8, 14, 0, 0, 0).unwrap();
-        let times: Vec<_> = (0..48 * 60).map(|m| t0 + Duration::minutes(m)).collect();
-        let values = (0..48 * 60).map(f).collect();
         MetricSeries {
             name: name.into(),
             host: None,
             object: None,
             instance: None,
             counter: None,
-            times: times.into(),
-            values,
+            samples: crate::model::Samples::from_pairs(
+                (0..48 * 60).map(|m| (t0 + Duration::minutes(m), f(m))),
+            ),
             source_file: Arc::from("test"),
         }
     }

@@ -45,25 +45,31 @@ pub fn summarize(
     };
     let mut values = Vec::new();
     let mut sum = 0.0;
-    for (t, v) in in_range(series, from, to) {
-        let Some(v) = v else {
+    // Sample indices, made times once at the end.
+    let samples = &series.samples;
+    let (mut first, mut last, mut min_at, mut max_at) = (None, None, None, None);
+    for i in samples.within(from, to) {
+        let Some(v) = samples.value(i) else {
             stats.missing += 1;
             continue;
         };
         stats.samples += 1;
-        stats.first.get_or_insert(t);
-        stats.last = Some(t);
+        first.get_or_insert(i);
+        last = Some(i);
         if stats.min.is_none_or(|m| v < m) {
             stats.min = Some(v);
-            stats.min_time = Some(t);
+            min_at = Some(i);
         }
         if stats.max.is_none_or(|m| v > m) {
             stats.max = Some(v);
-            stats.max_time = Some(t);
+            max_at = Some(i);
         }
         sum += v;
         values.push(v);
     }
+    let time = |i: Option<usize>| i.map(|i| samples.time(i));
+    (stats.first, stats.last) = (time(first), time(last));
+    (stats.min_time, stats.max_time) = (time(min_at), time(max_at));
     if !values.is_empty() {
         stats.mean = Some(sum / values.len() as f64);
         stats.p95 = stats::percentile(&values, 95.0);
@@ -77,12 +83,10 @@ pub fn in_range(
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
 ) -> impl Iterator<Item = (DateTime<Utc>, Option<f64>)> + '_ {
-    series
-        .times
-        .iter()
-        .zip(series.values.iter())
-        .filter(move |(t, _)| from.is_none_or(|f| **t >= f) && to.is_none_or(|e| **t <= e))
-        .map(|(t, v)| (*t, *v))
+    let samples = &series.samples;
+    samples
+        .within(from, to)
+        .map(|i| (samples.time(i), samples.value(i)))
 }
 
 /// The first time a value is past `is_past`, within `[from, to]`.
@@ -316,10 +320,9 @@ mod tests {
             object: None,
             instance: None,
             counter: None,
-            times: (0..values.len() as i64)
-                .map(|i| t0 + Duration::minutes(i))
-                .collect(),
-            values: values.to_vec(),
+            samples: crate::model::Samples::from_pairs(
+                (0..values.len() as i64).map(|i| (t0 + Duration::minutes(i), values[i as usize])),
+            ),
             source_file: "t.csv".into(),
         }
     }
@@ -331,8 +334,8 @@ mod tests {
         assert_eq!((st.samples, st.missing), (3, 2));
         assert_eq!((st.min, st.max, st.mean), (Some(1.0), Some(7.0), Some(4.0)));
         assert_eq!(st.p95, Some(7.0));
-        assert_eq!(st.first, Some(s.times[0]));
-        assert_eq!(st.last, Some(s.times[3]));
+        assert_eq!(st.first, Some(s.samples.time(0)));
+        assert_eq!(st.last, Some(s.samples.time(3)));
     }
 
     #[test]

@@ -352,9 +352,9 @@ pub fn threshold_crossings(m: &MetricSeries) -> Vec<TimelineEntry> {
     };
     let mut out = Vec::new();
     let mut band = None;
-    for (t, v) in m.times.iter().zip(&m.values) {
+    for (t, v) in m.samples.iter() {
         let Some(v) = v else { continue };
-        let now = rule.severity_of(*v);
+        let now = rule.severity_of(v);
         if now > band {
             if let Some(sev) = now {
                 let threshold = match sev {
@@ -362,13 +362,13 @@ pub fn threshold_crossings(m: &MetricSeries) -> Vec<TimelineEntry> {
                     counters::Severity::Warning => rule.warning,
                 };
                 out.push(entry(
-                    *t,
+                    t,
                     "metric",
                     "threshold",
                     format!("{} past {} threshold", m.name, sev.as_str()),
                     format!(
                         "value {} (threshold {})",
-                        fmt_metric(m.counter.as_deref(), *v),
+                        fmt_metric(m.counter.as_deref(), v),
                         threshold
                             .map(|t| fmt_metric(m.counter.as_deref(), t))
                             .unwrap_or_default()

@@ -133,23 +133,26 @@ fn check_resample_size(
     from: Option<chrono::DateTime<chrono::Utc>>,
     to: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Result<(), Error> {
-    let in_range = |t: &&chrono::DateTime<chrono::Utc>| {
-        from.is_none_or(|f| **t >= f) && to.is_none_or(|e| **t <= e)
+    let times = || {
+        series.iter().flat_map(|s| {
+            let range = s.samples.within(from, to);
+            (!range.is_empty())
+                .then(|| (s.samples.time(range.start), s.samples.time(range.end - 1)))
+        })
     };
-    let times = || series.iter().flat_map(|s| s.times.iter().filter(in_range));
-    let (Some(first), Some(last)) = (times().min(), times().max()) else {
+    let (Some(first), Some(last)) = (times().map(|t| t.0).min(), times().map(|t| t.1).max()) else {
         return Ok(());
     };
     let step_ms = step.num_milliseconds().max(1);
-    let rows = (*last - *first).num_milliseconds() / step_ms + 1;
+    let rows = (last - first).num_milliseconds() / step_ms + 1;
     if rows > MAX_RESAMPLE_ROWS {
         return Err(Error::arg(
             "--resample",
             format!(
                 "a step of {}s from {} to {} makes {rows} rows, over the limit of {MAX_RESAMPLE_ROWS}: use --from/--to or a larger step",
                 step_ms / 1000,
-                crate::model::rfc3339(first),
-                crate::model::rfc3339(last)
+                crate::model::rfc3339(&first),
+                crate::model::rfc3339(&last)
             ),
         ));
     }

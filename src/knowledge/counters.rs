@@ -132,8 +132,7 @@ mod tests {
             object: Some(object.into()),
             instance: instance.map(str::to_string),
             counter: Some(counter.into()),
-            times: std::sync::Arc::from([]),
-            values: vec![],
+            samples: Default::default(),
             source_file: "t.csv".into(),
         }
     }

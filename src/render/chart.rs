@@ -430,13 +430,10 @@ fn metric_panel(
     data: &ChartData,
     xmap: &XMap,
 ) -> Result<(), String> {
-    let points: Vec<(f64, f64)> = panel
-        .series
-        .times
-        .iter()
-        .zip(&panel.series.values)
-        .filter(|(t, _)| **t >= data.from && **t <= data.to)
-        .filter_map(|(t, v)| v.map(|v| (xmap.minutes(*t), v)))
+    let samples = &panel.series.samples;
+    let points: Vec<(f64, f64)> = samples
+        .within(Some(data.from), Some(data.to))
+        .filter_map(|i| samples.value(i).map(|v| (xmap.minutes(samples.time(i)), v)))
         .filter(|(_, v)| v.is_finite())
         .collect();
     let mut lo = points.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);

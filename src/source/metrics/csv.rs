@@ -1,13 +1,15 @@
 //! Generic metric CSVs (wide: one numeric column per metric; long: `time,metric,value[,host]`)
 //! -> `MetricSeries`, plus the CSV loading shared with the PDH reader (encodings, blank lines,
 //! partial last lines, polars with every column read as text).
+use super::columns::{
+    parse_column, parse_value, skip, sorted_samples, unreadable_note, unreadable_value, Gathered,
+    RowTimes,
+};
 use crate::error::{Error, Result};
-use crate::model::{InputReport, MetricSeries};
+use crate::model::{InputReport, MetricSeries, Samples};
 use crate::timefmt::{parse_reading, parse_timestamp, RepeatedHour, Zone};
-use chrono::{DateTime, Utc};
 use polars::prelude::*;
 use std::path::Path;
-use std::sync::Arc;
 
 /// How to read metric files.
 #[derive(Debug, Clone, Copy, Default)]
@@ -23,37 +25,6 @@ pub struct MetricFile {
     pub report: InputReport,
     /// Facts about how the file was read (zone used, encoding, columns ignored), not problems.
     pub notes: Vec<String>,
-}
-
-/// At most this many problem lines are kept per file (the counts stay complete).
-const MAX_PROBLEMS: usize = 10;
-
-/// Counts one skipped record (row or cell) and keeps its message while there is room.
-/// A row not used: counted in `records_skipped` (which counts rows, never cells), and named.
-pub(crate) fn skip(report: &mut InputReport, message: String) {
-    report.records_skipped += 1;
-    name_problem(report, message);
-}
-
-/// A value that cannot be read: its sample is missing, its row still counts as read; named here
-/// and counted in a note (`unreadable_note`).
-pub(crate) fn unreadable_value(report: &mut InputReport, unreadable: &mut u64, message: String) {
-    *unreadable += 1;
-    name_problem(report, message);
-}
-
-/// The note for the values `unreadable_value` counted.
-pub(crate) fn unreadable_note(unreadable: u64) -> Option<String> {
-    (unreadable > 0).then(|| {
-        let values = if unreadable == 1 { "value" } else { "values" };
-        format!("{unreadable} {values} could not be read as numbers: counted as missing samples, their rows kept")
-    })
-}
-
-fn name_problem(report: &mut InputReport, message: String) {
-    if report.problems.len() < MAX_PROBLEMS {
-        report.problems.push(message);
-    }
 }
 
 /// A CSV file loaded into polars, every column as text.
@@ -186,21 +157,6 @@ fn decode(bytes: &[u8], notes: &mut Vec<String>) -> String {
     }
 }
 
-/// One cell as a number: `None` for blank (`""`, `" "`), `Err` for text that is not a number.
-/// A decimal comma (`12,5`) and thousands separators are accepted (see `numbers.rs`).
-pub(crate) fn parse_value(cell: Option<&str>) -> std::result::Result<Option<f64>, ()> {
-    let Some(text) = cell.map(str::trim) else {
-        return Ok(None);
-    };
-    if text.is_empty() {
-        return Ok(None);
-    }
-    // Thousands separators too (`1,234.5`); an ambiguous `1,234` is refused, not guessed.
-    crate::source::numbers::parse_localized(text)
-        .map(Some)
-        .map_err(|_| ())
-}
-
 /// A column's cells as text (every column is read as text).
 pub(crate) fn text_cells(column: &Column) -> Result<Vec<Option<&str>>> {
     Ok(column
@@ -210,57 +166,10 @@ pub(crate) fn text_cells(column: &Column) -> Result<Vec<Option<&str>>> {
         .collect())
 }
 
-/// One series' sample times and values, as read.
-type Samples = (Vec<DateTime<Utc>>, Vec<Option<f64>>);
-
-/// A series' samples as (times, values) in time order (stable when they are not in order).
-fn sorted_samples(
-    times: Vec<DateTime<Utc>>,
-    values: Vec<Option<f64>>,
-) -> (Arc<[DateTime<Utc>]>, Vec<Option<f64>>) {
-    if times.windows(2).all(|w| w[0] <= w[1]) {
-        return (times.into(), values);
-    }
-    let mut pairs: Vec<_> = times.into_iter().zip(values).collect();
-    pairs.sort_by_key(|p| p.0);
-    let (times, values): (Vec<_>, Vec<_>) = pairs.into_iter().unzip();
-    (times.into(), values)
-}
-
-/// The rows of a wide file that have a sample time, in time order (stable), and those times,
-/// shared by the series of every column.
-pub(crate) struct RowTimes {
-    pub times: Arc<[DateTime<Utc>]>,
-    /// `rows[i]` is the data row of `times[i]`.
-    pub rows: Vec<usize>,
-}
-
-impl RowTimes {
-    pub fn new(times: &[Option<DateTime<Utc>>]) -> RowTimes {
-        let mut pairs: Vec<(DateTime<Utc>, usize)> = times
-            .iter()
-            .enumerate()
-            .filter_map(|(row, t)| t.map(|t| (t, row)))
-            .collect();
-        if !pairs.windows(2).all(|w| w[0].0 <= w[1].0) {
-            pairs.sort_by_key(|p| p.0);
-        }
-        RowTimes {
-            times: pairs.iter().map(|p| p.0).collect(),
-            rows: pairs.iter().map(|p| p.1).collect(),
-        }
-    }
-
-    /// One value per row (in row order) put in time order.
-    pub fn order(&self, by_row: &[Option<f64>]) -> Vec<Option<f64>> {
-        self.rows.iter().map(|&row| by_row[row]).collect()
-    }
-}
-
 /// Sets the report's first/last time from the series.
 pub(crate) fn set_time_span(report: &mut InputReport, series: &[MetricSeries]) {
-    report.first = series.iter().filter_map(|s| s.times.first()).min().copied();
-    report.last = series.iter().filter_map(|s| s.times.last()).max().copied();
+    report.first = series.iter().filter_map(|s| s.samples.first_time()).min();
+    report.last = series.iter().filter_map(|s| s.samples.last_time()).max();
 }
 
 const TIME_NAMES: &[&str] = &[
@@ -414,40 +323,26 @@ fn read_wide(
         if c == time_col {
             continue;
         }
-        let parsed: Vec<_> = cells.iter().map(|cell| parse_value(*cell)).collect();
-        let numbers = parsed.iter().filter(|p| matches!(p, Ok(Some(_)))).count();
-        let texts = parsed.iter().filter(|p| p.is_err()).count();
-        if numbers == 0 && texts > 0 {
+        let parsed = parse_column(cells, times);
+        if parsed.numbers == 0 && parsed.texts > 0 {
             notes.push(format!("column {:?} is not numeric; ignored", names[c]));
             continue;
         }
-        let mut by_row = vec![None; cells.len()];
-        for (row, value) in parsed.into_iter().enumerate() {
-            if times[row].is_none() {
-                continue;
-            }
-            by_row[row] = value.unwrap_or_else(|()| {
-                unreadable_value(
-                    report,
-                    unreadable,
-                    format!(
-                        "line {}: column {:?}: cannot read {:?} as a number; counted as missing",
-                        csv.line_of(row),
-                        names[c],
-                        cells[row].unwrap_or("")
-                    ),
-                );
-                None
-            });
-        }
+        parsed.report_bad(report, unreadable, |row| {
+            format!(
+                "line {}: column {:?}: cannot read {:?} as a number; counted as missing",
+                csv.line_of(row),
+                names[c],
+                cells[row].unwrap_or("")
+            )
+        });
         out.push(MetricSeries {
             name: names[c].trim().to_string(),
             host: None,
             object: None,
             instance: None,
             counter: None,
-            times: row_times.times.clone(),
-            values: row_times.order(&by_row),
+            samples: row_times.samples(parsed.by_row),
             source_file: source.clone(),
         });
     }
@@ -465,7 +360,7 @@ fn read_long(
 ) -> Vec<MetricSeries> {
     let mut out: Vec<MetricSeries> = Vec::new();
     // Each series' samples, gathered before they are sorted into it.
-    let mut samples: Vec<Samples> = Vec::new();
+    let mut samples: Vec<Gathered> = Vec::new();
     let mut index: std::collections::HashMap<(String, String), usize> = Default::default();
     for (row, t) in times.iter().enumerate() {
         let Some(t) = *t else { continue };
@@ -502,8 +397,7 @@ fn read_long(
                 object: None,
                 instance: None,
                 counter: None,
-                times: Arc::from([]),
-                values: Vec::new(),
+                samples: Samples::default(),
                 source_file: source.clone(),
             });
             samples.push((Vec::new(), Vec::new()));
@@ -512,8 +406,8 @@ fn read_long(
         samples[i].0.push(t);
         samples[i].1.push(value);
     }
-    for (series, (times, values)) in out.iter_mut().zip(samples) {
-        (series.times, series.values) = sorted_samples(times, values);
+    for (series, gathered) in out.iter_mut().zip(samples) {
+        series.samples = sorted_samples(gathered);
     }
     out
 }

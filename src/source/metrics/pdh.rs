@@ -1,13 +1,12 @@
 //! typeperf / relog / perfmon "PDH-CSV 4.0" files -> `MetricSeries`: the header's zone bias turns
 //! local sample times into UTC, counter paths split into host, object, instance and counter.
-use super::csv::{
-    load_csv, parse_value, set_time_span, skip, text_cells, unreadable_note, unreadable_value,
-    MetricFile, MetricReadOptions, RowTimes,
-};
+use super::columns::{parse_column, skip, unreadable_note, RowTimes};
+use super::csv::{load_csv, set_time_span, text_cells, MetricFile, MetricReadOptions};
 use crate::error::{Error, Result};
 use crate::model::{InputReport, MetricSeries};
 use crate::timefmt::{parse_naive, Reading, RepeatedHour, Zone};
 use chrono::{DateTime, Duration, Offset, TimeZone, Utc};
+use rayon::prelude::*;
 use std::path::Path;
 
 /// What the first header cell says: `(PDH-CSV 4.0) (Pacific Daylight Time)(420)`.
@@ -140,7 +139,7 @@ pub fn read_pdh_csv(path: &Path, opts: &MetricReadOptions) -> Result<MetricFile>
         ));
         header.bias_minutes = None;
     }
-    let to_utc: Box<dyn Fn(chrono::NaiveDateTime) -> Option<Reading>> =
+    let to_utc: Box<dyn Fn(chrono::NaiveDateTime) -> Option<Reading> + Send + Sync> =
         match header.bias_minutes {
             Some(bias) => {
                 notes.push(format!(
@@ -171,20 +170,24 @@ pub fn read_pdh_csv(path: &Path, opts: &MetricReadOptions) -> Result<MetricFile>
                 Box::new(move |n| zone.reading(n))
             }
         };
-    let mut times = Vec::with_capacity(csv.frame.height());
+    // Times: parsed in parallel, then put in order (the repeated-hour rule needs the file's order).
+    let time_cells = text_cells(time_column)?;
+    let readings: Vec<Option<Reading>> = time_cells
+        .par_iter()
+        .with_min_len(4096)
+        .map(|cell| cell.and_then(|c| parse_naive(c.trim())).and_then(&to_utc))
+        .collect();
+    let mut times = Vec::with_capacity(readings.len());
     let mut repeated = RepeatedHour::default();
-    for (row, cell) in text_cells(time_column)?.into_iter().enumerate() {
-        let t = cell
-            .and_then(|c| parse_naive(c.trim()))
-            .and_then(&to_utc)
-            .map(|r| repeated.resolve(r, false));
+    for (row, reading) in readings.into_iter().enumerate() {
+        let t = reading.map(|r| repeated.resolve(r, false));
         if t.is_none() {
             skip(
                 &mut report,
                 format!(
                     "line {}: cannot read {:?} as a sample time; row skipped",
                     csv.line_of(row),
-                    cell.unwrap_or("")
+                    time_cells[row].unwrap_or("")
                 ),
             );
         }
@@ -194,38 +197,39 @@ pub fn read_pdh_csv(path: &Path, opts: &MetricReadOptions) -> Result<MetricFile>
     report.records_read = times.iter().filter(|t| t.is_some()).count() as u64;
     let source: std::sync::Arc<str> = report.path.as_str().into();
     let row_times = RowTimes::new(&times);
+    // Values: every counter column in parallel (each in blocks of rows), named in column order.
+    let parsed = columns[1..]
+        .par_iter()
+        .map(|column| {
+            let cells = text_cells(column)?;
+            let parsed = parse_column(&cells, &times);
+            let bad: Vec<(usize, String)> = parsed
+                .bad_rows
+                .iter()
+                .map(|&row| (row, cells[row].unwrap_or("").to_string()))
+                .collect();
+            Ok((parsed, bad))
+        })
+        .collect::<Result<Vec<_>>>()?;
     let mut unreadable = 0;
-    let mut series = Vec::with_capacity(columns.len().saturating_sub(1));
-    for column in &columns[1..] {
+    let mut series = Vec::with_capacity(parsed.len());
+    for (column, (values, bad)) in columns[1..].iter().zip(parsed) {
         let name = column.name().trim().to_string();
         let parts = parse_counter_path(&name);
-        let cells = text_cells(column)?;
-        let mut by_row = vec![None; cells.len()];
-        for (row, cell) in cells.iter().enumerate() {
-            if times[row].is_none() {
-                continue;
-            }
-            by_row[row] = parse_value(*cell).unwrap_or_else(|()| {
-                unreadable_value(
-                    &mut report,
-                    &mut unreadable,
-                    format!(
-                        "line {}: {name}: cannot read {:?} as a number; counted as missing",
-                        csv.line_of(row),
-                        cell.unwrap_or("")
-                    ),
-                );
-                None
-            });
-        }
+        values.report_bad(&mut report, &mut unreadable, |row| {
+            let cell = bad.iter().find(|b| b.0 == row).map_or("", |b| b.1.as_str());
+            format!(
+                "line {}: {name}: cannot read {cell:?} as a number; counted as missing",
+                csv.line_of(row),
+            )
+        });
         series.push(MetricSeries {
             name,
             host: parts.host,
             object: parts.object,
             instance: parts.instance,
             counter: parts.counter,
-            times: row_times.times.clone(),
-            values: row_times.order(&by_row),
+            samples: row_times.samples(values.by_row),
             source_file: source.clone(),
         });
     }

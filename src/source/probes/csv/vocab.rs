@@ -136,7 +136,7 @@ pub fn parse_latency(text: Option<&str>) -> Result<Option<f64>, Unreadable> {
         return Ok(None);
     };
     let s = crate::timefmt::trim_cell(raw);
-    if let Some(v) = plain_decimal(s) {
+    if let Some(v) = crate::source::numbers::plain_decimal(s) {
         return Ok(Some(v));
     }
     if let Ok(v) = s.parse::<f64>() {
@@ -164,98 +164,9 @@ pub fn parse_latency(text: Option<&str>) -> Result<Option<f64>, Unreadable> {
     }
 }
 
-/// `123` or `123.45` (at most 15 digits): the shape of nearly every latency cell, read without
-/// the general float parser. Digits as an integer and one division by a power of ten are both
-/// exact or correctly rounded, so this is always the value `str::parse::<f64>` gives.
-fn plain_decimal(s: &str) -> Option<f64> {
-    const POW10: [f64; 16] = [
-        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-    ];
-    let bytes = s.as_bytes();
-    if bytes.is_empty() || bytes.len() > 16 {
-        return None;
-    }
-    let mut mantissa = 0u64;
-    let mut digits = 0usize;
-    let mut point: Option<usize> = None;
-    for (i, &b) in bytes.iter().enumerate() {
-        match b {
-            b'0'..=b'9' => {
-                mantissa = mantissa * 10 + u64::from(b - b'0');
-                digits += 1;
-            }
-            b'.' if point.is_none() && i > 0 && i + 1 < bytes.len() => point = Some(i),
-            _ => return None,
-        }
-    }
-    if digits > 15 {
-        return None;
-    }
-    let decimals = point.map_or(0, |p| bytes.len() - p - 1);
-    Some(mantissa as f64 / POW10[decimals])
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn plain_decimals_read_as_the_float_parser_reads_them() {
-        let mut cases: Vec<String> = [
-            "0",
-            "7",
-            "38",
-            "0.1",
-            "0.3",
-            "123.4",
-            "15000",
-            "14999.999",
-            "9.00719925474099",
-            "999999999999999",
-            "99999999999999.9",
-            "0.00000000000001",
-            "1.5",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        // A fixed-seed walk over digit strings with the point anywhere.
-        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
-        for _ in 0..20_000 {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            let len = 1 + (seed % 15) as usize;
-            let mut text: String = (0..len)
-                .map(|i| char::from(b'0' + ((seed >> (i * 4)) % 10) as u8))
-                .collect();
-            let at = (seed >> 60) as usize % (len + 1);
-            if at > 0 && at < len {
-                text.insert(at, '.');
-            }
-            cases.push(text);
-        }
-        for text in &cases {
-            let quick = plain_decimal(text).unwrap_or_else(|| panic!("{text} not read"));
-            let general: f64 = text.parse().unwrap();
-            assert_eq!(quick.to_bits(), general.to_bits(), "{text}");
-        }
-        for other in [
-            "",
-            ".5",
-            "5.",
-            "1.2.3",
-            "1e3",
-            "-4",
-            "+4",
-            "12 ms",
-            "1,5",
-            "1234567890123456",
-            "9.007199254740993",
-        ] {
-            assert_eq!(plain_decimal(other), None, "{other}");
-        }
-    }
 
     #[test]
     fn each_status_vocabulary() {
