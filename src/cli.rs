@@ -342,6 +342,11 @@ pub struct SynthArgs {
     /// Pingdom JSON, a Nagios log, Zabbix NDJSON), e.g. into fixtures/aug15-probe-exports.
     #[arg(long, conflicts_with_all = ["probe_rows", "perfmon", "exports", "scale", "hosts"])]
     pub probe_exports: bool,
+    /// Write the targets scenario instead: one monitor checking three targets of SIPSVR01 (all
+    /// down on 15 Aug, MySQL alone on 18 Aug, a maintenance on 20 Aug) as an Uptime Kuma database
+    /// and a probe CSV, e.g. into fixtures/targets.
+    #[arg(long, conflicts_with_all = ["probe_rows", "perfmon", "exports", "scale", "hosts", "probe_exports"])]
+    pub targets: bool,
     /// Write the several-hosts scenario instead: N hosts' System logs (`HOST/System.evtx`) with a
     /// planned restart, an unclean crash, a VM clock correction, and a crash they share.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..),

@@ -1,0 +1,187 @@
+//! End-to-end tests of the targets scenario (`fixtures/targets`, its README): one monitor checks
+//! three targets of SIPSVR01; windows are found per target, the 15 Aug outage is the three down
+//! together, 18 Aug is MySQL alone, and the 20 Aug maintenance is planned, never an outage.
+use crate::common::{arg, run_ok};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+fn targets(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/targets")
+        .join(name)
+}
+
+/// The monitors of the README: Kuma's name and what it checks.
+const MONITORS: [(&str, &str); 3] = [
+    ("SIP", "https://sipsvr01.example.net/"),
+    ("Web", "https://sipsvr01.example.net/web"),
+    ("MySQL", "sipsvr01.example.net:3306"),
+];
+
+fn report_json(file: &Path) -> Value {
+    let out = run_ok(["report", &arg(file), "--format", "json", "-q"]);
+    serde_json::from_str(&out).expect("report JSON")
+}
+
+fn text(v: &Value) -> &str {
+    v.as_str().unwrap_or_else(|| panic!("{v} is not a string"))
+}
+
+/// Each window as (target, start, last failure, recovery, duration), sorted.
+fn windows(r: &Value) -> Vec<(String, String, String, String, i64)> {
+    let mut out: Vec<_> = r["outages"]
+        .as_array()
+        .expect("outages")
+        .iter()
+        .map(|o| {
+            (
+                text(&o["target"]).to_string(),
+                text(&o["start"]).to_string(),
+                text(&o["last_failure"]).to_string(),
+                text(&o["recovered_at"]).to_string(),
+                o["duration_seconds"].as_i64().expect("a duration"),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// The README's windows, with each target named as `name` names it.
+fn story_windows(name: impl Fn(usize) -> String) -> Vec<(String, String, String, String, i64)> {
+    let host = |k: usize| {
+        (
+            name(k),
+            "2011-08-15T23:58:00Z".to_string(),
+            "2011-08-16T01:27:00Z".to_string(),
+            "2011-08-16T01:28:00Z".to_string(),
+            5400,
+        )
+    };
+    let mut out = vec![
+        host(0),
+        host(1),
+        host(2),
+        (
+            name(2),
+            "2011-08-18T17:00:00Z".to_string(),
+            "2011-08-18T17:19:00Z".to_string(),
+            "2011-08-18T17:20:00Z".to_string(),
+            1200,
+        ),
+    ];
+    out.sort();
+    out
+}
+
+/// The maintenance the report lists, and that no window touches it.
+fn assert_maintenance_is_planned(r: &Value, name: impl Fn(usize) -> String) {
+    let mut listed: Vec<(String, String, String, i64)> = r["maintenance"]
+        .as_array()
+        .expect("maintenance listed")
+        .iter()
+        .map(|m| {
+            (
+                text(&m["target"]).to_string(),
+                text(&m["start"]).to_string(),
+                text(&m["end"]).to_string(),
+                m["seconds"].as_i64().expect("seconds"),
+            )
+        })
+        .collect();
+    listed.sort();
+    let mut want: Vec<(String, String, String, i64)> = (0..3)
+        .map(|k| {
+            (
+                name(k),
+                "2011-08-20T09:00:00Z".to_string(),
+                "2011-08-20T09:30:00Z".to_string(),
+                1800,
+            )
+        })
+        .collect();
+    want.sort();
+    assert_eq!(listed, want);
+    for o in r["outages"].as_array().expect("outages") {
+        assert!(
+            !text(&o["start"]).starts_with("2011-08-20"),
+            "the maintenance is not an outage: {o}"
+        );
+    }
+    for p in r["probes"].as_array().expect("probes") {
+        assert_eq!(p["maintenance_seconds"], 1800, "{p}");
+    }
+}
+
+#[test]
+fn synth_writes_the_committed_targets_scenario() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let said = run_ok(["synth", "--targets", &arg(dir.path())]);
+    for name in ["kuma.db", "checks.csv"] {
+        assert!(said.contains(name), "synth says what it wrote:\n{said}");
+        let written = std::fs::read(dir.path().join(name)).expect("written");
+        let committed = std::fs::read(targets(name)).unwrap_or_default();
+        assert!(
+            written == committed,
+            "{name} differs from fixtures/targets: run `cargo run -- synth --targets fixtures/targets`"
+        );
+    }
+}
+
+/// A hand reading of the database (SQL, not faultline): 7200 heartbeats per monitor, down 90
+/// (SIP, Web) and 110 (MySQL: 90 + 20), 30 in maintenance; the report counts the same checks
+/// (maintenance is not a check) and failures.
+#[test]
+fn the_kuma_database_holds_the_story_and_the_report_counts_it() {
+    let db = rusqlite::Connection::open_with_flags(
+        targets("kuma.db"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .expect("open");
+    let count = |monitor: &str, status: i64| -> i64 {
+        db.query_row(
+            "SELECT COUNT(*) FROM heartbeat h JOIN monitor m ON m.id = h.monitor_id \
+             WHERE m.name = ?1 AND h.status = ?2",
+            rusqlite::params![monitor, status],
+            |row| row.get(0),
+        )
+        .expect("count")
+    };
+    let r = report_json(&targets("kuma.db"));
+    for (name, _) in MONITORS {
+        let down = count(name, 0);
+        let (up, planned) = (count(name, 1), count(name, 3));
+        assert_eq!(down, if name == "MySQL" { 110 } else { 90 }, "{name}");
+        assert_eq!((up + down + planned, planned), (7200, 30), "{name}");
+        let probe = r["probes"]
+            .as_array()
+            .expect("probes")
+            .iter()
+            .find(|p| p["target"] == name)
+            .unwrap_or_else(|| panic!("a probe of {name}"));
+        assert_eq!(probe["checks"].as_i64(), Some(up + down), "{name}");
+        assert_eq!(probe["failures"].as_i64(), Some(down), "{name}");
+    }
+}
+
+#[test]
+fn the_kuma_database_gives_a_window_per_target_to_the_second() {
+    let r = report_json(&targets("kuma.db"));
+    assert_eq!(
+        windows(&r),
+        story_windows(|k| MONITORS[k].0.to_string()),
+        "three targets down together on 15 Aug, MySQL alone on 18 Aug"
+    );
+    // Each window is its own target's: one probe, the one of that target.
+    for o in r["outages"].as_array().expect("outages") {
+        let probes = o["probes"].as_array().expect("probes");
+        assert_eq!(probes.len(), 1, "{o}");
+        assert_eq!(probes[0]["probe"], o["target"], "{o}");
+    }
+}
+
+#[test]
+fn the_kuma_maintenance_is_planned_not_an_outage() {
+    let r = report_json(&targets("kuma.db"));
+    assert_maintenance_is_planned(&r, |k| MONITORS[k].0.to_string());
+}
