@@ -19,6 +19,7 @@ fn series(name: &str, len: i64, fails: &[i64], gaps: &[(i64, i64)]) -> ProbeSeri
     ProbeSeries {
         target: None,
         vantage: None,
+        host: None,
         name: name.into(),
         intervals: Vec::new(),
         checks,
@@ -225,6 +226,7 @@ fn sub_second_checks_still_add_up_to_time_up_and_down() {
     let series = ProbeSeries {
         target: None,
         vantage: None,
+        host: None,
         name: "fast".into(),
         intervals: Vec::new(),
         checks,
@@ -274,6 +276,7 @@ fn epoch_millis_and_check_durations_are_chronos() {
     let series = ProbeSeries {
         target: None,
         vantage: None,
+        host: None,
         name: "p".into(),
         intervals: Vec::new(),
         checks,
@@ -293,6 +296,7 @@ fn states(name: &str, ivs: &[(i64, i64, S)]) -> ProbeSeries {
     ProbeSeries {
         target: Some("https://app.example/".into()),
         vantage: None,
+        host: None,
         name: name.into(),
         checks: Vec::new(),
         intervals: ivs

@@ -185,3 +185,55 @@ fn the_kuma_maintenance_is_planned_not_an_outage() {
     let r = report_json(&targets("kuma.db"));
     assert_maintenance_is_planned(&r, |k| MONITORS[k].0.to_string());
 }
+
+/// The names in a `shared_host` list, sorted.
+fn names(v: &Value) -> Vec<String> {
+    let mut out: Vec<String> = v
+        .as_array()
+        .unwrap_or_else(|| panic!("{v} is not a list"))
+        .iter()
+        .map(|t| text(t).to_string())
+        .collect();
+    out.sort();
+    out
+}
+
+/// The README: on 15 Aug the three were down together (the host), on 18 Aug MySQL alone while
+/// SIP and Web answered; the three monitors check one host, sipsvr01.example.net.
+fn assert_shared_host(r: &Value, name: impl Fn(usize) -> String) {
+    let windows = r["outages"].as_array().expect("outages");
+    let on = |day: &str, target: &str| {
+        windows
+            .iter()
+            .find(|o| text(&o["start"]).starts_with(day) && o["target"] == target)
+            .unwrap_or_else(|| panic!("no window of {target} on {day}"))
+    };
+    for k in 0..3 {
+        let shared = &on("2011-08-15", &name(k))["shared_host"];
+        assert_eq!(shared["host"], "sipsvr01.example.net", "{shared}");
+        let mut others: Vec<String> = (0..3).filter(|o| *o != k).map(&name).collect();
+        others.sort();
+        assert_eq!(names(&shared["down_together"]), others, "{shared}");
+        assert!(names(&shared["answering"]).is_empty(), "{shared}");
+    }
+    let alone = &on("2011-08-18", &name(2))["shared_host"];
+    assert!(names(&alone["down_together"]).is_empty(), "{alone}");
+    let mut answering = vec![name(0), name(1)];
+    answering.sort();
+    assert_eq!(names(&alone["answering"]), answering, "{alone}");
+}
+
+#[test]
+fn the_kuma_monitors_of_one_host_say_which_were_down_together() {
+    let kuma = targets("kuma.db");
+    assert_shared_host(&report_json(&kuma), |k| MONITORS[k].0.to_string());
+    let md = run_ok(["report", &arg(&kuma), "-q"]);
+    assert!(
+        md.contains("all down together with it (MySQL, Web): the host, not one service"),
+        "the 15 Aug window of SIP says the host was down:\n{md}"
+    );
+    assert!(
+        md.contains("SIP, Web kept answering: this target alone"),
+        "the 18 Aug window of MySQL says it was down alone:\n{md}"
+    );
+}

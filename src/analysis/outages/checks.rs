@@ -199,6 +199,7 @@ pub(super) fn summary(tl: &Timeline, local: bool) -> ProbeSummary {
         name: tl.series.name.clone(),
         target: tl.series.target.clone(),
         vantage: tl.series.vantage.clone(),
+        host: tl.series.host.clone(),
         local,
         source_file: tl.series.source_file.to_string(),
         checks: checks.len() as u64,

@@ -385,6 +385,7 @@ fn finish(
             name,
             target: None,
             vantage: None,
+            host: None,
             intervals: Vec::new(),
             checks,
             source_file: source.clone(),

@@ -110,7 +110,8 @@ pub const SHOWN_PROBLEMS: usize = 20;
 pub fn host_of(target: &str) -> Option<String> {
     let s = target.trim();
     let s = s.split_once("://").map_or(s, |(_, rest)| rest);
-    let s = s.split(['/', '?', '#']).next().unwrap_or("");
+    // `;` ends a Nagios `host;service`.
+    let s = s.split(['/', '?', '#', ';']).next().unwrap_or("");
     let s = s.rsplit_once('@').map_or(s, |(_, host)| host);
     let host = if let Some(rest) = s.strip_prefix('[') {
         rest.split_once(']').map_or(rest, |(h, _)| h)
@@ -289,6 +290,7 @@ impl StoreBuilder {
                 name,
                 target: target.map(|t| t.target.clone()),
                 vantage: target.and_then(|t| t.vantage.clone()),
+                host: target.and_then(|t| t.host.clone()),
                 checks,
                 intervals,
                 source_file: source.clone(),

@@ -270,6 +270,7 @@ fn series_of_one_probe_merge_across_files() {
     let a = ProbeSeries {
         target: None,
         vantage: None,
+        host: None,
         name: "p".into(),
         intervals: Vec::new(),
         checks: vec![check("2011-08-15T10:01:00Z", true)],
