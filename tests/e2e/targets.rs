@@ -237,3 +237,54 @@ fn the_kuma_monitors_of_one_host_say_which_were_down_together() {
         "the 18 Aug window of MySQL says it was down alone:\n{md}"
     );
 }
+
+/// The CSV holds the database's checks, row for row (both read by hand: SQL and a split on
+/// commas), so the two files tell one story: the same target (by the monitor's URL), time and
+/// status, the vantage mon01, a latency on up rows only.
+#[test]
+fn the_csv_holds_the_same_checks_as_the_kuma_database() {
+    let db = rusqlite::Connection::open_with_flags(
+        targets("kuma.db"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .expect("open");
+    let mut stmt = db
+        .prepare(
+            "SELECT m.url, h.time, h.status, h.ping FROM heartbeat h \
+             JOIN monitor m ON m.id = h.monitor_id ORDER BY h.time, m.id",
+        )
+        .expect("query");
+    let kuma: Vec<(String, String, i64, Option<i64>)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .expect("rows")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    let csv = std::fs::read_to_string(targets("checks.csv")).expect("csv");
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("time,target,vantage,status,latency_ms"));
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), kuma.len());
+    assert_eq!(kuma.len(), 21600);
+    for (row, (url, time, status, ping)) in rows.iter().zip(&kuma) {
+        let cells: Vec<&str> = row.split(',').collect();
+        let word = match status {
+            0 => "down",
+            1 => "up",
+            3 => "maintenance",
+            other => panic!("status {other} is not in the story"),
+        };
+        let stamp = format!("{}Z", time.replace(' ', "T"));
+        let latency = ping.map(|p| p.to_string()).unwrap_or_default();
+        assert_eq!(
+            cells,
+            [
+                stamp.as_str(),
+                url.as_str(),
+                "mon01",
+                word,
+                latency.as_str()
+            ],
+            "{row}"
+        );
+    }
+}
