@@ -168,7 +168,8 @@ pub struct ProbeArgs {
     /// Windows closer than this are merged [default: 5m].
     #[arg(long)]
     pub merge_gap: Option<String>,
-    /// Override column detection: time=COL,probe=COL,status=COL,latency=COL.
+    /// Override column detection: time=COL,probe=COL,status=COL,latency=COL; in a file of several
+    /// targets, target=COL,vantage=COL instead of probe=COL.
     #[arg(long, value_name = "MAP")]
     pub columns: Option<String>,
     /// A degraded state (Nagios WARNING) is an outage, not only shown.

@@ -288,3 +288,153 @@ fn the_csv_holds_the_same_checks_as_the_kuma_database() {
         );
     }
 }
+
+/// `probes --explain` of the CSV: its `target` column is the target and its `vantage` column
+/// the vantage (the README's header), three targets from one vantage, mon01.
+#[test]
+fn the_csv_explain_names_the_target_and_vantage_columns() {
+    let out = run_ok(["probes", &arg(&targets("checks.csv")), "--explain"]);
+    let urls: Vec<&str> = MONITORS.iter().map(|(_, url)| *url).collect();
+    assert!(
+        out.contains(&format!(
+            "target: column \"target\" (by its name: what was checked): 3 target(s): {}",
+            urls.join(", ")
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains("vantage: column \"vantage\" (by its name: where the checks ran from): 1 vantage(s): mon01"),
+        "{out}"
+    );
+    assert!(!out.contains("  probe: "), "no probe column: {out}");
+}
+
+/// The CSV with its header renamed to words no detection knows: `--columns` pins the roles,
+/// and the series are the README's three targets from mon01, as with the names found.
+#[test]
+fn columns_pin_the_target_and_the_vantage() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let csv = std::fs::read_to_string(targets("checks.csv")).expect("csv");
+    let body = csv.replacen(
+        "time,target,vantage,status,latency_ms",
+        "when,what,wherefrom,outcome,latency_ms",
+        1,
+    );
+    let renamed = dir.path().join("renamed.csv");
+    std::fs::write(&renamed, body).expect("write");
+    let out = run_ok([
+        "probes",
+        &arg(&renamed),
+        "--columns",
+        "time=when,target=what,vantage=wherefrom",
+        "--format",
+        "json",
+        "-q",
+    ]);
+    let v: Value = serde_json::from_str(&out).expect("JSON");
+    let mut got: Vec<(String, String)> = v["probes"]
+        .as_array()
+        .expect("probes")
+        .iter()
+        .map(|p| {
+            (
+                text(&p["target"]).to_string(),
+                text(&p["vantage"]).to_string(),
+            )
+        })
+        .collect();
+    got.sort();
+    let mut want: Vec<(String, String)> = MONITORS
+        .iter()
+        .map(|(_, url)| (url.to_string(), "mon01".to_string()))
+        .collect();
+    want.sort();
+    assert_eq!(got, want);
+    let explain = run_ok([
+        "probes",
+        &arg(&renamed),
+        "--columns",
+        "time=when,target=what,vantage=wherefrom",
+        "--explain",
+    ]);
+    assert!(
+        explain.contains("target: column \"what\" (set with --columns)")
+            && explain.contains("vantage: column \"wherefrom\" (set with --columns)"),
+        "{explain}"
+    );
+}
+
+/// Two targets checked from two places each (a hand-written file): `app` fails from both
+/// vantages at 10:01 and 10:02, `www` from eu alone at 10:05 and 10:06. Windows are per target:
+/// app's compares app's two vantages (all failed), www's is partial (us answered); neither is
+/// a partial outage of the other. Series are `target @ vantage`.
+#[test]
+fn several_vantages_of_several_targets_are_told_apart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut body = String::from("timestamp,url,location,result\n");
+    for minute in 0..10 {
+        for (target, vantage) in [
+            ("https://app.example/", "eu"),
+            ("https://app.example/", "us"),
+            ("https://www.example/", "eu"),
+            ("https://www.example/", "us"),
+        ] {
+            let down = (target.contains("app") && (1..=2).contains(&minute))
+                || (target.contains("www") && vantage == "eu" && (5..=6).contains(&minute));
+            let word = if down { "down" } else { "up" };
+            body.push_str(&format!(
+                "2024-03-01T10:{minute:02}:00Z,{target},{vantage},{word}\n"
+            ));
+        }
+    }
+    let file = dir.path().join("two.csv");
+    std::fs::write(&file, body).expect("write");
+    let out = run_ok(["probes", &arg(&file), "--format", "json", "-q"]);
+    let v: Value = serde_json::from_str(&out).expect("JSON");
+    let mut names: Vec<&str> = v["probes"]
+        .as_array()
+        .expect("probes")
+        .iter()
+        .map(|p| text(&p["name"]))
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "https://app.example/ @ eu",
+            "https://app.example/ @ us",
+            "https://www.example/ @ eu",
+            "https://www.example/ @ us"
+        ]
+    );
+    let got: Vec<(String, String, String, usize)> = v["outages"]
+        .as_array()
+        .expect("outages")
+        .iter()
+        .map(|o| {
+            (
+                text(&o["target"]).to_string(),
+                text(&o["start"]).to_string(),
+                text(&o["kind"]).to_string(),
+                o["probes"].as_array().expect("probes").len(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "https://app.example/".to_string(),
+                "2024-03-01T10:01:00Z".to_string(),
+                "unclassified".to_string(),
+                2
+            ),
+            (
+                "https://www.example/".to_string(),
+                "2024-03-01T10:05:00Z".to_string(),
+                "partial".to_string(),
+                2
+            ),
+        ]
+    );
+}

@@ -344,7 +344,7 @@ impl StoreBuilder {
 
 /// `target`, `target @ vantage` when the target has several vantages, and ` [detail]` when two
 /// series would still share a name.
-fn series_names(targets: &[ProbeTarget]) -> Vec<String> {
+pub(crate) fn series_names(targets: &[ProbeTarget]) -> Vec<String> {
     let mut vantages: HashMap<&str, Vec<Option<&str>>> = HashMap::new();
     for t in targets {
         let seen = vantages.entry(t.target.as_str()).or_default();
