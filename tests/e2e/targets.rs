@@ -438,3 +438,49 @@ fn several_vantages_of_several_targets_are_told_apart() {
         ]
     );
 }
+
+/// The CSV gives the README's windows per target (each URL), to the second, as the database
+/// does per monitor: the same windows once each target is named by what it checks.
+#[test]
+fn the_csv_gives_the_windows_of_the_database_per_target() {
+    let csv = report_json(&targets("checks.csv"));
+    assert_eq!(
+        windows(&csv),
+        story_windows(|k| MONITORS[k].1.to_string()),
+        "three targets down together on 15 Aug, MySQL alone on 18 Aug"
+    );
+    let url_of = |name: &str| {
+        MONITORS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, url)| url.to_string())
+            .unwrap_or_else(|| panic!("{name} is no monitor of the README"))
+    };
+    let mut kuma: Vec<_> = windows(&report_json(&targets("kuma.db")))
+        .into_iter()
+        .map(|(t, a, b, c, d)| (url_of(&t), a, b, c, d))
+        .collect();
+    kuma.sort();
+    assert_eq!(windows(&csv), kuma, "the CSV and the database agree");
+}
+
+/// The CSV's maintenance rows are the README's 20 Aug maintenance: planned, listed, never an
+/// outage, as the database's status 3 heartbeats are.
+#[test]
+fn the_csv_maintenance_is_planned_as_the_databases() {
+    let r = report_json(&targets("checks.csv"));
+    assert_maintenance_is_planned(&r, |k| MONITORS[k].1.to_string());
+    let md = run_ok(["report", &arg(&targets("checks.csv")), "-q"]);
+    assert!(
+        !md.contains("neither up nor down"),
+        "maintenance is a word the CSV reader knows:\n{md}"
+    );
+}
+
+/// The CSV's three URLs are of one host: on 15 Aug the host, on 18 Aug MySQL's port alone, as
+/// the database says of its monitors.
+#[test]
+fn the_csv_targets_of_one_host_say_which_were_down_together() {
+    let r = report_json(&targets("checks.csv"));
+    assert_shared_host(&r, |k| MONITORS[k].1.to_string());
+}

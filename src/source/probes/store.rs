@@ -68,6 +68,26 @@ impl PlannedSpan {
     }
 }
 
+impl PlannedSpan {
+    /// The notes' line for the span, its times in `zone`: from its first row to where its
+    /// interval ends (the next check), as `maintenance[]` lists it.
+    pub fn note(&self, name: &str, zone: crate::timefmt::Zone, rows: &str) -> String {
+        let iv = self.interval();
+        let end = match self.next_check {
+            Some(_) => format!("to {} (the first check after it)", zone.format(&iv.end)),
+            None => format!(
+                "to {} (its last row; no check after it)",
+                zone.format(&iv.end)
+            ),
+        };
+        format!(
+            "{name}: maintenance (planned downtime, not an outage) from {} {end} ({} {rows})",
+            zone.format(&iv.start),
+            self.rows
+        )
+    }
+}
+
 /// Where every row (heartbeat, status sample) went; the fields add up to all rows seen.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RowTally {
@@ -140,6 +160,13 @@ impl Counted {
 
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    /// Adds every count of `other`.
+    pub fn merge(&mut self, other: Counted) {
+        for (word, n) in other.0 {
+            *self.0.entry(word).or_default() += n;
+        }
     }
 
     pub fn total(&self) -> u64 {
@@ -375,8 +402,9 @@ pub(crate) fn series_names(targets: &[ProbeTarget]) -> Vec<String> {
         .collect()
 }
 
-/// Contiguous maintenance rows (no check between them) of one probe as spans.
-fn planned_spans(
+/// Contiguous maintenance rows (no check between them) of one probe as spans; `maintenance` and
+/// `checks` sorted.
+pub(crate) fn planned_spans(
     probe: usize,
     maintenance: &[DateTime<Utc>],
     checks: &[Check],

@@ -1,6 +1,6 @@
 //! Finds the time, probe (or target and vantage), status and latency columns of a probe export: by
 //! name first, then by content, or as the user pinned them with `--columns`; and the latency unit.
-use super::vocab::{is_status_word, parse_latency, parse_status};
+use super::vocab::{is_status_word, parse_latency, parse_said};
 use crate::timefmt::{parse_timestamp, Zone};
 
 mod labels;
@@ -365,7 +365,8 @@ fn content_fits(role: Role, values: &[Option<&str>], zone: Zone) -> bool {
     }
     match role {
         Role::Time => share(values, |s| parse_timestamp(s, zone).is_some()) >= 0.5,
-        Role::Status => share(values, |s| parse_status(s).is_some()) >= 0.5,
+        // Maintenance and pending are status words too (of no check).
+        Role::Status => share(values, |s| parse_said(s).is_some()) >= 0.5,
         Role::Latency => share(values, |s| parse_latency(Some(s)).is_ok()) >= 0.5,
         Role::Probe | Role::Target | Role::Vantage => true,
     }

@@ -2,8 +2,9 @@
 //! ranges. Status words and probe names repeat on every row, so each range remembers the ones it
 //! has read rather than reading them again. A series is one probe, or one (target, vantage).
 use super::detect::LatencyUnit;
-use super::vocab;
+use super::vocab::{self, Said};
 use crate::model::Check;
+use crate::source::probes::store::Counted;
 use crate::timefmt::{parse_reading, trim_cell, trim_plain, Zone};
 use chrono::{DateTime, Utc};
 use polars::prelude::*;
@@ -44,6 +45,8 @@ pub struct Series {
     /// The vantage, when the file has a vantage column beside its targets.
     pub vantage: Option<String>,
     pub checks: Vec<Check>,
+    /// Times of the rows that said maintenance (planned downtime), in the file's order.
+    pub maintenance: Vec<DateTime<Utc>>,
 }
 
 impl Series {
@@ -64,7 +67,11 @@ impl Series {
 #[derive(Debug, Default)]
 pub struct Rows {
     pub series: Vec<Series>,
+    /// Rows that became checks or maintenance.
     pub read: u64,
+    /// Rows whose status says neither up nor down (pending, paused), by word: no check, not
+    /// skipped either (the row was understood), said in the notes.
+    pub neither: Counted,
     pub skipped: u64,
     /// (0-based row of the frame, reason) for the first few skipped rows.
     pub problems: Vec<(usize, String)>,
@@ -95,6 +102,7 @@ impl Rows {
         }
         self.read += other.read;
         self.skipped += other.skipped;
+        self.neither.merge(std::mem::take(&mut other.neither));
         let room = SHOWN_PROBLEMS.saturating_sub(self.problems.len());
         self.problems.extend(other.problems.into_iter().take(room));
         let mut index: HashMap<(String, Option<String>), usize> = self
@@ -111,6 +119,7 @@ impl Rows {
                 Some(&i) => {
                     landing.push((i, self.series[i].checks.len()));
                     self.series[i].checks.extend(series.checks);
+                    self.series[i].maintenance.extend(series.maintenance);
                 }
                 None => {
                     index.insert(key, self.series.len());
@@ -255,7 +264,8 @@ fn interpret_range(plan: &Plan, columns: &[StringChunked], start: usize, len: us
             reader.read(cells)
         };
         match outcome {
-            Ok(((name, vantage), check, later)) => {
+            Ok((_, Row::Neither(word))) => rows.neither.add(word),
+            Ok(((name, vantage), row)) => {
                 rows.read += 1;
                 // Consecutive rows are often the same probe: check the last one first.
                 let known = last
@@ -282,15 +292,24 @@ fn interpret_range(plan: &Plan, columns: &[StringChunked], start: usize, len: us
                             label: name.to_string(),
                             vantage: vantage.map(str::to_string),
                             checks: Vec::with_capacity(len - offset),
+                            maintenance: Vec::new(),
                         });
                         i
                     }
                 };
                 last = Some(i);
-                if let Some(later) = later {
-                    rows.ambiguous.push((i, rows.series[i].checks.len(), later));
+                match row {
+                    Row::Check(check, later) => {
+                        if let Some(later) = later {
+                            rows.ambiguous.push((i, rows.series[i].checks.len(), later));
+                        }
+                        rows.series[i].checks.push(check);
+                    }
+                    // A zone-less time in a repeated hour: its first instant (maintenance
+                    // rows are not placed by the file's order as checks are).
+                    Row::Maintenance(time) => rows.series[i].maintenance.push(time),
+                    Row::Neither(_) => {}
                 }
-                rows.series[i].checks.push(check);
             }
             Err(reason) => {
                 rows.skipped += 1;
@@ -303,10 +322,20 @@ fn interpret_range(plan: &Plan, columns: &[StringChunked], start: usize, len: us
     rows
 }
 
+/// What one row gave.
+enum Row<'r> {
+    /// A check, and the later instant of a zone-less time in a repeated DST hour.
+    Check(Check, Option<DateTime<Utc>>),
+    /// A row of planned downtime, at its time.
+    Maintenance(DateTime<Utc>),
+    /// A status word that says neither up nor down.
+    Neither(&'r str),
+}
+
 /// Reads one row at a time, remembering the status words it has seen.
 struct RowReader<'a> {
     plan: &'a Plan,
-    statuses: Vec<(String, Option<bool>)>,
+    statuses: Vec<(String, Option<Said>)>,
 }
 
 /// Probes looked up by a scan rather than a hash (exports interleave a few probes row by row).
@@ -322,24 +351,23 @@ impl<'a> RowReader<'a> {
         }
     }
 
-    fn status(&mut self, text: &str) -> Option<bool> {
+    fn status(&mut self, text: &str) -> Option<Said> {
         if let Some((_, v)) = self.statuses.iter().find(|(s, _)| s == text) {
             return *v;
         }
-        let v = vocab::parse_status(text);
+        let v = vocab::parse_said(text);
         if self.statuses.len() < STATUS_CACHE {
             self.statuses.push((text.to_string(), v));
         }
         v
     }
 
-    /// One row: its series' label and vantage, its check, and the later instant of a time in a
-    /// repeated DST hour.
+    /// One row: its series' label and vantage, and what it gave.
     #[allow(clippy::type_complexity)]
     fn read<'r>(
         &mut self,
         [time, probe, status, latency, vantage]: Cells<'r>,
-    ) -> Result<((&'r str, Option<&'r str>), Check, Option<DateTime<Utc>>), String>
+    ) -> Result<((&'r str, Option<&'r str>), Row<'r>), String>
     where
         'a: 'r,
     {
@@ -369,9 +397,14 @@ impl<'a> RowReader<'a> {
             .map(|v| v * plan.unit.ms_per_unit);
         let status_text = status.map(trim_plain).filter(|s| !s.is_empty());
         let ok = match (status_text, plan.latency.is_some()) {
-            (Some(s), _) => self
-                .status(s)
-                .ok_or_else(|| format!("status {s:?} is neither up nor down"))?,
+            (Some(s), _) => match self.status(s) {
+                Some(Said::Check(ok)) => ok,
+                Some(Said::Maintenance) => {
+                    return Ok(((name, vantage), Row::Maintenance(reading.time)))
+                }
+                Some(Said::Neither) => return Ok(((name, vantage), Row::Neither(s))),
+                None => return Err(format!("status {s:?} is neither up nor down")),
+            },
             (None, true) if plan.status.is_some() && latency.is_none() => {
                 return Err("no status and no latency".to_string());
             }
@@ -385,7 +418,7 @@ impl<'a> RowReader<'a> {
             (None, false) => return Err("no status".to_string()),
         };
         let check = Check::new(reading.time, ok, latency_ms.map(|ms| ms as f32));
-        Ok(((name, vantage), check, reading.later))
+        Ok(((name, vantage), Row::Check(check, reading.later)))
     }
 }
 

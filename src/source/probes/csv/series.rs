@@ -6,6 +6,7 @@ use super::rows::{self, resolve_repeated_hours, Rows};
 use super::{Layout, ProbeFile, ProbeReadOptions};
 use crate::model::{InputReport, ProbeSeries};
 use crate::source::probes::store;
+use crate::timefmt::Zone;
 use rayon::prelude::*;
 use std::path::Path;
 use std::sync::Arc;
@@ -33,7 +34,8 @@ pub(super) fn finish(
     }
     let mut problems = problems;
     let labels = series_labels(&layout.found, &rows.series);
-    for (series, label) in rows.series.drain(..).zip(labels) {
+    let mut planned = 0u64;
+    for (i, (series, label)) in rows.series.drain(..).zip(labels).enumerate() {
         let mut checks = series.checks;
         if checks.windows(2).any(|w| w[1].time < w[0].time) {
             unsorted = true;
@@ -43,26 +45,46 @@ pub(super) fn finish(
         checks.dedup_by_key(|c| c.time);
         duplicates += before - checks.len();
         checks.shrink_to_fit();
+        // Maintenance rows as the stores have them: runs with no check between them, each
+        // planned downtime from its first row to the next check.
+        let mut maintenance = series.maintenance;
+        maintenance.sort();
+        let before = maintenance.len();
+        maintenance.dedup();
+        duplicates += before - maintenance.len();
+        planned += maintenance.len() as u64;
+        let spans = store::planned_spans(i, &maintenance, &checks);
+        notes.extend(spans.iter().map(|s| s.note(&label.name, Zone::UTC, "rows")));
         probes.push(ProbeSeries {
             name: label.name,
             target: label.target,
             vantage: label.vantage,
             host: label.host,
-            intervals: Vec::new(),
+            intervals: spans.iter().map(store::PlannedSpan::interval).collect(),
             checks,
             source_file: source.clone(),
         });
     }
-    let first = probes
-        .iter()
-        .filter_map(|p| p.checks.first())
-        .map(|c| c.time)
-        .min();
-    let last = probes
-        .iter()
-        .filter_map(|p| p.checks.last())
-        .map(|c| c.time)
-        .max();
+    if !rows.neither.is_empty() {
+        notes.push(format!(
+            "{} rows say neither up nor down ({}): unknown, not checks",
+            rows.neither.total(),
+            rows.neither.render()
+        ));
+    }
+    if planned > 0 {
+        notes.push(format!(
+            "{planned} rows say maintenance: planned downtime, never a failure"
+        ));
+    }
+    let times = || {
+        probes.iter().flat_map(|p| {
+            let ends = [p.checks.first(), p.checks.last()];
+            let checks = ends.into_iter().flatten().map(|c| c.time);
+            checks.chain(p.intervals.iter().flat_map(|iv| [iv.start, iv.end]))
+        })
+    };
+    let (first, last) = (times().min(), times().max());
     if duplicates > 0 {
         problems.push(format!(
             "{duplicates} checks at the same time as an earlier check of the same probe: counted once (duplicates skipped)"
