@@ -108,8 +108,10 @@ fn assert_maintenance_is_planned(r: &Value, name: impl Fn(usize) -> String) {
             "the maintenance is not an outage: {o}"
         );
     }
+    // The README: every other check answers, no gap: the maintenance is planned, not unknown.
     for p in r["probes"].as_array().expect("probes") {
         assert_eq!(p["maintenance_seconds"], 1800, "{p}");
+        assert_eq!(p["unknown_seconds"], 0, "{p}");
     }
 }
 
