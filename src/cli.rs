@@ -168,7 +168,8 @@ pub struct ProbeArgs {
     /// Windows closer than this are merged [default: 5m].
     #[arg(long)]
     pub merge_gap: Option<String>,
-    /// Override column detection: time=COL,probe=COL,status=COL,latency=COL.
+    /// Override column detection: time=COL,probe=COL,status=COL,latency=COL; in a file of several
+    /// targets, target=COL,vantage=COL instead of probe=COL.
     #[arg(long, value_name = "MAP")]
     pub columns: Option<String>,
     /// A degraded state (Nagios WARNING) is an outage, not only shown.
@@ -343,6 +344,11 @@ pub struct SynthArgs {
     /// fixtures/aug15-probe-exports.
     #[arg(long, conflicts_with_all = ["probe_rows", "perfmon", "exports", "scale", "hosts"])]
     pub probe_exports: bool,
+    /// Write the targets scenario instead: one monitor checking three targets of SIPSVR01 (all
+    /// down on 15 Aug, MySQL alone on 18 Aug, a maintenance on 20 Aug) as an Uptime Kuma database
+    /// and a probe CSV, e.g. into fixtures/targets.
+    #[arg(long, conflicts_with_all = ["probe_rows", "perfmon", "exports", "scale", "hosts", "probe_exports"])]
+    pub targets: bool,
     /// Write the several-hosts scenario instead: N hosts' System logs (`HOST/System.evtx`) with a
     /// planned restart, an unclean crash, a VM clock correction, and a crash they share.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..),

@@ -198,6 +198,9 @@ pub struct ProbeSeries {
     pub target: Option<String>,
     /// Where the checks ran from, when the input says.
     pub vantage: Option<String>,
+    /// The host of the target when the input says it apart from the target's name (a Kuma
+    /// monitor named "MySQL" checking `db01:3306`): targets of one host are compared by it.
+    pub host: Option<String>,
     pub checks: Vec<Check>,
     /// The states the monitor recorded (state-change exports: UptimeRobot, Pingdom, Nagios,
     /// Zabbix), sorted, not overlapping. A series without checks is read from these alone: a down
@@ -421,6 +424,7 @@ mod tests {
             name: "p".into(),
             target: None,
             vantage: None,
+            host: None,
             checks: Vec::new(),
             intervals: Vec::new(),
             source_file: Arc::from("p"),

@@ -75,6 +75,10 @@ pub struct ProbeSummary {
     /// Where it checked from, when the input says.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vantage: Option<String>,
+    /// The target's host, when the input says it apart from the target (`ProbeSeries::host`);
+    /// not in the JSON: windows say it as `shared_host.host`.
+    #[serde(skip)]
+    pub host: Option<String>,
     pub local: bool,
     pub source_file: String,
     pub checks: u64,

@@ -170,6 +170,7 @@ mod tests {
         ProbeSeries {
             target: None,
             vantage: None,
+            host: None,
             name: "p".into(),
             intervals: Vec::new(),
             checks: (0..600)

@@ -27,13 +27,21 @@ pub fn target_host(target: &str) -> String {
     t.trim_matches(['[', ']']).to_ascii_lowercase()
 }
 
+/// The host a probe's target is on: the one its input says (a Kuma monitor's URL), else the
+/// one the target names.
+fn host_of_probe(host: Option<&str>, target: &str) -> String {
+    host.map_or_else(|| target_host(target), str::to_ascii_lowercase)
+}
+
 /// For each window, the targets of its host down with it and answering (`None` when its host
 /// has one target only, or the window has no target).
 pub fn shared_hosts(windows: &[&Outage], probes: &[ProbeSummary]) -> Vec<Option<SharedHost>> {
     let mut targets: Vec<(String, String)> = probes
         .iter()
-        .filter_map(|p| p.target.clone())
-        .map(|t| (target_host(&t), t))
+        .filter_map(|p| {
+            let t = p.target.clone()?;
+            Some((host_of_probe(p.host.as_deref(), &t), t))
+        })
         .collect();
     targets.sort();
     targets.dedup();
@@ -41,7 +49,10 @@ pub fn shared_hosts(windows: &[&Outage], probes: &[ProbeSummary]) -> Vec<Option<
         .iter()
         .map(|w| {
             let target = w.target.as_deref()?;
-            let host = target_host(target);
+            let host = targets
+                .iter()
+                .find(|(_, t)| t == target)
+                .map_or_else(|| target_host(target), |(h, _)| h.clone());
             let others: Vec<&String> = targets
                 .iter()
                 .filter(|(h, t)| *h == host && t != target)
@@ -80,5 +91,11 @@ mod tests {
         assert_eq!(target_host("SIPSVR01;MySQL"), "sipsvr01");
         assert_eq!(target_host("[2001:db8::1]:443"), "2001:db8::1");
         assert_eq!(target_host("web01"), "web01");
+    }
+
+    #[test]
+    fn a_host_the_input_says_wins_over_the_target_name() {
+        assert_eq!(host_of_probe(Some("DB01.lan"), "MySQL"), "db01.lan");
+        assert_eq!(host_of_probe(None, "SIPSVR01;MySQL"), "sipsvr01");
     }
 }

@@ -12,9 +12,12 @@ use std::path::Path;
 pub fn run(args: SynthArgs, diag: &Diagnostics, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     let dir = args.out_dir.as_path();
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    if args.probe_exports {
-        let written =
-            crate::synth::probe_exports::write_probe_exports(dir).map_err(|e| Error::io(dir, e))?;
+    if args.probe_exports || args.targets {
+        let written = if args.targets {
+            crate::synth::targets::write_targets(dir)?
+        } else {
+            crate::synth::probe_exports::write_probe_exports(dir).map_err(|e| Error::io(dir, e))?
+        };
         for path in written {
             let size = std::fs::metadata(&path)
                 .map_err(|e| Error::io(&path, e))?

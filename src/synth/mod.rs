@@ -9,3 +9,4 @@ pub mod scale;
 pub mod scale_csv;
 pub mod scenario;
 pub mod story;
+pub mod targets;

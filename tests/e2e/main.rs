@@ -20,6 +20,7 @@ mod probe_exports;
 mod probes;
 mod report;
 mod synth;
+mod targets;
 mod terminal;
 mod timeline;
 mod timesketch;

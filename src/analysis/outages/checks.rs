@@ -43,9 +43,14 @@ impl<'a> Timeline<'a> {
             gap_after,
             gaps: Vec::new(),
         };
+        // Maintenance is planned downtime, not unknown: the gaps it covers are cut out of the
+        // unknown stretches (a gap still ends a run of failures).
+        let planned: Vec<(DateTime<Utc>, DateTime<Utc>)> = states::maintenance(series)
+            .map(|m| (m.start, m.end))
+            .collect();
         tl.gaps = (0..checks.len())
             .filter(|i| tl.gap_after[*i])
-            .map(|i| span(tl.end_of(i), checks[i + 1].time))
+            .flat_map(|i| outside(tl.end_of(i), checks[i + 1].time, &planned))
             .collect();
         tl
     }
@@ -94,6 +99,26 @@ impl<'a> Timeline<'a> {
         }
         unknown
     }
+}
+
+/// The parts of [start, end) outside every one of `cuts` (sorted by start, not overlapping).
+fn outside(
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    cuts: &[(DateTime<Utc>, DateTime<Utc>)],
+) -> Vec<Span> {
+    let mut out = Vec::new();
+    let mut from = start;
+    for &(a, b) in cuts.iter().filter(|(a, b)| *a < end && *b > start) {
+        if a > from {
+            out.push(span(from, a));
+        }
+        from = from.max(b);
+    }
+    if from < end {
+        out.push(span(from, end));
+    }
+    out
 }
 
 /// Milliseconds since the epoch of each check, as `DateTime::timestamp_millis` gives them, with
@@ -200,6 +225,7 @@ pub(super) fn summary(tl: &Timeline, local: bool) -> ProbeSummary {
         name: tl.series.name.clone(),
         target: tl.series.target.clone(),
         vantage: tl.series.vantage.clone(),
+        host: tl.series.host.clone(),
         local,
         source_file: tl.series.source_file.to_string(),
         checks: checks.len() as u64,

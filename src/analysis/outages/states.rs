@@ -151,6 +151,7 @@ pub(super) fn summary(series: &ProbeSeries, local: bool, warning_is_down: bool) 
         name: series.name.clone(),
         target: series.target.clone(),
         vantage: series.vantage.clone(),
+        host: series.host.clone(),
         local,
         source_file: series.source_file.to_string(),
         checks: 0,

@@ -1,24 +1,24 @@
 //! Probe CSV exports (any uptime monitor) -> `ProbeSeries`: read with polars as text, columns found
-//! by name or content, many time shapes, status or latency-only checks; unreadable rows are counted
-//! and named by their line numbers.
+//! by name or content, many time shapes, status or latency-only checks; a probe column, or a
+//! target and a vantage column (series per (target, vantage)); unreadable rows are counted and
+//! named by their line numbers.
 mod blocks;
 pub mod detect;
 mod explain;
 mod rows;
+mod series;
 pub mod vocab;
 
 use self::blocks::{Block, BlockReader, Next};
 use self::detect::{Detected, LatencyUnit, Role};
-use self::explain::{explain, Facts};
-use self::rows::{resolve_repeated_hours, Plan, Rows};
+use self::rows::{Plan, Rows};
+use self::series::finish;
 pub use super::merge::merge_probes;
 use crate::error::{Error, Result};
 use crate::model::{InputReport, ProbeSeries};
 use crate::timefmt::{parse_timestamp, Zone};
 use polars::prelude::*;
-use rayon::prelude::*;
 use std::path::Path;
-use std::sync::Arc;
 
 /// How to read probe exports.
 #[derive(Debug, Clone)]
@@ -27,7 +27,7 @@ pub struct ProbeReadOptions {
     pub input_tz: Zone,
     /// A check whose latency is at or over this failed (used when there is no status column).
     pub timeout: chrono::Duration,
-    /// `time=COL,probe=COL,status=COL,latency=COL`: overrides the detection.
+    /// `time=COL,probe=COL,status=COL,latency=COL,target=COL,vantage=COL`: overrides the detection.
     pub columns: Option<String>,
 }
 
@@ -294,9 +294,17 @@ fn lay_out(
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "probe".to_string());
+    // A target column names the series, with the vantage beside it; a vantage pinned alone
+    // names them as a probe column would.
+    let (label, vantage) = match (found.target, found.vantage) {
+        (Some(t), v) => (Some(t), v),
+        (None, Some(v)) => (Some(v), None),
+        (None, None) => (found.probe, None),
+    };
     let plan = Plan {
         time,
-        probe: found.probe,
+        probe: label,
+        vantage,
         status: found.status,
         latency: found.latency,
         unit,
@@ -348,95 +356,6 @@ fn block_problems(
             None => format!("row {}: {reason}", row + 1),
         })
         .collect()
-}
-
-/// Checks sorted per probe, duplicates dropped, and the input report and `--explain` lines.
-fn finish(
-    path: &Path,
-    opts: &ProbeReadOptions,
-    layout: &Layout,
-    mut rows: Rows,
-    problems: Vec<String>,
-    extra_skipped: u64,
-) -> ProbeFile {
-    let source: Arc<str> = Arc::from(path.display().to_string());
-    let mut probes = Vec::new();
-    let mut duplicates = 0;
-    let mut unsorted = false;
-    let mut notes = resolve_repeated_hours(&mut rows, opts.input_tz);
-    // A unit guessed from the values is a x1000 error if wrong: the report must say it.
-    if layout.unit_why.contains("guessed") || layout.unit_why.contains("assumed") {
-        notes.push(format!(
-            "latency read with {}; if that is wrong, name the column with its unit (latency_ms, latency_s)",
-            layout.unit_why
-        ));
-    }
-    let mut problems = problems;
-    for (name, mut checks) in rows.series.drain(..) {
-        if checks.windows(2).any(|w| w[1].time < w[0].time) {
-            unsorted = true;
-            checks.par_sort_by_key(|c| c.time);
-        }
-        let before = checks.len();
-        checks.dedup_by_key(|c| c.time);
-        duplicates += before - checks.len();
-        checks.shrink_to_fit();
-        probes.push(ProbeSeries {
-            name,
-            target: None,
-            vantage: None,
-            intervals: Vec::new(),
-            checks,
-            source_file: source.clone(),
-        });
-    }
-    let first = probes
-        .iter()
-        .filter_map(|p| p.checks.first())
-        .map(|c| c.time)
-        .min();
-    let last = probes
-        .iter()
-        .filter_map(|p| p.checks.last())
-        .map(|c| c.time)
-        .max();
-    if duplicates > 0 {
-        problems.push(format!(
-            "{duplicates} checks at the same time as an earlier check of the same probe: counted once (duplicates skipped)"
-        ));
-    }
-    let report = InputReport {
-        path: path.display().to_string(),
-        kind: crate::model::InputKind::ProbeCsv,
-        // A duplicate is a row read but not used: it counts as skipped, not read.
-        records_read: rows.read - duplicates as u64,
-        records_skipped: rows.skipped + extra_skipped + duplicates as u64,
-        copies_merged: 0,
-        problems,
-        first,
-        last,
-        failed: false,
-    };
-    let facts = Facts {
-        names: &layout.names,
-        found: &layout.found,
-        headerless: layout.headerless,
-        unit_why: &layout.unit_why,
-        naive: layout.naive,
-        zone: opts.input_tz,
-        timeout: opts.timeout,
-        probes: &probes,
-        duplicates,
-        unsorted,
-    };
-    let detection = explain(path, &facts, &report);
-    ProbeFile {
-        probes,
-        report,
-        detection,
-        assumed_zone: layout.naive.then(|| opts.input_tz.name().to_string()),
-        notes,
-    }
 }
 
 fn read_head(path: &Path) -> Result<Vec<u8>> {

@@ -113,6 +113,7 @@ mod tests {
             name: "web".into(),
             target: Some("web".into()),
             vantage: None,
+            host: None,
             checks: Vec::new(),
             intervals,
             source_file: Arc::from(file),

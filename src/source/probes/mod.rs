@@ -76,12 +76,7 @@ pub fn read_in(path: &Path, kind: StoreKind, zone: Zone, input_tz: Zone) -> Resu
         .iter()
         .map(|p| {
             let name = read.probes.get(p.probe).map_or("?", |s| s.name.as_str());
-            format!(
-                "{name}: maintenance (planned downtime, not an outage) from {} to {} ({} heartbeats)",
-                zone.format(&p.start),
-                zone.format(&p.end),
-                p.rows
-            )
+            p.note(name, zone, "heartbeats")
         })
         .collect();
     read.notes.extend(planned);

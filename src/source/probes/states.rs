@@ -226,6 +226,7 @@ impl StatesBuilder {
                 name,
                 target: Some(target.target.clone()),
                 vantage: target.vantage.clone(),
+                host: target.host.clone(),
                 checks: Vec::new(),
                 intervals: kept,
                 source_file: source.clone(),

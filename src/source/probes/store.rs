@@ -68,6 +68,26 @@ impl PlannedSpan {
     }
 }
 
+impl PlannedSpan {
+    /// The notes' line for the span, its times in `zone`: from its first row to where its
+    /// interval ends (the next check), as `maintenance[]` lists it.
+    pub fn note(&self, name: &str, zone: crate::timefmt::Zone, rows: &str) -> String {
+        let iv = self.interval();
+        let end = match self.next_check {
+            Some(_) => format!("to {} (the first check after it)", zone.format(&iv.end)),
+            None => format!(
+                "to {} (its last row; no check after it)",
+                zone.format(&iv.end)
+            ),
+        };
+        format!(
+            "{name}: maintenance (planned downtime, not an outage) from {} {end} ({} {rows})",
+            zone.format(&iv.start),
+            self.rows
+        )
+    }
+}
+
 /// Where every row (heartbeat, status sample) went; the fields add up to all rows seen.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RowTally {
@@ -110,7 +130,8 @@ pub const SHOWN_PROBLEMS: usize = 20;
 pub fn host_of(target: &str) -> Option<String> {
     let s = target.trim();
     let s = s.split_once("://").map_or(s, |(_, rest)| rest);
-    let s = s.split(['/', '?', '#']).next().unwrap_or("");
+    // `;` ends a Nagios `host;service`.
+    let s = s.split(['/', '?', '#', ';']).next().unwrap_or("");
     let s = s.rsplit_once('@').map_or(s, |(_, host)| host);
     let host = if let Some(rest) = s.strip_prefix('[') {
         rest.split_once(']').map_or(rest, |(h, _)| h)
@@ -139,6 +160,13 @@ impl Counted {
 
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    /// Adds every count of `other`.
+    pub fn merge(&mut self, other: Counted) {
+        for (word, n) in other.0 {
+            *self.0.entry(word).or_default() += n;
+        }
     }
 
     pub fn total(&self) -> u64 {
@@ -289,6 +317,7 @@ impl StoreBuilder {
                 name,
                 target: target.map(|t| t.target.clone()),
                 vantage: target.and_then(|t| t.vantage.clone()),
+                host: target.and_then(|t| t.host.clone()),
                 checks,
                 intervals,
                 source_file: source.clone(),
@@ -343,7 +372,7 @@ impl StoreBuilder {
 
 /// `target`, `target @ vantage` when the target has several vantages, and ` [detail]` when two
 /// series would still share a name.
-fn series_names(targets: &[ProbeTarget]) -> Vec<String> {
+pub(crate) fn series_names(targets: &[ProbeTarget]) -> Vec<String> {
     let mut vantages: HashMap<&str, Vec<Option<&str>>> = HashMap::new();
     for t in targets {
         let seen = vantages.entry(t.target.as_str()).or_default();
@@ -374,8 +403,9 @@ fn series_names(targets: &[ProbeTarget]) -> Vec<String> {
         .collect()
 }
 
-/// Contiguous maintenance rows (no check between them) of one probe as spans.
-fn planned_spans(
+/// Contiguous maintenance rows (no check between them) of one probe as spans; `maintenance` and
+/// `checks` sorted.
+pub(crate) fn planned_spans(
     probe: usize,
     maintenance: &[DateTime<Utc>],
     checks: &[Check],

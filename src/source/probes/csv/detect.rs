@@ -1,7 +1,9 @@
-//! Finds the time, probe, status and latency columns of a probe export: by name first, then by
-//! content, or as the user pinned them with `--columns`; and the latency unit.
-use super::vocab::{is_status_word, parse_latency, parse_status};
+//! Finds the time, probe (or target and vantage), status and latency columns of a probe export: by
+//! name first, then by content, or as the user pinned them with `--columns`; and the latency unit.
+use super::vocab::{is_status_word, parse_latency, parse_said};
 use crate::timefmt::{parse_timestamp, Zone};
+
+mod labels;
 
 /// What a column is used for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -10,6 +12,10 @@ pub enum Role {
     Probe,
     Status,
     Latency,
+    /// What was checked (a URL, `host:port`, a monitor), in a file that also says where from.
+    Target,
+    /// Where the check ran from (a location, a prober), in a file that also says what was checked.
+    Vantage,
 }
 
 impl Role {
@@ -19,6 +25,8 @@ impl Role {
             Role::Probe => "probe",
             Role::Status => "status",
             Role::Latency => "latency",
+            Role::Target => "target",
+            Role::Vantage => "vantage",
         }
     }
 }
@@ -233,7 +241,9 @@ pub fn unit_from_values(values: &[f64]) -> (LatencyUnit, String) {
     }
 }
 
-/// Parses `--columns time=COL,probe=COL,status=COL,latency=COL` (COL: a name or a 1-based number).
+/// Parses `--columns time=COL,probe=COL,status=COL,latency=COL,target=COL,vantage=COL` (COL: a
+/// name or a 1-based number). `probe` names the one label column of a file of one implicit
+/// target; `target` and `vantage` the two of a file of several targets: not both kinds.
 pub fn parse_column_map(text: &str) -> Result<Vec<(Role, String)>, String> {
     let mut out = Vec::new();
     for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
@@ -245,13 +255,23 @@ pub fn parse_column_map(text: &str) -> Result<Vec<(Role, String)>, String> {
             "probe" => Role::Probe,
             "status" => Role::Status,
             "latency" => Role::Latency,
+            "target" => Role::Target,
+            "vantage" => Role::Vantage,
             other => {
                 return Err(format!(
-                    "unknown role {other:?} (use time, probe, status, latency)"
+                    "unknown role {other:?} (use time, probe, status, latency, target, vantage)"
                 ));
             }
         };
         out.push((role, col.trim().to_string()));
+    }
+    let has = |r: Role| out.iter().any(|(role, _)| *role == r);
+    if has(Role::Probe) && (has(Role::Target) || has(Role::Vantage)) {
+        return Err(
+            "probe= is the one label column of a file of one target; with target= or vantage= \
+             name the labels as target= and vantage= only"
+                .to_string(),
+        );
     }
     Ok(out)
 }
@@ -275,6 +295,10 @@ pub struct Detected {
     pub probe: Option<usize>,
     pub status: Option<usize>,
     pub latency: Option<usize>,
+    /// What was checked, when the file says it beside where from (then `probe` is `None`).
+    pub target: Option<usize>,
+    /// Where the checks ran from, beside the target (or pinned alone).
+    pub vantage: Option<usize>,
     pub why: Vec<(Role, usize, &'static str)>,
 }
 
@@ -285,26 +309,43 @@ impl Detected {
             Role::Probe => self.probe,
             Role::Status => self.status,
             Role::Latency => self.latency,
+            Role::Target => self.target,
+            Role::Vantage => self.vantage,
         }
     }
 
-    fn set(&mut self, role: Role, col: usize, why: &'static str) {
+    pub(super) fn set(&mut self, role: Role, col: usize, why: &'static str) {
         match role {
             Role::Time => self.time = Some(col),
             Role::Probe => self.probe = Some(col),
             Role::Status => self.status = Some(col),
             Role::Latency => self.latency = Some(col),
+            Role::Target => self.target = Some(col),
+            Role::Vantage => self.vantage = Some(col),
         }
         self.why.push((role, col, why));
     }
 
-    fn used(&self, col: usize) -> bool {
-        [self.time, self.probe, self.status, self.latency].contains(&Some(col))
+    pub(super) fn used(&self, col: usize) -> bool {
+        [
+            self.time,
+            self.probe,
+            self.status,
+            self.latency,
+            self.target,
+            self.vantage,
+        ]
+        .contains(&Some(col))
+    }
+
+    /// The file names targets (a target column, found or pinned): series per (target, vantage).
+    pub fn has_targets(&self) -> bool {
+        self.target.is_some()
     }
 }
 
 /// Share of non-empty values satisfying `pred` (0 when all are empty).
-fn share(values: &[Option<&str>], pred: impl Fn(&str) -> bool) -> f64 {
+pub(super) fn share(values: &[Option<&str>], pred: impl Fn(&str) -> bool) -> f64 {
     let filled: Vec<&str> = values
         .iter()
         .flatten()
@@ -324,16 +365,19 @@ fn content_fits(role: Role, values: &[Option<&str>], zone: Zone) -> bool {
     }
     match role {
         Role::Time => share(values, |s| parse_timestamp(s, zone).is_some()) >= 0.5,
-        Role::Status => share(values, |s| parse_status(s).is_some()) >= 0.5,
+        // Maintenance and pending are status words too (of no check).
+        Role::Status => share(values, |s| parse_said(s).is_some()) >= 0.5,
         Role::Latency => share(values, |s| parse_latency(Some(s)).is_ok()) >= 0.5,
-        Role::Probe => true,
+        Role::Probe | Role::Target | Role::Vantage => true,
     }
 }
 
 /// Detects the roles of `names` from the names, checked against sample `columns` (one value
 /// vector per column), then fills what is missing from the content. `pinned` wins over both.
 /// The probe column is taken by content only in a file without header (with a header, a text
-/// column with an unhelpful name is more likely a message than a probe name).
+/// column with an unhelpful name is more likely a message than a probe name). A file with a
+/// target column and a vantage column (by name, by content without a header, or pinned) has
+/// those instead of a probe column (see `labels`).
 pub fn detect(
     names: &[String],
     columns: &[Vec<Option<&str>>],
@@ -347,6 +391,9 @@ pub fn detect(
     }
     for role in [Role::Latency, Role::Status, Role::Time, Role::Probe] {
         if d.get(role).is_some() {
+            continue;
+        }
+        if role == Role::Probe && labels::by_name(&mut d, names, columns) {
             continue;
         }
         let mut best: Option<(usize, u8)> = None;
@@ -402,7 +449,8 @@ fn fill_by_content(d: &mut Detected, columns: &[Vec<Option<&str>>], zone: Zone, 
             d.set(Role::Latency, i, "its values are numbers");
         }
     }
-    if d.probe.is_none() && headerless {
+    let labelled = d.probe.is_some() || d.target.is_some() || d.vantage.is_some();
+    if headerless && !labelled && !labels::by_content(d, columns) {
         let found = free(d)
             .into_iter()
             .find(|i| share(&columns[*i], |s| s.parse::<f64>().is_err()) >= 0.95);

@@ -45,16 +45,48 @@ pub fn explain(path: &Path, f: &Facts, report: &InputReport) -> Vec<String> {
         why(Role::Time).unwrap_or_default()
     ));
     let names: Vec<&str> = f.probes.iter().map(|p| p.name.as_str()).collect();
-    match why(Role::Probe) {
-        Some(col) => out.push(format!(
-            "  probe: {col}: {} probe(s): {}",
+    let distinct = |of: fn(&ProbeSeries) -> Option<&str>| {
+        let mut seen: Vec<&str> = Vec::new();
+        for v in f.probes.iter().filter_map(of) {
+            if !seen.contains(&v) {
+                seen.push(v);
+            }
+        }
+        seen
+    };
+    if let Some(col) = why(Role::Target) {
+        let targets = distinct(|p| p.target.as_deref());
+        out.push(format!(
+            "  target: {col}: {} target(s): {}; windows are found per target",
+            targets.len(),
+            targets.join(", ")
+        ));
+        match why(Role::Vantage) {
+            Some(col) => {
+                let vantages = distinct(|p| p.vantage.as_deref());
+                out.push(format!(
+                    "  vantage: {col}: {} vantage(s): {}; a window compares the vantages of its target",
+                    vantages.len(),
+                    vantages.join(", ")
+                ));
+            }
+            None => out.push(
+                "  vantage: no vantage column: each target is checked from one place".to_string(),
+            ),
+        }
+        out.push(format!(
+            "  series: one per (target, vantage): {}: {}",
             names.len(),
             names.join(", ")
-        )),
-        None => out.push(format!(
-            "  probe: no probe column: one probe named {:?} after the file",
-            names.first().copied().unwrap_or("")
-        )),
+        ));
+    } else if let Some(col) = why(Role::Vantage) {
+        out.push(format!(
+            "  vantage: {col}: {} vantage(s) of one target: {}",
+            names.len(),
+            names.join(", ")
+        ));
+    } else {
+        explain_probe(&mut out, why(Role::Probe), &names);
     }
     match why(Role::Status) {
         Some(col) => out.push(format!(
@@ -85,4 +117,19 @@ pub fn explain(path: &Path, f: &Facts, report: &InputReport) -> Vec<String> {
     }
     out.push(rows);
     out
+}
+
+/// The probe line of a file of one implicit target: its probe column, or the one probe it is.
+fn explain_probe(out: &mut Vec<String>, col: Option<String>, names: &[&str]) {
+    match col {
+        Some(col) => out.push(format!(
+            "  probe: {col}: {} probe(s): {}",
+            names.len(),
+            names.join(", ")
+        )),
+        None => out.push(format!(
+            "  probe: no probe column: one probe named {:?} after the file",
+            names.first().copied().unwrap_or("")
+        )),
+    }
 }

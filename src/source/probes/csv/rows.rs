@@ -1,9 +1,10 @@
 //! Rows of a probe export turned into checks: the columns in use, read in parallel over row
 //! ranges. Status words and probe names repeat on every row, so each range remembers the ones it
-//! has read rather than reading them again.
+//! has read rather than reading them again. A series is one probe, or one (target, vantage).
 use super::detect::LatencyUnit;
-use super::vocab;
+use super::vocab::{self, Said};
 use crate::model::Check;
+use crate::source::probes::store::Counted;
 use crate::timefmt::{parse_reading, trim_cell, trim_plain, Zone};
 use chrono::{DateTime, Utc};
 use polars::prelude::*;
@@ -22,7 +23,11 @@ const PARALLEL_MIN_ROWS: usize = 20_000;
 #[derive(Debug, Clone)]
 pub struct Plan {
     pub time: usize,
+    /// The column naming each series: the probe; the target in a file of several targets; or
+    /// the vantage when only that is pinned.
     pub probe: Option<usize>,
+    /// The vantage column beside a target column: series are per (target, vantage).
+    pub vantage: Option<usize>,
     pub status: Option<usize>,
     pub latency: Option<usize>,
     pub unit: LatencyUnit,
@@ -32,11 +37,41 @@ pub struct Plan {
     pub default_name: String,
 }
 
-/// Rows turned into checks, per probe in order of first appearance.
+/// The checks of one series (one probe, or one target from one vantage).
+#[derive(Debug)]
+pub struct Series {
+    /// The probe name, or the target (what `Plan::probe` holds).
+    pub label: String,
+    /// The vantage, when the file has a vantage column beside its targets.
+    pub vantage: Option<String>,
+    pub checks: Vec<Check>,
+    /// Times of the rows that said maintenance (planned downtime), in the file's order.
+    pub maintenance: Vec<DateTime<Utc>>,
+}
+
+impl Series {
+    fn is(&self, label: &str, vantage: Option<&str>) -> bool {
+        self.label == label && self.vantage.as_deref() == vantage
+    }
+
+    /// How the series is called in notes: `label`, or `label @ vantage`.
+    pub fn shown(&self) -> String {
+        match &self.vantage {
+            Some(v) => format!("{} @ {v}", self.label),
+            None => self.label.clone(),
+        }
+    }
+}
+
+/// Rows turned into checks, per series in order of first appearance.
 #[derive(Debug, Default)]
 pub struct Rows {
-    pub series: Vec<(String, Vec<Check>)>,
+    pub series: Vec<Series>,
+    /// Rows that became checks or maintenance.
     pub read: u64,
+    /// Rows whose status says neither up nor down (pending, paused), by word: no check, not
+    /// skipped either (the row was understood), said in the notes.
+    pub neither: Counted,
     pub skipped: u64,
     /// (0-based row of the frame, reason) for the first few skipped rows.
     pub problems: Vec<(usize, String)>,
@@ -51,10 +86,10 @@ impl Rows {
     /// costs address space, not memory.
     pub fn reserve_for(&mut self, total_rows: u64) {
         let seen = self.read.max(1) as f64;
-        for (_, checks) in &mut self.series {
-            let share = checks.len() as f64 / seen;
+        for s in &mut self.series {
+            let share = s.checks.len() as f64 / seen;
             let want = (total_rows as f64 * share * 1.1) as usize;
-            checks.reserve(want.saturating_sub(checks.len()));
+            s.checks.reserve(want.saturating_sub(s.checks.len()));
         }
     }
 
@@ -67,26 +102,29 @@ impl Rows {
         }
         self.read += other.read;
         self.skipped += other.skipped;
+        self.neither.merge(std::mem::take(&mut other.neither));
         let room = SHOWN_PROBLEMS.saturating_sub(self.problems.len());
         self.problems.extend(other.problems.into_iter().take(room));
-        let mut index: HashMap<String, usize> = self
+        let mut index: HashMap<(String, Option<String>), usize> = self
             .series
             .iter()
             .enumerate()
-            .map(|(i, (name, _))| (name.clone(), i))
+            .map(|(i, s)| ((s.label.clone(), s.vantage.clone()), i))
             .collect();
         // Where each of `other`'s series lands here, and how many checks were there before it.
         let mut landing = Vec::with_capacity(other.series.len());
-        for (name, checks) in other.series {
-            match index.get(&name) {
+        for series in other.series {
+            let key = (series.label.clone(), series.vantage.clone());
+            match index.get(&key) {
                 Some(&i) => {
-                    landing.push((i, self.series[i].1.len()));
-                    self.series[i].1.extend(checks);
+                    landing.push((i, self.series[i].checks.len()));
+                    self.series[i].checks.extend(series.checks);
+                    self.series[i].maintenance.extend(series.maintenance);
                 }
                 None => {
-                    index.insert(name.clone(), self.series.len());
+                    index.insert(key, self.series.len());
                     landing.push((self.series.len(), 0));
-                    self.series.push((name, checks));
+                    self.series.push(series);
                 }
             }
         }
@@ -141,9 +179,12 @@ pub fn interpret_onto(
 /// parse share their chunk boundaries, so the arrays are walked side by side (cheaper than a
 /// flattening iterator per column); columns that do not line up are first made one chunk each.
 struct RangeColumns {
-    /// time, probe, status, latency; `None` for a column not in use.
-    columns: [Option<StringChunked>; 4],
+    /// time, probe, status, latency, vantage; `None` for a column not in use.
+    columns: [Option<StringChunked>; 5],
 }
+
+/// One row's cells: time, probe (or target), status, latency, vantage.
+type Cells<'a> = [Option<&'a str>; 5];
 
 impl RangeColumns {
     fn new(plan: &Plan, columns: &[StringChunked], start: usize, len: usize) -> Self {
@@ -153,6 +194,7 @@ impl RangeColumns {
             plan.probe.map(slice),
             plan.status.map(slice),
             plan.latency.map(slice),
+            plan.vantage.map(slice),
         ];
         let lengths = |c: &StringChunked| c.chunk_lengths().collect::<Vec<_>>();
         let first = columns[0].as_ref().map(lengths);
@@ -164,8 +206,8 @@ impl RangeColumns {
         RangeColumns { columns }
     }
 
-    /// Calls `each(offset, [time, probe, status, latency])` for every row, in order.
-    fn for_each_row(&self, mut each: impl FnMut(usize, [Option<&str>; 4])) {
+    /// Calls `each(offset, [time, probe, status, latency, vantage])` for every row, in order.
+    fn for_each_row(&self, mut each: impl FnMut(usize, Cells)) {
         let arrays: Vec<Option<Vec<&TextArray>>> = self
             .columns
             .iter()
@@ -175,7 +217,8 @@ impl RangeColumns {
         let mut offset = 0;
         for k in 0..chunks {
             let piece = |i: usize| arrays[i].as_ref().map(|a| a[k]);
-            let [time, probe, status, latency] = [piece(0), piece(1), piece(2), piece(3)];
+            let [time, probe, status, latency, vantage] =
+                [piece(0), piece(1), piece(2), piece(3), piece(4)];
             let rows = time.map_or(0, |a| a.len());
             for i in 0..rows {
                 let cells = [
@@ -183,6 +226,7 @@ impl RangeColumns {
                     cell(probe, i),
                     cell(status, i),
                     cell(latency, i),
+                    cell(vantage, i),
                 ];
                 each(offset + i, cells);
             }
@@ -200,11 +244,12 @@ fn interpret_range(plan: &Plan, columns: &[StringChunked], start: usize, len: us
     let range = RangeColumns::new(plan, columns, start, len);
     let mut rows = Rows::default();
     let mut reader = RowReader::new(plan);
-    let mut index: HashMap<String, usize> = HashMap::new();
+    // A label to its series (one per vantage beside a target column).
+    let mut index: HashMap<String, Vec<usize>> = HashMap::new();
     let mut last: Option<usize> = None;
-    range.for_each_row(|offset, [time, probe, status, latency]| {
+    range.for_each_row(|offset, cells| {
         let blank = |c: Option<&str>| c.is_none_or(|c| c.trim().is_empty());
-        let outcome = if blank(time) && blank(probe) && blank(status) && blank(latency) {
+        let outcome = if cells.iter().all(|c| blank(*c)) {
             // A blank line is no record (a line the repair dropped is counted there); a row
             // with values only in columns not in use is a record that gives no check.
             let row = start + offset;
@@ -216,37 +261,55 @@ fn interpret_range(plan: &Plan, columns: &[StringChunked], start: usize, len: us
             }
             Err("no value in the columns in use".to_string())
         } else {
-            reader.read(time, probe, status, latency)
+            reader.read(cells)
         };
         match outcome {
-            Ok((name, check, later)) => {
+            Ok((_, Row::Neither(word))) => rows.neither.add(word),
+            Ok(((name, vantage), row)) => {
                 rows.read += 1;
                 // Consecutive rows are often the same probe: check the last one first.
-                let known = last.filter(|&i| rows.series[i].0 == name).or_else(|| {
-                    let few = rows.series.len() <= FEW_PROBES;
-                    few.then(|| rows.series.iter().position(|(n, _)| n == name))
-                        .flatten()
-                });
+                let known = last
+                    .filter(|&i| rows.series[i].is(name, vantage))
+                    .or_else(|| {
+                        let few = rows.series.len() <= FEW_PROBES;
+                        few.then(|| rows.series.iter().position(|s| s.is(name, vantage)))
+                            .flatten()
+                    })
+                    .or_else(|| {
+                        let mine = index.get(name)?;
+                        mine.iter()
+                            .copied()
+                            .find(|&i| rows.series[i].vantage.as_deref() == vantage)
+                    });
                 let i = match known {
                     Some(i) => i,
-                    None => match index.get(name) {
-                        Some(&i) => i,
-                        None => {
-                            index.insert(name.to_string(), rows.series.len());
-                            // Room for the rest of the range: no regrowth (a range is a
-                            // few hundred KB of checks at most, freed once appended).
-                            let room = len - offset;
-                            rows.series
-                                .push((name.to_string(), Vec::with_capacity(room)));
-                            rows.series.len() - 1
-                        }
-                    },
+                    None => {
+                        let i = rows.series.len();
+                        index.entry(name.to_string()).or_default().push(i);
+                        // Room for the rest of the range: no regrowth (a range is a few
+                        // hundred KB of checks at most, freed once appended).
+                        rows.series.push(Series {
+                            label: name.to_string(),
+                            vantage: vantage.map(str::to_string),
+                            checks: Vec::with_capacity(len - offset),
+                            maintenance: Vec::new(),
+                        });
+                        i
+                    }
                 };
                 last = Some(i);
-                if let Some(later) = later {
-                    rows.ambiguous.push((i, rows.series[i].1.len(), later));
+                match row {
+                    Row::Check(check, later) => {
+                        if let Some(later) = later {
+                            rows.ambiguous.push((i, rows.series[i].checks.len(), later));
+                        }
+                        rows.series[i].checks.push(check);
+                    }
+                    // A zone-less time in a repeated hour: its first instant (maintenance
+                    // rows are not placed by the file's order as checks are).
+                    Row::Maintenance(time) => rows.series[i].maintenance.push(time),
+                    Row::Neither(_) => {}
                 }
-                rows.series[i].1.push(check);
             }
             Err(reason) => {
                 rows.skipped += 1;
@@ -259,10 +322,20 @@ fn interpret_range(plan: &Plan, columns: &[StringChunked], start: usize, len: us
     rows
 }
 
+/// What one row gave.
+enum Row<'r> {
+    /// A check, and the later instant of a zone-less time in a repeated DST hour.
+    Check(Check, Option<DateTime<Utc>>),
+    /// A row of planned downtime, at its time.
+    Maintenance(DateTime<Utc>),
+    /// A status word that says neither up nor down.
+    Neither(&'r str),
+}
+
 /// Reads one row at a time, remembering the status words it has seen.
 struct RowReader<'a> {
     plan: &'a Plan,
-    statuses: Vec<(String, Option<bool>)>,
+    statuses: Vec<(String, Option<Said>)>,
 }
 
 /// Probes looked up by a scan rather than a hash (exports interleave a few probes row by row).
@@ -278,24 +351,23 @@ impl<'a> RowReader<'a> {
         }
     }
 
-    fn status(&mut self, text: &str) -> Option<bool> {
+    fn status(&mut self, text: &str) -> Option<Said> {
         if let Some((_, v)) = self.statuses.iter().find(|(s, _)| s == text) {
             return *v;
         }
-        let v = vocab::parse_status(text);
+        let v = vocab::parse_said(text);
         if self.statuses.len() < STATUS_CACHE {
             self.statuses.push((text.to_string(), v));
         }
         v
     }
 
+    /// One row: its series' label and vantage, and what it gave.
+    #[allow(clippy::type_complexity)]
     fn read<'r>(
         &mut self,
-        time: Option<&str>,
-        probe: Option<&'r str>,
-        status: Option<&str>,
-        latency: Option<&str>,
-    ) -> Result<(&'r str, Check, Option<DateTime<Utc>>), String>
+        [time, probe, status, latency, vantage]: Cells<'r>,
+    ) -> Result<((&'r str, Option<&'r str>), Row<'r>), String>
     where
         'a: 'r,
     {
@@ -313,6 +385,11 @@ impl<'a> RowReader<'a> {
             (Some(_), Some(n)) if !n.is_empty() => n,
             (Some(_), _) => return Err("no probe name".to_string()),
         };
+        let vantage = match (plan.vantage, vantage.map(trim_plain)) {
+            (None, _) => None,
+            (Some(_), Some(v)) if !v.is_empty() => Some(v),
+            (Some(_), _) => return Err("no vantage".to_string()),
+        };
         let latency_value = vocab::parse_latency(latency);
         let latency_ms = latency_value
             .ok()
@@ -320,9 +397,14 @@ impl<'a> RowReader<'a> {
             .map(|v| v * plan.unit.ms_per_unit);
         let status_text = status.map(trim_plain).filter(|s| !s.is_empty());
         let ok = match (status_text, plan.latency.is_some()) {
-            (Some(s), _) => self
-                .status(s)
-                .ok_or_else(|| format!("status {s:?} is neither up nor down"))?,
+            (Some(s), _) => match self.status(s) {
+                Some(Said::Check(ok)) => ok,
+                Some(Said::Maintenance) => {
+                    return Ok(((name, vantage), Row::Maintenance(reading.time)))
+                }
+                Some(Said::Neither) => return Ok(((name, vantage), Row::Neither(s))),
+                None => return Err(format!("status {s:?} is neither up nor down")),
+            },
             (None, true) if plan.status.is_some() && latency.is_none() => {
                 return Err("no status and no latency".to_string());
             }
@@ -336,7 +418,7 @@ impl<'a> RowReader<'a> {
             (None, false) => return Err("no status".to_string()),
         };
         let check = Check::new(reading.time, ok, latency_ms.map(|ms| ms as f32));
-        Ok((name, check, reading.later))
+        Ok(((name, vantage), Row::Check(check, reading.later)))
     }
 }
 
@@ -346,7 +428,8 @@ pub(super) fn resolve_repeated_hours(rows: &mut Rows, zone: Zone) -> Vec<String>
     let mut ambiguous = std::mem::take(&mut rows.ambiguous);
     ambiguous.sort_by_key(|&(series, check, _)| (series, check));
     let mut notes = Vec::new();
-    for (series, (name, checks)) in rows.series.iter_mut().enumerate() {
+    for (series, s) in rows.series.iter_mut().enumerate() {
+        let checks = &mut s.checks;
         let start = ambiguous.partition_point(|a| a.0 < series);
         let end = ambiguous.partition_point(|a| a.0 <= series);
         let mine = &ambiguous[start..end];
@@ -376,7 +459,7 @@ pub(super) fn resolve_repeated_hours(rows: &mut Rows, zone: Zone) -> Vec<String>
             );
             *check = Check::new(time, check.ok(), check.latency_ms());
         }
-        notes.extend(hour.note(zone, &format!("checks of {name}")));
+        notes.extend(hour.note(zone, &format!("checks of {}", s.shown())));
     }
     notes
 }

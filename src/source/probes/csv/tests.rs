@@ -202,13 +202,65 @@ fn damaged_rows_are_skipped_with_their_line_numbers() {
         2011-08-15 10:05,a,down,extra\n";
     let file = read(body, &ProbeReadOptions::default());
     assert_eq!(file.report.records_read, 2);
-    assert_eq!(file.report.records_skipped, 5);
+    // `pending` is no damage: neither up nor down, not a check, said in the notes.
+    assert_eq!(file.report.records_skipped, 4);
     let p = &file.report.problems;
     assert_eq!(p[0], "line 3: cannot read time \"yesterday\"");
     assert_eq!(p[1], "line 4: no status");
     assert!(p[2].starts_with("line 5: status"), "{}", p[2]);
-    assert_eq!(p[3], "line 7: status \"pending\" is neither up nor down");
-    assert_eq!(p[4], "line 8: no probe name");
+    assert_eq!(p[3], "line 8: no probe name");
+    assert!(
+        file.notes
+            .iter()
+            .any(|n| n == "1 rows say neither up nor down (\"pending\" ×1): unknown, not checks"),
+        "{:?}",
+        file.notes
+    );
+}
+
+/// Maintenance rows are planned downtime (an interval from the first to the next check), never
+/// failures; paused and pending are neither; all counted in the notes.
+#[test]
+fn maintenance_rows_are_planned_and_paused_is_neither() {
+    let body = "time,status\n\
+        2011-08-15T10:00:00Z,up\n\
+        2011-08-15T10:01:00Z,maintenance\n\
+        2011-08-15T10:02:00Z,Maintenance\n\
+        2011-08-15T10:03:00Z,up\n\
+        2011-08-15T10:04:00Z,paused\n\
+        2011-08-15T10:05:00Z,pending\n\
+        2011-08-15T10:06:00Z,down\n";
+    let file = read(body, &ProbeReadOptions::default());
+    let p = &file.probes[0];
+    let oks: Vec<bool> = p.checks.iter().map(|c| c.ok()).collect();
+    assert_eq!(oks, [true, true, false]);
+    let ivs: Vec<_> = p
+        .intervals
+        .iter()
+        .map(|iv| (iv.start, iv.end, iv.state))
+        .collect();
+    assert_eq!(
+        ivs,
+        [(
+            utc("2011-08-15T10:01:00Z"),
+            utc("2011-08-15T10:03:00Z"),
+            crate::model::ProbeState::Maintenance
+        )]
+    );
+    assert_eq!(
+        (file.report.records_read, file.report.records_skipped),
+        (5, 0)
+    );
+    let notes = file.notes.join("\n");
+    assert!(notes.contains("2 rows say maintenance"), "{notes}");
+    assert!(
+        notes.contains("2 rows say neither up nor down (\"paused\" ×1, \"pending\" ×1)"),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("from 2011-08-15 10:01:00 UTC to 2011-08-15 10:03:00 UTC (the first check after it) (2 rows)"),
+        "{notes}"
+    );
 }
 
 #[test]
@@ -270,6 +322,7 @@ fn series_of_one_probe_merge_across_files() {
     let a = ProbeSeries {
         target: None,
         vantage: None,
+        host: None,
         name: "p".into(),
         intervals: Vec::new(),
         checks: vec![check("2011-08-15T10:01:00Z", true)],

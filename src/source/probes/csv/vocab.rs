@@ -1,4 +1,5 @@
-//! The words probe exports use: status values (up/down, 1/0, HTTP codes ...) and latency text.
+//! The words probe exports use: status values (up/down, 1/0, HTTP codes ...), maintenance and
+//! the words that say neither (pending, paused), and latency text.
 
 /// Status words that mean the check answered.
 const GOOD: &[&str] = &[
@@ -52,6 +53,47 @@ const BAD: &[&str] = &[
     "refused",
     "red",
 ];
+
+/// Status words of planned downtime: not a failure, the series' maintenance.
+const MAINTENANCE: &[&str] = &[
+    "maintenance",
+    "maint",
+    "in_maintenance",
+    "under_maintenance",
+    "planned_maintenance",
+    "scheduled_maintenance",
+];
+
+/// Status words that say neither up nor down (the monitor did not check, or not yet).
+const NEITHER: &[&str] = &["pending", "paused", "unknown", "unconfirmed", "started"];
+
+/// What a status cell says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Said {
+    /// A check: answered (`true`) or failed.
+    Check(bool),
+    /// Planned downtime: never a failure.
+    Maintenance,
+    /// Neither up nor down (pending, paused): no check, counted in the notes.
+    Neither,
+}
+
+/// Reads a status cell: a check ([`parse_status`]), maintenance, or a word that says neither;
+/// `None` for a word outside the vocabulary.
+pub fn parse_said(text: &str) -> Option<Said> {
+    if let Some(ok) = parse_status(text) {
+        return Some(Said::Check(ok));
+    }
+    let s = text.trim().trim_matches('"').trim().to_ascii_lowercase();
+    let joined = s.replace([' ', '-'], "_");
+    if MAINTENANCE.contains(&joined.as_str()) {
+        Some(Said::Maintenance)
+    } else if NEITHER.contains(&joined.as_str()) {
+        Some(Said::Neither)
+    } else {
+        None
+    }
+}
 
 /// Latency texts that mean "no answer" (the check failed).
 const NO_ANSWER: &[&str] = &[
@@ -231,6 +273,21 @@ mod tests {
             "banana",
         ] {
             assert_eq!(parse_status(neither), None, "{neither}");
+        }
+    }
+
+    #[test]
+    fn maintenance_and_words_of_neither() {
+        for w in ["maintenance", "Maintenance", "under maintenance", "MAINT"] {
+            assert_eq!(parse_said(w), Some(Said::Maintenance), "{w}");
+        }
+        for w in ["pending", "Paused", "unknown", "unconfirmed"] {
+            assert_eq!(parse_said(w), Some(Said::Neither), "{w}");
+        }
+        assert_eq!(parse_said("down"), Some(Said::Check(false)));
+        assert_eq!(parse_said("200 OK"), Some(Said::Check(true)));
+        for w in ["banana", "2", "98"] {
+            assert_eq!(parse_said(w), None, "{w}");
         }
     }
 
