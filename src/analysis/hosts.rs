@@ -90,10 +90,13 @@ fn whole_files(
             continue;
         };
         // Copies merged into another input's events are counted there.
-        h.events += report
-            .records_read
-            .saturating_sub(report.copies_merged)
-            .saturating_sub(kept);
+        let records = report.records_read.saturating_sub(report.copies_merged);
+        if records <= kept {
+            // Read whole: the events themselves count, with their corrected times.
+            continue;
+        }
+        h.events += records - kept;
+        // Read in part: the file's first and last records (as logged) bound the host's span.
         for t in [report.first, report.last].into_iter().flatten() {
             h.first_event = Some(h.first_event.map_or(t, |f| f.min(t)));
             h.last_event = Some(h.last_event.map_or(t, |l| l.max(t)));

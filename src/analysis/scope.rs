@@ -3,7 +3,9 @@
 //! clock change and install (`story_scope`). From the story and the probes, the second pass
 //! reads what the analyses look at around them (`report_event_scope`): every event near a
 //! probe failure or a boot (findings, the last record before a crash, the boot-vs-recovery
-//! check), and a crashed service's state changes until it runs again or the host boots.
+//! check), and a crashed service's state changes for a day after (`SERVICE_LOOKAHEAD`). A third
+//! pass reads on to the host's next boot for a service not seen running again within that day
+//! (`unsettled_service_scope`).
 use crate::filter::{merge_spans, EventScope, IdsInSpans, Span};
 use crate::knowledge::events::{self as kb, EventRole};
 use crate::model::{Event, ProbeSeries, ProbeState};
@@ -13,6 +15,12 @@ use chrono::{DateTime, Duration, Utc};
 /// time: a window can start or end up to a check interval away from its failed checks, and a
 /// boot's own records (6008, 41, 1076) come minutes after its first.
 const MARGIN: Duration = Duration::hours(2);
+
+/// How far after a service crash the second pass looks for its 7036 "running": most services
+/// are back within minutes, and reading every 7036 up to the next boot (days, in a busy log
+/// hundreds of thousands) would cost what the passes save. A crash still unsettled then gets a
+/// third pass, up to the boot.
+const SERVICE_LOOKAHEAD: Duration = Duration::days(1);
 
 /// The roles the downtime and clock analyses read from the whole log: every shutdown, boot,
 /// crash and clock change, wherever the probes are. A service's state changes (7036, hundreds
@@ -134,25 +142,93 @@ fn boot_spans(story: &[Event], before: Duration, after: Duration) -> Vec<Span> {
     spans
 }
 
-/// From every service crash or failure to its host's next boot (or the log's end): the 7036
-/// saying the service runs again is in there, if the log has one.
+/// A service crash's or failure's host's next boot after `i` in `events` (the log's end if none):
+/// where service_downtime stops looking for the service's 7036 "running".
+fn next_boot(events: &[Event], i: usize) -> DateTime<Utc> {
+    let e = &events[i];
+    events[i + 1..]
+        .iter()
+        .find(|b| {
+            b.computer == e.computer
+                && has_any_role(b, &[EventRole::KernelStart, EventRole::LogStart])
+        })
+        .map_or(DateTime::<Utc>::MAX_UTC, |b| b.time)
+}
+
+fn is_service_down(e: &Event) -> bool {
+    has_any_role(e, &[EventRole::ServiceCrash, EventRole::ServiceFailure])
+}
+
+/// From every service crash or failure, a day on (or to its host's next boot, if sooner).
 fn service_spans(story: &[Event]) -> Vec<Span> {
     let mut spans = Vec::new();
-    for (i, e) in story.iter().enumerate() {
-        if !has_any_role(e, &[EventRole::ServiceCrash, EventRole::ServiceFailure]) {
-            continue;
-        }
-        let next_boot = story[i + 1..]
-            .iter()
-            // As service_downtime ends its search: at the kernel's or the log's start.
-            .find(|b| {
-                b.computer == e.computer
-                    && has_any_role(b, &[EventRole::KernelStart, EventRole::LogStart])
-            })
-            .map_or(DateTime::<Utc>::MAX_UTC, |b| b.time);
-        spans.push((e.time, next_boot));
+    for (i, e) in story.iter().enumerate().filter(|(_, e)| is_service_down(e)) {
+        let end = next_boot(story, i).min(e.time + SERVICE_LOOKAHEAD);
+        spans.push((e.time, end));
     }
     spans
+}
+
+/// The third pass: for every crashed service not seen running again in `read` (the events of
+/// the first two passes, time-sorted), its 7036 records from where the second pass stopped to
+/// its host's next boot. None when every crash is settled. `second` is what the second pass
+/// read: the third never reads it again.
+pub fn unsettled_service_scope(read: &[Event], second: &EventScope) -> Option<EventScope> {
+    let downtime = super::service_downtime::find_service_downtime(read, &|c| c.to_string());
+    let mut wanted = Vec::new();
+    for d in downtime.iter().filter(|d| d.running_at.is_none()) {
+        let Some(i) = read.iter().position(|e| {
+            e.time == d.down_at && e.record_id == d.down_record && is_service_down(e)
+        }) else {
+            continue;
+        };
+        let from = d.down_at + SERVICE_LOOKAHEAD;
+        let to = next_boot(read, i);
+        if from < to {
+            wanted.push((from, to));
+        }
+    }
+    let mut read_already = second.spans.clone();
+    if let Some(narrow) = &second.ids_in_spans {
+        read_already.extend(narrow.spans.iter().copied());
+    }
+    let spans = subtract_spans(&merge_spans(wanted), &merge_spans(read_already));
+    if spans.is_empty() {
+        return None;
+    }
+    let mut ids = kb::ids_with_roles(&[EventRole::ServiceState]);
+    ids.sort_unstable();
+    Some(EventScope {
+        ids_in_spans: Some(IdsInSpans { ids, spans }),
+        ..EventScope::default()
+    })
+}
+
+/// `spans` less `taken` (both sorted, not overlapping, inclusive): what is left, cut a
+/// nanosecond clear of every taken span so that no instant is in both.
+fn subtract_spans(spans: &[Span], taken: &[Span]) -> Vec<Span> {
+    let tick = Duration::nanoseconds(1);
+    let mut out = Vec::new();
+    for &(start, end) in spans {
+        let mut from = start;
+        for &(t_start, t_end) in taken.iter().filter(|(s, e)| *e >= start && *s <= end) {
+            if t_start > from {
+                out.push((from, t_start - tick));
+            }
+            match t_end.checked_add_signed(tick) {
+                Some(after) => from = from.max(after),
+                // Taken to the end of time: nothing is left.
+                None => {
+                    from = DateTime::<Utc>::MAX_UTC;
+                    break;
+                }
+            }
+        }
+        if from <= end && from != DateTime::<Utc>::MAX_UTC {
+            out.push((from, end));
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -274,19 +350,51 @@ mod tests {
         assert!(!scope.contains(333, &(at(600) + Duration::minutes(151))));
     }
 
+    fn service(minute: i64, id: u32, name: &str, state: &str) -> Event {
+        let field = |name: &str, value: &str| crate::model::DataField {
+            name: Some(name.into()),
+            value: value.into(),
+        };
+        Event {
+            data: EventData(vec![field("param1", name), field("param2", state)]),
+            ..ev(minute, "Service Control Manager", id)
+        }
+    }
+
     #[test]
-    fn a_crashed_service_state_is_read_until_the_next_boot() {
+    fn a_crashed_service_state_is_read_for_a_day_then_to_the_boot_if_unsettled() {
         let story = [
-            ev(0, "Service Control Manager", 7031),
+            service(0, 7031, "MySQL", ""),
             ev(4990, "EventLog", 6006),
             ev(5000, "Microsoft-Windows-Kernel-General", 12),
         ];
-        let scope = report_event_scope(&[], &story, hour(), Duration::zero());
-        // 7036 from the crash to the boot, not before the crash nor after the boot's span.
-        assert!(scope.contains(7036, &at(2000)));
-        assert!(!scope.contains(7036, &at(-1)));
-        assert!(!scope.contains(7036, &at(5000 + 600)));
-        // Other ids far from the boot are not read.
-        assert!(!scope.contains(333, &at(1000)));
+        let second = report_event_scope(&[], &story, hour(), Duration::zero());
+        // The second pass: 7036 for a day after the crash, other ids not.
+        assert!(second.contains(7036, &at(1000)));
+        assert!(!second.contains(7036, &at(-1)));
+        assert!(!second.contains(7036, &at(2000)));
+        assert!(!second.contains(333, &at(1000)));
+        // Not seen running in that day: the third pass reads on to the boot, and nothing the
+        // second read (the day, the boot's span) again.
+        let third = unsettled_service_scope(&story, &second).expect("unsettled");
+        assert!(third.contains(7036, &at(2000)));
+        assert!(!third.contains(7036, &at(1000)));
+        assert!(!third.contains(7036, &at(4900)));
+        assert!(!third.contains(7036, &at(5000 + 600)));
+        assert!(!third.contains(333, &at(2000)));
+        // Running again within the day: no third pass.
+        let mut read = story.to_vec();
+        read.insert(1, service(30, 7036, "MySQL", "running"));
+        assert_eq!(unsettled_service_scope(&read, &second), None);
+    }
+
+    #[test]
+    fn spans_less_taken_ones_leave_no_shared_instant() {
+        let (a, b, c, d) = (at(0), at(10), at(20), at(30));
+        let left = subtract_spans(&[(a, d)], &[(b, c)]);
+        let tick = Duration::nanoseconds(1);
+        assert_eq!(left, vec![(a, b - tick), (c + tick, d)]);
+        assert!(subtract_spans(&[(b, c)], &[(a, DateTime::<Utc>::MAX_UTC)]).is_empty());
+        assert_eq!(subtract_spans(&[(a, b)], &[(c, d)]), vec![(a, b)]);
     }
 }

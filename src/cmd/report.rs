@@ -87,14 +87,26 @@ pub fn run(
     };
     // The report reads the story (boots, shutdowns, crashes, changes) from the whole log, then
     // the events near probe failures and boots (analysis/scope.rs): a big System.evtx costs two
-    // filtered reads, not a full one.
+    // filtered reads (three when a crashed service stays down for over a day), not a full one.
     let merge_gap = settings.merge_gap;
     let rest = |probes: &[crate::model::ProbeSeries], story: &[crate::model::Event]| {
         scope::report_event_scope(probes, story, lookback, merge_gap)
     };
+    // With no failed check the windows come from the logs themselves and their story needs
+    // every record (hosts, the record-order clock checks): the whole log is read.
+    let scoped = |probes: &[crate::model::ProbeSeries]| {
+        probes.iter().any(|p| {
+            p.checks.iter().any(|c| !c.ok())
+                || p.intervals
+                    .iter()
+                    .any(|iv| iv.state == crate::model::ProbeState::Down)
+        })
+    };
     let two_pass = evidence::TwoPassScope {
+        wanted: &scoped,
         story: scope::story_scope(),
         rest: &rest,
+        more: &scope::unsettled_service_scope,
     };
     let evidence = evidence::load_scoped(&load, diag.progress(), Some(&two_pass))?;
     let outcome = diag.summarize(&evidence.inputs);

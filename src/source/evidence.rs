@@ -51,11 +51,15 @@ pub fn load_with_progress(opts: &LoadOptions, progress: bool) -> Result<Evidence
     load_scoped(opts, progress, None)
 }
 
-/// A report's read of the events in two passes (analysis/scope.rs): `story` from the whole log
-/// first, then what `rest` asks for, given the probes and the story events (time-sorted).
+/// A report's read of the events in passes (analysis/scope.rs): `story` from the whole log
+/// first, then what `rest` asks for, given the probes and the story events (time-sorted), then
+/// what `more` still asks for, given every event read so far and the second pass's scope.
 pub struct TwoPassScope<'a> {
+    /// Whether the probes call for reading in passes at all (else the whole of every log).
+    pub wanted: &'a dyn Fn(&[ProbeSeries]) -> bool,
     pub story: EventScope,
     pub rest: &'a dyn Fn(&[ProbeSeries], &[Event]) -> EventScope,
+    pub more: &'a dyn Fn(&[Event], &EventScope) -> Option<EventScope>,
 }
 
 /// `load_with_progress`, reading probes and metrics first so that `scope` can say from them (and
@@ -88,8 +92,8 @@ pub fn load_scoped(
         inputs: &inputs,
         bar: &bar,
     };
-    match scope {
-        Some(two_pass) => reader.read_in_two_passes(two_pass, &mut evidence),
+    match scope.filter(|scope| (scope.wanted)(&evidence.probes)) {
+        Some(scope) => reader.read_in_two_passes(scope, &mut evidence),
         None => {
             let (events, reports) = reader.read_evtx(&opts.event_filter, true);
             evidence.events = events;
@@ -197,17 +201,36 @@ impl EventReader<'_> {
         sort_events(&mut story);
         let second = with_scope((two_pass.rest)(&evidence.probes, &story));
         let (more, second_reports) = self.read_evtx(&second, false);
-        for (report, again) in evidence.inputs.iter_mut().zip(second_reports) {
+        self.note_failed_reread(evidence, second_reports);
+        story.extend(more);
+        let (exported_second, exported_rest): (Vec<Event>, Vec<Event>) =
+            exported_rest.into_iter().partition(|e| second.matches(e));
+        story.extend(exported_second);
+        sort_events(&mut story);
+        let third = second
+            .scope
+            .as_ref()
+            .and_then(|scope| (two_pass.more)(&story, scope))
+            .map(with_scope);
+        if let Some(third) = third {
+            let (more, third_reports) = self.read_evtx(&third, false);
+            self.note_failed_reread(evidence, third_reports);
+            story.extend(more);
+            story.extend(exported_rest.into_iter().filter(|e| third.matches(e)));
+        }
+        evidence.events = story;
+    }
+
+    /// A file read whole the first time and not again: said in its report.
+    fn note_failed_reread(&self, evidence: &mut Evidence, again: Vec<InputReport>) {
+        for (report, again) in evidence.inputs.iter_mut().zip(again) {
             if again.failed && !report.failed {
                 report.problems.push(format!(
-                    "the second read (the events near the windows) failed: {}",
+                    "a later read (the events near the windows) failed: {}",
                     again.problems.join("; ")
                 ));
             }
         }
-        story.extend(more);
-        story.extend(exported_rest.into_iter().filter(|e| second.matches(e)));
-        evidence.events = story;
     }
 }
 
