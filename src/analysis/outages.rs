@@ -241,10 +241,45 @@ struct Run {
     verdict: Option<bool>,
 }
 
+/// The names of every series run from the server itself: the local probe, and where it names a
+/// vantage (`--local onbox`, or the series found by name has one), every target's series from
+/// that vantage, so that each target's window can compare its own local check.
+pub fn local_series(probes: &[ProbeSeries], opts: &OutageOptions) -> Vec<String> {
+    let by_vantage = |vantage: &str| -> Vec<String> {
+        probes
+            .iter()
+            .filter(|p| {
+                p.vantage
+                    .as_deref()
+                    .is_some_and(|v| v.eq_ignore_ascii_case(vantage))
+            })
+            .map(|p| p.name.clone())
+            .collect()
+    };
+    if let Some(want) = &opts.local {
+        let named = by_vantage(want);
+        if !named.is_empty() {
+            return named;
+        }
+    }
+    let Some(name) = local_probe(probes, opts) else {
+        return Vec::new();
+    };
+    match probes
+        .iter()
+        .find(|p| p.name == name)
+        .and_then(|p| p.vantage.as_deref())
+    {
+        Some(vantage) => by_vantage(vantage),
+        None => vec![name],
+    }
+}
+
 /// Finds the windows, blips, per-probe summaries and state transitions.
 pub fn find_outages(probes: &[ProbeSeries], opts: &OutageOptions) -> OutageAnalysis {
-    let local = local_probe(probes, opts);
-    let is_local = |p: &ProbeSeries| local.as_deref() == Some(p.name.as_str());
+    let local_names = local_series(probes, opts);
+    let local = |name: &str| local_names.iter().any(|n| n == name);
+    let is_local = |p: &ProbeSeries| local(&p.name);
     // Probes are independent until their runs are grouped: each is walked on its own core.
     let timelines: Vec<Timeline> = probes.par_iter().map(Timeline::new).collect();
     let mut runs: Vec<Run> = Vec::new();
@@ -300,7 +335,7 @@ pub fn find_outages(probes: &[ProbeSeries], opts: &OutageOptions) -> OutageAnaly
                 .iter()
                 .filter(|tl| tl.series.target.as_deref() == target)
                 .collect();
-            let mut o = window(g, &mine, local.as_deref(), opts.warning_is_down);
+            let mut o = window(g, &mine, &local, opts.warning_is_down);
             o.target = target.map(str::to_string);
             o
         })
@@ -367,7 +402,7 @@ fn inside(o: &Outage, t: DateTime<Utc>) -> bool {
 fn window(
     runs: &[Run],
     timelines: &[&Timeline],
-    local: Option<&str>,
+    local: &dyn Fn(&str) -> bool,
     warning_is_down: bool,
 ) -> Outage {
     let start = runs.iter().map(|r| r.first).min().unwrap_or_default();
@@ -388,10 +423,10 @@ fn window(
         .iter()
         .map(|tl| match tl.series.is_states() {
             true => {
-                let is_local = local == Some(tl.series.name.as_str());
+                let is_local = local(&tl.series.name);
                 states::impact(tl.series, start, end, is_local, warning_is_down)
             }
-            false => impact(tl, start, end, local),
+            false => impact(tl, start, end, local(&tl.series.name)),
         })
         .collect();
     Outage {

@@ -474,3 +474,35 @@ fn vantages_of_one_target_in_states_are_classified_like_checks() {
     assert_eq!(a.outages.len(), 1);
     assert_eq!(a.outages[0].kind, OutageKind::Partial);
 }
+
+#[test]
+fn a_local_vantage_is_local_for_every_target() {
+    // Two targets, each checked from a remote vantage and from the server itself ("onbox").
+    let of = |target: &str, vantage: &str, fails: &[i64]| ProbeSeries {
+        target: Some(target.into()),
+        vantage: Some(vantage.into()),
+        ..series(&format!("{target} @ {vantage}"), 100, fails, &[])
+    };
+    let probes = [
+        of("app", "us-west", &range(10, 20)),
+        of("app", "us-east", &range(10, 20)),
+        of("app", "onbox", &range(10, 20)),
+        of("db", "us-west", &range(50, 60)),
+        of("db", "us-east", &range(50, 60)),
+        of("db", "onbox", &[]),
+    ];
+    let by_flag = OutageOptions {
+        local: Some("onbox".into()),
+        ..Default::default()
+    };
+    let mut names = local_series(&probes, &by_flag);
+    names.sort();
+    assert_eq!(names, ["app @ onbox", "db @ onbox"]);
+    // Found by its name as well, without the flag: the same vantage for both targets.
+    assert_eq!(local_series(&probes, &OutageOptions::default()).len(), 2);
+    let a = find_outages(&probes, &by_flag);
+    let kinds: Vec<OutageKind> = a.outages.iter().map(|o| o.kind).collect();
+    // app: the server itself failed too (the service); db: answered on the server while two
+    // remote vantages failed (the network).
+    assert_eq!(kinds, [OutageKind::Service, OutageKind::Network]);
+}

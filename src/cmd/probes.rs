@@ -137,11 +137,14 @@ pub fn run(
     }
     let probes = probe_csv::merge_probes(series, &mut reports);
     if let Some(local) = &outage_opts.local {
-        if outages::local_probe(&probes, &outage_opts).is_none() {
+        if outages::local_series(&probes, &outage_opts).is_empty() {
             let names: Vec<&str> = probes.iter().map(|p| p.name.as_str()).collect();
             return Err(Error::arg(
                 "--local",
-                format!("no probe named {local:?} (probes: {})", names.join(", ")),
+                format!(
+                    "no probe or vantage named {local:?} (probes: {})",
+                    names.join(", ")
+                ),
             )
             .into());
         }

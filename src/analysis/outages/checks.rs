@@ -179,7 +179,7 @@ pub(super) fn impact(
     tl: &Timeline,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
-    local: Option<&str>,
+    local: bool,
 ) -> ProbeImpact {
     let checks = &tl.series.checks;
     let lo = checks.partition_point(|c| c.time < start);
@@ -195,7 +195,7 @@ pub(super) fn impact(
     });
     ProbeImpact {
         probe: tl.series.name.clone(),
-        local: local == Some(tl.series.name.as_str()),
+        local,
         checks: inside.len() as u64,
         failures: failed.len() as u64,
         first_failure: failed.first().copied(),
