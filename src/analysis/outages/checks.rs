@@ -244,10 +244,13 @@ pub(super) fn summary(tl: &Timeline, local: bool) -> ProbeSummary {
     }
 }
 
-/// State changes of one probe: down/up at the check that changed it, unknown where a gap begins,
-/// and the state of the first check after a gap. The first state is given only when it is down.
+/// State changes of one probe: down/up at the check that changed it, unknown where a gap begins
+/// (maintenance where a planned span covers it), and the state of the first check after a gap. The first state is given only when it is down.
 pub(super) fn transitions_of(tl: &Timeline) -> Vec<Transition> {
     let checks = &tl.series.checks;
+    let planned: Vec<(DateTime<Utc>, DateTime<Utc>)> = states::maintenance(tl.series)
+        .map(|m| (m.start, m.end))
+        .collect();
     let mut out = Vec::new();
     let mut state = "up";
     let mut push = |time, s: &str| {
@@ -264,8 +267,25 @@ pub(super) fn transitions_of(tl: &Timeline) -> Vec<Transition> {
             state = now;
         }
         if tl.gap_after[i] {
-            push(tl.end_of(i), "unknown");
-            state = "unknown";
+            // A gap is unknown, but where maintenance covers it, planned downtime.
+            let (from, to) = (tl.end_of(i), checks[i + 1].time);
+            let mut marks: Vec<(DateTime<Utc>, &str)> = planned
+                .iter()
+                .filter(|(a, b)| *a < to && *b > from)
+                .map(|(a, _)| ((*a).max(from), "maintenance"))
+                .collect();
+            marks.extend(
+                outside(from, to, &planned)
+                    .into_iter()
+                    .map(|g| (g.start, "unknown")),
+            );
+            marks.sort();
+            for (time, now) in marks {
+                if now != state {
+                    push(time, now);
+                    state = now;
+                }
+            }
         }
     }
     out

@@ -72,6 +72,8 @@ pub struct Rows {
     /// Rows whose status says neither up nor down (pending, paused), by word: no check, not
     /// skipped either (the row was understood), said in the notes.
     pub neither: Counted,
+    /// Rows skipped for a status word outside the vocabulary, by word (also in `skipped`).
+    pub unknown: Counted,
     pub skipped: u64,
     /// (0-based row of the frame, reason) for the first few skipped rows.
     pub problems: Vec<(usize, String)>,
@@ -103,6 +105,7 @@ impl Rows {
         self.read += other.read;
         self.skipped += other.skipped;
         self.neither.merge(std::mem::take(&mut other.neither));
+        self.unknown.merge(std::mem::take(&mut other.unknown));
         let room = SHOWN_PROBLEMS.saturating_sub(self.problems.len());
         self.problems.extend(other.problems.into_iter().take(room));
         let mut index: HashMap<(String, Option<String>), usize> = self
@@ -265,6 +268,14 @@ fn interpret_range(plan: &Plan, columns: &[StringChunked], start: usize, len: us
         };
         match outcome {
             Ok((_, Row::Neither(word))) => rows.neither.add(word),
+            Ok((_, Row::Unknown(word))) => {
+                rows.unknown.add(word);
+                rows.skipped += 1;
+                if rows.problems.len() < SHOWN_PROBLEMS {
+                    let reason = format!("status {word:?} is neither up nor down");
+                    rows.problems.push((start + offset, reason));
+                }
+            }
             Ok(((name, vantage), row)) => {
                 rows.read += 1;
                 // Consecutive rows are often the same probe: check the last one first.
@@ -308,7 +319,7 @@ fn interpret_range(plan: &Plan, columns: &[StringChunked], start: usize, len: us
                     // A zone-less time in a repeated hour: its first instant (maintenance
                     // rows are not placed by the file's order as checks are).
                     Row::Maintenance(time) => rows.series[i].maintenance.push(time),
-                    Row::Neither(_) => {}
+                    Row::Neither(_) | Row::Unknown(_) => {}
                 }
             }
             Err(reason) => {
@@ -330,6 +341,8 @@ enum Row<'r> {
     Maintenance(DateTime<Utc>),
     /// A status word that says neither up nor down.
     Neither(&'r str),
+    /// A status word outside the vocabulary: the row is skipped, the word counted.
+    Unknown(&'r str),
 }
 
 /// Reads one row at a time, remembering the status words it has seen.
@@ -403,7 +416,7 @@ impl<'a> RowReader<'a> {
                     return Ok(((name, vantage), Row::Maintenance(reading.time)))
                 }
                 Some(Said::Neither) => return Ok(((name, vantage), Row::Neither(s))),
-                None => return Err(format!("status {s:?} is neither up nor down")),
+                None => return Ok(((name, vantage), Row::Unknown(s))),
             },
             (None, true) if plan.status.is_some() && latency.is_none() => {
                 return Err("no status and no latency".to_string());

@@ -72,6 +72,13 @@ pub(super) fn finish(
             rows.neither.render()
         ));
     }
+    if !rows.unknown.is_empty() {
+        notes.push(format!(
+            "{} rows skipped for a status word that is not known ({}): not checks",
+            rows.unknown.total(),
+            rows.unknown.render()
+        ));
+    }
     if planned > 0 {
         notes.push(format!(
             "{planned} rows say maintenance: planned downtime, never a failure"

@@ -448,3 +448,35 @@ fn files_needing_repairs_are_read_whole_and_say_why() {
         file.detection
     );
 }
+
+/// A status word outside the vocabulary skips its row, and every such word is counted by word
+/// in the notes: none is dropped unsaid.
+#[test]
+fn unknown_status_words_are_counted_by_word() {
+    let body = "time,probe,status\n\
+        2011-08-15T10:00:00Z,a,up\n\
+        2011-08-15T10:01:00Z,a,degraded\n\
+        2011-08-15T10:02:00Z,a,up\n\
+        2011-08-15T10:03:00Z,a,Degraded\n\
+        2011-08-15T10:04:00Z,a,flapping\n\
+        2011-08-15T10:05:00Z,a,down\n\
+        2011-08-15T10:06:00Z,a,up\n\
+        2011-08-15T10:07:00Z,a,degraded\n";
+    let file = read(body, &ProbeReadOptions::default());
+    assert_eq!(
+        (file.report.records_read, file.report.records_skipped),
+        (4, 4)
+    );
+    assert_eq!(
+        file.report.problems[0],
+        "line 3: status \"degraded\" is neither up nor down"
+    );
+    let notes = file.notes.join("\n");
+    assert!(
+        notes.contains(
+            "4 rows skipped for a status word that is not known \
+             (\"degraded\" ×2, \"Degraded\" ×1, \"flapping\" ×1): not checks"
+        ),
+        "{notes}"
+    );
+}
