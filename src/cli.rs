@@ -340,8 +340,8 @@ pub struct SynthArgs {
     #[arg(long, conflicts_with_all = ["probe_rows", "perfmon"])]
     pub exports: bool,
     /// Write the scenario's probes as other monitors export them instead (UptimeRobot CSV,
-    /// Pingdom JSON, a Nagios log, Zabbix NDJSON and Problems CSV), e.g. into
-    /// fixtures/aug15-probe-exports.
+    /// Pingdom JSON, a Nagios log, Zabbix NDJSON and Problems CSV, an Uptime Kuma database and a
+    /// Prometheus answer), e.g. into fixtures/aug15-probe-exports.
     #[arg(long, conflicts_with_all = ["probe_rows", "perfmon", "exports", "scale", "hosts"])]
     pub probe_exports: bool,
     /// Write the targets scenario instead: one monitor checking three targets of SIPSVR01 (all

@@ -1,7 +1,8 @@
 //! The aug15 probes as other monitors export them, from the same checks as `probes.rs`: an
 //! UptimeRobot dashboard CSV, Pingdom `summary.outage` and `results` JSON, a Nagios log (with the
-//! 13 Aug blip as a SOFT flap and a planned downtime) and Zabbix problems as NDJSON and as the
-//! Problems page's CSV. Written into a folder beside the scenario (`fixtures/aug15-probe-exports`),
+//! 13 Aug blip as a SOFT flap and a planned downtime), Zabbix problems as NDJSON and as the
+//! Problems page's CSV, and the checks themselves as an Uptime Kuma database and a Prometheus
+//! `query_range` JSON. Written into a folder beside the scenario (`fixtures/aug15-probe-exports`),
 //! so a report over the scenario does not read the same probes twice.
 use super::probes::{check_times, local_check, remote_check, Outcome};
 use super::story;
@@ -345,6 +346,60 @@ pub fn write_zabbix_csv(w: &mut dyn Write) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Uptime Kuma's database with a monitor per probe (each checks the server's URL), one heartbeat
+/// per check: status 1 answered, 0 failed (Kuma keeps no ping for a failure), none in a gap.
+pub fn write_kuma(path: &Path) -> std::io::Result<()> {
+    let names = probe_names();
+    let monitors: Vec<(&str, &str)> = names.iter().map(|p| (*p, URL)).collect();
+    let mut beats: Vec<(usize, String, i64, Option<i64>, &str)> = Vec::new();
+    for t in check_times() {
+        let text = t.format("%Y-%m-%d %H:%M:%S").to_string();
+        for (k, probe) in names.iter().enumerate() {
+            match check(probe, t) {
+                Some(true) => {
+                    beats.push((k, text.clone(), 1, Some(40 + 30 * k as i64), "200 - OK"))
+                }
+                Some(false) => {
+                    beats.push((k, text.clone(), 0, None, "timeout of 15000ms exceeded"))
+                }
+                None => {}
+            }
+        }
+    }
+    let heartbeats: Vec<(usize, &str, i64, Option<i64>, &str)> = beats
+        .iter()
+        .map(|(k, t, s, ping, msg)| (*k, t.as_str(), *s, *ping, *msg))
+        .collect();
+    crate::source::probes::kuma::write_kuma_db(path, &monitors, &heartbeats)
+        .map_err(|e| std::io::Error::other(e.to_string()))
+}
+
+/// A Prometheus `query_range` answer of blackbox_exporter's `probe_success` for the server's URL,
+/// one series per probe (the `probe` label is the vantage), a sample per check, none in a gap.
+pub fn write_prometheus(w: &mut dyn Write) -> std::io::Result<()> {
+    let names = probe_names();
+    let series: Vec<crate::source::probes::prometheus::FixtureSeries> = names
+        .iter()
+        .map(|probe| {
+            let samples = check_times()
+                .filter_map(|t| {
+                    check(probe, t).map(|ok| (t.timestamp() as f64, if ok { "1" } else { "0" }))
+                })
+                .collect();
+            let labels = vec![
+                ("__name__", "probe_success"),
+                ("instance", URL),
+                ("job", "blackbox"),
+                ("probe", *probe),
+            ];
+            (labels, samples)
+        })
+        .collect();
+    w.write_all(&crate::source::probes::prometheus::write_query_range(
+        &series,
+    ))
+}
+
 /// Every file written, relative to the folder.
 pub fn file_names() -> Vec<String> {
     let mut names = vec![
@@ -353,6 +408,8 @@ pub fn file_names() -> Vec<String> {
         "zabbix-problems.ndjson".to_string(),
         "zabbix-problems.csv".to_string(),
         "pingdom/results/sipsvr01.json".to_string(),
+        "prometheus-probe_success.json".to_string(),
+        "kuma.db".to_string(),
     ];
     names.extend(
         probe_names()
@@ -369,6 +426,11 @@ pub fn write_probe_exports(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut written = Vec::new();
     for name in file_names() {
         let path = dir.join(&name);
+        if name == "kuma.db" {
+            write_kuma(&path)?;
+            written.push(path);
+            continue;
+        }
         let mut w = std::io::BufWriter::new(std::fs::File::create(&path)?);
         match name.as_str() {
             "uptimerobot-logs.csv" => write_uptimerobot(&mut w)?,
@@ -376,6 +438,7 @@ pub fn write_probe_exports(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
             "zabbix-problems.ndjson" => write_zabbix(&mut w)?,
             "zabbix-problems.csv" => write_zabbix_csv(&mut w)?,
             "pingdom/results/sipsvr01.json" => write_pingdom_results(&mut w)?,
+            "prometheus-probe_success.json" => write_prometheus(&mut w)?,
             other => {
                 let probe = other
                     .trim_start_matches("pingdom/summary/")

@@ -427,7 +427,7 @@ fn synth_writes_the_committed_probe_exports() {
     let dir = tempfile::tempdir().expect("tempdir");
     run_ok(["synth", "--probe-exports", &arg(dir.path())]);
     let names = faultline::synth::probe_exports::file_names();
-    assert_eq!(names.len(), 9);
+    assert_eq!(names.len(), 11);
     for name in names {
         let written = std::fs::read(dir.path().join(&name)).expect("written");
         let committed = std::fs::read(exports(&name)).unwrap_or_default();
@@ -844,5 +844,117 @@ fn targets_down_together_each_show_the_hosts_events() {
     }
     for o in on("2011-08-11T16:20:00Z") {
         assert_eq!(event(o, 333), None, "{}", o["target"]);
+    }
+}
+
+/// The scenario's checks as Uptime Kuma kept them, read by SQL (not faultline): per monitor,
+/// (time, answered) in time order.
+fn kuma_checks() -> BTreeMap<String, Vec<(DateTime<Utc>, bool)>> {
+    let db = rusqlite::Connection::open_with_flags(
+        exports("kuma.db"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .expect("open");
+    let mut stmt = db
+        .prepare(
+            "SELECT m.name, h.time, h.status FROM heartbeat h \
+             JOIN monitor m ON m.id = h.monitor_id ORDER BY m.name, h.time",
+        )
+        .expect("query");
+    let rows: Vec<(String, String, i64)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .expect("rows")
+        .collect::<Result<_, _>>()
+        .expect("read");
+    let mut out: BTreeMap<String, Vec<(DateTime<Utc>, bool)>> = BTreeMap::new();
+    for (name, time, status) in rows {
+        let t = NaiveDateTime::parse_from_str(&time, "%Y-%m-%d %H:%M:%S")
+            .expect("kuma time")
+            .and_utc();
+        out.entry(name).or_default().push((t, status == 1));
+    }
+    out
+}
+
+#[test]
+fn the_kuma_database_holds_the_scenario_checks_and_gives_each_probe_its_runs() {
+    // Every heartbeat is a check of the scenario's CSVs, and every check a heartbeat.
+    assert_eq!(kuma_checks(), scenario_checks());
+    let v = json(&[&arg(&exports("kuma.db"))]);
+    assert_eq!(v["inputs"][0]["kind"], "kuma_db");
+    // A monitor per probe: each is a target whose windows are its runs of two failed checks or
+    // more, from the first failed check to the first good one after it.
+    for (probe, rs) in &scenario_runs() {
+        assert_eq!(windows_of(&v, probe), long_runs(rs), "{probe}");
+    }
+    // The single failed check of 13 Aug is a blip, not a window.
+    let blips: Vec<&str> = v["blips"]
+        .as_array()
+        .expect("blips")
+        .iter()
+        .map(|b| b["start"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(blips, ["2011-08-13T10:17:00Z"]);
+    // The monitor on the server itself is the local check: its windows are the service's.
+    let local: Vec<&str> = v["outages"]
+        .as_array()
+        .expect("outages")
+        .iter()
+        .filter(|o| o["target"] == "local-sipsvr01")
+        .map(|o| o["kind"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(local, ["service", "service"]);
+}
+
+#[test]
+fn prometheus_gives_the_windows_and_kinds_of_the_scenario_csvs() {
+    let prom = json(&[&arg(&exports("prometheus-probe_success.json"))]);
+    let csv = json(&[&arg(&aug15(""))]);
+    assert_eq!(prom["inputs"][0]["kind"], "prometheus_json");
+    // One target checked from four vantages (the `probe` label), as the scenario's CSVs tell.
+    let mut vantages: Vec<&str> = prom["probes"]
+        .as_array()
+        .expect("probes")
+        .iter()
+        .map(|p| {
+            assert_eq!(p["target"], "https://sipsvr01.example.net/");
+            p["vantage"].as_str().unwrap_or("")
+        })
+        .collect();
+    vantages.sort_unstable();
+    assert_eq!(
+        vantages,
+        ["eu-central", "local-sipsvr01", "us-east", "us-west"]
+    );
+    let key = |v: &Value| -> Vec<(String, String, String)> {
+        v["outages"]
+            .as_array()
+            .expect("outages")
+            .iter()
+            .map(|o| {
+                (
+                    o["kind"].as_str().unwrap_or("").to_string(),
+                    o["start"].as_str().unwrap_or("").to_string(),
+                    o["recovered_at"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(key(&prom), key(&csv));
+    // And each window against the hand-read runs: it starts at the first failed check of its
+    // probes and recovers at the last of their recoveries.
+    let runs = scenario_runs();
+    let outages = prom["outages"].as_array().expect("outages");
+    assert_eq!(outages.len(), 4);
+    for o in outages {
+        let start = o["start"].as_str().unwrap_or("");
+        let failing: Vec<&RunOf> = runs
+            .values()
+            .flatten()
+            .filter(|r| r.failures >= 2 && z(r.start) == start)
+            .collect();
+        assert!(!failing.is_empty(), "{o}");
+        let recovered = failing.iter().map(|r| r.recovered).max().expect("a run");
+        assert_eq!(o["recovered_at"], z(recovered));
     }
 }
