@@ -486,3 +486,44 @@ fn the_csv_targets_of_one_host_say_which_were_down_together() {
     let r = report_json(&targets("checks.csv"));
     assert_shared_host(&r, |k| MONITORS[k].1.to_string());
 }
+
+/// The database and the CSV exported from it, read together (the whole folder): each monitor
+/// once, under Kuma's name, each README window once, and the CSV's checks counted as copies.
+#[test]
+fn the_database_and_its_csv_read_together_count_each_check_once() {
+    // The CSV's checks, by hand: every row but the maintenance ones.
+    let csv = std::fs::read_to_string(targets("checks.csv")).expect("csv");
+    let checks = csv
+        .lines()
+        .skip(1)
+        .filter(|l| !l.split(',').nth(3).is_some_and(|s| s == "maintenance"))
+        .count() as u64;
+    let r = report_json(&targets(""));
+    assert_eq!(windows(&r), story_windows(|k| MONITORS[k].0.to_string()));
+    let names: Vec<&str> = r["probes"]
+        .as_array()
+        .expect("probes")
+        .iter()
+        .map(|p| text(&p["name"]))
+        .collect();
+    assert_eq!(names, ["SIP", "Web", "MySQL"]);
+    let input = |suffix: &str| {
+        r["inputs"]
+            .as_array()
+            .expect("inputs")
+            .iter()
+            .find(|i| text(&i["path"]).ends_with(suffix))
+            .cloned()
+            .expect("the input")
+    };
+    let from_csv = input("checks.csv");
+    assert_eq!(from_csv["copies_merged"].as_u64(), Some(checks));
+    assert!(input("kuma.db").get("copies_merged").is_none());
+    let said = from_csv["problems"].to_string();
+    for (name, url) in MONITORS {
+        assert!(
+            said.contains(&format!("checks of {url} are those of {name} in ")),
+            "{said}"
+        );
+    }
+}

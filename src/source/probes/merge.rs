@@ -1,6 +1,8 @@
 //! Series of one probe from several files (any format) merged into one: checks sorted with the
-//! duplicates of an earlier file dropped and counted, state intervals kept where they do not overlap.
-use crate::model::{Check, InputReport, ProbeSeries, StateInterval};
+//! duplicates of an earlier file dropped and counted, state intervals kept where they do not overlap;
+//! and a series that is a copy of another file's under another name (a Kuma database and the CSV
+//! exported from it) counted once.
+use crate::model::{Check, InputKind, InputReport, ProbeSeries, StateInterval};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -47,9 +49,61 @@ pub fn merge_probes(series: Vec<ProbeSeries>, reports: &mut [InputReport]) -> Ve
             }
         }
     }
-    merged
+    drop_copies(merged, reports)
 }
 
+/// Checks that prove two series are one monitor's: the same times, outcomes and latencies, with a
+/// latency on at least half of them (up-down alone is shared by every target of a host down
+/// together, and so are the times of one monitor's schedule).
+fn same_checks(a: &[Check], b: &[Check]) -> bool {
+    let timed = a.iter().filter(|c| c.latency_ms().is_some()).count();
+    a.len() >= 2
+        && a.len() == b.len()
+        && timed * 2 >= a.len()
+        && a.iter()
+            .zip(b)
+            .all(|(x, y)| x.time == y.time && x.ok() == y.ok() && x.latency_ms() == y.latency_ms())
+}
+
+/// Drops a series whose checks are another file's series' check for check (the same monitor
+/// exported twice under two names): the monitoring store's series is kept (it names the monitor
+/// as the monitor does), else the first read; the copy is counted in its file's `copies_merged`
+/// and named in its problems.
+fn drop_copies(series: Vec<ProbeSeries>, reports: &mut [InputReport]) -> Vec<ProbeSeries> {
+    let from_store = |reports: &[InputReport], s: &ProbeSeries| {
+        reports
+            .iter()
+            .find(|r| *r.path == *s.source_file)
+            .is_some_and(|r| matches!(r.kind, InputKind::ProbeStore(_)))
+    };
+    let mut kept: Vec<ProbeSeries> = Vec::with_capacity(series.len());
+    for s in series {
+        let original = kept.iter().position(|k| {
+            k.source_file != s.source_file
+                && k.intervals == s.intervals
+                && same_checks(&k.checks, &s.checks)
+        });
+        let Some(i) = original else {
+            kept.push(s);
+            continue;
+        };
+        let copy = if from_store(reports, &s) && !from_store(reports, &kept[i]) {
+            std::mem::replace(&mut kept[i], s)
+        } else {
+            s
+        };
+        let original = &kept[i];
+        if let Some(r) = reports.iter_mut().find(|r| *r.path == *copy.source_file) {
+            let n = copy.checks.len() as u64;
+            r.copies_merged += n;
+            r.problems.push(format!(
+                "the {n} checks of {} are those of {} in {} (the same times, outcomes and latencies): one monitor exported twice, counted once there",
+                copy.name, original.name, original.source_file
+            ));
+        }
+    }
+    kept
+}
 /// Adds `more` to `kept` (both sorted, not overlapping): an interval of `more` that overlaps one
 /// already kept is dropped, so the earlier file's states stand. Returns how many were dropped.
 fn merge_intervals(kept: &mut Vec<StateInterval>, more: Vec<StateInterval>) -> usize {

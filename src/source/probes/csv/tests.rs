@@ -480,3 +480,60 @@ fn unknown_status_words_are_counted_by_word() {
         "{notes}"
     );
 }
+
+/// One monitor exported twice under two names (a Kuma database and its CSV): the checks are the
+/// same to the latency, so the copy is counted once; two targets that were only up and down
+/// together (no latencies to tell them apart) are not merged.
+#[test]
+fn a_series_exported_twice_under_two_names_is_counted_once() {
+    let timed = |t: &str, ok: bool, ms: f32| Check::new(utc(t), ok, Some(ms));
+    let series = |name: &str, file: &str, checks: Vec<Check>| ProbeSeries {
+        target: None,
+        vantage: None,
+        host: None,
+        name: name.into(),
+        intervals: Vec::new(),
+        checks,
+        source_file: Arc::from(file),
+    };
+    let checks = vec![
+        timed("2011-08-15T10:00:00Z", true, 21.0),
+        timed("2011-08-15T10:01:00Z", false, 15000.0),
+        timed("2011-08-15T10:02:00Z", true, 23.0),
+    ];
+    let mut other_latency = checks.clone();
+    other_latency[2] = timed("2011-08-15T10:02:00Z", true, 24.0);
+    let untimed: Vec<Check> = checks
+        .iter()
+        .map(|c| Check::new(c.time, c.ok(), None))
+        .collect();
+    let report = |path: &str, kind| InputReport {
+        path: path.into(),
+        kind,
+        records_read: 3,
+        ..Default::default()
+    };
+    let kuma = crate::model::InputKind::ProbeStore(crate::model::StoreKind::KumaDb);
+    let csv = crate::model::InputKind::ProbeCsv;
+    let mut reports = vec![report("kuma.db", kuma), report("checks.csv", csv)];
+    // The CSV's copy comes first: the database's series, which names the monitor, is kept.
+    let merged = merge_probes(
+        vec![
+            series("https://sip/", "checks.csv", checks.clone()),
+            series("SIP", "kuma.db", checks),
+            series("Web", "kuma.db", untimed.clone()),
+            series("https://web/", "checks.csv", untimed),
+            series("https://other/", "checks.csv", other_latency),
+        ],
+        &mut reports,
+    );
+    let names: Vec<&str> = merged.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["SIP", "Web", "https://web/", "https://other/"]);
+    assert_eq!((reports[0].copies_merged, reports[1].copies_merged), (0, 3));
+    assert!(
+        reports[1].problems[0]
+            .starts_with("the 3 checks of https://sip/ are those of SIP in kuma.db"),
+        "{:?}",
+        reports[1].problems
+    );
+}
