@@ -527,3 +527,50 @@ fn the_database_and_its_csv_read_together_count_each_check_once() {
         );
     }
 }
+
+/// Uptime Kuma's heartbeat table as users export it (`monitor_id,monitor_name,status,time,msg,
+/// ping,important`, made here from the database with SQL): the series are named by the monitors'
+/// names, not their ids, status 3 is maintenance and the windows are the README's.
+#[test]
+fn the_kuma_heartbeat_export_names_monitors_and_keeps_maintenance() {
+    let db = rusqlite::Connection::open_with_flags(
+        targets("kuma.db"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .expect("open");
+    let mut stmt = db
+        .prepare(
+            "SELECT h.monitor_id, m.name, h.status, h.time, h.msg, h.ping, h.important \
+             FROM heartbeat h JOIN monitor m ON m.id = h.monitor_id ORDER BY h.id",
+        )
+        .expect("query");
+    let mut csv = String::from("monitor_id,monitor_name,status,time,msg,ping,important\n");
+    let rows = stmt
+        .query_map([], |r| {
+            let ping: Option<i64> = r.get(5)?;
+            Ok(format!(
+                "{},{},{},{},\"{}\",{},{}\n",
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                ping.map(|p| p.to_string()).unwrap_or_default(),
+                r.get::<_, i64>(6)?,
+            ))
+        })
+        .expect("rows");
+    for row in rows {
+        csv.push_str(&row.expect("row"));
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("heartbeats.csv");
+    std::fs::write(&file, csv).expect("write");
+    let r = report_json(&file);
+    assert_eq!(windows(&r), story_windows(|k| MONITORS[k].0.to_string()));
+    assert_maintenance_is_planned(&r, |k| MONITORS[k].0.to_string());
+    assert_eq!(r["inputs"][0]["records_skipped"], 0);
+    let out = run_ok(["probes", &arg(&file), "--explain"]);
+    assert!(out.contains("column \"monitor_name\""), "{out}");
+    assert!(out.contains("Uptime Kuma's heartbeat codes"), "{out}");
+}

@@ -311,6 +311,7 @@ fn lay_out(
         timeout_ms: opts.timeout.num_milliseconds() as f64,
         zone: opts.input_tz,
         default_name,
+        kuma_codes: detect::is_kuma_heartbeats(&names),
     };
     drop(sample);
     let layout = Layout {

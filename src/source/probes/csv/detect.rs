@@ -61,7 +61,6 @@ const PROBE_NAMES: &[&str] = &[
     "probe_name",
     "monitor",
     "monitor_name",
-    "monitor_id",
     "location",
     "check",
     "check_name",
@@ -175,7 +174,9 @@ pub fn role_from_name(name: &str) -> Option<(Role, u8)> {
         return Some((Role::Time, 2));
     }
     if has(PROBE_WORDS) {
-        return Some((Role::Probe, 2));
+        // A monitor's id (`monitor_id`) names it less well than its name beside it.
+        let id = ws.contains(&"id");
+        return Some((Role::Probe, if id { 1 } else { 2 }));
     }
     if has(TARGET_WORDS) {
         return Some((Role::Probe, 1));
@@ -414,7 +415,27 @@ pub fn detect(
         }
     }
     fill_by_content(&mut d, columns, zone, headerless);
+    // Each of Kuma's monitors checks its own thing from the one Kuma: targets, not vantages
+    // (SIP down alone is this target alone, not a partial outage of one service).
+    if is_kuma_heartbeats(names) && d.target.is_none() && d.vantage.is_none() {
+        if let Some(col) = d.probe.take() {
+            d.why.retain(|(role, _, _)| *role != Role::Probe);
+            d.set(
+                Role::Target,
+                col,
+                "by its name: Uptime Kuma's heartbeats, each monitor a target",
+            );
+        }
+    }
     d
+}
+
+/// Uptime Kuma's heartbeat table exported as it is (`monitor_id` and `important` columns): its
+/// status codes are Kuma's (2 pending, 3 maintenance) and its monitors are targets.
+pub fn is_kuma_heartbeats(names: &[String]) -> bool {
+    ["monitor_id", "important"]
+        .iter()
+        .all(|k| names.iter().any(|n| normalize(n) == *k))
 }
 
 fn fill_by_content(d: &mut Detected, columns: &[Vec<Option<&str>>], zone: Zone, headerless: bool) {

@@ -16,6 +16,8 @@ pub struct Facts<'a> {
     pub probes: &'a [ProbeSeries],
     pub duplicates: usize,
     pub unsorted: bool,
+    /// Status codes read as Uptime Kuma's (2 pending, 3 maintenance).
+    pub kuma_codes: bool,
 }
 
 pub fn explain(path: &Path, f: &Facts, report: &InputReport) -> Vec<String> {
@@ -89,6 +91,9 @@ pub fn explain(path: &Path, f: &Facts, report: &InputReport) -> Vec<String> {
         explain_probe(&mut out, why(Role::Probe), &names);
     }
     match why(Role::Status) {
+        Some(col) if f.kuma_codes => out.push(format!(
+            "  status: {col}: Uptime Kuma's heartbeat codes (the monitor_id and important columns): 1 answered, 0 failed, 2 pending (neither), 3 maintenance (planned downtime)"
+        )),
         Some(col) => out.push(format!(
             "  status: {col}: decides each check (up/ok/1/true/2xx/3xx answered; down/fail/0/false/timeout/error/4xx/5xx failed)"
         )),

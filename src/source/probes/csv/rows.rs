@@ -35,6 +35,9 @@ pub struct Plan {
     pub zone: Zone,
     /// Probe name when there is no probe column (the file's stem).
     pub default_name: String,
+    /// Uptime Kuma's heartbeat table (`monitor_id`, `important` columns): status 2 is pending
+    /// (neither up nor down) and 3 maintenance, as in its database.
+    pub kuma_codes: bool,
 }
 
 /// The checks of one series (one probe, or one target from one vantage).
@@ -368,7 +371,11 @@ impl<'a> RowReader<'a> {
         if let Some((_, v)) = self.statuses.iter().find(|(s, _)| s == text) {
             return *v;
         }
-        let v = vocab::parse_said(text);
+        let v = match text.trim() {
+            "2" if self.plan.kuma_codes => Some(Said::Neither),
+            "3" if self.plan.kuma_codes => Some(Said::Maintenance),
+            _ => vocab::parse_said(text),
+        };
         if self.statuses.len() < STATUS_CACHE {
             self.statuses.push((text.to_string(), v));
         }

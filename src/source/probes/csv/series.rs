@@ -120,6 +120,7 @@ pub(super) fn finish(
         probes: &probes,
         duplicates,
         unsorted,
+        kuma_codes: layout.plan.kuma_codes,
     };
     let detection = explain(path, &facts, &report);
     ProbeFile {
