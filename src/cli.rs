@@ -175,6 +175,10 @@ pub struct ProbeArgs {
     /// A degraded state (Nagios WARNING) is an outage, not only shown.
     #[arg(long)]
     pub warning_is_down: bool,
+    /// The Prometheus label that says where a check ran from [default: the first of location,
+    /// probe, region, prober, site that a series has].
+    #[arg(long, value_name = "LABEL")]
+    pub vantage_label: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

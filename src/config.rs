@@ -32,6 +32,8 @@ pub struct Flags {
     pub columns: Option<String>,
     /// `--warning-is-down`.
     pub warning_is_down: bool,
+    /// `--vantage-label`.
+    pub vantage_label: Option<String>,
 }
 
 /// `faultline.toml`, as written. Every key is optional; unknown keys are an error (a typo must
@@ -54,6 +56,8 @@ pub struct FileConfig {
     /// Probe CSV columns: a table `{ time = "checked_at", latency = "latency_s" }` or the
     /// `--columns` text `time=checked_at,latency=latency_s`.
     pub columns: Option<Columns>,
+    /// The Prometheus label that says where a check ran from.
+    pub vantage_label: Option<String>,
     /// What some inputs cannot say about themselves: `[[inputs]] path = "web01/*", tz = "..."`.
     #[serde(default)]
     pub inputs: Vec<FileInput>,
@@ -107,6 +111,8 @@ pub struct Settings {
     pub columns: Option<String>,
     /// A degraded probe state (Nagios WARNING) counts as down.
     pub warning_is_down: bool,
+    /// The Prometheus label that says where a check ran from (else the first known one).
+    pub vantage_label: Option<String>,
     /// The config file that was read, if any.
     pub file: Option<PathBuf>,
 }
@@ -212,6 +218,10 @@ pub fn resolve(flags: &Flags, file: Option<(&Path, &FileConfig)>) -> Result<Sett
             .clone()
             .or_else(|| cfg.columns.as_ref().map(Columns::as_map_text)),
         warning_is_down: flags.warning_is_down || cfg.warning_is_down.unwrap_or(false),
+        vantage_label: flags
+            .vantage_label
+            .clone()
+            .or_else(|| cfg.vantage_label.clone()),
         file: path,
     })
 }

@@ -108,6 +108,7 @@ pub fn flags(input: &InputArgs, tz: &Option<String>, probe: Option<&ProbeArgs>) 
         flags.min_failures = p.min_failures;
         flags.columns = p.columns.clone();
         flags.warning_is_down = p.warning_is_down;
+        flags.vantage_label = p.vantage_label.clone();
     }
     flags
 }

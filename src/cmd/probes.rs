@@ -46,7 +46,13 @@ pub fn run(
     for (path, store) in &paths {
         if let Some(kind) = store {
             let input_tz = settings.inputs.for_path(path).tz;
-            let read = source::probes::read_in(path, *kind, zone, input_tz);
+            let read = source::probes::read_in(
+                path,
+                *kind,
+                zone,
+                input_tz,
+                settings.vantage_label.as_deref(),
+            );
             bar.file_done(path);
             match read {
                 Ok(store) => {

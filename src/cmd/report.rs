@@ -83,6 +83,7 @@ pub fn run(
         inputs: settings.inputs.clone(),
         probe_timeout: timeout,
         probe_columns: settings.columns.clone(),
+        vantage_label: settings.vantage_label.clone(),
         event_filter: Default::default(),
     };
     // The report reads the story (boots, shutdowns, crashes, changes) from the whole log, then

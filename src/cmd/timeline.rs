@@ -40,6 +40,7 @@ pub fn run(
         inputs: settings.inputs.clone(),
         probe_timeout: timeout,
         probe_columns: settings.columns.clone(),
+        vantage_label: settings.vantage_label.clone(),
         event_filter: filter.clone(),
     };
     let evidence = evidence::load_with_progress(&load, diag.progress())?;
@@ -146,6 +147,7 @@ fn partitioned(
             inputs: settings.inputs.clone(),
             probe_timeout: settings.timeout,
             probe_columns: settings.columns.clone(),
+            vantage_label: settings.vantage_label.clone(),
             event_filter: filter.clone(),
         };
         let evidence = match evidence::load_with_progress(&load, diag.progress()) {

@@ -38,6 +38,8 @@ pub struct LoadOptions {
     pub inputs: InputRules,
     pub probe_timeout: chrono::Duration,
     pub probe_columns: Option<String>,
+    /// The Prometheus label that says where a check ran from (`--vantage-label`).
+    pub vantage_label: Option<String>,
     pub event_filter: EventFilter,
 }
 
@@ -267,7 +269,12 @@ fn read_probes(
     let mut probes = Vec::new();
     for input in inputs {
         if let InputKind::ProbeStore(kind) = input.kind {
-            let read = probes::read(&input.path, kind, opts.inputs.for_path(&input.path).tz);
+            let read = probes::read(
+                &input.path,
+                kind,
+                opts.inputs.for_path(&input.path).tz,
+                opts.vantage_label.as_deref(),
+            );
             bar.file_done(&input.path);
             match read {
                 Ok(store) => {

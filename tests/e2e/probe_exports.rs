@@ -958,3 +958,43 @@ fn prometheus_gives_the_windows_and_kinds_of_the_scenario_csvs() {
         assert_eq!(o["recovered_at"], z(recovered));
     }
 }
+
+#[test]
+fn vantage_label_names_the_prometheus_label_of_the_vantage() {
+    // The fixture's `probe` label renamed to one faultline does not know.
+    let text = std::fs::read_to_string(exports("prometheus-probe_success.json")).expect("read");
+    let mut doc: Value = serde_json::from_str(&text).expect("json");
+    for series in doc["data"]["result"].as_array_mut().expect("result") {
+        let metric = series["metric"].as_object_mut().expect("metric");
+        let probe = metric.remove("probe").expect("a probe label");
+        metric.insert("pop".into(), probe);
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("probe_success.json");
+    std::fs::write(&file, doc.to_string()).expect("write");
+    let vantages = |v: &Value| -> Vec<Value> {
+        v["probes"]
+            .as_array()
+            .expect("probes")
+            .iter()
+            .map(|p| p["vantage"].clone())
+            .collect()
+    };
+    let unnamed = json(&[&arg(&file)]);
+    assert!(vantages(&unnamed).iter().all(Value::is_null));
+    let said = run(["probes", &arg(&file)]).stderr;
+    assert!(said.contains("name yours with --vantage-label"), "{said}");
+    let named = json(&["--vantage-label", "pop", &arg(&file)]);
+    assert_eq!(
+        vantages(&named),
+        ["eu-central", "local-sipsvr01", "us-east", "us-west"]
+    );
+    // The same windows as the scenario's CSVs, the local vantage telling service from network.
+    let kinds: Vec<&str> = named["outages"]
+        .as_array()
+        .expect("outages")
+        .iter()
+        .map(|o| o["kind"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(kinds, ["service", "network", "partial", "service"]);
+}

@@ -52,15 +52,26 @@ pub fn sniff(head: &[u8]) -> Option<StoreKind> {
 /// Reads one store; its planned (maintenance) spans are said in the notes, in `zone`, which is
 /// also the zone of the input's zone-less times (UptimeRobot's dashboard CSV, Zabbix's Problems
 /// CSV).
-pub fn read(path: &Path, kind: StoreKind, zone: Zone) -> Result<ProbeStoreRead> {
-    read_in(path, kind, zone, zone)
+pub fn read(
+    path: &Path,
+    kind: StoreKind,
+    zone: Zone,
+    vantage_label: Option<&str>,
+) -> Result<ProbeStoreRead> {
+    read_in(path, kind, zone, zone, vantage_label)
 }
 
 /// [`read`], with notes in `zone` and zone-less times in `input_tz`.
-pub fn read_in(path: &Path, kind: StoreKind, zone: Zone, input_tz: Zone) -> Result<ProbeStoreRead> {
+pub fn read_in(
+    path: &Path,
+    kind: StoreKind,
+    zone: Zone,
+    input_tz: Zone,
+    vantage_label: Option<&str>,
+) -> Result<ProbeStoreRead> {
     let mut read = match kind {
         StoreKind::KumaDb => kuma::read(path)?,
-        StoreKind::PrometheusJson => prometheus::read(path, None)?,
+        StoreKind::PrometheusJson => prometheus::read(path, vantage_label)?,
         StoreKind::UptimeRobotCsv => uptimerobot::read_csv(path, input_tz)?,
         StoreKind::UptimeRobotJson => uptimerobot::read_json(path)?,
         StoreKind::NagiosLog => nagios::read(path, input_tz)?,

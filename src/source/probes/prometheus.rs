@@ -475,8 +475,13 @@ fn read_series(
     }
     b.tally.ignored += unjoined;
     let vantage = if vantages_used.is_empty() {
-        let looked = vantage_label.map_or(VANTAGE_LABELS.join(", "), str::to_string);
-        format!("no series has a vantage label ({looked})")
+        match vantage_label {
+            Some(label) => format!("no series has the vantage label {label:?} (--vantage-label)"),
+            None => format!(
+                "no series has a vantage label ({}): name yours with --vantage-label",
+                VANTAGE_LABELS.join(", ")
+            ),
+        }
     } else {
         format!("vantage from label {}", vantages_used.render())
     };
