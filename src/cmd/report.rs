@@ -123,7 +123,7 @@ pub fn run(
         to,
     };
     let model = report::build(
-        &evidence.events,
+        evidence.events,
         &evidence.probes,
         &evidence.metrics,
         evidence.inputs,
