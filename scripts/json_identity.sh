@@ -2,8 +2,8 @@
 # Proves "no behaviour change": runs two faultline binaries over the same inputs and compares their
 # outputs (stdout, stderr and exit code) byte for byte. Inputs: fixtures/aug15 (report, events,
 # timeline, probes, metrics in their formats), fixtures/aug15-exports (events, report, timeline),
-# the damaged probe and metric files of tests/bad, and every .evtx under ../shared/evtx-samples
-# (events, timeline). Prints one line per difference and exits 1 if there is any.
+# fixtures/hosts (report: the logs' own story, no probes), the damaged probe and metric files of
+# tests/bad, and every .evtx under ../shared/evtx-samples (events, timeline, report). Prints one line per difference and exits 1 if there is any.
 #
 # Usage: scripts/json_identity.sh BASE NEW
 #   BASE, NEW: a faultline binary, or a git revision; a revision is built in a throw-away worktree
@@ -77,6 +77,8 @@ cases=(
   "events fixtures/aug15-exports --count --format jsonl"
   "events fixtures/aug15-exports $fx --format jsonl"
   "report fixtures/aug15-exports $fx --format json"
+  "report fixtures/hosts --format json"
+  "report fixtures/hosts --input-tz Europe/London"
   "timeline fixtures/aug15-exports --format jsonl"
   "probes tests/bad/probes --format json"
   "metrics tests/bad/metrics tests/bad/pdh --format json"
@@ -84,7 +86,7 @@ cases=(
 if [ -d "$samples" ]; then
   while IFS= read -r -d '' f; do
     cases+=("events $f --format jsonl" "events $f --format csv" "events $f --count --format jsonl"
-      "timeline $f --format jsonl")
+      "timeline $f --format jsonl" "report $f --format json")
   done < <(find "$samples" -name '*.evtx' -print0 | sort -z)
 else
   echo "json_identity: no samples at $samples (only the fixtures are compared)" >&2

@@ -113,8 +113,10 @@ use super::data_quality::data_quality;
 pub use super::data_quality::{DataQuality, Gap};
 pub use super::outages::window_end;
 
+/// `events` are taken by value: the clock corrections are made on them in place, with no copy of
+/// a fleet's events.
 pub fn build(
-    events: &[Event],
+    mut events: Vec<Event>,
     probes: &[ProbeSeries],
     metrics: &[MetricSeries],
     inputs: Vec<InputReport>,
@@ -122,7 +124,6 @@ pub fn build(
     opts: &ReportOptions,
 ) -> Report {
     // Clock corrections first: every later step uses the corrected times.
-    let mut events = events.to_vec();
     let clocks = clock::correct(&mut events);
     let events = &events[..];
     let found_hosts = hosts::find_hosts(events, metrics, &inputs);

@@ -124,7 +124,7 @@ pub fn run(
         to,
     };
     let model = report::build(
-        &evidence.events,
+        evidence.events,
         &evidence.probes,
         &evidence.metrics,
         evidence.inputs,

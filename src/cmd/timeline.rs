@@ -173,8 +173,9 @@ fn partitioned(
             to: None,
         };
         let analysis = outages::find_outages(&evidence.probes, &opts.outages);
+        // The report takes its events by value; the timeline below needs them too.
         let model = report::build(
-            &evidence.events,
+            evidence.events.clone(),
             &evidence.probes,
             &evidence.metrics,
             Vec::new(),
