@@ -354,9 +354,10 @@ pub struct SynthArgs {
     #[arg(long, conflicts_with_all = ["probe_rows", "perfmon", "exports", "scale", "hosts", "probe_exports"])]
     pub targets: bool,
     /// Write the several-hosts scenario instead: N hosts' System logs (`HOST/System.evtx`) with a
-    /// planned restart, an unclean crash, a VM clock correction, and a crash they share.
+    /// planned restart, an unclean crash, a VM clock correction, and a crash they share. With
+    /// --scale: about that many records in each host's log (a fleet for benchmarks).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..),
-          conflicts_with_all = ["scale", "probe_rows", "perfmon", "exports"])]
+          conflicts_with_all = ["probe_rows", "perfmon", "exports"])]
     pub hosts: Option<u16>,
 }
 

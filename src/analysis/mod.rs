@@ -5,6 +5,7 @@ pub mod clock;
 pub mod data_quality;
 pub mod downtime;
 pub mod event_findings;
+pub mod fleet;
 pub mod hosts;
 pub mod metric_correlation;
 pub mod nature;

@@ -335,7 +335,7 @@ fn probe_window_host(o: &Outage, found: &hosts::Hosts) -> Option<String> {
 }
 
 /// Windows of different hosts that overlap in time, merged into groups.
-fn overlaps(reports: &[OutageReport]) -> Vec<Overlap> {
+pub(super) fn overlaps(reports: &[OutageReport]) -> Vec<Overlap> {
     let mut out: Vec<Overlap> = Vec::new();
     for (i, a) in reports.iter().enumerate() {
         let Some(ha) = &a.host else { continue };
@@ -468,7 +468,7 @@ fn signature(r: &OutageReport) -> Vec<String> {
         .collect()
 }
 
-fn add_related(reports: &mut [OutageReport]) {
+pub(super) fn add_related(reports: &mut [OutageReport]) {
     let sigs: Vec<Vec<String>> = reports.iter().map(signature).collect();
     // Windows down together share their events: they are one outage, not related incidents.
     let windows: Vec<Outage> = reports.iter().map(|r| r.window.clone()).collect();

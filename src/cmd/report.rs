@@ -109,51 +109,72 @@ pub fn run(
         rest: &rest,
         more: &scope::unsettled_service_scope,
     };
-    let evidence = evidence::load_scoped(&load, diag.progress(), Some(&two_pass))?;
-    let outcome = diag.summarize(&evidence.inputs);
-    if super::nothing_usable(&evidence.inputs) {
+    // One report of the inputs as given, or of one host folder.
+    let report_of = |paths: &[PathBuf]| -> anyhow::Result<Unit> {
+        let load = LoadOptions {
+            paths: paths.to_vec(),
+            ..load.clone()
+        };
+        let evidence = evidence::load_scoped(&load, diag.progress(), Some(&two_pass))?;
+        let mut outages = outage_options(&settings);
+        outages.host = most_common_host(&evidence.events);
+        let opts = ReportOptions {
+            outages,
+            lookback,
+            server_zone: server_zone(input_tz, zone),
+            from,
+            to,
+        };
+        let model = report::build(
+            evidence.events,
+            &evidence.probes,
+            &evidence.metrics,
+            evidence.inputs,
+            evidence.notes,
+            &opts,
+        );
+        Ok(Unit {
+            model,
+            probes: evidence.probes,
+            metrics: evidence.metrics,
+        })
+    };
+    // A folder of host folders is read a host at a time: memory holds one host's events.
+    let fleet = match crate::source::host_folders(&load.paths).filter(|_| load.forced.is_empty()) {
+        Some(folders) => fleet_report(&folders, &report_of, diag)?,
+        None => None,
+    };
+    let Unit {
+        model,
+        probes,
+        metrics,
+    } = match fleet {
+        Some(unit) => unit,
+        None => report_of(&load.paths)?,
+    };
+    let outcome = diag.summarize(&model.inputs);
+    if super::nothing_usable(&model.inputs) {
         return Ok(outcome);
     }
-    let mut outages = outage_options(&settings);
-    outages.host = most_common_host(&evidence.events);
-    let opts = ReportOptions {
-        outages,
-        lookback,
-        server_zone: server_zone(input_tz, zone),
-        from,
-        to,
-    };
-    let model = report::build(
-        evidence.events,
-        &evidence.probes,
-        &evidence.metrics,
-        evidence.inputs,
-        evidence.notes,
-        &opts,
-    );
     // The HTML page carries the chart inline, with or without --chart.
     let inline_chart = match args.format {
-        ReportFormat::Html => {
-            chart::outage_chart(&model, &evidence.probes, &evidence.metrics, zone)
-                .transpose()
-                .map_err(|m| Error::Other(format!("the chart: {m}")))?
-        }
+        ReportFormat::Html => chart::outage_chart(&model, &probes, &metrics, zone)
+            .transpose()
+            .map_err(|m| Error::Other(format!("the chart: {m}")))?,
         _ => None,
     };
     let chart_link = match &args.chart {
         Some(path) => {
             let svg = match &inline_chart {
                 Some(svg) => svg.clone(),
-                None => {
-                    match chart::outage_chart(&model, &evidence.probes, &evidence.metrics, zone) {
-                        Some(svg) => {
-                            svg.map_err(|m| Error::Other(format!("{}: {m}", path.display())))?
-                        }
-                        None => {
-                            anyhow::bail!("--chart: no outage window in the data, nothing to draw")
-                        }
+                None => match chart::outage_chart(&model, &probes, &metrics, zone) {
+                    Some(svg) => {
+                        svg.map_err(|m| Error::Other(format!("{}: {m}", path.display())))?
                     }
-                }
+                    None => {
+                        anyhow::bail!("--chart: no outage window in the data, nothing to draw")
+                    }
+                },
             };
             crate::report_io::write_atomic(path, svg.as_bytes(), &protected_inputs(&args))?;
             diag.info(&format!("chart written to {}", path.display()));
@@ -261,6 +282,64 @@ pub(super) fn server_zone(input_tz: Zone, display: Zone) -> Zone {
     } else {
         input_tz
     }
+}
+
+/// A report and what its chart draws from.
+struct Unit {
+    model: report::Report,
+    probes: Vec<crate::model::ProbeSeries>,
+    metrics: Vec<crate::model::MetricSeries>,
+}
+
+/// The fleet's report from one report per host folder (analysis/fleet.rs), or `None` when the
+/// folders are not one host each (a folder with no host, or a host in two folders: its story is
+/// only whole read together), which the caller then reads whole.
+fn fleet_report(
+    folders: &[PathBuf],
+    report_of: &dyn Fn(&[PathBuf]) -> anyhow::Result<Unit>,
+    diag: &Diagnostics,
+) -> anyhow::Result<Option<Unit>> {
+    let mut owner: std::collections::HashMap<String, &PathBuf> = Default::default();
+    let (mut reports, mut probes, mut metrics) = (Vec::new(), Vec::new(), Vec::new());
+    for folder in folders {
+        let unit = report_of(std::slice::from_ref(folder))?;
+        let hosts = &unit.model.hosts;
+        let names = hosts
+            .iter()
+            .flat_map(|h| std::iter::once(&h.name).chain(&h.former_names));
+        for name in names {
+            if let Some(other) = owner.insert(name.to_ascii_lowercase(), folder) {
+                diag.info(&format!(
+                    "{}: host {name} is in {} too: the folders are read together",
+                    folder.display(),
+                    other.display()
+                ));
+                return Ok(None);
+            }
+        }
+        if hosts.is_empty() {
+            diag.info(&format!(
+                "{}: no host of its own: the folders are read together",
+                folder.display()
+            ));
+            return Ok(None);
+        }
+        reports.push(unit.model);
+        probes.extend(unit.probes);
+        metrics.extend(unit.metrics);
+    }
+    let Some(mut model) = crate::analysis::fleet::merge(reports) else {
+        return Ok(None);
+    };
+    model.data_quality.notes.push(format!(
+        "Read as a fleet: {} host folders, one at a time; windows of several hosts at once and related windows were found across all of them.",
+        folders.len()
+    ));
+    Ok(Some(Unit {
+        model,
+        probes,
+        metrics,
+    }))
 }
 
 fn most_common_host(events: &[crate::model::Event]) -> Option<String> {

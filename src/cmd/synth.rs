@@ -27,7 +27,7 @@ pub fn run(args: SynthArgs, diag: &Diagnostics, out: &mut dyn Write) -> anyhow::
         return Ok(Outcome::Clean);
     }
     if let Some(n) = args.hosts {
-        for (host, records) in crate::synth::hosts::host_logs(usize::from(n)) {
+        for (host, records) in crate::synth::hosts::host_logs(usize::from(n), args.scale) {
             let folder = dir.join(&host);
             std::fs::create_dir_all(&folder).map_err(|e| Error::io(&folder, e))?;
             write_log(&folder, "System.evtx", records, out)?;

@@ -97,3 +97,27 @@ fn has_extension(path: &Path, wanted: &[&str]) -> bool {
         .and_then(|e| e.to_str())
         .is_some_and(|e| wanted.iter().any(|w| e.eq_ignore_ascii_case(w)))
 }
+
+/// The host folders of a fleet folder: the sub-folders of the one folder given, when it holds two
+/// or more and no evidence file of its own (a folder per host: `fleet/WEB01/`, `fleet/DB01/`).
+/// `None`: the inputs are read as given. Whether the folders really are one host each shows only
+/// once they are read (the caller checks).
+pub fn host_folders(paths: &[PathBuf]) -> Option<Vec<PathBuf>> {
+    let [folder] = paths else { return None };
+    let entries: Vec<PathBuf> = std::fs::read_dir(folder)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
+            !name.is_some_and(|n| n.starts_with('.'))
+        })
+        .collect();
+    let own_evidence = entries.iter().filter(|p| p.is_file()).any(|p| {
+        let ext = p.extension().map(|e| e.to_ascii_lowercase());
+        let named = ext.is_some_and(|e| ["csv", "evtx", "evt"].iter().any(|x| e == *x));
+        named || sniff::claim_file(p).is_ok_and(|kind| kind.is_some())
+    });
+    let mut subs: Vec<PathBuf> = entries.into_iter().filter(|p| p.is_dir()).collect();
+    subs.sort();
+    (!own_evidence && subs.len() >= 2).then_some(subs)
+}

@@ -39,6 +39,8 @@ pub fn host_names(n: usize) -> Vec<String> {
 struct Writer {
     host: String,
     records: Vec<SynthRecord>,
+    /// Between routine records: 10 minutes, less for a scaled-up log.
+    routine_step: Duration,
 }
 
 impl Writer {
@@ -72,12 +74,12 @@ impl Writer {
         );
     }
 
-    /// Routine records every 10 minutes in [from, to).
+    /// Routine records every `routine_step` in [from, to).
     fn routine(&mut self, from: DateTime<Utc>, to: DateTime<Utc>) {
         let mut t = from;
         while t < to {
             self.service(t, "Windows Update", "running");
-            t += Duration::minutes(10);
+            t += self.routine_step;
         }
     }
 
@@ -156,10 +158,11 @@ fn systemtime_hex(t: DateTime<Utc>) -> String {
         .collect()
 }
 
-fn web01() -> Vec<SynthRecord> {
+fn web01(routine_step: Duration) -> Vec<SynthRecord> {
     let mut w = Writer {
         host: "WEB01".into(),
         records: Vec::new(),
+        routine_step,
     };
     w.routine(at(0, 0, 0), at(2, 0, 0));
     // A planned restart.
@@ -200,10 +203,11 @@ fn web01() -> Vec<SynthRecord> {
     w.records
 }
 
-fn crashed_host(host: &str) -> Vec<SynthRecord> {
+fn crashed_host(host: &str, routine_step: Duration) -> Vec<SynthRecord> {
     let mut w = Writer {
         host: host.into(),
         records: Vec::new(),
+        routine_step,
     };
     w.routine(at(0, 5, 0), at(10, 15, 0));
     w.service(at(10, 16, 0), "SQL Server (MSSQLSERVER)", "running");
@@ -228,14 +232,20 @@ fn crashed_host(host: &str) -> Vec<SynthRecord> {
 }
 
 /// Each host's System log records, in the order they are written (record ids follow it).
-pub fn host_logs(n: usize) -> Vec<(String, Vec<SynthRecord>)> {
+/// `scale`: about that many records per host (routine records closer together), for benchmarks.
+pub fn host_logs(n: usize, scale: Option<u64>) -> Vec<(String, Vec<SynthRecord>)> {
+    // The routine records span about 23 hours of the day.
+    let routine_step = match scale {
+        Some(records) => Duration::milliseconds((23 * 3_600_000 / records.max(1) as i64).max(1)),
+        None => Duration::minutes(10),
+    };
     host_names(n)
         .into_iter()
         .map(|h| {
             let records = if h == "WEB01" {
-                web01()
+                web01(routine_step)
             } else {
-                crashed_host(&h)
+                crashed_host(&h, routine_step)
             };
             (h, records)
         })

@@ -236,3 +236,70 @@ fn the_fleet_dataset_is_partitioned_by_host_and_date_and_never_overwritten() {
         again.stderr
     );
 }
+
+/// The report's JSON with its data-quality notes taken out (and returned).
+fn without_notes(mut v: Value) -> (Value, Vec<String>) {
+    let notes = v["data_quality"]["notes"].take();
+    let notes = notes
+        .as_array()
+        .map(|n| {
+            n.iter()
+                .filter_map(|s| s.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    (v, notes)
+}
+
+/// A folder of host folders is read a host at a time (memory holds one host's events) and says
+/// so; what it reports is what reading the same folders together reports, the windows of several
+/// hosts at once included.
+#[test]
+fn a_fleet_folder_read_a_host_at_a_time_reports_what_a_whole_read_does() {
+    let (fleet, fleet_notes) = without_notes(report());
+    let mut whole_args = vec!["report".to_string()];
+    for host in ["DB01", "HOST003", "WEB01"] {
+        whole_args.push(arg(&fixtures().join(host)));
+    }
+    whole_args.extend(["--input-tz", "Europe/London", "--format", "json", "-q"].map(String::from));
+    let whole: Value = serde_json::from_str(&run_ok(&whole_args)).expect("JSON");
+    let (whole, whole_notes) = without_notes(whole);
+    assert_eq!(fleet, whole);
+    assert!(!fleet["overlaps"].as_array().expect("overlaps").is_empty());
+    assert!(
+        fleet_notes
+            .iter()
+            .any(|n| n.starts_with("Read as a fleet: 3 host folders, one at a time")),
+        "{fleet_notes:?}"
+    );
+    assert!(!whole_notes.iter().any(|n| n.contains("fleet")));
+}
+
+/// Folders that are not one host each (here one server's System and Application logs in two
+/// folders) are read together: a host's story is only whole read as one.
+#[test]
+fn folders_sharing_a_host_are_read_together() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let aug15 = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/aug15");
+    for (sub, log) in [
+        ("system", "System.evtx"),
+        ("application", "Application.evtx"),
+    ] {
+        std::fs::create_dir_all(dir.path().join(sub)).expect("mkdir");
+        std::fs::copy(aug15.join(log), dir.path().join(sub).join(log)).expect("copy");
+    }
+    let r = crate::common::run(["report", &arg(dir.path()), "--format", "json"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("host SIPSVR01 is in") && r.stderr.contains("read together"),
+        "{}",
+        r.stderr
+    );
+    let v: Value = serde_json::from_str(&r.stdout).expect("JSON");
+    let (_, notes) = without_notes(v.clone());
+    assert!(!notes.iter().any(|n| n.contains("fleet")), "{notes:?}");
+    // One host, its 15 Aug events attributed as when both logs sit in one folder.
+    assert_eq!(v["hosts"].as_array().expect("hosts").len(), 1);
+    let events: u64 = v["hosts"][0]["events"].as_u64().expect("events");
+    assert_eq!(events, 480);
+}
