@@ -98,23 +98,15 @@ pub fn run(
     Ok(outcome)
 }
 
-/// The folders read one at a time: each sub-folder of a fleet folder (a folder per host), else the
-/// inputs as given.
+/// The folders read one at a time: each host folder of a fleet folder (`source::host_folders`),
+/// else each input as given. A folder with evidence files of its own beside sub-folders is one
+/// unit: its files are not dropped.
 fn fleet_units(paths: &[PathBuf]) -> Vec<Vec<PathBuf>> {
     let mut units = Vec::new();
     for p in paths {
-        let mut subs: Vec<PathBuf> = std::fs::read_dir(p)
-            .map(|d| {
-                d.filter_map(|e| e.ok().map(|e| e.path()))
-                    .filter(|p| p.is_dir())
-                    .collect()
-            })
-            .unwrap_or_default();
-        subs.sort();
-        if subs.is_empty() {
-            units.push(vec![p.clone()]);
-        } else {
-            units.extend(subs.into_iter().map(|s| vec![s]));
+        match crate::source::host_folders(std::slice::from_ref(p)) {
+            Some(folders) => units.extend(folders.into_iter().map(|f| vec![f])),
+            None => units.push(vec![p.clone()]),
         }
     }
     units

@@ -114,3 +114,34 @@ fn parquet_needs_an_output_file() {
     assert_eq!(r.code, Some(2));
     assert!(r.stderr.contains("-o"), "{}", r.stderr);
 }
+
+/// A folder with evidence files of its own beside a sub-folder (the probe exports beside
+/// `pingdom/`) is one unit of the partitioned dataset: its own files are not dropped for the
+/// sub-folder's.
+#[test]
+fn partition_keeps_a_folders_own_files_beside_its_subfolders() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("ds");
+    let folder =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/aug15-probe-exports");
+    let said = crate::common::run_ok([
+        "timeline",
+        &crate::common::arg(&folder),
+        "--input-tz",
+        "America/Los_Angeles",
+        "-q",
+        "--format",
+        "parquet",
+        "--partition",
+        "-o",
+        &crate::common::arg(&out),
+    ]);
+    assert!(said.contains("timeline entries written"), "{said}");
+    let mut hosts: Vec<String> = std::fs::read_dir(&out)
+        .expect("dataset")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    hosts.sort();
+    // One unit, named after the folder (no event names a computer), not after `pingdom/` alone.
+    assert_eq!(hosts, ["host=aug15-probe-exports"]);
+}
