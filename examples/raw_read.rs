@@ -1,14 +1,14 @@
 //! The reference reads for bench/run's rows of the export and store readers: the same file parsed
 //! by the parser underneath, touching every field, with no interpretation. Prints the count of
-//! records (CSV rows, JSON values, XML elements, SQLite rows).
+//! records (CSV rows, JSON values, XML elements, SQLite rows, non-empty text lines).
 //!
-//! raw_read csv|jsonl|json|xml|sqlite FILE
+//! raw_read csv|jsonl|json|xml|sqlite|lines FILE
 use std::io::BufRead;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let (Some(kind), Some(path)) = (args.get(1), args.get(2)) else {
-        eprintln!("usage: raw_read csv|jsonl|json|xml|sqlite FILE");
+        eprintln!("usage: raw_read csv|jsonl|json|xml|sqlite|lines FILE");
         std::process::exit(2);
     };
     let count = match kind.as_str() {
@@ -17,6 +17,7 @@ fn main() {
         "json" => json_values(path),
         "xml" => xml_elements(path),
         "sqlite" => sqlite_rows(path),
+        "lines" => text_lines(path),
         _ => {
             eprintln!("raw_read: unknown kind {kind}");
             std::process::exit(2);
@@ -40,6 +41,22 @@ fn csv_rows(path: &str) -> u64 {
     }
     std::hint::black_box(bytes);
     rows
+}
+
+/// A line log (Nagios): each line read as UTF-8 text and split at its `;` fields.
+fn text_lines(path: &str) -> u64 {
+    let mut file = std::io::BufReader::new(std::fs::File::open(path).expect("open"));
+    let (mut n, mut bytes) = (0u64, 0usize);
+    let mut line = String::new();
+    while file.read_line(&mut line).expect("line") > 0 {
+        if !line.trim().is_empty() {
+            bytes += line.split(';').map(str::len).sum::<usize>();
+            n += 1;
+        }
+        line.clear();
+    }
+    std::hint::black_box(bytes);
+    n
 }
 
 fn jsonl_values(path: &str) -> u64 {

@@ -315,16 +315,22 @@ pub fn find_outages(probes: &[ProbeSeries], opts: &OutageOptions) -> OutageAnaly
             .then(a.first.cmp(&b.first))
     });
     let mut groups: Vec<Vec<Run>> = Vec::new();
+    // The latest `down_until` of the last group, kept as runs join it (a group can hold hundreds
+    // of thousands of runs: taking the maximum again for each run was quadratic).
+    let mut group_until: Option<DateTime<Utc>> = None;
     for run in long {
-        match groups.last_mut() {
-            Some(g)
+        match (groups.last_mut(), group_until) {
+            (Some(g), Some(until))
                 if target_of(g[0].probe) == target_of(run.probe)
-                    && run.first - g.iter().map(|r| r.down_until).max().unwrap_or(run.first)
-                        < opts.merge_gap =>
+                    && run.first - until < opts.merge_gap =>
             {
+                group_until = Some(until.max(run.down_until));
                 g.push(run)
             }
-            _ => groups.push(vec![run]),
+            _ => {
+                group_until = Some(run.down_until);
+                groups.push(vec![run])
+            }
         }
     }
     let mut outages: Vec<Outage> = groups

@@ -142,7 +142,8 @@ const SCALED: &[&str] = &[
 ];
 
 /// For `bench/run`: a System log of about `total` records in one file per export reader, an
-/// Uptime Kuma database and a Prometheus `query_range` answer of about `total` checks each.
+/// Uptime Kuma database and a Prometheus `query_range` answer of about `total` checks each, a
+/// Nagios log of `total` alerts and an UptimeRobot CSV of `total` events.
 pub fn write_scaled_exports(dir: &Path, total: u64) -> crate::error::Result<Vec<PathBuf>> {
     use crate::error::Error;
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
@@ -213,5 +214,21 @@ pub fn write_scaled_exports(dir: &Path, total: u64) -> crate::error::Result<Vec<
     )
     .map_err(|e| Error::io(&prom, e))?;
     written.push(prom);
+    let logs: [(&str, super::probe_exports::ScaledWriter); 2] = [
+        ("nagios.log", super::probe_exports::write_scaled_nagios),
+        (
+            "uptimerobot-logs.csv",
+            super::probe_exports::write_scaled_uptimerobot,
+        ),
+    ];
+    for (name, write) in logs {
+        let path = dir.join(name);
+        let file = std::fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
+        let mut w = std::io::BufWriter::new(file);
+        write(&mut w, checks)
+            .and_then(|()| std::io::Write::flush(&mut w))
+            .map_err(|e| Error::io(&path, e))?;
+        written.push(path);
+    }
     Ok(written)
 }

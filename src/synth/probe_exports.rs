@@ -419,6 +419,78 @@ pub fn file_names() -> Vec<String> {
     names
 }
 
+/// A writer of a state log of a given number of records (for `bench/run`).
+pub type ScaledWriter = fn(&mut dyn Write, u64) -> std::io::Result<()>;
+
+/// For `bench/run`: a Nagios log of `lines` service alerts (four services of the server, one
+/// alert a line, 15 s apart per service), cycling through a SOFT flap that recovers, a HARD
+/// outage and its recovery; every line is a state the reader counts.
+pub fn write_scaled_nagios(w: &mut dyn Write, lines: u64) -> std::io::Result<()> {
+    const CYCLE: [(&str, &str, u32, &str); 5] = [
+        (
+            "CRITICAL",
+            "SOFT",
+            1,
+            "CRITICAL - Socket timeout after 15 seconds",
+        ),
+        ("OK", "SOFT", 2, "SIP OK - 200"),
+        (
+            "CRITICAL",
+            "SOFT",
+            1,
+            "CRITICAL - Socket timeout after 15 seconds",
+        ),
+        (
+            "CRITICAL",
+            "HARD",
+            2,
+            "CRITICAL - Socket timeout after 15 seconds",
+        ),
+        ("OK", "HARD", 2, "SIP OK - 200"),
+    ];
+    let start = story::probes_start().timestamp();
+    let services = ["us-west", "us-east", "eu-central", "local-sipsvr01"];
+    for i in 0..lines {
+        let step = i / 4;
+        let (state, kind, attempt, output) = CYCLE[(step % 5) as usize];
+        writeln!(
+            w,
+            "[{}] SERVICE ALERT: {};{};{state};{kind};{attempt};{output}",
+            start + step as i64 * 15,
+            story::HOST,
+            services[(i % 4) as usize]
+        )?;
+    }
+    Ok(())
+}
+
+/// For `bench/run`: UptimeRobot's dashboard CSV (with its header) of `rows` events, newest
+/// first: four monitors each going down and up again a minute apart, times in UTC.
+pub fn write_scaled_uptimerobot(w: &mut dyn Write, rows: u64) -> std::io::Result<()> {
+    w.write_all(
+        "\u{feff}Event, Monitor, Monitor URL, Date-Time, Reason, Duration (in mins.)\r\n"
+            .as_bytes(),
+    )?;
+    let start = story::probes_start();
+    let monitors = ["us-west", "us-east", "eu-central", "local-sipsvr01"];
+    for i in (0..rows).rev() {
+        let step = i / 4;
+        let t = start + Duration::minutes(step as i64);
+        let (event, reason) = if step % 2 == 0 {
+            ("Down", "Connection Timeout")
+        } else {
+            ("Up", "OK (200)")
+        };
+        write!(
+            w,
+            "\"{event}\",\"{}\",\"{URL}\",\"{}\",\"{reason}\",\"1\"\r\n",
+            monitors[(i % 4) as usize],
+            t.format("%d-%m-%Y %H:%M:%S")
+        )?;
+    }
+    Ok(())
+}
+
 /// Writes every probe export into `dir`; returns the paths written.
 pub fn write_probe_exports(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir.join("pingdom/summary"))?;

@@ -6,6 +6,7 @@ use super::export_text::{self, open, parse_stamp, strip_marks, Collector, Decode
 use crate::error::{Error, Result};
 use crate::model::Level;
 use serde::Deserialize;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::OnceLock;
@@ -125,6 +126,48 @@ impl Language {
     }
 }
 
+/// The locale table's words, lower-cased once, for the lookups made on every row: a row's word
+/// is lower-cased once and looked up, instead of lower-casing every word of every language.
+struct Words {
+    /// Level words; the first language (then level) in the table that has a word wins.
+    levels: HashMap<String, Level>,
+    /// Audit words to `Audit Success`/`Audit Failure`, the first language in the table winning.
+    audit: HashMap<String, &'static str>,
+    /// Each language's word for no task category.
+    none: std::collections::HashSet<String>,
+}
+
+static WORDS: OnceLock<Option<Words>> = OnceLock::new();
+
+/// The lower-cased words, `None` when the locale table does not parse.
+fn words() -> Option<&'static Words> {
+    WORDS
+        .get_or_init(|| {
+            let table = locales().ok()?;
+            let mut w = Words {
+                levels: HashMap::new(),
+                audit: HashMap::new(),
+                none: std::collections::HashSet::new(),
+            };
+            for lang in &table.language {
+                for (words, level) in lang.levels() {
+                    for word in words {
+                        w.levels.entry(word.to_lowercase()).or_insert(level);
+                    }
+                }
+                w.audit
+                    .entry(lang.audit_success.to_lowercase())
+                    .or_insert(AUDIT_KEYWORDS[0]);
+                w.audit
+                    .entry(lang.audit_failure.to_lowercase())
+                    .or_insert(AUDIT_KEYWORDS[1]);
+                w.none.insert(lang.none.to_lowercase());
+            }
+            Some(w)
+        })
+        .as_ref()
+}
+
 /// A level word of any known language (or English, a number, `Info`, `LogAlways`).
 pub(crate) fn level_from_word(word: &str) -> Option<Level> {
     let word = strip_marks(word);
@@ -136,36 +179,18 @@ pub(crate) fn level_from_word(word: &str) -> Option<Level> {
     if lower == "logalways" || lower == "0" {
         return Some(Level(0));
     }
-    let table = locales().ok()?;
-    table.language.iter().find_map(|lang| {
-        lang.levels().into_iter().find_map(|(words, level)| {
-            words
-                .iter()
-                .any(|w| w.to_lowercase() == lower)
-                .then_some(level)
-        })
-    })
+    words()?.levels.get(&lower).copied()
 }
 
 /// `Audit Success`/`Audit Failure` for an audit word of any known language.
 fn audit_keyword(word: &str) -> Option<&'static str> {
     let lower = word.trim().to_lowercase();
-    let table = locales().ok()?;
-    table.language.iter().find_map(|lang| {
-        if lang.audit_success.to_lowercase() == lower {
-            Some(AUDIT_KEYWORDS[0])
-        } else if lang.audit_failure.to_lowercase() == lower {
-            Some(AUDIT_KEYWORDS[1])
-        } else {
-            None
-        }
-    })
+    words()?.audit.get(&lower).copied()
 }
 
 fn is_none_word(word: &str) -> bool {
     let lower = word.trim().to_lowercase();
-    lower.is_empty()
-        || locales().is_ok_and(|t| t.language.iter().any(|l| l.none.to_lowercase() == lower))
+    lower.is_empty() || words().is_some_and(|w| w.none.contains(&lower))
 }
 
 /// The best-matching language of an Event Viewer header (at least three of five cells).
@@ -284,13 +309,28 @@ impl Columns {
         Columns(map)
     }
 
+    /// The column of `name` (any case), looked up without allocating for names of up to 32
+    /// bytes: it is asked a dozen times a row.
+    fn index(&self, name: &str) -> Option<usize> {
+        let mut buf = [0u8; 32];
+        match buf.get_mut(..name.len()) {
+            Some(lower) => {
+                lower.copy_from_slice(name.as_bytes());
+                lower.make_ascii_lowercase();
+                let key = std::str::from_utf8(lower).ok()?;
+                self.0.get(key).copied()
+            }
+            None => self.0.get(&name.to_ascii_lowercase()).copied(),
+        }
+    }
+
     fn has(&self, name: &str) -> bool {
-        self.0.contains_key(&name.to_ascii_lowercase())
+        self.index(name).is_some()
     }
 
     /// The trimmed cell, `None` when the column is missing or the cell empty.
-    fn get<'a>(&self, row: &'a [String], name: &str) -> Option<&'a str> {
-        let i = *self.0.get(&name.to_ascii_lowercase())?;
+    fn get<'a>(&self, row: &'a [Cow<'_, str>], name: &str) -> Option<&'a str> {
+        let i = self.index(name)?;
         row.get(i).map(|c| c.trim()).filter(|c| !c.is_empty())
     }
 
@@ -329,8 +369,10 @@ fn read_csv(path: &Path, format: ExportFormat, opts: &ExportOptions) -> Result<E
     let mut decoder = Decoder::default();
     let mut layout: Option<Layout> = None;
     let mut header_len = 0;
-    // Rows go one behind the parser, so the last one can be checked for a cut-off end.
-    let mut held: Option<(Vec<String>, u64, u64)> = None;
+    // Rows go one behind the parser, so the last one can be checked for a cut-off end: the held
+    // row's bytes, its line and byte offset (the two records swap, so no row is copied).
+    let mut held: Option<(u64, u64)> = None;
+    let mut held_record = csv::ByteRecord::new();
     let mut record = csv::ByteRecord::new();
     loop {
         let more = match reader.read_byte_record(&mut record) {
@@ -350,11 +392,11 @@ fn read_csv(path: &Path, format: ExportFormat, opts: &ExportOptions) -> Result<E
         }
         let byte = record.position().map_or(0, |p| p.byte());
         let line = lines.borrow_mut().line_at(byte);
-        let cells: Vec<String> = record
-            .iter()
-            .map(|f| decoder.text(f, line).into_owned())
-            .collect();
         if layout.is_none() {
+            let cells: Vec<String> = record
+                .iter()
+                .map(|f| decoder.text(f, line).into_owned())
+                .collect();
             if cells.first().is_some_and(|f| f.starts_with("#TYPE")) {
                 continue;
             }
@@ -362,15 +404,18 @@ fn read_csv(path: &Path, format: ExportFormat, opts: &ExportOptions) -> Result<E
             layout = Some(make_layout(path, format, &cells, &mut c)?);
             continue;
         }
-        if let (Some((row, l, _)), Some(lay)) = (held.take(), layout.as_ref()) {
+        if let (Some((l, _)), Some(lay)) = (held.take(), layout.as_ref()) {
+            let row = decode_row(&mut decoder, &held_record, l);
             row_event(lay, &row, l, opts, &mut c);
         }
-        held = Some((cells, line, byte));
+        std::mem::swap(&mut held_record, &mut record);
+        held = Some((line, byte));
     }
     let Some(layout) = layout else {
         return Err(Error::bad_input(path, "no header row"));
     };
-    if let Some((row, line, byte)) = held {
+    if let Some((line, byte)) = held {
+        let row = decode_row(&mut decoder, &held_record, line);
         let expected = match layout {
             Layout::Viewer { .. } => 6,
             Layout::Named(_) => header_len,
@@ -394,6 +439,15 @@ fn read_csv(path: &Path, format: ExportFormat, opts: &ExportOptions) -> Result<E
         _ => None,
     };
     c.finish(opts, header_order)
+}
+
+/// A row's cells as text (borrowed where they are UTF-8).
+fn decode_row<'a>(
+    decoder: &mut Decoder,
+    record: &'a csv::ByteRecord,
+    line: u64,
+) -> Vec<Cow<'a, str>> {
+    record.iter().map(|f| decoder.text(f, line)).collect()
 }
 
 fn make_layout(

@@ -169,7 +169,10 @@ fn read_dump(mut src: Box<dyn BufRead>, out: &mut Collector) -> std::io::Result<
             break;
         }
         line_no += 1;
-        let line = String::from_utf8_lossy(&raw_line);
+        let line = match std::str::from_utf8(&raw_line) {
+            Ok(s) => std::borrow::Cow::Borrowed(s),
+            Err(_) => String::from_utf8_lossy(&raw_line),
+        };
         let line = line
             .trim_end_matches(['\n', '\r'])
             .trim_start_matches('\u{FEFF}');

@@ -84,11 +84,10 @@ impl<R: Read> Read for LineCounting<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         let mut index = self.index.borrow_mut();
-        for (i, b) in buf.iter().take(n).enumerate() {
-            if *b == b'\n' {
-                index.breaks.push_back(self.read + i as u64);
-            }
-        }
+        let read = buf.get(..n).unwrap_or_default();
+        index
+            .breaks
+            .extend(memchr::memchr_iter(b'\n', read).map(|i| self.read + i as u64));
         self.read += n as u64;
         Ok(n)
     }

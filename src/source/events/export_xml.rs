@@ -3,8 +3,10 @@
 //! text decoding and damage accounting the JSON exports share.
 use super::export::{ExportOptions, ExportRead};
 use crate::error::{Error, Result};
+use std::borrow::Cow;
 use std::io::BufRead;
 use std::path::Path;
+use std::sync::OnceLock;
 
 mod decode;
 mod parse;
@@ -184,12 +186,35 @@ impl Scan {
 
 /// Where `<Event` (not `<Events`, `<EventData`) next starts in `hay` from `from`.
 fn find_start(hay: &[u8], from: usize) -> Found {
-    find_tag(hay, from, b"<Event")
+    let [start, _] = finders();
+    find_tag(hay, from, start)
 }
 
-fn find_tag(hay: &[u8], from: usize, tag: &[u8]) -> Found {
+/// The searchers for `<Event` and `</Event`, looked for in every event, built once (building
+/// one costs more than a search through one event).
+fn finders() -> &'static [memchr::memmem::Finder<'static>; 2] {
+    static FINDERS: OnceLock<[memchr::memmem::Finder<'static>; 2]> = OnceLock::new();
+    FINDERS.get_or_init(|| {
+        [
+            memchr::memmem::Finder::new(b"<Event"),
+            memchr::memmem::Finder::new(b"</Event"),
+        ]
+    })
+}
+
+/// Text of bytes that are UTF-8 (checked by the fast validator), else with U+FFFD in place of
+/// what is not: the same as `String::from_utf8_lossy`, quicker on the common case.
+fn lossy(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
+}
+
+fn find_tag(hay: &[u8], from: usize, finder: &memchr::memmem::Finder<'_>) -> Found {
+    let tag = finder.needle();
     let mut at = from;
-    while let Some(i) = hay.get(at..).and_then(|h| memchr::memmem::find(h, tag)) {
+    while let Some(i) = hay.get(at..).and_then(|h| finder.find(h)) {
         let start = at + i;
         match hay.get(start + tag.len()) {
             None => return Found::NeedMore,
@@ -215,10 +240,7 @@ fn extent(hay: &[u8], from: usize, eof: bool) -> Extent {
     let next = find_start(hay, from.max(1));
     let mut at = from.max(1);
     let end = loop {
-        let Some(i) = hay
-            .get(at..)
-            .and_then(|h| memchr::memmem::find(h, b"</Event"))
-        else {
+        let Some(i) = hay.get(at..).and_then(|h| finders()[1].find(h)) else {
             break None;
         };
         let after = at + i + b"</Event".len();
@@ -252,7 +274,7 @@ fn scan_events(scan: &mut Scan, out: &mut Collector) -> std::io::Result<u64> {
             }
         };
         let gap_len = start.unwrap_or(scan.rest().len());
-        let gap = String::from_utf8_lossy(&scan.rest()[..gap_len]).into_owned();
+        let gap = lossy(&scan.rest()[..gap_len]).into_owned();
         if let Some(junk) = classify_gap(&gap, start.is_none(), &mut hint) {
             out.skip(
                 &scan.place(),
@@ -271,8 +293,8 @@ fn scan_events(scan: &mut Scan, out: &mut Collector) -> std::io::Result<u64> {
             match extent(scan.rest(), from, scan.eof) {
                 Extent::Whole(len) => {
                     let bytes = &scan.rest()[..len];
-                    let fragment = String::from_utf8_lossy(bytes);
-                    if matches!(fragment, std::borrow::Cow::Owned(_)) {
+                    let fragment = lossy(bytes);
+                    if matches!(fragment, Cow::Owned(_)) {
                         bad_text += 1;
                     }
                     match parse_event(&fragment) {

@@ -104,6 +104,8 @@ pub fn read_bytes(path: &Path, bytes: &[u8], zone: Zone) -> Result<ProbeStoreRea
          that recover are blips; WARNING is degraded (--warning-is-down makes it down)",
     );
     let mut targets: HashMap<usize, Target> = HashMap::new();
+    // The series of each alert's name, found once (the builder's key is the name and its target).
+    let mut series_of: HashMap<&str, usize> = HashMap::new();
     let mut bracketed = false;
     let mut soft_open = 0u64;
     for (line, text) in text_lines(&text) {
@@ -162,10 +164,14 @@ pub fn read_bytes(path: &Path, bytes: &[u8], zone: Zone) -> Result<ProbeStoreRea
         };
         let host_only = kind.contains("HOST");
         let current = kind.starts_with("CURRENT");
-        let fields: Vec<&str> = body[kind.len()..].split(';').collect();
+        let rest = &body[kind.len()..];
+        let fields: Vec<&str> = rest.split(';').collect();
+        // The name is `host` or `host;service`: the start of `rest` as written.
         let parsed = match (host_only, fields.as_slice()) {
-            (true, [h, st, ty, at, ..]) => Some((h.to_string(), *st, *ty, *at)),
-            (false, [h, sv, st, ty, at, ..]) => Some((format!("{h};{sv}"), *st, *ty, *at)),
+            (true, [h, st, ty, at, ..]) => Some((&rest[..h.len()], *st, *ty, *at)),
+            (false, [h, sv, st, ty, at, ..]) => {
+                Some((&rest[..h.len() + 1 + sv.len()], *st, *ty, *at))
+            }
             _ => None,
         };
         let Some((name, word, kind_word, attempt)) = parsed else {
@@ -185,7 +191,14 @@ pub fn read_bytes(path: &Path, bytes: &[u8], zone: Zone) -> Result<ProbeStoreRea
         };
         let attempts: u32 = attempt.trim().parse().unwrap_or(1);
         let word = word.trim();
-        let s = b.series(&name, target(&name, None));
+        let s = match series_of.get(name) {
+            Some(&s) => s,
+            None => {
+                let s = b.series(name, target(name, None));
+                series_of.insert(name, s);
+                s
+            }
+        };
         let state = match state_of(word) {
             Some(st) => {
                 b.read(word, st);

@@ -60,6 +60,8 @@ pub struct StatesBuilder {
     pub tally: RowTally,
     /// The words read and what each meant, for `--explain`.
     pub vocabulary: Counted,
+    /// Words read by `read`, with their meaning and count, until `finish` adds them up.
+    words_read: Vec<(String, ProbeState, u64)>,
     unknown_words: Counted,
     problems: Vec<String>,
     pub notes: Vec<String>,
@@ -80,6 +82,7 @@ impl StatesBuilder {
             ends: HashMap::new(),
             tally: RowTally::default(),
             vocabulary: Counted::default(),
+            words_read: Vec::new(),
             unknown_words: Counted::default(),
             problems: Vec::new(),
             notes: Vec::new(),
@@ -141,8 +144,16 @@ impl StatesBuilder {
     /// A state row read: its word counted in the vocabulary.
     pub fn read(&mut self, word: &str, meaning: ProbeState) {
         self.tally.checks += 1;
-        self.vocabulary
-            .add(&format!("{word} = {}", meaning.as_str()));
+        // A file uses a handful of words, each a million times: counted here without building
+        // the vocabulary's line, which `finish` adds once per word.
+        match self
+            .words_read
+            .iter_mut()
+            .find(|(w, m, _)| *m == meaning && w == word)
+        {
+            Some((_, _, n)) => *n += 1,
+            None => self.words_read.push((word.to_string(), meaning, 1)),
+        }
     }
 
     /// A word outside the vocabulary: counted, named in the notes (the row is skipped as a state
@@ -172,6 +183,10 @@ impl StatesBuilder {
     /// Series with their intervals (edges sorted; at one time the later edge stands; a state
     /// repeated continues the interval), the report, and the vocabulary in the notes.
     pub fn finish(mut self) -> ProbeStoreRead {
+        for (word, meaning, n) in std::mem::take(&mut self.words_read) {
+            self.vocabulary
+                .add_n(&format!("{word} = {}", meaning.as_str()), n);
+        }
         let source: Arc<str> = Arc::from(self.path.as_str());
         let file_end = self.last;
         let names = unique_names(&self.names, &self.targets);

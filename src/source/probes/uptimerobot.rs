@@ -41,9 +41,30 @@ fn type_state(code: i64) -> Option<(&'static str, ProbeState)> {
 /// `15-08-2011 16:58:03` (the dashboard's day-first date).
 fn dashboard_time(text: &str) -> Option<NaiveDateTime> {
     let s = text.trim();
+    if let Some(t) = exact_dashboard_time(s) {
+        return Some(t);
+    }
     ["%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M", "%Y-%m-%d %H:%M:%S"]
         .iter()
         .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
+}
+
+/// `DD-MM-YYYY HH:MM:SS` written with every digit, as the dashboard does, read by position
+/// (chrono's format parser costs more than the rest of a row); anything else is `None` and
+/// goes through the formats.
+fn exact_dashboard_time(s: &str) -> Option<NaiveDateTime> {
+    let b = s.as_bytes();
+    if b.len() != 19 || [b[2], b[5], b[10], b[13], b[16]] != *b"-- ::" {
+        return None;
+    }
+    let num = |from: usize, to: usize| -> Option<u32> {
+        let digits = b.get(from..to)?;
+        digits.iter().try_fold(0u32, |n, d| {
+            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+        })
+    };
+    let date = chrono::NaiveDate::from_ymd_opt(num(6, 10)? as i32, num(3, 5)?, num(0, 2)?)?;
+    date.and_hms_opt(num(11, 13)?, num(14, 16)?, num(17, 19)?)
 }
 
 /// `13 hrs, 2 mins`, `1 days, 0 hrs, 5 mins`, `45 secs`, or plain minutes (`Duration (in mins.)`).
@@ -113,16 +134,44 @@ fn header_columns(cells: &[String]) -> Option<Columns> {
 
 /// The cells of one CSV line (quotes as the dashboard writes them).
 fn cells(line: &str) -> Vec<String> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(line.as_bytes());
-    reader
-        .records()
-        .next()
-        .and_then(|r| r.ok())
-        .map(|r| r.iter().map(str::to_string).collect())
-        .unwrap_or_default()
+    LineCells::new().cells(line)
+}
+
+/// One CSV reader for the lines of a file, each line read on its own as by a new reader: the
+/// reader is rewound to a fresh state per line (making a reader builds its parser's tables, which
+/// cost more than reading a row).
+struct LineCells {
+    reader: csv::Reader<std::io::Cursor<Vec<u8>>>,
+    record: csv::StringRecord,
+}
+
+impl LineCells {
+    fn new() -> Self {
+        LineCells {
+            reader: csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(std::io::Cursor::new(Vec::new())),
+            record: csv::StringRecord::new(),
+        }
+    }
+
+    fn cells(&mut self, line: &str) -> Vec<String> {
+        let bytes = self.reader.get_mut().get_mut();
+        bytes.clear();
+        bytes.extend_from_slice(line.as_bytes());
+        if self
+            .reader
+            .seek_raw(std::io::SeekFrom::Start(0), csv::Position::new())
+            .is_err()
+        {
+            return Vec::new();
+        }
+        match self.reader.read_record(&mut self.record) {
+            Ok(true) => self.record.iter().map(str::to_string).collect(),
+            _ => Vec::new(),
+        }
+    }
 }
 
 /// The first line is the dashboard export's header, or one of its headerless rows.
@@ -190,8 +239,9 @@ pub fn read_csv_bytes(path: &Path, bytes: &[u8], zone: Zone) -> Result<ProbeStor
         }
     };
     let mut rows: Vec<Row> = Vec::new();
+    let mut line_cells = LineCells::new();
     for (line, text) in lines {
-        let c = cells(text);
+        let c = line_cells.cells(text);
         let cell = |i: usize| c.get(i).map(|s| s.trim()).unwrap_or("");
         let Some(local) = dashboard_time(cell(columns.time)) else {
             b.damaged(format!(

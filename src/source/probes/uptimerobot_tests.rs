@@ -185,3 +185,56 @@ fn the_shared_vocabulary_error_fails_pending_is_unknown() {
     assert_eq!(event_state("Maintenance"), Some(ProbeState::Maintenance));
     assert_eq!(event_state("Rebooted"), None);
 }
+
+#[test]
+fn the_reused_line_reader_splits_every_line_as_a_new_reader_would() {
+    let lines = [
+        "\"Up\",\"My server\",\"15-08-2011 18:28:03\",\"OK\",\"1 hrs, 2 mins\"",
+        "Down,plain,15-08-2011 16:58:03,,",
+        "\"a \"\"quoted\"\" word\",\"open quote, never closed",
+        "",
+        "one",
+        "\"x\",\"y\"\"",
+    ];
+    let mut reused = LineCells::new();
+    for _ in 0..2 {
+        for line in lines {
+            let fresh: Vec<String> = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(line.as_bytes())
+                .records()
+                .next()
+                .and_then(|r| r.ok())
+                .map(|r| r.iter().map(str::to_string).collect())
+                .unwrap_or_default();
+            assert_eq!(reused.cells(line), fresh, "{line:?}");
+        }
+    }
+}
+
+#[test]
+fn dashboard_times_read_by_position_are_chronos() {
+    for s in [
+        "15-08-2011 16:58:03",
+        "29-02-2012 00:00:00",
+        "29-02-2011 00:00:00",
+        "31-12-1999 23:59:59",
+        "15-08-2011 24:00:00",
+        "15-08-2011 23:59:60",
+        "1-08-2011 16:58:03",
+        "15-08-2011 16:58",
+        "2011-08-15 16:58:03",
+        "15/08/2011 16:58:03",
+        "15-08-2011T16:58:03",
+        "+5-08-2011 16:58:03",
+    ] {
+        let chrono = ["%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M", "%Y-%m-%d %H:%M:%S"]
+            .iter()
+            .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok());
+        assert_eq!(dashboard_time(s), chrono, "{s}");
+        if let Some(t) = exact_dashboard_time(s) {
+            assert_eq!(Some(t), chrono, "{s}");
+        }
+    }
+}

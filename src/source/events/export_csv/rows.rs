@@ -6,11 +6,17 @@ use super::{
 use crate::model::{DataField, Event, EventData, Level};
 use crate::source::events::export::ExportOptions;
 use crate::source::events::export_text::{named, Collector};
+use std::borrow::Cow;
 
 /// The message as the model keeps it: line breaks as `\n`, `None` when empty.
 fn message(text: Option<&str>) -> Option<String> {
-    text.map(|m| m.replace("\r\n", "\n"))
-        .filter(|m| !m.trim().is_empty())
+    text.filter(|m| !m.trim().is_empty()).map(|m| {
+        if m.contains('\r') {
+            m.replace("\r\n", "\n")
+        } else {
+            m.to_string()
+        }
+    })
 }
 
 fn or_opt(value: Option<&str>, fallback: &Option<String>) -> String {
@@ -29,7 +35,7 @@ fn level_or_note(word: &str, c: &mut Collector) -> Level {
 
 pub(super) fn row_event(
     layout: &Layout,
-    row: &[String],
+    row: &[Cow<'_, str>],
     line: u64,
     opts: &ExportOptions,
     c: &mut Collector,
@@ -77,7 +83,13 @@ pub(super) fn row_event(
     }
 }
 
-fn viewer_row(security: bool, row: &[String], line: u64, opts: &ExportOptions, c: &mut Collector) {
+fn viewer_row(
+    security: bool,
+    row: &[Cow<'_, str>],
+    line: u64,
+    opts: &ExportOptions,
+    c: &mut Collector,
+) {
     if row.len() != 5 && row.len() != 6 {
         return c.skip(format!("line {line}: {} fields, expected 6", row.len()));
     }
@@ -106,7 +118,7 @@ fn viewer_row(security: bool, row: &[String], line: u64, opts: &ExportOptions, c
         data.push(named("Task Category", cell(4)));
     }
     e.data = EventData(data);
-    e.message = message(row.get(5).map(String::as_str));
+    e.message = message(row.get(5).map(|m| m.as_ref()));
     e.channel = opts.channel.clone().unwrap_or_default();
     e.computer = opts.host.clone().unwrap_or_default();
     c.push(line, cell(1), e);
@@ -114,7 +126,7 @@ fn viewer_row(security: bool, row: &[String], line: u64, opts: &ExportOptions, c
 
 fn winevent_fields(
     cols: &Columns,
-    row: &[String],
+    row: &[Cow<'_, str>],
     e: &mut Event,
     data: &mut Vec<DataField>,
     c: &mut Collector,
@@ -154,7 +166,7 @@ fn winevent_fields(
 
 fn eventlog_fields(
     cols: &Columns,
-    row: &[String],
+    row: &[Cow<'_, str>],
     e: &mut Event,
     data: &mut Vec<DataField>,
 ) -> Option<u32> {
@@ -211,7 +223,7 @@ fn eventlog_fields(
 
 fn evtxecmd_fields(
     cols: &Columns,
-    row: &[String],
+    row: &[Cow<'_, str>],
     e: &mut Event,
     data: &mut Vec<DataField>,
 ) -> Option<u32> {

@@ -49,8 +49,10 @@ pub(crate) fn parse_stamp(raw: &str) -> std::result::Result<(Stamp, bool), Strin
     if tokens.next().is_some() {
         return Err("unexpected text after the time".into());
     }
-    let parts: Vec<&str> = date.split(['.', '/', '-']).collect();
-    let [p0, p1, p2] = parts.as_slice() else {
+    let mut parts = date.split(['.', '/', '-']);
+    let (Some(p0), Some(p1), Some(p2), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
         return Err(format!("date {date:?} is not three numbers"));
     };
     let num = |p: &str| {
@@ -60,16 +62,18 @@ pub(crate) fn parse_stamp(raw: &str) -> std::result::Result<(Stamp, bool), Strin
     let (n0, n1, n2) = (num(p0)?, num(p1)?, num(p2)?);
     let (clock, offset) = split_offset(time_token);
     let mut time = parse_clock(clock).ok_or_else(|| format!("time {time_token:?} not read"))?;
-    let twelve_hour = match suffix.map(str::to_ascii_uppercase).as_deref() {
+    let twelve_hour = match suffix {
         None => false,
-        Some(ampm @ ("AM" | "PM")) => {
-            time = to_24h(time, ampm == "PM").ok_or("hour out of range for AM/PM")?;
+        Some(ampm) if ampm.eq_ignore_ascii_case("AM") || ampm.eq_ignore_ascii_case("PM") => {
+            let pm = ampm.eq_ignore_ascii_case("PM");
+            time = to_24h(time, pm).ok_or("hour out of range for AM/PM")?;
             true
         }
         Some(other) => {
+            let other = other.to_ascii_uppercase();
             return Err(format!(
                 "{other:?} after the time is not AM/PM (localized AM/PM words are not read)"
-            ))
+            ));
         }
     };
     if p0.len() == 4 {
