@@ -18,6 +18,58 @@ pub struct DataQuality {
     /// Events whose time was corrected for a clock change (original times in `clock_changes`).
     pub corrected_event_times: u64,
     pub notes: Vec<String>,
+    /// What `clock` is made of, kept so a fleet's reports can be joined (counts summed, windows
+    /// numbered again): `clock` is `clock_parts.lines(..)`.
+    #[serde(skip)]
+    pub clock_parts: ClockParts,
+}
+
+/// The parts of the report's clock lines.
+#[derive(Debug, Default, Clone)]
+pub struct ClockParts {
+    /// Per window with probes (0-based, in the report's order): the boot against its recovery.
+    pub windows: Vec<(usize, String)>,
+    /// Clock changes under a minute.
+    pub small_adjustments: u64,
+    /// Clock steps of a minute or more that moved no event.
+    pub unlisted_steps: u64,
+    /// One line per clock change that moved events (or undid one, or was seen in record order).
+    pub listed: Vec<String>,
+}
+
+impl ClockParts {
+    /// The clock lines, windows numbered as the report numbers them.
+    pub fn lines(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .windows
+            .iter()
+            .map(|(i, text)| format!("Outage {}: {text}", i + 1))
+            .collect();
+        if self.small_adjustments > 0 {
+            out.push(format!(
+                "{} clock adjustments under a minute (routine time-service corrections) are counted, not listed.",
+                self.small_adjustments
+            ));
+        }
+        if self.unlisted_steps > 0 {
+            out.push(format!(
+                "{} clock steps of a minute or more moved no event (a resume from sleep, or a clock set right with nothing written in between): listed in the JSON's clock_changes.",
+                self.unlisted_steps
+            ));
+        }
+        out.extend(self.listed.iter().cloned());
+        out
+    }
+
+    /// Adds another report's parts, its window `i` being window `renumber(i)` here.
+    pub fn join(&mut self, other: ClockParts, renumber: impl Fn(usize) -> usize) {
+        self.windows
+            .extend(other.windows.into_iter().map(|(i, t)| (renumber(i), t)));
+        self.windows.sort_by_key(|(i, _)| *i);
+        self.small_adjustments += other.small_adjustments;
+        self.unlisted_steps += other.unlisted_steps;
+        self.listed.extend(other.listed);
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -126,7 +178,8 @@ pub fn data_quality(
     }
     dq.gaps
         .sort_by(|a, b| a.from.cmp(&b.from).then(a.name.cmp(&b.name)));
-    dq.clock = clock_notes(windows, events);
+    dq.clock_parts.windows = clock_notes(windows, events);
+    dq.clock = dq.clock_parts.lines();
     dq
 }
 
@@ -149,10 +202,10 @@ fn metric_gaps(m: &MetricSeries) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
 
 /// Boot (6005) against the first good local check after it: how long until the service answered,
 /// and whether the clocks disagree (a good check before the boot is impossible).
-fn clock_notes(windows: &[Outage], events: &[Event]) -> Vec<String> {
+fn clock_notes(windows: &[Outage], events: &[Event]) -> Vec<(usize, String)> {
     let mut notes = Vec::new();
-    // Numbered as the report numbers its windows ("Outage 4"), which it shows in the reader's zone.
-    for (number, w) in (1..).zip(windows) {
+    // By the window's place: `ClockParts::lines` numbers them as the report does ("Outage 4").
+    for (number, w) in windows.iter().enumerate() {
         let Some(recovered) = w.recovered_at.filter(|_| !w.probes.is_empty()) else {
             continue;
         };
@@ -164,17 +217,54 @@ fn clock_notes(windows: &[Outage], events: &[Event]) -> Vec<String> {
         if let Some(boot) = boot {
             let gap = (recovered - boot.time).num_seconds();
             if gap >= 0 {
-                notes.push(format!(
-                    "Outage {number}: the server booted (Event 6005) {} before the first good check; the probes and the server agree within that margin.",
+                notes.push((number, format!(
+                    "the server booted (Event 6005) {} before the first good check; the probes and the server agree within that margin.",
                     crate::timefmt::human_duration(gap)
-                ));
+                )));
             } else {
-                notes.push(format!(
-                    "Outage {number}: the first good check came {} BEFORE the server's boot event (6005): the server's clock and the probes' clocks disagree by at least that much.",
+                notes.push((number, format!(
+                    "the first good check came {} BEFORE the server's boot event (6005): the server's clock and the probes' clocks disagree by at least that much.",
                     crate::timefmt::human_duration(-gap)
-                ));
+                )));
             }
         }
     }
     notes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ClockParts;
+
+    /// Two hosts' clock parts joined: the counts are summed into one line each, and each window
+    /// note takes the number its window has in the joined report.
+    #[test]
+    fn clock_parts_join_sums_counts_and_numbers_windows_again() {
+        let mut a = ClockParts {
+            windows: vec![(0, "a's first".into())],
+            small_adjustments: 5,
+            unlisted_steps: 0,
+            listed: vec!["A step.".into()],
+        };
+        let b = ClockParts {
+            windows: vec![(1, "b's second".into())],
+            small_adjustments: 3,
+            unlisted_steps: 2,
+            listed: vec!["B step.".into()],
+        };
+        // a's window 0 is now the joined report's third; b's window 1 its first.
+        a.windows = vec![(2, "a's first".into())];
+        a.join(b, |i| if i == 1 { 0 } else { 9 });
+        assert_eq!(
+            a.lines(),
+            [
+                "Outage 1: b's second",
+                "Outage 3: a's first",
+                "8 clock adjustments under a minute (routine time-service corrections) are counted, not listed.",
+                "2 clock steps of a minute or more moved no event (a resume from sleep, or a clock set right with nothing written in between): listed in the JSON's clock_changes.",
+                "A step.",
+                "B step.",
+            ]
+        );
+    }
 }

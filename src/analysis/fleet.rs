@@ -4,7 +4,7 @@
 //! windows with the same signature on other hosts (`related`).
 use super::report::{add_related, overlaps, Report};
 
-/// One report of every unit's report, windows in time order. `units` must not share a host (the
+/// One report of every unit's report, windows in time order. `units` must be one host each (the
 /// caller checks): a host's story is only whole within its own unit.
 pub fn merge(units: Vec<Report>) -> Option<Report> {
     // The fleet's host: the one with the most events, as a single report names it.
@@ -17,9 +17,14 @@ pub fn merge(units: Vec<Report>) -> Option<Report> {
         })
         .max_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)))
         .map(|(_, name)| name);
-    let mut units = units.into_iter();
-    let mut all = units.next()?;
-    for r in units {
+    // Each window's unit and place there, to number the clock notes of the joined windows.
+    let mut origin: Vec<(usize, usize)> = Vec::new();
+    let mut clock_parts = Vec::new();
+    let mut units = units.into_iter().enumerate();
+    let (_, mut all) = units.next()?;
+    origin.extend((0..all.outages.len()).map(|i| (0, i)));
+    for (u, r) in units {
+        origin.extend((0..r.outages.len()).map(|i| (u, i)));
         all.hosts.extend(r.hosts);
         all.inputs.extend(r.inputs);
         all.probes.extend(r.probes);
@@ -35,7 +40,7 @@ pub fn merge(units: Vec<Report>) -> Option<Report> {
         dq.records_skipped += more.records_skipped;
         dq.unusable_inputs.extend(more.unusable_inputs);
         dq.gaps.extend(more.gaps);
-        dq.clock.extend(more.clock);
+        clock_parts.push((u, more.clock_parts));
         dq.corrected_event_times += more.corrected_event_times;
         for note in more.notes {
             if !dq.notes.contains(&note) {
@@ -43,9 +48,34 @@ pub fn merge(units: Vec<Report>) -> Option<Report> {
             }
         }
     }
+    // Windows in time order (stable: one unit's order stays), their origins with them.
+    let mut order: Vec<usize> = (0..all.outages.len()).collect();
+    order.sort_by_key(|&i| all.outages[i].window.start);
+    let mut slots: Vec<Option<super::report::OutageReport>> = std::mem::take(&mut all.outages)
+        .into_iter()
+        .map(Some)
+        .collect();
+    all.outages = order.iter().filter_map(|&i| slots[i].take()).collect();
+    let place = |unit: usize, local: usize| {
+        order
+            .iter()
+            .position(|&i| origin[i] == (unit, local))
+            .unwrap_or(local)
+    };
+    // The clock lines again: counts summed, window notes numbered as the joined report does.
+    let mut parts = std::mem::take(&mut all.data_quality.clock_parts);
+    parts.windows = parts
+        .windows
+        .into_iter()
+        .map(|(i, t)| (place(0, i), t))
+        .collect();
+    for (u, more) in clock_parts {
+        parts.join(more, |i| place(u, i));
+    }
+    all.data_quality.clock = parts.lines();
+    all.data_quality.clock_parts = parts;
     all.host = host;
     // Stable sorts: what one unit listed in its order stays in that order.
-    all.outages.sort_by_key(|o| o.window.start);
     all.blips.sort_by_key(|b| b.start);
     all.maintenance.sort_by_key(|m| m.start);
     all.downtime.sort_by_key(|d| d.down_at);

@@ -241,31 +241,26 @@ pub fn build(
         opts.lookback,
     );
     data_quality.corrected_event_times = clocks.corrected_events() as u64;
-    if clocks.small_adjustments > 0 {
-        data_quality.clock.push(format!(
-            "{} clock adjustments under a minute (routine time-service corrections) are counted, not listed.",
-            clocks.small_adjustments
-        ));
-    }
     let (shown, kept): (Vec<&ClockChange>, Vec<&ClockChange>) =
         clocks.changes.iter().partition(|c| {
             c.corrected_events > 0 || c.verdict == "undoes" || c.verdict == "record-order"
         });
-    if !kept.is_empty() {
-        data_quality.clock.push(format!(
-            "{} clock steps of a minute or more moved no event (a resume from sleep, or a clock set right with nothing written in between): listed in the JSON's clock_changes.",
-            kept.len()
-        ));
-    }
-    for c in shown {
-        data_quality.clock.push(format!(
-            "{} {}: {}: {}.",
-            c.host,
-            c.time.format("%Y-%m-%d %H:%M:%S UTC"),
-            c.words(),
-            c.explanation
-        ));
-    }
+    let parts = &mut data_quality.clock_parts;
+    parts.small_adjustments = clocks.small_adjustments;
+    parts.unlisted_steps = kept.len() as u64;
+    parts.listed = shown
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {}: {}: {}.",
+                c.host,
+                c.time.format("%Y-%m-%d %H:%M:%S UTC"),
+                c.words(),
+                c.explanation
+            )
+        })
+        .collect();
+    data_quality.clock = data_quality.clock_parts.lines();
     let mut host_list = found_hosts.hosts.clone();
     for h in &mut host_list {
         h.downtime_seconds = downtime

@@ -292,8 +292,8 @@ struct Unit {
 }
 
 /// The fleet's report from one report per host folder (analysis/fleet.rs), or `None` when the
-/// folders are not one host each (a folder with no host, or a host in two folders: its story is
-/// only whole read together), which the caller then reads whole.
+/// folders are not one host each (a folder with no host or several, or a host in two folders: its
+/// story is only whole read together), which the caller then reads whole.
 fn fleet_report(
     folders: &[PathBuf],
     report_of: &dyn Fn(&[PathBuf]) -> anyhow::Result<Unit>,
@@ -317,9 +317,13 @@ fn fleet_report(
                 return Ok(None);
             }
         }
-        if hosts.is_empty() {
+        if hosts.len() != 1 {
+            let what = match hosts.len() {
+                0 => "no host of its own".to_string(),
+                n => format!("{n} hosts"),
+            };
             diag.info(&format!(
-                "{}: no host of its own: the folders are read together",
+                "{}: {what}, not one: the folders are read together",
                 folder.display()
             ));
             return Ok(None);

@@ -303,3 +303,36 @@ fn folders_sharing_a_host_are_read_together() {
     let events: u64 = v["hosts"][0]["events"].as_u64().expect("events");
     assert_eq!(events, 480);
 }
+
+/// A folder of folders that hold several hosts each (logs of many computers side by side) is
+/// read together, as before: only a folder per host is read a host at a time.
+#[test]
+fn folders_of_several_hosts_each_are_read_together() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (sub, hosts) in [
+        ("web", ["WEB01", "DB01"]),
+        ("other", ["HOST003", "HOST003"]),
+    ] {
+        for host in hosts {
+            let to = dir.path().join(sub).join(host);
+            std::fs::create_dir_all(&to).expect("mkdir");
+            std::fs::copy(
+                fixtures().join(host).join("System.evtx"),
+                to.join("System.evtx"),
+            )
+            .expect("copy");
+        }
+    }
+    let r = crate::common::run(["report", &arg(dir.path()), "--format", "json"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("2 hosts, not one: the folders are read together"),
+        "{}",
+        r.stderr
+    );
+    let v: Value = serde_json::from_str(&r.stdout).expect("JSON");
+    let (_, notes) = without_notes(v.clone());
+    assert!(!notes.iter().any(|n| n.contains("fleet")), "{notes:?}");
+    assert_eq!(v["hosts"].as_array().expect("hosts").len(), 3);
+}
