@@ -18,6 +18,15 @@ const MONITORS: [(&str, &str); 3] = [
     ("MySQL", "sipsvr01.example.net:3306"),
 ];
 
+/// The scenario's database, read-only, for reading it by hand with SQL.
+fn open_kuma() -> rusqlite::Connection {
+    rusqlite::Connection::open_with_flags(
+        targets("kuma.db"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .expect("open")
+}
+
 fn report_json(file: &Path) -> Value {
     let out = run_ok(["report", &arg(file), "--format", "json", "-q"]);
     serde_json::from_str(&out).expect("report JSON")
@@ -135,11 +144,7 @@ fn synth_writes_the_committed_targets_scenario() {
 /// (maintenance is not a check) and failures.
 #[test]
 fn the_kuma_database_holds_the_story_and_the_report_counts_it() {
-    let db = rusqlite::Connection::open_with_flags(
-        targets("kuma.db"),
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )
-    .expect("open");
+    let db = open_kuma();
     let count = |monitor: &str, status: i64| -> i64 {
         db.query_row(
             "SELECT COUNT(*) FROM heartbeat h JOIN monitor m ON m.id = h.monitor_id \
@@ -245,11 +250,7 @@ fn the_kuma_monitors_of_one_host_say_which_were_down_together() {
 /// status, the vantage mon01, a latency on up rows only.
 #[test]
 fn the_csv_holds_the_same_checks_as_the_kuma_database() {
-    let db = rusqlite::Connection::open_with_flags(
-        targets("kuma.db"),
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )
-    .expect("open");
+    let db = open_kuma();
     let mut stmt = db
         .prepare(
             "SELECT m.url, h.time, h.status, h.ping FROM heartbeat h \
@@ -533,11 +534,7 @@ fn the_database_and_its_csv_read_together_count_each_check_once() {
 /// names, not their ids, status 3 is maintenance and the windows are the README's.
 #[test]
 fn the_kuma_heartbeat_export_names_monitors_and_keeps_maintenance() {
-    let db = rusqlite::Connection::open_with_flags(
-        targets("kuma.db"),
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )
-    .expect("open");
+    let db = open_kuma();
     let mut stmt = db
         .prepare(
             "SELECT h.monitor_id, m.name, h.status, h.time, h.msg, h.ping, h.important \
