@@ -220,6 +220,20 @@ fn parse_general_zoned(s: &str) -> Option<DateTime<Utc>> {
     parse_naive(rest).map(|n| Utc.from_utc_datetime(&n))
 }
 
+/// `YYYY-MM-DD[T ]HH:MM:SS[.f]` with no zone, read as UTC by position; `None` for any other
+/// shape (an offset among them), which the caller then reads its own way. Gives what chrono's
+/// `%Y-%m-%d %H:%M:%S%.f` gives wherever both read the text.
+pub fn parse_zoneless_utc_quick(text: &str) -> Option<DateTime<Utc>> {
+    let s = text.as_bytes();
+    let tail_plain = s
+        .get(19..)
+        .is_some_and(|tail| tail.iter().all(|b| b.is_ascii_digit() || *b == b'.'));
+    if !tail_plain {
+        return None;
+    }
+    parse_iso_quick(s, Zone::UTC).map(|r| r.time)
+}
+
 /// The shape nearly every export uses, read by position without chrono's format machinery
 /// (probe exports run to millions of rows): `YYYY-MM-DD[T ]HH:MM:SS[.f]` with `Z`, `+HH:MM`,
 /// `+HHMM` or no zone. `None` when the text is not exactly that shape or not a valid time; the
@@ -602,6 +616,33 @@ mod tests {
     }
 
     /// The quick reader of the common shape never disagrees with the general parser.
+    #[test]
+    fn zoneless_utc_quick_gives_what_chronos_format_gives() {
+        let mut read = 0;
+        for date in ["2024-05-01", "2024-02-29", "2023-02-29"] {
+            for sep in ["T", " "] {
+                for time in ["10:00:00", "23:59:59", "24:00:00", "9:00:00", "10:00:60"] {
+                    for tail in ["", ".5", ".123", ".123456789", ".", "+02:00", "-0700", "x"] {
+                        let text = format!("{date}{sep}{time}{tail}");
+                        let chrono = NaiveDateTime::parse_from_str(
+                            &text.replacen('T', " ", 1),
+                            "%Y-%m-%d %H:%M:%S%.f",
+                        )
+                        .ok()
+                        .map(|t| t.and_utc());
+                        if let Some(quick) = parse_zoneless_utc_quick(&text) {
+                            assert_eq!(Some(quick), chrono, "{text}");
+                            read += 1;
+                        }
+                    }
+                }
+            }
+        }
+        // Kuma's shapes are read by position (4 fractions x 2 separators x 2 valid dates x 2 times).
+        assert_eq!(read, 32);
+        assert_eq!(parse_zoneless_utc_quick("2024-05-01 10:00:00+02:00"), None);
+    }
+
     #[test]
     fn quick_iso_reader_agrees_with_the_general_parser() {
         let dates = [
