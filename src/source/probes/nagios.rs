@@ -103,7 +103,8 @@ pub fn read_bytes(path: &Path, bytes: &[u8], zone: Zone) -> Result<ProbeStoreRea
         "a target is down from its first failed attempt once the problem is HARD; SOFT problems \
          that recover are blips; WARNING is degraded (--warning-is-down makes it down)",
     );
-    let mut targets: HashMap<usize, Target> = HashMap::new();
+    // Each series' target, by the builder's series index (dense from 0).
+    let mut targets: Vec<Target> = Vec::new();
     // The series of each alert's name, found once (the builder's key is the name and its target).
     let mut series_of: HashMap<&str, usize> = HashMap::new();
     let mut bracketed = false;
@@ -134,7 +135,7 @@ pub fn read_bytes(path: &Path, bytes: &[u8], zone: Zone) -> Result<ProbeStoreRea
                 }
             };
             let s = b.series(&name, target(&name, None));
-            let tg = targets.entry(s).or_default();
+            let tg = target_of(&mut targets, s);
             match word.trim() {
                 "STARTED" => {
                     b.read("DOWNTIME STARTED", ProbeState::Maintenance);
@@ -165,14 +166,22 @@ pub fn read_bytes(path: &Path, bytes: &[u8], zone: Zone) -> Result<ProbeStoreRea
         let host_only = kind.contains("HOST");
         let current = kind.starts_with("CURRENT");
         let rest = &body[kind.len()..];
-        let fields: Vec<&str> = rest.split(';').collect();
+        // The fields the alert needs, without a list of every field per line.
+        let mut fields = rest.split(';');
+        let mut next = || fields.next();
         // The name is `host` or `host;service`: the start of `rest` as written.
-        let parsed = match (host_only, fields.as_slice()) {
-            (true, [h, st, ty, at, ..]) => Some((&rest[..h.len()], *st, *ty, *at)),
-            (false, [h, sv, st, ty, at, ..]) => {
-                Some((&rest[..h.len() + 1 + sv.len()], *st, *ty, *at))
+        let parsed = if host_only {
+            match (next(), next(), next(), next()) {
+                (Some(h), Some(st), Some(ty), Some(at)) => Some((&rest[..h.len()], st, ty, at)),
+                _ => None,
             }
-            _ => None,
+        } else {
+            match (next(), next(), next(), next(), next()) {
+                (Some(h), Some(sv), Some(st), Some(ty), Some(at)) => {
+                    Some((&rest[..h.len() + 1 + sv.len()], st, ty, at))
+                }
+                _ => None,
+            }
         };
         let Some((name, word, kind_word, attempt)) = parsed else {
             b.damaged(format!(
@@ -209,14 +218,14 @@ pub fn read_bytes(path: &Path, bytes: &[u8], zone: Zone) -> Result<ProbeStoreRea
                 ProbeState::Unknown
             }
         };
-        let tg = targets.entry(s).or_default();
+        let tg = target_of(&mut targets, s);
         alert(&mut b, s, tg, t, state, hard, attempts, current);
     }
-    for (s, tg) in targets.iter_mut() {
+    for (s, tg) in targets.iter_mut().enumerate() {
         if let Some(p) = tg.problem.take().filter(|p| !p.hard) {
             // Neither confirmed nor recovered in the file: unknown from its first attempt.
             soft_open += 1;
-            show(&mut b, *s, tg, p.start, ProbeState::Unknown, 0);
+            show(&mut b, s, tg, p.start, ProbeState::Unknown, 0);
         }
     }
     if soft_open > 0 {
@@ -242,6 +251,14 @@ pub fn read_bytes(path: &Path, bytes: &[u8], zone: Zone) -> Result<ProbeStoreRea
         ));
     }
     Ok(read)
+}
+
+/// The target of series `s`, made when first met.
+fn target_of(targets: &mut Vec<Target>, s: usize) -> &mut Target {
+    if targets.len() <= s {
+        targets.resize_with(s + 1, Target::default);
+    }
+    &mut targets[s]
 }
 
 /// Gives the builder a state change, unless the target is in downtime (then the state shows

@@ -81,12 +81,15 @@ pub fn parse_duration(text: &str, plain_minutes: bool) -> Option<Duration> {
     for part in s.split(',') {
         let mut words = part.split_whitespace();
         let n: i64 = words.next()?.parse().ok()?;
-        let unit = words.next()?.to_ascii_lowercase();
-        let secs = match unit.trim_end_matches('.') {
-            u if u.starts_with("day") => 86_400,
-            u if u.starts_with("hr") || u.starts_with("hour") => 3_600,
-            u if u.starts_with("min") => 60,
-            u if u.starts_with("sec") => 1,
+        let unit = words.next()?.trim_end_matches('.').as_bytes();
+        let starts = |word: &str| {
+            unit.len() >= word.len() && unit[..word.len()].eq_ignore_ascii_case(word.as_bytes())
+        };
+        let secs = match () {
+            _ if starts("day") => 86_400,
+            _ if starts("hr") || starts("hour") => 3_600,
+            _ if starts("min") => 60,
+            _ if starts("sec") => 1,
             _ => return None,
         };
         total = total.checked_add(n.checked_mul(secs)?)?;
@@ -157,19 +160,22 @@ impl LineCells {
     }
 
     fn cells(&mut self, line: &str) -> Vec<String> {
+        self.record(line)
+            .map(|r| r.iter().map(str::to_string).collect())
+            .unwrap_or_default()
+    }
+
+    /// The line's record, borrowed until the next line (no String per cell).
+    fn record(&mut self, line: &str) -> Option<&csv::StringRecord> {
         let bytes = self.reader.get_mut().get_mut();
         bytes.clear();
         bytes.extend_from_slice(line.as_bytes());
-        if self
-            .reader
+        self.reader
             .seek_raw(std::io::SeekFrom::Start(0), csv::Position::new())
-            .is_err()
-        {
-            return Vec::new();
-        }
+            .ok()?;
         match self.reader.read_record(&mut self.record) {
-            Ok(true) => self.record.iter().map(str::to_string).collect(),
-            _ => Vec::new(),
+            Ok(true) => Some(&self.record),
+            _ => None,
         }
     }
 }
@@ -199,17 +205,62 @@ pub fn sniff_json(head: &[u8]) -> bool {
         && (t.contains("\"friendly_name\"") || t.contains("\"datetime\""))
 }
 
-/// One row, parsed.
+/// One row, parsed; its event word and monitor are indices into the file's lists of them (a
+/// file of a million rows has a handful of each).
 struct Row {
     line: usize,
-    state: ProbeState,
-    word: String,
-    /// The word is in the vocabulary (else counted as unknown already).
-    known: bool,
-    monitor: String,
-    url: Option<String>,
+    word: u32,
+    monitor: u32,
     local: NaiveDateTime,
     duration: Option<Duration>,
+}
+
+/// The distinct event words and monitors (name and URL) of one file, each read once.
+#[derive(Default)]
+struct Seen {
+    /// Word, its state, and whether the vocabulary knows it (else counted as unknown already).
+    words: Vec<(String, ProbeState, bool)>,
+    monitors: Vec<(String, Option<String>)>,
+    monitor_index: std::collections::HashMap<String, Vec<u32>>,
+}
+
+impl Seen {
+    /// The word's index; a word the vocabulary does not know is counted, row by row.
+    fn word(&mut self, b: &mut StatesBuilder, word: &str) -> u32 {
+        if let Some(i) = self.words.iter().position(|(w, _, _)| w == word) {
+            if !self.words[i].2 {
+                b.unknown_word(word);
+            }
+            return i as u32;
+        }
+        let known = event_state(word);
+        if known.is_none() {
+            b.unknown_word(word);
+        }
+        let state = known.unwrap_or(ProbeState::Unknown);
+        self.words.push((word.to_string(), state, known.is_some()));
+        (self.words.len() - 1) as u32
+    }
+
+    fn monitor(&mut self, name: &str, url: Option<&str>) -> u32 {
+        let monitors = &self.monitors;
+        let same = |&&i: &&u32| monitors[i as usize].1.as_deref() == url;
+        if let Some(&i) = self
+            .monitor_index
+            .get(name)
+            .and_then(|v| v.iter().find(same))
+        {
+            return i;
+        }
+        let i = self.monitors.len() as u32;
+        self.monitors
+            .push((name.to_string(), url.map(str::to_string)));
+        self.monitor_index
+            .entry(name.to_string())
+            .or_default()
+            .push(i);
+        i
+    }
 }
 
 /// Reads the dashboard CSV; zone-less times are in `zone` (the account's, from `--input-tz`).
@@ -239,10 +290,11 @@ pub fn read_csv_bytes(path: &Path, bytes: &[u8], zone: Zone) -> Result<ProbeStor
         }
     };
     let mut rows: Vec<Row> = Vec::new();
+    let mut seen = Seen::default();
     let mut line_cells = LineCells::new();
     for (line, text) in lines {
-        let c = line_cells.cells(text);
-        let cell = |i: usize| c.get(i).map(|s| s.trim()).unwrap_or("");
+        let c = line_cells.record(text);
+        let cell = |i: usize| c.and_then(|c| c.get(i)).map(str::trim).unwrap_or("");
         let Some(local) = dashboard_time(cell(columns.time)) else {
             b.damaged(format!(
                 "line {line}: no Date-Time (DD-MM-YYYY HH:MM:SS) in {:?}",
@@ -250,27 +302,17 @@ pub fn read_csv_bytes(path: &Path, bytes: &[u8], zone: Zone) -> Result<ProbeStor
             ));
             continue;
         };
-        let word = cell(columns.event).to_string();
-        let known = event_state(&word);
-        if known.is_none() {
-            b.unknown_word(&word);
-        }
-        let state = known.unwrap_or(ProbeState::Unknown);
-        let monitor = cell(columns.monitor).to_string();
+        let word = seen.word(&mut b, cell(columns.event));
+        let monitor = cell(columns.monitor);
         if monitor.is_empty() {
             b.damaged(format!("line {line}: no monitor name"));
             continue;
         }
+        let url = columns.url.map(cell).filter(|u| !u.is_empty());
         rows.push(Row {
             line,
-            state,
             word,
-            known: known.is_some(),
-            monitor,
-            url: columns
-                .url
-                .map(|i| cell(i).to_string())
-                .filter(|u| !u.is_empty()),
+            monitor: seen.monitor(monitor, url),
             local,
             duration: columns
                 .duration
@@ -313,21 +355,26 @@ pub fn read_csv_bytes(path: &Path, bytes: &[u8], zone: Zone) -> Result<ProbeStor
         b.note("newest first, as the dashboard exports: read in time order");
         timed.reverse();
     }
-    add_rows(&mut b, timed);
+    add_rows(&mut b, &seen, timed);
     Ok(b.finish())
 }
 
 /// Edges per monitor; the newest event of each lasts its duration (the time up to the export).
-fn add_rows(b: &mut StatesBuilder, rows: Vec<(Row, DateTime<Utc>)>) {
+fn add_rows(b: &mut StatesBuilder, seen: &Seen, rows: Vec<(Row, DateTime<Utc>)>) {
     let mut newest: std::collections::HashMap<usize, (DateTime<Utc>, Option<Duration>)> =
         std::collections::HashMap::new();
+    // Each monitor's series, made when its first row (in time order) comes, as row by row.
+    let mut series_of: Vec<Option<usize>> = vec![None; seen.monitors.len()];
     for (row, t) in rows {
-        let what = row.url.as_deref().unwrap_or(&row.monitor);
-        let s = b.series(&row.monitor, target(what, None));
-        if row.known {
-            b.read(&row.word, row.state);
+        let s = *series_of[row.monitor as usize].get_or_insert_with(|| {
+            let (monitor, url) = &seen.monitors[row.monitor as usize];
+            b.series(monitor, target(url.as_deref().unwrap_or(monitor), None))
+        });
+        let (word, state, known) = &seen.words[row.word as usize];
+        if *known {
+            b.read(word, *state);
         }
-        b.edge(s, t, row.state, u32::from(row.state == ProbeState::Down));
+        b.edge(s, t, *state, u32::from(*state == ProbeState::Down));
         newest.insert(s, (t, row.duration));
     }
     for (s, (t, duration)) in newest {
