@@ -214,11 +214,15 @@ pub fn write_scaled_exports(dir: &Path, total: u64) -> crate::error::Result<Vec<
     )
     .map_err(|e| Error::io(&prom, e))?;
     written.push(prom);
-    let logs: [(&str, super::probe_exports::ScaledWriter); 2] = [
+    let logs: [(&str, super::probe_exports::ScaledWriter); 3] = [
         ("nagios.log", super::probe_exports::write_scaled_nagios),
         (
             "uptimerobot-logs.csv",
             super::probe_exports::write_scaled_uptimerobot,
+        ),
+        (
+            "zabbix-problems.csv",
+            super::probe_exports::write_scaled_zabbix_csv,
         ),
     ];
     for (name, write) in logs {

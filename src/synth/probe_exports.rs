@@ -491,6 +491,27 @@ pub fn write_scaled_uptimerobot(w: &mut dyn Write, rows: u64) -> std::io::Result
     Ok(())
 }
 
+/// For `bench/run`: Zabbix's Problems page as CSV with `rows` problems, newest first: four
+/// probes of the server each unreachable for two minutes in every ten, recovered, times in UTC.
+pub fn write_scaled_zabbix_csv(w: &mut dyn Write, rows: u64) -> std::io::Result<()> {
+    w.write_all(b"\"Severity\",\"Time\",\"Recovery time\",\"Status\",\"Host\",\"Problem\",\"Duration\",\"Ack\",\"Actions\",\"Tags\"\n")?;
+    let start = story::probes_start();
+    let probes = ["us-west", "us-east", "eu-central", "local-sipsvr01"];
+    for i in (0..rows).rev() {
+        let began = start + Duration::minutes(10 * (i / 4) as i64);
+        let ended = began + Duration::minutes(2);
+        write!(
+            w,
+            "\"High\",\"{}\",\"{}\",\"RESOLVED\",\"{}\",\"SIP unreachable from {}\",\"2m\",\"No\",\"\",\"\"\n",
+            began.format("%Y-%m-%d %H:%M:%S"),
+            ended.format("%Y-%m-%d %H:%M:%S"),
+            story::HOST,
+            probes[(i % 4) as usize]
+        )?;
+    }
+    Ok(())
+}
+
 /// Writes every probe export into `dir`; returns the paths written.
 pub fn write_probe_exports(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir.join("pingdom/summary"))?;
