@@ -143,7 +143,8 @@ const SCALED: &[&str] = &[
 
 /// For `bench/run`: a System log of about `total` records in one file per export reader, an
 /// Uptime Kuma database and a Prometheus `query_range` answer of about `total` checks each, a
-/// Nagios log of `total` alerts and an UptimeRobot CSV of `total` events.
+/// Nagios log of `total` alerts, an UptimeRobot CSV of `total` events and a Zabbix Problems CSV
+/// of `total` problems.
 pub fn write_scaled_exports(dir: &Path, total: u64) -> crate::error::Result<Vec<PathBuf>> {
     use crate::error::Error;
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
