@@ -67,6 +67,12 @@ pub fn sniff(head: &[u8]) -> bool {
 /// `2011-08-15 16:58:03` (the UI's `Y-m-d H:i:s`).
 fn ui_time(text: &str) -> Option<NaiveDateTime> {
     let s = text.trim();
+    // The UI's own shape, read by position (chrono's format parser was the largest cost of a row).
+    if s.len() == 19 && s.as_bytes()[10] == b' ' {
+        if let Some(t) = crate::timefmt::parse_zoneless_utc_quick(s) {
+            return Some(t.naive_utc());
+        }
+    }
     ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
         .iter()
         .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
@@ -119,6 +125,8 @@ pub fn read_bytes(path: &Path, bytes: &[u8], zone: Zone) -> Result<ProbeStoreRea
     let mut statuses = Counted::default();
     let mut severities = Counted::default();
     let mut multi_host = 0u64;
+    let mut series_of: std::collections::HashMap<String, Vec<(String, usize)>> =
+        std::collections::HashMap::new();
     for record in records {
         let r = match record {
             Ok(r) => r,
@@ -177,17 +185,31 @@ pub fn read_bytes(path: &Path, bytes: &[u8], zone: Zone) -> Result<ProbeStoreRea
         if first_host.len() < host.len() {
             multi_host += 1;
         }
-        let what = if first_host.is_empty() {
-            problem.to_string()
-        } else {
-            format!("{first_host}: {problem}")
-        };
         if let Some(i) = columns.severity {
             if !cell(i).is_empty() {
                 severities.add(cell(i));
             }
         }
-        let series = b.series(&what, target(&what, None));
+        // Each problem's series is made once: by problem name, then host (a handful each).
+        let known = series_of
+            .get(problem)
+            .and_then(|hosts| hosts.iter().find(|(h, _)| h == first_host));
+        let series = match known {
+            Some(&(_, series)) => series,
+            None => {
+                let what = if first_host.is_empty() {
+                    problem.to_string()
+                } else {
+                    format!("{first_host}: {problem}")
+                };
+                let series = b.series(&what, target(&what, None));
+                series_of
+                    .entry(problem.to_string())
+                    .or_default()
+                    .push((first_host.to_string(), series));
+                series
+            }
+        };
         rows.push(Row {
             line,
             series,
