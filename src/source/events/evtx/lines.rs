@@ -2,8 +2,8 @@
 //! without building an `Event` per record: byte for byte what `render::events::push_jsonl_line`
 //! writes for the same event (tests compare the two on every sample).
 use super::binxml::{
-    cached_nested_plan, filetime, for_each_record, number, push_value, read_instance, FieldKeys,
-    NestedCache, Piece, Plan, Sub,
+    cached_nested_plan, filetime, for_each_record, number, present, push_value, read_instance,
+    string_array, FieldKeys, NestedCache, Piece, Plan, Sub,
 };
 use super::ChunkRead;
 use crate::filter::EventFilter;
@@ -131,7 +131,7 @@ fn field_keys<'p>(
     fields: &mut Fields,
 ) -> Option<FieldKeys> {
     fields.clear();
-    for ((name, _), subs) in all {
+    for ((name, _, _, _), subs) in all {
         fields.push(name.is_some(), |n| match name {
             Some(name) => push_text(data, subs, name, n),
             None => Some(()),
@@ -189,6 +189,29 @@ fn json_text(
         }
     }
     out.push(b'"');
+    Some(())
+}
+
+/// An unnamed `<Data>`'s value as JSON strings: one, or one per item of a string array (see
+/// `binxml::string_array`), comma-separated.
+fn unnamed_json(
+    data: &[u8],
+    subs: &[Sub],
+    pieces: &[Piece],
+    scratch: &mut String,
+    out: &mut Vec<u8>,
+) -> Option<()> {
+    let Some(items) = string_array(data, subs, pieces) else {
+        return json_text(data, subs, pieces, scratch, out);
+    };
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.push(b'"');
+        json_utf16(item, out)?;
+        out.push(b'"');
+    }
     Some(())
 }
 
@@ -330,6 +353,7 @@ fn write_line(
     source_json: &[u8],
     out: &mut Vec<u8>,
 ) -> Option<Option<(DateTime<Utc>, u64)>> {
+    plan.all_elements_present(subs)?;
     let event_id = (number(data, subs, &plan.event_id)? & 0xFFFF) as u32;
     let time = filetime(data, subs, &plan.time)?;
     if !filter.wants_id_and_time(event_id, &time) {
@@ -414,7 +438,11 @@ fn write_passing(
         .data
         .iter()
         .map(|f| (f, subs))
-        .chain(inner.iter().map(|f| (f, nested_subs.as_slice())));
+        .chain(inner.iter().map(|f| (f, nested_subs.as_slice())))
+        .filter(|(f, subs)| present(f, subs));
+    // Keys are remembered per template only when no field is left out of this record.
+    let whole =
+        plan.data.iter().all(|f| present(f, subs)) && inner.iter().all(|f| present(f, nested_subs));
     // The fields' JSON keys: the same for every record of the template when all names are
     // literal, else made for this record.
     let literal = |name: &Option<Vec<Piece>>| match name.as_deref() {
@@ -422,11 +450,12 @@ fn write_passing(
         Some(pieces) => pieces.iter().all(|p| matches!(p, Piece::Text(_))),
     };
     let cached = match key_cache.get(&(def, nested_def)) {
+        _ if !whole => None,
         Some(keys) => keys.clone(),
         None => {
             let keys = all
                 .clone()
-                .all(|((name, _), _)| literal(name))
+                .all(|((name, _, _, _), _)| literal(name))
                 .then(|| field_keys(data, all.clone(), fields))
                 .flatten();
             key_cache.insert((def, nested_def), keys.clone());
@@ -464,7 +493,7 @@ fn write_passing(
     string_field(out, b",\"computer\":", &plan.computer)?;
     out.extend_from_slice(b",\"data\":{");
     let mut first = true;
-    for (((_, value), subs), key) in all.clone().zip(keys.iter()) {
+    for (((_, value, _, attributed), subs), key) in all.clone().zip(keys.iter()) {
         if let Some(key) = key {
             if !first {
                 out.push(b',');
@@ -472,19 +501,24 @@ fn write_passing(
             first = false;
             out.extend_from_slice(key);
             out.push(b':');
+            let at = out.len();
             json_text(data, subs, value, &mut *scratch, out)?;
+            // An element with attributes and no text: see `binxml::Field`.
+            if *attributed && out.len() == at + 2 {
+                return None;
+            }
         }
     }
     let mut unnamed = all.zip(keys.iter()).filter(|(_, key)| key.is_none());
-    if let Some((((_, value), subs), _)) = unnamed.next() {
+    if let Some((((_, value, _, _), subs), _)) = unnamed.next() {
         if !first {
             out.push(b',');
         }
         out.extend_from_slice(b"\"Data\":[");
-        json_text(data, subs, value, &mut *scratch, out)?;
-        for (((_, value), subs), _) in unnamed {
+        unnamed_json(data, subs, value, &mut *scratch, out)?;
+        for (((_, value, _, _), subs), _) in unnamed {
             out.push(b',');
-            json_text(data, subs, value, &mut *scratch, out)?;
+            unnamed_json(data, subs, value, &mut *scratch, out)?;
         }
         out.push(b']');
     }
