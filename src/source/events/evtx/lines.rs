@@ -493,20 +493,31 @@ fn write_passing(
     string_field(out, b",\"computer\":", &plan.computer)?;
     out.extend_from_slice(b",\"data\":{");
     let mut first = true;
-    for (((_, value, _, attributed), subs), key) in all.clone().zip(keys.iter()) {
+    for (i, (((name, value, _, attributed), subs), key)) in all.clone().zip(keys.iter()).enumerate()
+    {
         if let Some(key) = key {
+            let at = out.len();
             if !first {
                 out.push(b',');
             }
-            first = false;
             out.extend_from_slice(key);
             out.push(b':');
-            let at = out.len();
+            let value_at = out.len();
             json_text(data, subs, value, &mut *scratch, out)?;
-            // An element with attributes and no text: see `binxml::Field`.
-            if *attributed && out.len() == at + 2 {
-                return None;
+            // An element with attributes and no text is left out (see `binxml::Field`), when
+            // no later field has its name.
+            if *attributed && out.len() == value_at + 2 {
+                if all
+                    .clone()
+                    .skip(i + 1)
+                    .any(|((later, ..), _)| later == name)
+                {
+                    return None;
+                }
+                out.truncate(at);
+                continue;
             }
+            first = false;
         }
     }
     let mut unnamed = all.zip(keys.iter()).filter(|(_, key)| key.is_none());

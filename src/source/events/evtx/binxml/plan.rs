@@ -33,7 +33,7 @@ pub(crate) struct Plan {
 /// A data field's name (`None`: an unnamed `<Data>`), value, the substitution whose null
 /// value leaves the field out (see `Element::dependency`), and whether the field is an element
 /// with attributes, which the crate's JSON leaves out when its text is empty (the decoder
-/// leaves such a record to the crate: `Plan::event`).
+/// drops it too when no later field has its name, else leaves the chunk to the crate).
 pub(crate) type Field = (Option<Vec<Piece>>, Vec<Piece>, Option<u16>, bool);
 
 /// Whether a field is there in a record with these values: its element is left out when the
@@ -211,8 +211,9 @@ impl Plan {
             None => header_record_id,
         };
         let mut fields = Vec::with_capacity(self.data.len());
+        let mut dropped = Vec::new();
         for field in &self.data {
-            push_field(data, subs, field, &mut fields)?;
+            push_field(data, subs, field, &mut fields, &mut dropped)?;
         }
         if let Some(n) = self.nested {
             let sub = subs.get(n as usize)?;
@@ -227,10 +228,17 @@ impl Plan {
                         .or_insert_with(|| cached_nested_plan(data, def))
                         .as_ref()?;
                     for field in plan.iter() {
-                        push_field(data, subs, field, &mut fields)?;
+                        push_field(data, subs, field, &mut fields, &mut dropped)?;
                     }
                 }
                 _ => return None,
+            }
+        }
+        // A dropped element keeps its number among those of its name in the crate's keys: only
+        // one after every other of its name leaves the others' names as they are.
+        for (at, name) in &dropped {
+            if fields[*at..].iter().any(|f| f.name.as_ref() == Some(name)) {
+                return None;
             }
         }
         suffix_repeated_names(&mut fields);
@@ -251,8 +259,15 @@ impl Plan {
 }
 
 /// Adds a data field of the record; an unnamed `<Data>` holding a string array adds one field
-/// per item, as the crate repeats the element.
-fn push_field(data: &[u8], subs: &[Sub], field: &Field, out: &mut Vec<DataField>) -> Option<()> {
+/// per item, as the crate repeats the element. An element with attributes and no text is
+/// not in the crate's JSON: it is noted in `dropped` (where it would have been, its name).
+fn push_field(
+    data: &[u8],
+    subs: &[Sub],
+    field: &Field,
+    out: &mut Vec<DataField>,
+    dropped: &mut Vec<(usize, String)>,
+) -> Option<()> {
     if !present(field, subs) {
         return Some(());
     }
@@ -273,11 +288,13 @@ fn push_field(data: &[u8], subs: &[Sub], field: &Field, out: &mut Vec<DataField>
         return Some(());
     };
     let value = text(data, subs, value)?;
+    let name = text(data, subs, name)?;
     if *attributed && value.is_empty() {
-        return None;
+        dropped.push((out.len(), name));
+        return Some(());
     }
     out.push(DataField {
-        name: Some(text(data, subs, name)?),
+        name: Some(name),
         value,
     });
     Some(())

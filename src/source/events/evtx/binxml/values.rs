@@ -67,6 +67,7 @@ pub(crate) fn push_value(data: &[u8], sub: &Sub, out: &mut String) -> Option<()>
             write!(out, "0x{:x}", u64::from_le_bytes(fixed(bytes)?)).ok()?
         }
         0x11 => push_filetime(u64::from_le_bytes(fixed(bytes)?), out)?,
+        0x12 => push_systemtime(fixed(bytes)?, out)?,
         0x13 => push_sid(bytes, out)?,
         0x14 => write!(out, "0x{:x}", u32::from_le_bytes(fixed(bytes)?)).ok()?,
         0x15 => write!(out, "0x{:x}", u64::from_le_bytes(fixed(bytes)?)).ok()?,
@@ -127,6 +128,32 @@ fn push_filetime(ticks: u64, out: &mut String) -> Option<()> {
         t.minute(),
         t.second(),
         ticks % 10_000_000
+    )
+    .ok()
+}
+
+/// A SYSTEMTIME (eight 16-bit fields: year, month, weekday, day, hour, minute, second,
+/// milliseconds) as `evtx` writes one, like a FILETIME; `None` for one Windows would not take
+/// as a time (the crate writes those as 1601-01-01) and for years past 9999.
+fn push_systemtime(bytes: [u8; 16], out: &mut String) -> Option<()> {
+    use std::fmt::Write;
+    let field = |i: usize| u16::from_le_bytes([bytes[2 * i], bytes[2 * i + 1]]);
+    let (year, month, day) = (field(0), field(1), field(3));
+    let (hour, minute, second, millis) = (field(4), field(5), field(6), field(7));
+    if !(1601..=9999).contains(&year)
+        || hour >= 24
+        || minute >= 60
+        || second >= 60
+        || millis >= 1000
+    {
+        return None;
+    }
+    // The day must exist in its month.
+    chrono::NaiveDate::from_ymd_opt(i32::from(year), u32::from(month), u32::from(day))?;
+    write!(
+        out,
+        "{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}.{:07}Z",
+        u32::from(millis) * 10_000
     )
     .ok()
 }
