@@ -77,6 +77,63 @@ pub(crate) fn chunk_read(
     })
 }
 
+/// The chunk's records that pass `filter`, each given to `on_pass` as its event id, time,
+/// channel and provider, without building an `Event` (for counting); the chunk's read with
+/// no output: how many records it held and the first and last time among all of them (as
+/// `binxml::decode_chunk` gives them). `None` where the fast decoder leaves the chunk to the
+/// crate: each passing record's line is written into a scratch buffer, so exactly the chunks
+/// the listing would leave to the crate are left. `filter` must decide on id and time alone.
+pub(crate) fn chunk_heads(
+    data: &[u8],
+    filter: &EventFilter,
+    mut on_pass: impl FnMut(u32, DateTime<Utc>, &str, &str),
+) -> Option<ChunkRead<()>> {
+    let mut read = ChunkRead::<()>::default();
+    let mut fields = Fields::default();
+    let mut line = Vec::with_capacity(4096);
+    let (mut channel, mut provider) = (String::new(), String::new());
+    read.records_read = for_each_record(data, |plan, def, subs, record_id, nested| {
+        line.clear();
+        let written = write_line(
+            plan,
+            def,
+            data,
+            subs,
+            record_id,
+            filter,
+            nested,
+            &mut fields,
+            b"\"\"",
+            &mut line,
+        )?;
+        // Every record's time counts for the chunk's span, kept or not.
+        let time = match written {
+            Some((time, _)) => time,
+            None => filetime(data, subs, &plan.time)?,
+        };
+        if read.first.is_none_or(|f| time < f) {
+            read.first = Some(time);
+        }
+        if read.last.is_none_or(|l| time > l) {
+            read.last = Some(time);
+        }
+        if written.is_some() {
+            let event_id = (number(data, subs, &plan.event_id)? & 0xFFFF) as u32;
+            channel.clear();
+            provider.clear();
+            if let Some(p) = &plan.channel {
+                push_text(data, subs, p, &mut channel)?;
+            }
+            if let Some(p) = &plan.provider {
+                push_text(data, subs, p, &mut provider)?;
+            }
+            on_pass(event_id, time, &channel, &provider);
+        }
+        Some(())
+    })?;
+    Some(read)
+}
+
 /// Reused names of one record's data fields (`None`: unnamed); `len` are in use.
 #[derive(Default)]
 struct Fields {

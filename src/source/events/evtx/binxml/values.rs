@@ -42,8 +42,11 @@ pub(crate) fn push_value(data: &[u8], sub: &Sub, out: &mut String) -> Option<()>
             other => write!(out, "{other}").ok()?,
         },
         0x0e => {
+            const HEX: &[u8; 16] = b"0123456789ABCDEF";
+            out.reserve(bytes.len() * 2);
             for b in bytes {
-                write!(out, "{b:02X}").ok()?;
+                out.push(char::from(HEX[usize::from(b >> 4)]));
+                out.push(char::from(HEX[usize::from(b & 15)]));
             }
         }
         0x0f => {
