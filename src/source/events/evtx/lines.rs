@@ -2,8 +2,8 @@
 //! without building an `Event` per record: byte for byte what `render::events::push_jsonl_line`
 //! writes for the same event (tests compare the two on every sample).
 use super::binxml::{
-    cached_nested_plan, filetime, for_each_record, number, present, push_value, read_instance,
-    string_array, FieldKeys, NestedCache, Piece, Plan, Sub,
+    cached_nested_plan, filetime_of, filetime_ticks, for_each_record, number, present, push_value,
+    read_instance, string_array, FieldKeys, NestedCache, Piece, Plan, Sub,
 };
 use super::ChunkRead;
 use crate::filter::EventFilter;
@@ -92,6 +92,8 @@ pub(crate) fn chunk_heads(
     let mut fields = Fields::default();
     let mut line = Vec::with_capacity(4096);
     let (mut channel, mut provider) = (String::new(), String::new());
+    // The span in FILETIME ticks (they order as the times do), made times at the end.
+    let mut span: Option<(u64, u64)> = None;
     read.records_read = for_each_record(data, |plan, def, subs, record_id, nested| {
         line.clear();
         let written = write_line(
@@ -107,17 +109,9 @@ pub(crate) fn chunk_heads(
             &mut line,
         )?;
         // Every record's time counts for the chunk's span, kept or not.
-        let time = match written {
-            Some((time, _)) => time,
-            None => filetime(data, subs, &plan.time)?,
-        };
-        if read.first.is_none_or(|f| time < f) {
-            read.first = Some(time);
-        }
-        if read.last.is_none_or(|l| time > l) {
-            read.last = Some(time);
-        }
-        if written.is_some() {
+        let ticks = filetime_ticks(data, subs, &plan.time)?;
+        span = Some(span.map_or((ticks, ticks), |(a, b)| (a.min(ticks), b.max(ticks))));
+        if let Some((time, _)) = written {
             let event_id = (number(data, subs, &plan.event_id)? & 0xFFFF) as u32;
             channel.clear();
             provider.clear();
@@ -131,6 +125,10 @@ pub(crate) fn chunk_heads(
         }
         Some(())
     })?;
+    if let Some((first, last)) = span {
+        read.first = Some(filetime_of(first)?);
+        read.last = Some(filetime_of(last)?);
+    }
     Some(read)
 }
 
@@ -412,7 +410,12 @@ fn write_line(
 ) -> Option<Option<(DateTime<Utc>, u64)>> {
     plan.all_elements_present(subs)?;
     let event_id = (number(data, subs, &plan.event_id)? & 0xFFFF) as u32;
-    let time = filetime(data, subs, &plan.time)?;
+    let ticks = filetime_ticks(data, subs, &plan.time)?;
+    // Most records of a filtered listing fail on the id: the time is not made for them.
+    if filter.rejects_id(event_id) {
+        return Some(None);
+    }
+    let time = filetime_of(ticks)?;
     if !filter.wants_id_and_time(event_id, &time) {
         return Some(None);
     }

@@ -7,7 +7,6 @@ use crate::filter::EventFilter;
 use crate::model::{DataField, Event, EventData, Level};
 use chrono::{DateTime, Utc};
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -323,11 +322,11 @@ pub(crate) type FieldKeys = std::rc::Rc<[Option<Vec<u8>>]>;
 /// Plans of the nested (data) templates of one chunk, and a buffer for their values.
 #[derive(Default)]
 pub(crate) struct NestedCache {
-    pub(crate) plans: HashMap<u32, Option<Rc<Vec<Field>>>>,
+    pub(crate) plans: super::OffsetMap<u32, Option<Rc<Vec<Field>>>>,
     pub(crate) subs: Vec<Sub>,
     /// The data fields' JSON keys for a template and nested template whose field names are
     /// all literal (`None`: some name comes from a value); see `evtx/lines.rs`.
-    pub(crate) keys: HashMap<(u32, Option<u32>), Option<FieldKeys>>,
+    pub(crate) keys: super::OffsetMap<(u32, Option<u32>), Option<FieldKeys>>,
 }
 
 /// The data fields of the nested template defined at `def`.

@@ -226,12 +226,23 @@ pub(crate) fn number(data: &[u8], subs: &[Sub], pieces: &[Piece]) -> Option<u64>
 
 /// A FILETIME substitution as UTC, to the 100 ns.
 pub(crate) fn filetime(data: &[u8], subs: &[Sub], pieces: &[Piece]) -> Option<DateTime<Utc>> {
+    filetime_of(filetime_ticks(data, subs, pieces)?)
+}
+
+/// A FILETIME substitution's 100 ns ticks since 1601 (they order as the times do).
+pub(crate) fn filetime_ticks(data: &[u8], subs: &[Sub], pieces: &[Piece]) -> Option<u64> {
     let [Piece::Sub(n)] = pieces else { return None };
     let sub = subs.get(*n as usize)?;
     if sub.kind != 0x11 {
         return None;
     }
-    let ticks = u64::from_le_bytes(fixed(data.get(sub.start..sub.start + sub.len)?)?);
+    Some(u64::from_le_bytes(fixed(
+        data.get(sub.start..sub.start + sub.len)?,
+    )?))
+}
+
+/// FILETIME ticks as UTC (every u64 of ticks is within chrono's range).
+pub(crate) fn filetime_of(ticks: u64) -> Option<DateTime<Utc>> {
     let secs = (ticks / 10_000_000) as i64 - 11_644_473_600;
     let nanos = (ticks % 10_000_000) as u32 * 100;
     DateTime::from_timestamp(secs, nanos)
