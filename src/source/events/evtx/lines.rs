@@ -276,19 +276,14 @@ fn json_utf16(bytes: &[u8], out: &mut Vec<u8>) -> Option<()> {
     // most values are nothing else.
     out.reserve(bytes.len() / 2);
     let mut i = 0;
-    for block in bytes.chunks_exact(16) {
-        let mut ascii = [0u8; 8];
-        let mut plain = true;
-        for (k, unit) in block.chunks_exact(2).enumerate() {
-            let (lo, hi) = (unit[0], unit[1]);
-            plain &= hi == 0 && (0x20..0x80).contains(&lo) && lo != b'"' && lo != b'\\';
-            ascii[k] = lo;
-        }
-        if !plain {
+    for block in bytes.chunks_exact(8) {
+        let Some(ascii) = plain_ascii4(u64::from_le_bytes([
+            block[0], block[1], block[2], block[3], block[4], block[5], block[6], block[7],
+        ])) else {
             break;
-        }
+        };
         out.extend_from_slice(&ascii);
-        i += 16;
+        i += 8;
     }
     for unit in bytes[i..].chunks_exact(2) {
         let (lo, hi) = (unit[0], unit[1]);
@@ -318,6 +313,28 @@ fn json_utf16(bytes: &[u8], out: &mut Vec<u8>) -> Option<()> {
         }
     }
     Some(())
+}
+
+/// Four UTF-16LE units (one little-endian word) as their four ASCII bytes, when each is
+/// printable ASCII that JSON leaves as it is (0x20-0x7F but `"` and `\\`); `None` otherwise.
+/// Each test looks at all four 16-bit lanes at once: with the high byte and bit 7 clear, a lane
+/// holds less than 0x80, so adding to it never carries into the next.
+fn plain_ascii4(w: u64) -> Option<[u8; 4]> {
+    const LANES: u64 = 0x0001_0001_0001_0001;
+    const BIT7: u64 = 0x80 * LANES;
+    // High bytes zero, low bytes under 0x80.
+    if w & (0xFF80 * LANES) != 0 {
+        return None;
+    }
+    // At least 0x20: adding 0x60 reaches bit 7.
+    let printable = (w + 0x60 * LANES) & BIT7 == BIT7;
+    // Not a given byte: the lane XORed with it is not zero, so adding 0x7F reaches bit 7.
+    let not = |b: u64| ((w ^ (b * LANES)) + 0x7F * LANES) & BIT7 == BIT7;
+    if !(printable && not(u64::from(b'"')) && not(u64::from(b'\\'))) {
+        return None;
+    }
+    let b = w.to_le_bytes();
+    Some([b[0], b[2], b[4], b[6]])
 }
 
 /// Appends an unsigned number in decimal.
@@ -682,6 +699,34 @@ mod tests {
             let mut ours = Vec::new();
             push_u64(&mut ours, n);
             assert_eq!(ours, n.to_string().into_bytes());
+        }
+    }
+
+    #[test]
+    fn four_units_at_once_agree_with_one_at_a_time() {
+        // Every unit value that matters (and some that do not) in each of the four lanes.
+        let interesting: Vec<u16> = (0..=0x100u16)
+            .chain([0x7FF, 0x8000, 0xFF22, 0xFFFF])
+            .collect();
+        for &u in &interesting {
+            for lane in 0..4 {
+                let mut units = [u16::from(b'a'); 4];
+                units[lane] = u;
+                let w = units
+                    .iter()
+                    .enumerate()
+                    .fold(0u64, |w, (i, &x)| w | (u64::from(x) << (16 * i)));
+                let plain = |x: u16| (0x20..0x80).contains(&x) && x != 0x22 && x != 0x5C;
+                let expected = units
+                    .iter()
+                    .all(|&x| plain(x))
+                    .then(|| units.map(|x| x as u8));
+                assert_eq!(
+                    super::plain_ascii4(w),
+                    expected,
+                    "unit {u:#x} in lane {lane}"
+                );
+            }
         }
     }
 
