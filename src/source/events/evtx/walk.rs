@@ -225,23 +225,26 @@ pub(super) fn pipeline<T: Send, E>(
     let mut pending: Option<(usize, T)> = None;
     for k in 0..count {
         let mut next_len = 0;
-        let (worked, side) = std::thread::scope(|scope| {
-            let data = &cur[..cur_len];
-            let worker = scope.spawn(move || pool.install(|| work(k, data)));
-            let mut side = || -> Result<(), E> {
-                if let Some((j, t)) = pending.take() {
-                    done(j, t)?;
-                }
-                if k + 1 < count {
-                    next_len = read(k + 1, &mut next)?;
-                }
-                Ok(())
-            };
-            let side = side();
-            (worker.join(), side)
+        let data = &cur[..cur_len];
+        let mut worked = None;
+        // The block goes to the pool as one job while this thread does the side work, then
+        // waits for it: two wake-ups a block. (A thread spawned per block to call `install`
+        // made four, and on a loaded machine each wake-up waits for a time slice.)
+        let side = pool.in_place_scope(|scope| {
+            let worked = &mut worked;
+            scope.spawn(move |_| *worked = Some(work(k, data)));
+            if let Some((j, t)) = pending.take() {
+                done(j, t)?;
+            }
+            if k + 1 < count {
+                next_len = read(k + 1, &mut next)?;
+            }
+            Ok(())
         });
-        let worked = worked.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         side?;
+        let Some(worked) = worked else {
+            unreachable!("the scope waits for its job, which sets the block's result")
+        };
         pending = Some((k, worked));
         std::mem::swap(&mut cur, &mut next);
         cur_len = next_len;
