@@ -88,8 +88,10 @@ pub(crate) fn prescan(
     let mut scanner = Scanner::default();
     let mut planned: Vec<Planned> = Vec::new();
     let mut first_ids: Vec<Option<u64>> = Vec::new();
-    let buf_len = block_chunks.max(1) * CHUNK_SIZE;
     let body = len.saturating_sub(FILE_HEADER_BLOCK);
+    // No bigger than the file: a buffer the heap hands out is zeroed in full, per file.
+    let file_chunks = usize::try_from(body.div_ceil(CHUNK_SIZE as u64)).unwrap_or(usize::MAX);
+    let buf_len = block_chunks.min(file_chunks).max(1) * CHUNK_SIZE;
     let count = body.div_ceil(buf_len as u64) as usize;
     let chunks_per_block = (buf_len / CHUNK_SIZE) as u64;
     file.seek(SeekFrom::Start(FILE_HEADER_BLOCK))?;
@@ -194,7 +196,7 @@ where
     F: Fn(u64, &[u8]) -> ChunkRead<R> + Sync,
 {
     use rayon::prelude::*;
-    let block_chunks = block_chunks.max(1);
+    let block_chunks = block_chunks.min(prescan.len()).max(1);
     let blocks: Vec<&[(u64, Planned)]> = prescan.order.chunks(block_chunks).collect();
     let mut read = |k: usize, buf: &mut [u8]| -> Result<usize, Stop> {
         // One read per run of neighbours in the file.

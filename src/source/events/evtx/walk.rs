@@ -76,8 +76,10 @@ where
     let mut scanner = Scanner::default();
     let mut reads: Vec<Option<ChunkRead<R>>> = Vec::new();
     let mut first_ids: Vec<Option<u64>> = Vec::new();
-    let buf_len = block_chunks.max(1) * CHUNK_SIZE;
     let body = len.saturating_sub(FILE_HEADER_BLOCK);
+    // No bigger than the file: a buffer the heap hands out is zeroed in full, per file.
+    let file_chunks = usize::try_from(body.div_ceil(CHUNK_SIZE as u64)).unwrap_or(usize::MAX);
+    let buf_len = block_chunks.min(file_chunks).max(1) * CHUNK_SIZE;
     let count = body.div_ceil(buf_len as u64) as usize;
     let chunks_per_block = (buf_len / CHUNK_SIZE) as u64;
     std::io::Seek::seek(file, std::io::SeekFrom::Start(FILE_HEADER_BLOCK))?;
@@ -220,7 +222,12 @@ pub(super) fn pipeline<T: Send, E>(
         return Ok(());
     }
     let mut cur = vec![0u8; buf_len];
-    let mut next = vec![0u8; buf_len];
+    // The second buffer only when there is a second block.
+    let mut next = if count > 1 {
+        vec![0u8; buf_len]
+    } else {
+        Vec::new()
+    };
     let mut cur_len = read(0, &mut cur)?;
     let mut pending: Option<(usize, T)> = None;
     for k in 0..count {
