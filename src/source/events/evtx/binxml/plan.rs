@@ -38,9 +38,9 @@ pub(crate) type Field = (Option<Vec<Piece>>, Vec<Piece>, Option<u16>, bool);
 /// Whether a field is there in a record with these values: its element is left out when the
 /// value it depends on is null.
 pub(crate) fn present(field: &Field, subs: &[Sub]) -> bool {
-    !field
+    field
         .2
-        .is_some_and(|d| subs.get(d as usize).is_some_and(|s| s.kind == 0x00))
+        .is_none_or(|d| subs.get(d as usize).is_none_or(|s| s.kind != 0x00))
 }
 
 /// The fields of an `<EventData>`: `<Data Name="n">` named, `<Data>` unnamed, any other
