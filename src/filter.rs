@@ -121,6 +121,11 @@ impl EventFilter {
             .is_none_or(|scope| scope.contains(event_id, time))
     }
 
+    /// Whether the event id alone already fails the filter (whatever the time).
+    pub fn rejects_id(&self, event_id: u32) -> bool {
+        !self.ids.is_empty() && !self.ids.iter().any(|&(a, b)| (a..=b).contains(&event_id))
+    }
+
     /// Whether event id and time alone decide (no provider, channel, level or regex).
     pub fn by_id_and_time_only(&self) -> bool {
         self.provider.is_none()

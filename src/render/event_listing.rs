@@ -43,14 +43,11 @@ impl Listing<'_> {
         };
         if self.count {
             // Counted per chunk on the workers and added up: no event is held.
-            let count_chunk = |events: Vec<Event>| render::count_chunk(&events);
-            let (parts, reports) = evtx::read_evtx_files_mapped(
-                paths,
-                self.filter,
-                self.threads,
-                &on_file,
-                &count_chunk,
-            );
+            let counter = Counter {
+                direct: self.filter.by_id_and_time_only(),
+            };
+            let (parts, reports) =
+                evtx::read_evtx_files_mapped(paths, self.filter, self.threads, &on_file, &counter);
             self.progress.finish();
             let counts = render::merge_counts(parts);
             render::write_counts(out, &counts, self.format, self.zone)?;
@@ -136,6 +133,37 @@ pub fn write_streamed(
     let reports = stream::stream_evtx_files(paths, filter, threads, on_file, &render, &mut sink)?;
     let written = merger.finish(out)?;
     Ok((reports, written))
+}
+
+/// Each chunk's events counted by (channel, provider, id): straight from the chunk's bytes by
+/// the EVTX reader's line decoder where event id and time alone decide what passes, else
+/// through `Event`s.
+struct Counter {
+    direct: bool,
+}
+
+impl ChunkMap for Counter {
+    type Out = Vec<render::EventCount>;
+
+    fn events(&self, events: Vec<Event>) -> Self::Out {
+        render::count_chunk(&events)
+    }
+
+    fn fast(
+        &self,
+        data: &[u8],
+        filter: &EventFilter,
+        _source_json: &[u8],
+    ) -> Option<ChunkRead<Self::Out>> {
+        if !self.direct {
+            return None;
+        }
+        let mut counts = render::ChunkCounts::default();
+        let read = lines::chunk_heads(data, filter, |id, time, channel, provider| {
+            counts.add(id, time, channel, provider)
+        })?;
+        Some(read.map(|()| counts.into_counts()))
+    }
 }
 
 /// Each chunk's events as a run of listing lines: JSON Lines written straight from the chunk's

@@ -197,6 +197,39 @@ pub fn count_chunk(events: &[Event]) -> Vec<EventCount> {
     groups.into_values().collect()
 }
 
+/// One chunk's counts made record by record from borrowed names (the fast decoder's way,
+/// `count_chunk`'s result): a chunk holds few (channel, provider, id), searched in turn.
+#[derive(Debug, Default)]
+pub struct ChunkCounts(Vec<EventCount>);
+
+impl ChunkCounts {
+    pub fn add(&mut self, event_id: u32, time: DateTime<Utc>, channel: &str, provider: &str) {
+        let found = self
+            .0
+            .iter_mut()
+            .find(|g| g.event_id == event_id && g.channel == channel && g.provider == provider);
+        match found {
+            Some(g) => {
+                g.count += 1;
+                g.first = g.first.min(time);
+                g.last = g.last.max(time);
+            }
+            None => self.0.push(EventCount {
+                channel: channel.to_string(),
+                provider: provider.to_string(),
+                event_id,
+                count: 1,
+                first: time,
+                last: time,
+            }),
+        }
+    }
+
+    pub fn into_counts(self) -> Vec<EventCount> {
+        self.0
+    }
+}
+
 /// Partial counts added up, most frequent first (then channel, provider, id).
 pub fn merge_counts(parts: impl IntoIterator<Item = Vec<EventCount>>) -> Vec<EventCount> {
     let mut groups: std::collections::HashMap<(String, String, u32), EventCount> =

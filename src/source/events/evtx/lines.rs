@@ -2,8 +2,8 @@
 //! without building an `Event` per record: byte for byte what `render::events::push_jsonl_line`
 //! writes for the same event (tests compare the two on every sample).
 use super::binxml::{
-    cached_nested_plan, filetime, for_each_record, number, push_value, read_instance, FieldKeys,
-    NestedCache, Piece, Plan, Sub,
+    cached_nested_plan, filetime_of, filetime_ticks, for_each_record, number, present, push_value,
+    read_instance, string_array, FieldKeys, NestedCache, Piece, Plan, Sub,
 };
 use super::ChunkRead;
 use crate::filter::EventFilter;
@@ -77,6 +77,61 @@ pub(crate) fn chunk_read(
     })
 }
 
+/// The chunk's records that pass `filter`, each given to `on_pass` as its event id, time,
+/// channel and provider, without building an `Event` (for counting); the chunk's read with
+/// no output: how many records it held and the first and last time among all of them (as
+/// `binxml::decode_chunk` gives them). `None` where the fast decoder leaves the chunk to the
+/// crate: each passing record's line is written into a scratch buffer, so exactly the chunks
+/// the listing would leave to the crate are left. `filter` must decide on id and time alone.
+pub(crate) fn chunk_heads(
+    data: &[u8],
+    filter: &EventFilter,
+    mut on_pass: impl FnMut(u32, DateTime<Utc>, &str, &str),
+) -> Option<ChunkRead<()>> {
+    let mut read = ChunkRead::<()>::default();
+    let mut fields = Fields::default();
+    let mut line = Vec::with_capacity(4096);
+    let (mut channel, mut provider) = (String::new(), String::new());
+    // The span in FILETIME ticks (they order as the times do), made times at the end.
+    let mut span: Option<(u64, u64)> = None;
+    read.records_read = for_each_record(data, |plan, def, subs, record_id, nested| {
+        line.clear();
+        let written = write_line(
+            plan,
+            def,
+            data,
+            subs,
+            record_id,
+            filter,
+            nested,
+            &mut fields,
+            b"\"\"",
+            &mut line,
+        )?;
+        // Every record's time counts for the chunk's span, kept or not.
+        let ticks = filetime_ticks(data, subs, &plan.time)?;
+        span = Some(span.map_or((ticks, ticks), |(a, b)| (a.min(ticks), b.max(ticks))));
+        if let Some((time, _)) = written {
+            let event_id = (number(data, subs, &plan.event_id)? & 0xFFFF) as u32;
+            channel.clear();
+            provider.clear();
+            if let Some(p) = &plan.channel {
+                push_text(data, subs, p, &mut channel)?;
+            }
+            if let Some(p) = &plan.provider {
+                push_text(data, subs, p, &mut provider)?;
+            }
+            on_pass(event_id, time, &channel, &provider);
+        }
+        Some(())
+    })?;
+    if let Some((first, last)) = span {
+        read.first = Some(filetime_of(first)?);
+        read.last = Some(filetime_of(last)?);
+    }
+    Some(read)
+}
+
 /// Reused names of one record's data fields (`None`: unnamed); `len` are in use.
 #[derive(Default)]
 struct Fields {
@@ -131,7 +186,7 @@ fn field_keys<'p>(
     fields: &mut Fields,
 ) -> Option<FieldKeys> {
     fields.clear();
-    for ((name, _), subs) in all {
+    for ((name, _, _, _), subs) in all {
         fields.push(name.is_some(), |n| match name {
             Some(name) => push_text(data, subs, name, n),
             None => Some(()),
@@ -192,25 +247,43 @@ fn json_text(
     Some(())
 }
 
+/// An unnamed `<Data>`'s value as JSON strings: one, or one per item of a string array (see
+/// `binxml::string_array`), comma-separated.
+fn unnamed_json(
+    data: &[u8],
+    subs: &[Sub],
+    pieces: &[Piece],
+    scratch: &mut String,
+    out: &mut Vec<u8>,
+) -> Option<()> {
+    let Some(items) = string_array(data, subs, pieces) else {
+        return json_text(data, subs, pieces, scratch, out);
+    };
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.push(b'"');
+        json_utf16(item, out)?;
+        out.push(b'"');
+    }
+    Some(())
+}
+
 /// A UTF-16LE value up to its first NUL (as `binxml::values::push_utf16` reads it), JSON-escaped.
 fn json_utf16(bytes: &[u8], out: &mut Vec<u8>) -> Option<()> {
     // ASCII first, eight characters at a time while none needs escaping, then one by one:
     // most values are nothing else.
     out.reserve(bytes.len() / 2);
     let mut i = 0;
-    for block in bytes.chunks_exact(16) {
-        let mut ascii = [0u8; 8];
-        let mut plain = true;
-        for (k, unit) in block.chunks_exact(2).enumerate() {
-            let (lo, hi) = (unit[0], unit[1]);
-            plain &= hi == 0 && (0x20..0x80).contains(&lo) && lo != b'"' && lo != b'\\';
-            ascii[k] = lo;
-        }
-        if !plain {
+    for block in bytes.chunks_exact(8) {
+        let Some(ascii) = plain_ascii4(u64::from_le_bytes([
+            block[0], block[1], block[2], block[3], block[4], block[5], block[6], block[7],
+        ])) else {
             break;
-        }
+        };
         out.extend_from_slice(&ascii);
-        i += 16;
+        i += 8;
     }
     for unit in bytes[i..].chunks_exact(2) {
         let (lo, hi) = (unit[0], unit[1]);
@@ -240,6 +313,28 @@ fn json_utf16(bytes: &[u8], out: &mut Vec<u8>) -> Option<()> {
         }
     }
     Some(())
+}
+
+/// Four UTF-16LE units (one little-endian word) as their four ASCII bytes, when each is
+/// printable ASCII that JSON leaves as it is (0x20-0x7F but `"` and `\\`); `None` otherwise.
+/// Each test looks at all four 16-bit lanes at once: with the high byte and bit 7 clear, a lane
+/// holds less than 0x80, so adding to it never carries into the next.
+fn plain_ascii4(w: u64) -> Option<[u8; 4]> {
+    const LANES: u64 = 0x0001_0001_0001_0001;
+    const BIT7: u64 = 0x80 * LANES;
+    // High bytes zero, low bytes under 0x80.
+    if w & (0xFF80 * LANES) != 0 {
+        return None;
+    }
+    // At least 0x20: adding 0x60 reaches bit 7.
+    let printable = (w + 0x60 * LANES) & BIT7 == BIT7;
+    // Not a given byte: the lane XORed with it is not zero, so adding 0x7F reaches bit 7.
+    let not = |b: u64| ((w ^ (b * LANES)) + 0x7F * LANES) & BIT7 == BIT7;
+    if !(printable && not(u64::from(b'"')) && not(u64::from(b'\\'))) {
+        return None;
+    }
+    let b = w.to_le_bytes();
+    Some([b[0], b[2], b[4], b[6]])
 }
 
 /// Appends an unsigned number in decimal.
@@ -330,8 +425,14 @@ fn write_line(
     source_json: &[u8],
     out: &mut Vec<u8>,
 ) -> Option<Option<(DateTime<Utc>, u64)>> {
+    plan.all_elements_present(subs)?;
     let event_id = (number(data, subs, &plan.event_id)? & 0xFFFF) as u32;
-    let time = filetime(data, subs, &plan.time)?;
+    let ticks = filetime_ticks(data, subs, &plan.time)?;
+    // Most records of a filtered listing fail on the id: the time is not made for them.
+    if filter.rejects_id(event_id) {
+        return Some(None);
+    }
+    let time = filetime_of(ticks)?;
     if !filter.wants_id_and_time(event_id, &time) {
         return Some(None);
     }
@@ -414,7 +515,11 @@ fn write_passing(
         .data
         .iter()
         .map(|f| (f, subs))
-        .chain(inner.iter().map(|f| (f, nested_subs.as_slice())));
+        .chain(inner.iter().map(|f| (f, nested_subs.as_slice())))
+        .filter(|(f, subs)| present(f, subs));
+    // Keys are remembered per template only when no field is left out of this record.
+    let whole =
+        plan.data.iter().all(|f| present(f, subs)) && inner.iter().all(|f| present(f, nested_subs));
     // The fields' JSON keys: the same for every record of the template when all names are
     // literal, else made for this record.
     let literal = |name: &Option<Vec<Piece>>| match name.as_deref() {
@@ -422,11 +527,12 @@ fn write_passing(
         Some(pieces) => pieces.iter().all(|p| matches!(p, Piece::Text(_))),
     };
     let cached = match key_cache.get(&(def, nested_def)) {
+        _ if !whole => None,
         Some(keys) => keys.clone(),
         None => {
             let keys = all
                 .clone()
-                .all(|((name, _), _)| literal(name))
+                .all(|((name, _, _, _), _)| literal(name))
                 .then(|| field_keys(data, all.clone(), fields))
                 .flatten();
             key_cache.insert((def, nested_def), keys.clone());
@@ -464,27 +570,43 @@ fn write_passing(
     string_field(out, b",\"computer\":", &plan.computer)?;
     out.extend_from_slice(b",\"data\":{");
     let mut first = true;
-    for (((_, value), subs), key) in all.clone().zip(keys.iter()) {
+    for (i, (((name, value, _, attributed), subs), key)) in all.clone().zip(keys.iter()).enumerate()
+    {
         if let Some(key) = key {
+            let at = out.len();
             if !first {
                 out.push(b',');
             }
-            first = false;
             out.extend_from_slice(key);
             out.push(b':');
+            let value_at = out.len();
             json_text(data, subs, value, &mut *scratch, out)?;
+            // An element with attributes and no text is left out (see `binxml::Field`), when
+            // no later field has its name.
+            if *attributed && out.len() == value_at + 2 {
+                if all
+                    .clone()
+                    .skip(i + 1)
+                    .any(|((later, ..), _)| later == name)
+                {
+                    return None;
+                }
+                out.truncate(at);
+                continue;
+            }
+            first = false;
         }
     }
     let mut unnamed = all.zip(keys.iter()).filter(|(_, key)| key.is_none());
-    if let Some((((_, value), subs), _)) = unnamed.next() {
+    if let Some((((_, value, _, _), subs), _)) = unnamed.next() {
         if !first {
             out.push(b',');
         }
         out.extend_from_slice(b"\"Data\":[");
-        json_text(data, subs, value, &mut *scratch, out)?;
-        for (((_, value), subs), _) in unnamed {
+        unnamed_json(data, subs, value, &mut *scratch, out)?;
+        for (((_, value, _, _), subs), _) in unnamed {
             out.push(b',');
-            json_text(data, subs, value, &mut *scratch, out)?;
+            unnamed_json(data, subs, value, &mut *scratch, out)?;
         }
         out.push(b']');
     }
@@ -577,6 +699,34 @@ mod tests {
             let mut ours = Vec::new();
             push_u64(&mut ours, n);
             assert_eq!(ours, n.to_string().into_bytes());
+        }
+    }
+
+    #[test]
+    fn four_units_at_once_agree_with_one_at_a_time() {
+        // Every unit value that matters (and some that do not) in each of the four lanes.
+        let interesting: Vec<u16> = (0..=0x100u16)
+            .chain([0x7FF, 0x8000, 0xFF22, 0xFFFF])
+            .collect();
+        for &u in &interesting {
+            for lane in 0..4 {
+                let mut units = [u16::from(b'a'); 4];
+                units[lane] = u;
+                let w = units
+                    .iter()
+                    .enumerate()
+                    .fold(0u64, |w, (i, &x)| w | (u64::from(x) << (16 * i)));
+                let plain = |x: u16| (0x20..0x80).contains(&x) && x != 0x22 && x != 0x5C;
+                let expected = units
+                    .iter()
+                    .all(|&x| plain(x))
+                    .then(|| units.map(|x| x as u8));
+                assert_eq!(
+                    super::plain_ascii4(w),
+                    expected,
+                    "unit {u:#x} in lane {lane}"
+                );
+            }
         }
     }
 

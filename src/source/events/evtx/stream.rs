@@ -88,8 +88,10 @@ pub(crate) fn prescan(
     let mut scanner = Scanner::default();
     let mut planned: Vec<Planned> = Vec::new();
     let mut first_ids: Vec<Option<u64>> = Vec::new();
-    let buf_len = block_chunks.max(1) * CHUNK_SIZE;
     let body = len.saturating_sub(FILE_HEADER_BLOCK);
+    // No bigger than the file: a buffer the heap hands out is zeroed in full, per file.
+    let file_chunks = usize::try_from(body.div_ceil(CHUNK_SIZE as u64)).unwrap_or(usize::MAX);
+    let buf_len = block_chunks.min(file_chunks).max(1) * CHUNK_SIZE;
     let count = body.div_ceil(buf_len as u64) as usize;
     let chunks_per_block = (buf_len / CHUNK_SIZE) as u64;
     file.seek(SeekFrom::Start(FILE_HEADER_BLOCK))?;
@@ -194,7 +196,7 @@ where
     F: Fn(u64, &[u8]) -> ChunkRead<R> + Sync,
 {
     use rayon::prelude::*;
-    let block_chunks = block_chunks.max(1);
+    let block_chunks = block_chunks.min(prescan.len()).max(1);
     let blocks: Vec<&[(u64, Planned)]> = prescan.order.chunks(block_chunks).collect();
     let mut read = |k: usize, buf: &mut [u8]| -> Result<usize, Stop> {
         // One read per run of neighbours in the file.
@@ -265,6 +267,11 @@ fn read_what_is_there(file: &mut std::fs::File, bytes: &mut [u8]) -> std::io::Re
     Ok(())
 }
 
+/// A single file up to this size is read in one pass (as `--count` reads it) and its lines held
+/// until the end, rather than read twice to stream them: the first pass and the second read
+/// cost more than holding the lines of a small log (about 1.4 times its size) saves.
+const ONE_PASS_MAX: u64 = 64 << 20;
+
 /// What `stream_evtx_files` hands on: the next chunks of one file, in walk order.
 pub(crate) struct Block<R> {
     /// Index of the file in the paths given.
@@ -275,7 +282,8 @@ pub(crate) struct Block<R> {
 }
 
 /// Reads the files one after the other, each in two passes (see the module's head), handing
-/// each block of chunks to `sink` as it is decoded. Returns each file's report (or why it
+/// each block of chunks to `sink` as it is decoded; a single file of up to `ONE_PASS_MAX` in
+/// one pass, handed on whole. Returns each file's report (or why it
 /// could not be read), in the order of `paths`; an error from `sink` stops everything.
 pub(crate) fn stream_evtx_files<M: super::ChunkMap>(
     paths: &[&std::path::Path],
@@ -287,6 +295,27 @@ pub(crate) fn stream_evtx_files<M: super::ChunkMap>(
 ) -> std::io::Result<Vec<crate::error::Result<crate::model::InputReport>>> {
     use super::{account, new_report, open_evtx, worker_pool, Decoder, CHUNKS_PER_THREAD};
     use crate::error::Error;
+    if let [path] = paths {
+        let small = std::fs::metadata(path).is_ok_and(|m| m.len() <= ONE_PASS_MAX);
+        if small {
+            // One pass, every chunk held, then handed on at once: output cannot start before
+            // the chunk that holds the oldest records is read, and that may be the last.
+            let read = super::read_evtx_chunks(path, filter, threads, map);
+            on_file(path);
+            let report = match read {
+                Ok(read) => {
+                    sink(Block {
+                        file: 0,
+                        chunks: read.chunks,
+                        flush: Flush::All,
+                    })?;
+                    Ok(read.report)
+                }
+                Err(e) => Err(e),
+            };
+            return Ok(vec![report]);
+        }
+    }
     let mut firsts = Vec::new();
     for path in paths {
         let first = open_evtx(path).and_then(|(mut file, head, len)| {

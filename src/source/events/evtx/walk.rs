@@ -76,8 +76,10 @@ where
     let mut scanner = Scanner::default();
     let mut reads: Vec<Option<ChunkRead<R>>> = Vec::new();
     let mut first_ids: Vec<Option<u64>> = Vec::new();
-    let buf_len = block_chunks.max(1) * CHUNK_SIZE;
     let body = len.saturating_sub(FILE_HEADER_BLOCK);
+    // No bigger than the file: a buffer the heap hands out is zeroed in full, per file.
+    let file_chunks = usize::try_from(body.div_ceil(CHUNK_SIZE as u64)).unwrap_or(usize::MAX);
+    let buf_len = block_chunks.min(file_chunks).max(1) * CHUNK_SIZE;
     let count = body.div_ceil(buf_len as u64) as usize;
     let chunks_per_block = (buf_len / CHUNK_SIZE) as u64;
     std::io::Seek::seek(file, std::io::SeekFrom::Start(FILE_HEADER_BLOCK))?;
@@ -220,28 +222,36 @@ pub(super) fn pipeline<T: Send, E>(
         return Ok(());
     }
     let mut cur = vec![0u8; buf_len];
-    let mut next = vec![0u8; buf_len];
+    // The second buffer only when there is a second block.
+    let mut next = if count > 1 {
+        vec![0u8; buf_len]
+    } else {
+        Vec::new()
+    };
     let mut cur_len = read(0, &mut cur)?;
     let mut pending: Option<(usize, T)> = None;
     for k in 0..count {
         let mut next_len = 0;
-        let (worked, side) = std::thread::scope(|scope| {
-            let data = &cur[..cur_len];
-            let worker = scope.spawn(move || pool.install(|| work(k, data)));
-            let mut side = || -> Result<(), E> {
-                if let Some((j, t)) = pending.take() {
-                    done(j, t)?;
-                }
-                if k + 1 < count {
-                    next_len = read(k + 1, &mut next)?;
-                }
-                Ok(())
-            };
-            let side = side();
-            (worker.join(), side)
+        let data = &cur[..cur_len];
+        let mut worked = None;
+        // The block goes to the pool as one job while this thread does the side work, then
+        // waits for it: two wake-ups a block. (A thread spawned per block to call `install`
+        // made four, and on a loaded machine each wake-up waits for a time slice.)
+        let side = pool.in_place_scope(|scope| {
+            let worked = &mut worked;
+            scope.spawn(move |_| *worked = Some(work(k, data)));
+            if let Some((j, t)) = pending.take() {
+                done(j, t)?;
+            }
+            if k + 1 < count {
+                next_len = read(k + 1, &mut next)?;
+            }
+            Ok(())
         });
-        let worked = worked.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         side?;
+        let Some(worked) = worked else {
+            unreachable!("the scope waits for its job, which sets the block's result")
+        };
         pending = Some((k, worked));
         std::mem::swap(&mut cur, &mut next);
         cur_len = next_len;

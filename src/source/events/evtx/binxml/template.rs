@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 /// A piece of text in the template: literal, or substitution number `n`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Piece {
     Text(String),
     Sub(u16),
@@ -17,6 +17,9 @@ pub(crate) enum Piece {
 #[derive(Debug, Default)]
 pub(crate) struct Element {
     pub(crate) name: String,
+    /// The substitution this element depends on: the crate leaves the element out when that
+    /// value is null (MS-EVEN6 2.2.12).
+    pub(crate) dependency: Option<u16>,
     pub(crate) attrs: Vec<(String, Vec<Piece>)>,
     /// Text directly inside the element.
     pub(crate) text: Vec<Piece>,
@@ -24,6 +27,14 @@ pub(crate) struct Element {
 }
 
 impl Element {
+    /// The dependencies of this element and every element inside it.
+    pub(crate) fn dependencies(&self, out: &mut Vec<u16>) {
+        out.extend(self.dependency);
+        for child in &self.children {
+            child.dependencies(out);
+        }
+    }
+
     pub(crate) fn child(&self, name: &str) -> Option<&Element> {
         self.children.iter().find(|c| c.name == name)
     }
@@ -205,9 +216,11 @@ impl<'a> TemplateParser<'a> {
         if token & 0xbf != 0x01 || self.pos >= self.end {
             return None;
         }
-        self.pos += 2 + 4; // dependency id, data size
+        let dependency = Some(self.u16()?).filter(|&d| d != 0xFFFF);
+        self.pos += 4; // data size
         let mut element = Element {
             name: self.name()?,
+            dependency,
             ..Default::default()
         };
         if token & 0x40 != 0 {

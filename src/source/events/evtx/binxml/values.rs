@@ -26,6 +26,7 @@ pub(crate) fn push_value(data: &[u8], sub: &Sub, out: &mut String) -> Option<()>
     match sub.kind {
         0x00 => {}
         0x01 => push_utf16(bytes, out)?,
+        0x02 => push_ansi(bytes, out)?,
         0x03 => write!(out, "{}", i8::from_le_bytes(fixed(bytes)?)).ok()?,
         0x04 => write!(out, "{}", u8::from_le_bytes(fixed(bytes)?)).ok()?,
         0x05 => write!(out, "{}", i16::from_le_bytes(fixed(bytes)?)).ok()?,
@@ -41,8 +42,11 @@ pub(crate) fn push_value(data: &[u8], sub: &Sub, out: &mut String) -> Option<()>
             other => write!(out, "{other}").ok()?,
         },
         0x0e => {
+            const HEX: &[u8; 16] = b"0123456789ABCDEF";
+            out.reserve(bytes.len() * 2);
             for b in bytes {
-                write!(out, "{b:02X}").ok()?;
+                out.push(char::from(HEX[usize::from(b >> 4)]));
+                out.push(char::from(HEX[usize::from(b & 15)]));
             }
         }
         0x0f => {
@@ -65,6 +69,8 @@ pub(crate) fn push_value(data: &[u8], sub: &Sub, out: &mut String) -> Option<()>
         0x10 if bytes.len() == 8 => {
             write!(out, "0x{:x}", u64::from_le_bytes(fixed(bytes)?)).ok()?
         }
+        0x11 => push_filetime(u64::from_le_bytes(fixed(bytes)?), out)?,
+        0x12 => push_systemtime(fixed(bytes)?, out)?,
         0x13 => push_sid(bytes, out)?,
         0x14 => write!(out, "0x{:x}", u32::from_le_bytes(fixed(bytes)?)).ok()?,
         0x15 => write!(out, "0x{:x}", u64::from_le_bytes(fixed(bytes)?)).ok()?,
@@ -74,7 +80,7 @@ pub(crate) fn push_value(data: &[u8], sub: &Sub, out: &mut String) -> Option<()>
 }
 
 /// A UTF-16LE value up to its first NUL (as `evtx` reads them); ASCII is copied byte by byte.
-fn push_utf16(bytes: &[u8], out: &mut String) -> Option<()> {
+pub(crate) fn push_utf16(bytes: &[u8], out: &mut String) -> Option<()> {
     let units = bytes.chunks_exact(2);
     let ascii_len = units
         .clone()
@@ -93,6 +99,89 @@ fn push_utf16(bytes: &[u8], out: &mut String) -> Option<()> {
         }
     }
     Some(())
+}
+
+/// An ANSI string with its NULs left out, as `evtx` reads them; `None` for anything but ASCII
+/// (the crate decodes the rest with a code page).
+fn push_ansi(bytes: &[u8], out: &mut String) -> Option<()> {
+    if !bytes.is_ascii() {
+        return None;
+    }
+    out.extend(bytes.iter().filter(|&&b| b != 0).map(|&b| char::from(b)));
+    Some(())
+}
+
+/// A FILETIME as `evtx` writes one: `YYYY-MM-DDThh:mm:ss.fffffffZ`, to the 100 ns; `None`
+/// outside the years 1601-9999.
+fn push_filetime(ticks: u64, out: &mut String) -> Option<()> {
+    use chrono::{Datelike, Timelike};
+    use std::fmt::Write;
+    let secs = (ticks / 10_000_000) as i64 - 11_644_473_600;
+    let t = DateTime::from_timestamp(secs, 0)?;
+    if t.year() > 9999 {
+        return None;
+    }
+    write!(
+        out,
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:07}Z",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        ticks % 10_000_000
+    )
+    .ok()
+}
+
+/// A SYSTEMTIME (eight 16-bit fields: year, month, weekday, day, hour, minute, second,
+/// milliseconds) as `evtx` writes one, like a FILETIME; `None` for one Windows would not take
+/// as a time (the crate writes those as 1601-01-01) and for years past 9999.
+fn push_systemtime(bytes: [u8; 16], out: &mut String) -> Option<()> {
+    use std::fmt::Write;
+    let field = |i: usize| u16::from_le_bytes([bytes[2 * i], bytes[2 * i + 1]]);
+    let (year, month, day) = (field(0), field(1), field(3));
+    let (hour, minute, second, millis) = (field(4), field(5), field(6), field(7));
+    if !(1601..=9999).contains(&year)
+        || hour >= 24
+        || minute >= 60
+        || second >= 60
+        || millis >= 1000
+    {
+        return None;
+    }
+    // The day must exist in its month.
+    chrono::NaiveDate::from_ymd_opt(i32::from(year), u32::from(month), u32::from(day))?;
+    write!(
+        out,
+        "{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}.{:07}Z",
+        u32::from(millis) * 10_000
+    )
+    .ok()
+}
+
+/// The items of a string array value (`0x81`: UTF-16 strings, each ending in a NUL), when the
+/// value is exactly an unnamed `<Data>`'s text: the crate then repeats the element once per
+/// item. `None` for any other value, an empty array, or one whose last item has no NUL.
+pub(crate) fn string_array<'d>(
+    data: &'d [u8],
+    subs: &[Sub],
+    pieces: &[Piece],
+) -> Option<Vec<&'d [u8]>> {
+    let [Piece::Sub(n)] = pieces else { return None };
+    let sub = subs.get(*n as usize)?;
+    if sub.kind != 0x81 {
+        return None;
+    }
+    let mut rest = data.get(sub.start..sub.start + sub.len)?;
+    let mut items = Vec::new();
+    while !rest.is_empty() {
+        let units = rest.chunks_exact(2).take_while(|c| c != &[0, 0]).count();
+        items.push(&rest[..units * 2]);
+        rest = rest.get(units * 2 + 2..)?;
+    }
+    (!items.is_empty()).then_some(items)
 }
 
 /// A SID as `S-R-A-S1-..-Sn`: revision, sub-authority count, 48-bit big-endian authority, then
@@ -137,12 +226,23 @@ pub(crate) fn number(data: &[u8], subs: &[Sub], pieces: &[Piece]) -> Option<u64>
 
 /// A FILETIME substitution as UTC, to the 100 ns.
 pub(crate) fn filetime(data: &[u8], subs: &[Sub], pieces: &[Piece]) -> Option<DateTime<Utc>> {
+    filetime_of(filetime_ticks(data, subs, pieces)?)
+}
+
+/// A FILETIME substitution's 100 ns ticks since 1601 (they order as the times do).
+pub(crate) fn filetime_ticks(data: &[u8], subs: &[Sub], pieces: &[Piece]) -> Option<u64> {
     let [Piece::Sub(n)] = pieces else { return None };
     let sub = subs.get(*n as usize)?;
     if sub.kind != 0x11 {
         return None;
     }
-    let ticks = u64::from_le_bytes(fixed(data.get(sub.start..sub.start + sub.len)?)?);
+    Some(u64::from_le_bytes(fixed(
+        data.get(sub.start..sub.start + sub.len)?,
+    )?))
+}
+
+/// FILETIME ticks as UTC (every u64 of ticks is within chrono's range).
+pub(crate) fn filetime_of(ticks: u64) -> Option<DateTime<Utc>> {
     let secs = (ticks / 10_000_000) as i64 - 11_644_473_600;
     let nanos = (ticks % 10_000_000) as u32 * 100;
     DateTime::from_timestamp(secs, nanos)
