@@ -17,24 +17,23 @@ pub fn all() -> &'static [EventInfo] {
     })
 }
 
-fn provider_matches(entry: &EventInfo, provider: &str) -> bool {
-    entry.provider.is_empty()
-        || provider
-            .to_lowercase()
-            .contains(&entry.provider.to_lowercase())
+/// Each entry's provider in lowercase, in the order of `all()` (made once, not per lookup: a
+/// report looks up every event it reads, and the table is scanned in order).
+fn lowercase_providers() -> &'static [String] {
+    static TABLE: OnceLock<Vec<String>> = OnceLock::new();
+    TABLE.get_or_init(|| all().iter().map(|e| e.provider.to_lowercase()).collect())
 }
 
-/// The entry for an event: same id and a matching provider first, then a provider-wide entry.
+/// The entry for an event: same id and a matching provider (the entry's provider within the
+/// event's, case aside) first, then a provider-wide entry.
 pub fn lookup(provider: &str, event_id: u32) -> Option<&'static EventInfo> {
-    let entries = all();
-    entries
-        .iter()
-        .find(|e| e.id == Some(event_id) && provider_matches(e, provider))
-        .or_else(|| {
-            entries
-                .iter()
-                .find(|e| e.id.is_none() && provider_matches(e, provider))
-        })
+    let provider = provider.to_lowercase();
+    let matches = |entry: &str| entry.is_empty() || provider.contains(entry);
+    let entries = || all().iter().zip(lowercase_providers());
+    entries()
+        .find(|(e, p)| e.id == Some(event_id) && matches(p))
+        .or_else(|| entries().find(|(e, p)| e.id.is_none() && matches(p)))
+        .map(|(e, _)| e)
 }
 
 /// The event plays `role` in the story (data/events.toml's `roles`).

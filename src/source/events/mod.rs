@@ -151,6 +151,28 @@ pub fn sort_events(events: &mut [Event]) {
     }
 }
 
+/// Numbers for names compared without case: equal numbers for names whose lowercase spellings
+/// are equal.
+#[derive(Default)]
+struct Interner {
+    /// Each spelling seen, as given: its number.
+    seen: HashMap<String, u32>,
+    /// Each lowercase spelling: its number.
+    lower: HashMap<String, u32>,
+}
+
+impl Interner {
+    fn id(&mut self, name: &str) -> u32 {
+        if let Some(&id) = self.seen.get(name) {
+            return id;
+        }
+        let next = self.lower.len() as u32;
+        let id = *self.lower.entry(name.to_lowercase()).or_insert(next);
+        self.seen.insert(name.to_string(), id);
+        id
+    }
+}
+
 /// Drops the second copy of events given twice (the same log in two formats, or one file given
 /// twice): the same computer and record id where both copies have them, else the same second,
 /// provider, id and computer. Only copies from different files are merged; the copy kept gains
@@ -170,35 +192,34 @@ pub fn merge_copies_by_file(events: &mut Vec<Event>) -> HashMap<Arc<str>, u64> {
             return HashMap::new();
         }
     }
-    type Key = (Option<u64>, i64, String, u32, String);
-    let key = |e: &Event| -> Key {
+    // Providers and computers compared without case, each as the number of its lowercase
+    // spelling: a key then holds no text (a report's events are a few hundred thousand, the
+    // distinct names a few dozen).
+    let mut names = Interner::default();
+    let ids: Vec<(u32, u32)> = events
+        .iter()
+        .map(|e| (names.id(&e.provider), names.id(&e.computer)))
+        .collect();
+    let no_name = names.id("");
+    type Key = (Option<u64>, i64, u32, u32, u32);
+    let key = |i: usize, e: &Event| -> Key {
+        let (provider, computer) = ids[i];
         match e.record_id.filter(|_| !e.computer.is_empty()) {
-            Some(id) => (Some(id), 0, String::new(), 0, e.computer.to_lowercase()),
-            None => (
-                None,
-                e.time.timestamp(),
-                e.provider.to_lowercase(),
-                e.event_id,
-                e.computer.to_lowercase(),
-            ),
+            Some(id) => (Some(id), 0, no_name, 0, computer),
+            None => (None, e.time.timestamp(), provider, e.event_id, computer),
         }
     };
     // An event with a record id is also findable by its time key, so that an export without ids
     // meets the EVTX copy that has them.
-    let time_key = |e: &Event| -> Key {
-        (
-            None,
-            e.time.timestamp(),
-            e.provider.to_lowercase(),
-            e.event_id,
-            e.computer.to_lowercase(),
-        )
+    let time_key = |i: usize, e: &Event| -> Key {
+        let (provider, computer) = ids[i];
+        (None, e.time.timestamp(), provider, e.event_id, computer)
     };
     let mut first: HashMap<Key, usize> = HashMap::with_capacity(events.len());
     let mut drop = vec![false; events.len()];
     let mut merged: HashMap<Arc<str>, u64> = HashMap::new();
     for i in 0..events.len() {
-        let keys = [key(&events[i]), time_key(&events[i])];
+        let keys = [key(i, &events[i]), time_key(i, &events[i])];
         let found = keys
             .iter()
             .find_map(|k| first.get(k).copied())
@@ -235,4 +256,91 @@ pub fn merge_copies_by_file(events: &mut Vec<Event>) -> HashMap<Arc<str>, u64> {
         });
     }
     merged
+}
+
+#[cfg(test)]
+mod copies_tests {
+    use super::*;
+    use chrono::{TimeZone, Timelike};
+
+    fn event(
+        file: &Arc<str>,
+        second: u32,
+        id: u32,
+        record: Option<u64>,
+        who: (&str, &str),
+    ) -> Event {
+        Event {
+            time: Utc.with_ymd_and_hms(2011, 8, 15, 16, 0, second).unwrap(),
+            record_id: record,
+            channel: "System".into(),
+            provider: who.0.into(),
+            event_id: id,
+            level: crate::model::Level(4),
+            computer: who.1.into(),
+            message: None,
+            data: Default::default(),
+            source_file: Arc::clone(file),
+        }
+    }
+
+    #[test]
+    fn copies_merge_across_files_by_record_id_or_time_key_whatever_the_case() {
+        let (evtx, export): (Arc<str>, Arc<str>) = ("System.evtx".into(), "System.csv".into());
+        let scm = ("Service Control Manager", "SIPSVR01.corp");
+        let mut events = vec![
+            event(&evtx, 1, 7036, Some(10), scm),
+            event(&evtx, 2, 7036, Some(11), scm),
+            event(&evtx, 3, 6005, Some(12), ("EventLog", "SIPSVR01.corp")),
+            // The export's copies: no record id and other case (time key), or the same record id.
+            event(
+                &export,
+                1,
+                7036,
+                None,
+                ("service control manager", "sipsvr01.CORP"),
+            ),
+            event(
+                &export,
+                2,
+                7036,
+                Some(11),
+                ("Service Control Manager", "sipsvr01.corp"),
+            ),
+            // Not copies: another id at the same second, another computer, another second.
+            event(&export, 3, 6006, None, ("eventlog", "sipsvr01.corp")),
+            event(&export, 3, 6005, None, ("eventlog", "OTHER")),
+            event(&export, 4, 6005, None, ("eventlog", "sipsvr01.corp")),
+        ];
+        events[3].message = Some("The service entered the running state.".into());
+        let merged = merge_copies_by_file(&mut events);
+        assert_eq!(merged.len(), 1);
+        assert_eq!(merged.get(&export), Some(&2));
+        assert_eq!(events.len(), 6);
+        // The kept copy gained the export's message.
+        assert_eq!(
+            events[0].message.as_deref(),
+            Some("The service entered the running state.")
+        );
+        let left: Vec<(u32, u32, &str)> = events
+            .iter()
+            .skip(3)
+            .map(|e| (e.time.second(), e.event_id, e.computer.as_str()))
+            .collect();
+        assert_eq!(
+            left,
+            [
+                (3, 6006, "sipsvr01.corp"),
+                (3, 6005, "OTHER"),
+                (4, 6005, "sipsvr01.corp")
+            ]
+        );
+        // One file: nothing to merge, even exact repeats.
+        let mut one = vec![
+            event(&evtx, 1, 7036, None, scm),
+            event(&evtx, 1, 7036, None, scm),
+        ];
+        assert!(merge_copies_by_file(&mut one).is_empty());
+        assert_eq!(one.len(), 2);
+    }
 }

@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use std::sync::Arc;
 
 /// At most this many problem lines are kept per file (the counts stay complete).
-const MAX_PROBLEMS: usize = 10;
+pub(crate) const MAX_PROBLEMS: usize = 10;
 
 /// Counts one skipped record (row or cell) and keeps its message while there is room.
 /// A row not used: counted in `records_skipped` (which counts rows, never cells), and named.
@@ -143,28 +143,25 @@ impl ParsedColumn {
 }
 
 /// Reads a column's cells as numbers (`parse_value`), in blocks of rows on the rayon pool.
-/// `times[row]` is `None` for a row that was skipped: its cell is counted but not kept.
-pub(crate) fn parse_column(
-    cells: &[Option<&str>],
-    times: &[Option<DateTime<Utc>>],
-) -> ParsedColumn {
+/// `timed[row]` is false for a row that was skipped: its cell is counted but not kept.
+pub(crate) fn parse_column(cells: &[Option<&str>], timed: &[bool]) -> ParsedColumn {
     let blocks: Vec<ParsedColumn> = cells
         .par_chunks(BLOCK_ROWS)
-        .zip(times.par_chunks(BLOCK_ROWS))
+        .zip(timed.par_chunks(BLOCK_ROWS))
         .enumerate()
-        .map(|(block, (cells, times))| {
+        .map(|(block, (cells, timed))| {
             let mut out = ParsedColumn {
                 by_row: Vec::with_capacity(cells.len()),
                 ..Default::default()
             };
-            for (i, (cell, t)) in cells.iter().zip(times).enumerate() {
+            for (i, (cell, &timed)) in cells.iter().zip(timed).enumerate() {
                 let value = parse_value(*cell);
                 match value {
                     Ok(Some(_)) => out.numbers += 1,
                     Err(()) => out.texts += 1,
                     Ok(None) => {}
                 }
-                if t.is_none() {
+                if !timed {
                     out.by_row.push(f64::NAN);
                     continue;
                 }

@@ -46,9 +46,18 @@ impl LoadedCsv {
 /// CRLF becomes LF, leading blank lines are dropped, and a last line cut off mid-row is skipped
 /// (counted in `report`). Then polars parses it with every column as text.
 pub(crate) fn load_csv(path: &Path, report: &mut InputReport) -> Result<LoadedCsv> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let mut notes = Vec::new();
-    let mut text = decode(&bytes, &mut notes);
+    let text = read_text(path, &mut notes)?;
+    load_csv_text(path, text, notes, report)
+}
+
+/// `load_csv` on text `read_text` gave.
+pub(crate) fn load_csv_text(
+    path: &Path,
+    mut text: String,
+    mut notes: Vec<String>,
+    report: &mut InputReport,
+) -> Result<LoadedCsv> {
     if text.contains('\r') {
         text = text.replace("\r\n", "\n");
         if text.contains('\r') {
@@ -56,6 +65,37 @@ pub(crate) fn load_csv(path: &Path, report: &mut InputReport) -> Result<LoadedCs
             text = text.replace('\r', "\n");
         }
     }
+    let body = body_of(path, &text, report)?;
+    let frame = parse_text(path, body.text, body.header_line, report)?;
+    Ok(LoadedCsv {
+        frame,
+        header_line: body.header_line,
+        notes,
+    })
+}
+
+/// A file's bytes as text: UTF-16LE/BE with BOM and UTF-8 (BOM stripped) decoded (UTF-8 without
+/// a copy), anything else read as Windows-1252; each decoding that is not plain UTF-8 is noted.
+pub(crate) fn read_text(path: &Path, notes: &mut Vec<String>) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    Ok(decode(bytes, notes))
+}
+
+/// What is read as CSV of a file's text: from the header (leading blank lines dropped) to the
+/// last whole row.
+pub(crate) struct Body<'a> {
+    pub text: &'a str,
+    /// 1-based line number of the header in the file.
+    pub header_line: u64,
+}
+
+/// Drops leading blank lines and a last line cut off mid-row (counted and named in `report`).
+/// Line ends may be LF or CRLF (never a lone CR): the lines and their numbers are the same.
+pub(crate) fn body_of<'a>(
+    path: &Path,
+    text: &'a str,
+    report: &mut InputReport,
+) -> Result<Body<'a>> {
     let mut blank_lines = 0u64;
     let mut start = 0;
     while let Some(end) = text[start..].find('\n') {
@@ -85,10 +125,24 @@ pub(crate) fn load_csv(path: &Path, report: &mut InputReport) -> Result<LoadedCs
             body = &body[..last_start];
         }
     }
-    let repaired = crate::source::csv_text::repair(body, blank_lines + 1);
+    Ok(Body {
+        text: body,
+        header_line: blank_lines + 1,
+    })
+}
+
+/// Repairs `body` (LF line ends; the repairs named in `report`) and has polars read it, every
+/// column as text.
+pub(crate) fn parse_text(
+    path: &Path,
+    body: &str,
+    header_line: u64,
+    report: &mut InputReport,
+) -> Result<DataFrame> {
+    let repaired = crate::source::csv_text::repair(body, header_line);
     report.problems.extend(repaired.problems.iter().cloned());
     // A dropped long line stays as a blank row, which the row reader counts as skipped.
-    let frame = CsvReadOptions::default()
+    CsvReadOptions::default()
         .with_has_header(true)
         .with_infer_schema_length(Some(0))
         .with_raise_if_empty(true)
@@ -101,14 +155,8 @@ pub(crate) fn load_csv(path: &Path, report: &mut InputReport) -> Result<LoadedCs
         .map_err(|e| {
             let e = crate::source::csv_text::one_line(&e.to_string());
             Error::bad_input(path, format!("cannot read as CSV: {e}"))
-        })?;
-    Ok(LoadedCsv {
-        frame,
-        header_line: blank_lines + 1,
-        notes,
-    })
+        })
 }
-
 /// Fields in one CSV line, commas inside double quotes not counted.
 fn count_fields(line: &str) -> usize {
     let mut in_quotes = false;
@@ -123,7 +171,7 @@ fn count_fields(line: &str) -> usize {
     fields
 }
 
-fn decode(bytes: &[u8], notes: &mut Vec<String>) -> String {
+fn decode(mut bytes: Vec<u8>, notes: &mut Vec<String>) -> String {
     let utf16 = |rest: &[u8], le: bool, notes: &mut Vec<String>| {
         let units: Vec<u16> = rest
             .chunks_exact(2)
@@ -147,14 +195,14 @@ fn decode(bytes: &[u8], notes: &mut Vec<String>) -> String {
     if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
         return utf16(rest, false, notes);
     }
-    let body = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
-    match std::str::from_utf8(body) {
-        Ok(s) => s.to_string(),
-        Err(_) => {
-            notes.push("not valid UTF-8: read as Windows-1252".into());
-            crate::source::csv_text::decode_windows_1252(body)
-        }
+    // UTF-8 (the usual case) becomes the text without a copy.
+    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        bytes.drain(..3);
     }
+    String::from_utf8(bytes).unwrap_or_else(|e| {
+        notes.push("not valid UTF-8: read as Windows-1252".into());
+        crate::source::csv_text::decode_windows_1252(e.as_bytes())
+    })
 }
 
 /// A column's cells as text (every column is read as text).
@@ -319,11 +367,12 @@ fn read_wide(
 ) -> Vec<MetricSeries> {
     let mut out = Vec::new();
     let row_times = RowTimes::new(times);
+    let timed: Vec<bool> = times.iter().map(Option::is_some).collect();
     for (c, cells) in columns.iter().enumerate() {
         if c == time_col {
             continue;
         }
-        let parsed = parse_column(cells, times);
+        let parsed = parse_column(cells, &timed);
         if parsed.numbers == 0 && parsed.texts > 0 {
             notes.push(format!("column {:?} is not numeric; ignored", names[c]));
             continue;

@@ -3,3 +3,4 @@
 mod columns;
 pub mod csv;
 pub mod pdh;
+mod pdh_rows;

@@ -1,7 +1,11 @@
 //! typeperf / relog / perfmon "PDH-CSV 4.0" files -> `MetricSeries`: the header's zone bias turns
 //! local sample times into UTC, counter paths split into host, object, instance and counter.
-use super::columns::{parse_column, skip, unreadable_note, RowTimes};
-use super::csv::{load_csv, set_time_span, text_cells, MetricFile, MetricReadOptions};
+use super::columns::{parse_column, skip, unreadable_note, ParsedColumn, RowTimes};
+use super::csv::{
+    body_of, load_csv_text, parse_text, read_text, set_time_span, text_cells, LoadedCsv,
+    MetricFile, MetricReadOptions,
+};
+use super::pdh_rows;
 use crate::error::{Error, Result};
 use crate::model::{InputReport, MetricSeries};
 use crate::timefmt::{parse_naive, Reading, RepeatedHour, Zone};
@@ -118,20 +122,69 @@ const MAX_BIAS_MINUTES: i64 = 24 * 60;
 
 /// Reads a PDH-CSV file. UTC = local + the header's bias, fixed for the whole file; without a bias
 /// the file is read in `opts.input_tz`, and when that is plain UTC (the default) it is an error
-/// asking for `--input-tz`.
+/// asking for `--input-tz`. A plain file (what typeperf, relog and perfmon write) is read straight
+/// from its text in parallel blocks of rows (`pdh_rows`); any other through polars, as text
+/// columns. Both give the same samples and the same problem lines.
 pub fn read_pdh_csv(path: &Path, opts: &MetricReadOptions) -> Result<MetricFile> {
+    read(path, opts, true)
+}
+
+/// `read_pdh_csv`; `try_plain` false reads every file through polars (for the tests that hold
+/// the two ways of reading equal).
+fn read(path: &Path, opts: &MetricReadOptions, try_plain: bool) -> Result<MetricFile> {
     let mut report = InputReport {
         path: path.display().to_string(),
         kind: crate::model::InputKind::PdhCsv,
         ..Default::default()
     };
-    let csv = load_csv(path, &mut report)?;
-    let columns = csv.frame.columns();
-    let Some(time_column) = columns.first() else {
-        return Err(Error::bad_input(path, "no columns"));
-    };
-    let mut header = parse_pdh_header(time_column.name());
-    let mut notes = csv.notes.clone();
+    let mut notes = Vec::new();
+    let text = read_text(path, &mut notes)?;
+    // A lone CR changes where lines end, which `body_of` does not know of: polars' path.
+    let lone_cr = memchr::memchr_iter(b'\r', text.as_bytes())
+        .any(|i| text.as_bytes().get(i + 1) != Some(&b'\n'));
+    if !lone_cr {
+        let body = body_of(path, &text, &mut report)?;
+        // (A header without a usable zone is left to polars' path too, which names it.)
+        let plain = pdh_rows::plain_header(body.text)
+            .filter(|_| try_plain)
+            .and_then(|plain| Some((zone_of(path, plain.names[0], opts).ok()?, plain)));
+        if let Some((zone, plain)) = plain {
+            if let Some(rows) = plain.read(&*zone.to_utc) {
+                let names = plain.names.iter().map(|n| n.to_string()).collect();
+                let cells = Cells::from_plain(names, rows, body.header_line);
+                notes.extend(zone.notes);
+                return Ok(finish(cells, &zone.header, notes, report, opts));
+            }
+        }
+        // Not plain: polars reads the body, from the same report (the cut-off row is named once).
+        let lf = if body.text.contains('\r') {
+            std::borrow::Cow::Owned(body.text.replace("\r\n", "\n"))
+        } else {
+            std::borrow::Cow::Borrowed(body.text)
+        };
+        let frame = parse_text(path, &lf, body.header_line, &mut report)?;
+        let csv = LoadedCsv {
+            frame,
+            header_line: body.header_line,
+            notes,
+        };
+        return read_frame(path, csv, report, opts);
+    }
+    let csv = load_csv_text(path, text, notes, &mut report)?;
+    read_frame(path, csv, report, opts)
+}
+
+/// The header's zone: how local sample times become UTC, and the notes that say so.
+struct FileZone {
+    header: PdhHeader,
+    to_utc: Box<dyn Fn(chrono::NaiveDateTime) -> Option<Reading> + Send + Sync>,
+    notes: Vec<String>,
+}
+
+/// Reads the zone from the first header cell (`time_column`).
+fn zone_of(path: &Path, time_column: &str, opts: &MetricReadOptions) -> Result<FileZone> {
+    let mut header = parse_pdh_header(time_column);
+    let mut notes = Vec::new();
     // A real bias is within a day of UTC; anything else is damage, and adding it would overflow.
     if let Some(bias) = header.bias_minutes.filter(|b| b.abs() > MAX_BIAS_MINUTES) {
         notes.push(format!(
@@ -156,8 +209,7 @@ pub fn read_pdh_csv(path: &Path, opts: &MetricReadOptions) -> Result<MetricFile>
                 return Err(Error::bad_input(
                     path,
                     format!(
-                        "the first header cell {:?} has no usable time zone bias, so the local sample times cannot be placed in UTC: pass --input-tz ZONE (the server's zone, e.g. America/Los_Angeles; Etc/UTC if it really ran on UTC)",
-                        time_column.name().as_str()
+                        "the first header cell {time_column:?} has no usable time zone bias, so the local sample times cannot be placed in UTC: pass --input-tz ZONE (the server's zone, e.g. America/Los_Angeles; Etc/UTC if it really ran on UTC)",
                     ),
                 ))
             }
@@ -170,24 +222,121 @@ pub fn read_pdh_csv(path: &Path, opts: &MetricReadOptions) -> Result<MetricFile>
                 Box::new(move |n| zone.reading(n))
             }
         };
+    Ok(FileZone {
+        header,
+        to_utc,
+        notes,
+    })
+}
+
+/// A file polars read: the times and every counter column read from its text columns in parallel.
+fn read_frame(
+    path: &Path,
+    csv: LoadedCsv,
+    report: InputReport,
+    opts: &MetricReadOptions,
+) -> Result<MetricFile> {
+    let columns = csv.frame.columns();
+    let Some(time_column) = columns.first() else {
+        return Err(Error::bad_input(path, "no columns"));
+    };
+    let mut notes = csv.notes.clone();
+    let zone = zone_of(path, time_column.name().as_str(), opts)?;
+    notes.extend(zone.notes);
     // Times: parsed in parallel, then put in order (the repeated-hour rule needs the file's order).
     let time_cells = text_cells(time_column)?;
     let readings: Vec<Option<Reading>> = time_cells
         .par_iter()
         .with_min_len(4096)
-        .map(|cell| cell.and_then(|c| parse_naive(c.trim())).and_then(&to_utc))
+        .map(|cell| {
+            cell.and_then(|c| parse_naive(c.trim()))
+                .and_then(&*zone.to_utc)
+        })
         .collect();
-    let mut times = Vec::with_capacity(readings.len());
+    let bad_times = readings
+        .iter()
+        .zip(&time_cells)
+        .enumerate()
+        .filter(|(_, (r, _))| r.is_none())
+        .map(|(row, (_, cell))| (row, cell.unwrap_or("").to_string()))
+        .collect();
+    let known: Vec<bool> = readings.iter().map(Option::is_some).collect();
+    // Values: every counter column in parallel (each in blocks of rows).
+    let parsed = columns[1..]
+        .par_iter()
+        .map(|column| {
+            let cells = text_cells(column)?;
+            let parsed = parse_column(&cells, &known);
+            let bad: Vec<(usize, String)> = parsed
+                .bad_rows
+                .iter()
+                .map(|&row| (row, cells[row].unwrap_or("").to_string()))
+                .collect();
+            Ok((parsed, bad))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let cells = Cells {
+        names: columns.iter().map(|c| c.name().to_string()).collect(),
+        readings,
+        bad_times,
+        columns: parsed,
+        header_line: csv.header_line,
+    };
+    Ok(finish(cells, &zone.header, notes, report, opts))
+}
+
+/// What either way of reading gives: column names (the time column first), each row's time, and
+/// each counter column's values by row with its unreadable cells.
+struct Cells {
+    names: Vec<String>,
+    readings: Vec<Option<Reading>>,
+    /// Rows whose time cannot be read, with the cell (at least the first `MAX_PROBLEMS`).
+    bad_times: Vec<(usize, String)>,
+    columns: Vec<(ParsedColumn, Vec<(usize, String)>)>,
+    header_line: u64,
+}
+
+impl Cells {
+    fn from_plain(names: Vec<String>, rows: pdh_rows::PlainRows, header_line: u64) -> Cells {
+        Cells {
+            names,
+            readings: rows.readings,
+            bad_times: rows.bad_times,
+            columns: rows.columns,
+            header_line,
+        }
+    }
+
+    /// 1-based line number in the file of data row `row`.
+    fn line_of(&self, row: usize) -> u64 {
+        self.header_line + 1 + row as u64
+    }
+}
+
+/// The series of a file read: times in order (repeated hours resolved), the problem lines in
+/// row order (times) then column order (values), the notes.
+fn finish(
+    cells: Cells,
+    header: &PdhHeader,
+    mut notes: Vec<String>,
+    mut report: InputReport,
+    opts: &MetricReadOptions,
+) -> MetricFile {
+    let mut times = Vec::with_capacity(cells.readings.len());
     let mut repeated = RepeatedHour::default();
-    for (row, reading) in readings.into_iter().enumerate() {
+    for (row, reading) in cells.readings.iter().enumerate() {
         let t = reading.map(|r| repeated.resolve(r, false));
         if t.is_none() {
+            let cell = cells
+                .bad_times
+                .iter()
+                .find(|b| b.0 == row)
+                .map_or("", |b| b.1.as_str());
             skip(
                 &mut report,
                 format!(
-                    "line {}: cannot read {:?} as a sample time; row skipped",
-                    csv.line_of(row),
-                    time_cells[row].unwrap_or("")
+                    "line {}: cannot read {cell:?} as a sample time; row skipped",
+                    cells.line_of(row),
                 ),
             );
         }
@@ -197,30 +346,16 @@ pub fn read_pdh_csv(path: &Path, opts: &MetricReadOptions) -> Result<MetricFile>
     report.records_read = times.iter().filter(|t| t.is_some()).count() as u64;
     let source: std::sync::Arc<str> = report.path.as_str().into();
     let row_times = RowTimes::new(&times);
-    // Values: every counter column in parallel (each in blocks of rows), named in column order.
-    let parsed = columns[1..]
-        .par_iter()
-        .map(|column| {
-            let cells = text_cells(column)?;
-            let parsed = parse_column(&cells, &times);
-            let bad: Vec<(usize, String)> = parsed
-                .bad_rows
-                .iter()
-                .map(|&row| (row, cells[row].unwrap_or("").to_string()))
-                .collect();
-            Ok((parsed, bad))
-        })
-        .collect::<Result<Vec<_>>>()?;
     let mut unreadable = 0;
-    let mut series = Vec::with_capacity(parsed.len());
-    for (column, (values, bad)) in columns[1..].iter().zip(parsed) {
-        let name = column.name().trim().to_string();
+    let mut series = Vec::with_capacity(cells.columns.len());
+    for (name, (values, bad)) in cells.names[1..].iter().zip(cells.columns) {
+        let name = name.trim().to_string();
         let parts = parse_counter_path(&name);
         values.report_bad(&mut report, &mut unreadable, |row| {
             let cell = bad.iter().find(|b| b.0 == row).map_or("", |b| b.1.as_str());
             format!(
                 "line {}: {name}: cannot read {cell:?} as a number; counted as missing",
-                csv.line_of(row),
+                cells.header_line + 1 + row as u64,
             )
         });
         series.push(MetricSeries {
@@ -248,11 +383,11 @@ pub fn read_pdh_csv(path: &Path, opts: &MetricReadOptions) -> Result<MetricFile>
     if series.is_empty() {
         notes.push("no counter columns".into());
     }
-    Ok(MetricFile {
+    MetricFile {
         series,
         report,
         notes,
-    })
+    }
 }
 
 fn utc_offset_text(minutes: i64) -> String {
@@ -295,41 +430,5 @@ fn dst_note(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn header_cell_gives_zone_and_bias() {
-        let h = parse_pdh_header("(PDH-CSV 4.0) (Pacific Daylight Time)(420)");
-        assert_eq!(h.zone_name.as_deref(), Some("Pacific Daylight Time"));
-        assert_eq!(h.bias_minutes, Some(420));
-        let h = parse_pdh_header("(PDH-CSV 4.0) (W. Europe Daylight Time)(-120)");
-        assert_eq!(h.bias_minutes, Some(-120));
-        let h = parse_pdh_header("(PDH-CSV 4.0)");
-        assert_eq!((h.zone_name, h.bias_minutes), (None, None));
-    }
-
-    #[test]
-    fn counter_paths_split_with_awkward_instances() {
-        let p = parse_counter_path(r"\\SIPSVR01\Process(mysqld)\Handle Count");
-        assert_eq!(p.host.as_deref(), Some("SIPSVR01"));
-        assert_eq!(p.object.as_deref(), Some("Process"));
-        assert_eq!(p.instance.as_deref(), Some("mysqld"));
-        assert_eq!(p.counter.as_deref(), Some("Handle Count"));
-        let p = parse_counter_path(
-            r"\\H\Network Interface(Intel(R) PRO/1000, Port 2#1)\Bytes Total/sec",
-        );
-        assert_eq!(p.object.as_deref(), Some("Network Interface"));
-        assert_eq!(p.instance.as_deref(), Some("Intel(R) PRO/1000, Port 2#1"));
-        let p = parse_counter_path(r"\\H\Memory\Pool Paged Bytes");
-        assert_eq!((p.object.as_deref(), p.instance), (Some("Memory"), None));
-    }
-
-    #[test]
-    fn a_file_across_the_autumn_change_is_noted() {
-        let first = Utc.with_ymd_and_hms(2011, 11, 5, 12, 0, 0).unwrap();
-        let last = Utc.with_ymd_and_hms(2011, 11, 7, 12, 0, 0).unwrap();
-        assert!(dst_note("Pacific Daylight Time", 420, first, last).is_some());
-        assert!(dst_note("Pacific Daylight Time", 420, first, first).is_none());
-    }
-}
+#[path = "pdh_tests.rs"]
+mod tests;
