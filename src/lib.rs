@@ -11,6 +11,7 @@ pub mod config;
 pub mod error;
 pub mod filter;
 pub mod knowledge;
+pub mod memory;
 pub mod model;
 pub mod progress;
 pub mod render;

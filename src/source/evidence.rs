@@ -86,6 +86,8 @@ pub fn load_scoped(
     let mut evidence = Evidence::default();
     // Metrics before probes: the peak of reading one then holds only what the other keeps.
     let (mut metric_inputs, metric_notes) = read_metrics(opts, &inputs, &bar, &mut evidence);
+    // What the perfmon read freed goes back before the probe read's own peak comes.
+    crate::memory::give_back_freed();
     let mut probe_inputs = read_probes(opts, &inputs, &bar, &mut evidence);
     evidence.notes.extend(metric_notes);
     let reader = EventReader {
@@ -318,6 +320,8 @@ fn read_probes(
         }
     }
     evidence.probes = probe_csv::merge_probes(probes, &mut reports);
+    // The probe read's buffers are freed: give them back before the metrics and events come.
+    crate::memory::give_back_freed();
     reports
 }
 
