@@ -500,9 +500,9 @@ pub fn write_scaled_zabbix_csv(w: &mut dyn Write, rows: u64) -> std::io::Result<
     for i in (0..rows).rev() {
         let began = start + Duration::minutes(10 * (i / 4) as i64);
         let ended = began + Duration::minutes(2);
-        write!(
+        writeln!(
             w,
-            "\"High\",\"{}\",\"{}\",\"RESOLVED\",\"{}\",\"SIP unreachable from {}\",\"2m\",\"No\",\"\",\"\"\n",
+            "\"High\",\"{}\",\"{}\",\"RESOLVED\",\"{}\",\"SIP unreachable from {}\",\"2m\",\"No\",\"\",\"\"",
             began.format("%Y-%m-%d %H:%M:%S"),
             ended.format("%Y-%m-%d %H:%M:%S"),
             story::HOST,
