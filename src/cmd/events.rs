@@ -55,8 +55,31 @@ pub fn run(
         count: args.count,
         progress: &bar,
     };
+    let one_export = match exports.as_slice() {
+        [only] if evtx_paths.is_empty() => Some(*only),
+        _ => None,
+    };
     let (reports, matched) = if exports.is_empty() {
         listing.write_evtx(out, &evtx_paths)?
+    } else if let (Some(input), InputKind::EventExport(kind), true) = (
+        one_export,
+        one_export.map_or(InputKind::Evtx, |i| i.kind),
+        args.count && filter.by_id_and_time_only(),
+    ) {
+        // One export, counted as it is read: no copies to merge, no event held.
+        let opts = settings.inputs.for_path(&input.path).export_options();
+        let read = source::events::count_export(&input.path, kind, &opts, &filter);
+        bar.file_done(&input.path);
+        bar.finish();
+        for note in &read.notes {
+            diag.info(note);
+        }
+        let reports = vec![read.report];
+        if super::nothing_usable(&reports) {
+            return Ok(diag.summarize(&reports));
+        }
+        let matched = listing.write_counted(out, read.counts)?;
+        (reports, matched)
     } else {
         // Exports are read whole into events, then listed with the EVTX events in time order.
         let exports: Vec<_> = exports

@@ -1,7 +1,7 @@
 //! Event logs exported as CSV or text: Event Viewer "Save All Events As" (CSV and tab-separated
 //! TXT, localized headers), PowerShell `Get-WinEvent`/`Get-EventLog | Export-Csv`, EvtxECmd CSV
 //! and `wevtutil qe /f:text`: one sniff and one reader for all, and writers for fixtures.
-use super::export::{DateOrder, ExportOptions, ExportRead};
+use super::export::{DateOrder, ExportOptions, ExportRead, Keep};
 use super::export_text::{self, open, parse_stamp, strip_marks, Collector, Decoder, LineCounting};
 use crate::error::{Error, Result};
 use crate::model::Level;
@@ -290,10 +290,20 @@ pub fn sniff(head: &[u8]) -> Option<ExportFormat> {
 /// Reads one export. Rows that cannot be used are skipped and counted; a file that cannot be
 /// used at all (no header, required columns missing, dates in both orders) is an error.
 pub fn read(path: &Path, format: ExportFormat, opts: &ExportOptions) -> Result<ExportRead> {
+    read_into(path, format, opts, Keep::Events(Vec::new())).map(ExportRead::into_events)
+}
+
+/// `read`, each event handed to `keep` (kept, or only counted) as soon as its time is known.
+pub fn read_into<'a>(
+    path: &Path,
+    format: ExportFormat,
+    opts: &'a ExportOptions,
+    keep: Keep<'a>,
+) -> Result<ExportRead<Keep<'a>>> {
     locales()?;
     match format {
-        ExportFormat::WevtutilText => export_text::read_wevtutil(path, opts),
-        _ => read_csv(path, format, opts),
+        ExportFormat::WevtutilText => export_text::read_wevtutil(path, opts, keep),
+        _ => read_csv(path, format, opts, keep),
     }
 }
 
@@ -350,10 +360,15 @@ enum Layout {
     Named(Columns),
 }
 
-fn read_csv(path: &Path, format: ExportFormat, opts: &ExportOptions) -> Result<ExportRead> {
+fn read_csv<'a>(
+    path: &Path,
+    format: ExportFormat,
+    opts: &'a ExportOptions,
+    keep: Keep<'a>,
+) -> Result<ExportRead<Keep<'a>>> {
     let opened = open(path)?;
     let (text_start, ends_with_newline) = (opened.text_start, opened.ends_with_newline);
-    let mut c = Collector::new(path, format);
+    let mut c = Collector::new(path, format, opts, keep);
     c.notes.extend(opened.notes);
     let (counting, lines) = LineCounting::new(opened.input);
     let delimiter = if format == ExportFormat::EventViewerTxt {
@@ -438,7 +453,7 @@ fn read_csv(path: &Path, format: ExportFormat, opts: &ExportOptions) -> Result<E
         Layout::Viewer { lang: Some(l), .. } => l.order().map(|o| (o, l.name.as_str())),
         _ => None,
     };
-    c.finish(opts, header_order)
+    c.finish(header_order)
 }
 
 /// A row's cells as text (borrowed where they are UTF-8).

@@ -1,7 +1,7 @@
 //! Event logs exported as JSON (`evtx_dump -o json` / `-o jsonl`, PowerShell `Get-WinEvent` and
 //! `Get-EventLog` piped to `ConvertTo-Json`): sniffing, readers that survive damaged events, and
 //! writers for fixtures.
-use super::export::{ExportOptions, ExportRead};
+use super::export::{ExportOptions, ExportRead, Keep};
 use super::export_xml::{
     after_record_line, decode_head, event_id_of, level_from_number, open_text, parse_system_time,
     record_number, Collector, ExportFormat, RawEvent,
@@ -110,11 +110,21 @@ fn starts_dump_object(text: &str) -> bool {
 /// PowerShell output is one JSON array (or object), read whole into memory, then taken apart one
 /// element at a time, so a damaged element is skipped and a cut file keeps what came before.
 pub fn read(path: &Path, format: ExportFormat, opts: &ExportOptions) -> Result<ExportRead> {
+    read_into(path, format, opts, Keep::Events(Vec::new())).map(ExportRead::into_events)
+}
+
+/// `read`, each event handed to `keep` (kept, or only counted) as it is read.
+pub fn read_into<'a>(
+    path: &Path,
+    format: ExportFormat,
+    opts: &'a ExportOptions,
+    keep: Keep<'a>,
+) -> Result<ExportRead<Keep<'a>>> {
     if !format.is_json() {
-        return super::export_xml::read(path, format, opts);
+        return super::export_xml::read_into(path, format, opts, keep);
     }
     let text = open_text(path)?;
-    let mut out = Collector::new(path, format, opts);
+    let mut out = Collector::new(path, format, opts, keep);
     for note in text.notes {
         out.note(note);
     }

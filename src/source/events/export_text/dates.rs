@@ -185,6 +185,15 @@ impl DateEvidence {
         }
     }
 
+    /// The order the values have decided so far: a value over 12 first, not (yet) the other.
+    pub(super) fn decided(&self) -> Option<DateOrder> {
+        match (&self.day_first, &self.month_first) {
+            (Some(_), None) => Some(DateOrder::Dmy),
+            (None, Some(_)) => Some(DateOrder::Mdy),
+            _ => None,
+        }
+    }
+
     /// The order to read with, and the note when the values did not decide it.
     pub(super) fn decide(
         &self,
@@ -276,21 +285,4 @@ pub(super) fn resolve(
             NaiveDate::from_ymd_opt(year, month, day).map(|d| Err(d.and_time(time)))
         }
     }
-}
-
-/// The file is newest first when more of its steps go back in time than forward.
-pub(super) fn is_descending<'a>(times: impl Iterator<Item = &'a NaiveDateTime>) -> bool {
-    let (mut back, mut forward) = (0u64, 0u64);
-    let mut prev: Option<&NaiveDateTime> = None;
-    for t in times {
-        if let Some(p) = prev {
-            if t < p {
-                back += 1;
-            } else if t > p {
-                forward += 1;
-            }
-        }
-        prev = Some(t);
-    }
-    back > forward
 }
