@@ -308,7 +308,12 @@ pub fn read_into<'a>(
 }
 
 /// Where the columns of a named-column export are.
-struct Columns(HashMap<String, usize>);
+struct Columns {
+    map: HashMap<String, usize>,
+    /// Answers already given, by the name's address: the readers ask with the same literal
+    /// names a dozen times a row, and a pointer compare is cheaper than hashing the name.
+    asked: std::cell::RefCell<Vec<(&'static str, Option<usize>)>>,
+}
 
 impl Columns {
     fn new(header: &[String]) -> Self {
@@ -316,35 +321,49 @@ impl Columns {
         for (i, name) in header.iter().enumerate() {
             map.entry(name.trim().to_ascii_lowercase()).or_insert(i);
         }
-        Columns(map)
+        Columns {
+            map,
+            asked: Default::default(),
+        }
+    }
+
+    /// The column of `name` (any case): a name asked before is found by its address.
+    fn index(&self, name: &'static str) -> Option<usize> {
+        let mut asked = self.asked.borrow_mut();
+        if let Some((_, i)) = asked.iter().find(|(n, _)| std::ptr::eq(*n, name)) {
+            return *i;
+        }
+        let i = self.lookup(name);
+        asked.push((name, i));
+        i
     }
 
     /// The column of `name` (any case), looked up without allocating for names of up to 32
-    /// bytes: it is asked a dozen times a row.
-    fn index(&self, name: &str) -> Option<usize> {
+    /// bytes.
+    fn lookup(&self, name: &str) -> Option<usize> {
         let mut buf = [0u8; 32];
         match buf.get_mut(..name.len()) {
             Some(lower) => {
                 lower.copy_from_slice(name.as_bytes());
                 lower.make_ascii_lowercase();
                 let key = std::str::from_utf8(lower).ok()?;
-                self.0.get(key).copied()
+                self.map.get(key).copied()
             }
-            None => self.0.get(&name.to_ascii_lowercase()).copied(),
+            None => self.map.get(&name.to_ascii_lowercase()).copied(),
         }
     }
 
-    fn has(&self, name: &str) -> bool {
+    fn has(&self, name: &'static str) -> bool {
         self.index(name).is_some()
     }
 
     /// The trimmed cell, `None` when the column is missing or the cell empty.
-    fn get<'a>(&self, row: &'a [Cow<'_, str>], name: &str) -> Option<&'a str> {
+    fn get<'a>(&self, row: &'a [Cow<'_, str>], name: &'static str) -> Option<&'a str> {
         let i = self.index(name)?;
         row.get(i).map(|c| c.trim()).filter(|c| !c.is_empty())
     }
 
-    fn require(&self, path: &Path, names: &[&str]) -> Result<()> {
+    fn require(&self, path: &Path, names: &[&'static str]) -> Result<()> {
         match names.iter().find(|n| !self.has(n)) {
             Some(missing) => Err(Error::bad_input(path, format!("no {missing} column"))),
             None => Ok(()),
@@ -389,6 +408,8 @@ fn read_csv<'a>(
     let mut held: Option<(u64, u64)> = None;
     let mut held_record = csv::ByteRecord::new();
     let mut record = csv::ByteRecord::new();
+    // One list of cells, its allocation reused from row to row.
+    let mut spare: Vec<Cow<'static, str>> = Vec::new();
     loop {
         let more = match reader.read_byte_record(&mut record) {
             Ok(more) => more,
@@ -420,8 +441,10 @@ fn read_csv<'a>(
             continue;
         }
         if let (Some((l, _)), Some(lay)) = (held.take(), layout.as_ref()) {
-            let row = decode_row(&mut decoder, &held_record, l);
+            let mut row = recycle(std::mem::take(&mut spare));
+            row.extend(held_record.iter().map(|f| decoder.text(f, l)));
             row_event(lay, &row, l, opts, &mut c);
+            spare = recycle(row);
         }
         std::mem::swap(&mut held_record, &mut record);
         held = Some((line, byte));
@@ -454,6 +477,16 @@ fn read_csv<'a>(
         _ => None,
     };
     c.finish(header_order)
+}
+
+/// An emptied list of cells, ready for cells of another lifetime: the allocation is kept (the
+/// map never runs on an empty list; collecting into the same layout reuses the buffer).
+fn recycle<'b>(mut cells: Vec<Cow<'_, str>>) -> Vec<Cow<'b, str>> {
+    cells.clear();
+    cells
+        .into_iter()
+        .map(|c| Cow::Owned(c.into_owned()))
+        .collect()
 }
 
 /// A row's cells as text (borrowed where they are UTF-8).

@@ -285,6 +285,8 @@ pub(crate) struct Collector<'a> {
     /// times a DST change skipped (each list in file order, reported after the reading's own).
     late_problems: [Vec<String>; 2],
     pub notes: Vec<String>,
+    /// Level words of this file already known to need no note (for a reader's own use).
+    pub quiet_words: Vec<String>,
 }
 
 impl<'a> Collector<'a> {
@@ -313,6 +315,7 @@ impl<'a> Collector<'a> {
             problems: Vec::new(),
             late_problems: [Vec::new(), Vec::new()],
             notes: Vec::new(),
+            quiet_words: Vec::new(),
         }
     }
 
@@ -476,9 +479,14 @@ impl<'a> Collector<'a> {
             }
             Err(naive) => naive,
         };
-        let utc = self.clock.to_utc_unless_ambiguous(naive)?;
-        self.local_time(line, raw, naive, utc, item);
-        None
+        match self.clock.to_utc_unless_ambiguous(naive) {
+            Some(utc) => {
+                self.local_time(line, raw, naive, utc, item);
+                None
+            }
+            // A repeated hour: which pass it is waits for the whole file's direction.
+            None => Some(item),
+        }
     }
 
     /// A local time converted: counted for the file's direction and the zone note, then placed.

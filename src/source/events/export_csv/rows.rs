@@ -135,13 +135,15 @@ fn viewer_row(
     };
     let first = cell(0);
     if c.counts_only() {
-        // The level word is read for its note alone (an audit word or none needs no level).
-        if !first.is_empty()
-            && !security
-            && level_from_word(first).is_none()
-            && audit_keyword(first).is_none()
-        {
-            level_or_note(first, c);
+        // The level word is read for its note alone (an audit word or none needs no level);
+        // the few words of a file that need none are remembered.
+        let known = |w: &String| w.len() == first.len() && w == first;
+        if !first.is_empty() && !security && !c.quiet_words.iter().any(known) {
+            if level_from_word(first).is_none() && audit_keyword(first).is_none() {
+                level_or_note(first, c);
+            } else if c.quiet_words.len() < 16 {
+                c.quiet_words.push(first.to_string());
+            }
         }
         let channel = opts.channel.as_deref().unwrap_or_default();
         return c.push_key(line, cell(1), (channel, cell(2), event_id), false);
