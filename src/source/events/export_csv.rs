@@ -442,7 +442,7 @@ fn read_csv<'a>(
         }
         if let (Some((l, _)), Some(lay)) = (held.take(), layout.as_ref()) {
             let mut row = recycle(std::mem::take(&mut spare));
-            row.extend(held_record.iter().map(|f| decoder.text(f, l)));
+            decode_into(&mut decoder, &held_record, l, &mut row);
             row_event(lay, &row, l, opts, &mut c);
             spare = recycle(row);
         }
@@ -495,7 +495,31 @@ fn decode_row<'a>(
     record: &'a csv::ByteRecord,
     line: u64,
 ) -> Vec<Cow<'a, str>> {
-    record.iter().map(|f| decoder.text(f, line)).collect()
+    let mut row = Vec::with_capacity(record.len());
+    decode_into(decoder, record, line, &mut row);
+    row
+}
+
+/// `decode_row` into `row`. The record's bytes are checked as UTF-8 at once (one call rather than
+/// one a cell: a Get-WinEvent row has 27); a cell is then borrowed when it starts and ends on
+/// character boundaries, which is exactly when it is UTF-8 on its own; other cells, and every
+/// cell of a record that is not UTF-8, go through the decoder as before.
+fn decode_into<'a>(
+    decoder: &mut Decoder,
+    record: &'a csv::ByteRecord,
+    line: u64,
+    row: &mut Vec<Cow<'a, str>>,
+) {
+    let Ok(whole) = std::str::from_utf8(record.as_slice()) else {
+        row.extend(record.iter().map(|f| decoder.text(f, line)));
+        return;
+    };
+    for (i, field) in record.iter().enumerate() {
+        match record.range(i).and_then(|r| whole.get(r)) {
+            Some(cell) => row.push(Cow::Borrowed(cell)),
+            None => row.push(decoder.text(field, line)),
+        }
+    }
 }
 
 fn make_layout(
@@ -600,6 +624,21 @@ mod tests {
     const EN_GB: &str = "Level,Date and Time,Source,Event ID,Task Category\r\n\
         Error,20/05/2026 21:31:47,Service Control Manager,7031,None,\"The MySQL service terminated unexpectedly.\r\nIt has done this 1 time(s). The \"\"restart\"\" action follows, in 60000 ms.\"\r\n\
         Information,20/05/2026 21:30:00,EventLog,6005,None,The Event log service was started.\r\n";
+
+    #[test]
+    fn cells_are_decoded_one_by_one_even_when_the_whole_record_is_utf8() {
+        // "\xC3" and "\xA9x" are each not UTF-8, though together they are ("éx"): each cell is
+        // read as Windows-1252, as a cell-by-cell check reads them.
+        let record = csv::ByteRecord::from(vec![&b"ok"[..], b"\xC3", b"\xA9x", "é".as_bytes()]);
+        let mut decoder = Decoder::default();
+        let row = decode_row(&mut decoder, &record, 7);
+        assert_eq!(row, ["ok", "Ã", "©x", "é"]);
+        assert_eq!(decoder.first_1252_line, Some(7));
+        let mut decoder = Decoder::default();
+        let plain = csv::ByteRecord::from(vec!["a", "é", ""]);
+        assert_eq!(decode_row(&mut decoder, &plain, 1), ["a", "é", ""]);
+        assert_eq!(decoder.first_1252_line, None);
+    }
 
     #[test]
     fn the_locale_table_parses_and_every_language_names_all_levels() {
