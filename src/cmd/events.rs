@@ -55,18 +55,18 @@ pub fn run(
         count: args.count,
         progress: &bar,
     };
-    let one_export = match exports.as_slice() {
-        [only] if evtx_paths.is_empty() => Some(*only),
+    // A count of one export (the filter on id and time, if any): nothing to merge it with.
+    let counted_export = match (evtx_paths.as_slice(), exports.as_slice()) {
+        ([], [only]) if args.count && filter.by_id_and_time_only() => match only.kind {
+            InputKind::EventExport(kind) => Some((*only, kind)),
+            _ => None,
+        },
         _ => None,
     };
     let (reports, matched) = if exports.is_empty() {
         listing.write_evtx(out, &evtx_paths)?
-    } else if let (Some(input), InputKind::EventExport(kind), true) = (
-        one_export,
-        one_export.map_or(InputKind::Evtx, |i| i.kind),
-        args.count && filter.by_id_and_time_only(),
-    ) {
-        // One export, counted as it is read: no copies to merge, no event held.
+    } else if let Some((input, kind)) = counted_export {
+        // Counted as it is read: no event held.
         let opts = settings.inputs.for_path(&input.path).export_options();
         let read = source::events::count_export(&input.path, kind, &opts, &filter);
         bar.file_done(&input.path);

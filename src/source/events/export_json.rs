@@ -228,15 +228,15 @@ fn read_dump(mut src: Box<dyn BufRead>, out: &mut Collector) -> std::io::Result<
 }
 
 fn finish_dump(line: u64, text: &str, hint: Option<u64>, out: &mut Collector) {
-    let place = format!("line {line}");
+    let place = || format!("line {line}");
     match serde_json::from_str::<Value>(text) {
-        Ok(v) => match dump_event(&v) {
-            Ok(raw) => out.accept(raw, &place),
-            Err(why) => out.skip(&place, record_in(text).or(hint), &why),
+        Ok(v) => match dump_event(&v, !out.counts_only()) {
+            Ok(raw) => out.accept_with(raw, place),
+            Err(why) => out.skip(&place(), record_in(text).or(hint), &why),
         },
         Err(e) => {
             let why = format!("JSON does not parse: {e}");
-            out.skip(&place, record_in(text).or(hint), &why);
+            out.skip(&place(), record_in(text).or(hint), &why);
         }
     }
 }
@@ -261,8 +261,10 @@ fn is_attributes(key: &str) -> bool {
 /// An attribute in either of the crate's shapes: `{"#attributes":{..}}` or `X_attributes`.
 fn attribute(parent: &Map<String, Value>, element: &str, name: &str) -> Option<String> {
     let nested = parent.get(element).and_then(|e| e.get("#attributes"));
-    let separate = parent.get(&format!("{element}_attributes"));
-    nested.or(separate).and_then(|a| a.get(name)).and_then(text)
+    nested
+        .or_else(|| parent.get(&format!("{element}_attributes")))
+        .and_then(|a| a.get(name))
+        .and_then(text)
 }
 
 /// A value as text: `#text` of an element with attributes, numbers as written.
@@ -286,8 +288,9 @@ fn number(v: &Value) -> Option<u64> {
     }
 }
 
-/// One evtx_dump record (`{"Event":{..}}`) as fields.
-fn dump_event(v: &Value) -> std::result::Result<RawEvent, String> {
+/// One evtx_dump record (`{"Event":{..}}`) as fields; without `full`, only those a count reads
+/// (nothing that is left out can make a record fail).
+fn dump_event(v: &Value, full: bool) -> std::result::Result<RawEvent, String> {
     let event = v
         .get("Event")
         .and_then(Value::as_object)
@@ -310,6 +313,16 @@ fn dump_event(v: &Value) -> std::result::Result<RawEvent, String> {
     if let Some(id) = system.get("EventID").filter(|v| !v.is_null()) {
         let n = number(id).ok_or_else(|| format!("EventID {id} is not a number"))?;
         raw.event_id = Some(event_id_of(n));
+    }
+    if !full {
+        if raw.provider.is_none() {
+            raw.provider = event
+                .get("RenderingInfo")
+                .and_then(Value::as_object)
+                .and_then(|info| info.get("Provider"))
+                .and_then(text);
+        }
+        return Ok(raw);
     }
     if let Some(data) = event.get("EventData") {
         event_data(data, &mut raw.data);

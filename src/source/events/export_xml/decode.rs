@@ -191,6 +191,11 @@ impl<'a> Collector<'a> {
 
     /// Turns `raw` into an event, or counts it as skipped; `place` says where it is.
     pub fn accept(&mut self, raw: RawEvent, place: &str) {
+        self.accept_with(raw, || place.to_string());
+    }
+
+    /// `accept`, the place named only if the record is skipped.
+    pub fn accept_with(&mut self, raw: RawEvent, place: impl FnOnce() -> String) {
         let record = raw.record_id;
         match self.event(raw) {
             Ok(event) => {
@@ -204,8 +209,14 @@ impl<'a> Collector<'a> {
                 }
                 self.read.events.event(event);
             }
-            Err(why) => self.skip(place, record, &why),
+            Err(why) => self.skip(&place(), record, &why),
         }
+    }
+
+    /// Only counts are kept: a reader need not gather what a count does not read (data,
+    /// message).
+    pub fn counts_only(&self) -> bool {
+        self.read.events.counts_only()
     }
 
     /// Counts one damaged record (or a run of text that is no record).
