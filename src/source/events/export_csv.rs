@@ -2,7 +2,7 @@
 //! TXT, localized headers), PowerShell `Get-WinEvent`/`Get-EventLog | Export-Csv`, EvtxECmd CSV
 //! and `wevtutil qe /f:text`: one sniff and one reader for all, and writers for fixtures.
 use super::export::{DateOrder, ExportOptions, ExportRead, Keep};
-use super::export_text::{self, open, parse_stamp, strip_marks, Collector, Decoder, LineCounting};
+use super::export_text::{self, open, parse_stamp, strip_marks, Collector, Decoder};
 use crate::error::{Error, Result};
 use crate::model::Level;
 use serde::Deserialize;
@@ -11,9 +11,11 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::OnceLock;
 
+mod records;
 mod rows;
 mod write;
 
+use self::records::{each_record, Parsed};
 use self::rows::row_event;
 pub(crate) use self::write::message_or_placeholder;
 pub use self::write::write;
@@ -389,17 +391,11 @@ fn read_csv<'a>(
     let (text_start, ends_with_newline) = (opened.text_start, opened.ends_with_newline);
     let mut c = Collector::new(path, format, opts, keep);
     c.notes.extend(opened.notes);
-    let (counting, lines) = LineCounting::new(opened.input);
     let delimiter = if format == ExportFormat::EventViewerTxt {
         b'\t'
     } else {
         b','
     };
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(counting);
     let mut decoder = Decoder::default();
     let mut layout: Option<Layout> = None;
     let mut header_len = 0;
@@ -407,38 +403,27 @@ fn read_csv<'a>(
     // row's bytes, its line and byte offset (the two records swap, so no row is copied).
     let mut held: Option<(u64, u64)> = None;
     let mut held_record = csv::ByteRecord::new();
-    let mut record = csv::ByteRecord::new();
     // One list of cells, its allocation reused from row to row.
     let mut spare: Vec<Cow<'static, str>> = Vec::new();
-    loop {
-        let more = match reader.read_byte_record(&mut record) {
-            Ok(more) => more,
-            Err(e) => {
-                let byte = e.position().map_or(0, |p| p.byte());
-                let line = lines.borrow_mut().line_at(byte);
-                c.skip(format!("line {line}: {e}"));
-                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
-                    break;
-                }
-                continue;
+    let open_quote = each_record(opened.input, delimiter, text_start, |parsed| {
+        let (mut record, line, byte) = match parsed {
+            Parsed::Record(record, line, byte) => (record, line, byte),
+            Parsed::Failed(problem) => {
+                c.skip(problem);
+                return Ok(None);
             }
         };
-        if !more {
-            break;
-        }
-        let byte = record.position().map_or(0, |p| p.byte());
-        let line = lines.borrow_mut().line_at(byte);
         if layout.is_none() {
             let cells: Vec<String> = record
                 .iter()
                 .map(|f| decoder.text(f, line).into_owned())
                 .collect();
             if cells.first().is_some_and(|f| f.starts_with("#TYPE")) {
-                continue;
+                return Ok(Some(record));
             }
             header_len = cells.len();
             layout = Some(make_layout(path, format, &cells, &mut c)?);
-            continue;
+            return Ok(Some(record));
         }
         if let (Some((l, _)), Some(lay)) = (held.take(), layout.as_ref()) {
             let mut row = recycle(std::mem::take(&mut spare));
@@ -448,19 +433,18 @@ fn read_csv<'a>(
         }
         std::mem::swap(&mut held_record, &mut record);
         held = Some((line, byte));
-    }
+        Ok(Some(record))
+    })?;
     let Some(layout) = layout else {
         return Err(Error::bad_input(path, "no header row"));
     };
-    if let Some((line, byte)) = held {
+    if let Some((line, _)) = held {
         let row = decode_row(&mut decoder, &held_record, line);
         let expected = match layout {
             Layout::Viewer { .. } => 6,
             Layout::Named(_) => header_len,
         };
-        let mut input = reader.into_inner().into_inner();
-        let tail = input.tail_from(text_start, byte);
-        let open_quote = tail.iter().filter(|&&b| b == b'"').count() % 2 == 1;
+        let open_quote = open_quote.unwrap_or(false);
         if !ends_with_newline && (open_quote || row.len() < expected) {
             c.skip(format!(
                 "line {line}: the file ends inside this record (truncated); skipped"
