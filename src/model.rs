@@ -42,14 +42,28 @@ impl Level {
     }
 
     pub fn parse(s: &str) -> Option<Level> {
-        match s.to_ascii_lowercase().as_str() {
-            "critical" | "crit" | "1" => Some(Level::CRITICAL),
-            "error" | "err" | "2" => Some(Level::ERROR),
-            "warning" | "warn" | "3" => Some(Level::WARNING),
-            "information" | "info" | "4" => Some(Level::INFORMATION),
-            "verbose" | "debug" | "5" => Some(Level::VERBOSE),
-            _ => None,
-        }
+        // Compared in place (export readers ask once a row): no lower-cased copy.
+        const WORDS: [(&str, Level); 15] = [
+            ("critical", Level::CRITICAL),
+            ("crit", Level::CRITICAL),
+            ("1", Level::CRITICAL),
+            ("error", Level::ERROR),
+            ("err", Level::ERROR),
+            ("2", Level::ERROR),
+            ("warning", Level::WARNING),
+            ("warn", Level::WARNING),
+            ("3", Level::WARNING),
+            ("information", Level::INFORMATION),
+            ("info", Level::INFORMATION),
+            ("4", Level::INFORMATION),
+            ("verbose", Level::VERBOSE),
+            ("debug", Level::VERBOSE),
+            ("5", Level::VERBOSE),
+        ];
+        WORDS
+            .iter()
+            .find(|(word, _)| word.eq_ignore_ascii_case(s))
+            .map(|&(_, level)| level)
     }
 }
 

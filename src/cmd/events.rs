@@ -55,8 +55,31 @@ pub fn run(
         count: args.count,
         progress: &bar,
     };
+    // A count of one export (the filter on id and time, if any): nothing to merge it with.
+    let counted_export = match (evtx_paths.as_slice(), exports.as_slice()) {
+        ([], [only]) if args.count && filter.by_id_and_time_only() => match only.kind {
+            InputKind::EventExport(kind) => Some((*only, kind)),
+            _ => None,
+        },
+        _ => None,
+    };
     let (reports, matched) = if exports.is_empty() {
         listing.write_evtx(out, &evtx_paths)?
+    } else if let Some((input, kind)) = counted_export {
+        // Counted as it is read: no event held.
+        let opts = settings.inputs.for_path(&input.path).export_options();
+        let read = source::events::count_export(&input.path, kind, &opts, &filter);
+        bar.file_done(&input.path);
+        bar.finish();
+        for note in &read.notes {
+            diag.info(note);
+        }
+        let reports = vec![read.report];
+        if super::nothing_usable(&reports) {
+            return Ok(diag.summarize(&reports));
+        }
+        let matched = listing.write_counted(out, read.counts)?;
+        (reports, matched)
     } else {
         // Exports are read whole into events, then listed with the EVTX events in time order.
         let exports: Vec<_> = exports

@@ -8,6 +8,7 @@ use crate::model::{Event, InputReport};
 use crate::progress::Progress;
 use crate::source::events::evtx::stream::{self, Block, Flush};
 use crate::source::events::evtx::{self, lines, ChunkMap, ChunkRead};
+use crate::source::events::export::Counted;
 use crate::source::events::sort_events;
 use crate::timefmt::Zone;
 use std::io::Write;
@@ -82,6 +83,29 @@ impl Listing<'_> {
         sort_events(&mut events);
         render::write_events(out, &events, self.format, self.zone)?;
         Ok((reports, events.len() as u64))
+    }
+
+    /// Writes the counts of an export counted as it was read (`source::events::count_export`);
+    /// how many events were counted.
+    pub fn write_counted(
+        &self,
+        out: &mut dyn Write,
+        counted: Vec<Counted>,
+    ) -> std::io::Result<u64> {
+        let part = counted
+            .into_iter()
+            .map(|c| render::EventCount {
+                channel: c.channel,
+                provider: c.provider,
+                event_id: c.event_id,
+                count: c.count,
+                first: c.first,
+                last: c.last,
+            })
+            .collect();
+        let counts = render::merge_counts([part]);
+        render::write_counts(out, &counts, self.format, self.zone)?;
+        Ok(counts.iter().map(|c| c.count).sum())
     }
 
     /// Lists (or counts) events already read and in listing order; how many were listed or

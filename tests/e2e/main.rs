@@ -9,6 +9,7 @@ mod cli;
 mod config;
 mod downtime;
 mod events;
+mod export_counts;
 mod exports;
 mod fuzz_loops;
 mod grafana;

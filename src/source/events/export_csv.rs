@@ -1,8 +1,8 @@
 //! Event logs exported as CSV or text: Event Viewer "Save All Events As" (CSV and tab-separated
 //! TXT, localized headers), PowerShell `Get-WinEvent`/`Get-EventLog | Export-Csv`, EvtxECmd CSV
 //! and `wevtutil qe /f:text`: one sniff and one reader for all, and writers for fixtures.
-use super::export::{DateOrder, ExportOptions, ExportRead};
-use super::export_text::{self, open, parse_stamp, strip_marks, Collector, Decoder, LineCounting};
+use super::export::{DateOrder, ExportOptions, ExportRead, Keep};
+use super::export_text::{self, open, parse_stamp, strip_marks, Collector, Decoder};
 use crate::error::{Error, Result};
 use crate::model::Level;
 use serde::Deserialize;
@@ -11,9 +11,11 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::OnceLock;
 
+mod records;
 mod rows;
 mod write;
 
+use self::records::{each_record, Parsed};
 use self::rows::row_event;
 pub(crate) use self::write::message_or_placeholder;
 pub use self::write::write;
@@ -290,15 +292,30 @@ pub fn sniff(head: &[u8]) -> Option<ExportFormat> {
 /// Reads one export. Rows that cannot be used are skipped and counted; a file that cannot be
 /// used at all (no header, required columns missing, dates in both orders) is an error.
 pub fn read(path: &Path, format: ExportFormat, opts: &ExportOptions) -> Result<ExportRead> {
+    read_into(path, format, opts, Keep::Events(Vec::new())).map(ExportRead::into_events)
+}
+
+/// `read`, each event handed to `keep` (kept, or only counted) as soon as its time is known.
+pub fn read_into<'a>(
+    path: &Path,
+    format: ExportFormat,
+    opts: &'a ExportOptions,
+    keep: Keep<'a>,
+) -> Result<ExportRead<Keep<'a>>> {
     locales()?;
     match format {
-        ExportFormat::WevtutilText => export_text::read_wevtutil(path, opts),
-        _ => read_csv(path, format, opts),
+        ExportFormat::WevtutilText => export_text::read_wevtutil(path, opts, keep),
+        _ => read_csv(path, format, opts, keep),
     }
 }
 
 /// Where the columns of a named-column export are.
-struct Columns(HashMap<String, usize>);
+struct Columns {
+    map: HashMap<String, usize>,
+    /// Answers already given, by the name's address: the readers ask with the same literal
+    /// names a dozen times a row, and a pointer compare is cheaper than hashing the name.
+    asked: std::cell::RefCell<Vec<(&'static str, Option<usize>)>>,
+}
 
 impl Columns {
     fn new(header: &[String]) -> Self {
@@ -306,35 +323,49 @@ impl Columns {
         for (i, name) in header.iter().enumerate() {
             map.entry(name.trim().to_ascii_lowercase()).or_insert(i);
         }
-        Columns(map)
+        Columns {
+            map,
+            asked: Default::default(),
+        }
+    }
+
+    /// The column of `name` (any case): a name asked before is found by its address.
+    fn index(&self, name: &'static str) -> Option<usize> {
+        let mut asked = self.asked.borrow_mut();
+        if let Some((_, i)) = asked.iter().find(|(n, _)| std::ptr::eq(*n, name)) {
+            return *i;
+        }
+        let i = self.lookup(name);
+        asked.push((name, i));
+        i
     }
 
     /// The column of `name` (any case), looked up without allocating for names of up to 32
-    /// bytes: it is asked a dozen times a row.
-    fn index(&self, name: &str) -> Option<usize> {
+    /// bytes.
+    fn lookup(&self, name: &str) -> Option<usize> {
         let mut buf = [0u8; 32];
         match buf.get_mut(..name.len()) {
             Some(lower) => {
                 lower.copy_from_slice(name.as_bytes());
                 lower.make_ascii_lowercase();
                 let key = std::str::from_utf8(lower).ok()?;
-                self.0.get(key).copied()
+                self.map.get(key).copied()
             }
-            None => self.0.get(&name.to_ascii_lowercase()).copied(),
+            None => self.map.get(&name.to_ascii_lowercase()).copied(),
         }
     }
 
-    fn has(&self, name: &str) -> bool {
+    fn has(&self, name: &'static str) -> bool {
         self.index(name).is_some()
     }
 
     /// The trimmed cell, `None` when the column is missing or the cell empty.
-    fn get<'a>(&self, row: &'a [Cow<'_, str>], name: &str) -> Option<&'a str> {
+    fn get<'a>(&self, row: &'a [Cow<'_, str>], name: &'static str) -> Option<&'a str> {
         let i = self.index(name)?;
         row.get(i).map(|c| c.trim()).filter(|c| !c.is_empty())
     }
 
-    fn require(&self, path: &Path, names: &[&str]) -> Result<()> {
+    fn require(&self, path: &Path, names: &[&'static str]) -> Result<()> {
         match names.iter().find(|n| !self.has(n)) {
             Some(missing) => Err(Error::bad_input(path, format!("no {missing} column"))),
             None => Ok(()),
@@ -350,22 +381,21 @@ enum Layout {
     Named(Columns),
 }
 
-fn read_csv(path: &Path, format: ExportFormat, opts: &ExportOptions) -> Result<ExportRead> {
+fn read_csv<'a>(
+    path: &Path,
+    format: ExportFormat,
+    opts: &'a ExportOptions,
+    keep: Keep<'a>,
+) -> Result<ExportRead<Keep<'a>>> {
     let opened = open(path)?;
     let (text_start, ends_with_newline) = (opened.text_start, opened.ends_with_newline);
-    let mut c = Collector::new(path, format);
+    let mut c = Collector::new(path, format, opts, keep);
     c.notes.extend(opened.notes);
-    let (counting, lines) = LineCounting::new(opened.input);
     let delimiter = if format == ExportFormat::EventViewerTxt {
         b'\t'
     } else {
         b','
     };
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(counting);
     let mut decoder = Decoder::default();
     let mut layout: Option<Layout> = None;
     let mut header_len = 0;
@@ -373,56 +403,48 @@ fn read_csv(path: &Path, format: ExportFormat, opts: &ExportOptions) -> Result<E
     // row's bytes, its line and byte offset (the two records swap, so no row is copied).
     let mut held: Option<(u64, u64)> = None;
     let mut held_record = csv::ByteRecord::new();
-    let mut record = csv::ByteRecord::new();
-    loop {
-        let more = match reader.read_byte_record(&mut record) {
-            Ok(more) => more,
-            Err(e) => {
-                let byte = e.position().map_or(0, |p| p.byte());
-                let line = lines.borrow_mut().line_at(byte);
-                c.skip(format!("line {line}: {e}"));
-                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
-                    break;
-                }
-                continue;
+    // One list of cells, its allocation reused from row to row.
+    let mut spare: Vec<Cow<'static, str>> = Vec::new();
+    let open_quote = each_record(opened.input, delimiter, text_start, |parsed| {
+        let (mut record, line, byte) = match parsed {
+            Parsed::Record(record, line, byte) => (record, line, byte),
+            Parsed::Failed(problem) => {
+                c.skip(problem);
+                return Ok(None);
             }
         };
-        if !more {
-            break;
-        }
-        let byte = record.position().map_or(0, |p| p.byte());
-        let line = lines.borrow_mut().line_at(byte);
         if layout.is_none() {
             let cells: Vec<String> = record
                 .iter()
                 .map(|f| decoder.text(f, line).into_owned())
                 .collect();
             if cells.first().is_some_and(|f| f.starts_with("#TYPE")) {
-                continue;
+                return Ok(Some(record));
             }
             header_len = cells.len();
             layout = Some(make_layout(path, format, &cells, &mut c)?);
-            continue;
+            return Ok(Some(record));
         }
         if let (Some((l, _)), Some(lay)) = (held.take(), layout.as_ref()) {
-            let row = decode_row(&mut decoder, &held_record, l);
+            let mut row = recycle(std::mem::take(&mut spare));
+            decode_into(&mut decoder, &held_record, l, &mut row);
             row_event(lay, &row, l, opts, &mut c);
+            spare = recycle(row);
         }
         std::mem::swap(&mut held_record, &mut record);
         held = Some((line, byte));
-    }
+        Ok(Some(record))
+    })?;
     let Some(layout) = layout else {
         return Err(Error::bad_input(path, "no header row"));
     };
-    if let Some((line, byte)) = held {
+    if let Some((line, _)) = held {
         let row = decode_row(&mut decoder, &held_record, line);
         let expected = match layout {
             Layout::Viewer { .. } => 6,
             Layout::Named(_) => header_len,
         };
-        let mut input = reader.into_inner().into_inner();
-        let tail = input.tail_from(text_start, byte);
-        let open_quote = tail.iter().filter(|&&b| b == b'"').count() % 2 == 1;
+        let open_quote = open_quote.unwrap_or(false);
         if !ends_with_newline && (open_quote || row.len() < expected) {
             c.skip(format!(
                 "line {line}: the file ends inside this record (truncated); skipped"
@@ -438,7 +460,17 @@ fn read_csv(path: &Path, format: ExportFormat, opts: &ExportOptions) -> Result<E
         Layout::Viewer { lang: Some(l), .. } => l.order().map(|o| (o, l.name.as_str())),
         _ => None,
     };
-    c.finish(opts, header_order)
+    c.finish(header_order)
+}
+
+/// An emptied list of cells, ready for cells of another lifetime: the allocation is kept (the
+/// map never runs on an empty list; collecting into the same layout reuses the buffer).
+fn recycle<'b>(mut cells: Vec<Cow<'_, str>>) -> Vec<Cow<'b, str>> {
+    cells.clear();
+    cells
+        .into_iter()
+        .map(|c| Cow::Owned(c.into_owned()))
+        .collect()
 }
 
 /// A row's cells as text (borrowed where they are UTF-8).
@@ -447,7 +479,31 @@ fn decode_row<'a>(
     record: &'a csv::ByteRecord,
     line: u64,
 ) -> Vec<Cow<'a, str>> {
-    record.iter().map(|f| decoder.text(f, line)).collect()
+    let mut row = Vec::with_capacity(record.len());
+    decode_into(decoder, record, line, &mut row);
+    row
+}
+
+/// `decode_row` into `row`. The record's bytes are checked as UTF-8 at once (one call rather than
+/// one a cell: a Get-WinEvent row has 27); a cell is then borrowed when it starts and ends on
+/// character boundaries, which is exactly when it is UTF-8 on its own; other cells, and every
+/// cell of a record that is not UTF-8, go through the decoder as before.
+fn decode_into<'a>(
+    decoder: &mut Decoder,
+    record: &'a csv::ByteRecord,
+    line: u64,
+    row: &mut Vec<Cow<'a, str>>,
+) {
+    let Ok(whole) = std::str::from_utf8(record.as_slice()) else {
+        row.extend(record.iter().map(|f| decoder.text(f, line)));
+        return;
+    };
+    for (i, field) in record.iter().enumerate() {
+        match record.range(i).and_then(|r| whole.get(r)) {
+            Some(cell) => row.push(Cow::Borrowed(cell)),
+            None => row.push(decoder.text(field, line)),
+        }
+    }
 }
 
 fn make_layout(
@@ -552,6 +608,21 @@ mod tests {
     const EN_GB: &str = "Level,Date and Time,Source,Event ID,Task Category\r\n\
         Error,20/05/2026 21:31:47,Service Control Manager,7031,None,\"The MySQL service terminated unexpectedly.\r\nIt has done this 1 time(s). The \"\"restart\"\" action follows, in 60000 ms.\"\r\n\
         Information,20/05/2026 21:30:00,EventLog,6005,None,The Event log service was started.\r\n";
+
+    #[test]
+    fn cells_are_decoded_one_by_one_even_when_the_whole_record_is_utf8() {
+        // "\xC3" and "\xA9x" are each not UTF-8, though together they are ("éx"): each cell is
+        // read as Windows-1252, as a cell-by-cell check reads them.
+        let record = csv::ByteRecord::from(vec![&b"ok"[..], b"\xC3", b"\xA9x", "é".as_bytes()]);
+        let mut decoder = Decoder::default();
+        let row = decode_row(&mut decoder, &record, 7);
+        assert_eq!(row, ["ok", "Ã", "©x", "é"]);
+        assert_eq!(decoder.first_1252_line, Some(7));
+        let mut decoder = Decoder::default();
+        let plain = csv::ByteRecord::from(vec!["a", "é", ""]);
+        assert_eq!(decode_row(&mut decoder, &plain, 1), ["a", "é", ""]);
+        assert_eq!(decoder.first_1252_line, None);
+    }
 
     #[test]
     fn the_locale_table_parses_and_every_language_names_all_levels() {

@@ -1,7 +1,7 @@
 //! Event logs exported as JSON (`evtx_dump -o json` / `-o jsonl`, PowerShell `Get-WinEvent` and
 //! `Get-EventLog` piped to `ConvertTo-Json`): sniffing, readers that survive damaged events, and
 //! writers for fixtures.
-use super::export::{ExportOptions, ExportRead};
+use super::export::{ExportOptions, ExportRead, Keep};
 use super::export_xml::{
     after_record_line, decode_head, event_id_of, level_from_number, open_text, parse_system_time,
     record_number, Collector, ExportFormat, RawEvent,
@@ -110,11 +110,21 @@ fn starts_dump_object(text: &str) -> bool {
 /// PowerShell output is one JSON array (or object), read whole into memory, then taken apart one
 /// element at a time, so a damaged element is skipped and a cut file keeps what came before.
 pub fn read(path: &Path, format: ExportFormat, opts: &ExportOptions) -> Result<ExportRead> {
+    read_into(path, format, opts, Keep::Events(Vec::new())).map(ExportRead::into_events)
+}
+
+/// `read`, each event handed to `keep` (kept, or only counted) as it is read.
+pub fn read_into<'a>(
+    path: &Path,
+    format: ExportFormat,
+    opts: &'a ExportOptions,
+    keep: Keep<'a>,
+) -> Result<ExportRead<Keep<'a>>> {
     if !format.is_json() {
-        return super::export_xml::read(path, format, opts);
+        return super::export_xml::read_into(path, format, opts, keep);
     }
     let text = open_text(path)?;
-    let mut out = Collector::new(path, format, opts);
+    let mut out = Collector::new(path, format, opts, keep);
     for note in text.notes {
         out.note(note);
     }
@@ -218,15 +228,15 @@ fn read_dump(mut src: Box<dyn BufRead>, out: &mut Collector) -> std::io::Result<
 }
 
 fn finish_dump(line: u64, text: &str, hint: Option<u64>, out: &mut Collector) {
-    let place = format!("line {line}");
+    let place = || format!("line {line}");
     match serde_json::from_str::<Value>(text) {
-        Ok(v) => match dump_event(&v) {
-            Ok(raw) => out.accept(raw, &place),
-            Err(why) => out.skip(&place, record_in(text).or(hint), &why),
+        Ok(v) => match dump_event(&v, !out.counts_only()) {
+            Ok(raw) => out.accept_with(raw, place),
+            Err(why) => out.skip(&place(), record_in(text).or(hint), &why),
         },
         Err(e) => {
             let why = format!("JSON does not parse: {e}");
-            out.skip(&place, record_in(text).or(hint), &why);
+            out.skip(&place(), record_in(text).or(hint), &why);
         }
     }
 }
@@ -251,8 +261,10 @@ fn is_attributes(key: &str) -> bool {
 /// An attribute in either of the crate's shapes: `{"#attributes":{..}}` or `X_attributes`.
 fn attribute(parent: &Map<String, Value>, element: &str, name: &str) -> Option<String> {
     let nested = parent.get(element).and_then(|e| e.get("#attributes"));
-    let separate = parent.get(&format!("{element}_attributes"));
-    nested.or(separate).and_then(|a| a.get(name)).and_then(text)
+    nested
+        .or_else(|| parent.get(&format!("{element}_attributes")))
+        .and_then(|a| a.get(name))
+        .and_then(text)
 }
 
 /// A value as text: `#text` of an element with attributes, numbers as written.
@@ -276,8 +288,9 @@ fn number(v: &Value) -> Option<u64> {
     }
 }
 
-/// One evtx_dump record (`{"Event":{..}}`) as fields.
-fn dump_event(v: &Value) -> std::result::Result<RawEvent, String> {
+/// One evtx_dump record (`{"Event":{..}}`) as fields; without `full`, only those a count reads
+/// (nothing that is left out can make a record fail).
+fn dump_event(v: &Value, full: bool) -> std::result::Result<RawEvent, String> {
     let event = v
         .get("Event")
         .and_then(Value::as_object)
@@ -300,6 +313,16 @@ fn dump_event(v: &Value) -> std::result::Result<RawEvent, String> {
     if let Some(id) = system.get("EventID").filter(|v| !v.is_null()) {
         let n = number(id).ok_or_else(|| format!("EventID {id} is not a number"))?;
         raw.event_id = Some(event_id_of(n));
+    }
+    if !full {
+        if raw.provider.is_none() {
+            raw.provider = event
+                .get("RenderingInfo")
+                .and_then(Value::as_object)
+                .and_then(|info| info.get("Provider"))
+                .and_then(text);
+        }
+        return Ok(raw);
     }
     if let Some(data) = event.get("EventData") {
         event_data(data, &mut raw.data);

@@ -1,21 +1,19 @@
 //! Text of exported event logs: decoding (UTF-8, UTF-16 with BOM, Windows-1252 fallback), the
 //! numeric local dates whose day-month order the file's own values decide, the row collector that
 //! turns them into UTC, and wevtutil's `qe /f:text` blocks (reader and fixture writer).
-use super::export::{DateOrder, ExportOptions, ExportRead, LocalClock};
 use crate::error::{Error, Result};
-use crate::model::{DataField, Event, EventData, InputReport, Level};
+use crate::model::DataField;
 use crate::source::csv_text::decode_windows_1252;
-use chrono::DateTime;
 use std::borrow::Cow;
 use std::fs::File;
 use std::io::{Cursor, Read, Seek, SeekFrom};
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::Path;
 
+mod collector;
 mod dates;
 mod wevtutil;
 
-use self::dates::{is_descending, order_name, resolve, DateEvidence, Stamp};
+pub(crate) use self::collector::Collector;
 pub(crate) use self::dates::{parse_stamp, strip_marks};
 pub(crate) use self::wevtutil::{read_wevtutil, write_wevtutil};
 
@@ -237,176 +235,6 @@ impl Decoder {
     pub fn note(&self) -> Option<String> {
         self.first_1252_line.map(|line| {
             format!("not valid UTF-8 (first at line {line}): such text read as Windows-1252")
-        })
-    }
-}
-
-struct Row {
-    line: u64,
-    raw: String,
-    stamp: Stamp,
-    event: Event,
-}
-
-/// Gathers the rows of one file, then decides the date order and turns local times into UTC.
-pub(crate) struct Collector {
-    path: PathBuf,
-    kind: crate::model::TextFormat,
-    source: Arc<str>,
-    rows: Vec<Row>,
-    evidence: DateEvidence,
-    skipped: u64,
-    problems: Vec<String>,
-    pub notes: Vec<String>,
-}
-
-impl Collector {
-    pub fn new(path: &Path, kind: crate::model::TextFormat) -> Self {
-        Collector {
-            path: path.to_path_buf(),
-            kind,
-            source: Arc::from(path.display().to_string()),
-            rows: Vec::new(),
-            evidence: DateEvidence::default(),
-            skipped: 0,
-            problems: Vec::new(),
-            notes: Vec::new(),
-        }
-    }
-
-    /// A new event for this file; its time is set by `finish`.
-    pub fn event(&self) -> Event {
-        Event {
-            time: DateTime::UNIX_EPOCH,
-            record_id: None,
-            channel: String::new(),
-            provider: String::new(),
-            event_id: 0,
-            level: Level::UNKNOWN,
-            computer: String::new(),
-            message: None,
-            data: EventData::default(),
-            source_file: Arc::clone(&self.source),
-        }
-    }
-
-    /// A record that could not be used: counted, and named among the first problems.
-    pub fn skip(&mut self, problem: String) {
-        self.skipped += 1;
-        if self.problems.len() < MAX_PROBLEMS {
-            self.problems.push(problem);
-        }
-    }
-
-    pub fn note(&mut self, note: String) {
-        if !self.notes.contains(&note) {
-            self.notes.push(note);
-        }
-    }
-
-    /// A row whose time is local (or carries its own offset).
-    pub fn push(&mut self, line: u64, raw_time: &str, event: Event) {
-        self.push_stamp(line, raw_time, event, false);
-    }
-
-    /// A row whose time is UTC though written without a zone (EvtxECmd).
-    pub fn push_utc(&mut self, line: u64, raw_time: &str, event: Event) {
-        self.push_stamp(line, raw_time, event, true);
-    }
-
-    fn push_stamp(&mut self, line: u64, raw_time: &str, event: Event, utc: bool) {
-        let parsed = parse_stamp(raw_time).and_then(|(stamp, twelve)| match stamp {
-            Stamp::Local(n) if utc => Ok((Stamp::Utc(n.and_utc()), twelve)),
-            Stamp::Numeric { .. } if utc => Err("a UTC time must be year first".to_string()),
-            _ => Ok((stamp, twelve)),
-        });
-        match parsed {
-            Ok((stamp, twelve_hour)) => {
-                self.evidence.observe(line, raw_time, &stamp, twelve_hour);
-                self.rows.push(Row {
-                    line,
-                    raw: raw_time.trim().to_string(),
-                    stamp,
-                    event,
-                });
-            }
-            Err(why) => self.skip(format!("line {line}: time {raw_time:?} not read: {why}")),
-        }
-    }
-
-    /// `header`: the date order the header's language tells, and the language's name.
-    pub fn finish(
-        mut self,
-        opts: &ExportOptions,
-        header: Option<(DateOrder, &str)>,
-    ) -> Result<ExportRead> {
-        let (order, note) = if self.evidence.numeric > 0 {
-            self.evidence.decide(&self.path, opts.date_order, header)?
-        } else {
-            (DateOrder::Ymd, None)
-        };
-        if let Some(note) = note {
-            self.notes.push(note);
-        }
-        let rows = std::mem::take(&mut self.rows);
-        let mut local = Vec::with_capacity(rows.len());
-        for row in rows {
-            match resolve(&row.stamp, order) {
-                Some(t) => local.push((t, row)),
-                None => self.skip(format!(
-                    "line {}: {:?} is not a date when read {}",
-                    row.line,
-                    row.raw,
-                    order_name(order)
-                )),
-            }
-        }
-        let descending = is_descending(local.iter().filter_map(|(t, _)| t.as_ref().err()));
-        let mut clock = LocalClock::new(opts.input_tz, descending);
-        let mut events = Vec::with_capacity(local.len());
-        let mut local_count = 0u64;
-        for (t, mut row) in local {
-            let utc = match t {
-                Ok(utc) => Some(utc),
-                Err(naive) => {
-                    local_count += 1;
-                    clock.to_utc(naive)
-                }
-            };
-            match utc {
-                Some(utc) => {
-                    row.event.time = utc;
-                    events.push(row.event);
-                }
-                None => self.skip(format!(
-                    "line {}: local time {} does not exist in {} (skipped by a DST change)",
-                    row.line, row.raw, opts.input_tz
-                )),
-            }
-        }
-        if local_count > 0 {
-            self.notes.push(format!(
-                "{}: {local_count} times carry no zone: read as {} (give --input-tz if wrong)",
-                self.path.display(),
-                opts.input_tz
-            ));
-        }
-        self.notes.extend(clock.note());
-        let report = InputReport {
-            path: self.path.display().to_string(),
-            kind: crate::model::InputKind::EventExport(crate::model::ExportKind::Text(self.kind)),
-            records_read: events.len() as u64,
-            records_skipped: self.skipped,
-            copies_merged: 0,
-            problems: self.problems,
-            first: events.iter().map(|e| e.time).min(),
-            last: events.iter().map(|e| e.time).max(),
-            failed: false,
-        };
-        Ok(ExportRead {
-            events,
-            report,
-            notes: self.notes,
         })
     }
 }

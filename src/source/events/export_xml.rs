@@ -1,7 +1,7 @@
 //! Event logs exported as XML (wevtutil `/f:xml`, Event Viewer "Save As", `evtx_dump -o xml`):
 //! sniffing, a streaming reader that survives damaged events, and writers for fixtures; also the
 //! text decoding and damage accounting the JSON exports share.
-use super::export::{ExportOptions, ExportRead};
+use super::export::{ExportOptions, ExportRead, Keep};
 use crate::error::{Error, Result};
 use std::borrow::Cow;
 use std::io::BufRead;
@@ -74,6 +74,16 @@ pub fn sniff(head: &[u8]) -> Option<ExportFormat> {
 /// (one event in memory at a time) and each fragment is parsed on its own with quick-xml, so a
 /// damaged event is skipped and the reader picks up again at the next `<Event`.
 pub fn read(path: &Path, format: ExportFormat, opts: &ExportOptions) -> Result<ExportRead> {
+    read_into(path, format, opts, Keep::Events(Vec::new())).map(ExportRead::into_events)
+}
+
+/// `read`, each event handed to `keep` (kept, or only counted) as it is read.
+pub fn read_into<'a>(
+    path: &Path,
+    format: ExportFormat,
+    opts: &'a ExportOptions,
+    keep: Keep<'a>,
+) -> Result<ExportRead<Keep<'a>>> {
     if format.is_json() {
         return Err(Error::bad_input(
             path,
@@ -81,7 +91,7 @@ pub fn read(path: &Path, format: ExportFormat, opts: &ExportOptions) -> Result<E
         ));
     }
     let text = open_text(path)?;
-    let mut out = Collector::new(path, format, opts);
+    let mut out = Collector::new(path, format, opts, keep);
     for note in text.notes {
         out.note(note);
     }

@@ -9,7 +9,7 @@ pub mod export_json;
 pub mod export_text;
 pub mod export_xml;
 
-use self::export::{ExportOptions, ExportRead};
+use self::export::{ExportOptions, ExportRead, Keep};
 use crate::error::Result;
 use crate::filter::EventFilter;
 use crate::model::{Event, InputReport};
@@ -33,14 +33,84 @@ pub fn sniff(head: &[u8]) -> Option<ExportKind> {
 
 /// Reads one export into events (in file order) with its report and notes.
 pub fn read(path: &Path, kind: ExportKind, opts: &ExportOptions) -> Result<ExportRead> {
+    read_into(path, kind, opts, Keep::Events(Vec::new())).map(ExportRead::into_events)
+}
+
+/// `read`, each event handed to `keep` as it is read (`.evt` files are read whole first).
+fn read_into<'a>(
+    path: &Path,
+    kind: ExportKind,
+    opts: &'a ExportOptions,
+    keep: Keep<'a>,
+) -> Result<ExportRead<Keep<'a>>> {
     let mut read = match kind {
-        ExportKind::Evt => evt::read_evt(path, opts)?,
-        ExportKind::Text(f) => export_csv::read(path, f, opts)?,
-        ExportKind::Markup(f) if f.is_json() => export_json::read(path, f, opts)?,
-        ExportKind::Markup(f) => export_xml::read(path, f, opts)?,
+        ExportKind::Evt => {
+            let read = evt::read_evt(path, opts)?;
+            let mut keep = keep;
+            for e in read.events {
+                keep.event(e);
+            }
+            ExportRead {
+                events: keep,
+                report: read.report,
+                notes: read.notes,
+            }
+        }
+        ExportKind::Text(f) => export_csv::read_into(path, f, opts, keep)?,
+        ExportKind::Markup(f) if f.is_json() => export_json::read_into(path, f, opts, keep)?,
+        ExportKind::Markup(f) => export_xml::read_into(path, f, opts, keep)?,
     };
     read.report.kind = crate::model::InputKind::EventExport(kind);
     Ok(read)
+}
+
+/// One export counted per (channel, provider, event id) as it is read, no event held: the same
+/// counts, report and notes as `read_with_exports` over this file alone and a count of its events
+/// (one file has no copies to merge). `filter` must decide by id and time alone
+/// (`EventFilter::by_id_and_time_only`).
+pub fn count_export(
+    path: &Path,
+    kind: ExportKind,
+    opts: &ExportOptions,
+    filter: &EventFilter,
+) -> ExportCounted {
+    let keep = Keep::Counts(export::Tally::new(filter));
+    match read_into(path, kind, opts, keep) {
+        Ok(read) => {
+            let read = read.into_counts(filter);
+            ExportCounted {
+                counts: read.events,
+                notes: notes_of(path, &read.notes),
+                report: read.report,
+            }
+        }
+        Err(err) => ExportCounted {
+            counts: Vec::new(),
+            report: InputReport::unusable(
+                path,
+                crate::model::InputKind::EventExport(kind),
+                err.message_for(path),
+            ),
+            notes: Vec::new(),
+        },
+    }
+}
+
+/// What `count_export` gave.
+#[derive(Debug)]
+pub struct ExportCounted {
+    pub counts: Vec<export::Counted>,
+    pub report: InputReport,
+    /// What the reader noted, each line starting with the file.
+    pub notes: Vec<String>,
+}
+
+/// A reader's notes, each starting with its file.
+fn notes_of(path: &Path, notes: &[String]) -> Vec<String> {
+    notes
+        .iter()
+        .map(|note| format!("{}: {note}", path.display()))
+        .collect()
 }
 
 /// What reading EVTX files and exports together gave.
@@ -74,11 +144,7 @@ pub fn read_with_exports(
     for (path, kind, opts) in exports {
         match read(path, *kind, opts) {
             Ok(read) => {
-                notes.extend(
-                    read.notes
-                        .iter()
-                        .map(|note| format!("{}: {note}", path.display())),
-                );
+                notes.extend(notes_of(path, &read.notes));
                 if events.is_empty() {
                     // The first list is kept as it is (no copy of a million events into a
                     // growing list).

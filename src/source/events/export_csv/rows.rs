@@ -55,6 +55,9 @@ pub(super) fn row_event(
     let Some(raw_time) = cols.get(row, time_col) else {
         return c.skip(format!("line {line}: no {time_col}"));
     };
+    if c.counts_only() {
+        return named_key(cols, row, line, (raw_time, time_col, utc), opts, c);
+    }
     let mut data: Vec<DataField> = Vec::new();
     let id = if utc {
         evtxecmd_fields(cols, row, &mut e, &mut data)
@@ -83,6 +86,36 @@ pub(super) fn row_event(
     }
 }
 
+/// `row_event` for a count: only what the row is counted under, the same rows skipped and the
+/// same notes made.
+fn named_key(
+    cols: &Columns,
+    row: &[Cow<'_, str>],
+    line: u64,
+    (raw_time, time_col, utc): (&str, &str, bool),
+    opts: &ExportOptions,
+    c: &mut Collector,
+) {
+    let (channel, provider, id) = if utc {
+        let id = cols.get(row, "EventId").and_then(|id| id.parse().ok());
+        (cols.get(row, "Channel"), cols.get(row, "Provider"), id)
+    } else if time_col == "TimeCreated" {
+        if let Some(word) = cols.get(row, "LevelDisplayName") {
+            level_or_note(word, c);
+        }
+        let id = cols.get(row, "Id").and_then(|id| id.parse().ok());
+        (cols.get(row, "LogName"), cols.get(row, "ProviderName"), id)
+    } else {
+        (None, cols.get(row, "Source"), eventlog_id(cols, row))
+    };
+    let Some(event_id) = id else {
+        return c.skip(format!("line {line}: no event id that is a number"));
+    };
+    let channel = channel.or(opts.channel.as_deref()).unwrap_or_default();
+    let key = (channel, provider.unwrap_or_default(), event_id);
+    c.push_key(line, raw_time, key, utc);
+}
+
 fn viewer_row(
     security: bool,
     row: &[Cow<'_, str>],
@@ -100,11 +133,25 @@ fn viewer_row(
             cell(3)
         ));
     };
+    let first = cell(0);
+    if c.counts_only() {
+        // The level word is read for its note alone (an audit word or none needs no level);
+        // the few words of a file that need none are remembered.
+        let known = |w: &String| w.len() == first.len() && w == first;
+        if !first.is_empty() && !security && !c.quiet_words.iter().any(known) {
+            if level_from_word(first).is_none() && audit_keyword(first).is_none() {
+                level_or_note(first, c);
+            } else if c.quiet_words.len() < 16 {
+                c.quiet_words.push(first.to_string());
+            }
+        }
+        let channel = opts.channel.as_deref().unwrap_or_default();
+        return c.push_key(line, cell(1), (channel, cell(2), event_id), false);
+    }
     let mut e = c.event();
     e.event_id = event_id;
     e.provider = cell(2).to_string();
     let mut data = Vec::new();
-    let first = cell(0);
     match audit_keyword(first) {
         Some(kw) => {
             data.push(named("Keywords", kw));
@@ -211,6 +258,10 @@ fn eventlog_fields(
             value: v.to_string(),
         }));
     }
+    eventlog_id(cols, row)
+}
+
+fn eventlog_id(cols: &Columns, row: &[Cow<'_, str>]) -> Option<u32> {
     match cols.get(row, "EventID").and_then(|id| id.parse().ok()) {
         Some(id) => Some(id),
         // InstanceId carries the qualifiers in its high bits.

@@ -34,6 +34,13 @@ pub(crate) fn strip_marks(s: &str) -> Cow<'_, str> {
 /// `05-07-2024 14:53:21`, `2021-10-27 10:28:26.1234567` and ISO `2011-08-15T16:58:03.123[Z]`.
 /// The flag says the time was 12-hour with AM/PM. Localized AM/PM words are not read.
 pub(crate) fn parse_stamp(raw: &str) -> std::result::Result<(Stamp, bool), String> {
+    match parse_plain(raw.trim().as_bytes()) {
+        Some(plain) => Ok(plain),
+        None => parse_general(raw),
+    }
+}
+
+fn parse_general(raw: &str) -> std::result::Result<(Stamp, bool), String> {
     let s = strip_marks(raw);
     let s = s.trim();
     let (date, rest) = match s.find([' ', 'T']) {
@@ -97,6 +104,90 @@ pub(crate) fn parse_stamp(raw: &str) -> std::result::Result<(Stamp, bool), Strin
             a: n0,
             b: n1,
             year: n2 as i32,
+            time,
+        },
+        twelve_hour,
+    ))
+}
+
+/// `parse_stamp` of the plain shapes exports write, read byte by byte: three numbers between
+/// `/`, `.` or `-`, a space (or `T`), `H:MM[:SS[.fffffff]]` and an optional ` AM`/` PM`, all
+/// ASCII. The same stamp as the general path; `None` for anything else (a zone, other words,
+/// longer numbers, a value out of range), which the general path reads or explains.
+fn parse_plain(s: &[u8]) -> Option<(Stamp, bool)> {
+    // Up to `max` digits at `at`: the value and how many digits.
+    let number = |at: &mut usize, max: usize| -> Option<(u32, usize)> {
+        let start = *at;
+        let mut value = 0u32;
+        while let Some(&b) = s.get(*at).filter(|b| b.is_ascii_digit()) {
+            if *at - start == max {
+                return None;
+            }
+            value = value * 10 + u32::from(b - b'0');
+            *at += 1;
+        }
+        (*at > start).then_some((value, *at - start))
+    };
+    let mut at = 0;
+    let mut date = [(0u32, 0usize); 3];
+    for (i, part) in date.iter_mut().enumerate() {
+        if i > 0 {
+            matches!(s.get(at), Some(b'/' | b'.' | b'-')).then_some(())?;
+            at += 1;
+        }
+        *part = number(&mut at, 9)?;
+    }
+    matches!(s.get(at), Some(b' ' | b'T')).then_some(())?;
+    at += 1;
+    while s.get(at) == Some(&b' ') {
+        at += 1;
+    }
+    let h = number(&mut at, 2)?.0;
+    (s.get(at) == Some(&b':')).then_some(())?;
+    at += 1;
+    let m = number(&mut at, 2)?.0;
+    let mut sec = 0;
+    let mut nanos = 0;
+    if s.get(at) == Some(&b':') {
+        at += 1;
+        sec = number(&mut at, 2)?.0;
+        if matches!(s.get(at), Some(b'.' | b',')) {
+            at += 1;
+            let (frac, digits) = number(&mut at, 9)?;
+            nanos = frac * 10u32.pow(u32::try_from(9 - digits).ok()?);
+        }
+    }
+    let mut time = NaiveTime::from_hms_nano_opt(h, m, sec, nanos)?;
+    let mut twelve_hour = false;
+    if at < s.len() {
+        let spaces = s.get(at..)?.iter().take_while(|&&b| b == b' ').count();
+        let suffix = s.get(at + spaces..)?;
+        let pm = if spaces == 0 {
+            return None;
+        } else if suffix.eq_ignore_ascii_case(b"PM") {
+            true
+        } else if suffix.eq_ignore_ascii_case(b"AM") {
+            false
+        } else {
+            return None;
+        };
+        time = to_24h(time, pm)?;
+        twelve_hour = true;
+    }
+    let [(n0, l0), (n1, _), (n2, l2)] = date;
+    if l0 == 4 {
+        let day = NaiveDate::from_ymd_opt(i32::try_from(n0).ok()?, n1, n2)?;
+        return Some((Stamp::Local(day.and_time(time)), twelve_hour));
+    }
+    if l2 != 4 {
+        return None;
+    }
+    let year = i32::try_from(n2).ok()?;
+    Some((
+        Stamp::Numeric {
+            a: n0,
+            b: n1,
+            year,
             time,
         },
         twelve_hour,
@@ -182,6 +273,15 @@ impl DateEvidence {
         }
         if b > 12 && a <= 12 && self.month_first.is_none() {
             self.month_first = Some((line, raw.trim().to_string()));
+        }
+    }
+
+    /// The order the values have decided so far: a value over 12 first, not (yet) the other.
+    pub(super) fn decided(&self) -> Option<DateOrder> {
+        match (&self.day_first, &self.month_first) {
+            (Some(_), None) => Some(DateOrder::Dmy),
+            (None, Some(_)) => Some(DateOrder::Mdy),
+            _ => None,
         }
     }
 
@@ -278,19 +378,58 @@ pub(super) fn resolve(
     }
 }
 
-/// The file is newest first when more of its steps go back in time than forward.
-pub(super) fn is_descending<'a>(times: impl Iterator<Item = &'a NaiveDateTime>) -> bool {
-    let (mut back, mut forward) = (0u64, 0u64);
-    let mut prev: Option<&NaiveDateTime> = None;
-    for t in times {
-        if let Some(p) = prev {
-            if t < p {
-                back += 1;
-            } else if t > p {
-                forward += 1;
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_plain_path_reads_every_shape_as_the_general_one() {
+        let shapes = [
+            "8/17/2011 11:59:52 PM",
+            "8/17/2011 12:00:00 AM",
+            "8/17/2011 12:00:00 pm",
+            "20/05/2026 21:31:47",
+            "27.10.2021 12:28:26",
+            "05-07-2024 14:53:21",
+            "2021-10-27 10:28:26.1234567",
+            "2021-10-27T10:28:26.5",
+            "2021-10-27 10:28:26,25",
+            "2021-10-27 10:28",
+            "  5/7/2024   2:53 PM  ",
+            "1/1/2024 0:00:00",
+            "31/02/2024 10:00:00",
+            "2024-02-31 10:00:00",
+            "5/7/2024 24:00:00",
+            "5/7/2024 13:00:00 PM",
+            "5/7/2024 0:00:00 AM",
+            "5/7/24 10:00:00",
+            "5/7/2024 10:00:00 nachm.",
+            "5/7/2024 10:00:00Z",
+            "2011-08-15T16:58:03.123Z",
+            "2011-08-15T16:58:03+02:00",
+            "5/7/2024",
+            "5/7/2024 10:61:00",
+            "0005/7/2024 10:00:00",
+            "5/7/2024\t10:00:00",
+            "\u{200E}5/7/2024 10:00:00",
+            "5/7/2024 10:00:00.1234567891",
+            "5/7/2024 10:00:60",
+            "5/7/2024 10.5",
+        ];
+        for raw in shapes {
+            let general = parse_general(raw);
+            if let Some(plain) = parse_plain(raw.trim().as_bytes()) {
+                assert_eq!(Ok(plain), general, "{raw:?}");
             }
+            assert_eq!(parse_stamp(raw), general, "{raw:?}");
         }
-        prev = Some(t);
+        // The common shapes take the plain path.
+        for raw in [
+            "8/17/2011 11:59:52 PM",
+            "27.10.2021 12:28:26",
+            "2021-10-27 10:28:26.1234567",
+        ] {
+            assert!(parse_plain(raw.as_bytes()).is_some(), "{raw}");
+        }
     }
-    back > forward
 }

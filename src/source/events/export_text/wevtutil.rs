@@ -3,17 +3,21 @@
 use super::{named, open, Collector, Decoder};
 use crate::error::{Error, Result};
 use crate::model::{Event, EventData, Level};
-use crate::source::events::export::{ExportOptions, ExportRead};
+use crate::source::events::export::{ExportOptions, ExportRead, Keep};
 use crate::source::events::export_csv::{self, level_from_word, AUDIT_KEYWORDS};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 /// Reads `wevtutil qe LOG /f:text`: `Event[N]:` blocks of `  Label: value` lines, the
 /// description on the lines after `Description:` up to the next block.
-pub(crate) fn read_wevtutil(path: &Path, opts: &ExportOptions) -> Result<ExportRead> {
+pub(crate) fn read_wevtutil<'a>(
+    path: &Path,
+    opts: &'a ExportOptions,
+    keep: Keep<'a>,
+) -> Result<ExportRead<Keep<'a>>> {
     let mut opened = open(path)?;
     let ends_with_newline = opened.ends_with_newline;
-    let mut collector = Collector::new(path, crate::model::TextFormat::WevtutilText);
+    let mut collector = Collector::new(path, crate::model::TextFormat::WevtutilText, opts, keep);
     collector.notes.append(&mut opened.notes);
     let mut reader = BufReader::new(&mut opened.input);
     let mut decoder = Decoder::default();
@@ -79,7 +83,7 @@ pub(crate) fn read_wevtutil(path: &Path, opts: &ExportOptions) -> Result<ExportR
     if let Some(note) = decoder.note() {
         collector.note(note);
     }
-    collector.finish(opts, None)
+    collector.finish(None)
 }
 
 fn block_start(line: &str) -> Option<u64> {

@@ -2,7 +2,7 @@
 //! read), damage accounting (the `Collector` of events and problems), one event's fields.
 use crate::error::{Error, Result};
 use crate::model::{DataField, Event, EventData, Level};
-use crate::source::events::export::{ExportOptions, ExportRead, LocalClock};
+use crate::source::events::export::{ExportOptions, ExportRead, Keep, LocalClock};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -158,7 +158,8 @@ pub(in crate::source::events) struct RawEvent {
 
 /// The events of one file and what went wrong, as they are read.
 pub(in crate::source::events) struct Collector<'a> {
-    pub read: ExportRead,
+    /// The events (kept, or only counted), the report and the notes.
+    pub read: ExportRead<Keep<'a>>,
     source: Arc<str>,
     opts: &'a ExportOptions,
     /// For times written without a zone.
@@ -166,8 +167,17 @@ pub(in crate::source::events) struct Collector<'a> {
 }
 
 impl<'a> Collector<'a> {
-    pub fn new(path: &Path, kind: crate::model::MarkupFormat, opts: &'a ExportOptions) -> Self {
-        let mut read = ExportRead::default();
+    pub fn new(
+        path: &Path,
+        kind: crate::model::MarkupFormat,
+        opts: &'a ExportOptions,
+        keep: Keep<'a>,
+    ) -> Self {
+        let mut read = ExportRead {
+            events: keep,
+            report: Default::default(),
+            notes: Vec::new(),
+        };
         read.report.path = path.display().to_string();
         read.report.kind =
             crate::model::InputKind::EventExport(crate::model::ExportKind::Markup(kind));
@@ -181,6 +191,11 @@ impl<'a> Collector<'a> {
 
     /// Turns `raw` into an event, or counts it as skipped; `place` says where it is.
     pub fn accept(&mut self, raw: RawEvent, place: &str) {
+        self.accept_with(raw, || place.to_string());
+    }
+
+    /// `accept`, the place named only if the record is skipped.
+    pub fn accept_with(&mut self, raw: RawEvent, place: impl FnOnce() -> String) {
         let record = raw.record_id;
         match self.event(raw) {
             Ok(event) => {
@@ -192,10 +207,16 @@ impl<'a> Collector<'a> {
                 if report.last.is_none_or(|l| event.time > l) {
                     report.last = Some(event.time);
                 }
-                self.read.events.push(event);
+                self.read.events.event(event);
             }
-            Err(why) => self.skip(place, record, &why),
+            Err(why) => self.skip(&place(), record, &why),
         }
+    }
+
+    /// Only counts are kept: a reader need not gather what a count does not read (data,
+    /// message).
+    pub fn counts_only(&self) -> bool {
+        self.read.events.counts_only()
     }
 
     /// Counts one damaged record (or a run of text that is no record).
@@ -214,7 +235,7 @@ impl<'a> Collector<'a> {
         }
     }
 
-    pub fn finish(mut self) -> ExportRead {
+    pub fn finish(mut self) -> ExportRead<Keep<'a>> {
         if let Some(note) = self.clock.note() {
             self.note(note);
         }

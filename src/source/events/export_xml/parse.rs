@@ -2,19 +2,49 @@
 use super::{event_id_of, level_from_name, level_from_number, parse_system_time, RawEvent};
 use crate::model::{DataField, Level};
 use quick_xml::events::{BytesStart, Event as Xml};
+use std::borrow::Cow;
 
 /// An open element while one event is parsed.
 struct Frame {
-    name: String,
-    attrs: Vec<(String, String)>,
+    name: Cow<'static, str>,
+    attrs: Vec<(Cow<'static, str>, String)>,
     /// Any attribute, namespace declarations too.
     has_attrs: bool,
     text: String,
     has_child: bool,
 }
 
+/// The names of the schema's elements and attributes, shared rather than copied per element (a
+/// dozen an event).
+const KNOWN: [&str; 17] = [
+    "Event",
+    "System",
+    "Provider",
+    "EventID",
+    "Level",
+    "TimeCreated",
+    "EventRecordID",
+    "Channel",
+    "Computer",
+    "EventData",
+    "Data",
+    "Name",
+    "SystemTime",
+    "RenderingInfo",
+    "Message",
+    "Keywords",
+    "Task",
+];
+
+fn name_of(name: &str) -> Cow<'static, str> {
+    match KNOWN.iter().find(|k| k.len() == name.len() && **k == name) {
+        Some(k) => Cow::Borrowed(k),
+        None => Cow::Owned(name.to_string()),
+    }
+}
+
 fn frame(e: &BytesStart) -> std::result::Result<Frame, String> {
-    let name = e.local_name().as_ref().to_string();
+    let name = name_of(e.local_name().as_ref());
     let mut attrs = Vec::new();
     let mut has_attrs = false;
     for attr in e.attributes() {
@@ -25,7 +55,7 @@ fn frame(e: &BytesStart) -> std::result::Result<Frame, String> {
         if attr.key.as_namespace_binding().is_some() {
             continue;
         }
-        let key = attr.key.local_name().as_ref().to_string();
+        let key = name_of(attr.key.local_name().as_ref());
         let value = attr
             .normalized_value(quick_xml::XmlVersion::Implicit1_0)
             .map_err(|err| format!("bad value of {key} in <{name}>: {err}"))?;
@@ -139,21 +169,21 @@ fn close(
     raw: &mut RawEvent,
     rendered_provider: &mut Option<String>,
 ) -> std::result::Result<(), String> {
-    let section = stack.get(1).map(|s| s.name.as_str());
+    let section = stack.get(1).map(|s| s.name.as_ref());
     match (stack.len(), section) {
         (2, Some("System")) => system_field(f, raw)?,
         (2, Some("EventData")) => {
             let name = if f.name == "Data" {
                 f.attr("Name").filter(|n| !n.is_empty()).map(str::to_string)
             } else {
-                Some(f.name)
+                Some(f.name.into_owned())
             };
             raw.data.push(DataField {
                 name,
                 value: f.text,
             });
         }
-        (2, Some("RenderingInfo")) => match f.name.as_str() {
+        (2, Some("RenderingInfo")) => match f.name.as_ref() {
             "Message" => raw.message = Some(f.text),
             "Level" => raw.level_name = Some(f.text),
             "Provider" => *rendered_provider = Some(f.text),
@@ -172,7 +202,7 @@ fn close(
             if n >= 2 && !f.has_child && !(f.text.is_empty() && f.has_attrs) =>
         {
             raw.data.push(DataField {
-                name: Some(f.name),
+                name: Some(f.name.into_owned()),
                 value: f.text,
             });
         }
@@ -183,7 +213,7 @@ fn close(
 
 fn system_field(f: Frame, raw: &mut RawEvent) -> std::result::Result<(), String> {
     let text = f.text.trim();
-    match f.name.as_str() {
+    match f.name.as_ref() {
         "Provider" => {
             raw.provider = f
                 .attr("Name")
