@@ -7,7 +7,7 @@
 //! straddle that point. Bytes outside the live range (slack) can still hold whole older records.
 use crate::error::{Error, Result};
 use crate::model::{DataField, Event, EventData, InputReport, Level};
-use crate::source::events::export::{ExportOptions, ExportRead};
+use crate::source::events::export::{ExportOptions, ExportRead, Keep};
 use chrono::{DateTime, TimeZone, Utc};
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -82,8 +82,33 @@ pub fn read_evt_detailed(path: &Path, opts: &ExportOptions) -> Result<EvtRead> {
     parse_evt(path, &bytes, opts)
 }
 
+/// Reads an `.evt` file into `keep` (the events, or only their counts: a count holds no event).
+pub fn read_evt_into<'k>(
+    path: &Path,
+    opts: &ExportOptions,
+    keep: Keep<'k>,
+) -> Result<ExportRead<Keep<'k>>> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    parse_evt_keep(path, &bytes, opts, keep).map(|(read, _, _)| read)
+}
+
 /// Reads `.evt` bytes; `path` names the source in events and messages.
 pub fn parse_evt(path: &Path, buf: &[u8], opts: &ExportOptions) -> Result<EvtRead> {
+    let (read, live, slack) = parse_evt_keep(path, buf, opts, Keep::default())?;
+    Ok(EvtRead {
+        export: read.into_events(),
+        live,
+        slack,
+    })
+}
+
+/// `parse_evt` into `keep`; also gives how many events are live and what slack space held.
+fn parse_evt_keep<'k>(
+    path: &Path,
+    buf: &[u8],
+    opts: &ExportOptions,
+    keep: Keep<'k>,
+) -> Result<(ExportRead<Keep<'k>>, usize, SlackCounts)> {
     if !sniff(buf) {
         return Err(Error::bad_input(path, "not an .evt file (no LfLe header)"));
     }
@@ -94,7 +119,7 @@ pub fn parse_evt(path: &Path, buf: &[u8], opts: &ExportOptions) -> Result<EvtRea
     let word = |o| le32(buf, o).unwrap_or(0);
     let (max_size, flags) = (word(32) as usize, word(36));
     let ring = Ring { buf };
-    let mut scan = Scan::new(path, opts);
+    let mut scan = Scan::new(path, opts, keep);
     // The end-of-file record is rewritten with every record; a dirty header can be stale.
     let (start, end, oldest, next) = match find_eof(&ring, word(20) as usize) {
         Some(eof) => {
@@ -213,15 +238,19 @@ impl<'a> Ring<'a> {
 
 /// The state of one read: what was found so far and where the bytes went.
 #[derive(Default)]
-struct Scan {
+struct Scan<'k> {
     channel: String,
     host: String,
     source_file: Arc<str>,
     report: InputReport,
     notes: Vec<String>,
-    live: Vec<Event>,
+    /// The events read (live ones first, then those recovered from slack), or their counts.
+    kept: Keep<'k>,
+    live: usize,
     live_numbers: HashSet<u32>,
-    recovered: Vec<Event>,
+    recovered: usize,
+    /// The earliest and latest time of the events kept.
+    span: Option<(DateTime<Utc>, DateTime<Utc>)>,
     slack: SlackCounts,
     /// Damaged stretches of the live log.
     damaged: u64,
@@ -231,13 +260,14 @@ struct Scan {
     unknown_types: u64,
 }
 
-impl Scan {
-    fn new(path: &Path, opts: &ExportOptions) -> Self {
+impl<'k> Scan<'k> {
+    fn new(path: &Path, opts: &ExportOptions, kept: Keep<'k>) -> Self {
         let shown = path.display().to_string();
         let mut scan = Scan {
             channel: opts.channel.clone().unwrap_or_default(),
             host: opts.host.clone().unwrap_or_default(),
             source_file: Arc::from(shown.as_str()),
+            kept,
             report: InputReport {
                 path: shown,
                 kind: crate::model::InputKind::EventExport(crate::model::ExportKind::Evt),
@@ -317,7 +347,8 @@ impl Scan {
                     }
                     self.live_numbers.insert(raw.number);
                     let event = self.event(raw);
-                    self.live.push(event);
+                    self.keep(event);
+                    self.live += 1;
                     size
                 }
                 Err(why) => {
@@ -386,12 +417,13 @@ impl Scan {
                 self.slack.duplicates += 1;
             } else {
                 let event = self.event(raw);
-                self.recovered.push(event);
+                self.keep(event);
+                self.recovered += 1;
             }
         }
         let s = self.slack;
         if let (Some(lo), Some(hi)) = (numbers.iter().min(), numbers.iter().max()) {
-            let kept = self.recovered.len();
+            let kept = self.recovered;
             self.note(format!(
                 "{kept} records recovered from slack space (not in the live log), \
                  record numbers {lo} to {hi}"
@@ -409,12 +441,18 @@ impl Scan {
                 s.fragments
             ));
         }
-        self.slack.recovered = self.recovered.len();
+        self.slack.recovered = self.recovered;
     }
 
     fn is_covered(&self, at: usize) -> bool {
         let i = self.covered.partition_point(|&(start, _)| start <= at);
         i > 0 && self.covered.get(i - 1).is_some_and(|&(_, end)| at < end)
+    }
+
+    fn keep(&mut self, event: Event) {
+        let t = event.time;
+        self.span = Some(self.span.map_or((t, t), |(a, b)| (a.min(t), b.max(t))));
+        self.kept.event(event);
     }
 
     fn event(&mut self, raw: RawRecord) -> Event {
@@ -458,7 +496,7 @@ impl Scan {
         }
     }
 
-    fn finish(mut self) -> EvtRead {
+    fn finish(mut self) -> (ExportRead<Keep<'k>>, usize, SlackCounts) {
         if self.audits > 0 {
             self.note(format!(
                 "{} audit records (success or failure) read as level 0, as EVTX stores them",
@@ -471,22 +509,15 @@ impl Scan {
                 self.unknown_types
             ));
         }
-        let live = self.live.len();
-        let mut events = self.live;
-        events.append(&mut self.recovered);
-        self.report.records_read = events.len() as u64;
-        self.report.first = events.iter().map(|e| e.time).min();
-        self.report.last = events.iter().map(|e| e.time).max();
-        let export = ExportRead {
-            events,
+        self.report.records_read = (self.live + self.recovered) as u64;
+        self.report.first = self.span.map(|(first, _)| first);
+        self.report.last = self.span.map(|(_, last)| last);
+        let read = ExportRead {
+            events: self.kept,
             report: self.report,
             notes: self.notes,
         };
-        EvtRead {
-            export,
-            live,
-            slack: self.slack,
-        }
+        (read, self.live, self.slack)
     }
 }
 

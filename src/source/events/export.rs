@@ -57,6 +57,12 @@ pub enum Keep<'f> {
     Counts(Tally<'f>),
 }
 
+impl Default for Keep<'_> {
+    fn default() -> Self {
+        Keep::Events(Vec::new())
+    }
+}
+
 impl Keep<'_> {
     /// Only counts are kept: a reader need not build what a count does not read.
     pub fn counts_only(&self) -> bool {

@@ -44,18 +44,7 @@ fn read_into<'a>(
     keep: Keep<'a>,
 ) -> Result<ExportRead<Keep<'a>>> {
     let mut read = match kind {
-        ExportKind::Evt => {
-            let read = evt::read_evt(path, opts)?;
-            let mut keep = keep;
-            for e in read.events {
-                keep.event(e);
-            }
-            ExportRead {
-                events: keep,
-                report: read.report,
-                notes: read.notes,
-            }
-        }
+        ExportKind::Evt => evt::read_evt_into(path, opts, keep)?,
         ExportKind::Text(f) => export_csv::read_into(path, f, opts, keep)?,
         ExportKind::Markup(f) if f.is_json() => export_json::read_into(path, f, opts, keep)?,
         ExportKind::Markup(f) => export_xml::read_into(path, f, opts, keep)?,
