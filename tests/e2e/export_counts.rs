@@ -91,6 +91,19 @@ fn every_export_fixture_counts_what_its_listing_lists() {
 }
 
 /// An Event Viewer CSV (en-US) of `rows` (level, local time as written, source, id).
+/// `events PATH --count --format jsonl --input-tz America/Los_Angeles`, for what it says on stderr.
+fn count_in_los_angeles(path: &Path) -> common::Run {
+    run([
+        "events",
+        &arg(path),
+        "--count",
+        "--format",
+        "jsonl",
+        "--input-tz",
+        "America/Los_Angeles",
+    ])
+}
+
 fn event_viewer_csv(
     dir: &Path,
     name: &str,
@@ -157,15 +170,7 @@ fn a_newest_first_export_across_a_dst_fall_back_counts_each_pass_of_the_repeated
     let path_ymd = event_viewer_csv(dir.path(), "dst-ymd.csv", &rows);
     let ymd = count_matches_listing(&path_ymd, &["--input-tz", "America/Los_Angeles"]);
     assert_eq!(ymd, counts);
-    let r = run([
-        "events",
-        &arg(&path),
-        "--count",
-        "--format",
-        "jsonl",
-        "--input-tz",
-        "America/Los_Angeles",
-    ]);
+    let r = count_in_los_angeles(&path);
     assert!(
         r.stderr
             .contains("4 local times fell in a repeated DST hour")
@@ -280,14 +285,6 @@ fn skipped_rows_are_counted_and_named_as_when_listed() {
             "2024-03-13T10:30:00Z".into()
         ))
     );
-    let r = run([
-        "events",
-        &arg(&path),
-        "--count",
-        "--format",
-        "jsonl",
-        "--input-tz",
-        "America/Los_Angeles",
-    ]);
+    let r = count_in_los_angeles(&path);
     assert!(r.stderr.contains("3 read, 3 skipped"), "{}", r.stderr);
 }
