@@ -1,13 +1,12 @@
 //! Nagios / Icinga 1 `nagios.log` -> state series per host and host;service: HARD problems are
 //! down from their first failed (SOFT 1) attempt, SOFT problems that recover are blips, WARNING is
 //! degraded, UNKNOWN unknown, downtime is maintenance; other log lines are counted, not errors.
-use super::states::{target, text_lines, StatesBuilder};
+use super::states::{text_lines, StatesBuilder};
 use super::store::ProbeStoreRead;
 use crate::error::{Error, Result};
 use crate::model::ProbeState;
 use crate::timefmt::Zone;
 use chrono::{DateTime, NaiveDateTime, Utc};
-use std::collections::HashMap;
 use std::path::Path;
 
 pub const KIND: super::StoreKind = super::StoreKind::NagiosLog;
@@ -105,8 +104,6 @@ pub fn read_bytes(path: &Path, bytes: &[u8], zone: Zone) -> Result<ProbeStoreRea
     );
     // Each series' target, by the builder's series index (dense from 0).
     let mut targets: Vec<Target> = Vec::new();
-    // The series of each alert's name, found once (the builder's key is the name and its target).
-    let mut series_of: HashMap<&str, usize> = HashMap::new();
     let mut bracketed = false;
     let mut soft_open = 0u64;
     for (line, text) in text_lines(&text) {
@@ -134,7 +131,7 @@ pub fn read_bytes(path: &Path, bytes: &[u8], zone: Zone) -> Result<ProbeStoreRea
                     continue;
                 }
             };
-            let s = b.series(&name, target(&name, None));
+            let s = b.series_for(&name, &name);
             let tg = target_of(&mut targets, s);
             match word.trim() {
                 "STARTED" => {
@@ -200,14 +197,7 @@ pub fn read_bytes(path: &Path, bytes: &[u8], zone: Zone) -> Result<ProbeStoreRea
         };
         let attempts: u32 = attempt.trim().parse().unwrap_or(1);
         let word = word.trim();
-        let s = match series_of.get(name) {
-            Some(&s) => s,
-            None => {
-                let s = b.series(name, target(name, None));
-                series_of.insert(name, s);
-                s
-            }
-        };
+        let s = b.series_for(name, name);
         let state = match state_of(word) {
             Some(st) => {
                 b.read(word, st);

@@ -50,6 +50,8 @@ pub struct StatesBuilder {
     kind: super::StoreKind,
     path: String,
     index: HashMap<(String, ProbeTarget), usize>,
+    /// `series_for`'s answers by name, then by what is checked: found again without a key built.
+    by_name: HashMap<String, Vec<(String, usize)>>,
     names: Vec<String>,
     targets: Vec<ProbeTarget>,
     rows: Vec<Pending>,
@@ -75,6 +77,7 @@ impl StatesBuilder {
             kind,
             path: path.display().to_string(),
             index: HashMap::new(),
+            by_name: HashMap::new(),
             names: Vec::new(),
             targets: Vec::new(),
             rows: Vec::new(),
@@ -102,6 +105,25 @@ impl StatesBuilder {
         self.targets.push(key.1.clone());
         self.index.insert(key, i);
         self.rows.push(Pending::default());
+        i
+    }
+
+    /// The series `name` checking `what` (with no vantage), as `series(name, target(what, None))`
+    /// gives it; found again per row without a String key or a host parse (a state log repeats a
+    /// handful of targets a million times).
+    pub fn series_for(&mut self, name: &str, what: &str) -> usize {
+        let known = self
+            .by_name
+            .get(name)
+            .and_then(|whats| whats.iter().find(|(w, _)| w == what));
+        if let Some(&(_, i)) = known {
+            return i;
+        }
+        let i = self.series(name, target(what, None));
+        self.by_name
+            .entry(name.to_string())
+            .or_default()
+            .push((what.to_string(), i));
         i
     }
 

@@ -363,13 +363,9 @@ pub fn read_csv_bytes(path: &Path, bytes: &[u8], zone: Zone) -> Result<ProbeStor
 fn add_rows(b: &mut StatesBuilder, seen: &Seen, rows: Vec<(Row, DateTime<Utc>)>) {
     let mut newest: std::collections::HashMap<usize, (DateTime<Utc>, Option<Duration>)> =
         std::collections::HashMap::new();
-    // Each monitor's series, made when its first row (in time order) comes, as row by row.
-    let mut series_of: Vec<Option<usize>> = vec![None; seen.monitors.len()];
     for (row, t) in rows {
-        let s = *series_of[row.monitor as usize].get_or_insert_with(|| {
-            let (monitor, url) = &seen.monitors[row.monitor as usize];
-            b.series(monitor, target(url.as_deref().unwrap_or(monitor), None))
-        });
+        let (monitor, url) = &seen.monitors[row.monitor as usize];
+        let s = b.series_for(monitor, url.as_deref().unwrap_or(monitor));
         let (word, state, known) = &seen.words[row.word as usize];
         if *known {
             b.read(word, *state);

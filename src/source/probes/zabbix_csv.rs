@@ -4,7 +4,7 @@
 //! time; a problem still open (`PROBLEM`, `CLOSING`, no Recovery time) is down to the end of the
 //! file's data, as the NDJSON reader keeps an open problem. Targets are the NDJSON reader's:
 //! `host: problem name`.
-use super::states::{target, StatesBuilder};
+use super::states::StatesBuilder;
 use super::store::{Counted, ProbeStoreRead};
 use crate::error::{Error, Result};
 use crate::model::ProbeState;
@@ -125,8 +125,6 @@ pub fn read_bytes(path: &Path, bytes: &[u8], zone: Zone) -> Result<ProbeStoreRea
     let mut statuses = Counted::default();
     let mut severities = Counted::default();
     let mut multi_host = 0u64;
-    let mut series_of: std::collections::HashMap<String, Vec<(String, usize)>> =
-        std::collections::HashMap::new();
     for record in records {
         let r = match record {
             Ok(r) => r,
@@ -190,26 +188,12 @@ pub fn read_bytes(path: &Path, bytes: &[u8], zone: Zone) -> Result<ProbeStoreRea
                 severities.add(cell(i));
             }
         }
-        // Each problem's series is made once: by problem name, then host (a handful each).
-        let known = series_of
-            .get(problem)
-            .and_then(|hosts| hosts.iter().find(|(h, _)| h == first_host));
-        let series = match known {
-            Some(&(_, series)) => series,
-            None => {
-                let what = if first_host.is_empty() {
-                    problem.to_string()
-                } else {
-                    format!("{first_host}: {problem}")
-                };
-                let series = b.series(&what, target(&what, None));
-                series_of
-                    .entry(problem.to_string())
-                    .or_default()
-                    .push((first_host.to_string(), series));
-                series
-            }
+        let what = if first_host.is_empty() {
+            problem.to_string()
+        } else {
+            format!("{first_host}: {problem}")
         };
+        let series = b.series_for(&what, &what);
         rows.push(Row {
             line,
             series,
