@@ -6,7 +6,7 @@
 //! memory does not grow with the file.
 use super::binxml::earliest_time;
 use super::file::{Scan, Scanner, CHUNK_SIZE, FILE_HEADER_BLOCK};
-use super::walk::{chunk_error, oldest_chunk, pipeline, scan_slot, ChunkRead};
+use super::walk::{chunk_error, for_each_block, oldest_chunk, pipeline, scan_slot, ChunkRead};
 use chrono::{DateTime, Duration, Utc};
 use evtx::err::ChunkError;
 use evtx::EvtxChunkHeader;
@@ -92,14 +92,7 @@ pub(crate) fn prescan(
     // No bigger than the file: a buffer the heap hands out is zeroed in full, per file.
     let file_chunks = usize::try_from(body.div_ceil(CHUNK_SIZE as u64)).unwrap_or(usize::MAX);
     let buf_len = block_chunks.min(file_chunks).max(1) * CHUNK_SIZE;
-    let count = body.div_ceil(buf_len as u64) as usize;
     let chunks_per_block = (buf_len / CHUNK_SIZE) as u64;
-    file.seek(SeekFrom::Start(FILE_HEADER_BLOCK))?;
-    let mut read = |k: usize, buf: &mut [u8]| -> std::io::Result<usize> {
-        let want = (body - k as u64 * buf_len as u64).min(buf_len as u64) as usize;
-        file.read_exact(&mut buf[..want])?;
-        Ok(want)
-    };
     let work = |k: usize, data: &[u8]| -> Vec<_> {
         let first = k as u64 * chunks_per_block;
         data.par_chunks(CHUNK_SIZE)
@@ -125,7 +118,7 @@ pub(crate) fn prescan(
         }
         Ok(())
     };
-    pipeline(pool, count, buf_len, &mut read, &work, &mut done)?;
+    for_each_block(file, len, pool, buf_len, &work, &mut done)?;
     while (planned.len() as u64) < walk_count {
         let n = planned.len() as u64;
         planned.push(error_line(n, &ChunkError::IncompleteChunk));
@@ -198,18 +191,31 @@ where
     use rayon::prelude::*;
     let block_chunks = block_chunks.min(prescan.len()).max(1);
     let blocks: Vec<&[(u64, Planned)]> = prescan.order.chunks(block_chunks).collect();
+    let at = |number: u64| (FILE_HEADER_BLOCK + number * CHUNK_SIZE as u64) as usize;
+    // Mapped when the map holds every chunk to decode (a file that shrank since the first pass
+    // is read instead: what it no longer holds reads as zeros).
+    let to_decode_end = prescan
+        .order
+        .iter()
+        .filter(|(_, planned)| matches!(planned, Planned::Chunk(_)))
+        .map(|(number, _)| at(*number) + CHUNK_SIZE)
+        .max()
+        .unwrap_or(0);
+    let map = crate::memory::MappedFile::new(file).filter(|m| m.bytes().len() >= to_decode_end);
     let mut read = |k: usize, buf: &mut [u8]| -> Result<usize, Stop> {
-        // One read per run of neighbours in the file.
         let block = blocks[k];
+        if map.is_some() {
+            return Ok(0);
+        }
+        // One read per run of neighbours in the file.
         let mut i = 0;
         while i < block.len() {
             let mut j = i + 1;
             while j < block.len() && block[j].0 == block[j - 1].0 + 1 {
                 j += 1;
             }
-            let offset = FILE_HEADER_BLOCK + block[i].0 * CHUNK_SIZE as u64;
             let bytes = &mut buf[i * CHUNK_SIZE..j * CHUNK_SIZE];
-            file.seek(SeekFrom::Start(offset))
+            file.seek(SeekFrom::Start(at(block[i].0) as u64))
                 .and_then(|_| read_what_is_there(file, bytes))
                 .map_err(Stop::Read)?;
             i = j;
@@ -219,9 +225,15 @@ where
     let work = |k: usize, data: &[u8]| -> Vec<ChunkRead<R>> {
         blocks[k]
             .par_iter()
-            .zip(data.par_chunks(CHUNK_SIZE))
-            .map(|((number, planned), data)| match planned {
-                Planned::Chunk(_) => decode(*number, data),
+            .enumerate()
+            .map(|(i, (number, planned))| match planned {
+                Planned::Chunk(_) => {
+                    let bytes = match &map {
+                        Some(map) => &map.bytes()[at(*number)..at(*number) + CHUNK_SIZE],
+                        None => &data[i * CHUNK_SIZE..(i + 1) * CHUNK_SIZE],
+                    };
+                    decode(*number, bytes)
+                }
                 Planned::Error(line) => ChunkRead {
                     problems: vec![line.clone()],
                     ..Default::default()
@@ -231,16 +243,19 @@ where
             .collect()
     };
     let mut done = |k: usize, reads: Vec<ChunkRead<R>>| -> Result<(), Stop> {
+        if let Some(map) = &map {
+            for (number, _) in blocks[k] {
+                map.done_with(at(*number), CHUNK_SIZE);
+            }
+        }
         sink(k * block_chunks, reads).map_err(Stop::Sink)
     };
-    pipeline(
-        pool,
-        blocks.len(),
-        block_chunks * CHUNK_SIZE,
-        &mut read,
-        &work,
-        &mut done,
-    )
+    let buf_len = if map.is_some() {
+        0
+    } else {
+        block_chunks * CHUNK_SIZE
+    };
+    pipeline(pool, blocks.len(), buf_len, &mut read, &work, &mut done)
 }
 
 /// Why the second pass stopped.

@@ -80,14 +80,7 @@ where
     // No bigger than the file: a buffer the heap hands out is zeroed in full, per file.
     let file_chunks = usize::try_from(body.div_ceil(CHUNK_SIZE as u64)).unwrap_or(usize::MAX);
     let buf_len = block_chunks.min(file_chunks).max(1) * CHUNK_SIZE;
-    let count = body.div_ceil(buf_len as u64) as usize;
     let chunks_per_block = (buf_len / CHUNK_SIZE) as u64;
-    std::io::Seek::seek(file, std::io::SeekFrom::Start(FILE_HEADER_BLOCK))?;
-    let mut read = |k: usize, buf: &mut [u8]| -> std::io::Result<usize> {
-        let want = (body - k as u64 * buf_len as u64).min(buf_len as u64) as usize;
-        file.read_exact(&mut buf[..want])?;
-        Ok(want)
-    };
     let work = |k: usize, data: &[u8]| -> Vec<SlotRead<R>> {
         let first = k as u64 * chunks_per_block;
         data.par_chunks(CHUNK_SIZE)
@@ -113,7 +106,7 @@ where
         }
         Ok(())
     };
-    pipeline(pool, count, buf_len, &mut read, &work, &mut done)?;
+    for_each_block(file, len, pool, buf_len, &work, &mut done)?;
     // Chunks the crate's count promises beyond the end of the file (a header block smaller
     // than 4 KiB): it reports each as cut off.
     while (reads.len() as u64) < walk_count {
@@ -131,6 +124,48 @@ where
         chunks,
         scan: scanner.finish(head),
     })
+}
+
+/// Hands the file after its header to `work` in blocks of `buf_len` bytes (on `pool`), and each
+/// block's result to `done`, in file order. The file is mapped when it can be, and decoded
+/// straight from the page cache (the kernel's copy into a buffer was a third of a count's
+/// CPU), with one hand-over to the pool for the whole file; otherwise read into two buffers,
+/// reading one block while the pool works on the other.
+pub(super) fn for_each_block<T: Send>(
+    file: &mut std::fs::File,
+    len: u64,
+    pool: &rayon::ThreadPool,
+    buf_len: usize,
+    work: &(dyn Fn(usize, &[u8]) -> T + Sync),
+    done: &mut (dyn FnMut(usize, T) -> std::io::Result<()> + Send),
+) -> std::io::Result<()> {
+    let body = len.saturating_sub(FILE_HEADER_BLOCK);
+    let count = body.div_ceil(buf_len as u64) as usize;
+    let block_range = |k: usize| {
+        let start = FILE_HEADER_BLOCK as usize + k * buf_len;
+        let want = (body - k as u64 * buf_len as u64).min(buf_len as u64) as usize;
+        start..start + want
+    };
+    match crate::memory::MappedFile::new(file).filter(|m| m.bytes().len() as u64 == len) {
+        Some(map) => pool.install(|| {
+            for k in 0..count {
+                let range = block_range(k);
+                let worked = work(k, &map.bytes()[range.clone()]);
+                done(k, worked)?;
+                map.done_with(range.start, range.len());
+            }
+            Ok(())
+        }),
+        None => {
+            std::io::Seek::seek(file, std::io::SeekFrom::Start(FILE_HEADER_BLOCK))?;
+            let mut read = |k: usize, buf: &mut [u8]| -> std::io::Result<usize> {
+                let want = block_range(k).len();
+                file.read_exact(&mut buf[..want])?;
+                Ok(want)
+            };
+            pipeline(pool, count, buf_len, &mut read, work, done)
+        }
+    }
 }
 
 /// One slot: the damage scan, then what the crate's walk would make of it.
