@@ -1,5 +1,5 @@
-//! One pass over an EVTX file: chunks are read in large blocks into a reused buffer, decoded in
-//! parallel straight from that buffer, and handed back in the order the `evtx` crate walks them
+//! One pass over an EVTX file: chunks are taken in large blocks straight from a map of the file
+//! (or read into a reused buffer where it cannot be mapped), decoded in parallel, and handed back in the order the `evtx` crate walks them
 //! (from the chunk holding the oldest records, wrapping around); the damage scan
 //! (`file.rs`) is fed from the same bytes, so the file is read once.
 use super::file::{scan_chunk, Scan, Scanner, Slot, CHUNK_SIZE, FILE_HEADER_BLOCK};
