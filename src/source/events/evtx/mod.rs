@@ -7,6 +7,7 @@ mod crate_fallback;
 pub mod file;
 pub(crate) mod lines;
 pub(crate) mod stream;
+mod twins;
 mod walk;
 
 use crate::error::{Error, Result};
@@ -305,8 +306,72 @@ pub fn read_evtx_files(
     read_evtx_files_with(paths, filter, threads, &|_| {})
 }
 
-/// `read_evtx_files`, calling `on_file` as each file is done (for progress).
+/// `read_evtx_files`, calling `on_file` as each file is done (for progress). A file that holds
+/// the same bytes as an earlier one is not decoded again (`twins`).
 pub fn read_evtx_files_with(
+    paths: &[&Path],
+    filter: &EventFilter,
+    threads: usize,
+    on_file: &(dyn Fn(&Path) + Sync),
+) -> Vec<(std::path::PathBuf, Result<EvtxRead>)> {
+    use rayon::prelude::*;
+    let twins = twins::earlier_twins(paths);
+    let mut reads: Vec<Option<Result<EvtxRead>>> = (0..paths.len()).map(|_| None).collect();
+    let firsts: Vec<usize> = (0..paths.len()).filter(|&i| twins[i].is_none()).collect();
+    read_into(&mut reads, &firsts, paths, filter, threads, on_file);
+    // A twin of a file that could not be read is read itself: its own error under its own name.
+    let first_failed = |i: usize| twins[i].is_some_and(|j| !matches!(reads[j], Some(Ok(_))));
+    let orphans: Vec<usize> = (0..paths.len()).filter(|&i| first_failed(i)).collect();
+    read_into(&mut reads, &orphans, paths, filter, threads, on_file);
+    let copies: Vec<(usize, &EvtxRead)> = (0..paths.len())
+        .filter(|&i| reads[i].is_none())
+        .filter_map(|i| match twins[i].map(|j| &reads[j]) {
+            Some(Some(Ok(first))) => Some((i, first)),
+            _ => None,
+        })
+        .collect();
+    // Copied on every core, as the first files were decoded.
+    let copied: Vec<(usize, EvtxRead)> = copies
+        .into_par_iter()
+        .map(|(i, first)| {
+            let read = twins::renamed(first, paths[i]);
+            on_file(paths[i]);
+            (i, read)
+        })
+        .collect();
+    for (i, read) in copied {
+        reads[i] = Some(Ok(read));
+    }
+    paths
+        .iter()
+        .zip(reads)
+        .map(|(p, r)| {
+            let r = r.unwrap_or_else(|| Err(Error::Other(format!("{}: not read", p.display()))));
+            (p.to_path_buf(), r)
+        })
+        .collect()
+}
+
+/// Reads the files `which` (indices into `paths`) whole, into their slots of `reads`.
+fn read_into(
+    reads: &mut [Option<Result<EvtxRead>>],
+    which: &[usize],
+    paths: &[&Path],
+    filter: &EventFilter,
+    threads: usize,
+    on_file: &(dyn Fn(&Path) + Sync),
+) {
+    let these: Vec<&Path> = which.iter().map(|&i| paths[i]).collect();
+    for (&i, (_, read)) in which
+        .iter()
+        .zip(read_whole_files(&these, filter, threads, on_file))
+    {
+        reads[i] = Some(read);
+    }
+}
+
+/// Every file's events, the chunks put together in file and walk order, and its report.
+fn read_whole_files(
     paths: &[&Path],
     filter: &EventFilter,
     threads: usize,
