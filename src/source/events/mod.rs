@@ -214,16 +214,35 @@ struct Interner {
     seen: HashMap<String, u32>,
     /// Each lowercase spelling: its number.
     lower: HashMap<String, u32>,
+    /// The name asked for last, and its number.
+    last: Option<(String, u32)>,
 }
 
 impl Interner {
     fn id(&mut self, name: &str) -> u32 {
-        if let Some(&id) = self.seen.get(name) {
-            return id;
+        // Neighbouring events mostly repeat a name: a comparison, not a hash.
+        if let Some((last, id)) = &self.last {
+            if last == name {
+                return *id;
+            }
         }
-        let next = self.lower.len() as u32;
-        let id = *self.lower.entry(name.to_lowercase()).or_insert(next);
-        self.seen.insert(name.to_string(), id);
+        let id = match self.seen.get(name) {
+            Some(&id) => id,
+            None => {
+                let next = self.lower.len() as u32;
+                let id = *self.lower.entry(name.to_lowercase()).or_insert(next);
+                self.seen.insert(name.to_string(), id);
+                id
+            }
+        };
+        match &mut self.last {
+            Some((last, last_id)) => {
+                last.clear();
+                last.push_str(name);
+                *last_id = id;
+            }
+            None => self.last = Some((name.to_string(), id)),
+        }
         id
     }
 }
@@ -250,12 +269,13 @@ pub fn merge_copies_by_file(events: &mut Vec<Event>) -> HashMap<Arc<str>, u64> {
     // Providers and computers compared without case, each as the number of its lowercase
     // spelling: a key then holds no text (a report's events are a few hundred thousand, the
     // distinct names a few dozen).
-    let mut names = Interner::default();
+    // (Numbered apart: each sits in its own place of a key, and each list repeats its last name.)
+    let (mut providers, mut computers) = (Interner::default(), Interner::default());
     let ids: Vec<(u32, u32)> = events
         .iter()
-        .map(|e| (names.id(&e.provider), names.id(&e.computer)))
+        .map(|e| (providers.id(&e.provider), computers.id(&e.computer)))
         .collect();
-    let no_name = names.id("");
+    let no_name = providers.id("");
     type Key = (Option<u64>, i64, u32, u32, u32);
     let key = |i: usize, e: &Event| -> Key {
         let (provider, computer) = ids[i];
@@ -304,11 +324,19 @@ pub fn merge_copies_by_file(events: &mut Vec<Event>) -> HashMap<Arc<str>, u64> {
         }
     }
     if !merged.is_empty() {
-        let mut i = 0;
-        events.retain(|_| {
-            i += 1;
-            !drop[i - 1]
-        });
+        let all = std::mem::take(events);
+        let copies = drop.iter().filter(|&&d| d).count();
+        events.reserve_exact(all.len() - copies);
+        let mut dropped = Vec::with_capacity(copies);
+        for (event, copy) in all.into_iter().zip(drop) {
+            match copy {
+                true => dropped.push(event),
+                false => events.push(event),
+            }
+        }
+        // Freed on another thread: in a folder of copies they are most of the events, and the
+        // report need not wait for their memory.
+        std::thread::spawn(move || std::mem::drop(dropped));
     }
     merged
 }

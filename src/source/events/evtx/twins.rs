@@ -20,12 +20,16 @@ pub(super) fn earlier_twins(paths: &[&Path]) -> Vec<Option<usize>> {
     let mut twins = vec![None; paths.len()];
     // Files of one length and start: only these are compared whole.
     let mut firsts: HashMap<(u64, Vec<u8>), Vec<usize>> = HashMap::new();
+    let mut buffers = (Vec::new(), Vec::new());
     for (i, path) in paths.iter().enumerate() {
         let Some(key) = length_and_head(path) else {
             continue;
         };
         let same_start = firsts.entry(key).or_default();
-        match same_start.iter().find(|&&j| same_bytes(paths[j], path)) {
+        match same_start
+            .iter()
+            .find(|&&j| same_bytes(paths[j], path, &mut buffers))
+        {
             Some(&j) => twins[i] = Some(j),
             None => same_start.push(i),
         }
@@ -60,15 +64,18 @@ fn length_and_head(path: &Path) -> Option<(u64, Vec<u8>)> {
     Some((len, head))
 }
 
-/// Whether two files hold the same bytes, read side by side a block at a time.
-fn same_bytes(a: &Path, b: &Path) -> bool {
-    const BLOCK: usize = 1 << 20;
+/// Whether two files hold the same bytes, read side by side a block at a time into `buffers`
+/// (kept from one comparison to the next: a folder of copies compares hundreds of files).
+fn same_bytes(a: &Path, b: &Path, buffers: &mut (Vec<u8>, Vec<u8>)) -> bool {
+    const BLOCK: usize = 256 << 10;
     let (Ok(mut a), Ok(mut b)) = (File::open(a), File::open(b)) else {
         return false;
     };
-    let (mut block_a, mut block_b) = (vec![0u8; BLOCK], vec![0u8; BLOCK]);
+    let (block_a, block_b) = buffers;
+    block_a.resize(BLOCK, 0);
+    block_b.resize(BLOCK, 0);
     loop {
-        let (Some(n), Some(m)) = (fill(&mut a, &mut block_a), fill(&mut b, &mut block_b)) else {
+        let (Some(n), Some(m)) = (fill(&mut a, block_a), fill(&mut b, block_b)) else {
             return false;
         };
         if n != m || block_a[..n] != block_b[..m] {
