@@ -1,14 +1,11 @@
 //! Byte-identical EVTX files among one read's inputs (the same log collected twice, a copy beside
 //! its shadow copy, hard links): each is decoded once, and its twins take that read's events and
-//! report under their own names. What a twin holds is still merged as a copy downstream, exactly
-//! as if it had been decoded.
-use super::EvtxRead;
-use crate::model::Event;
+//! report under their own names (`read_evtx_files_twinned`, `events::Twin`). What a twin holds
+//! is still merged as a copy downstream, exactly as if it had been decoded.
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
-use std::sync::Arc;
 
 /// How much of a file's start is compared before it is compared whole: the file header and the
 /// first chunk's header, whose checksums and record numbers differ between any two logs.
@@ -35,22 +32,6 @@ pub(super) fn earlier_twins(paths: &[&Path]) -> Vec<Option<usize>> {
         }
     }
     twins
-}
-
-/// The twin's read: the first file's events and report, named after the twin.
-pub(super) fn renamed(read: &EvtxRead, path: &Path) -> EvtxRead {
-    let source: Arc<str> = Arc::from(path.display().to_string());
-    let events = read
-        .events
-        .iter()
-        .map(|e| Event {
-            source_file: Arc::clone(&source),
-            ..e.clone()
-        })
-        .collect();
-    let mut report = read.report.clone();
-    report.path = super::new_report(path).path;
-    EvtxRead { events, report }
 }
 
 fn length_and_head(path: &Path) -> Option<(u64, Vec<u8>)> {
