@@ -276,3 +276,72 @@ impl Interner {
         id
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn event(file: &Arc<str>, second: u32, id: u32, record: Option<u64>, who: &str) -> Event {
+        Event {
+            time: Utc.with_ymd_and_hms(2011, 8, 15, 16, 0, second).unwrap(),
+            record_id: record,
+            channel: "System".into(),
+            provider: "Service Control Manager".into(),
+            event_id: id,
+            level: crate::model::Level(4),
+            computer: who.into(),
+            message: None,
+            data: Default::default(),
+            source_file: Arc::clone(file),
+        }
+    }
+
+    /// A System log, its byte-identical copy (a twin), the Application log of the same computer
+    /// (record numbers that meet the System log's), and an export of the System log without
+    /// record ids but with messages.
+    fn evidence() -> (Vec<Event>, Vec<Twin>) {
+        let (system, application, export, copy): (Arc<str>, Arc<str>, Arc<str>, Arc<str>) = (
+            "a/System.evtx".into(),
+            "a/Application.evtx".into(),
+            "b/System.csv".into(),
+            "c/System.evtx".into(),
+        );
+        let mut events = vec![
+            event(&system, 1, 7036, Some(10), "SIPSVR01"),
+            event(&system, 2, 7036, Some(11), "SIPSVR01"),
+            event(&system, 2, 7036, Some(11), "SIPSVR01"),
+            event(&system, 3, 6005, Some(12), "SIPSVR01"),
+            event(&application, 0, 1000, Some(11), "SIPSVR01"),
+            event(&export, 1, 7036, None, "sipsvr01"),
+            event(&export, 3, 6005, None, "sipsvr01"),
+        ];
+        events[5].message = Some("The service entered the running state.".into());
+        let twin = Twin {
+            source: copy,
+            origin: 0..4,
+        };
+        (events, vec![twin])
+    }
+
+    #[test]
+    fn twins_merge_as_their_built_events_would() {
+        let (mut built, twins) = evidence();
+        materialize(&mut built, &twins);
+        assert_eq!(built.len(), 11);
+        sort_events(&mut built);
+        let built_by_file = merge_copies_by_file(&mut built);
+        let (mut unbuilt, twins) = evidence();
+        let unbuilt_by_file = sort_and_merge(&mut unbuilt, &twins);
+        assert_eq!(unbuilt, built);
+        assert_eq!(unbuilt_by_file, built_by_file);
+        // What the merge found: the copy's records 10 and 12 and both of the export's events are
+        // copies; the two records 11 of the copy met the Application log's record 11 first (the
+        // record key has no channel) and stay, as they do when built.
+        let lost = |name: &str| unbuilt_by_file.get(name).copied();
+        assert_eq!(lost("c/System.evtx"), Some(2));
+        assert_eq!(lost("b/System.csv"), Some(2));
+        assert_eq!(unbuilt.len(), 11 - 4);
+        assert!(unbuilt[1].message.is_some(), "{:?}", unbuilt[1]);
+    }
+}

@@ -109,4 +109,34 @@ mod tests {
             vec![None, None, Some(1), None, None, Some(0)]
         );
     }
+
+    /// A copy of a log is not decoded again, yet reads as the log does under its own name.
+    #[test]
+    fn a_copy_reads_as_its_first_under_its_own_name() {
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/aug15/System.evtx");
+        let dir = tempfile::tempdir().unwrap();
+        let copy = dir.path().join("System-copy.evtx");
+        std::fs::copy(&fixture, &copy).unwrap();
+        let paths: Vec<&Path> = vec![&fixture, &copy];
+        let filter = crate::filter::EventFilter::default();
+        let twinned = super::super::read_evtx_files_twinned(&paths, &filter, 2, &|_| {});
+        assert_eq!(twinned[1].2, Some(0));
+        let reads = super::super::read_evtx_files_with(&paths, &filter, 2, &|_| {});
+        let (first, second) = match (&reads[0].1, &reads[1].1) {
+            (Ok(a), Ok(b)) => (a, b),
+            other => panic!("{other:?}"),
+        };
+        assert!(first.events.len() > 100, "{}", first.events.len());
+        assert_eq!(second.report.path, copy.display().to_string());
+        assert_eq!(second.report.records_read, first.report.records_read);
+        assert_eq!(second.events.len(), first.events.len());
+        for (a, b) in first.events.iter().zip(&second.events) {
+            assert_eq!(&*b.source_file, copy.display().to_string());
+            assert_eq!(
+                (a.time, a.record_id, a.event_id),
+                (b.time, b.record_id, b.event_id)
+            );
+            assert_eq!(a.data, b.data);
+        }
+    }
 }
