@@ -286,7 +286,7 @@ pub fn find_downtime(
                 .collect();
             analysis
                 .periods
-                .push(one_downtime(&host, boot, &before, &after, &later, zone));
+                .push(one_downtime(host, boot, &before, &after, &later, zone));
         }
     }
     analysis.periods.sort_by_key(|d| d.down_at);
