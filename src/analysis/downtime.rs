@@ -7,6 +7,7 @@ use crate::model::Event;
 use crate::timefmt::{parse_event_time, Zone};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
+use std::collections::HashMap;
 
 /// Boot records further apart than this are two boots, even of different kinds.
 const BOOT_CLUSTER: Duration = Duration::minutes(10);
@@ -238,13 +239,27 @@ pub fn find_downtime(
             .count() as u64,
         ..Default::default()
     };
-    let mut hosts: Vec<String> = events.iter().map(|e| host_of(&e.computer)).collect();
-    hosts.sort();
-    hosts.dedup();
-    for host in hosts {
+    // Each event's host, asked once per Computer name (not once per event and host).
+    let mut by_computer: HashMap<&str, usize> = HashMap::new();
+    let mut hosts: Vec<String> = Vec::new();
+    let host_index: Vec<usize> = events
+        .iter()
+        .map(|e| {
+            *by_computer.entry(e.computer.as_str()).or_insert_with(|| {
+                hosts.push(host_of(&e.computer));
+                hosts.len() - 1
+            })
+        })
+        .collect();
+    let mut names: Vec<&String> = hosts.iter().collect();
+    names.sort();
+    names.dedup();
+    for host in names {
         let mine: Vec<&Event> = events
             .iter()
-            .filter(|e| e.time >= EARLIEST_PLAUSIBLE && host_of(&e.computer) == host)
+            .zip(&host_index)
+            .filter(|(e, &h)| e.time >= EARLIEST_PLAUSIBLE && hosts[h] == *host)
+            .map(|(e, _)| e)
             .collect();
         let boots = boots(&mine);
         let mut previous_boot: Option<DateTime<Utc>> = None;
@@ -271,7 +286,7 @@ pub fn find_downtime(
                 .collect();
             analysis
                 .periods
-                .push(one_downtime(&host, boot, &before, &after, &later, zone));
+                .push(one_downtime(host, boot, &before, &after, &later, zone));
         }
     }
     analysis.periods.sort_by_key(|d| d.down_at);

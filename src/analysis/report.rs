@@ -506,11 +506,14 @@ fn host_of_report(
     metrics: &[MetricSeries],
     found: &hosts::Hosts,
 ) -> Option<String> {
+    // Counted by Computer name first: one host lookup per name, not per event.
+    let mut by_computer: std::collections::HashMap<&str, usize> = Default::default();
+    for e in events.iter().filter(|e| !e.computer.is_empty()) {
+        *by_computer.entry(&e.computer).or_default() += 1;
+    }
     let mut counts: std::collections::HashMap<String, usize> = Default::default();
-    for e in events {
-        if !e.computer.is_empty() {
-            *counts.entry(found.host_of(&e.computer)).or_default() += 1;
-        }
+    for (computer, n) in by_computer {
+        *counts.entry(found.host_of(computer)).or_default() += n;
     }
     counts
         .into_iter()

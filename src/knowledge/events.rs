@@ -27,6 +27,10 @@ fn lowercase_providers() -> &'static [String] {
 /// The entry for an event: same id and a matching provider (the entry's provider within the
 /// event's, case aside) first, then a provider-wide entry.
 pub fn lookup(provider: &str, event_id: u32) -> Option<&'static EventInfo> {
+    // Most events a report reads have an id no entry names: no lowercasing, no scan.
+    if !could_match(event_id) {
+        return None;
+    }
     let provider = provider.to_lowercase();
     let matches = |entry: &str| entry.is_empty() || provider.contains(entry);
     let entries = || all().iter().zip(lowercase_providers());
@@ -34,6 +38,21 @@ pub fn lookup(provider: &str, event_id: u32) -> Option<&'static EventInfo> {
         .find(|(e, p)| e.id == Some(event_id) && matches(p))
         .or_else(|| entries().find(|(e, p)| e.id.is_none() && matches(p)))
         .map(|(e, _)| e)
+}
+
+/// Whether some entry names `event_id`, or some entry names no id (made once: a sorted list).
+fn could_match(event_id: u32) -> bool {
+    static IDS: OnceLock<Option<Vec<u32>>> = OnceLock::new();
+    let ids = IDS.get_or_init(|| {
+        // An entry for any id of its provider: every id may match.
+        let ids: Option<Vec<u32>> = all().iter().map(|e| e.id).collect();
+        ids.map(|mut ids| {
+            ids.sort_unstable();
+            ids
+        })
+    });
+    ids.as_ref()
+        .is_none_or(|ids| ids.binary_search(&event_id).is_ok())
 }
 
 /// The event plays `role` in the story (data/events.toml's `roles`).

@@ -2,6 +2,7 @@
 //! and gathers events, probe checks and metric series with one `InputReport` per file.
 use super::events;
 use super::events::evtx;
+use super::events::Twin;
 use super::metrics::csv::{self as metric_csv, MetricReadOptions};
 use super::metrics::pdh;
 use super::per_input::InputRules;
@@ -13,6 +14,7 @@ use crate::model::{Event, InputReport, MetricSeries, ProbeSeries};
 use crate::progress::Progress;
 use crate::timefmt::Zone;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Everything read from the inputs, on one UTC timeline.
 #[derive(Debug, Default)]
@@ -96,10 +98,12 @@ pub fn load_scoped(
         inputs: &inputs,
         bar: &bar,
     };
+    // Byte-identical EVTX files read once: their events are built where the merge keeps them.
+    let mut twin_events = Vec::new();
     match scope.filter(|scope| (scope.wanted)(&evidence.probes)) {
         Some(scope) => reader.read_in_two_passes(scope, &mut evidence),
         None => {
-            let (events, reports) = reader.read_evtx(&opts.event_filter, true);
+            let (events, twins, reports) = reader.read_evtx_twinned(&opts.event_filter, true);
             evidence.events = events;
             evidence.inputs = reports;
             let exported = reader.read_exports(&mut evidence);
@@ -108,9 +112,10 @@ pub fn load_scoped(
                     .into_iter()
                     .filter(|e| opts.event_filter.matches(e)),
             );
+            twin_events = twins;
         }
     }
-    finish_events(&mut evidence);
+    finish_events(&mut evidence, &twin_events);
     // Inputs are listed EVTX first, then probes, then metrics, whatever the reading order.
     evidence.inputs.append(&mut probe_inputs);
     evidence.inputs.append(&mut metric_inputs);
@@ -132,6 +137,17 @@ impl EventReader<'_> {
         filter: &EventFilter,
         count_progress: bool,
     ) -> (Vec<Event>, Vec<InputReport>) {
+        let (mut events, twins, reports) = self.read_evtx_twinned(filter, count_progress);
+        events::materialize(&mut events, &twins);
+        (events, reports)
+    }
+
+    /// `read_evtx`, a file byte-identical to an earlier one left as a `Twin` of that one's events.
+    fn read_evtx_twinned(
+        &self,
+        filter: &EventFilter,
+        count_progress: bool,
+    ) -> (Vec<Event>, Vec<Twin>, Vec<InputReport>) {
         let evtx_paths: Vec<&std::path::Path> = self
             .inputs
             .iter()
@@ -143,8 +159,11 @@ impl EventReader<'_> {
                 self.bar.file_done(p)
             }
         };
-        let (mut events, mut reports) = (Vec::new(), Vec::new());
-        for (path, read) in evtx::read_evtx_files_with(&evtx_paths, filter, 0, &on_file) {
+        let (mut events, mut twins, mut reports) = (Vec::new(), Vec::new(), Vec::new());
+        // Where each file's events lie in `events`.
+        let mut spans: Vec<std::ops::Range<usize>> = Vec::new();
+        for (path, read, first) in evtx::read_evtx_files_twinned(&evtx_paths, filter, 0, &on_file) {
+            let start = events.len();
             match read {
                 Ok(read) => {
                     events.extend(read.events);
@@ -152,8 +171,16 @@ impl EventReader<'_> {
                 }
                 Err(err) => reports.push(unusable(&path, InputKind::Evtx, &err)),
             }
+            spans.push(start..events.len());
+            if let Some(first) = first {
+                twins.push(Twin {
+                    // The name the reader gives a file's events.
+                    source: Arc::from(path.display().to_string()),
+                    origin: spans[first].clone(),
+                });
+            }
         }
-        (events, reports)
+        (events, twins, reports)
     }
 
     /// Every event of the event exports (they are read whole: no reader skips by id), their
@@ -238,10 +265,10 @@ impl EventReader<'_> {
     }
 }
 
-/// Time order, and one copy of an event that more than one input holds.
-fn finish_events(evidence: &mut Evidence) {
-    sort_events(&mut evidence.events);
-    let by_file = events::merge_copies_by_file(&mut evidence.events);
+/// Time order, and one copy of an event that more than one input holds (`twins`' events among
+/// them).
+fn finish_events(evidence: &mut Evidence, twins: &[Twin]) {
+    let by_file = events::sort_and_merge(&mut evidence.events, twins);
     for report in &mut evidence.inputs {
         report.copies_merged = by_file.get(report.path.as_str()).copied().unwrap_or(0);
     }

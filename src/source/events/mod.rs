@@ -1,6 +1,7 @@
 //! Everything that yields `Event`s besides EVTX: exports of Event Viewer, PowerShell, wevtutil,
 //! evtx_dump and EvtxECmd, and legacy `.evt` files. One `sniff` and one `read` for the wing; each
 //! format's reader lives in its own file.
+mod copies;
 pub mod evt;
 pub mod evtx;
 pub mod export;
@@ -14,11 +15,11 @@ use crate::error::Result;
 use crate::filter::EventFilter;
 use crate::model::{Event, InputReport};
 use chrono::{DateTime, Utc};
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
 pub use crate::model::{ExportKind, MarkupFormat, TextFormat};
+pub use copies::{materialize, merge_copies_by_file, sort_and_merge, Twin};
 
 /// Which event export `head` (the first bytes of a file) is, if any.
 pub fn sniff(head: &[u8]) -> Option<ExportKind> {
@@ -206,111 +207,12 @@ pub fn sort_events(events: &mut [Event]) {
     }
 }
 
-/// Numbers for names compared without case: equal numbers for names whose lowercase spellings
-/// are equal.
-#[derive(Default)]
-struct Interner {
-    /// Each spelling seen, as given: its number.
-    seen: HashMap<String, u32>,
-    /// Each lowercase spelling: its number.
-    lower: HashMap<String, u32>,
-}
-
-impl Interner {
-    fn id(&mut self, name: &str) -> u32 {
-        if let Some(&id) = self.seen.get(name) {
-            return id;
-        }
-        let next = self.lower.len() as u32;
-        let id = *self.lower.entry(name.to_lowercase()).or_insert(next);
-        self.seen.insert(name.to_string(), id);
-        id
-    }
-}
-
 /// Drops the second copy of events given twice (the same log in two formats, or one file given
 /// twice): the same computer and record id where both copies have them, else the same second,
 /// provider, id and computer. Only copies from different files are merged; the copy kept gains
 /// the other's message and record id when it lacks them. Gives how many were merged.
 pub fn merge_copies(events: &mut Vec<Event>) -> u64 {
     merge_copies_by_file(events).values().sum()
-}
-
-/// `merge_copies`, giving how many copies each file lost.
-pub fn merge_copies_by_file(events: &mut Vec<Event>) -> HashMap<Arc<str>, u64> {
-    // Only copies from different files merge: events of one file need no keys at all.
-    if let Some(first) = events.first().map(|e| Arc::clone(&e.source_file)) {
-        let one_file = events
-            .iter()
-            .all(|e| Arc::ptr_eq(&e.source_file, &first) || e.source_file == first);
-        if one_file {
-            return HashMap::new();
-        }
-    }
-    // Providers and computers compared without case, each as the number of its lowercase
-    // spelling: a key then holds no text (a report's events are a few hundred thousand, the
-    // distinct names a few dozen).
-    let mut names = Interner::default();
-    let ids: Vec<(u32, u32)> = events
-        .iter()
-        .map(|e| (names.id(&e.provider), names.id(&e.computer)))
-        .collect();
-    let no_name = names.id("");
-    type Key = (Option<u64>, i64, u32, u32, u32);
-    let key = |i: usize, e: &Event| -> Key {
-        let (provider, computer) = ids[i];
-        match e.record_id.filter(|_| !e.computer.is_empty()) {
-            Some(id) => (Some(id), 0, no_name, 0, computer),
-            None => (None, e.time.timestamp(), provider, e.event_id, computer),
-        }
-    };
-    // An event with a record id is also findable by its time key, so that an export without ids
-    // meets the EVTX copy that has them.
-    let time_key = |i: usize, e: &Event| -> Key {
-        let (provider, computer) = ids[i];
-        (None, e.time.timestamp(), provider, e.event_id, computer)
-    };
-    let mut first: HashMap<Key, usize> = HashMap::with_capacity(events.len());
-    let mut drop = vec![false; events.len()];
-    let mut merged: HashMap<Arc<str>, u64> = HashMap::new();
-    for i in 0..events.len() {
-        let keys = [key(i, &events[i]), time_key(i, &events[i])];
-        let found = keys
-            .iter()
-            .find_map(|k| first.get(k).copied())
-            .filter(|&j| {
-                events[j].source_file != events[i].source_file
-                    && events[j].event_id == events[i].event_id
-                    && events[j].time.timestamp() == events[i].time.timestamp()
-            });
-        match found {
-            Some(j) => {
-                drop[i] = true;
-                *merged.entry(events[i].source_file.clone()).or_default() += 1;
-                let (message, record_id) = (events[i].message.take(), events[i].record_id);
-                let kept = &mut events[j];
-                if kept.message.is_none() {
-                    kept.message = message;
-                }
-                if kept.record_id.is_none() {
-                    kept.record_id = record_id;
-                }
-            }
-            None => {
-                for k in keys {
-                    first.entry(k).or_insert(i);
-                }
-            }
-        }
-    }
-    if !merged.is_empty() {
-        let mut i = 0;
-        events.retain(|_| {
-            i += 1;
-            !drop[i - 1]
-        });
-    }
-    merged
 }
 
 #[cfg(test)]

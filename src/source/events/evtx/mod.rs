@@ -7,6 +7,7 @@ mod crate_fallback;
 pub mod file;
 pub(crate) mod lines;
 pub(crate) mod stream;
+mod twins;
 mod walk;
 
 use crate::error::{Error, Result};
@@ -307,6 +308,94 @@ pub fn read_evtx_files(
 
 /// `read_evtx_files`, calling `on_file` as each file is done (for progress).
 pub fn read_evtx_files_with(
+    paths: &[&Path],
+    filter: &EventFilter,
+    threads: usize,
+    on_file: &(dyn Fn(&Path) + Sync),
+) -> Vec<(std::path::PathBuf, Result<EvtxRead>)> {
+    let mut reads = read_evtx_files_twinned(paths, filter, threads, on_file);
+    for i in 0..reads.len() {
+        if let Some(first) = reads[i].2 {
+            let events = match &reads[first].1 {
+                Ok(read) => read.events.clone(),
+                Err(_) => continue,
+            };
+            let source: Arc<str> = Arc::from(reads[i].0.display().to_string());
+            if let Ok(read) = &mut reads[i].1 {
+                read.events = events
+                    .into_iter()
+                    .map(|e| Event {
+                        source_file: Arc::clone(&source),
+                        ..e
+                    })
+                    .collect();
+            }
+        }
+    }
+    reads.into_iter().map(|(p, r, _)| (p, r)).collect()
+}
+
+/// `read_evtx_files_with`, but a file that holds the same bytes as an earlier one (`twins`) is
+/// not decoded again: its read has the first one's report under its own name, no events, and
+/// the index of that first file, whose events are its own.
+pub fn read_evtx_files_twinned(
+    paths: &[&Path],
+    filter: &EventFilter,
+    threads: usize,
+    on_file: &(dyn Fn(&Path) + Sync),
+) -> Vec<(std::path::PathBuf, Result<EvtxRead>, Option<usize>)> {
+    let twins = twins::earlier_twins(paths);
+    let mut reads: Vec<Option<Result<EvtxRead>>> = (0..paths.len()).map(|_| None).collect();
+    let firsts: Vec<usize> = (0..paths.len()).filter(|&i| twins[i].is_none()).collect();
+    read_into(&mut reads, &firsts, paths, filter, threads, on_file);
+    // A twin of a file that could not be read is read itself: its own error under its own name.
+    let first_failed = |i: usize| twins[i].is_some_and(|j| !matches!(reads[j], Some(Ok(_))));
+    let orphans: Vec<usize> = (0..paths.len()).filter(|&i| first_failed(i)).collect();
+    read_into(&mut reads, &orphans, paths, filter, threads, on_file);
+    let mut twin_of = vec![None; paths.len()];
+    for i in 0..paths.len() {
+        if let (None, Some(j)) = (&reads[i], twins[i]) {
+            if let Some(Ok(first)) = &reads[j] {
+                let mut report = first.report.clone();
+                report.path = new_report(paths[i]).path;
+                let events = Vec::new();
+                reads[i] = Some(Ok(EvtxRead { events, report }));
+                twin_of[i] = Some(j);
+                on_file(paths[i]);
+            }
+        }
+    }
+    paths
+        .iter()
+        .zip(reads)
+        .zip(twin_of)
+        .map(|((p, r), twin)| {
+            let r = r.unwrap_or_else(|| Err(Error::Other(format!("{}: not read", p.display()))));
+            (p.to_path_buf(), r, twin)
+        })
+        .collect()
+}
+
+/// Reads the files `which` (indices into `paths`) whole, into their slots of `reads`.
+fn read_into(
+    reads: &mut [Option<Result<EvtxRead>>],
+    which: &[usize],
+    paths: &[&Path],
+    filter: &EventFilter,
+    threads: usize,
+    on_file: &(dyn Fn(&Path) + Sync),
+) {
+    let these: Vec<&Path> = which.iter().map(|&i| paths[i]).collect();
+    for (&i, (_, read)) in which
+        .iter()
+        .zip(read_whole_files(&these, filter, threads, on_file))
+    {
+        reads[i] = Some(read);
+    }
+}
+
+/// Every file's events, the chunks put together in file and walk order, and its report.
+fn read_whole_files(
     paths: &[&Path],
     filter: &EventFilter,
     threads: usize,
