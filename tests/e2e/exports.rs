@@ -279,3 +279,26 @@ fn per_input_zone_date_order_log_and_host() {
     assert_eq!(events[0]["time"], "2024-04-07T09:00:00Z");
     assert_eq!(events[1]["time"], "2024-05-07T14:53:21Z");
 }
+
+/// Record numbers count per log: the System and Application logs of one computer both start at
+/// 1. Read beside the EVTX files, evtx_dump's JSON Lines of the same two logs (426 and 54 lines,
+/// one record a line: `wc -l`) are copies, every one, and each event is listed once.
+#[test]
+fn copies_of_two_logs_with_the_same_record_numbers_merge_per_log() {
+    let dumps =
+        ["System.evtx_dump.jsonl", "Application.evtx_dump.jsonl"].map(|f| exports_dir().join(f));
+    let records: usize = dumps
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap().lines().count())
+        .sum();
+    let mut args: Vec<String> = vec!["events".into()];
+    args.extend(dumps.iter().map(|p| arg(p)));
+    args.push(arg(&common::aug15("System.evtx")));
+    args.push(arg(&common::aug15("Application.evtx")));
+    args.extend(["--format", "jsonl"].map(String::from));
+    let r = run(&args);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(jsonl(&r.stdout).len(), records);
+    let merged = format!("{records} events were in more than one input");
+    assert!(r.stderr.contains(&merged), "{}", r.stderr);
+}

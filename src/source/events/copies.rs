@@ -169,26 +169,33 @@ fn plan<'a>(n: usize, at: impl Fn(usize) -> (&'a Event, &'a Arc<str>)) -> Merge 
     // spelling: a key then holds no text (a report's events are a few hundred thousand, the
     // distinct names a few dozen). Numbered apart: each sits in its own place of a key, and
     // each list mostly repeats its last name.
-    let (mut providers, mut computers) = (Interner::default(), Interner::default());
-    let ids: Vec<(u32, u32)> = (0..n)
+    let mut providers = Interner::default();
+    let mut computers = Interner::default();
+    let mut channels = Interner::default();
+    let ids: Vec<(u32, u32, u32)> = (0..n)
         .map(|i| {
             let e = at(i).0;
-            (providers.id(&e.provider), computers.id(&e.computer))
+            (
+                providers.id(&e.provider),
+                computers.id(&e.computer),
+                channels.id(&e.channel),
+            )
         })
         .collect();
-    let no_name = providers.id("");
     type Key = (Option<u64>, i64, u32, u32, u32);
+    // Record numbers count per log: the record key is the log's (its channel in the provider's
+    // place), so two logs of one computer whose numbers meet are not taken for each other.
     let key = |i: usize, e: &Event| -> Key {
-        let (provider, computer) = ids[i];
+        let (provider, computer, channel) = ids[i];
         match e.record_id.filter(|_| !e.computer.is_empty()) {
-            Some(id) => (Some(id), 0, no_name, 0, computer),
+            Some(id) => (Some(id), 0, channel, 0, computer),
             None => (None, e.time.timestamp(), provider, e.event_id, computer),
         }
     };
     // An event with a record id is also findable by its time key, so that an export without ids
     // meets the EVTX copy that has them.
     let time_key = |i: usize, e: &Event| -> Key {
-        let (provider, computer) = ids[i];
+        let (provider, computer, _) = ids[i];
         (None, e.time.timestamp(), provider, e.event_id, computer)
     };
     let mut first: HashMap<Key, usize> = HashMap::with_capacity(n);
@@ -203,10 +210,12 @@ fn plan<'a>(n: usize, at: impl Fn(usize) -> (&'a Event, &'a Arc<str>)) -> Merge 
     for i in 0..n {
         let (e, file) = at(i);
         let keys = [key(i, e), time_key(i, e)];
+        // Each key in turn: the first event under the record key may be another event of the
+        // same number (a log cut and restarted), when the time key still finds the copy.
         let found = keys
             .iter()
-            .find_map(|k| first.get(k).copied())
-            .filter(|&j| {
+            .filter_map(|k| first.get(k).copied())
+            .find(|&j| {
                 let (kept, kept_file) = at(j);
                 kept_file != file
                     && kept.event_id == e.event_id
@@ -316,6 +325,7 @@ mod tests {
             event(&export, 1, 7036, None, "sipsvr01"),
             event(&export, 3, 6005, None, "sipsvr01"),
         ];
+        events[4].channel = "Application".into();
         events[5].message = Some("The service entered the running state.".into());
         let twin = Twin {
             source: copy,
@@ -335,13 +345,14 @@ mod tests {
         let unbuilt_by_file = sort_and_merge(&mut unbuilt, &twins);
         assert_eq!(unbuilt, built);
         assert_eq!(unbuilt_by_file, built_by_file);
-        // What the merge found: the copy's records 10 and 12 and both of the export's events are
-        // copies; the two records 11 of the copy met the Application log's record 11 first (the
-        // record key has no channel) and stay, as they do when built.
+        // What the merge found: every record of the copy (its two records 11 are the System
+        // log's, not the Application log's record 11: record numbers count per log) and both of
+        // the export's events are copies; the System log's own two records 11 both stay.
         let lost = |name: &str| unbuilt_by_file.get(name).copied();
-        assert_eq!(lost("c/System.evtx"), Some(2));
+        assert_eq!(lost("c/System.evtx"), Some(4));
         assert_eq!(lost("b/System.csv"), Some(2));
-        assert_eq!(unbuilt.len(), 11 - 4);
+        assert_eq!(lost("a/Application.evtx"), None);
+        assert_eq!(unbuilt.len(), 11 - 6);
         assert!(unbuilt[1].message.is_some(), "{:?}", unbuilt[1]);
     }
 }
