@@ -280,9 +280,9 @@ fn per_input_zone_date_order_log_and_host() {
     assert_eq!(events[1]["time"], "2024-05-07T14:53:21Z");
 }
 
-/// Record numbers count per log: the System and Application logs of one computer both start at
-/// 1. Read beside the EVTX files, evtx_dump's JSON Lines of the same two logs (426 and 54 lines,
-/// one record a line: `wc -l`) are copies, every one, and each event is listed once.
+/// Record numbers count per log: the System and Application logs of one computer both start
+/// at one. Read beside the EVTX files, evtx_dump's JSON Lines of the same two logs (426 and 54
+/// lines, one record a line: `wc -l`) are copies, every one, and each event is listed once.
 #[test]
 fn copies_of_two_logs_with_the_same_record_numbers_merge_per_log() {
     let dumps =
