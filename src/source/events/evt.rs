@@ -17,7 +17,7 @@ use std::sync::Arc;
 mod record;
 mod write;
 
-use self::record::{parse_record, record_at, RawRecord};
+use self::record::{parse_record, record_bytes, record_is_valid, utf16_text, RawRecord};
 #[cfg(test)]
 use self::write::encode_record;
 pub use self::write::{write_evt, write_evt_with, EvtLayout};
@@ -148,6 +148,7 @@ fn parse_evt_keep<'k>(
         ));
     }
     scan.walk(&ring, &hits, pos, span, start > end);
+    scan.sort_live_numbers();
     // What the log could hold bounds a believable record count (a cut file held more).
     let capacity = buf.len().max(max_size).max(end) - HEADER_SIZE;
     scan.count_missing(oldest, next, capacity);
@@ -247,7 +248,13 @@ struct Scan<'k> {
     /// The events read (live ones first, then those recovered from slack), or their counts.
     kept: Keep<'k>,
     live: usize,
-    live_numbers: HashSet<u32>,
+    /// The record numbers of the live log, in walk order (sorted and deduplicated once the walk
+    /// is done: see `sort_live_numbers`).
+    live_numbers: Vec<u32>,
+    /// The last source name met, as UTF-16 bytes and as text: a count decodes each name once
+    /// per run of records that share it.
+    source_units: Vec<u8>,
+    source_name: String,
     recovered: usize,
     /// The earliest and latest time of the events kept.
     span: Option<(DateTime<Utc>, DateTime<Utc>)>,
@@ -306,9 +313,18 @@ impl<'k> Scan<'k> {
     /// Marks a circular span as taken, in one or two linear pieces.
     fn cover(&mut self, ring: &Ring, pos: usize, n: usize) {
         let to_end = ring.buf.len().saturating_sub(pos);
-        self.covered.push((pos, pos + n.min(to_end)));
+        self.cover_linear(pos, pos + n.min(to_end));
         if n > to_end {
-            self.covered.push((HEADER_SIZE, HEADER_SIZE + (n - to_end)));
+            self.cover_linear(HEADER_SIZE, HEADER_SIZE + (n - to_end));
+        }
+    }
+
+    /// Records follow one another: a range that starts where the last one ends extends it (one
+    /// range for a whole run of records rather than one each).
+    fn cover_linear(&mut self, start: usize, end: usize) {
+        match self.covered.last_mut() {
+            Some(last) if last.1 == start => last.1 = end,
+            _ => self.covered.push((start, end)),
         }
     }
 
@@ -340,16 +356,20 @@ impl<'k> Scan<'k> {
         let mut done = 0;
         while done < span {
             let room = span - done;
-            let size = match record_at(ring, pos, room) {
-                Ok((raw, size)) => {
+            let bytes = record_bytes(ring, pos, room);
+            let record = match &bytes {
+                Ok(bytes) => parse_record(bytes),
+                Err(why) => Err(why.clone()),
+            };
+            let size = match record {
+                Ok(raw) => {
                     if let Some(flaw) = &raw.flaw {
                         self.problem(format!("record {} at offset 0x{pos:x}: {flaw}", raw.number));
                     }
-                    self.live_numbers.insert(raw.number);
-                    let event = self.event(raw);
-                    self.keep(event);
+                    self.live_numbers.push(raw.number);
+                    self.keep(&raw);
                     self.live += 1;
-                    size
+                    bytes.as_ref().map_or(0, |b| b.len())
                 }
                 Err(why) => {
                     let next = resync(ring, hits, pos, room);
@@ -371,6 +391,17 @@ impl<'k> Scan<'k> {
         }
     }
 
+    /// Sorts the live record numbers for the lookups below (a log's walk gives them in order,
+    /// which the sort finds at once) and drops repeats, as the set of them they stand for.
+    fn sort_live_numbers(&mut self) {
+        self.live_numbers.sort_unstable();
+        self.live_numbers.dedup();
+    }
+
+    fn is_live(&self, number: u32) -> bool {
+        self.live_numbers.binary_search(&number).is_ok()
+    }
+
     /// Counts as skipped the records the log's numbering says it holds but the walk did not
     /// read (at least one per damaged stretch).
     fn count_missing(&mut self, oldest: u32, next: u32, capacity: usize) {
@@ -378,11 +409,8 @@ impl<'k> Scan<'k> {
         let mut missing = 0;
         if oldest > 0 && expected > 0 && expected <= (capacity / MIN_RECORD) as u64 + 1 {
             let numbers = oldest..next;
-            let present = self
-                .live_numbers
-                .iter()
-                .filter(|n| numbers.contains(n))
-                .count();
+            let below = |n: u32| self.live_numbers.partition_point(|&live| live < n);
+            let present = below(numbers.end) - below(numbers.start);
             missing = expected - present as u64;
             if missing > 0 {
                 self.problem(format!(
@@ -413,11 +441,10 @@ impl<'k> Scan<'k> {
                 continue;
             };
             taken_until = at + size;
-            if self.live_numbers.contains(&raw.number) || !numbers.insert(raw.number) {
+            if self.is_live(raw.number) || !numbers.insert(raw.number) {
                 self.slack.duplicates += 1;
             } else {
-                let event = self.event(raw);
-                self.keep(event);
+                self.keep(&raw);
                 self.recovered += 1;
             }
         }
@@ -449,13 +476,8 @@ impl<'k> Scan<'k> {
         i > 0 && self.covered.get(i - 1).is_some_and(|&(_, end)| at < end)
     }
 
-    fn keep(&mut self, event: Event) {
-        let t = event.time;
-        self.span = Some(self.span.map_or((t, t), |(a, b)| (a.min(t), b.max(t))));
-        self.kept.event(event);
-    }
-
-    fn event(&mut self, raw: RawRecord) -> Event {
+    /// Keeps one record: as an event, or only counted (its source name the only text decoded).
+    fn keep(&mut self, raw: &RawRecord) {
         let level = match raw.event_type {
             1 => Level::ERROR,
             2 => Level::WARNING,
@@ -466,33 +488,22 @@ impl<'k> Scan<'k> {
         };
         self.audits += u64::from(level == Level(0));
         self.unknown_types += u64::from(level == Level::UNKNOWN);
-        let mut data: Vec<DataField> = raw
-            .strings
-            .into_iter()
-            .map(|value| DataField { name: None, value })
-            .collect();
-        if !raw.data.is_empty() {
-            let value = raw.data.iter().map(|b| format!("{b:02X}")).collect();
-            data.push(DataField {
-                name: Some("Binary".into()),
-                value,
-            });
-        }
-        Event {
-            time: epoch(raw.generated),
-            record_id: Some(u64::from(raw.number)),
-            channel: self.channel.clone(),
-            provider: raw.source,
-            event_id: raw.event_id & 0xFFFF,
-            level,
-            computer: if raw.computer.is_empty() {
-                self.host.clone()
-            } else {
-                raw.computer
-            },
-            message: None,
-            data: EventData(data),
-            source_file: Arc::clone(&self.source_file),
+        let t = epoch(raw.generated);
+        self.span = Some(self.span.map_or((t, t), |(a, b)| (a.min(t), b.max(t))));
+        match &mut self.kept {
+            Keep::Counts(tally) => {
+                if self.source_units != raw.source {
+                    self.source_units.clear();
+                    self.source_units.extend_from_slice(raw.source);
+                    self.source_name = utf16_text(raw.source);
+                }
+                let key = tally.key(&self.channel, &self.source_name, raw.event_id & 0xFFFF);
+                tally.add(key, t);
+            }
+            Keep::Events(events) => {
+                let event = event(raw, level, &self.channel, &self.host, &self.source_file);
+                events.push(event);
+            }
         }
     }
 
@@ -521,6 +532,38 @@ impl<'k> Scan<'k> {
     }
 }
 
+/// One record as an event: every string decoded, the binary data as hex.
+fn event(raw: &RawRecord, level: Level, channel: &str, host: &str, file: &Arc<str>) -> Event {
+    let mut data: Vec<DataField> = raw
+        .strings()
+        .into_iter()
+        .map(|value| DataField { name: None, value })
+        .collect();
+    if !raw.data.is_empty() {
+        let value = raw.data.iter().map(|b| format!("{b:02X}")).collect();
+        data.push(DataField {
+            name: Some("Binary".into()),
+            value,
+        });
+    }
+    Event {
+        time: epoch(raw.generated),
+        record_id: Some(u64::from(raw.number)),
+        channel: channel.to_string(),
+        provider: utf16_text(raw.source),
+        event_id: raw.event_id & 0xFFFF,
+        level,
+        computer: if raw.computer.is_empty() {
+            host.to_string()
+        } else {
+            utf16_text(raw.computer)
+        },
+        message: None,
+        data: EventData(data),
+        source_file: Arc::clone(file),
+    }
+}
+
 /// The next offset after `pos`, less than `room` bytes on, where a valid record starts.
 fn resync(ring: &Ring, hits: &[usize], pos: usize, room: usize) -> Option<usize> {
     let (before, after) = hits.split_at(hits.partition_point(|&q| q <= pos));
@@ -529,7 +572,7 @@ fn resync(ring: &Ring, hits: &[usize], pos: usize, room: usize) -> Option<usize>
         .chain(before)
         .map(|&q| (q, ring.distance(pos, q)))
         .take_while(|&(_, d)| d < room)
-        .find(|&(q, d)| d > 0 && record_at(ring, q, room - d).is_ok())
+        .find(|&(q, d)| d > 0 && record_is_valid(ring, q, room - d))
         .map(|(q, _)| q)
 }
 

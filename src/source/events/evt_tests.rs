@@ -151,11 +151,11 @@ fn a_record_laid_out_by_hand_from_the_libevt_table_reads_and_matches_the_writer(
         (7, 1_000_000_000, 0xC000_07E3, 1)
     );
     assert_eq!(
-        (raw.source.as_str(), raw.computer.as_str()),
-        ("Srv", "HOST")
+        (utf16_text(raw.source), utf16_text(raw.computer)),
+        ("Srv".to_string(), "HOST".to_string())
     );
     assert_eq!(
-        (raw.strings, raw.data),
+        (raw.strings(), raw.data.to_vec()),
         (vec!["a".to_string(), "bc".to_string()], vec![0xDE, 0xAD])
     );
 
