@@ -10,6 +10,7 @@ use crate::model::{DataField, Event, EventData, InputReport, Level};
 use crate::source::events::export::{ExportOptions, ExportRead, Keep};
 use chrono::{DateTime, TimeZone, Utc};
 use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
@@ -17,7 +18,9 @@ use std::sync::Arc;
 mod record;
 mod write;
 
-use self::record::{parse_record, record_bytes, record_is_valid, utf16_text, RawRecord};
+use self::record::{
+    parse_record, record_bytes, record_is_valid, utf16_text, RawRecord, SourceNames,
+};
 #[cfg(test)]
 use self::write::encode_record;
 pub use self::write::{write_evt, write_evt_with, EvtLayout};
@@ -138,7 +141,8 @@ fn parse_evt_keep<'k>(
             (word(16) as usize, word(20) as usize, word(28), word(24))
         }
     };
-    let hits = magic_hits(buf);
+    // Where records could start, looked for only if the live log is damaged.
+    let hits = OnceCell::new();
     let (pos, span) = scan.live_range(&ring, start, end);
     if start > end && max_size > buf.len() {
         scan.note(format!(
@@ -152,7 +156,7 @@ fn parse_evt_keep<'k>(
     // What the log could hold bounds a believable record count (a cut file held more).
     let capacity = buf.len().max(max_size).max(end) - HEADER_SIZE;
     scan.count_missing(oldest, next, capacity);
-    scan.recover_slack(buf, &hits);
+    scan.recover_slack(buf);
     Ok(scan.finish())
 }
 
@@ -191,10 +195,15 @@ fn eof_at(ring: &Ring, at: usize) -> Option<EofRecord> {
 
 /// Offsets where a record could start: four bytes before each `LfLe` past the header.
 fn magic_hits(buf: &[u8]) -> Vec<usize> {
-    memchr::memmem::find_iter(buf, MAGIC)
-        .filter_map(|hit| hit.checked_sub(4))
-        .filter(|&at| at >= HEADER_SIZE)
-        .collect()
+    magic_hits_in(buf, HEADER_SIZE, buf.len()).collect()
+}
+
+/// The offsets in `from..to` (`from` past the header) where a record could start.
+fn magic_hits_in(buf: &[u8], from: usize, to: usize) -> impl Iterator<Item = usize> + '_ {
+    let window = buf.get(from + 4..to.saturating_add(8).min(buf.len()));
+    memchr::memmem::find_iter(window.unwrap_or_default(), MAGIC)
+        .map(move |m| from + m)
+        .filter(move |&at| at < to)
 }
 
 /// The file past its header as a circular buffer: after the last byte comes offset 0x30.
@@ -251,10 +260,8 @@ struct Scan<'k> {
     /// The record numbers of the live log, in walk order (sorted and deduplicated once the walk
     /// is done: see `sort_live_numbers`).
     live_numbers: Vec<u32>,
-    /// The last source name met, as UTF-16 bytes and as text: a count decodes each name once
-    /// per run of records that share it.
-    source_units: Vec<u8>,
-    source_name: String,
+    /// The source names met, decoded once each for a count.
+    sources: SourceNames,
     recovered: usize,
     /// The earliest and latest time of the events kept.
     span: Option<(DateTime<Utc>, DateTime<Utc>)>,
@@ -352,7 +359,14 @@ impl<'k> Scan<'k> {
 
     /// Follows the live records from `pos` for `span` bytes, across the wrap; damaged stretches
     /// are skipped to the next valid record and reported with their offset.
-    fn walk(&mut self, ring: &Ring, hits: &[usize], mut pos: usize, span: usize, wrapped: bool) {
+    fn walk(
+        &mut self,
+        ring: &Ring,
+        hits: &OnceCell<Vec<usize>>,
+        mut pos: usize,
+        span: usize,
+        wrapped: bool,
+    ) {
         let mut done = 0;
         while done < span {
             let room = span - done;
@@ -372,6 +386,7 @@ impl<'k> Scan<'k> {
                     bytes.as_ref().map_or(0, |b| b.len())
                 }
                 Err(why) => {
+                    let hits = hits.get_or_init(|| magic_hits(ring.buf));
                     let next = resync(ring, hits, pos, room);
                     let gap = next.map_or(room, |q| ring.distance(pos, q));
                     // libevt: a wrapped log can leave unused bytes before the end of the file.
@@ -423,11 +438,11 @@ impl<'k> Scan<'k> {
     }
 
     /// Keeps the valid records outside the live log that it does not already hold.
-    fn recover_slack(&mut self, buf: &[u8], hits: &[usize]) {
+    fn recover_slack(&mut self, buf: &[u8]) {
         self.covered.sort_unstable();
         let (mut taken_until, mut numbers, mut first_fragment) = (0, HashSet::new(), None);
-        for &at in hits {
-            if at < taken_until || self.is_covered(at) {
+        for at in self.uncovered_hits(buf) {
+            if at < taken_until {
                 continue;
             }
             let size = le32(buf, at).unwrap_or(0) as usize;
@@ -471,9 +486,17 @@ impl<'k> Scan<'k> {
         self.slack.recovered = self.recovered;
     }
 
-    fn is_covered(&self, at: usize) -> bool {
-        let i = self.covered.partition_point(|&(start, _)| start <= at);
-        i > 0 && self.covered.get(i - 1).is_some_and(|&(_, end)| at < end)
+    /// Where a record could start outside the (sorted) covered ranges: slack space.
+    fn uncovered_hits(&self, buf: &[u8]) -> Vec<usize> {
+        let mut hits = Vec::new();
+        let mut from = HEADER_SIZE;
+        for &(start, end) in self.covered.iter().chain([(buf.len(), buf.len())].iter()) {
+            if start > from {
+                hits.extend(magic_hits_in(buf, from, start));
+            }
+            from = from.max(end);
+        }
+        hits
     }
 
     /// Keeps one record: as an event, or only counted (its source name the only text decoded).
@@ -492,12 +515,8 @@ impl<'k> Scan<'k> {
         self.span = Some(self.span.map_or((t, t), |(a, b)| (a.min(t), b.max(t))));
         match &mut self.kept {
             Keep::Counts(tally) => {
-                if self.source_units != raw.source {
-                    self.source_units.clear();
-                    self.source_units.extend_from_slice(raw.source);
-                    self.source_name = utf16_text(raw.source);
-                }
-                let key = tally.key(&self.channel, &self.source_name, raw.event_id & 0xFFFF);
+                let source = self.sources.text(raw.source);
+                let key = tally.key(&self.channel, source, raw.event_id & 0xFFFF);
                 tally.add(key, t);
             }
             Keep::Events(events) => {

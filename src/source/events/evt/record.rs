@@ -118,12 +118,59 @@ pub(super) fn parse_record(r: &[u8]) -> Parsed<RawRecord<'_>> {
 /// `limit`.
 fn nul_at(r: &[u8], at: usize, limit: usize) -> Option<usize> {
     let units = r.get(at..limit.min(r.len()))?;
-    let len = units
-        .chunks_exact(2)
-        .position(|p| p == [0, 0])
-        .map_or(units.len() & !1, |n| n * 2);
-    let end = at + len;
+    let end = at + first_nul_unit(units).unwrap_or(units.len() & !1);
     (end + 2 <= limit).then_some(end)
+}
+
+/// The offset of the first zero UTF-16 unit of `units`, looked for four units at a time (a
+/// record's strings are most of its bytes, and every one is checked for its end).
+fn first_nul_unit(units: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0001_0001_0001_0001;
+    const HIGHS: u64 = 0x8000_8000_8000_8000;
+    let words = units.chunks_exact(8);
+    let tail = words.remainder();
+    for (n, word) in words.enumerate() {
+        let Ok(bytes) = <[u8; 8]>::try_from(word) else {
+            break;
+        };
+        let v = u64::from_le_bytes(bytes);
+        // The lowest flag marks the first zero unit (a borrow can only flag units above it).
+        let zero = v.wrapping_sub(ONES) & !v & HIGHS;
+        if zero != 0 {
+            return Some(n * 8 + (zero.trailing_zeros() / 16) as usize * 2);
+        }
+    }
+    let before_tail = units.len() - tail.len();
+    tail.chunks_exact(2)
+        .position(|p| p == [0, 0])
+        .map(|n| before_tail + n * 2)
+}
+
+/// Source names as text, each decoded once: a log has a few dozen sources over a million records.
+#[derive(Default)]
+pub(super) struct SourceNames {
+    known: Vec<(Box<[u8]>, String)>,
+    /// A name past the first `MAX_KNOWN`, decoded each time.
+    other: String,
+}
+
+impl SourceNames {
+    const MAX_KNOWN: usize = 256;
+
+    /// The name whose UTF-16LE bytes are `units`.
+    pub(super) fn text(&mut self, units: &[u8]) -> &str {
+        match self.known.iter().position(|(known, _)| **known == *units) {
+            Some(i) => &self.known[i].1,
+            None if self.known.len() < Self::MAX_KNOWN => {
+                self.known.push((units.into(), utf16_text(units)));
+                self.known.last().map_or("", |(_, name)| name)
+            }
+            None => {
+                self.other = utf16_text(units);
+                &self.other
+            }
+        }
+    }
 }
 
 /// UTF-16LE bytes as text, an unpaired surrogate as U+FFFD (`String::from_utf16_lossy`).
