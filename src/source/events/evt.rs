@@ -81,7 +81,7 @@ pub fn read_evt(path: &Path, opts: &ExportOptions) -> Result<ExportRead> {
 
 /// Like `read_evt`, and says which events are live and what slack space held.
 pub fn read_evt_detailed(path: &Path, opts: &ExportOptions) -> Result<EvtRead> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = file_bytes(path)?;
     parse_evt(path, &bytes, opts)
 }
 
@@ -91,8 +91,14 @@ pub fn read_evt_into<'k>(
     opts: &ExportOptions,
     keep: Keep<'k>,
 ) -> Result<ExportRead<Keep<'k>>> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = file_bytes(path)?;
     parse_evt_keep(path, &bytes, opts, keep).map(|(read, _, _)| read)
+}
+
+/// The file's bytes, mapped (see `memory::map_file`).
+fn file_bytes(path: &Path) -> Result<crate::memory::FileBytes> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    crate::memory::map_file(&file).map_err(|e| Error::io(path, e))
 }
 
 /// Reads `.evt` bytes; `path` names the source in events and messages.

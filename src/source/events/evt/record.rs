@@ -72,8 +72,7 @@ pub(super) fn parse_record(r: &[u8]) -> Parsed<RawRecord<'_>> {
     }
     let body_end = size - 4;
     let source_end = nul_at(r, FIXED, body_end).ok_or("source name unterminated")?;
-    let computer_end =
-        nul_at(r, source_end + 2, body_end).ok_or("computer name unterminated")?;
+    let computer_end = nul_at(r, source_end + 2, body_end).ok_or("computer name unterminated")?;
     let (count, strings_at) = (half(26) as usize, word(36));
     let (data_len, data_at) = (word(48), word(52));
     let data_fits =
@@ -175,7 +174,9 @@ impl SourceNames {
 
 /// UTF-16LE bytes as text, an unpaired surrogate as U+FFFD (`String::from_utf16_lossy`).
 pub(super) fn utf16_text(bytes: &[u8]) -> String {
-    let units = bytes.chunks_exact(2).map(|p| u16::from_le_bytes([p[0], p[1]]));
+    let units = bytes
+        .chunks_exact(2)
+        .map(|p| u16::from_le_bytes([p[0], p[1]]));
     char::decode_utf16(units)
         .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
         .collect()
