@@ -405,7 +405,9 @@ fn read_csv<'a>(
     let mut held_record = csv::ByteRecord::new();
     // One list of cells, its allocation reused from row to row.
     let mut spare: Vec<Cow<'static, str>> = Vec::new();
-    let open_quote = each_record(opened.input, delimiter, text_start, |parsed| {
+    // One thread asked for: the parse stays on this one.
+    let own_thread = opts.threads != 1;
+    let open_quote = each_record(opened.input, delimiter, text_start, own_thread, |parsed| {
         let (mut record, line, byte) = match parsed {
             Parsed::Record(record, line, byte) => (record, line, byte),
             Parsed::Failed(problem) => {
@@ -588,6 +590,7 @@ mod tests {
             channel: Some("OPTCHAN".into()),
             host: Some("OPTHOST".into()),
             date_order: None,
+            threads: 0,
         }
     }
 
