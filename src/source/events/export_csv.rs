@@ -496,7 +496,8 @@ fn decode_into<'a>(
     line: u64,
     row: &mut Vec<Cow<'a, str>>,
 ) {
-    let Ok(whole) = std::str::from_utf8(record.as_slice()) else {
+    // simdutf8: the same answer as std's check, several times faster on ASCII.
+    let Ok(whole) = simdutf8::basic::from_utf8(record.as_slice()) else {
         row.extend(record.iter().map(|f| decoder.text(f, line)));
         return;
     };
