@@ -1,6 +1,7 @@
 //! One `LfLe` record of an `.evt` file: found at an offset of the ring, validated, and read into
 //! its values. Its text stays UTF-16 bytes until asked for: a count decodes only the source name.
-use super::{le16, le32, Ring, FIXED, MAGIC, MIN_RECORD};
+use super::ring::Ring;
+use super::{le16, le32, FIXED, MAGIC, MIN_RECORD};
 use std::borrow::Cow;
 
 /// One record's values, borrowed from its bytes, before they become an `Event`.
