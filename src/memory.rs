@@ -1,4 +1,5 @@
-//! What faultline asks of the allocator, in one place: the rest of the code stays safe Rust.
+//! What faultline asks of the allocator and of memory maps, in one place: the rest of the code
+//! stays safe Rust.
 
 /// Hands the memory freed so far back to the system. glibc keeps freed heap pages for reuse, so
 /// after a large read (the 10 M-row probe export's blocks and column buffers) the process went on
@@ -23,11 +24,16 @@ pub struct MappedFile(memmap2::Mmap);
 
 impl MappedFile {
     pub fn new(file: &std::fs::File) -> Option<MappedFile> {
-        // SAFETY: the map is read-only. Its bytes could change
-        // under us only if another process wrote to or truncated the file while it is read;
-        // faultline reads evidence, copies of logs, not files being written (the same
-        // assumption `evtx_dump` and ripgrep make).
-        unsafe { memmap2::Mmap::map(file) }.ok().map(MappedFile)
+        Self::map(file).ok()
+    }
+
+    fn map(file: &std::fs::File) -> std::io::Result<MappedFile> {
+        // SAFETY: the map is only read. Its bytes could change under us only if another
+        // process wrote to the file while it is read (they are then read as any damaged record
+        // is), and a read past a new end, if it shrank, faults (SIGBUS). faultline reads
+        // evidence, copies of logs, not files being written (the assumption `evtx_dump` and
+        // ripgrep make).
+        unsafe { memmap2::Mmap::map(file) }.map(MappedFile)
     }
 
     pub fn bytes(&self) -> &[u8] {
@@ -50,4 +56,33 @@ impl MappedFile {
         #[cfg(not(unix))]
         let _ = (offset, len);
     }
+}
+
+/// A whole file's bytes: mapped into memory, or read (an empty file, or where mapping fails).
+pub enum FileBytes {
+    Mapped(MappedFile),
+    Read(Vec<u8>),
+}
+
+impl std::ops::Deref for FileBytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            FileBytes::Mapped(map) => map.bytes(),
+            FileBytes::Read(bytes) => bytes,
+        }
+    }
+}
+
+/// The bytes of a file no one writes while it is read, mapped rather than copied: a legacy `.evt`
+/// log walked at random (its ring wraps, damage is skipped by signature, slack is searched), for
+/// which reading 260 MB into a buffer cost more than the walk (the kernel's copy and the page
+/// faults of the buffer: half the CPU of a count).
+pub fn map_file(file: &std::fs::File) -> std::io::Result<FileBytes> {
+    if file.metadata()?.len() == 0 {
+        return Ok(FileBytes::Read(Vec::new()));
+    }
+    // A `.evt` file is only ever a copy: only Windows XP/2003's own EventLog service writes
+    // one, never on the machine reading it (see `MappedFile::map`).
+    MappedFile::map(file).map(FileBytes::Mapped)
 }

@@ -3,6 +3,7 @@ use super::{event_filter, Diagnostics};
 use crate::cli::{EventsArgs, EventsFormat};
 use crate::render::event_listing::Listing;
 use crate::render::events::ListFormat;
+use crate::source::events::export::ExportOptions;
 use crate::source::{self, InputKind};
 use crate::Outcome;
 use std::io::{IsTerminal, Write};
@@ -67,7 +68,10 @@ pub fn run(
         listing.write_evtx(out, &evtx_paths)?
     } else if let Some((input, kind)) = counted_export {
         // Counted as it is read: no event held.
-        let opts = settings.inputs.for_path(&input.path).export_options();
+        let opts = ExportOptions {
+            threads: listing.threads,
+            ..settings.inputs.for_path(&input.path).export_options()
+        };
         let read = source::events::count_export(&input.path, kind, &opts, &filter);
         bar.file_done(&input.path);
         bar.finish();
@@ -88,7 +92,10 @@ pub fn run(
                 InputKind::EventExport(kind) => Some((
                     i.path.as_path(),
                     kind,
-                    settings.inputs.for_path(&i.path).export_options(),
+                    ExportOptions {
+                        threads: listing.threads,
+                        ..settings.inputs.for_path(&i.path).export_options()
+                    },
                 )),
                 _ => None,
             })

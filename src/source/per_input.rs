@@ -38,6 +38,7 @@ impl ForInput {
             date_order: self.date_order,
             channel: self.channel.clone(),
             host: self.host.clone(),
+            threads: 0,
         }
     }
 }

@@ -9,15 +9,19 @@ use crate::error::{Error, Result};
 use crate::model::{DataField, Event, EventData, InputReport, Level};
 use crate::source::events::export::{ExportOptions, ExportRead, Keep};
 use chrono::{DateTime, TimeZone, Utc};
-use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 
 mod record;
+mod ring;
 mod write;
 
-use self::record::{parse_record, record_at, RawRecord};
+use self::record::{
+    parse_record, record_bytes, record_is_valid, utf16_text, RawRecord, SourceNames,
+};
+use self::ring::{find_eof, magic_hits, magic_hits_in, Ring};
 #[cfg(test)]
 use self::write::encode_record;
 pub use self::write::{write_evt, write_evt_with, EvtLayout};
@@ -78,7 +82,7 @@ pub fn read_evt(path: &Path, opts: &ExportOptions) -> Result<ExportRead> {
 
 /// Like `read_evt`, and says which events are live and what slack space held.
 pub fn read_evt_detailed(path: &Path, opts: &ExportOptions) -> Result<EvtRead> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = file_bytes(path)?;
     parse_evt(path, &bytes, opts)
 }
 
@@ -88,8 +92,14 @@ pub fn read_evt_into<'k>(
     opts: &ExportOptions,
     keep: Keep<'k>,
 ) -> Result<ExportRead<Keep<'k>>> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = file_bytes(path)?;
     parse_evt_keep(path, &bytes, opts, keep).map(|(read, _, _)| read)
+}
+
+/// The file's bytes, mapped (see `memory::map_file`).
+fn file_bytes(path: &Path) -> Result<crate::memory::FileBytes> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    crate::memory::map_file(&file).map_err(|e| Error::io(path, e))
 }
 
 /// Reads `.evt` bytes; `path` names the source in events and messages.
@@ -138,7 +148,8 @@ fn parse_evt_keep<'k>(
             (word(16) as usize, word(20) as usize, word(28), word(24))
         }
     };
-    let hits = magic_hits(buf);
+    // Where records could start, looked for only if the live log is damaged.
+    let hits = OnceCell::new();
     let (pos, span) = scan.live_range(&ring, start, end);
     if start > end && max_size > buf.len() {
         scan.note(format!(
@@ -148,92 +159,12 @@ fn parse_evt_keep<'k>(
         ));
     }
     scan.walk(&ring, &hits, pos, span, start > end);
+    scan.sort_live_numbers();
     // What the log could hold bounds a believable record count (a cut file held more).
     let capacity = buf.len().max(max_size).max(end) - HEADER_SIZE;
     scan.count_missing(oldest, next, capacity);
-    scan.recover_slack(buf, &hits);
+    scan.recover_slack(buf);
     Ok(scan.finish())
-}
-
-/// The end-of-file record: where the live log ends, and its bounds as last written.
-struct EofRecord {
-    at: usize,
-    start: u32,
-    next: u32,
-    oldest: u32,
-    /// Its own end-of-file offset field names where it sits.
-    names_itself: bool,
-}
-
-/// The end-of-file record at the header's end offset, else one found by its signature: among
-/// several, one that names its own offset, with the highest next record number.
-fn find_eof(ring: &Ring, header_end: usize) -> Option<EofRecord> {
-    eof_at(ring, header_end).or_else(|| {
-        memchr::memmem::find_iter(ring.buf, &EOF_SIGNATURE)
-            .filter_map(|hit| eof_at(ring, hit.checked_sub(4)?))
-            .max_by_key(|eof| (eof.names_itself, eof.next))
-    })
-}
-
-fn eof_at(ring: &Ring, at: usize) -> Option<EofRecord> {
-    let b = ring.bytes(at, EOF_SIZE)?;
-    let word = |o| le32(&b, o).unwrap_or(0);
-    let sized = word(0) as usize == EOF_SIZE && word(36) as usize == EOF_SIZE;
-    (sized && b.get(4..20) == Some(EOF_SIGNATURE.as_slice())).then(|| EofRecord {
-        at,
-        start: word(20),
-        next: word(28),
-        oldest: word(32),
-        names_itself: word(24) as usize == at,
-    })
-}
-
-/// Offsets where a record could start: four bytes before each `LfLe` past the header.
-fn magic_hits(buf: &[u8]) -> Vec<usize> {
-    memchr::memmem::find_iter(buf, MAGIC)
-        .filter_map(|hit| hit.checked_sub(4))
-        .filter(|&at| at >= HEADER_SIZE)
-        .collect()
-}
-
-/// The file past its header as a circular buffer: after the last byte comes offset 0x30.
-struct Ring<'a> {
-    buf: &'a [u8],
-}
-
-impl<'a> Ring<'a> {
-    fn circumference(&self) -> usize {
-        self.buf.len().saturating_sub(HEADER_SIZE)
-    }
-
-    fn contains(&self, pos: usize) -> bool {
-        (HEADER_SIZE..self.buf.len()).contains(&pos)
-    }
-
-    fn advance(&self, pos: usize, n: usize) -> usize {
-        let c = self.circumference().max(1);
-        HEADER_SIZE + (pos.saturating_sub(HEADER_SIZE) + n) % c
-    }
-
-    /// Bytes from `from` forward to `to`, both inside the buffer.
-    fn distance(&self, from: usize, to: usize) -> usize {
-        let c = self.circumference().max(1);
-        (to + c - from) % c
-    }
-
-    /// `n` bytes from `pos`, continuing after the header when they run past the end of the file.
-    fn bytes(&self, pos: usize, n: usize) -> Option<Cow<'a, [u8]>> {
-        if !self.contains(pos) || n > self.circumference() {
-            return None;
-        }
-        if let Some(whole) = self.buf.get(pos..pos + n) {
-            return Some(Cow::Borrowed(whole));
-        }
-        let mut joined = self.buf.get(pos..)?.to_vec();
-        let rest = n - joined.len();
-        joined.extend_from_slice(self.buf.get(HEADER_SIZE..HEADER_SIZE + rest)?);
-        Some(Cow::Owned(joined))
-    }
 }
 
 /// The state of one read: what was found so far and where the bytes went.
@@ -247,7 +178,11 @@ struct Scan<'k> {
     /// The events read (live ones first, then those recovered from slack), or their counts.
     kept: Keep<'k>,
     live: usize,
-    live_numbers: HashSet<u32>,
+    /// The record numbers of the live log, in walk order (sorted and deduplicated once the walk
+    /// is done: see `sort_live_numbers`).
+    live_numbers: Vec<u32>,
+    /// The source names met, decoded once each for a count.
+    sources: SourceNames,
     recovered: usize,
     /// The earliest and latest time of the events kept.
     span: Option<(DateTime<Utc>, DateTime<Utc>)>,
@@ -306,9 +241,18 @@ impl<'k> Scan<'k> {
     /// Marks a circular span as taken, in one or two linear pieces.
     fn cover(&mut self, ring: &Ring, pos: usize, n: usize) {
         let to_end = ring.buf.len().saturating_sub(pos);
-        self.covered.push((pos, pos + n.min(to_end)));
+        self.cover_linear(pos, pos + n.min(to_end));
         if n > to_end {
-            self.covered.push((HEADER_SIZE, HEADER_SIZE + (n - to_end)));
+            self.cover_linear(HEADER_SIZE, HEADER_SIZE + (n - to_end));
+        }
+    }
+
+    /// Records follow one another: a range that starts where the last one ends extends it (one
+    /// range for a whole run of records rather than one each).
+    fn cover_linear(&mut self, start: usize, end: usize) {
+        match self.covered.last_mut() {
+            Some(last) if last.1 == start => last.1 = end,
+            _ => self.covered.push((start, end)),
         }
     }
 
@@ -336,22 +280,34 @@ impl<'k> Scan<'k> {
 
     /// Follows the live records from `pos` for `span` bytes, across the wrap; damaged stretches
     /// are skipped to the next valid record and reported with their offset.
-    fn walk(&mut self, ring: &Ring, hits: &[usize], mut pos: usize, span: usize, wrapped: bool) {
+    fn walk(
+        &mut self,
+        ring: &Ring,
+        hits: &OnceCell<Vec<usize>>,
+        mut pos: usize,
+        span: usize,
+        wrapped: bool,
+    ) {
         let mut done = 0;
         while done < span {
             let room = span - done;
-            let size = match record_at(ring, pos, room) {
-                Ok((raw, size)) => {
+            let bytes = record_bytes(ring, pos, room);
+            let record = match &bytes {
+                Ok(bytes) => parse_record(bytes),
+                Err(why) => Err(why.clone()),
+            };
+            let size = match record {
+                Ok(raw) => {
                     if let Some(flaw) = &raw.flaw {
                         self.problem(format!("record {} at offset 0x{pos:x}: {flaw}", raw.number));
                     }
-                    self.live_numbers.insert(raw.number);
-                    let event = self.event(raw);
-                    self.keep(event);
+                    self.live_numbers.push(raw.number);
+                    self.keep(&raw);
                     self.live += 1;
-                    size
+                    bytes.as_ref().map_or(0, |b| b.len())
                 }
                 Err(why) => {
+                    let hits = hits.get_or_init(|| magic_hits(ring.buf));
                     let next = resync(ring, hits, pos, room);
                     let gap = next.map_or(room, |q| ring.distance(pos, q));
                     // libevt: a wrapped log can leave unused bytes before the end of the file.
@@ -371,6 +327,17 @@ impl<'k> Scan<'k> {
         }
     }
 
+    /// Sorts the live record numbers for the lookups below (a log's walk gives them in order,
+    /// which the sort finds at once) and drops repeats, as the set of them they stand for.
+    fn sort_live_numbers(&mut self) {
+        self.live_numbers.sort_unstable();
+        self.live_numbers.dedup();
+    }
+
+    fn is_live(&self, number: u32) -> bool {
+        self.live_numbers.binary_search(&number).is_ok()
+    }
+
     /// Counts as skipped the records the log's numbering says it holds but the walk did not
     /// read (at least one per damaged stretch).
     fn count_missing(&mut self, oldest: u32, next: u32, capacity: usize) {
@@ -378,11 +345,8 @@ impl<'k> Scan<'k> {
         let mut missing = 0;
         if oldest > 0 && expected > 0 && expected <= (capacity / MIN_RECORD) as u64 + 1 {
             let numbers = oldest..next;
-            let present = self
-                .live_numbers
-                .iter()
-                .filter(|n| numbers.contains(n))
-                .count();
+            let below = |n: u32| self.live_numbers.partition_point(|&live| live < n);
+            let present = below(numbers.end) - below(numbers.start);
             missing = expected - present as u64;
             if missing > 0 {
                 self.problem(format!(
@@ -395,11 +359,11 @@ impl<'k> Scan<'k> {
     }
 
     /// Keeps the valid records outside the live log that it does not already hold.
-    fn recover_slack(&mut self, buf: &[u8], hits: &[usize]) {
+    fn recover_slack(&mut self, buf: &[u8]) {
         self.covered.sort_unstable();
         let (mut taken_until, mut numbers, mut first_fragment) = (0, HashSet::new(), None);
-        for &at in hits {
-            if at < taken_until || self.is_covered(at) {
+        for at in self.uncovered_hits(buf) {
+            if at < taken_until {
                 continue;
             }
             let size = le32(buf, at).unwrap_or(0) as usize;
@@ -413,11 +377,10 @@ impl<'k> Scan<'k> {
                 continue;
             };
             taken_until = at + size;
-            if self.live_numbers.contains(&raw.number) || !numbers.insert(raw.number) {
+            if self.is_live(raw.number) || !numbers.insert(raw.number) {
                 self.slack.duplicates += 1;
             } else {
-                let event = self.event(raw);
-                self.keep(event);
+                self.keep(&raw);
                 self.recovered += 1;
             }
         }
@@ -444,18 +407,21 @@ impl<'k> Scan<'k> {
         self.slack.recovered = self.recovered;
     }
 
-    fn is_covered(&self, at: usize) -> bool {
-        let i = self.covered.partition_point(|&(start, _)| start <= at);
-        i > 0 && self.covered.get(i - 1).is_some_and(|&(_, end)| at < end)
+    /// Where a record could start outside the (sorted) covered ranges: slack space.
+    fn uncovered_hits(&self, buf: &[u8]) -> Vec<usize> {
+        let mut hits = Vec::new();
+        let mut from = HEADER_SIZE;
+        for &(start, end) in self.covered.iter().chain([(buf.len(), buf.len())].iter()) {
+            if start > from {
+                hits.extend(magic_hits_in(buf, from, start));
+            }
+            from = from.max(end);
+        }
+        hits
     }
 
-    fn keep(&mut self, event: Event) {
-        let t = event.time;
-        self.span = Some(self.span.map_or((t, t), |(a, b)| (a.min(t), b.max(t))));
-        self.kept.event(event);
-    }
-
-    fn event(&mut self, raw: RawRecord) -> Event {
+    /// Keeps one record: as an event, or only counted (its source name the only text decoded).
+    fn keep(&mut self, raw: &RawRecord) {
         let level = match raw.event_type {
             1 => Level::ERROR,
             2 => Level::WARNING,
@@ -466,33 +432,18 @@ impl<'k> Scan<'k> {
         };
         self.audits += u64::from(level == Level(0));
         self.unknown_types += u64::from(level == Level::UNKNOWN);
-        let mut data: Vec<DataField> = raw
-            .strings
-            .into_iter()
-            .map(|value| DataField { name: None, value })
-            .collect();
-        if !raw.data.is_empty() {
-            let value = raw.data.iter().map(|b| format!("{b:02X}")).collect();
-            data.push(DataField {
-                name: Some("Binary".into()),
-                value,
-            });
-        }
-        Event {
-            time: epoch(raw.generated),
-            record_id: Some(u64::from(raw.number)),
-            channel: self.channel.clone(),
-            provider: raw.source,
-            event_id: raw.event_id & 0xFFFF,
-            level,
-            computer: if raw.computer.is_empty() {
-                self.host.clone()
-            } else {
-                raw.computer
-            },
-            message: None,
-            data: EventData(data),
-            source_file: Arc::clone(&self.source_file),
+        let t = epoch(raw.generated);
+        self.span = Some(self.span.map_or((t, t), |(a, b)| (a.min(t), b.max(t))));
+        match &mut self.kept {
+            Keep::Counts(tally) => {
+                let source = self.sources.text(raw.source);
+                let key = tally.key(&self.channel, source, raw.event_id & 0xFFFF);
+                tally.add(key, t);
+            }
+            Keep::Events(events) => {
+                let event = event(raw, level, &self.channel, &self.host, &self.source_file);
+                events.push(event);
+            }
         }
     }
 
@@ -521,6 +472,38 @@ impl<'k> Scan<'k> {
     }
 }
 
+/// One record as an event: every string decoded, the binary data as hex.
+fn event(raw: &RawRecord, level: Level, channel: &str, host: &str, file: &Arc<str>) -> Event {
+    let mut data: Vec<DataField> = raw
+        .strings()
+        .into_iter()
+        .map(|value| DataField { name: None, value })
+        .collect();
+    if !raw.data.is_empty() {
+        let value = raw.data.iter().map(|b| format!("{b:02X}")).collect();
+        data.push(DataField {
+            name: Some("Binary".into()),
+            value,
+        });
+    }
+    Event {
+        time: epoch(raw.generated),
+        record_id: Some(u64::from(raw.number)),
+        channel: channel.to_string(),
+        provider: utf16_text(raw.source),
+        event_id: raw.event_id & 0xFFFF,
+        level,
+        computer: if raw.computer.is_empty() {
+            host.to_string()
+        } else {
+            utf16_text(raw.computer)
+        },
+        message: None,
+        data: EventData(data),
+        source_file: Arc::clone(file),
+    }
+}
+
 /// The next offset after `pos`, less than `room` bytes on, where a valid record starts.
 fn resync(ring: &Ring, hits: &[usize], pos: usize, room: usize) -> Option<usize> {
     let (before, after) = hits.split_at(hits.partition_point(|&q| q <= pos));
@@ -529,7 +512,7 @@ fn resync(ring: &Ring, hits: &[usize], pos: usize, room: usize) -> Option<usize>
         .chain(before)
         .map(|&q| (q, ring.distance(pos, q)))
         .take_while(|&(_, d)| d < room)
-        .find(|&(q, d)| d > 0 && record_at(ring, q, room - d).is_ok())
+        .find(|&(q, d)| d > 0 && record_is_valid(ring, q, room - d))
         .map(|(q, _)| q)
 }
 

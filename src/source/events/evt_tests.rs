@@ -151,11 +151,11 @@ fn a_record_laid_out_by_hand_from_the_libevt_table_reads_and_matches_the_writer(
         (7, 1_000_000_000, 0xC000_07E3, 1)
     );
     assert_eq!(
-        (raw.source.as_str(), raw.computer.as_str()),
-        ("Srv", "HOST")
+        (utf16_text(raw.source), utf16_text(raw.computer)),
+        ("Srv".to_string(), "HOST".to_string())
     );
     assert_eq!(
-        (raw.strings, raw.data),
+        (raw.strings(), raw.data.to_vec()),
         (vec!["a".to_string(), "bc".to_string()], vec![0xDE, 0xAD])
     );
 
@@ -696,4 +696,49 @@ fn the_real_xp_system_log_matches_libevt() {
         "{:?}",
         read.export.notes
     );
+}
+
+#[test]
+fn a_count_of_live_and_slack_records_is_the_count_of_the_written_events() {
+    use crate::filter::EventFilter;
+    use crate::source::events::export::Tally;
+    use std::collections::BTreeMap;
+    let events = sample_events();
+    let older = vec![
+        event(7, "Tcpip", 4199, Level::WARNING, &["10.0.0.5"]),
+        event(8, "EventLog", 6006, Level::INFORMATION, &[]),
+        event(12, "Srv", 2019, Level::ERROR, &["a stale copy"]),
+    ];
+    // The live log and the two slack records whose numbers it does not hold.
+    let mut expected = BTreeMap::new();
+    for e in events.iter().chain(&older[..2]) {
+        let c = expected
+            .entry((e.provider.clone(), e.event_id))
+            .or_insert((0u64, e.time, e.time));
+        *c = (c.0 + 1, c.1.min(e.time), c.2.max(e.time));
+    }
+    let filter = EventFilter::default();
+    for wrap in [None, Some(200)] {
+        let file = write_evt_with(
+            &events,
+            &EvtLayout {
+                wrap_at: wrap,
+                slack: &older,
+            },
+        );
+        let path = Path::new("t.evt");
+        let opts = ExportOptions::default();
+        let keep = Keep::Counts(Tally::new(&filter));
+        let (counted, live, slack) = parse_evt_keep(path, &file, &opts, keep).expect("readable");
+        let whole = parse(&file);
+        assert_eq!((live, slack), (whole.live, whole.slack), "{wrap:?}");
+        assert_eq!(counted.notes, whole.export.notes, "{wrap:?}");
+        let counts: BTreeMap<_, _> = counted
+            .into_counts(&filter)
+            .events
+            .into_iter()
+            .map(|c| ((c.provider, c.event_id), (c.count, c.first, c.last)))
+            .collect();
+        assert_eq!(counts, expected, "{wrap:?}");
+    }
 }

@@ -26,6 +26,8 @@ pub struct ExportOptions {
     pub channel: Option<String>,
     /// `--host`: the computer when the export does not name it.
     pub host: Option<String>,
+    /// `--threads`: 1 keeps a reader on the caller's thread (0: as many as help).
+    pub threads: usize,
 }
 
 impl Default for ExportOptions {
@@ -35,6 +37,7 @@ impl Default for ExportOptions {
             date_order: None,
             channel: None,
             host: None,
+            threads: 0,
         }
     }
 }

@@ -405,7 +405,9 @@ fn read_csv<'a>(
     let mut held_record = csv::ByteRecord::new();
     // One list of cells, its allocation reused from row to row.
     let mut spare: Vec<Cow<'static, str>> = Vec::new();
-    let open_quote = each_record(opened.input, delimiter, text_start, |parsed| {
+    // One thread asked for: the parse stays on this one.
+    let own_thread = opts.threads != 1;
+    let open_quote = each_record(opened.input, delimiter, text_start, own_thread, |parsed| {
         let (mut record, line, byte) = match parsed {
             Parsed::Record(record, line, byte) => (record, line, byte),
             Parsed::Failed(problem) => {
@@ -494,7 +496,8 @@ fn decode_into<'a>(
     line: u64,
     row: &mut Vec<Cow<'a, str>>,
 ) {
-    let Ok(whole) = std::str::from_utf8(record.as_slice()) else {
+    // simdutf8: the same answer as std's check, several times faster on ASCII.
+    let Ok(whole) = simdutf8::basic::from_utf8(record.as_slice()) else {
         row.extend(record.iter().map(|f| decoder.text(f, line)));
         return;
     };
@@ -588,6 +591,7 @@ mod tests {
             channel: Some("OPTCHAN".into()),
             host: Some("OPTHOST".into()),
             date_order: None,
+            threads: 0,
         }
     }
 

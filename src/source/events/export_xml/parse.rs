@@ -1,8 +1,20 @@
-//! One `<Event>` element of an XML export, parsed with quick-xml into a `RawEvent`.
+//! One `<Event>` element of an XML export, parsed with quick-xml into a `RawEvent`: whole, or
+//! only what a count reads (every element and attribute is still checked).
 use super::{event_id_of, level_from_name, level_from_number, parse_system_time, RawEvent};
 use crate::model::{DataField, Level};
 use quick_xml::events::{BytesStart, Event as Xml};
 use std::borrow::Cow;
+
+/// What a parse takes of an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Need {
+    /// Every field, for an `Event`.
+    Everything,
+    /// What a count is keyed on (time, id, channel, provider) and the record id that names a
+    /// skipped event: no data, message, level or computer, and no text or attribute values
+    /// kept for other elements.
+    CountKeys,
+}
 
 /// An open element while one event is parsed.
 struct Frame {
@@ -11,6 +23,8 @@ struct Frame {
     /// Any attribute, namespace declarations too.
     has_attrs: bool,
     text: String,
+    /// Its text is gathered (a count gathers only the text it reads).
+    keeps_text: bool,
     has_child: bool,
 }
 
@@ -43,8 +57,28 @@ fn name_of(name: &str) -> Cow<'static, str> {
     }
 }
 
-fn frame(e: &BytesStart) -> std::result::Result<Frame, String> {
+/// The attributes a count reads: the provider's name and the time.
+fn counted_attr(element: &str, key: &str) -> bool {
+    match element {
+        "Provider" => key == "Name" || key == "EventSourceName",
+        "TimeCreated" => key == "SystemTime",
+        _ => false,
+    }
+}
+
+/// The elements whose text a count reads, by their section (`System`, `RenderingInfo`).
+fn counted_text(section: &str, element: &str) -> bool {
+    match section {
+        "System" => matches!(element, "EventID" | "EventRecordID" | "Channel"),
+        "RenderingInfo" => matches!(element, "Provider" | "Channel"),
+        _ => false,
+    }
+}
+
+fn frame(e: &BytesStart, need: Need, section: Option<&str>) -> std::result::Result<Frame, String> {
     let name = name_of(e.local_name().as_ref());
+    let everything = need == Need::Everything;
+    let keeps_text = everything || section.is_some_and(|s| counted_text(s, &name));
     let mut attrs = Vec::new();
     let mut has_attrs = false;
     for attr in e.attributes() {
@@ -53,6 +87,17 @@ fn frame(e: &BytesStart) -> std::result::Result<Frame, String> {
         // value, as in the EVTX reader), but are not kept.
         has_attrs = true;
         if attr.key.as_namespace_binding().is_some() {
+            continue;
+        }
+        // A value a count does not read is still checked where it could be wrong: only an
+        // entity or character reference can fail.
+        if !everything && !counted_attr(&name, attr.key.local_name().as_ref()) {
+            if memchr::memchr(b'&', attr.value.as_bytes()).is_none() {
+                continue;
+            }
+            let key = name_of(attr.key.local_name().as_ref());
+            attr.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .map_err(|err| format!("bad value of {key} in <{name}>: {err}"))?;
             continue;
         }
         let key = name_of(attr.key.local_name().as_ref());
@@ -66,6 +111,7 @@ fn frame(e: &BytesStart) -> std::result::Result<Frame, String> {
         attrs,
         has_attrs,
         text: String::new(),
+        keeps_text,
         has_child: false,
     })
 }
@@ -79,8 +125,8 @@ impl Frame {
     }
 }
 
-/// Parses one `<Event>…</Event>` fragment.
-pub(super) fn parse_event(fragment: &str) -> std::result::Result<RawEvent, String> {
+/// Parses one `<Event>…</Event>` fragment, taking what `need` says.
+pub(super) fn parse_event(fragment: &str, need: Need) -> std::result::Result<RawEvent, String> {
     let mut reader = quick_xml::Reader::from_str(fragment);
     let mut stack: Vec<Frame> = Vec::new();
     let mut raw = RawEvent::default();
@@ -99,28 +145,28 @@ pub(super) fn parse_event(fragment: &str) -> std::result::Result<RawEvent, Strin
                 return Err(format!("<{name}> after the end of the event"));
             }
             Xml::Start(e) => {
-                let f = open(&e, &mut stack)?;
+                let f = open(&e, &mut stack, need)?;
                 stack.push(f);
             }
             Xml::Empty(e) => {
-                let f = open(&e, &mut stack)?;
+                let f = open(&e, &mut stack, need)?;
                 closed_root |= stack.is_empty();
-                close(f, &mut stack, &mut raw, &mut rendered_provider)?;
+                close(f, &mut stack, &mut raw, &mut rendered_provider, need)?;
             }
             Xml::End(_) => {
                 let f = stack.pop().ok_or("an end tag without its start")?;
                 closed_root |= stack.is_empty();
-                close(f, &mut stack, &mut raw, &mut rendered_provider)?;
+                close(f, &mut stack, &mut raw, &mut rendered_provider, need)?;
             }
             // Line ends are kept as written (no XML normalization of CR LF): the exporters
             // write the event's own text raw, and the EVTX reader keeps it so too.
             Xml::Text(t) => {
-                if let Some(top) = stack.last_mut() {
+                if let Some(top) = stack.last_mut().filter(|top| top.keeps_text) {
                     top.text.push_str(&t);
                 }
             }
             Xml::CData(t) => {
-                if let Some(top) = stack.last_mut() {
+                if let Some(top) = stack.last_mut().filter(|top| top.keeps_text) {
                     top.text.push_str(&t);
                 }
             }
@@ -135,7 +181,7 @@ pub(super) fn parse_event(fragment: &str) -> std::result::Result<RawEvent, Strin
                     }
                     Err(e) => return Err(format!("bad character reference: {e}")),
                 };
-                if let Some(top) = stack.last_mut() {
+                if let Some(top) = stack.last_mut().filter(|top| top.keeps_text) {
                     top.text.push_str(&text);
                 }
             }
@@ -152,8 +198,13 @@ pub(super) fn parse_event(fragment: &str) -> std::result::Result<RawEvent, Strin
     Ok(raw)
 }
 
-fn open(e: &BytesStart, stack: &mut [Frame]) -> std::result::Result<Frame, String> {
-    let f = frame(e)?;
+fn open(e: &BytesStart, stack: &mut [Frame], need: Need) -> std::result::Result<Frame, String> {
+    // The section (`System`, `EventData`...) of an element right inside one.
+    let section = match stack {
+        [_, section] => Some(section.name.as_ref()),
+        _ => None,
+    };
+    let f = frame(e, need, section)?;
     match stack.last_mut() {
         Some(parent) => parent.has_child = true,
         None if f.name != "Event" => return Err(format!("<{}> where <Event> belongs", f.name)),
@@ -168,10 +219,18 @@ fn close(
     stack: &mut [Frame],
     raw: &mut RawEvent,
     rendered_provider: &mut Option<String>,
+    need: Need,
 ) -> std::result::Result<(), String> {
     let section = stack.get(1).map(|s| s.name.as_ref());
     match (stack.len(), section) {
-        (2, Some("System")) => system_field(f, raw)?,
+        (2, Some("System")) => system_field(f, raw, need)?,
+        // A count reads nothing else but the rendered provider and channel.
+        (2, Some("RenderingInfo")) if need == Need::CountKeys => match f.name.as_ref() {
+            "Provider" => *rendered_provider = Some(f.text),
+            "Channel" if raw.channel.is_none() => raw.channel = Some(f.text),
+            _ => {}
+        },
+        _ if need == Need::CountKeys => {}
         (2, Some("EventData")) => {
             let name = if f.name == "Data" {
                 f.attr("Name").filter(|n| !n.is_empty()).map(str::to_string)
@@ -211,9 +270,10 @@ fn close(
     Ok(())
 }
 
-fn system_field(f: Frame, raw: &mut RawEvent) -> std::result::Result<(), String> {
+fn system_field(f: Frame, raw: &mut RawEvent, need: Need) -> std::result::Result<(), String> {
     let text = f.text.trim();
     match f.name.as_ref() {
+        "Level" | "Computer" if need == Need::CountKeys => {}
         "Provider" => {
             raw.provider = f
                 .attr("Name")
@@ -235,7 +295,8 @@ fn system_field(f: Frame, raw: &mut RawEvent) -> std::result::Result<(), String>
         "TimeCreated" => {
             if let Some(t) = f.attr("SystemTime") {
                 raw.time = parse_system_time(t);
-                raw.time_text = Some(t.to_string());
+                // Only a time that does not parse is named.
+                raw.time_text = raw.time.is_none().then(|| t.to_string());
             }
         }
         "EventRecordID" => raw.record_id = text.parse().ok(),
