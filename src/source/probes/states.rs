@@ -165,17 +165,28 @@ impl StatesBuilder {
 
     /// A state row read: its word counted in the vocabulary.
     pub fn read(&mut self, word: &str, meaning: ProbeState) {
-        self.tally.checks += 1;
         // A file uses a handful of words, each a million times: counted here without building
         // the vocabulary's line, which `finish` adds once per word.
+        self.read_n(word, meaning, 1);
+    }
+
+    /// `n` state rows of one word read (a block's count of it, added at once).
+    pub fn read_n(&mut self, word: &str, meaning: ProbeState, n: u64) {
+        self.tally.checks += n;
         match self
             .words_read
             .iter_mut()
             .find(|(w, m, _)| *m == meaning && w == word)
         {
-            Some((_, _, n)) => *n += 1,
-            None => self.words_read.push((word.to_string(), meaning, 1)),
+            Some((_, _, k)) => *k += n,
+            None => self.words_read.push((word.to_string(), meaning, n)),
         }
+    }
+
+    /// `n` rows of one word outside the vocabulary (a block's count of it).
+    pub fn unknown_word_n(&mut self, word: &str, n: u64) {
+        self.tally.unknown += n;
+        self.unknown_words.add_n(word, n);
     }
 
     /// A word outside the vocabulary: counted, named in the notes (the row is skipped as a state

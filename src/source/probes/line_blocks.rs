@@ -1,0 +1,231 @@
+//! A state log's text cut into blocks of whole lines, parsed on worker threads and handed back in
+//! file order, so that a reader parses in parallel and still meets its rows one by one as before
+//! (its state machine and `StatesBuilder` see the same calls in the same order).
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+
+/// Bytes per block: small enough that the first results come early and the workers stay even,
+/// large enough that a block's setup is nothing beside its lines.
+const BLOCK_BYTES: usize = 1 << 20;
+
+/// The file's text as `decode_head` gives it, borrowed when the file is UTF-8 already (a 90 MB
+/// log is not copied; a UTF-8 BOM is left out as `decode_head` leaves it out).
+pub fn file_text(bytes: &[u8]) -> Cow<'_, str> {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Cow::Owned(crate::source::text::decode_head(bytes));
+    }
+    let body = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
+    match std::str::from_utf8(body) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => Cow::Owned(crate::source::text::decode_head(bytes)),
+    }
+}
+
+/// One block of whole lines and the 1-based number of its first line.
+#[derive(Debug, Clone, Copy)]
+pub struct Block<'a> {
+    pub first_line: usize,
+    pub text: &'a str,
+}
+
+impl<'a> Block<'a> {
+    /// The block's lines with their numbers, as `states::text_lines` gives them (the line end and
+    /// any CR before it removed).
+    pub fn lines(self) -> impl Iterator<Item = (usize, &'a str)> {
+        self.text
+            .lines()
+            .enumerate()
+            .map(move |(i, l)| (self.first_line + i, l.trim_end_matches('\r')))
+    }
+}
+
+/// `text` (a BOM already left out) cut after line breaks into blocks of about `BLOCK_BYTES`.
+fn blocks(text: &str, block_bytes: usize) -> Vec<Block<'_>> {
+    let mut out = Vec::new();
+    let (mut start, mut line) = (0, 1);
+    while start < text.len() {
+        let target = (start + block_bytes).min(text.len());
+        let end = match memchr::memchr(b'\n', &text.as_bytes()[target..]) {
+            Some(i) if target < text.len() => target + i + 1,
+            _ => text.len(),
+        };
+        let block = &text[start..end];
+        out.push(Block {
+            first_line: line,
+            text: block,
+        });
+        line += memchr::memchr_iter(b'\n', block.as_bytes()).count();
+        start = end;
+    }
+    out
+}
+
+/// Parses each block of `text` with `parse` and gives the results to `replay` in file order.
+/// With more than one thread in rayon's pool (the core count, or `RAYON_NUM_THREADS`), that many
+/// workers parse while this thread replays; with one, everything runs on this thread.
+pub fn parse_in_order<'a, T: Send>(
+    text: &'a str,
+    parse: impl Fn(Block<'a>) -> T + Sync,
+    replay: impl FnMut(T),
+) {
+    parse_blocks(
+        text,
+        BLOCK_BYTES,
+        rayon::current_num_threads(),
+        parse,
+        replay,
+    );
+}
+
+fn parse_blocks<'a, T: Send>(
+    text: &'a str,
+    block_bytes: usize,
+    workers: usize,
+    parse: impl Fn(Block<'a>) -> T + Sync,
+    mut replay: impl FnMut(T),
+) {
+    let text = text.trim_start_matches('\u{feff}');
+    let blocks = blocks(text, block_bytes);
+    if workers <= 1 || blocks.len() <= 1 {
+        blocks.into_iter().for_each(|b| replay(parse(b)));
+        return;
+    }
+    // Workers take blocks in file order (one counter), so results arrive nearly in order and few
+    // wait in `early` for the ones before them.
+    let next = AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        let (sender, results) = mpsc::channel::<(usize, T)>();
+        for _ in 0..workers.min(blocks.len()) {
+            let sender = sender.clone();
+            let (next, blocks, parse) = (&next, &blocks, &parse);
+            scope.spawn(move || loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(&block) = blocks.get(i) else { break };
+                if sender.send((i, parse(block))).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(sender);
+        let mut early: std::collections::BTreeMap<usize, T> = Default::default();
+        let mut wanted = 0;
+        for (i, parsed) in results {
+            early.insert(i, parsed);
+            while let Some(parsed) = early.remove(&wanted) {
+                replay(parsed);
+                wanted += 1;
+            }
+        }
+    });
+}
+
+/// The distinct names (or words) of one block, numbered from 0 in order of first use: a log
+/// repeats a handful of them a million times, and the replay turns each number into the
+/// builder's series once per block.
+#[derive(Default)]
+pub struct Names<'a> {
+    pub list: Vec<&'a str>,
+    index: HashMap<&'a str, u32, BuildHasherDefault<WordHasher>>,
+}
+
+impl<'a> Names<'a> {
+    pub fn id(&mut self, name: &'a str) -> u32 {
+        let list = &mut self.list;
+        *self.index.entry(name).or_insert_with(|| {
+            list.push(name);
+            (list.len() - 1) as u32
+        })
+    }
+}
+
+/// A hash of short names eight bytes at a time (SipHash cost more than the rest of a line; these
+/// keys come from the file, but a block's map only ever holds its own names).
+#[derive(Default)]
+struct WordHasher(u64);
+
+impl WordHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for WordHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(w);
+            self.add(u64::from_le_bytes(b));
+        }
+        let rest = words.remainder();
+        let mut b = [0u8; 8];
+        b[..rest.len()].copy_from_slice(rest);
+        self.add(u64::from_le_bytes(b) ^ ((rest.len() as u64) << 59));
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every block size and worker count gives the lines `text_lines` gives, in order.
+    #[test]
+    fn blocks_give_the_lines_of_the_whole_text_in_order() {
+        let text = "\u{feff}a\r\nbb\n\n c \r\r\nlast";
+        let whole: Vec<(usize, String)> = super::super::states::text_lines(text)
+            .map(|(n, l)| (n, l.to_string()))
+            .collect();
+        for size in 1..=text.len() + 1 {
+            for workers in [1, 2, 3] {
+                let mut got = Vec::new();
+                parse_blocks(
+                    text,
+                    size,
+                    workers,
+                    |b| {
+                        b.lines()
+                            .map(|(n, l)| (n, l.to_string()))
+                            .collect::<Vec<_>>()
+                    },
+                    |lines| got.extend(lines),
+                );
+                assert_eq!(got, whole, "block size {size}, {workers} workers");
+            }
+        }
+    }
+
+    #[test]
+    fn names_are_numbered_in_order_of_first_use() {
+        let mut names = Names::default();
+        let ids: Vec<u32> = ["b", "a", "b", "", "a;x", "a"]
+            .iter()
+            .map(|n| names.id(n))
+            .collect();
+        assert_eq!(ids, [0, 1, 0, 2, 3, 1]);
+        assert_eq!(names.list, ["b", "a", "", "a;x"]);
+    }
+
+    #[test]
+    fn utf8_is_borrowed_and_other_encodings_decoded_as_before() {
+        let utf8 = b"\xEF\xBB\xBFok\n";
+        assert!(matches!(file_text(utf8), Cow::Borrowed("ok\n")));
+        for bytes in [&b"\xFF\xFEo\0k\0"[..], b"caf\xE9\n", b"plain"] {
+            assert_eq!(
+                file_text(bytes),
+                crate::source::text::decode_head(bytes),
+                "{bytes:?}"
+            );
+        }
+    }
+}
