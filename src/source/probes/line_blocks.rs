@@ -63,21 +63,33 @@ fn blocks(text: &str, block_bytes: usize) -> Vec<Block<'_>> {
     out
 }
 
-/// Parses each block of `text` with `parse` and gives the results to `replay` in file order.
-/// With more than one thread in rayon's pool (the core count, or `RAYON_NUM_THREADS`), that many
-/// workers parse while this thread replays; with one, everything runs on this thread.
+/// How a text is cut and parsed: block size and worker threads.
+#[derive(Debug, Clone, Copy)]
+pub struct Split {
+    pub block_bytes: usize,
+    pub workers: usize,
+}
+
+impl Split {
+    /// 1 MiB blocks on as many workers as rayon's pool has threads (the core count, or
+    /// `RAYON_NUM_THREADS`); with one, everything runs on the calling thread.
+    pub fn of_pool() -> Split {
+        Split {
+            block_bytes: BLOCK_BYTES,
+            workers: rayon::current_num_threads(),
+        }
+    }
+}
+
+/// Parses each block of `text` with `parse` and gives the results to `replay` in file order:
+/// the workers parse while this thread replays.
 pub fn parse_in_order<'a, T: Send>(
     text: &'a str,
+    split: Split,
     parse: impl Fn(Block<'a>) -> T + Sync,
     replay: impl FnMut(T),
 ) {
-    parse_blocks(
-        text,
-        BLOCK_BYTES,
-        rayon::current_num_threads(),
-        parse,
-        replay,
-    );
+    parse_blocks(text, split.block_bytes, split.workers, parse, replay);
 }
 
 fn parse_blocks<'a, T: Send>(
@@ -122,22 +134,51 @@ fn parse_blocks<'a, T: Send>(
     });
 }
 
-/// The distinct names (or words) of one block, numbered from 0 in order of first use: a log
-/// repeats a handful of them a million times, and the replay turns each number into the
-/// builder's series once per block.
-#[derive(Default)]
-pub struct Names<'a> {
-    pub list: Vec<&'a str>,
-    index: HashMap<&'a str, u32, BuildHasherDefault<WordHasher>>,
+/// The distinct names (or words, or pairs of them) of one block, numbered from 0 in order of
+/// first use: a log repeats a handful of them a million times, and the replay turns each number
+/// into the builder's series once per block.
+pub struct Interned<K> {
+    pub list: Vec<K>,
+    index: HashMap<K, u32, BuildHasherDefault<WordHasher>>,
 }
 
-impl<'a> Names<'a> {
-    pub fn id(&mut self, name: &'a str) -> u32 {
+/// A block's names.
+pub type Names<'a> = Interned<&'a str>;
+
+impl<K> Default for Interned<K> {
+    fn default() -> Self {
+        Interned {
+            list: Vec::new(),
+            index: HashMap::default(),
+        }
+    }
+}
+
+impl<K: std::hash::Hash + Eq + Copy> Interned<K> {
+    pub fn id(&mut self, key: K) -> u32 {
         let list = &mut self.list;
-        *self.index.entry(name).or_insert_with(|| {
-            list.push(name);
+        *self.index.entry(key).or_insert_with(|| {
+            list.push(key);
             (list.len() - 1) as u32
         })
+    }
+}
+
+impl Interned<String> {
+    /// The number of `key`, copied only when first met (for text that does not outlive a line).
+    pub fn id_of(&mut self, key: &str) -> u32 {
+        // A block has a handful of words and monitors: a few short comparisons beat a hash.
+        if self.list.len() <= 8 {
+            if let Some(i) = self.list.iter().position(|k| k == key) {
+                return i as u32;
+            }
+        } else if let Some(&i) = self.index.get(key) {
+            return i;
+        }
+        let i = self.list.len() as u32;
+        self.list.push(key.to_string());
+        self.index.insert(key.to_string(), i);
+        i
     }
 }
 
@@ -168,6 +209,14 @@ impl Hasher for WordHasher {
 
     fn write_u8(&mut self, i: u8) {
         self.add(u64::from(i));
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    fn write_isize(&mut self, i: isize) {
+        self.add(i as u64);
     }
 
     fn finish(&self) -> u64 {

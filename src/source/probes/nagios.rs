@@ -1,7 +1,7 @@
 //! Nagios / Icinga 1 `nagios.log` -> state series per host and host;service: HARD problems are
 //! down from their first failed (SOFT 1) attempt, SOFT problems that recover are blips, WARNING is
 //! degraded, UNKNOWN unknown, downtime is maintenance; other log lines are counted, not errors.
-use super::line_blocks::{file_text, parse_in_order, Block, Names};
+use super::line_blocks::{file_text, parse_in_order, Block, Names, Split};
 use super::states::StatesBuilder;
 use super::store::ProbeStoreRead;
 use crate::error::{Error, Result};
@@ -139,6 +139,11 @@ pub fn read(path: &Path, zone: Zone) -> Result<ProbeStoreRead> {
 }
 
 pub fn read_bytes(path: &Path, bytes: &[u8], zone: Zone) -> Result<ProbeStoreRead> {
+    read_split(path, bytes, zone, Split::of_pool())
+}
+
+/// [`read_bytes`], its lines cut and parsed as `split` says.
+fn read_split(path: &Path, bytes: &[u8], zone: Zone, split: Split) -> Result<ProbeStoreRead> {
     let text = file_text(bytes);
     let mut b = StatesBuilder::new(path, KIND);
     b.note(
@@ -152,6 +157,7 @@ pub fn read_bytes(path: &Path, bytes: &[u8], zone: Zone) -> Result<ProbeStoreRea
     // Lines are parsed on workers, block by block; their states are followed here in file order.
     parse_in_order(
         &text,
+        split,
         |block| parse_block(block, zone),
         |block| {
             bracketed |= block.bracketed;

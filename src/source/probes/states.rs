@@ -230,7 +230,10 @@ impl StatesBuilder {
                 mut edges,
                 mut intervals,
             } = pending;
-            edges.sort_by_key(|e| (e.time, e.seq));
+            // Most logs give a target's edges in time order already (or reversed, as a whole).
+            if !edges.is_sorted_by_key(|e| (e.time, e.seq)) {
+                edges.sort_by_key(|e| (e.time, e.seq));
+            }
             let end = self.ends.get(&i).copied().or(file_end);
             for (k, e) in edges.iter().enumerate() {
                 let until = match edges.get(k + 1) {
@@ -254,7 +257,9 @@ impl StatesBuilder {
                     }),
                 }
             }
-            intervals.sort_by_key(|iv| iv.start);
+            if !intervals.is_sorted_by_key(|iv| iv.start) {
+                intervals.sort_by_key(|iv| iv.start);
+            }
             let before = intervals.len();
             let mut kept: Vec<StateInterval> = Vec::with_capacity(before);
             for iv in intervals {
