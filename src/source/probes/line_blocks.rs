@@ -42,15 +42,33 @@ impl<'a> Block<'a> {
     }
 }
 
-/// `text` (a BOM already left out) cut after line breaks into blocks of about `BLOCK_BYTES`.
-fn blocks(text: &str, block_bytes: usize) -> Vec<Block<'_>> {
+/// `text` (a BOM already left out) cut after line breaks into blocks of about `block_bytes`,
+/// the first numbered `first_line`; with `quoted`, only after a line break with an even number of
+/// quotes before it in the block (outside quotes, for CSV that quotes plainly: see
+/// `quotes_plain`).
+fn blocks(text: &str, block_bytes: usize, first_line: usize, quoted: bool) -> Vec<Block<'_>> {
+    let bytes = text.as_bytes();
     let mut out = Vec::new();
-    let (mut start, mut line) = (0, 1);
+    let (mut start, mut line) = (0, first_line);
     while start < text.len() {
         let target = (start + block_bytes).min(text.len());
-        let end = match memchr::memchr(b'\n', &text.as_bytes()[target..]) {
-            Some(i) if target < text.len() => target + i + 1,
-            _ => text.len(),
+        let end = if quoted && target < text.len() {
+            let mut odd = bytes[start..target].iter().filter(|&&b| b == b'"').count() % 2 == 1;
+            let mut end = text.len();
+            for i in memchr::memchr2_iter(b'"', b'\n', &bytes[target..]) {
+                if bytes[target + i] == b'"' {
+                    odd = !odd;
+                } else if !odd {
+                    end = target + i + 1;
+                    break;
+                }
+            }
+            end
+        } else {
+            match memchr::memchr(b'\n', &bytes[target..]) {
+                Some(i) if target < text.len() => target + i + 1,
+                _ => text.len(),
+            }
         };
         let block = &text[start..end];
         out.push(Block {
@@ -89,18 +107,70 @@ pub fn parse_in_order<'a, T: Send>(
     parse: impl Fn(Block<'a>) -> T + Sync,
     replay: impl FnMut(T),
 ) {
-    parse_blocks(text, split.block_bytes, split.workers, parse, replay);
+    let text = text.trim_start_matches('\u{feff}');
+    let blocks = blocks(text, split.block_bytes, 1, false);
+    run(blocks, split.workers, parse, replay);
 }
 
+/// CSV records from `text` on (the file's line `first_line`), cut into blocks at line breaks
+/// outside quotes and parsed as [`parse_in_order`] parses lines. The cut is right only when the
+/// CSV quotes plainly: each block's parse checks it with [`quotes_plain`].
+pub fn parse_records_in_order<'a, T: Send>(
+    text: &'a str,
+    first_line: usize,
+    split: Split,
+    parse: impl Fn(Block<'a>) -> T + Sync,
+    replay: impl FnMut(T),
+) {
+    let blocks = blocks(text, split.block_bytes, first_line, true);
+    run(blocks, split.workers, parse, replay);
+}
+
+/// Whether every quote of `block` (which starts at a record's start) opens a field, closes one
+/// before a comma, a line end or the block's end, or is a doubled quote inside one: then a CSV
+/// reader is outside quotes exactly where the count of quotes before is even, and a block cut
+/// there reads as the whole file reads. (A quote inside an unquoted field is kept as text by the
+/// reader and would fool the count.)
+pub fn quotes_plain(block: &[u8]) -> bool {
+    let mut quoted = false;
+    let mut closed_at = None;
+    for i in memchr::memchr_iter(b'"', block) {
+        if quoted {
+            quoted = false;
+            closed_at = Some(i);
+            if !matches!(block.get(i + 1), None | Some(b',' | b'\r' | b'\n' | b'"')) {
+                return false;
+            }
+        } else {
+            let field_start = i == 0 || matches!(block[i - 1], b',' | b'\n' | b'\r');
+            let doubled = i > 0 && closed_at == Some(i - 1);
+            if !(field_start || doubled) {
+                return false;
+            }
+            quoted = true;
+        }
+    }
+    !quoted
+}
+
+#[cfg(test)]
 fn parse_blocks<'a, T: Send>(
     text: &'a str,
     block_bytes: usize,
     workers: usize,
     parse: impl Fn(Block<'a>) -> T + Sync,
-    mut replay: impl FnMut(T),
+    replay: impl FnMut(T),
 ) {
     let text = text.trim_start_matches('\u{feff}');
-    let blocks = blocks(text, block_bytes);
+    run(blocks(text, block_bytes, 1, false), workers, parse, replay);
+}
+
+fn run<'a, T: Send>(
+    blocks: Vec<Block<'a>>,
+    workers: usize,
+    parse: impl Fn(Block<'a>) -> T + Sync,
+    mut replay: impl FnMut(T),
+) {
     if workers <= 1 || blocks.len() <= 1 {
         blocks.into_iter().for_each(|b| replay(parse(b)));
         return;
@@ -251,6 +321,21 @@ mod tests {
                 );
                 assert_eq!(got, whole, "block size {size}, {workers} workers");
             }
+        }
+    }
+
+    #[test]
+    fn plain_quotes_are_told_from_quotes_a_count_would_misread() {
+        for plain in [
+            &b"a,b\n"[..],
+            b"\"a\",\"b\"\n",
+            b"\"a\"\"b\",\"\"\n\"x\ny\",z",
+            b"\"\"\"\",1\r\n",
+        ] {
+            assert!(quotes_plain(plain), "{:?}", String::from_utf8_lossy(plain));
+        }
+        for odd in [&b"ab\"c,d\n"[..], b"\"a\"b,c\n", b"\"open\n"] {
+            assert!(!quotes_plain(odd), "{:?}", String::from_utf8_lossy(odd));
         }
     }
 

@@ -192,7 +192,10 @@ fn blocks_on_workers_read_like_the_whole_log() {
         block_bytes: usize::MAX / 2,
         workers: 1,
     });
-    assert!(once.contains("line 22: \\\"MAYBE\\\" is neither HARD nor SOFT"), "{once}");
+    assert!(
+        once.contains("line 22: \\\"MAYBE\\\" is neither HARD nor SOFT"),
+        "{once}"
+    );
     for block_bytes in 1..=log.len() {
         for workers in [1, 2, 3] {
             let split = Split {
