@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
@@ -22,6 +23,38 @@ pub fn file_text(bytes: &[u8]) -> Cow<'_, str> {
         Ok(text) => Cow::Borrowed(text),
         Err(_) => Cow::Owned(crate::source::text::decode_head(bytes)),
     }
+}
+
+/// The whole file, read in `workers` stretches at once (the copy from the page cache and the
+/// first touch of each page of a 100 MB file cost as much as parsing it on one thread). A file
+/// that changes size while read is read again the plain way.
+pub fn read_file(path: &Path, workers: usize) -> std::io::Result<Vec<u8>> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileExt;
+        let file = std::fs::File::open(path)?;
+        let len = usize::try_from(file.metadata()?.len()).unwrap_or(usize::MAX);
+        if workers > 1 && len >= 4 * BLOCK_BYTES {
+            let mut bytes = vec![0u8; len];
+            let stretch = len.div_ceil(workers);
+            let read = std::thread::scope(|scope| {
+                let jobs: Vec<_> = (bytes.chunks_mut(stretch).enumerate())
+                    .map(|(k, part)| {
+                        let file = &file;
+                        scope.spawn(move || file.read_exact_at(part, (k * stretch) as u64))
+                    })
+                    .collect();
+                jobs.into_iter()
+                    .all(|job| job.join().is_ok_and(|read| read.is_ok()))
+            });
+            // Nothing past the length read: the file did not grow meanwhile.
+            if read && file.read_at(&mut [0u8], len as u64).is_ok_and(|n| n == 0) {
+                return Ok(bytes);
+            }
+        }
+    }
+    let _ = workers;
+    std::fs::read(path)
 }
 
 /// One block of whole lines and the 1-based number of its first line.
@@ -44,41 +77,100 @@ impl<'a> Block<'a> {
 
 /// `text` (a BOM already left out) cut after line breaks into blocks of about `block_bytes`,
 /// the first numbered `first_line`; with `quoted`, only after a line break with an even number of
-/// quotes before it in the block (outside quotes, for CSV that quotes plainly: see
-/// `quotes_plain`).
-fn blocks(text: &str, block_bytes: usize, first_line: usize, quoted: bool) -> Vec<Block<'_>> {
+/// quotes before it (outside quotes, for CSV that quotes plainly: see `quotes_plain`). The counts
+/// of quotes and lines run on `workers` threads.
+fn blocks(
+    text: &str,
+    block_bytes: usize,
+    first_line: usize,
+    quoted: bool,
+    workers: usize,
+) -> Vec<Block<'_>> {
     let bytes = text.as_bytes();
-    let mut out = Vec::new();
-    let (mut start, mut line) = (0, first_line);
-    while start < text.len() {
-        let target = (start + block_bytes).min(text.len());
-        let end = if quoted && target < text.len() {
-            let mut odd = bytes[start..target].iter().filter(|&&b| b == b'"').count() % 2 == 1;
-            let mut end = text.len();
-            for i in memchr::memchr2_iter(b'"', b'\n', &bytes[target..]) {
+    let block_bytes = block_bytes.max(1);
+    // Where each cut is looked for, and (quoted) whether the quotes before it are odd.
+    let targets: Vec<usize> = (1..=bytes.len() / block_bytes)
+        .map(|k| k * block_bytes)
+        .filter(|&t| t < bytes.len())
+        .collect();
+    let odd_before: Vec<bool> = if quoted {
+        let stretches: Vec<&[u8]> = bytes.chunks(block_bytes).collect();
+        let quotes = count_each(&stretches, b'"', workers);
+        let mut odd = false;
+        quotes
+            .iter()
+            .map(|n| {
+                odd ^= n % 2 == 1;
+                odd
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut ends = Vec::with_capacity(targets.len() + 1);
+    let mut start = 0;
+    for (k, &target) in targets.iter().enumerate() {
+        if target < start {
+            continue;
+        }
+        let end = if quoted {
+            let mut odd = odd_before[k];
+            memchr::memchr2_iter(b'"', b'\n', &bytes[target..]).find_map(|i| {
                 if bytes[target + i] == b'"' {
                     odd = !odd;
-                } else if !odd {
-                    end = target + i + 1;
-                    break;
+                    None
+                } else {
+                    (!odd).then_some(target + i + 1)
                 }
-            }
-            end
+            })
         } else {
-            match memchr::memchr(b'\n', &bytes[target..]) {
-                Some(i) if target < text.len() => target + i + 1,
-                _ => text.len(),
-            }
+            memchr::memchr(b'\n', &bytes[target..]).map(|i| target + i + 1)
         };
-        let block = &text[start..end];
-        out.push(Block {
-            first_line: line,
-            text: block,
-        });
-        line += memchr::memchr_iter(b'\n', block.as_bytes()).count();
+        let Some(end) = end else { break };
+        ends.push(end);
         start = end;
     }
-    out
+    if start < bytes.len() {
+        ends.push(bytes.len());
+    }
+    let mut from = 0;
+    let texts: Vec<&str> = ends
+        .iter()
+        .map(|&end| {
+            let block = &text[from..end];
+            from = end;
+            block
+        })
+        .collect();
+    let lines = count_each(
+        &texts.iter().map(|t| t.as_bytes()).collect::<Vec<_>>(),
+        b'\n',
+        workers,
+    );
+    let mut line = first_line;
+    texts
+        .into_iter()
+        .zip(lines)
+        .map(|(text, n)| {
+            let block = Block {
+                first_line: line,
+                text,
+            };
+            line += n;
+            block
+        })
+        .collect()
+}
+
+/// How many times `byte` occurs in each part, on `workers` threads of rayon's pool.
+fn count_each(parts: &[&[u8]], byte: u8, workers: usize) -> Vec<usize> {
+    let count = |part: &&[u8]| memchr::memchr_iter(byte, part).count();
+    if workers > 1 {
+        use rayon::prelude::*;
+        parts.par_iter().map(count).collect()
+    } else {
+        parts.iter().map(count).collect()
+    }
 }
 
 /// How a text is cut and parsed: block size and worker threads.
@@ -108,7 +200,7 @@ pub fn parse_in_order<'a, T: Send>(
     replay: impl FnMut(T),
 ) {
     let text = text.trim_start_matches('\u{feff}');
-    let blocks = blocks(text, split.block_bytes, 1, false);
+    let blocks = blocks(text, split.block_bytes, 1, false, split.workers);
     run(blocks, split.workers, parse, replay);
 }
 
@@ -122,7 +214,7 @@ pub fn parse_records_in_order<'a, T: Send>(
     parse: impl Fn(Block<'a>) -> T + Sync,
     replay: impl FnMut(T),
 ) {
-    let blocks = blocks(text, split.block_bytes, first_line, true);
+    let blocks = blocks(text, split.block_bytes, first_line, true, split.workers);
     run(blocks, split.workers, parse, replay);
 }
 
@@ -162,7 +254,12 @@ fn parse_blocks<'a, T: Send>(
     replay: impl FnMut(T),
 ) {
     let text = text.trim_start_matches('\u{feff}');
-    run(blocks(text, block_bytes, 1, false), workers, parse, replay);
+    run(
+        blocks(text, block_bytes, 1, false, workers),
+        workers,
+        parse,
+        replay,
+    );
 }
 
 fn run<'a, T: Send>(

@@ -1,12 +1,12 @@
 //! UptimeRobot's logs -> state series: the dashboard CSV (headerless `Event,Monitor,Date-Time,
 //! Reason,Duration` rows in the account's zone, newest first, or the newer export with a header and
 //! a Monitor URL column) and the API's `getMonitors` JSON with `logs[]` (epoch seconds).
-use super::line_blocks::{file_text, parse_in_order, Block, Interned, Split};
+use super::line_blocks::{file_text, parse_in_order, read_file, Block, Interned, Split};
 use super::states::{target, text_lines, StatesBuilder};
 use super::store::ProbeStoreRead;
 use crate::error::{Error, Result};
 use crate::model::ProbeState;
-use crate::timefmt::{Reading, RepeatedHour, Zone};
+use crate::timefmt::{HourReadings, Reading, RepeatedHour, Zone};
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use serde::Deserialize;
 use std::path::Path;
@@ -261,7 +261,7 @@ impl Seen {
 
 /// Reads the dashboard CSV; zone-less times are in `zone` (the account's, from `--input-tz`).
 pub fn read_csv(path: &Path, zone: Zone) -> Result<ProbeStoreRead> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = read_file(path, Split::of_pool().workers).map_err(|e| Error::io(path, e))?;
     read_csv_bytes(path, &bytes, zone)
 }
 
@@ -296,6 +296,7 @@ fn parse_rows(block: Block<'_>, columns: Columns, header: Option<usize>, zone: Z
         damaged: Vec::new(),
     };
     let mut line_cells = LineCells::new();
+    let mut hours = HourReadings::new(zone);
     for (line, text) in block.lines() {
         if Some(line) == header || text.trim().is_empty() {
             continue;
@@ -329,7 +330,7 @@ fn parse_rows(block: Block<'_>, columns: Columns, header: Option<usize>, zone: Z
             word,
             monitor: out.monitors.id(pair),
             local,
-            reading: zone.reading(local),
+            reading: hours.reading(local),
             duration: columns
                 .duration
                 .and_then(|i| parse_duration(cell(i), columns.minutes)),

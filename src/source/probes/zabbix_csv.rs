@@ -4,12 +4,14 @@
 //! time; a problem still open (`PROBLEM`, `CLOSING`, no Recovery time) is down to the end of the
 //! file's data, as the NDJSON reader keeps an open problem. Targets are the NDJSON reader's:
 //! `host: problem name`.
-use super::line_blocks::{file_text, parse_records_in_order, quotes_plain, Block, Interned, Split};
+use super::line_blocks::{
+    file_text, parse_records_in_order, quotes_plain, read_file, Block, Interned, Split,
+};
 use super::states::StatesBuilder;
 use super::store::{Counted, ProbeStoreRead};
 use crate::error::{Error, Result};
 use crate::model::ProbeState;
-use crate::timefmt::{Reading, RepeatedHour, Zone};
+use crate::timefmt::{HourReadings, Reading, RepeatedHour, Zone};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use std::path::Path;
 
@@ -100,7 +102,7 @@ struct Row {
 
 /// Reads the Problems CSV; its times are in `zone` (the Zabbix user's, from `--input-tz`).
 pub fn read(path: &Path, zone: Zone) -> Result<ProbeStoreRead> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = read_file(path, Split::of_pool().workers).map_err(|e| Error::io(path, e))?;
     read_bytes(path, &bytes, zone)
 }
 
@@ -255,6 +257,7 @@ fn parse_rows(block: Block<'_>, columns: Columns, zone: Zone) -> RowBlock {
     let mut reader = csv_reader(block.text);
     let mut r = csv::StringRecord::new();
     let mut what = String::new();
+    let mut hours = HourReadings::new(zone);
     loop {
         match reader.read_record(&mut r) {
             Ok(true) => {}
@@ -329,8 +332,8 @@ fn parse_rows(block: Block<'_>, columns: Columns, zone: Zone) -> RowBlock {
             series: out.whats.id_of(&what),
             state,
             start,
-            start_reading: zone.reading(start),
-            recovery: recovery.map(|t| (t, zone.reading(t))),
+            start_reading: hours.reading(start),
+            recovery: recovery.map(|t| (t, hours.reading(t))),
         });
     }
     out
@@ -429,20 +432,39 @@ fn place_in_zone(b: &mut StatesBuilder, blocks: &[RowBlock], zone: Zone) -> Vec<
 /// Edges per target from its problems in time order: down while any problem is open, unknown
 /// while only problems of unknown status are, up once all closed (at one time, closes first).
 fn add_problems(b: &mut StatesBuilder, problems: &[Problem]) {
-    // (time, opens, series, state): opening = 1 sorts after closing = 0.
-    let mut marks: Vec<(DateTime<Utc>, u8, usize, ProbeState)> = Vec::new();
-    for p in problems {
+    // (time, opens, series, order, state): opening = 1 sorts after closing = 0; at one time,
+    // opens and series, marks keep their order in the file (a problem's open, then its close).
+    // The export is newest first: the opens, then the closes, are pushed oldest first, two runs
+    // nearly in order, which the sort merges rather than sorting the marks from scratch.
+    let mut marks: Vec<(DateTime<Utc>, u8, usize, usize, ProbeState)> =
+        Vec::with_capacity(problems.len() * 2);
+    let newest_first = problems
+        .first()
+        .zip(problems.last())
+        .is_some_and(|(f, l)| f.start > l.start);
+    let in_order = |i: usize| {
+        if newest_first {
+            problems.len() - 1 - i
+        } else {
+            i
+        }
+    };
+    for i in (0..problems.len()).map(in_order) {
+        let p = &problems[i];
         b.saw(p.start);
-        marks.push((p.start, 1, p.series, p.state));
+        marks.push((p.start, 1, p.series, 2 * i, p.state));
+    }
+    for i in (0..problems.len()).map(in_order) {
+        let p = &problems[i];
         if let Some(end) = p.end {
             b.saw(end);
-            marks.push((end, 0, p.series, p.state));
+            marks.push((end, 0, p.series, 2 * i + 1, p.state));
         }
     }
-    marks.sort_by_key(|m| (m.0, m.1, m.2));
+    marks.sort_by_key(|m| (m.0, m.1, m.2, m.3));
     // Open problems per series (down, unknown) and the state last given.
     let mut open: Vec<(u32, u32, Option<ProbeState>)> = Vec::new();
-    for (t, opens, series, state) in marks {
+    for (t, opens, series, _, state) in marks {
         if open.len() <= series {
             open.resize(series + 1, (0, 0, None));
         }
