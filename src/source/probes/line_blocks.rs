@@ -421,6 +421,30 @@ mod tests {
         }
     }
 
+    /// Records are cut only outside quotes, every byte kept once, each block numbered with the
+    /// line it starts on.
+    #[test]
+    fn records_are_cut_outside_quotes_with_their_line_numbers() {
+        let text = "a,\"b\nc\"\n\"\"\"d\n\",e\n\nf,g\n\"h\"";
+        for size in 1..=text.len() + 1 {
+            for workers in [1, 2] {
+                let mut got = Vec::new();
+                let split = Split {
+                    block_bytes: size,
+                    workers,
+                };
+                parse_records_in_order(text, 7, split, |b| b, |b| got.push(b));
+                assert_eq!(got.iter().map(|b| b.text).collect::<String>(), text);
+                let mut line = 7;
+                for b in &got {
+                    assert_eq!(b.first_line, line, "block size {size}");
+                    assert_eq!(b.text.matches('"').count() % 2, 0, "{:?}", b.text);
+                    line += b.text.matches('\n').count();
+                }
+            }
+        }
+    }
+
     #[test]
     fn plain_quotes_are_told_from_quotes_a_count_would_misread() {
         for plain in [

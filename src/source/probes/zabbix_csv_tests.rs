@@ -117,3 +117,37 @@ fn a_foreign_or_cut_file_never_panics() {
     let e = read_bytes(Path::new("bad.csv"), only_bad.as_bytes(), Zone::UTC).unwrap_err();
     assert!(e.to_string().contains("line 2"), "{e}");
 }
+
+/// Cut into blocks of any size and parsed on several workers, an export reads as it reads
+/// whole, with quoted line breaks and doubled quotes in its fields; one whose quotes a count
+/// would misread (a quote inside an unquoted field) is read as one block, the same way.
+#[test]
+fn blocks_on_workers_read_like_the_whole_csv() {
+    let quoted = CSV.replace(
+        "\"scope: availability\"",
+        "\"scope: \"\"avail\"\"\nability\"",
+    );
+    let plain_broken = format!("{CSV}High,2024-03-01 11:00:00,,PROBLEM,db\"01,Disk \"x,1m\n");
+    // The bad Time's line: one more below a quoted line break.
+    for (text, bad) in [(CSV.to_string(), 5), (quoted, 6), (plain_broken, 5)] {
+        let zone = Zone::parse("Europe/London").unwrap();
+        let read = |split| {
+            let r = read_split(Path::new("z.csv"), text.as_bytes(), zone, split).unwrap();
+            format!("{:?}\n{:?}\n{:?}", r.probes, r.report, r.notes)
+        };
+        let once = read(Split {
+            block_bytes: usize::MAX / 2,
+            workers: 1,
+        });
+        assert!(once.contains(&format!("line {bad}: no Time")), "{once}");
+        for block_bytes in 1..=text.len() {
+            for workers in [1, 2, 3] {
+                let split = Split {
+                    block_bytes,
+                    workers,
+                };
+                assert_eq!(read(split), once, "{split:?}");
+            }
+        }
+    }
+}
