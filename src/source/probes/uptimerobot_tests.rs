@@ -277,3 +277,33 @@ fn blocks_on_workers_read_like_the_whole_csv() {
         }
     }
 }
+
+/// Lines that quote plainly are split as the CSV reader splits them; the others are left to it.
+#[test]
+fn plain_lines_are_split_as_the_csv_reader_splits_them() {
+    let lines = [
+        "\"Up\",\"web\",\"15-08-2011 18:28:03\",\"OK (200)\",\"1\"",
+        "Up,web,,\"\",x",
+        "\"a\",",
+        ",",
+        "a",
+        " \"a\" ,b",
+        "\"a\"\"b\",c",
+        "\"a\"b,c",
+        "a\"b,c",
+        "\"open,c",
+        "a\rb,c",
+        "\u{feff}\"a\",b",
+        "\"a,b\",c",
+    ];
+    let mut quick = Vec::new();
+    let mut reader = LineCells::new();
+    for line in lines {
+        let expected: Vec<String> = reader.cells(line);
+        if plain_cells(line, &mut quick) {
+            assert_eq!(quick, expected, "{line:?}");
+        }
+    }
+    assert!(plain_cells(lines[0], &mut quick));
+    assert!(!plain_cells(lines[6], &mut quick));
+}

@@ -151,3 +151,31 @@ fn blocks_on_workers_read_like_the_whole_csv() {
         }
     }
 }
+
+/// The packed order is the stable sort's, over ties, both mark kinds and many series.
+#[test]
+fn marks_are_ordered_as_a_stable_sort_orders_them() {
+    use chrono::TimeZone;
+    let t0 = Utc.with_ymd_and_hms(2024, 3, 1, 0, 0, 0).unwrap();
+    let states = [ProbeState::Down, ProbeState::Unknown];
+    let marks: Vec<(DateTime<Utc>, u8, usize, ProbeState)> = (0..2000u64)
+        .map(|i| {
+            let t = t0 + chrono::TimeDelta::seconds((i * 7919 % 97) as i64);
+            (
+                t,
+                (i % 2) as u8,
+                (i * 31 % 5) as usize,
+                states[(i % 3 % 2) as usize],
+            )
+        })
+        .collect();
+    let mut stable: Vec<usize> = (0..marks.len()).collect();
+    stable.sort_by_key(|&i| (marks[i].0, marks[i].1, marks[i].2));
+    assert_eq!(mark_order(&marks), stable);
+    // A fraction of a second takes the general sort, with the same answer.
+    let mut odd = marks.clone();
+    odd[5].0 += chrono::TimeDelta::milliseconds(1);
+    let mut stable: Vec<usize> = (0..odd.len()).collect();
+    stable.sort_by_key(|&i| (odd[i].0, odd[i].1, odd[i].2));
+    assert_eq!(mark_order(&odd), stable);
+}
