@@ -109,6 +109,9 @@ impl HourReadings {
 
     pub fn reading(&mut self, local: NaiveDateTime) -> Option<Reading> {
         use chrono::Timelike;
+        if self.zone.is_utc() {
+            return Some(Reading::exact(local.and_utc()));
+        }
         let Some(start) = local.date().and_hms_opt(local.hour(), 0, 0) else {
             return self.zone.reading(local);
         };

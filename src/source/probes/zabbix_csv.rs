@@ -257,7 +257,8 @@ fn parse_rows(block: Block<'_>, columns: Columns, zone: Zone) -> RowBlock {
     let mut reader = csv_reader(block.text);
     let mut r = csv::StringRecord::new();
     let mut what = String::new();
-    let mut hours = HourReadings::new(zone);
+    // Times and recoveries fall in different hours: one remembered hour each.
+    let (mut hours, mut recovery_hours) = (HourReadings::new(zone), HourReadings::new(zone));
     loop {
         match reader.read_record(&mut r) {
             Ok(true) => {}
@@ -333,7 +334,7 @@ fn parse_rows(block: Block<'_>, columns: Columns, zone: Zone) -> RowBlock {
             state,
             start,
             start_reading: hours.reading(start),
-            recovery: recovery.map(|t| (t, hours.reading(t))),
+            recovery: recovery.map(|t| (t, recovery_hours.reading(t))),
         });
     }
     out
