@@ -323,6 +323,12 @@ impl<K> Default for Interned<K> {
 
 impl<K: std::hash::Hash + Eq + Copy> Interned<K> {
     pub fn id(&mut self, key: K) -> u32 {
+        // A handful of keys: a few comparisons beat a hash (as in `id_of`).
+        if self.list.len() <= 8 {
+            if let Some(i) = self.list.iter().position(|k| *k == key) {
+                return i as u32;
+            }
+        }
         let list = &mut self.list;
         *self.index.entry(key).or_insert_with(|| {
             list.push(key);

@@ -261,13 +261,19 @@ impl StatesBuilder {
                 intervals.sort_by_key(|iv| iv.start);
             }
             let before = intervals.len();
-            let mut kept: Vec<StateInterval> = Vec::with_capacity(before);
-            for iv in intervals {
-                match kept.last() {
-                    Some(prev) if iv.start < prev.end => {}
-                    _ => kept.push(iv),
+            // Nearly always nothing overlaps: the list is kept as it is, not copied.
+            let kept = if intervals.windows(2).all(|w| w[1].start >= w[0].end) {
+                intervals
+            } else {
+                let mut kept: Vec<StateInterval> = Vec::with_capacity(before);
+                for iv in intervals {
+                    match kept.last() {
+                        Some(prev) if iv.start < prev.end => {}
+                        _ => kept.push(iv),
+                    }
                 }
-            }
+                kept
+            };
             let overlapping = before - kept.len();
             if overlapping > 0 {
                 self.notes.push(format!(
