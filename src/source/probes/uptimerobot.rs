@@ -1,6 +1,7 @@
 //! UptimeRobot's logs -> state series: the dashboard CSV (headerless `Event,Monitor,Date-Time,
 //! Reason,Duration` rows in the account's zone, newest first, or the newer export with a header and
 //! a Monitor URL column) and the API's `getMonitors` JSON with `logs[]` (epoch seconds).
+use self::row_cells::{plain_cells, LineCells};
 use super::line_blocks::{file_text, parse_in_order, read_file, Block, Interned, Split};
 use super::states::{target, text_lines, StatesBuilder};
 use super::store::ProbeStoreRead;
@@ -139,83 +140,6 @@ fn header_columns(cells: &[String]) -> Option<Columns> {
 /// The cells of one CSV line (quotes as the dashboard writes them).
 fn cells(line: &str) -> Vec<String> {
     LineCells::new().cells(line)
-}
-
-/// One CSV reader for the lines of a file, each line read on its own as by a new reader: the
-/// reader is rewound to a fresh state per line (making a reader builds its parser's tables, which
-/// cost more than reading a row).
-struct LineCells {
-    reader: csv::Reader<std::io::Cursor<Vec<u8>>>,
-    record: csv::StringRecord,
-}
-
-impl LineCells {
-    fn new() -> Self {
-        LineCells {
-            reader: csv::ReaderBuilder::new()
-                .has_headers(false)
-                .flexible(true)
-                .from_reader(std::io::Cursor::new(Vec::new())),
-            record: csv::StringRecord::new(),
-        }
-    }
-
-    fn cells(&mut self, line: &str) -> Vec<String> {
-        self.record(line)
-            .map(|r| r.iter().map(str::to_string).collect())
-            .unwrap_or_default()
-    }
-
-    /// The line's record, borrowed until the next line (no String per cell).
-    fn record(&mut self, line: &str) -> Option<&csv::StringRecord> {
-        let bytes = self.reader.get_mut().get_mut();
-        bytes.clear();
-        bytes.extend_from_slice(line.as_bytes());
-        self.reader
-            .seek_raw(std::io::SeekFrom::Start(0), csv::Position::new())
-            .ok()?;
-        match self.reader.read_record(&mut self.record) {
-            Ok(true) => Some(&self.record),
-            _ => None,
-        }
-    }
-}
-
-/// The cells of a line that quotes plainly, as the CSV reader reads them: each cell quoted
-/// with no quote inside, or bare with none at all, and no CR or BOM. `false` (and the reader's
-/// turn) for any other line. The dashboard's rows are all plain, and the reader's per-line
-/// restart cost more than the rest of a row.
-fn plain_cells<'a>(line: &'a str, cells: &mut Vec<&'a str>) -> bool {
-    cells.clear();
-    let b = line.as_bytes();
-    if b.starts_with(&[0xEF, 0xBB, 0xBF]) || memchr::memchr(b'\r', b).is_some() {
-        return false;
-    }
-    let mut i = 0;
-    loop {
-        if b.get(i) == Some(&b'"') {
-            let Some(close) = memchr::memchr(b'"', &b[i + 1..]).map(|k| i + 1 + k) else {
-                return false;
-            };
-            cells.push(&line[i + 1..close]);
-            i = close + 1;
-            match b.get(i) {
-                None => return true,
-                Some(b',') => i += 1,
-                Some(_) => return false,
-            }
-        } else {
-            let end = memchr::memchr(b',', &b[i..]).map_or(b.len(), |k| i + k);
-            if b[i..end].contains(&b'"') {
-                return false;
-            }
-            cells.push(&line[i..end]);
-            if end == b.len() {
-                return true;
-            }
-            i = end + 1;
-        }
-    }
 }
 
 /// The first line is the dashboard export's header, or one of its headerless rows.
@@ -607,6 +531,9 @@ pub fn read_json_bytes(path: &Path, bytes: &[u8]) -> Result<ProbeStoreRead> {
     }
     Ok(b.finish())
 }
+
+#[path = "uptimerobot_cells.rs"]
+mod row_cells;
 
 #[cfg(test)]
 #[path = "uptimerobot_tests.rs"]
