@@ -91,6 +91,50 @@ impl Reading {
     }
 }
 
+/// `Zone::reading` for the many times of one file, the zone's offset kept per local hour: an
+/// hour whose first and last instant read as one time each, at one offset, holds no DST change
+/// (no zone changes twice within an hour), so every time inside it reads at that offset; any
+/// other hour is read time by time.
+#[derive(Debug, Clone)]
+pub struct HourReadings {
+    zone: Zone,
+    /// The local hour last asked for, and its one offset (local minus UTC) if it has one.
+    hour: Option<(NaiveDateTime, Option<chrono::TimeDelta>)>,
+}
+
+impl HourReadings {
+    pub fn new(zone: Zone) -> HourReadings {
+        HourReadings { zone, hour: None }
+    }
+
+    pub fn reading(&mut self, local: NaiveDateTime) -> Option<Reading> {
+        use chrono::Timelike;
+        if self.zone.is_utc() {
+            return Some(Reading::exact(local.and_utc()));
+        }
+        let Some(start) = local.date().and_hms_opt(local.hour(), 0, 0) else {
+            return self.zone.reading(local);
+        };
+        let offset = match self.hour {
+            Some((hour, offset)) if hour == start => offset,
+            _ => {
+                let last = start + chrono::TimeDelta::nanoseconds(3_599_999_999_999);
+                let offset_at = |t: NaiveDateTime| match self.zone.reading(t) {
+                    Some(Reading { time, later: None }) => Some(t - time.naive_utc()),
+                    _ => None,
+                };
+                let offset = offset_at(start).filter(|o| offset_at(last) == Some(*o));
+                self.hour = Some((start, offset));
+                offset
+            }
+        };
+        match offset {
+            Some(o) => Some(Reading::exact((local - o).and_utc())),
+            None => self.zone.reading(local),
+        }
+    }
+}
+
 /// Resolves the local times of one file that fell in a repeated DST hour by the file's own
 /// order: a time whose earlier reading would step back past the previous time (forward, in a
 /// newest-first file) is the second pass of that hour. Feed it the readings in file order.
@@ -536,6 +580,41 @@ pub fn parse_event_time(text: &str) -> Option<DateTime<Utc>> {
 
 #[cfg(test)]
 mod tests {
+    /// Held to `Zone::reading` minute by minute (and at odd seconds) over the DST days of zones
+    /// that change at 2:00, at midnight, by half an hour, and not at all.
+    #[test]
+    fn hour_readings_agree_with_the_zone_around_dst_changes() {
+        let days = [
+            (2021, 3, 14),
+            (2021, 11, 7),
+            (2021, 3, 28),
+            (2021, 10, 31),
+            (2021, 4, 4),
+        ];
+        for name in [
+            "America/Los_Angeles",
+            "Europe/London",
+            "America/Havana",
+            "Australia/Lord_Howe",
+            "UTC",
+        ] {
+            let zone = Zone::parse(name).unwrap();
+            let mut hours = HourReadings::new(zone);
+            for (y, m, d) in days {
+                let day = NaiveDate::from_ymd_opt(y, m, d)
+                    .unwrap()
+                    .and_hms_opt(0, 0, 0)
+                    .unwrap();
+                for minute in (-60..26 * 60).step_by(1) {
+                    let t = day
+                        + chrono::TimeDelta::minutes(minute)
+                        + chrono::TimeDelta::seconds(minute % 7 * 8);
+                    assert_eq!(hours.reading(t), zone.reading(t), "{name} {t}");
+                }
+            }
+        }
+    }
+
     use super::*;
 
     fn la() -> Zone {

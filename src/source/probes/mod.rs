@@ -6,6 +6,7 @@ pub mod betterstack;
 pub mod csv;
 pub mod datadog;
 pub mod kuma;
+pub mod line_blocks;
 pub mod merge;
 pub mod nagios;
 pub mod pingdom;

@@ -1,7 +1,8 @@
 //! Nagios / Icinga 1 `nagios.log` -> state series per host and host;service: HARD problems are
 //! down from their first failed (SOFT 1) attempt, SOFT problems that recover are blips, WARNING is
 //! degraded, UNKNOWN unknown, downtime is maintenance; other log lines are counted, not errors.
-use super::states::{text_lines, StatesBuilder};
+use super::line_blocks::{file_text, parse_in_order, read_file, Block, Names, Split};
+use super::states::StatesBuilder;
 use super::store::ProbeStoreRead;
 use crate::error::{Error, Result};
 use crate::model::ProbeState;
@@ -40,19 +41,61 @@ fn state_of(word: &str) -> Option<ProbeState> {
 
 /// `[1313452683] ` or `[Tue Jan 12 00:00:32 2016] `: the time and the rest of the line.
 fn split_prefix(line: &str, zone: Zone) -> Option<(Option<DateTime<Utc>>, &str)> {
+    split_prefix_in(line, zone, &mut EpochDays::default())
+}
+
+/// [`split_prefix`], with the day of the last epoch time remembered.
+fn split_prefix_in<'a>(
+    line: &'a str,
+    zone: Zone,
+    days: &mut EpochDays,
+) -> Option<(Option<DateTime<Utc>>, &'a str)> {
     let rest = line.strip_prefix('[')?;
-    let (stamp, body) = rest.split_once("] ")?;
-    if stamp.bytes().all(|b| b.is_ascii_digit()) && !stamp.is_empty() {
-        let t = stamp
-            .parse::<i64>()
-            .ok()
-            .and_then(|s| DateTime::from_timestamp(s, 0));
-        return Some((t, body));
+    // The first `] ` (a byte search: a string searcher per line cost more than the rest).
+    let bytes = rest.as_bytes();
+    let mut from = 0;
+    let close = loop {
+        let i = from + bytes[from..].iter().position(|&c| c == b']')?;
+        if bytes.get(i + 1) == Some(&b' ') {
+            break i;
+        }
+        from = i + 1;
+    };
+    let (stamp, body) = (&rest[..close], &rest[close + 2..]);
+    if !stamp.is_empty() && stamp.bytes().all(|b| b.is_ascii_digit()) {
+        // Digits only: an overflow is a time that cannot be read, as `parse::<i64>` says.
+        let secs = stamp.bytes().try_fold(0i64, |n, d| {
+            n.checked_mul(10)?.checked_add(i64::from(d - b'0'))
+        });
+        return Some((secs.and_then(|s| days.time(s)), body));
     }
     let t = NaiveDateTime::parse_from_str(stamp.trim(), "%a %b %e %H:%M:%S %Y")
         .ok()
         .and_then(|n| zone.to_utc(n));
     Some((t, body))
+}
+
+/// The UTC midnight of the last epoch day read: the times of a log's lines share a day for
+/// thousands of lines, and the date of a day number is the costly part of a timestamp.
+#[derive(Default)]
+struct EpochDays {
+    last: Option<(i64, DateTime<Utc>)>,
+}
+
+impl EpochDays {
+    /// `DateTime::from_timestamp(secs, 0)`, through the remembered day when it is the same.
+    fn time(&mut self, secs: i64) -> Option<DateTime<Utc>> {
+        let (day, second) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+        let midnight = match self.last {
+            Some((d, midnight)) if d == day => midnight,
+            _ => {
+                let midnight = DateTime::from_timestamp(day.checked_mul(86_400)?, 0)?;
+                self.last = Some((day, midnight));
+                midnight
+            }
+        };
+        Some(midnight + chrono::TimeDelta::seconds(second))
+    }
 }
 
 /// A few lines with a time prefix and a Nagios log word.
@@ -91,12 +134,17 @@ struct Target {
 
 /// Reads a `nagios.log` (or `icinga.log`); bracketed dates are in `zone`.
 pub fn read(path: &Path, zone: Zone) -> Result<ProbeStoreRead> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = read_file(path, Split::of_pool().workers).map_err(|e| Error::io(path, e))?;
     read_bytes(path, &bytes, zone)
 }
 
 pub fn read_bytes(path: &Path, bytes: &[u8], zone: Zone) -> Result<ProbeStoreRead> {
-    let text = crate::source::text::decode_head(bytes);
+    read_split(path, bytes, zone, Split::of_pool())
+}
+
+/// [`read_bytes`], its lines cut and parsed as `split` says.
+fn read_split(path: &Path, bytes: &[u8], zone: Zone, split: Split) -> Result<ProbeStoreRead> {
+    let text = file_text(bytes);
     let mut b = StatesBuilder::new(path, KIND);
     b.note(
         "a target is down from its first failed attempt once the problem is HARD; SOFT problems \
@@ -106,111 +154,57 @@ pub fn read_bytes(path: &Path, bytes: &[u8], zone: Zone) -> Result<ProbeStoreRea
     let mut targets: Vec<Target> = Vec::new();
     let mut bracketed = false;
     let mut soft_open = 0u64;
-    for (line, text) in text_lines(&text) {
-        if text.trim().is_empty() {
-            continue;
-        }
-        let Some((time, body)) = split_prefix(text, zone) else {
-            b.damaged(format!("line {line}: no [time] prefix"));
-            continue;
-        };
-        let Some(t) = time else {
-            b.damaged(format!("line {line}: the time in [..] cannot be read"));
-            continue;
-        };
-        bracketed |= !text.as_bytes().get(1).is_some_and(u8::is_ascii_digit);
-        b.saw(t);
-        if let Some(kind) = DOWNTIME.iter().find(|k| body.starts_with(**k)) {
-            let fields: Vec<&str> = body[kind.len()..].split(';').collect();
-            let host_only = kind.starts_with("HOST");
-            let (name, word) = match (host_only, fields.as_slice()) {
-                (true, [h, w, ..]) => (h.to_string(), *w),
-                (false, [h, s, w, ..]) => (format!("{h};{s}"), *w),
-                _ => {
-                    b.damaged(format!("line {line}: a downtime alert without its fields"));
-                    continue;
-                }
+    // Lines are parsed on workers, block by block; their states are followed here in file order.
+    parse_in_order(
+        &text,
+        split,
+        |block| parse_block(block, zone),
+        |block| {
+            bracketed |= block.bracketed;
+            if let Some((first, last)) = block.span {
+                b.saw(first);
+                b.saw(last);
+            }
+            // The block's names as the builder's series, made when first met in file order.
+            let mut series: Vec<Option<usize>> = vec![None; block.names.list.len()];
+            let mut series_of = |b: &mut StatesBuilder, local: u32| {
+                let slot = &mut series[local as usize];
+                *slot.get_or_insert_with(|| {
+                    let name = block.names.list[local as usize];
+                    b.series_for(name, name)
+                })
             };
-            let s = b.series_for(&name, &name);
-            let tg = target_of(&mut targets, s);
-            match word.trim() {
-                "STARTED" => {
-                    b.read("DOWNTIME STARTED", ProbeState::Maintenance);
-                    tg.downtime = Some(tg.shown.unwrap_or(ProbeState::Unknown));
-                    show(&mut b, s, tg, t, ProbeState::Maintenance, 0);
+            // Only counts and sets of words: their order among the block's lines does not show.
+            for &(word, st, n) in &block.words {
+                b.read_n(word, st, n);
+            }
+            for &(word, (), n) in &block.unknown {
+                b.unknown_word_n(word, n);
+            }
+            for line in block.lines {
+                match line {
+                    Parsed::Damaged(why) => b.damaged(why),
+                    Parsed::NotProbe => b.not_probe(),
+                    Parsed::Downtime { t, series, word } => {
+                        let s = series_of(&mut b, series);
+                        downtime(&mut b, s, target_of(&mut targets, s), t, word);
+                    }
+                    Parsed::Alert {
+                        t,
+                        series,
+                        state,
+                        hard,
+                        attempts,
+                        current,
+                    } => {
+                        let s = series_of(&mut b, series);
+                        let tg = target_of(&mut targets, s);
+                        alert(&mut b, s, tg, t, state, hard, attempts, current);
+                    }
                 }
-                "STOPPED" | "CANCELLED" => {
-                    b.read(
-                        &format!("DOWNTIME {}", word.trim()),
-                        ProbeState::Maintenance,
-                    );
-                    let before = tg.downtime.take().unwrap_or(ProbeState::Unknown);
-                    let now = match tg.problem {
-                        Some(p) if p.hard => p.state,
-                        Some(_) => before,
-                        None => before,
-                    };
-                    show(&mut b, s, tg, t, now, 0);
-                }
-                other => b.unknown_word(&format!("DOWNTIME {other}")),
             }
-            continue;
-        }
-        let Some(kind) = ALERTS.iter().find(|k| body.starts_with(**k)) else {
-            b.not_probe();
-            continue;
-        };
-        let host_only = kind.contains("HOST");
-        let current = kind.starts_with("CURRENT");
-        let rest = &body[kind.len()..];
-        // The fields the alert needs, without a list of every field per line.
-        let mut fields = rest.split(';');
-        let mut next = || fields.next();
-        // The name is `host` or `host;service`: the start of `rest` as written.
-        let parsed = if host_only {
-            match (next(), next(), next(), next()) {
-                (Some(h), Some(st), Some(ty), Some(at)) => Some((&rest[..h.len()], st, ty, at)),
-                _ => None,
-            }
-        } else {
-            match (next(), next(), next(), next(), next()) {
-                (Some(h), Some(sv), Some(st), Some(ty), Some(at)) => {
-                    Some((&rest[..h.len() + 1 + sv.len()], st, ty, at))
-                }
-                _ => None,
-            }
-        };
-        let Some((name, word, kind_word, attempt)) = parsed else {
-            b.damaged(format!(
-                "line {line}: {} without its fields",
-                kind.trim_end()
-            ));
-            continue;
-        };
-        let hard = match kind_word.trim() {
-            "HARD" => true,
-            "SOFT" => false,
-            other => {
-                b.damaged(format!("line {line}: {other:?} is neither HARD nor SOFT"));
-                continue;
-            }
-        };
-        let attempts: u32 = attempt.trim().parse().unwrap_or(1);
-        let word = word.trim();
-        let s = b.series_for(name, name);
-        let state = match state_of(word) {
-            Some(st) => {
-                b.read(word, st);
-                st
-            }
-            None => {
-                b.unknown_word(word);
-                ProbeState::Unknown
-            }
-        };
-        let tg = target_of(&mut targets, s);
-        alert(&mut b, s, tg, t, state, hard, attempts, current);
-    }
+        },
+    );
     for (s, tg) in targets.iter_mut().enumerate() {
         if let Some(p) = tg.problem.take().filter(|p| !p.hard) {
             // Neither confirmed nor recovered in the file: unknown from its first attempt.
@@ -241,6 +235,197 @@ pub fn read_bytes(path: &Path, bytes: &[u8], zone: Zone) -> Result<ProbeStoreRea
         ));
     }
     Ok(read)
+}
+
+/// One line as a worker reads it: what the state machine needs, borrowed from the text.
+enum Parsed<'a> {
+    Damaged(String),
+    NotProbe,
+    Downtime {
+        t: DateTime<Utc>,
+        series: u32,
+        word: &'a str,
+    },
+    /// An alert; its word already counted in the block's `words` (or `unknown`).
+    Alert {
+        t: DateTime<Utc>,
+        series: u32,
+        state: ProbeState,
+        hard: bool,
+        attempts: u32,
+        current: bool,
+    },
+}
+
+/// A block's lines, its names (series numbered in the block), the alerts' state words counted
+/// (known ones with their meaning, unknown ones apart), the first and last time it holds and
+/// whether a date was bracketed.
+struct ParsedBlock<'a> {
+    lines: Vec<Parsed<'a>>,
+    names: Names<'a>,
+    words: Vec<(&'a str, ProbeState, u64)>,
+    unknown: Vec<(&'a str, (), u64)>,
+    span: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    bracketed: bool,
+}
+
+/// Counts `word` in a block's list of words.
+fn count<'a, K: PartialEq>(list: &mut Vec<(&'a str, K, u64)>, word: &'a str, key: K) {
+    match list.iter_mut().find(|(w, k, _)| *k == key && *w == word) {
+        Some((_, _, n)) => *n += 1,
+        None => list.push((word, key, 1)),
+    }
+}
+
+/// The first `N` `;`-separated fields of `text`, as `N` calls of `split(';').next()` give them;
+/// `None` when it has fewer.
+fn fields<const N: usize>(text: &str) -> Option<[&str; N]> {
+    let bytes = text.as_bytes();
+    let mut out = [""; N];
+    let mut from = 0;
+    for (k, field) in out.iter_mut().enumerate() {
+        if from > bytes.len() {
+            return None;
+        }
+        let end = bytes[from..]
+            .iter()
+            .position(|&c| c == b';')
+            .map_or(bytes.len(), |i| from + i);
+        *field = &text[from..end];
+        if end == bytes.len() && k + 1 < N {
+            return None;
+        }
+        from = end + 1;
+    }
+    Some(out)
+}
+
+/// Reads one block's lines (on a worker): everything that does not depend on earlier lines.
+fn parse_block<'a>(block: Block<'a>, zone: Zone) -> ParsedBlock<'a> {
+    let mut out = ParsedBlock {
+        lines: Vec::with_capacity(block.text.len() / 64),
+        names: Names::default(),
+        words: Vec::new(),
+        unknown: Vec::new(),
+        span: None,
+        bracketed: false,
+    };
+    let mut days = EpochDays::default();
+    for (line, text) in block.lines() {
+        if !text.starts_with('[') && text.trim().is_empty() {
+            continue;
+        }
+        let Some((time, body)) = split_prefix_in(text, zone, &mut days) else {
+            out.lines
+                .push(Parsed::Damaged(format!("line {line}: no [time] prefix")));
+            continue;
+        };
+        let Some(t) = time else {
+            out.lines.push(Parsed::Damaged(format!(
+                "line {line}: the time in [..] cannot be read"
+            )));
+            continue;
+        };
+        out.bracketed |= !text.as_bytes().get(1).is_some_and(u8::is_ascii_digit);
+        out.span = Some(out.span.map_or((t, t), |(f, l)| (f.min(t), l.max(t))));
+        // The alerts first: they are most lines (the kinds are not prefixes of each other).
+        let Some(k) = ALERTS.iter().position(|k| body.starts_with(k)) else {
+            if let Some(kind) = DOWNTIME.iter().find(|k| body.starts_with(**k)) {
+                let rest = &body[kind.len()..];
+                // The name is `host` or `host;service`: the start of `rest` as written.
+                let parsed = if kind.starts_with("HOST") {
+                    fields::<2>(rest).map(|[h, w]| (&rest[..h.len()], w))
+                } else {
+                    fields::<3>(rest).map(|[h, s, w]| (&rest[..h.len() + 1 + s.len()], w))
+                };
+                let Some((name, word)) = parsed else {
+                    out.lines.push(Parsed::Damaged(format!(
+                        "line {line}: a downtime alert without its fields"
+                    )));
+                    continue;
+                };
+                let series = out.names.id(name);
+                out.lines.push(Parsed::Downtime { t, series, word });
+            } else {
+                out.lines.push(Parsed::NotProbe);
+            }
+            continue;
+        };
+        let kind = ALERTS[k];
+        // `HOST ALERT: ` and `CURRENT HOST STATE: `; the `CURRENT` ones are states at rotation.
+        let (host_only, current) = (k % 2 == 1, k >= 2);
+        let rest = &body[kind.len()..];
+        // The name is `host` or `host;service`: the start of `rest` as written.
+        let parsed = if host_only {
+            fields::<4>(rest).map(|[h, st, ty, at]| (&rest[..h.len()], st, ty, at))
+        } else {
+            fields::<5>(rest)
+                .map(|[h, sv, st, ty, at]| (&rest[..h.len() + 1 + sv.len()], st, ty, at))
+        };
+        let Some((name, word, kind_word, attempt)) = parsed else {
+            out.lines.push(Parsed::Damaged(format!(
+                "line {line}: {} without its fields",
+                kind.trim_end()
+            )));
+            continue;
+        };
+        let hard = match kind_word.trim() {
+            "HARD" => true,
+            "SOFT" => false,
+            other => {
+                out.lines.push(Parsed::Damaged(format!(
+                    "line {line}: {other:?} is neither HARD nor SOFT"
+                )));
+                continue;
+            }
+        };
+        let word = word.trim();
+        let state = match state_of(word) {
+            Some(st) => {
+                count(&mut out.words, word, st);
+                st
+            }
+            None => {
+                count(&mut out.unknown, word, ());
+                ProbeState::Unknown
+            }
+        };
+        out.lines.push(Parsed::Alert {
+            t,
+            series: out.names.id(name),
+            state,
+            hard,
+            attempts: attempt.trim().parse().unwrap_or(1),
+            current,
+        });
+    }
+    out
+}
+
+/// A downtime alert of one target: maintenance from STARTED, the state it would show from
+/// STOPPED or CANCELLED.
+fn downtime(b: &mut StatesBuilder, s: usize, tg: &mut Target, t: DateTime<Utc>, word: &str) {
+    match word.trim() {
+        "STARTED" => {
+            b.read("DOWNTIME STARTED", ProbeState::Maintenance);
+            tg.downtime = Some(tg.shown.unwrap_or(ProbeState::Unknown));
+            show(b, s, tg, t, ProbeState::Maintenance, 0);
+        }
+        "STOPPED" | "CANCELLED" => {
+            b.read(
+                &format!("DOWNTIME {}", word.trim()),
+                ProbeState::Maintenance,
+            );
+            let before = tg.downtime.take().unwrap_or(ProbeState::Unknown);
+            let now = match tg.problem {
+                Some(p) if p.hard => p.state,
+                Some(_) => before,
+                None => before,
+            };
+            show(b, s, tg, t, now, 0);
+        }
+        other => b.unknown_word(&format!("DOWNTIME {other}")),
+    }
 }
 
 /// The target of series `s`, made when first met.

@@ -174,3 +174,35 @@ fn truncation_at_every_byte_never_panics() {
         }
     }
 }
+
+/// Cut into blocks of any size and parsed on several workers, a log reads as it reads whole:
+/// the same series, intervals, counts, problems (with their line numbers) and notes.
+#[test]
+fn blocks_on_workers_read_like_the_whole_log() {
+    let log = format!(
+        "{LOG}\n[2200] SERVICE ALERT: web;HTTP;PURPLE;HARD;1;odd\n[x] SERVICE ALERT: a\n\
+         no prefix\n[2300] SERVICE ALERT: web;HTTP;CRITICAL;MAYBE;1;x\n\
+         [2400] HOST ALERT: db;DOWN;SOFT;1;PING\n[2500] SERVICE DOWNTIME ALERT: web;HTTP\n"
+    );
+    let whole = |split| {
+        let r = read_split(Path::new("n.log"), log.as_bytes(), Zone::UTC, split).unwrap();
+        format!("{:?}\n{:?}\n{:?}", r.probes, r.report, r.notes)
+    };
+    let once = whole(Split {
+        block_bytes: usize::MAX / 2,
+        workers: 1,
+    });
+    assert!(
+        once.contains("line 22: \\\"MAYBE\\\" is neither HARD nor SOFT"),
+        "{once}"
+    );
+    for block_bytes in 1..=log.len() {
+        for workers in [1, 2, 3] {
+            let split = Split {
+                block_bytes,
+                workers,
+            };
+            assert_eq!(whole(split), once, "{split:?}");
+        }
+    }
+}

@@ -165,17 +165,28 @@ impl StatesBuilder {
 
     /// A state row read: its word counted in the vocabulary.
     pub fn read(&mut self, word: &str, meaning: ProbeState) {
-        self.tally.checks += 1;
         // A file uses a handful of words, each a million times: counted here without building
         // the vocabulary's line, which `finish` adds once per word.
+        self.read_n(word, meaning, 1);
+    }
+
+    /// `n` state rows of one word read (a block's count of it, added at once).
+    pub fn read_n(&mut self, word: &str, meaning: ProbeState, n: u64) {
+        self.tally.checks += n;
         match self
             .words_read
             .iter_mut()
             .find(|(w, m, _)| *m == meaning && w == word)
         {
-            Some((_, _, n)) => *n += 1,
-            None => self.words_read.push((word.to_string(), meaning, 1)),
+            Some((_, _, k)) => *k += n,
+            None => self.words_read.push((word.to_string(), meaning, n)),
         }
+    }
+
+    /// `n` rows of one word outside the vocabulary (a block's count of it).
+    pub fn unknown_word_n(&mut self, word: &str, n: u64) {
+        self.tally.unknown += n;
+        self.unknown_words.add_n(word, n);
     }
 
     /// A word outside the vocabulary: counted, named in the notes (the row is skipped as a state
@@ -219,7 +230,10 @@ impl StatesBuilder {
                 mut edges,
                 mut intervals,
             } = pending;
-            edges.sort_by_key(|e| (e.time, e.seq));
+            // Most logs give a target's edges in time order already (or reversed, as a whole).
+            if !edges.is_sorted_by_key(|e| (e.time, e.seq)) {
+                edges.sort_by_key(|e| (e.time, e.seq));
+            }
             let end = self.ends.get(&i).copied().or(file_end);
             for (k, e) in edges.iter().enumerate() {
                 let until = match edges.get(k + 1) {
@@ -243,15 +257,23 @@ impl StatesBuilder {
                     }),
                 }
             }
-            intervals.sort_by_key(|iv| iv.start);
-            let before = intervals.len();
-            let mut kept: Vec<StateInterval> = Vec::with_capacity(before);
-            for iv in intervals {
-                match kept.last() {
-                    Some(prev) if iv.start < prev.end => {}
-                    _ => kept.push(iv),
-                }
+            if !intervals.is_sorted_by_key(|iv| iv.start) {
+                intervals.sort_by_key(|iv| iv.start);
             }
+            let before = intervals.len();
+            // Nearly always nothing overlaps: the list is kept as it is, not copied.
+            let kept = if intervals.windows(2).all(|w| w[1].start >= w[0].end) {
+                intervals
+            } else {
+                let mut kept: Vec<StateInterval> = Vec::with_capacity(before);
+                for iv in intervals {
+                    match kept.last() {
+                        Some(prev) if iv.start < prev.end => {}
+                        _ => kept.push(iv),
+                    }
+                }
+                kept
+            };
             let overlapping = before - kept.len();
             if overlapping > 0 {
                 self.notes.push(format!(

@@ -1,11 +1,13 @@
 //! UptimeRobot's logs -> state series: the dashboard CSV (headerless `Event,Monitor,Date-Time,
 //! Reason,Duration` rows in the account's zone, newest first, or the newer export with a header and
 //! a Monitor URL column) and the API's `getMonitors` JSON with `logs[]` (epoch seconds).
+use self::row_cells::{plain_cells, LineCells};
+use super::line_blocks::{file_text, parse_in_order, read_file, Block, Interned, Split};
 use super::states::{target, text_lines, StatesBuilder};
 use super::store::ProbeStoreRead;
 use crate::error::{Error, Result};
 use crate::model::ProbeState;
-use crate::timefmt::{RepeatedHour, Zone};
+use crate::timefmt::{HourReadings, Reading, RepeatedHour, Zone};
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use serde::Deserialize;
 use std::path::Path;
@@ -140,46 +142,6 @@ fn cells(line: &str) -> Vec<String> {
     LineCells::new().cells(line)
 }
 
-/// One CSV reader for the lines of a file, each line read on its own as by a new reader: the
-/// reader is rewound to a fresh state per line (making a reader builds its parser's tables, which
-/// cost more than reading a row).
-struct LineCells {
-    reader: csv::Reader<std::io::Cursor<Vec<u8>>>,
-    record: csv::StringRecord,
-}
-
-impl LineCells {
-    fn new() -> Self {
-        LineCells {
-            reader: csv::ReaderBuilder::new()
-                .has_headers(false)
-                .flexible(true)
-                .from_reader(std::io::Cursor::new(Vec::new())),
-            record: csv::StringRecord::new(),
-        }
-    }
-
-    fn cells(&mut self, line: &str) -> Vec<String> {
-        self.record(line)
-            .map(|r| r.iter().map(str::to_string).collect())
-            .unwrap_or_default()
-    }
-
-    /// The line's record, borrowed until the next line (no String per cell).
-    fn record(&mut self, line: &str) -> Option<&csv::StringRecord> {
-        let bytes = self.reader.get_mut().get_mut();
-        bytes.clear();
-        bytes.extend_from_slice(line.as_bytes());
-        self.reader
-            .seek_raw(std::io::SeekFrom::Start(0), csv::Position::new())
-            .ok()?;
-        match self.reader.read_record(&mut self.record) {
-            Ok(true) => Some(&self.record),
-            _ => None,
-        }
-    }
-}
-
 /// The first line is the dashboard export's header, or one of its headerless rows.
 pub fn sniff_csv(head: &[u8]) -> bool {
     let text = crate::source::text::decode_head(head);
@@ -206,12 +168,13 @@ pub fn sniff_json(head: &[u8]) -> bool {
 }
 
 /// One row, parsed; its event word and monitor are indices into the file's lists of them (a
-/// file of a million rows has a handful of each).
+/// file of a million rows has a handful of each), its time read in the zone on a worker.
 struct Row {
     line: usize,
     word: u32,
     monitor: u32,
     local: NaiveDateTime,
+    reading: Option<Reading>,
     duration: Option<Duration>,
 }
 
@@ -225,18 +188,12 @@ struct Seen {
 }
 
 impl Seen {
-    /// The word's index; a word the vocabulary does not know is counted, row by row.
-    fn word(&mut self, b: &mut StatesBuilder, word: &str) -> u32 {
+    /// The word's index.
+    fn word(&mut self, word: &str) -> u32 {
         if let Some(i) = self.words.iter().position(|(w, _, _)| w == word) {
-            if !self.words[i].2 {
-                b.unknown_word(word);
-            }
             return i as u32;
         }
         let known = event_state(word);
-        if known.is_none() {
-            b.unknown_word(word);
-        }
         let state = known.unwrap_or(ProbeState::Unknown);
         self.words.push((word.to_string(), state, known.is_some()));
         (self.words.len() - 1) as u32
@@ -265,72 +222,160 @@ impl Seen {
 
 /// Reads the dashboard CSV; zone-less times are in `zone` (the account's, from `--input-tz`).
 pub fn read_csv(path: &Path, zone: Zone) -> Result<ProbeStoreRead> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = read_file(path, Split::of_pool().workers).map_err(|e| Error::io(path, e))?;
     read_csv_bytes(path, &bytes, zone)
 }
 
 pub fn read_csv_bytes(path: &Path, bytes: &[u8], zone: Zone) -> Result<ProbeStoreRead> {
-    let text = crate::source::text::decode_head(bytes);
-    let mut b = StatesBuilder::new(path, KIND_CSV);
-    let mut lines = text_lines(&text)
-        .filter(|(_, l)| !l.trim().is_empty())
-        .peekable();
-    let Some(&(_, first)) = lines.peek() else {
-        return Err(Error::bad_input(path, "empty: no UptimeRobot log rows"));
+    read_csv_split(path, bytes, zone, Split::of_pool())
+}
+
+/// A block's rows (their words and monitors numbered in the block), how often each word came
+/// with a readable time, and its damaged rows' problems in line order.
+struct RowBlock {
+    rows: Vec<Row>,
+    words: Interned<String>,
+    word_rows: Vec<u64>,
+    /// Monitor names and URLs; a monitor is a pair of their numbers (`NO_URL` for none).
+    names: Interned<String>,
+    urls: Interned<String>,
+    monitors: Interned<(u32, u32)>,
+    damaged: Vec<String>,
+}
+
+const NO_URL: u32 = u32::MAX;
+
+/// Reads one block's rows (on a worker), the header line left out.
+fn parse_rows(block: Block<'_>, columns: Columns, header: Option<usize>, zone: Zone) -> RowBlock {
+    let mut out = RowBlock {
+        rows: Vec::with_capacity(block.text.len() / 64),
+        words: Interned::default(),
+        word_rows: Vec::new(),
+        names: Interned::default(),
+        urls: Interned::default(),
+        monitors: Interned::default(),
+        damaged: Vec::new(),
     };
-    let columns = match header_columns(&cells(first)) {
-        Some(c) => {
-            lines.next();
-            b.note("the export with a header (Monitor URL: the URL is the target)");
-            c
-        }
-        None => {
-            b.note("the headerless dashboard export: Event, Monitor, Date-Time, Reason, Duration");
-            HEADERLESS
-        }
-    };
-    let mut rows: Vec<Row> = Vec::new();
-    let mut seen = Seen::default();
     let mut line_cells = LineCells::new();
-    for (line, text) in lines {
-        let c = line_cells.record(text);
-        let cell = |i: usize| c.and_then(|c| c.get(i)).map(str::trim).unwrap_or("");
+    let mut quick: Vec<&str> = Vec::new();
+    let mut hours = HourReadings::new(zone);
+    for (line, text) in block.lines() {
+        if Some(line) == header || text.trim().is_empty() {
+            continue;
+        }
+        let plain = plain_cells(text, &mut quick);
+        let c = if plain { None } else { line_cells.record(text) };
+        let cell = |i: usize| {
+            let cell = if plain {
+                quick.get(i).copied()
+            } else {
+                c.and_then(|c| c.get(i))
+            };
+            cell.map(str::trim).unwrap_or("")
+        };
         let Some(local) = dashboard_time(cell(columns.time)) else {
-            b.damaged(format!(
+            out.damaged.push(format!(
                 "line {line}: no Date-Time (DD-MM-YYYY HH:MM:SS) in {:?}",
                 cell(columns.time)
             ));
             continue;
         };
-        let word = seen.word(&mut b, cell(columns.event));
+        let word = out.words.id_of(cell(columns.event));
+        if out.word_rows.len() <= word as usize {
+            out.word_rows.push(0);
+        }
+        out.word_rows[word as usize] += 1;
         let monitor = cell(columns.monitor);
         if monitor.is_empty() {
-            b.damaged(format!("line {line}: no monitor name"));
+            out.damaged.push(format!("line {line}: no monitor name"));
             continue;
         }
         let url = columns.url.map(cell).filter(|u| !u.is_empty());
-        rows.push(Row {
+        let pair = (
+            out.names.id_of(monitor),
+            url.map_or(NO_URL, |u| out.urls.id_of(u)),
+        );
+        out.rows.push(Row {
             line,
             word,
-            monitor: seen.monitor(monitor, url),
+            monitor: out.monitors.id(pair),
             local,
+            reading: hours.reading(local),
             duration: columns
                 .duration
                 .and_then(|i| parse_duration(cell(i), columns.minutes)),
         });
     }
+    out
+}
+
+/// [`read_csv_bytes`], its lines cut and parsed as `split` says.
+fn read_csv_split(path: &Path, bytes: &[u8], zone: Zone, split: Split) -> Result<ProbeStoreRead> {
+    let text = file_text(bytes);
+    let mut b = StatesBuilder::new(path, KIND_CSV);
+    let Some((first_line, first)) = text_lines(&text).find(|(_, l)| !l.trim().is_empty()) else {
+        return Err(Error::bad_input(path, "empty: no UptimeRobot log rows"));
+    };
+    let (columns, header) = match header_columns(&cells(first)) {
+        Some(c) => {
+            b.note("the export with a header (Monitor URL: the URL is the target)");
+            (c, Some(first_line))
+        }
+        None => {
+            b.note("the headerless dashboard export: Event, Monitor, Date-Time, Reason, Duration");
+            (HEADERLESS, None)
+        }
+    };
+    // The rows of each block, kept apart (not copied into one list).
+    let mut blocks: Vec<Vec<Row>> = Vec::new();
+    let mut seen = Seen::default();
+    parse_in_order(
+        &text,
+        split,
+        |block| parse_rows(block, columns, header, zone),
+        |block| {
+            for problem in block.damaged {
+                b.damaged(problem);
+            }
+            // The block's numbers as the file's.
+            let words: Vec<u32> = (block.words.list.iter().zip(&block.word_rows))
+                .map(|(word, &n)| {
+                    let i = seen.word(word);
+                    if !seen.words[i as usize].2 {
+                        b.unknown_word_n(word, n);
+                    }
+                    i
+                })
+                .collect();
+            let monitors: Vec<u32> = (block.monitors.list.iter())
+                .map(|&(name, url)| {
+                    let url = block.urls.list.get(url as usize).map(String::as_str);
+                    seen.monitor(&block.names.list[name as usize], url)
+                })
+                .collect();
+            let mut rows = block.rows;
+            for row in &mut rows {
+                row.word = words[row.word as usize];
+                row.monitor = monitors[row.monitor as usize];
+            }
+            blocks.push(rows);
+        },
+    );
     // Newest first as exported: the order decides repeated DST hours.
-    let descending = rows
-        .first()
-        .zip(rows.last())
+    let mut all = blocks.iter().flatten();
+    let descending = all
+        .next()
+        .zip(all.next_back())
         .is_some_and(|(f, l)| f.local > l.local);
     let mut hour = RepeatedHour::default();
-    let mut timed: Vec<(Row, DateTime<Utc>)> = Vec::with_capacity(rows.len());
-    for row in rows {
-        match zone.reading(row.local) {
+    let mut timed = 0usize;
+    for row in blocks.iter_mut().flatten() {
+        match row.reading {
+            // The reading becomes the one instant chosen.
             Some(r) => {
                 let t = hour.resolve(r, descending);
-                timed.push((row, t));
+                row.reading = Some(Reading::exact(t));
+                timed += 1;
             }
             None => b.damaged(format!(
                 "line {}: {} does not exist in {} (skipped by a DST change)",
@@ -340,7 +385,7 @@ pub fn read_csv_bytes(path: &Path, bytes: &[u8], zone: Zone) -> Result<ProbeStor
             )),
         }
     }
-    if !zone.is_utc() || timed.is_empty() {
+    if !zone.is_utc() || timed == 0 {
         b.note(format!(
             "times read in {} (the account's zone: --input-tz)",
             zone.name()
@@ -351,30 +396,52 @@ pub fn read_csv_bytes(path: &Path, bytes: &[u8], zone: Zone) -> Result<ProbeStor
     if let Some(n) = hour.note(zone, "UptimeRobot events") {
         b.note(n);
     }
+    let timed = blocks
+        .iter()
+        .flatten()
+        .filter_map(|row| Some((row, row.reading?.time)));
     if descending {
         b.note("newest first, as the dashboard exports: read in time order");
-        timed.reverse();
+        add_rows(&mut b, &seen, timed.rev());
+    } else {
+        add_rows(&mut b, &seen, timed);
     }
-    add_rows(&mut b, &seen, timed);
     Ok(b.finish())
 }
 
 /// Edges per monitor; the newest event of each lasts its duration (the time up to the export).
-fn add_rows(b: &mut StatesBuilder, seen: &Seen, rows: Vec<(Row, DateTime<Utc>)>) {
-    let mut newest: std::collections::HashMap<usize, (DateTime<Utc>, Option<Duration>)> =
-        std::collections::HashMap::new();
+fn add_rows<'r>(
+    b: &mut StatesBuilder,
+    seen: &Seen,
+    rows: impl Iterator<Item = (&'r Row, DateTime<Utc>)>,
+) {
+    // Each monitor's series, found once; rows per known word, counted and read at the end (the
+    // vocabulary is a count per word: the order of its reads does not show).
+    let mut series: Vec<Option<usize>> = vec![None; seen.monitors.len()];
+    let mut known_rows = vec![0u64; seen.words.len()];
+    let mut newest: Vec<Option<(DateTime<Utc>, Option<Duration>)>> = Vec::new();
     for (row, t) in rows {
-        let (monitor, url) = &seen.monitors[row.monitor as usize];
-        let s = b.series_for(monitor, url.as_deref().unwrap_or(monitor));
-        let (word, state, known) = &seen.words[row.word as usize];
+        let s = *series[row.monitor as usize].get_or_insert_with(|| {
+            let (monitor, url) = &seen.monitors[row.monitor as usize];
+            b.series_for(monitor, url.as_deref().unwrap_or(monitor))
+        });
+        let (_, state, known) = &seen.words[row.word as usize];
         if *known {
-            b.read(word, *state);
+            known_rows[row.word as usize] += 1;
         }
         b.edge(s, t, *state, u32::from(*state == ProbeState::Down));
-        newest.insert(s, (t, row.duration));
+        if newest.len() <= s {
+            newest.resize(s + 1, None);
+        }
+        newest[s] = Some((t, row.duration));
     }
-    for (s, (t, duration)) in newest {
-        if let Some(d) = duration {
+    for ((word, state, _), n) in seen.words.iter().zip(known_rows) {
+        if n > 0 {
+            b.read_n(word, *state, n);
+        }
+    }
+    for (s, newest) in newest.into_iter().enumerate() {
+        if let Some((t, Some(d))) = newest {
             b.ends_at(s, t + d);
         }
     }
@@ -464,6 +531,9 @@ pub fn read_json_bytes(path: &Path, bytes: &[u8]) -> Result<ProbeStoreRead> {
     }
     Ok(b.finish())
 }
+
+#[path = "uptimerobot_cells.rs"]
+mod row_cells;
 
 #[cfg(test)]
 #[path = "uptimerobot_tests.rs"]

@@ -238,3 +238,72 @@ fn dashboard_times_read_by_position_are_chronos() {
         }
     }
 }
+
+/// Cut into blocks of any size and parsed on several workers, an export reads as it reads
+/// whole: the same series, intervals, counts, problems (with their line numbers) and notes,
+/// across a repeated DST hour, damaged rows and an unknown word.
+#[test]
+fn blocks_on_workers_read_like_the_whole_csv() {
+    let text = "Event, Monitor, Monitor URL, Date-Time, Reason, Duration (in mins.)\r\n\
+\"Up\",\"web\",\"https://a/\",\"07-11-2021 01:40:00\",\"OK\",\"5\"\r\n\
+\"Down\",\"web\",\"https://a/\",\"07-11-2021 01:20:00\",\"x\",\"20\"\r\n\
+\"Paws\",\"db\",\"\",\"07-11-2021 01:50:00\",\"?\",\"\"\r\n\
+\"Up\",\"\",\"https://a/\",\"07-11-2021 01:10:00\",\"OK\",\"1\"\r\n\
+\"Up\",\"web\",\"https://b/\",\"someday\",\"OK\",\"1\"\r\n\n\
+\"Down\",\"web\",\"https://a/\",\"07-11-2021 01:30:00\",\"x\",\"10\"\r\n\
+\"Up\",\"db\",\"\",\"14-03-2021 02:30:00\",\"OK\",\"3\"\r\n\
+\"Started\",\"web\",\"https://a/\",\"07-11-2021 00:30:00\",\"\",\"50\"\r\n";
+    let zone = Zone::parse("America/Los_Angeles").unwrap();
+    let read = |split| {
+        let r = read_csv_split(Path::new("r.csv"), text.as_bytes(), zone, split).unwrap();
+        format!("{:?}\n{:?}\n{:?}", r.probes, r.report, r.notes)
+    };
+    let once = read(Split {
+        block_bytes: usize::MAX / 2,
+        workers: 1,
+    });
+    assert!(once.contains("line 6: no Date-Time"), "{once}");
+    assert!(
+        once.contains("line 9: 2021-03-14 02:30:00 does not exist"),
+        "{once}"
+    );
+    for block_bytes in 1..=text.len() {
+        for workers in [1, 2, 3] {
+            let split = Split {
+                block_bytes,
+                workers,
+            };
+            assert_eq!(read(split), once, "{split:?}");
+        }
+    }
+}
+
+/// Lines that quote plainly are split as the CSV reader splits them; the others are left to it.
+#[test]
+fn plain_lines_are_split_as_the_csv_reader_splits_them() {
+    let lines = [
+        "\"Up\",\"web\",\"15-08-2011 18:28:03\",\"OK (200)\",\"1\"",
+        "Up,web,,\"\",x",
+        "\"a\",",
+        ",",
+        "a",
+        " \"a\" ,b",
+        "\"a\"\"b\",c",
+        "\"a\"b,c",
+        "a\"b,c",
+        "\"open,c",
+        "a\rb,c",
+        "\u{feff}\"a\",b",
+        "\"a,b\",c",
+    ];
+    let mut quick = Vec::new();
+    let mut reader = LineCells::new();
+    for line in lines {
+        let expected: Vec<String> = reader.cells(line);
+        if plain_cells(line, &mut quick) {
+            assert_eq!(quick, expected, "{line:?}");
+        }
+    }
+    assert!(plain_cells(lines[0], &mut quick));
+    assert!(!plain_cells(lines[6], &mut quick));
+}

@@ -117,3 +117,65 @@ fn a_foreign_or_cut_file_never_panics() {
     let e = read_bytes(Path::new("bad.csv"), only_bad.as_bytes(), Zone::UTC).unwrap_err();
     assert!(e.to_string().contains("line 2"), "{e}");
 }
+
+/// Cut into blocks of any size and parsed on several workers, an export reads as it reads
+/// whole, with quoted line breaks and doubled quotes in its fields; one whose quotes a count
+/// would misread (a quote inside an unquoted field) is read as one block, the same way.
+#[test]
+fn blocks_on_workers_read_like_the_whole_csv() {
+    let quoted = CSV.replace(
+        "\"scope: availability\"",
+        "\"scope: \"\"avail\"\"\nability\"",
+    );
+    let plain_broken = format!("{CSV}High,2024-03-01 11:00:00,,PROBLEM,db\"01,Disk \"x,1m\n");
+    // The bad Time's line: one more below a quoted line break.
+    for (text, bad) in [(CSV.to_string(), 5), (quoted, 6), (plain_broken, 5)] {
+        let zone = Zone::parse("Europe/London").unwrap();
+        let read = |split| {
+            let r = read_split(Path::new("z.csv"), text.as_bytes(), zone, split).unwrap();
+            format!("{:?}\n{:?}\n{:?}", r.probes, r.report, r.notes)
+        };
+        let once = read(Split {
+            block_bytes: usize::MAX / 2,
+            workers: 1,
+        });
+        assert!(once.contains(&format!("line {bad}: no Time")), "{once}");
+        for block_bytes in 1..=text.len() {
+            for workers in [1, 2, 3] {
+                let split = Split {
+                    block_bytes,
+                    workers,
+                };
+                assert_eq!(read(split), once, "{split:?}");
+            }
+        }
+    }
+}
+
+/// The packed order is the stable sort's, over ties, both mark kinds and many series.
+#[test]
+fn marks_are_ordered_as_a_stable_sort_orders_them() {
+    use chrono::TimeZone;
+    let t0 = Utc.with_ymd_and_hms(2024, 3, 1, 0, 0, 0).unwrap();
+    let states = [ProbeState::Down, ProbeState::Unknown];
+    let marks: Vec<(DateTime<Utc>, u8, usize, ProbeState)> = (0..2000u64)
+        .map(|i| {
+            let t = t0 + chrono::TimeDelta::seconds((i * 7919 % 97) as i64);
+            (
+                t,
+                (i % 2) as u8,
+                (i * 31 % 5) as usize,
+                states[(i % 3 % 2) as usize],
+            )
+        })
+        .collect();
+    let mut stable: Vec<usize> = (0..marks.len()).collect();
+    stable.sort_by_key(|&i| (marks[i].0, marks[i].1, marks[i].2));
+    assert_eq!(mark_order(&marks), stable);
+    // A fraction of a second takes the general sort, with the same answer.
+    let mut odd = marks.clone();
+    odd[5].0 += chrono::TimeDelta::milliseconds(1);
+    let mut stable: Vec<usize> = (0..odd.len()).collect();
+    stable.sort_by_key(|&i| (odd[i].0, odd[i].1, odd[i].2));
+    assert_eq!(mark_order(&odd), stable);
+}
