@@ -244,8 +244,9 @@ where
     };
     let mut done = |k: usize, reads: Vec<ChunkRead<R>>| -> Result<(), Stop> {
         if let Some(map) = &map {
-            for (number, _) in blocks[k] {
-                map.done_with(at(*number), CHUNK_SIZE);
+            // One call per run of neighbours: each is a TLB flush on every core.
+            for run in blocks[k].chunk_by(|a, b| b.0 == a.0 + 1) {
+                map.done_with(at(run[0].0), run.len() * CHUNK_SIZE);
             }
         }
         sink(k * block_chunks, reads).map_err(Stop::Sink)
