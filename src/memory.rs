@@ -74,15 +74,16 @@ impl std::ops::Deref for FileBytes {
     }
 }
 
-/// The bytes of a file no one writes while it is read, mapped rather than copied: a legacy `.evt`
-/// log walked at random (its ring wraps, damage is skipped by signature, slack is searched), for
-/// which reading 260 MB into a buffer cost more than the walk (the kernel's copy and the page
-/// faults of the buffer: half the CPU of a count).
+/// The bytes of a file, mapped rather than copied: a legacy `.evt` log walked at random (its
+/// ring wraps, damage is skipped by signature, slack is searched), for which reading 260 MB into
+/// a buffer cost more than the walk (the kernel's copy and the page faults of the buffer: half
+/// the CPU of a count), and the state logs cut into line blocks (`probes/line_blocks.rs`).
 pub fn map_file(file: &std::fs::File) -> std::io::Result<FileBytes> {
     if file.metadata()?.len() == 0 {
         return Ok(FileBytes::Read(Vec::new()));
     }
     // A `.evt` file is only ever a copy: only Windows XP/2003's own EventLog service writes
-    // one, never on the machine reading it (see `MappedFile::map`).
+    // one, never on the machine reading it. A state log may still be appended to, which leaves
+    // the mapped length as it was (see `MappedFile::map`).
     MappedFile::map(file).map(FileBytes::Mapped)
 }

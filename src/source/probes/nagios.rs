@@ -134,7 +134,7 @@ struct Target {
 
 /// Reads a `nagios.log` (or `icinga.log`); bracketed dates are in `zone`.
 pub fn read(path: &Path, zone: Zone) -> Result<ProbeStoreRead> {
-    let bytes = read_file(path, Split::of_pool().workers).map_err(|e| Error::io(path, e))?;
+    let bytes = read_file(path).map_err(|e| Error::io(path, e))?;
     read_bytes(path, &bytes, zone)
 }
 

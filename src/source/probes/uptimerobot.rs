@@ -222,7 +222,7 @@ impl Seen {
 
 /// Reads the dashboard CSV; zone-less times are in `zone` (the account's, from `--input-tz`).
 pub fn read_csv(path: &Path, zone: Zone) -> Result<ProbeStoreRead> {
-    let bytes = read_file(path, Split::of_pool().workers).map_err(|e| Error::io(path, e))?;
+    let bytes = read_file(path).map_err(|e| Error::io(path, e))?;
     read_csv_bytes(path, &bytes, zone)
 }
 

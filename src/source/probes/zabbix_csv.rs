@@ -102,7 +102,7 @@ struct Row {
 
 /// Reads the Problems CSV; its times are in `zone` (the Zabbix user's, from `--input-tz`).
 pub fn read(path: &Path, zone: Zone) -> Result<ProbeStoreRead> {
-    let bytes = read_file(path, Split::of_pool().workers).map_err(|e| Error::io(path, e))?;
+    let bytes = read_file(path).map_err(|e| Error::io(path, e))?;
     read_bytes(path, &bytes, zone)
 }
 
