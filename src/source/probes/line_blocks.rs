@@ -170,6 +170,26 @@ impl Split {
             workers: rayon::current_num_threads(),
         }
     }
+
+    /// Test support: `read` of one whole block on one worker, after holding every other cut of
+    /// a text of `len` bytes (blocks of 1 to `len` bytes, on 1 to 3 workers) to give the same.
+    #[cfg(test)]
+    pub fn every_cut_reads_as_one_block(len: usize, read: impl Fn(Split) -> String) -> String {
+        let once = read(Split {
+            block_bytes: usize::MAX / 2,
+            workers: 1,
+        });
+        for block_bytes in 1..=len {
+            for workers in [1, 2, 3] {
+                let split = Split {
+                    block_bytes,
+                    workers,
+                };
+                assert_eq!(read(split), once, "{split:?}");
+            }
+        }
+        once
+    }
 }
 
 /// Parses each block of `text` with `parse` and gives the results to `replay` in file order:
