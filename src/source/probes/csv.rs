@@ -13,8 +13,10 @@ use self::blocks::{Block, BlockReader, Next};
 use self::detect::{Detected, LatencyUnit, Role};
 use self::rows::{Plan, Rows};
 use self::series::finish;
+use super::line_blocks;
 pub use super::merge::merge_probes;
 use crate::error::{Error, Result};
+use crate::memory::FileBytes;
 use crate::model::{InputReport, ProbeSeries};
 use crate::timefmt::{parse_timestamp, Zone};
 use polars::prelude::*;
@@ -117,8 +119,8 @@ enum Streamed {
 const READ_AHEAD: usize = 2;
 
 /// A block as polars parsed it, or why there are no more.
-enum Parsed {
-    Block(Block, Result<DataFrame>),
+enum Parsed<'a> {
+    Block(Block<'a>, Result<DataFrame>),
     End,
     NeedsRepair(&'static str),
 }
@@ -135,7 +137,9 @@ fn read_streaming_in(
     headerless: bool,
     block_bytes: usize,
 ) -> Result<Streamed> {
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    // Mapped: polars parses the blocks where they lie, with no copy into buffers first.
+    let file = line_blocks::read_file(path).map_err(|e| Error::io(path, e))?;
+    let file = &file;
     std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel(READ_AHEAD);
         scope.spawn(move || {
@@ -144,8 +148,7 @@ fn read_streaming_in(
             let mut schema: Option<SchemaRef> = None;
             loop {
                 let item = match blocks.next_block() {
-                    Err(e) => Err(Error::io(path, e)),
-                    Ok(Next::Block(block)) => {
+                    Next::Block(block) => {
                         let has_header = schema.is_none() && !headerless;
                         // Blocks are checked UTF-8: polars checks each block once rather than
                         // each cell (its lossy mode validates every cell on its own).
@@ -159,10 +162,15 @@ fn read_streaming_in(
                         if let (None, Ok(frame)) = (&schema, &frame) {
                             schema = Some(frame.schema().clone());
                         }
+                        // polars has copied the cells: the block's pages can leave memory (a
+                        // problem line read later faults them back in).
+                        if let FileBytes::Mapped(map) = file {
+                            map.done_with(block.span.0, block.span.1);
+                        }
                         Ok(Parsed::Block(block, frame))
                     }
-                    Ok(Next::End) => Ok(Parsed::End),
-                    Ok(Next::NeedsRepair(why)) => Ok(Parsed::NeedsRepair(why)),
+                    Next::End => Ok(Parsed::End),
+                    Next::NeedsRepair(why) => Ok(Parsed::NeedsRepair(why)),
                 };
                 let more = matches!(item, Ok(Parsed::Block(_, Ok(_))));
                 // A closed channel means the reader stopped early: nothing more is wanted.
@@ -175,11 +183,11 @@ fn read_streaming_in(
     })
 }
 
-fn read_blocks(
+fn read_blocks<'a>(
     path: &Path,
     opts: &ProbeReadOptions,
     headerless: bool,
-    mut parsed: impl Iterator<Item = Result<Parsed>>,
+    mut parsed: impl Iterator<Item = Result<Parsed<'a>>>,
 ) -> Result<Streamed> {
     let mut next = || parsed.next().unwrap_or(Ok(Parsed::End));
     let (first, frame) = match next()? {

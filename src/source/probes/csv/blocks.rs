@@ -3,115 +3,105 @@
 //! holding a line break is never cut); CRLF line ends become LF. When the file needs one of the
 //! whole-file repairs of `csv_text` (not UTF-8, lone CR line ends, a quote that never closes, an
 //! over-long line), the reader says so and the caller reads the file the whole-file way instead.
+//! The blocks are cut from the file's bytes as they are (mapped): a block is copied only when
+//! its CRLF line ends are turned into LF.
 use crate::source::csv_text::MAX_LINE_BYTES;
-use std::io::Read;
+use std::borrow::Cow;
 
-/// Bytes read per block (the last record is carried over to the next block).
+/// Bytes per block (the last record goes to the next block).
 pub const BLOCK_BYTES: usize = 4 * 1024 * 1024;
 
 /// Whole records, with where they start in the file.
 #[derive(Debug)]
-pub struct Block {
+pub struct Block<'a> {
     /// UTF-8 CSV text, LF line ends, ending after a line break (or at the end of the file).
-    pub bytes: Vec<u8>,
+    pub bytes: Cow<'a, [u8]>,
     /// 1-based file line of the block's first byte.
     pub first_line: u64,
+    /// Where the block's bytes sit in the file, before any CRLF became LF: (offset, length).
+    pub span: (usize, usize),
 }
 
 /// What the reader gives next.
 #[derive(Debug)]
-pub enum Next {
-    Block(Block),
+pub enum Next<'a> {
+    Block(Block<'a>),
     End,
     /// The file needs a whole-file repair; the reason is for the detection notes.
     NeedsRepair(&'static str),
 }
 
-/// Reads blocks of whole records from `src`.
-pub struct BlockReader<R: Read> {
-    src: R,
-    /// Bytes read past the last block's end.
-    carry: Vec<u8>,
-    /// File line of `carry[0]`.
+/// Reads blocks of whole records from a file's bytes.
+pub struct BlockReader<'a> {
+    src: &'a [u8],
+    /// Where the next block starts in `src`.
+    pos: usize,
+    /// File line at `pos`.
     line: u64,
-    eof: bool,
-    started: bool,
     block_bytes: usize,
 }
 
-impl<R: Read> BlockReader<R> {
-    pub fn with_block_size(src: R, block_bytes: usize) -> Self {
+impl<'a> BlockReader<'a> {
+    pub fn with_block_size(src: &'a [u8], block_bytes: usize) -> Self {
+        let bom = if src.starts_with(&[0xEF, 0xBB, 0xBF]) {
+            3
+        } else {
+            0
+        };
         BlockReader {
             src,
-            carry: Vec::new(),
+            pos: bom,
             line: 1,
-            eof: false,
-            started: false,
             block_bytes: block_bytes.max(1),
         }
     }
 
-    pub fn next_block(&mut self) -> std::io::Result<Next> {
-        let mut buf = std::mem::take(&mut self.carry);
+    pub fn next_block(&mut self) -> Next<'a> {
+        let rest = &self.src[self.pos..];
+        if rest.is_empty() {
+            return Next::End;
+        }
         let mut want = self.block_bytes;
         let cut = loop {
-            self.fill(&mut buf, want)?;
-            if !self.started {
-                self.started = true;
-                if buf.starts_with(&[0xEF, 0xBB, 0xBF]) {
-                    buf.drain(..3);
+            if want >= rest.len() {
+                if !quotes_balanced(rest) {
+                    return Next::NeedsRepair("a quote opens and never closes");
                 }
+                break rest.len();
             }
-            if buf.is_empty() {
-                return Ok(Next::End);
-            }
-            if self.eof {
-                if !quotes_balanced(&buf) {
-                    return Ok(Next::NeedsRepair("a quote opens and never closes"));
-                }
-                break buf.len();
-            }
-            if let Some(cut) = last_record_end(&buf) {
+            if let Some(cut) = last_record_end(&rest[..want]) {
                 break cut;
             }
-            // One record longer than the buffer: read on, up to the line limit.
-            if buf.len() > MAX_LINE_BYTES + self.block_bytes {
-                return Ok(Next::NeedsRepair("a record runs over the line limit"));
+            // One record longer than the block: read on, up to the line limit.
+            if want > MAX_LINE_BYTES + self.block_bytes {
+                return Next::NeedsRepair("a record runs over the line limit");
             }
-            want = buf.len() + self.block_bytes;
+            want += self.block_bytes;
         };
-        self.carry = buf.split_off(cut);
-        if !buf.is_ascii() && std::str::from_utf8(&buf).is_err() {
-            return Ok(Next::NeedsRepair("not valid UTF-8"));
+        let buf = &rest[..cut];
+        if !buf.is_ascii() && std::str::from_utf8(buf).is_err() {
+            return Next::NeedsRepair("not valid UTF-8");
         }
-        if buf.len() > MAX_LINE_BYTES && has_long_line(&buf) {
-            return Ok(Next::NeedsRepair("a line over the line limit"));
+        if buf.len() > MAX_LINE_BYTES && has_long_line(buf) {
+            return Next::NeedsRepair("a line over the line limit");
         }
-        let lines = memchr::memchr_iter(b'\n', &buf).count() as u64;
-        if memchr::memchr(b'\r', &buf).is_some() {
-            match strip_crlf(&buf) {
-                Some(unified) => buf = unified,
-                None => return Ok(Next::NeedsRepair("lines end in a lone CR")),
+        let lines = memchr::memchr_iter(b'\n', buf).count() as u64;
+        let bytes = if memchr::memchr(b'\r', buf).is_some() {
+            match strip_crlf(buf) {
+                Some(unified) => Cow::Owned(unified),
+                None => return Next::NeedsRepair("lines end in a lone CR"),
             }
-        }
-        let first_line = self.line;
+        } else {
+            Cow::Borrowed(buf)
+        };
+        let block = Block {
+            bytes,
+            first_line: self.line,
+            span: (self.pos, cut),
+        };
         self.line += lines;
-        Ok(Next::Block(Block {
-            bytes: buf,
-            first_line,
-        }))
-    }
-
-    /// Reads until `buf` holds `want` bytes or the file ends.
-    fn fill(&mut self, buf: &mut Vec<u8>, want: usize) -> std::io::Result<()> {
-        while !self.eof && buf.len() < want {
-            let missing = (want - buf.len()) as u64;
-            let got = (&mut self.src).take(missing).read_to_end(buf)?;
-            if got == 0 {
-                self.eof = true;
-            }
-        }
-        Ok(())
+        self.pos += cut;
+        Next::Block(block)
     }
 }
 
@@ -181,8 +171,11 @@ mod tests {
         let mut reader = BlockReader::with_block_size(text.as_bytes(), size);
         let mut out = Vec::new();
         loop {
-            match reader.next_block().unwrap() {
-                Next::Block(b) => out.push((String::from_utf8(b.bytes).unwrap(), b.first_line)),
+            match reader.next_block() {
+                Next::Block(b) => out.push((
+                    String::from_utf8(b.bytes.into_owned()).unwrap(),
+                    b.first_line,
+                )),
                 Next::End => return Ok(out),
                 Next::NeedsRepair(why) => return Err(why),
             }
@@ -238,7 +231,7 @@ mod tests {
         let latin1 = b"t,s\n1,caf\xe9\n";
         let mut reader = BlockReader::with_block_size(&latin1[..], BLOCK_BYTES);
         assert!(matches!(
-            reader.next_block().unwrap(),
+            reader.next_block(),
             Next::NeedsRepair("not valid UTF-8")
         ));
     }
