@@ -158,6 +158,7 @@ fn read_streaming_in(
                             has_header,
                             schema.clone(),
                             CsvEncoding::Utf8,
+                            block.quoted,
                         );
                         if let (None, Ok(frame)) = (&schema, &frame) {
                             schema = Some(frame.schema().clone());
@@ -242,7 +243,7 @@ fn read_whole(
         None => std::fs::read(path).map_err(|e| Error::io(path, e))?,
     };
     let body = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(&bytes);
-    let frame = read_frame(path, body, !headerless, None, CsvEncoding::LossyUtf8)?;
+    let frame = read_frame(path, body, !headerless, None, CsvEncoding::LossyUtf8, true)?;
     let (layout, columns) = lay_out(path, &frame, opts, headerless)?;
     let rows = rows::interpret(&layout.plan, &columns);
     let problems = name_lines(body, headerless, &rows.problems);
@@ -400,8 +401,13 @@ fn read_frame(
     has_header: bool,
     schema: Option<SchemaRef>,
     encoding: CsvEncoding,
+    quoted: bool,
 ) -> Result<DataFrame> {
+    // Text without a quote character reads the same with quoting off, and polars' line count
+    // and field split are cheaper without it (its serial line count was ~13% of the ingest).
+    let quote = if quoted { Some(b'"') } else { None };
     let parse = CsvParseOptions::default()
+        .with_quote_char(quote)
         .with_truncate_ragged_lines(true)
         .with_encoding(encoding)
         .with_missing_is_null(true);

@@ -20,6 +20,8 @@ pub struct Block<'a> {
     pub first_line: u64,
     /// Where the block's bytes sit in the file, before any CRLF became LF: (offset, length).
     pub span: (usize, usize),
+    /// The block holds a quote character; without one, quoting rules cannot change its cells.
+    pub quoted: bool,
 }
 
 /// What the reader gives next.
@@ -98,6 +100,7 @@ impl<'a> BlockReader<'a> {
             bytes,
             first_line: self.line,
             span: (self.pos, cut),
+            quoted: memchr::memchr(b'"', buf).is_some(),
         };
         self.line += lines;
         self.pos += cut;
