@@ -27,32 +27,64 @@ fn lowercase_providers() -> &'static [String] {
 /// The entry for an event: same id and a matching provider (the entry's provider within the
 /// event's, case aside) first, then a provider-wide entry.
 pub fn lookup(provider: &str, event_id: u32) -> Option<&'static EventInfo> {
-    // Most events a report reads have an id no entry names: no lowercasing, no scan.
-    if !could_match(event_id) {
-        return None;
-    }
-    let provider = provider.to_lowercase();
-    let matches = |entry: &str| entry.is_empty() || provider.contains(entry);
-    let entries = || all().iter().zip(lowercase_providers());
-    entries()
-        .find(|(e, p)| e.id == Some(event_id) && matches(p))
-        .or_else(|| entries().find(|(e, p)| e.id.is_none() && matches(p)))
-        .map(|(e, _)| e)
+    // A report looks up every event it reads, several times: most have an id no entry names and
+    // a provider no provider-wide entry matches, and an ASCII provider is compared in place.
+    let lowered = (!provider.is_ascii()).then(|| provider.to_lowercase());
+    let matches = |entry: &str| match &lowered {
+        Some(lowered) => lowered.contains(entry),
+        None => ascii_contains_lowercase(provider, entry),
+    };
+    let by_id = || {
+        all()
+            .iter()
+            .zip(lowercase_providers())
+            .find(|(e, p)| e.id == Some(event_id) && matches(p))
+            .map(|(e, _)| e)
+    };
+    let provider_wide = || {
+        provider_wide_entries()
+            .iter()
+            .find(|(_, p)| matches(p))
+            .map(|&(e, _)| e)
+    };
+    id_is_named(event_id)
+        .then(by_id)
+        .flatten()
+        .or_else(provider_wide)
 }
 
-/// Whether some entry names `event_id`, or some entry names no id (made once: a sorted list).
-fn could_match(event_id: u32) -> bool {
-    static IDS: OnceLock<Option<Vec<u32>>> = OnceLock::new();
+/// `entry` (lowercase) within the ASCII `provider`, ASCII case aside: what
+/// `provider.to_lowercase().contains(entry)` says, without the String.
+fn ascii_contains_lowercase(provider: &str, entry: &str) -> bool {
+    let (provider, entry) = (provider.as_bytes(), entry.as_bytes());
+    entry.is_empty()
+        || provider
+            .windows(entry.len())
+            .any(|w| w.eq_ignore_ascii_case(entry))
+}
+
+/// Whether some entry names `event_id` (made once: a sorted list).
+fn id_is_named(event_id: u32) -> bool {
+    static IDS: OnceLock<Vec<u32>> = OnceLock::new();
     let ids = IDS.get_or_init(|| {
-        // An entry for any id of its provider: every id may match.
-        let ids: Option<Vec<u32>> = all().iter().map(|e| e.id).collect();
-        ids.map(|mut ids| {
-            ids.sort_unstable();
-            ids
-        })
+        let mut ids: Vec<u32> = all().iter().filter_map(|e| e.id).collect();
+        ids.sort_unstable();
+        ids
     });
-    ids.as_ref()
-        .is_none_or(|ids| ids.binary_search(&event_id).is_ok())
+    ids.binary_search(&event_id).is_ok()
+}
+
+/// The entries that name no id, with their lowercase provider, in the order of `all()`.
+fn provider_wide_entries() -> &'static [(&'static EventInfo, &'static str)] {
+    static TABLE: OnceLock<Vec<(&'static EventInfo, &'static str)>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        all()
+            .iter()
+            .zip(lowercase_providers())
+            .filter(|(e, _)| e.id.is_none())
+            .map(|(e, p)| (e, p.as_str()))
+            .collect()
+    })
 }
 
 /// The event plays `role` in the story (data/events.toml's `roles`).
@@ -109,5 +141,24 @@ mod tests {
             lookup("MySQL", 100).map(|e| e.class),
             Some(EventClass::Service)
         );
+    }
+
+    #[test]
+    fn providers_match_whatever_their_case() {
+        // The entry's provider within the event's, case aside, ASCII or not.
+        assert_eq!(
+            lookup("mysql", 7).map(|e| e.class),
+            Some(EventClass::Service)
+        );
+        assert_eq!(
+            lookup("MICROSOFT-WINDOWS-DISTRIBUTEDCOM", 10016).map(|e| e.class),
+            Some(EventClass::Noise)
+        );
+        assert_eq!(
+            lookup("Ünïcode MYSQL Dienst", 100).map(|e| e.class),
+            Some(EventClass::Service)
+        );
+        assert!(lookup("Ünïcode-Dienst", 10016).is_none());
+        assert!(lookup("My", 100).is_none());
     }
 }
