@@ -113,10 +113,10 @@ use super::data_quality::data_quality;
 pub use super::data_quality::{DataQuality, Gap};
 pub use super::outages::window_end;
 
-/// `events` are taken by value: the clock corrections are made on them in place, with no copy of
+/// `all_events` are taken by value: the clock corrections are made on them in place, with no copy of
 /// a fleet's events.
 pub fn build(
-    mut events: Vec<Event>,
+    mut all_events: Vec<Event>,
     probes: &[ProbeSeries],
     metrics: &[MetricSeries],
     inputs: Vec<InputReport>,
@@ -124,8 +124,8 @@ pub fn build(
     opts: &ReportOptions,
 ) -> Report {
     // Clock corrections first: every later step uses the corrected times.
-    let clocks = clock::correct(&mut events);
-    let events = &events[..];
+    let clocks = clock::correct(&mut all_events);
+    let events = &all_events[..];
     let found_hosts = hosts::find_hosts(events, metrics, &inputs);
     let host_of = |c: &str| found_hosts.host_of(c);
     let downtime = downtime::find_downtime(events, &host_of, opts.server_zone);
@@ -275,7 +275,7 @@ pub fn build(
             .count() as u64;
     }
     let overlaps = overlaps(&reports);
-    Report {
+    let report = Report {
         schema_version: SCHEMA_VERSION,
         host: host_of_report(events, metrics, &found_hosts),
         hosts: host_list,
@@ -291,7 +291,10 @@ pub fn build(
         changes,
         data_quality,
         lookback_seconds: opts.lookback.num_seconds(),
-    }
+    };
+    // Every event read, most of them never shown: freed while the report is written.
+    crate::memory::free_elsewhere(all_events);
+    report
 }
 
 /// A downtime no probe saw, as a window.

@@ -102,7 +102,7 @@ pub fn sort_and_merge(events: &mut Vec<Event>, twins: &[Twin]) -> HashMap<Arc<st
         }
     }
     *events = kept.into_iter().flatten().collect();
-    free_elsewhere(decoded);
+    crate::memory::free_elsewhere(decoded);
     merge.by_file
 }
 
@@ -138,17 +138,10 @@ pub fn merge_copies_by_file(events: &mut Vec<Event>) -> HashMap<Arc<str>, u64> {
                 false => events.push(event),
             }
         }
-        free_elsewhere(dropped);
+        // In a folder of copies they are most of the events: the report need not wait for them.
+        crate::memory::free_elsewhere(dropped);
     }
     merge.by_file
-}
-
-/// Freed on another thread: in a folder of copies they are most of the events, and the report
-/// need not wait for their memory.
-fn free_elsewhere<T: Send + 'static>(dropped: Vec<T>) {
-    if !dropped.is_empty() {
-        std::thread::spawn(move || drop(dropped));
-    }
 }
 
 /// What merging decided, for items numbered in time order.
