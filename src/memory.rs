@@ -87,12 +87,17 @@ impl std::ops::Deref for FileBytes {
 /// ring wraps, damage is skipped by signature, slack is searched), for which reading 260 MB into
 /// a buffer cost more than the walk (the kernel's copy and the page faults of the buffer: half
 /// the CPU of a count), and the state logs cut into line blocks (`probes/line_blocks.rs`).
-pub fn map_file(file: &std::fs::File) -> std::io::Result<FileBytes> {
+/// Read instead where the file cannot be mapped (empty, or a pipe or special file).
+pub fn file_bytes(path: &std::path::Path) -> std::io::Result<FileBytes> {
+    let file = std::fs::File::open(path)?;
     if file.metadata()?.len() == 0 {
         return Ok(FileBytes::Read(Vec::new()));
     }
     // A `.evt` file is only ever a copy: only Windows XP/2003's own EventLog service writes
     // one, never on the machine reading it. A state log may still be appended to, which leaves
-    // the mapped length as it was (see `MappedFile::map`).
-    MappedFile::map(file).map(FileBytes::Mapped)
+    // the mapped length as it was, and a rotated one is renamed, not cut (see `MappedFile::map`).
+    match MappedFile::map(&file) {
+        Ok(map) => Ok(FileBytes::Mapped(map)),
+        Err(_) => std::fs::read(path).map(FileBytes::Read),
+    }
 }

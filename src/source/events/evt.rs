@@ -96,10 +96,9 @@ pub fn read_evt_into<'k>(
     parse_evt_keep(path, &bytes, opts, keep).map(|(read, _, _)| read)
 }
 
-/// The file's bytes, mapped (see `memory::map_file`).
+/// The file's bytes, mapped (see `memory::file_bytes`).
 fn file_bytes(path: &Path) -> Result<crate::memory::FileBytes> {
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    crate::memory::map_file(&file).map_err(|e| Error::io(path, e))
+    crate::memory::file_bytes(path).map_err(|e| Error::io(path, e))
 }
 
 /// Reads `.evt` bytes; `path` names the source in events and messages.

@@ -13,7 +13,6 @@ use self::blocks::{Block, BlockReader, Next};
 use self::detect::{Detected, LatencyUnit, Role};
 use self::rows::{Plan, Rows};
 use self::series::finish;
-use super::line_blocks;
 pub use super::merge::merge_probes;
 use crate::error::{Error, Result};
 use crate::memory::FileBytes;
@@ -138,7 +137,7 @@ fn read_streaming_in(
     block_bytes: usize,
 ) -> Result<Streamed> {
     // Mapped: polars parses the blocks where they lie, with no copy into buffers first.
-    let file = line_blocks::read_file(path).map_err(|e| Error::io(path, e))?;
+    let file = crate::memory::file_bytes(path).map_err(|e| Error::io(path, e))?;
     let file = &file;
     std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel(READ_AHEAD);

@@ -4,7 +4,6 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
@@ -23,18 +22,6 @@ pub fn file_text(bytes: &[u8]) -> Cow<'_, str> {
     match simdutf8::basic::from_utf8(body) {
         Ok(text) => Cow::Borrowed(text),
         Err(_) => Cow::Owned(crate::source::text::decode_head(bytes)),
-    }
-}
-
-/// The whole file, mapped (no copy from the page cache, no zeroed buffer of 100 MB to fault
-/// in: together as much as parsing it on one thread), or read where it cannot be mapped. A log
-/// being appended to is safe to map: what is added after the map is not in it, and a rotated log
-/// is renamed, not cut.
-pub fn read_file(path: &Path) -> std::io::Result<crate::memory::FileBytes> {
-    let file = std::fs::File::open(path)?;
-    match crate::memory::map_file(&file) {
-        Ok(bytes) => Ok(bytes),
-        Err(_) => std::fs::read(path).map(crate::memory::FileBytes::Read),
     }
 }
 

@@ -1,7 +1,7 @@
 //! Nagios / Icinga 1 `nagios.log` -> state series per host and host;service: HARD problems are
 //! down from their first failed (SOFT 1) attempt, SOFT problems that recover are blips, WARNING is
 //! degraded, UNKNOWN unknown, downtime is maintenance; other log lines are counted, not errors.
-use super::line_blocks::{file_text, parse_in_order, read_file, Block, Names, Split};
+use super::line_blocks::{file_text, parse_in_order, Block, Names, Split};
 use super::states::StatesBuilder;
 use super::store::ProbeStoreRead;
 use crate::error::{Error, Result};
@@ -134,7 +134,7 @@ struct Target {
 
 /// Reads a `nagios.log` (or `icinga.log`); bracketed dates are in `zone`.
 pub fn read(path: &Path, zone: Zone) -> Result<ProbeStoreRead> {
-    let bytes = read_file(path).map_err(|e| Error::io(path, e))?;
+    let bytes = crate::memory::file_bytes(path).map_err(|e| Error::io(path, e))?;
     read_bytes(path, &bytes, zone)
 }
 

@@ -2,7 +2,7 @@
 //! Reason,Duration` rows in the account's zone, newest first, or the newer export with a header and
 //! a Monitor URL column) and the API's `getMonitors` JSON with `logs[]` (epoch seconds).
 use self::row_cells::{plain_cells, LineCells};
-use super::line_blocks::{file_text, parse_in_order, read_file, Block, Interned, Split};
+use super::line_blocks::{file_text, parse_in_order, Block, Interned, Split};
 use super::states::{target, text_lines, StatesBuilder};
 use super::store::ProbeStoreRead;
 use crate::error::{Error, Result};
@@ -222,7 +222,7 @@ impl Seen {
 
 /// Reads the dashboard CSV; zone-less times are in `zone` (the account's, from `--input-tz`).
 pub fn read_csv(path: &Path, zone: Zone) -> Result<ProbeStoreRead> {
-    let bytes = read_file(path).map_err(|e| Error::io(path, e))?;
+    let bytes = crate::memory::file_bytes(path).map_err(|e| Error::io(path, e))?;
     read_csv_bytes(path, &bytes, zone)
 }
 

@@ -4,9 +4,7 @@
 //! time; a problem still open (`PROBLEM`, `CLOSING`, no Recovery time) is down to the end of the
 //! file's data, as the NDJSON reader keeps an open problem. Targets are the NDJSON reader's:
 //! `host: problem name`.
-use super::line_blocks::{
-    file_text, parse_records_in_order, quotes_plain, read_file, Block, Interned, Split,
-};
+use super::line_blocks::{file_text, parse_records_in_order, quotes_plain, Block, Interned, Split};
 use super::states::StatesBuilder;
 use super::store::{Counted, ProbeStoreRead};
 use crate::error::{Error, Result};
@@ -102,7 +100,7 @@ struct Row {
 
 /// Reads the Problems CSV; its times are in `zone` (the Zabbix user's, from `--input-tz`).
 pub fn read(path: &Path, zone: Zone) -> Result<ProbeStoreRead> {
-    let bytes = read_file(path).map_err(|e| Error::io(path, e))?;
+    let bytes = crate::memory::file_bytes(path).map_err(|e| Error::io(path, e))?;
     read_bytes(path, &bytes, zone)
 }
 
