@@ -5,6 +5,7 @@
 mod blocks;
 pub mod detect;
 mod explain;
+mod plain;
 mod rows;
 mod series;
 pub mod vocab;
@@ -120,6 +121,8 @@ const READ_AHEAD: usize = 2;
 /// A block as polars parsed it, or why there are no more.
 enum Parsed<'a> {
     Block(Block<'a>, Result<DataFrame>),
+    /// A block after the first without a quote, with where its records lie: read here.
+    Plain(Block<'a>, Vec<(usize, usize)>),
     End,
     NeedsRepair(&'static str),
 }
@@ -139,6 +142,11 @@ fn read_streaming_in(
     // Mapped: polars parses the blocks where they lie, with no copy into buffers first.
     let file = crate::memory::file_bytes(path).map_err(|e| Error::io(path, e))?;
     let file = &file;
+    let release = |block: &Block| {
+        if let FileBytes::Mapped(map) = file {
+            map.done_with(block.span.0, block.span.1);
+        }
+    };
     std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel(READ_AHEAD);
         scope.spawn(move || {
@@ -147,6 +155,10 @@ fn read_streaming_in(
             let mut schema: Option<SchemaRef> = None;
             loop {
                 let item = match blocks.next_block() {
+                    Next::Block(block) if schema.is_some() && !block.quoted => {
+                        let records = plain::record_spans(&block.bytes);
+                        Ok(Parsed::Plain(block, records))
+                    }
                     Next::Block(block) => {
                         let has_header = schema.is_none() && !headerless;
                         // Blocks are checked UTF-8: polars checks each block once rather than
@@ -164,22 +176,20 @@ fn read_streaming_in(
                         }
                         // polars has copied the cells: the block's pages can leave memory (a
                         // problem line read later faults them back in).
-                        if let FileBytes::Mapped(map) = file {
-                            map.done_with(block.span.0, block.span.1);
-                        }
+                        release(&block);
                         Ok(Parsed::Block(block, frame))
                     }
                     Next::End => Ok(Parsed::End),
                     Next::NeedsRepair(why) => Ok(Parsed::NeedsRepair(why)),
                 };
-                let more = matches!(item, Ok(Parsed::Block(_, Ok(_))));
+                let more = matches!(item, Ok(Parsed::Block(_, Ok(_)) | Parsed::Plain(..)));
                 // A closed channel means the reader stopped early: nothing more is wanted.
                 if tx.send(item).is_err() || !more {
                     break;
                 }
             }
         });
-        read_blocks(path, opts, headerless, rx.iter())
+        read_blocks(path, opts, headerless, rx.iter(), release)
     })
 }
 
@@ -188,17 +198,19 @@ fn read_blocks<'a>(
     opts: &ProbeReadOptions,
     headerless: bool,
     mut parsed: impl Iterator<Item = Result<Parsed<'a>>>,
+    release: impl Fn(&Block),
 ) -> Result<Streamed> {
     let mut next = || parsed.next().unwrap_or(Ok(Parsed::End));
     let (first, frame) = match next()? {
         Parsed::Block(block, frame) => (block, frame?),
+        Parsed::Plain(..) => unreachable!("the first block is read by polars"),
         Parsed::End => return Ok(Streamed::NeedsRepair("empty file")),
         Parsed::NeedsRepair(why) => return Ok(Streamed::NeedsRepair(why)),
     };
     let (layout, columns) = lay_out(path, &frame, opts, headerless)?;
     let header_records = usize::from(!headerless);
     let mut rows = Rows::default();
-    let first_problems = rows::interpret_onto(&layout.plan, &columns, &mut rows);
+    let first_problems = rows::interpret_onto(&layout.plan, &rows::Frame(&columns), &mut rows);
     drop((frame, columns));
     let mut problems = block_problems(&first, header_records, first_problems);
     if let Ok(meta) = std::fs::metadata(path) {
@@ -206,13 +218,29 @@ fn read_blocks<'a>(
         rows.reserve_for((meta.len() as f64 / bytes_per_row.max(1.0)) as u64);
     }
     loop {
-        let (block, frame) = match next()? {
-            Parsed::Block(block, frame) => (block, frame?),
+        let (block, found) = match next()? {
+            Parsed::Block(block, frame) => {
+                let found = rows::interpret_onto(
+                    &layout.plan,
+                    &rows::Frame(&text_columns(path, &frame?)?),
+                    &mut rows,
+                );
+                (block, found)
+            }
+            Parsed::Plain(block, records) => {
+                let found = match std::str::from_utf8(&block.bytes) {
+                    Ok(text) => {
+                        let source = plain::PlainBlock::new(text, records, layout.names.len());
+                        rows::interpret_onto(&layout.plan, &source, &mut rows)
+                    }
+                    Err(_) => return Ok(Streamed::NeedsRepair("not valid UTF-8")),
+                };
+                release(&block);
+                (block, found)
+            }
             Parsed::End => break,
             Parsed::NeedsRepair(why) => return Ok(Streamed::NeedsRepair(why)),
         };
-        let found = rows::interpret_onto(&layout.plan, &text_columns(path, &frame)?, &mut rows);
-        drop(frame);
         if problems.len() < rows::SHOWN_PROBLEMS {
             problems.extend(block_problems(&block, 0, found));
             problems.truncate(rows::SHOWN_PROBLEMS);

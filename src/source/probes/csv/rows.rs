@@ -142,22 +142,53 @@ impl Rows {
     }
 }
 
+/// Rows to read: a frame's text columns as polars parsed them, or a quote-free block cut here
+/// (`plain.rs`).
+pub trait RowSource: Sync {
+    /// Records in the source.
+    fn height(&self) -> usize;
+    /// Calls `each(offset, [time, probe, status, latency, vantage])` for rows `start..start+len`,
+    /// in order.
+    fn for_each_row(&self, plan: &Plan, start: usize, len: usize, each: impl FnMut(usize, Cells));
+    /// Row `row` has a value (not blank) in some column, in use or not.
+    fn other_values(&self, row: usize) -> bool;
+}
+
+/// A frame's columns, all text.
+pub struct Frame<'a>(pub &'a [StringChunked]);
+
+impl RowSource for Frame<'_> {
+    fn height(&self) -> usize {
+        self.0.first().map_or(0, |c| c.len())
+    }
+
+    fn for_each_row(&self, plan: &Plan, start: usize, len: usize, each: impl FnMut(usize, Cells)) {
+        RangeColumns::new(plan, self.0, start, len).for_each_row(each);
+    }
+
+    fn other_values(&self, row: usize) -> bool {
+        self.0
+            .iter()
+            .any(|c| c.get(row).is_some_and(|v| !v.trim().is_empty()))
+    }
+}
+
 /// Reads every row of a frame's columns (all text), in parallel over row ranges.
 pub fn interpret(plan: &Plan, columns: &[StringChunked]) -> Rows {
     let mut rows = Rows::default();
-    rows.problems = interpret_onto(plan, columns, &mut rows);
+    rows.problems = interpret_onto(plan, &Frame(columns), &mut rows);
     rows
 }
 
-/// Reads every row of a frame's columns onto the end of `total`: each range's checks are copied
-/// once, straight onto its probe's list. Gives the frame's first problems (row of the frame,
+/// Reads every row of `source` onto the end of `total`: each range's checks are copied once,
+/// straight onto its probe's list. Gives the source's first problems (row of the source,
 /// reason); `total.problems` is left alone.
 pub fn interpret_onto(
     plan: &Plan,
-    columns: &[StringChunked],
+    source: &impl RowSource,
     total: &mut Rows,
 ) -> Vec<(usize, String)> {
-    let height = columns.get(plan.time).map_or(0, |c| c.len());
+    let height = source.height();
     let parts = if height < PARALLEL_MIN_ROWS {
         1
     } else {
@@ -170,7 +201,7 @@ pub fn interpret_onto(
         .collect();
     let parts: Vec<Rows> = ranges
         .into_par_iter()
-        .map(|(start, len)| interpret_range(plan, columns, start, len))
+        .map(|(start, len)| interpret_range(plan, source, start, len))
         .collect();
     let mut problems = Vec::new();
     for mut part in parts {
@@ -190,7 +221,7 @@ struct RangeColumns {
 }
 
 /// One row's cells: time, probe (or target), status, latency, vantage.
-type Cells<'a> = [Option<&'a str>; 5];
+pub type Cells<'a> = [Option<&'a str>; 5];
 
 impl RangeColumns {
     fn new(plan: &Plan, columns: &[StringChunked], start: usize, len: usize) -> Self {
@@ -246,23 +277,18 @@ fn cell(a: Option<&TextArray>, i: usize) -> Option<&str> {
     a.and_then(|a| a.get(i))
 }
 
-fn interpret_range(plan: &Plan, columns: &[StringChunked], start: usize, len: usize) -> Rows {
-    let range = RangeColumns::new(plan, columns, start, len);
+fn interpret_range(plan: &Plan, source: &impl RowSource, start: usize, len: usize) -> Rows {
     let mut rows = Rows::default();
     let mut reader = RowReader::new(plan);
     // A label to its series (one per vantage beside a target column).
     let mut index: HashMap<String, Vec<usize>> = HashMap::new();
     let mut last: Option<usize> = None;
-    range.for_each_row(|offset, cells| {
+    source.for_each_row(plan, start, len, |offset, cells| {
         let blank = |c: Option<&str>| c.is_none_or(|c| c.trim().is_empty());
         let outcome = if cells.iter().all(|c| blank(*c)) {
             // A blank line is no record (a line the repair dropped is counted there); a row
             // with values only in columns not in use is a record that gives no check.
-            let row = start + offset;
-            let other_values = columns
-                .iter()
-                .any(|c| c.get(row).is_some_and(|v| !v.trim().is_empty()));
-            if !other_values {
+            if !source.other_values(start + offset) {
                 return;
             }
             Err("no value in the columns in use".to_string())

@@ -390,46 +390,62 @@ fn a_header_only_export_is_empty_not_broken() {
 
 /// Streamed in blocks of any size, a file reads exactly as it does whole: the same checks, counts
 /// and problem lines (line numbers included), across CRLF ends, quoted line breaks and bad rows.
+/// Without quotes, every block after the first is cut into cells by `plain.rs` rather than
+/// polars: the same again, with blank lines, short and long rows, and cells of spaces.
 #[test]
 fn streamed_blocks_read_like_the_whole_file() {
-    let mut body = String::from("timestamp,monitor,status,note\r\n");
-    for i in 0..40 {
-        let status = match i % 7 {
-            0 => "down",
-            3 => "sideways",
-            _ => "up",
-        };
-        let note = if i % 5 == 0 { "\"two\r\nlines\"" } else { "x" };
-        body.push_str(&format!(
-            "2011-08-15T16:{:02}:00Z,{},{status},{note}\r\n",
-            i,
-            ["us-west", "eu-central"][i % 2]
-        ));
-        if i == 17 {
-            body.push_str("not a time,us-west,up,x\r\n\r\n");
+    for quotes in [true, false] {
+        let mut body = String::from("timestamp,monitor,status,note\r\n");
+        for i in 0..40 {
+            let status = match i % 7 {
+                0 => "down",
+                3 => "sideways",
+                _ => "up",
+            };
+            let note = match i % 5 {
+                0 if quotes => "\"two\r\nlines\"",
+                0 => "x,extra,cells",
+                1 => " ",
+                _ => "x",
+            };
+            body.push_str(&format!(
+                "2011-08-15T16:{:02}:00Z,{},{status},{note}\r\n",
+                i,
+                ["us-west", "eu-central"][i % 2]
+            ));
+            match i {
+                17 => body.push_str("not a time,us-west,up,x\r\n\r\n"),
+                23 => body.push_str("2011-08-15T17:00:00Z,us-west\r\n  \r\n,,,\r\n"),
+                29 => body.push_str("2011-08-15T17:01:00Z, ,up\r\n,,,left\r\n"),
+                _ => {}
+            }
         }
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let path = write(&dir, "probe.csv", body.as_bytes());
-    let opts = ProbeReadOptions::default();
-    let whole = read_whole(&path, &opts, false, false).unwrap();
-    assert!(whole.report.records_skipped >= 6, "{:?}", whole.report);
-    assert!(
-        whole
-            .report
-            .problems
-            .iter()
-            .any(|p| p.starts_with("line 24: cannot read time")),
-        "{:?}",
-        whole.report.problems
-    );
-    for block_bytes in [1, 7, 64, 300, 1 << 20] {
-        let Streamed::Read(streamed) = read_streaming_in(&path, &opts, false, block_bytes).unwrap()
-        else {
-            panic!("block size {block_bytes}: not streamed");
-        };
-        assert_eq!(streamed.probes, whole.probes, "block size {block_bytes}");
-        assert_eq!(streamed.report, whole.report, "block size {block_bytes}");
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(&dir, "probe.csv", body.as_bytes());
+        let opts = ProbeReadOptions::default();
+        let whole = read_whole(&path, &opts, false, false).unwrap();
+        assert!(whole.report.records_skipped >= 6, "{:?}", whole.report);
+        // Counted by hand: the header, 18 rows (0..=17), then the bad time; with quotes, the
+        // rows 0, 5, 10 and 15 take two lines each.
+        let bad_time = if quotes { 24 } else { 20 };
+        assert!(
+            whole
+                .report
+                .problems
+                .iter()
+                .any(|p| p.starts_with(&format!("line {bad_time}: cannot read time"))),
+            "{:?}",
+            whole.report.problems
+        );
+        for block_bytes in [1, 7, 64, 300, 1 << 20] {
+            let Streamed::Read(streamed) =
+                read_streaming_in(&path, &opts, false, block_bytes).unwrap()
+            else {
+                panic!("block size {block_bytes}: not streamed");
+            };
+            assert_eq!(streamed.probes, whole.probes, "block size {block_bytes}");
+            assert_eq!(streamed.report, whole.report, "block size {block_bytes}");
+        }
     }
 }
 
