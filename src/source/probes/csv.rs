@@ -228,7 +228,8 @@ fn read_blocks<'a>(
                 (block, found)
             }
             Parsed::Plain(block, records) => {
-                let found = match std::str::from_utf8(&block.bytes) {
+                // simdutf8's check: std's was 3% of the ingest.
+                let found = match simdutf8::basic::from_utf8(&block.bytes) {
                     Ok(text) => {
                         let source = plain::PlainBlock::new(text, records, layout.names.len());
                         rows::interpret_onto(&layout.plan, &source, &mut rows)

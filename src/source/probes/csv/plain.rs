@@ -78,11 +78,21 @@ impl RowSource for PlainBlock<'_> {
         let wanted = (last_used + 1).min(self.width);
         for offset in 0..len {
             let mut cells: Cells = [None; 5];
-            for (column, cell) in cells_of(self.record(start + offset), wanted).enumerate() {
+            let line = self.record(start + offset);
+            // Up to the last column in use only.
+            let (mut column, mut from) = (0, 0);
+            let ends = memchr::memchr_iter(b',', line.as_bytes()).chain([line.len()]);
+            for at in ends {
+                let cell = (at > from).then(|| &line[from..at]);
                 for (slot, used) in slots.iter().enumerate() {
                     if *used == Some(column) {
                         cells[slot] = cell;
                     }
+                }
+                column += 1;
+                from = at + 1;
+                if column == wanted {
+                    break;
                 }
             }
             each(offset, cells);

@@ -5,7 +5,7 @@ use super::detect::LatencyUnit;
 use super::vocab::{self, Said};
 use crate::model::Check;
 use crate::source::probes::store::Counted;
-use crate::timefmt::{parse_reading, trim_cell, trim_plain, Zone};
+use crate::timefmt::{parse_reading, trim_cell, trim_plain, Reading, Zone};
 use chrono::{DateTime, Utc};
 use polars::prelude::*;
 use rayon::prelude::*;
@@ -378,6 +378,9 @@ enum Row<'r> {
 struct RowReader<'a> {
     plan: &'a Plan,
     statuses: Vec<(String, Option<Said>)>,
+    /// The last time cell read, and what it gave: exports of several probes write each tick's
+    /// time on a row per probe.
+    last_time: (String, Option<Reading>),
 }
 
 /// Probes looked up by a scan rather than a hash (exports interleave a few probes row by row).
@@ -390,6 +393,7 @@ impl<'a> RowReader<'a> {
         RowReader {
             plan,
             statuses: Vec::new(),
+            last_time: (String::new(), None),
         }
     }
 
@@ -422,7 +426,12 @@ impl<'a> RowReader<'a> {
         if time_text.is_empty() {
             return Err("no time".to_string());
         }
-        let reading = parse_reading(time_text, plan.zone).ok_or_else(|| {
+        if self.last_time.0 != time_text {
+            self.last_time.0.clear();
+            self.last_time.0.push_str(time_text);
+            self.last_time.1 = parse_reading(time_text, plan.zone);
+        }
+        let reading = self.last_time.1.ok_or_else(|| {
             let text = time.unwrap_or("").trim();
             format!("cannot read time {text:?}")
         })?;
