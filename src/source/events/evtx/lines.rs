@@ -3,7 +3,7 @@
 //! writes for the same event (tests compare the two on every sample).
 use super::binxml::{
     cached_nested_plan, filetime_of, filetime_ticks, for_each_record, number, present, push_value,
-    read_instance, string_array, FieldKeys, NestedCache, Piece, Plan, Sub,
+    read_instance, string_array, FieldKeys, FiletimeDays, NestedCache, Piece, Plan, Sub,
 };
 use super::ChunkRead;
 use crate::filter::EventFilter;
@@ -143,6 +143,7 @@ struct Fields {
     len: usize,
     /// Text of a value on its way to JSON.
     scratch: String,
+    days: FiletimeDays,
 }
 
 impl Fields {
@@ -295,7 +296,7 @@ fn write_line(
     if filter.rejects_id(event_id) {
         return Some(None);
     }
-    let time = filetime_of(ticks)?;
+    let time = fields.days.time_of(ticks)?;
     if !filter.wants_id_and_time(event_id, &time) {
         return Some(None);
     }

@@ -13,7 +13,9 @@ mod values;
 
 pub(crate) use plan::{cached_nested_plan, present, Field, FieldKeys, NestedCache, Plan};
 pub(crate) use template::Piece;
-pub(crate) use values::{filetime, filetime_of, filetime_ticks, number, push_value, string_array};
+pub(crate) use values::{
+    filetime, filetime_of, filetime_ticks, number, push_value, string_array, FiletimeDays,
+};
 
 use crate::filter::EventFilter;
 use crate::model::Event;
