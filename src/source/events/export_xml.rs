@@ -9,6 +9,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 mod decode;
+mod fast;
 mod parse;
 mod write;
 
@@ -328,7 +329,11 @@ fn scan_events(scan: &mut Scan, out: &mut Collector) -> std::io::Result<u64> {
                     if matches!(fragment, Cow::Owned(_)) {
                         bad_text += 1;
                     }
-                    match parse_event(&fragment, need) {
+                    let quick = match need {
+                        Need::CountKeys => fast::count_keys(&fragment),
+                        Need::Everything => None,
+                    };
+                    match quick.map_or_else(|| parse_event(&fragment, need), Ok) {
                         Ok(raw) => out.accept_with(raw, || place.to_string()),
                         Err(why) => {
                             out.skip(&place.to_string(), record_in(bytes).or(hint), &why);

@@ -139,7 +139,7 @@ impl<R: Read> Read for Utf16Reader<R> {
 const MAX_PROBLEMS: usize = 20;
 
 /// One event's fields as an export has them, before the checks that make it an `Event`.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq)]
 pub(in crate::source::events) struct RawEvent {
     pub time: Option<DateTime<Utc>>,
     /// The time as written, for the problem line when it does not parse.

@@ -58,7 +58,7 @@ fn name_of(name: &str) -> Cow<'static, str> {
 }
 
 /// The attributes a count reads: the provider's name and the time.
-fn counted_attr(element: &str, key: &str) -> bool {
+pub(super) fn counted_attr(element: &str, key: &str) -> bool {
     match element {
         "Provider" => key == "Name" || key == "EventSourceName",
         "TimeCreated" => key == "SystemTime",
@@ -67,7 +67,7 @@ fn counted_attr(element: &str, key: &str) -> bool {
 }
 
 /// The elements whose text a count reads, by their section (`System`, `RenderingInfo`).
-fn counted_text(section: &str, element: &str) -> bool {
+pub(super) fn counted_text(section: &str, element: &str) -> bool {
     match section {
         "System" => matches!(element, "EventID" | "EventRecordID" | "Channel"),
         "RenderingInfo" => matches!(element, "Provider" | "Channel"),
@@ -223,7 +223,7 @@ fn close(
 ) -> std::result::Result<(), String> {
     let section = stack.get(1).map(|s| s.name.as_ref());
     match (stack.len(), section) {
-        (2, Some("System")) => system_field(f, raw, need)?,
+        (2, Some("System")) => system_field(&f.name, &f.text, |k| f.attr(k), raw, need)?,
         // A count reads nothing else but the rendered provider and channel.
         (2, Some("RenderingInfo")) if need == Need::CountKeys => match f.name.as_ref() {
             "Provider" => *rendered_provider = Some(f.text),
@@ -270,14 +270,21 @@ fn close(
     Ok(())
 }
 
-fn system_field(f: Frame, raw: &mut RawEvent, need: Need) -> std::result::Result<(), String> {
-    let text = f.text.trim();
-    match f.name.as_ref() {
+/// What a just-closed element right inside `<System>` says: its name, its text (as gathered for
+/// `need`) and its attributes by name. Shared with the count's quick path (`fast`).
+pub(super) fn system_field<'a>(
+    name: &str,
+    text: &str,
+    attr: impl Fn(&str) -> Option<&'a str>,
+    raw: &mut RawEvent,
+    need: Need,
+) -> std::result::Result<(), String> {
+    let text = text.trim();
+    match name {
         "Level" | "Computer" if need == Need::CountKeys => {}
         "Provider" => {
-            raw.provider = f
-                .attr("Name")
-                .or_else(|| f.attr("EventSourceName"))
+            raw.provider = attr("Name")
+                .or_else(|| attr("EventSourceName"))
                 .map(str::to_string);
         }
         "EventID" => {
@@ -293,7 +300,7 @@ fn system_field(f: Frame, raw: &mut RawEvent, need: Need) -> std::result::Result
             });
         }
         "TimeCreated" => {
-            if let Some(t) = f.attr("SystemTime") {
+            if let Some(t) = attr("SystemTime") {
                 raw.time = parse_system_time(t);
                 // Only a time that does not parse is named.
                 raw.time_text = raw.time.is_none().then(|| t.to_string());
