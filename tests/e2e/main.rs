@@ -17,6 +17,7 @@ mod hosts;
 mod html;
 mod metrics;
 mod output_integrity;
+mod probe_blocks;
 mod probe_exports;
 mod probes;
 mod report;
