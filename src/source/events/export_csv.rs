@@ -2,8 +2,9 @@
 //! TXT, localized headers), PowerShell `Get-WinEvent`/`Get-EventLog | Export-Csv`, EvtxECmd CSV
 //! and `wevtutil qe /f:text`: one sniff and one reader for all, and writers for fixtures.
 use super::export::{DateOrder, ExportOptions, ExportRead, Keep};
-use super::export_text::{self, open, parse_stamp, strip_marks, Collector, Decoder};
+use super::export_text::{self, parse_stamp, strip_marks, Collector, Input};
 use crate::error::{Error, Result};
+use crate::memory::MappedFile;
 use crate::model::Level;
 use serde::Deserialize;
 use std::borrow::Cow;
@@ -11,12 +12,14 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::OnceLock;
 
+mod counted;
+mod reading;
 mod records;
 mod rows;
+mod scan;
 mod write;
 
-use self::records::{each_record, Parsed};
-use self::rows::row_event;
+use self::reading::Rows;
 pub(crate) use self::write::message_or_placeholder;
 pub use self::write::write;
 
@@ -305,8 +308,43 @@ pub fn read_into<'a>(
     locales()?;
     match format {
         ExportFormat::WevtutilText => export_text::read_wevtutil(path, opts, keep),
-        _ => read_csv(path, format, opts, keep),
+        _ => read_csv(path, format, opts, keep, true),
     }
+}
+
+/// Reads a CSV export: for a count of a file that maps, its records found by `scan`; else
+/// parsed by the csv crate. `may_scan: false` keeps to the csv crate (the tests' reference).
+fn read_csv<'a>(
+    path: &Path,
+    format: ExportFormat,
+    opts: &'a ExportOptions,
+    keep: Keep<'a>,
+    may_scan: bool,
+) -> Result<ExportRead<Keep<'a>>> {
+    let opened = export_text::open(path)?;
+    let (text_start, ends_with_newline) = (opened.text_start, opened.ends_with_newline);
+    let mut c = Collector::new(path, format, opts, keep);
+    c.notes.extend(opened.notes);
+    let rows = Rows::new(path, format, opts, c);
+    let delimiter = if format == ExportFormat::EventViewerTxt {
+        b'\t'
+    } else {
+        b','
+    };
+    // One thread asked for: the parse stays on this one.
+    let own_thread = opts.threads != 1;
+    let map = match &opened.input {
+        Input::File(file) if may_scan && rows.c.counts_only() => MappedFile::new(file),
+        _ => None,
+    };
+    let (rows, ending) = match map {
+        Some(map) => {
+            let start = usize::try_from(text_start).unwrap_or(usize::MAX);
+            counted::read(rows, &map, start, delimiter, own_thread)?
+        }
+        None => reading::each_row(rows, opened.input, delimiter, text_start, own_thread)?,
+    };
+    rows.finish(ending, ends_with_newline)
 }
 
 /// Where the columns of a named-column export are.
@@ -381,134 +419,6 @@ enum Layout {
     Named(Columns),
 }
 
-fn read_csv<'a>(
-    path: &Path,
-    format: ExportFormat,
-    opts: &'a ExportOptions,
-    keep: Keep<'a>,
-) -> Result<ExportRead<Keep<'a>>> {
-    let opened = open(path)?;
-    let (text_start, ends_with_newline) = (opened.text_start, opened.ends_with_newline);
-    let mut c = Collector::new(path, format, opts, keep);
-    c.notes.extend(opened.notes);
-    let delimiter = if format == ExportFormat::EventViewerTxt {
-        b'\t'
-    } else {
-        b','
-    };
-    let mut decoder = Decoder::default();
-    let mut layout: Option<Layout> = None;
-    let mut header_len = 0;
-    // Rows go one behind the parser, so the last one can be checked for a cut-off end: the held
-    // row's bytes, its line and byte offset (the two records swap, so no row is copied).
-    let mut held: Option<(u64, u64)> = None;
-    let mut held_record = csv::ByteRecord::new();
-    // One list of cells, its allocation reused from row to row.
-    let mut spare: Vec<Cow<'static, str>> = Vec::new();
-    // One thread asked for: the parse stays on this one.
-    let own_thread = opts.threads != 1;
-    let open_quote = each_record(opened.input, delimiter, text_start, own_thread, |parsed| {
-        let (mut record, line, byte) = match parsed {
-            Parsed::Record(record, line, byte) => (record, line, byte),
-            Parsed::Failed(problem) => {
-                c.skip(problem);
-                return Ok(None);
-            }
-        };
-        if layout.is_none() {
-            let cells: Vec<String> = record
-                .iter()
-                .map(|f| decoder.text(f, line).into_owned())
-                .collect();
-            if cells.first().is_some_and(|f| f.starts_with("#TYPE")) {
-                return Ok(Some(record));
-            }
-            header_len = cells.len();
-            layout = Some(make_layout(path, format, &cells, &mut c)?);
-            return Ok(Some(record));
-        }
-        if let (Some((l, _)), Some(lay)) = (held.take(), layout.as_ref()) {
-            let mut row = recycle(std::mem::take(&mut spare));
-            decode_into(&mut decoder, &held_record, l, &mut row);
-            row_event(lay, &row, l, opts, &mut c);
-            spare = recycle(row);
-        }
-        std::mem::swap(&mut held_record, &mut record);
-        held = Some((line, byte));
-        Ok(Some(record))
-    })?;
-    let Some(layout) = layout else {
-        return Err(Error::bad_input(path, "no header row"));
-    };
-    if let Some((line, _)) = held {
-        let row = decode_row(&mut decoder, &held_record, line);
-        let expected = match layout {
-            Layout::Viewer { .. } => 6,
-            Layout::Named(_) => header_len,
-        };
-        let open_quote = open_quote.unwrap_or(false);
-        if !ends_with_newline && (open_quote || row.len() < expected) {
-            c.skip(format!(
-                "line {line}: the file ends inside this record (truncated); skipped"
-            ));
-        } else {
-            row_event(&layout, &row, line, opts, &mut c);
-        }
-    }
-    if let Some(note) = decoder.note() {
-        c.note(note);
-    }
-    let header_order = match &layout {
-        Layout::Viewer { lang: Some(l), .. } => l.order().map(|o| (o, l.name.as_str())),
-        _ => None,
-    };
-    c.finish(header_order)
-}
-
-/// An emptied list of cells, ready for cells of another lifetime: the allocation is kept (the
-/// map never runs on an empty list; collecting into the same layout reuses the buffer).
-fn recycle<'b>(mut cells: Vec<Cow<'_, str>>) -> Vec<Cow<'b, str>> {
-    cells.clear();
-    cells
-        .into_iter()
-        .map(|c| Cow::Owned(c.into_owned()))
-        .collect()
-}
-
-/// A row's cells as text (borrowed where they are UTF-8).
-fn decode_row<'a>(
-    decoder: &mut Decoder,
-    record: &'a csv::ByteRecord,
-    line: u64,
-) -> Vec<Cow<'a, str>> {
-    let mut row = Vec::with_capacity(record.len());
-    decode_into(decoder, record, line, &mut row);
-    row
-}
-
-/// `decode_row` into `row`. The record's bytes are checked as UTF-8 at once (one call rather than
-/// one a cell: a Get-WinEvent row has 27); a cell is then borrowed when it starts and ends on
-/// character boundaries, which is exactly when it is UTF-8 on its own; other cells, and every
-/// cell of a record that is not UTF-8, go through the decoder as before.
-fn decode_into<'a>(
-    decoder: &mut Decoder,
-    record: &'a csv::ByteRecord,
-    line: u64,
-    row: &mut Vec<Cow<'a, str>>,
-) {
-    // simdutf8: the same answer as std's check, several times faster on ASCII.
-    let Ok(whole) = simdutf8::basic::from_utf8(record.as_slice()) else {
-        row.extend(record.iter().map(|f| decoder.text(f, line)));
-        return;
-    };
-    for (i, field) in record.iter().enumerate() {
-        match record.range(i).and_then(|r| whole.get(r)) {
-            Some(cell) => row.push(Cow::Borrowed(cell)),
-            None => row.push(decoder.text(field, line)),
-        }
-    }
-}
-
 fn make_layout(
     path: &Path,
     format: ExportFormat,
@@ -566,10 +476,12 @@ const EVTXECMD_DATA: [&str; 11] = [
 
 #[cfg(test)]
 mod tests {
+    use super::reading::decode_row;
     use super::write::EVTXECMD_HEADER;
     use super::*;
     use crate::model::{DataField, Event, EventData};
     use crate::source::events::export_text::named;
+    use crate::source::events::export_text::Decoder;
     use chrono::{DateTime, TimeZone, Utc};
     use chrono_tz::Tz;
     use std::path::PathBuf;

@@ -80,7 +80,7 @@ impl LineIndex {
 /// The line breaks in `bytes`, 64 bytes at a time into a byte-wide sum (which the compiler
 /// turns into vector compares): the slices are a record each, too short for memchr's count to
 /// make up for its setup.
-fn count_breaks(bytes: &[u8]) -> u64 {
+pub(crate) fn count_breaks(bytes: &[u8]) -> u64 {
     let blocks = bytes.chunks_exact(64);
     let tail = blocks.remainder();
     let mut n: u64 = tail.iter().map(|&b| u64::from(b == b'\n')).sum();

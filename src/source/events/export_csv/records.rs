@@ -6,9 +6,9 @@ use crate::error::Result;
 use crate::source::events::export_text::{Input, LineCounting};
 use std::sync::mpsc::{self, Receiver, SyncSender};
 
-/// A record with its line and byte offset, or why the parser could not read one (the line named).
+/// A record with its line, or why the parser could not read one (the line named).
 pub(super) enum Parsed {
-    Record(csv::ByteRecord, u64, u64),
+    Record(csv::ByteRecord, u64),
     Failed(String),
 }
 
@@ -146,7 +146,7 @@ fn parse(
                 let byte = record.position().map_or(0, |p| p.byte());
                 let line = lines.borrow_mut().line_at(byte);
                 last = Some(byte);
-                batch.push(Parsed::Record(record, line, byte));
+                batch.push(Parsed::Record(record, line));
             }
             Ok(false) => break,
             Err(e) => {

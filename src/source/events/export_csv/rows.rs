@@ -44,7 +44,6 @@ pub(super) fn row_event(
         Layout::Viewer { security, .. } => return viewer_row(*security, row, line, opts, c),
         Layout::Named(cols) => cols,
     };
-    let mut e = c.event();
     let (time_col, utc) = if cols.has("TimeCreated") && cols.has("EventRecordId") {
         ("TimeCreated", true)
     } else if cols.has("TimeCreated") {
@@ -58,6 +57,7 @@ pub(super) fn row_event(
     if c.counts_only() {
         return named_key(cols, row, line, (raw_time, time_col, utc), opts, c);
     }
+    let mut e = c.event();
     let mut data: Vec<DataField> = Vec::new();
     let id = if utc {
         evtxecmd_fields(cols, row, &mut e, &mut data)
@@ -86,6 +86,24 @@ pub(super) fn row_event(
     }
 }
 
+/// Every column `row_event` and `named_key` read for a count: the others' cells a count of a
+/// mapped file leaves unread (`counted`).
+pub(super) const COUNT_COLUMNS: [&str; 13] = [
+    "TimeCreated",
+    "EventRecordId",
+    "TimeGenerated",
+    "EventId",
+    "Channel",
+    "Provider",
+    "LevelDisplayName",
+    "Id",
+    "LogName",
+    "ProviderName",
+    "Source",
+    "EventID",
+    "InstanceId",
+];
+
 /// `row_event` for a count: only what the row is counted under, the same rows skipped and the
 /// same notes made.
 fn named_key(
@@ -100,8 +118,15 @@ fn named_key(
         let id = cols.get(row, "EventId").and_then(|id| id.parse().ok());
         (cols.get(row, "Channel"), cols.get(row, "Provider"), id)
     } else if time_col == "TimeCreated" {
+        // Read for its note alone, as in `viewer_row`: the few words known already skipped.
         if let Some(word) = cols.get(row, "LevelDisplayName") {
-            level_or_note(word, c);
+            if !c.quiet_words.iter().any(|w| w == word) {
+                if level_from_word(word).is_none() {
+                    level_or_note(word, c);
+                } else if c.quiet_words.len() < 16 {
+                    c.quiet_words.push(word.to_string());
+                }
+            }
         }
         let id = cols.get(row, "Id").and_then(|id| id.parse().ok());
         (cols.get(row, "LogName"), cols.get(row, "ProviderName"), id)
