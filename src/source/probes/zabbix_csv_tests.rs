@@ -140,30 +140,164 @@ fn blocks_on_workers_read_like_the_whole_csv() {
     }
 }
 
-/// The packed order is the stable sort's, over ties, both mark kinds and many series.
+/// The packed order is the stable sort's, over ties, both mark kinds and both file directions.
 #[test]
 fn marks_are_ordered_as_a_stable_sort_orders_them() {
-    use chrono::TimeZone;
+    use chrono::{DateTime, TimeZone, Utc};
+    use marks::{mark_order, Mark};
     let t0 = Utc.with_ymd_and_hms(2024, 3, 1, 0, 0, 0).unwrap();
-    let states = [ProbeState::Down, ProbeState::Unknown];
-    let marks: Vec<(DateTime<Utc>, u8, usize, ProbeState)> = (0..2000u64)
-        .map(|i| {
-            let t = t0 + chrono::TimeDelta::seconds((i * 7919 % 97) as i64);
-            (
-                t,
-                (i % 2) as u8,
-                (i * 31 % 5) as usize,
-                states[(i % 3 % 2) as usize],
+    let stable = |marks: &[Mark]| {
+        let mut order: Vec<u32> = (0..marks.len() as u32).collect();
+        order.sort_by_key(|&i| (marks[i as usize].time, marks[i as usize].opens));
+        order
+    };
+    let at = |s: i64| -> DateTime<Utc> { t0 + chrono::TimeDelta::seconds(s) };
+    let mixed: Vec<Mark> = (0..2000i64)
+        .map(|i| Mark {
+            time: at(i * 7919 % 97),
+            opens: i % 2 == 0,
+            down: i % 3 == 0,
+        })
+        .collect();
+    // Newest first, as the page exports: each problem opens, then closes two minutes later.
+    let newest_first: Vec<Mark> = (0..2000i64)
+        .map(|i| Mark {
+            time: at((2000 - i / 2) * 60 + (i % 2) * 120 - (i % 5)),
+            opens: i % 2 == 0,
+            down: true,
+        })
+        .collect();
+    for marks in [mixed, newest_first] {
+        assert_eq!(mark_order(&marks), stable(&marks));
+        // A fraction of a second takes the general sort, with the same answer.
+        let mut odd = marks.clone();
+        odd[5].time += chrono::TimeDelta::milliseconds(1);
+        assert_eq!(mark_order(&odd), stable(&odd));
+    }
+}
+
+/// The fixed-layout read of the UI's times gives `ui_time`'s answer for every shape, from the
+/// day it remembers or not, and leaves every other shape (and value) to it.
+#[test]
+fn the_quick_time_read_is_the_general_one() {
+    let shapes = [
+        "2024-03-01 10:40:00",
+        "2024-03-01 23:59:59",
+        "2024-03-02 00:00:00",
+        "2024-02-29 12:00:00",
+        "2023-02-29 12:00:00",
+        "2024-13-01 10:00:00",
+        "2024-00-10 10:00:00",
+        "2024-03-00 10:00:00",
+        "2024-03-01 24:00:00",
+        "2024-03-01 10:60:00",
+        "2024-03-01 10:00:60",
+        "2016-12-31 23:59:60",
+        "0000-01-01 00:00:00",
+        "9999-12-31 23:59:59",
+        "+024-03-01 10:40:00",
+        "2024-03-01 1:40:000",
+        "2024-03-01T10:40:00",
+        "2024/03/01 10:40:00",
+        "2024-03-01 10:40",
+        "2024-3-1 10:40:00",
+        "2024-03-01 10:40:00.5",
+        "2024-03-01  10:40:0",
+        "2024-03-01 10:4a:00",
+        "2024-03-01 10-40-00",
+        "yesterday",
+        "",
+    ];
+    let mut times = UiTimes::default();
+    let mut quick = 0;
+    // Twice over, in order and reversed, so that each shape meets a remembered day and a new one.
+    for text in shapes
+        .iter()
+        .chain(shapes.iter().rev())
+        .chain(shapes.iter())
+    {
+        assert_eq!(times.read(text), ui_time(text), "{text:?}");
+        if UiTimes::default().quick(text.as_bytes()).is_some() {
+            quick += 1;
+        }
+    }
+    assert!(quick >= 3 * 6, "the quick read read only {quick}");
+}
+
+/// Lines that quote plainly, split directly, give the rows the CSV reader gives: blank lines,
+/// CRLF ends, empty and missing cells, short rows and every damage the reader reports.
+#[test]
+fn plain_lines_read_as_the_csv_reader_reads_them() {
+    let body = CSV.split_once('\n').unwrap().1;
+    let extra = "\n\n\"High\",\"2024-03-01 11:00:00\"\n,,,\n \n\"Low\",\"2024-03-01 11:00:00\",,problem,h,\n\"Low\",\"2024-03-01 11:05:00\",\"2024-03-01 11:06:00\",Resolved,\"h1, h2\",\"p\",,,,,,extra\n";
+    let crlf = format!("{body}{extra}").replace('\n', "\r\n");
+    // Every third line end a CRLF, the last line without one.
+    let mixed: String = (format!("{body}{extra}").split_inclusive('\n').enumerate())
+        .map(|(i, l)| {
+            if i % 3 == 1 {
+                l.replace('\n', "\r\n")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<String>()
+        .trim_end()
+        .to_string();
+    let columns = Columns {
+        severity: Some(0),
+        time: 1,
+        recovery: 2,
+        status: 3,
+        host: 4,
+        problem: 5,
+    };
+    for text in [body.to_string(), format!("{body}{extra}"), crlf, mixed] {
+        for zone in [Zone::UTC, Zone::parse("America/Los_Angeles").unwrap()] {
+            let block = Block {
+                first_line: 2,
+                text: &text,
+            };
+            let mut plain = RowReader::new(block, columns, zone, true);
+            assert!(plain_rows(block, &mut plain), "{text:?}");
+            let mut csv = RowReader::new(block, columns, zone, true);
+            csv_rows(block, &mut csv);
+            assert_eq!(summary(&plain.out), summary(&csv.out));
+            let damaged = summary(&csv.out).matches("no Problem name").count();
+            assert_eq!(damaged, if text.contains("extra") { 2 } else { 0 });
+        }
+    }
+    // A line that does not quote plainly leaves the block to the reader.
+    let block = Block {
+        first_line: 2,
+        text: "\"High\",\"2024-03-01 11:00:00\",,PROBLEM,\"a \"\"b\"\"\",p\n",
+    };
+    let mut plain = RowReader::new(block, columns, Zone::UTC, true);
+    assert!(!plain_rows(block, &mut plain));
+    assert_eq!(parse_rows(block, columns, Zone::UTC).rows.len(), 1);
+}
+
+/// What a block's parse gave, to compare two parses.
+fn summary(block: &RowBlock) -> String {
+    let rows: Vec<String> = (block.rows.iter())
+        .map(|r| {
+            format!(
+                "{} {} {:?} {} {:?} {:?}",
+                r.line,
+                block.whats.list[r.series as usize],
+                r.state,
+                r.start,
+                r.start_reading,
+                r.recovery
             )
         })
         .collect();
-    let mut stable: Vec<usize> = (0..marks.len()).collect();
-    stable.sort_by_key(|&i| (marks[i].0, marks[i].1, marks[i].2));
-    assert_eq!(mark_order(&marks), stable);
-    // A fraction of a second takes the general sort, with the same answer.
-    let mut odd = marks.clone();
-    odd[5].0 += chrono::TimeDelta::milliseconds(1);
-    let mut stable: Vec<usize> = (0..odd.len()).collect();
-    stable.sort_by_key(|&i| (odd[i].0, odd[i].1, odd[i].2));
-    assert_eq!(mark_order(&odd), stable);
+    let tally = |t: &Tally| format!("{:?}", t.each().collect::<Vec<_>>());
+    format!(
+        "{rows:#?}\n{:?}\n{}\n{}\n{} {}",
+        block.damaged,
+        tally(&block.statuses),
+        tally(&block.severities),
+        block.multi_host,
+        block.plain
+    )
 }
