@@ -11,7 +11,7 @@ use super::states::StatesBuilder;
 use super::store::{Counted, ProbeStoreRead};
 use crate::error::{Error, Result};
 use crate::model::ProbeState;
-use crate::timefmt::{HourReadings, Reading, Zone};
+use crate::timefmt::{trim_plain, HourReadings, Reading, Zone};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use std::path::Path;
 
@@ -136,6 +136,16 @@ fn status_state(word: &str) -> Option<ProbeState> {
     }
 }
 
+/// `host.split(", ").next()`, by a byte search (a string searcher was built per row).
+fn first_host(host: &str) -> &str {
+    let bytes = host.as_bytes();
+    let mut commas = memchr::memchr_iter(b',', bytes);
+    match commas.find(|&i| bytes.get(i + 1) == Some(&b' ')) {
+        Some(i) => &host[..i],
+        None => host,
+    }
+}
+
 /// One problem row, its times still local, read in the zone on a worker.
 struct Row {
     line: usize,
@@ -194,6 +204,12 @@ struct RowBlock {
     damaged: Vec<String>,
     multi_host: u64,
     plain: bool,
+    /// The first and last row's Time (for the file's direction), kept when the rows are placed.
+    ends: Option<(NaiveDateTime, NaiveDateTime)>,
+    /// The rows placed in time on the worker, when nothing in them depends on rows before.
+    placed: Option<marks::Placed>,
+    /// The builder's series of the block's, by block series.
+    series: Vec<u32>,
 }
 
 /// [`read_bytes`], its records cut and parsed as `split` says.
@@ -251,12 +267,9 @@ fn read_split(path: &Path, bytes: &[u8], zone: Zone, split: Split) -> Result<Pro
         }
         multi_host += block.multi_host;
         // The block's series as the builder's, made in order of first use as before.
-        let series: Vec<u32> = (block.whats.list.iter())
+        block.series = (block.whats.list.iter())
             .map(|what| b.series_for(what, what) as u32)
             .collect();
-        for row in &mut block.rows {
-            row.series = series[row.series as usize];
-        }
     }
     let placed = marks::place_in_zone(&mut b, &blocks, zone);
     drop(blocks);
@@ -298,12 +311,12 @@ fn read_split(path: &Path, bytes: &[u8], zone: Zone, split: Split) -> Result<Pro
 fn parse_rows(block: Block<'_>, columns: Columns, zone: Zone) -> RowBlock {
     // Lines that each quote plainly quote plainly together: the cut holds.
     let mut rows = RowReader::new(block, columns, zone, true);
-    if plain_rows(block, &mut rows) {
-        return rows.out;
+    if !plain_rows(block, &mut rows) {
+        let plain = quotes_plain(block.text.as_bytes());
+        rows = RowReader::new(block, columns, zone, plain);
+        csv_rows(block, &mut rows);
     }
-    let plain = quotes_plain(block.text.as_bytes());
-    let mut rows = RowReader::new(block, columns, zone, plain);
-    csv_rows(block, &mut rows);
+    marks::place_block(&mut rows.out, zone);
     rows.out
 }
 
@@ -327,8 +340,8 @@ fn plain_rows(block: Block<'_>, rows: &mut RowReader) -> bool {
         if !plain_cells(line, &mut cells) {
             return false;
         }
-        let blank = cells.iter().all(|c| c.trim().is_empty());
-        let cell = |i: usize| cells.get(i).map_or("", |c| c.trim());
+        let blank = cells.iter().all(|c| trim_plain(c).is_empty());
+        let cell = |i: usize| cells.get(i).map_or("", |c| trim_plain(c));
         rows.row(at, blank, cell);
         at = block.first_line + i + usize::from(!crlf);
     }
@@ -354,8 +367,8 @@ fn csv_rows(block: Block<'_>, rows: &mut RowReader) {
             }
         }
         let line = r.position().map_or(0, file_line);
-        let blank = r.iter().all(|c| c.trim().is_empty());
-        rows.row(line, blank, |i| r.get(i).map(str::trim).unwrap_or(""));
+        let blank = r.iter().all(|c| trim_plain(c).is_empty());
+        rows.row(line, blank, |i| r.get(i).map(trim_plain).unwrap_or(""));
     }
 }
 
@@ -430,9 +443,15 @@ impl RowReader {
             return;
         }
         out.statuses.add(&status);
-        let state = status_state(&status).unwrap_or(ProbeState::Unknown);
+        // Upper case and trimmed already: matched as `status_state` matches, without its copy.
+        let known = matches!(&*status, "PROBLEM" | "CLOSING" | "RESOLVED");
+        let state = if known {
+            ProbeState::Down
+        } else {
+            status_state(&status).unwrap_or(ProbeState::Unknown)
+        };
         // Several hosts of one trigger are joined by ", ": the first is the NDJSON's host.
-        let first_host = host.split(", ").next().unwrap_or("");
+        let first_host = first_host(host);
         if first_host.len() < host.len() {
             out.multi_host += 1;
         }

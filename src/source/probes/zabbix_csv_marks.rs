@@ -1,8 +1,8 @@
 //! The Zabbix CSV reader's problems placed in time: each row's local times read in the zone, then
 //! per target the opening and closing marks in time order, replayed into state changes.
-use super::{RowBlock, StatesBuilder};
+use super::{Row, RowBlock, StatesBuilder};
 use crate::model::ProbeState;
-use crate::timefmt::{RepeatedHour, Zone};
+use crate::timefmt::{Reading, RepeatedHour, Zone};
 use chrono::{DateTime, Utc};
 
 /// A problem opening or closing, in its series' list in file order.
@@ -13,55 +13,36 @@ pub(super) struct Mark {
     pub down: bool,
 }
 
-/// The problems' marks by series, and what the notes say of them.
+/// Problems placed in time, of a block (on its worker, by block series) or of the file: marks by
+/// series, rows that could not be placed, and what the notes count.
+#[derive(Default)]
 pub(super) struct Placed {
     marks: Vec<Vec<Mark>>,
+    damaged: Vec<String>,
+    down_rows: u64,
+    recoveries: u64,
     /// Problems with no recovery.
     pub open: usize,
     /// The earliest and latest time of any mark.
     span: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    /// The last Time placed (where the file's order stands for a repeated hour after it).
+    last_start: Option<DateTime<Utc>>,
 }
 
-/// The rows' local times in `zone`: a Time in a repeated DST hour is resolved by the file's order
-/// (newest first, as the page sorts by default), a Recovery time takes its first reading not
-/// before the Time. A time in a skipped hour is a damaged row.
-pub(super) fn place_in_zone(b: &mut StatesBuilder, blocks: &[RowBlock], zone: Zone) -> Placed {
-    let mut rows = blocks.iter().flat_map(|block| &block.rows);
-    let descending = rows
-        .next()
-        .zip(rows.next_back())
-        .is_some_and(|(f, l)| f.start > l.start);
-    let mut hour = RepeatedHour::default();
-    let mut out = Placed {
-        marks: Vec::new(),
-        open: 0,
-        span: None,
-    };
-    let widen = |span: &mut Option<(DateTime<Utc>, DateTime<Utc>)>, t: DateTime<Utc>| {
-        *span = Some(span.map_or((t, t), |(a, z)| (a.min(t), z.max(t))));
-    };
-    // Rows read and recoveries: counts (the vocabulary does not show the order of its reads).
-    let (mut down_rows, mut recoveries) = (0u64, 0u64);
-    for row in blocks.iter().flat_map(|block| &block.rows) {
-        let Some(r) = row.start_reading else {
-            b.damaged(format!(
-                "line {}: {} does not exist in {} (skipped by a DST change)",
-                row.line,
-                row.start,
-                zone.name()
-            ));
-            continue;
-        };
-        let start = hour.resolve(r, descending);
+impl Placed {
+    /// A row whose Time is read as `start`: its marks, or its damage. A Recovery time takes its
+    /// first reading not before the Time.
+    fn add(&mut self, row: &Row, series: u32, start: DateTime<Utc>, zone: Zone) {
+        self.last_start = Some(start);
         let end = match row.recovery {
             None => None,
             Some((t, None)) => {
-                b.damaged(format!(
+                self.damaged.push(format!(
                     "line {}: Recovery time {t} does not exist in {} (skipped by a DST change)",
                     row.line,
                     zone.name()
                 ));
-                continue;
+                return;
             }
             Some((_, Some(r))) => {
                 let end = [Some(r.time), r.later]
@@ -69,45 +50,141 @@ pub(super) fn place_in_zone(b: &mut StatesBuilder, blocks: &[RowBlock], zone: Zo
                     .flatten()
                     .find(|t| *t >= start);
                 let Some(end) = end else {
-                    b.damaged(format!("line {}: Recovery time before its Time", row.line));
-                    continue;
+                    self.damaged
+                        .push(format!("line {}: Recovery time before its Time", row.line));
+                    return;
                 };
                 Some(end)
             }
         };
         let down = row.state == ProbeState::Down;
-        if down {
-            down_rows += 1;
+        self.down_rows += u64::from(down);
+        let series = series as usize;
+        if self.marks.len() <= series {
+            self.marks.resize_with(series + 1, Vec::new);
         }
-        let series = row.series as usize;
-        if out.marks.len() <= series {
-            out.marks.resize_with(series + 1, Vec::new);
-        }
-        let marks = &mut out.marks[series];
-        marks.push(Mark {
+        self.widen(start);
+        self.marks[series].push(Mark {
             time: start,
             opens: true,
             down,
         });
-        widen(&mut out.span, start);
         match end {
             Some(end) => {
-                recoveries += 1;
-                marks.push(Mark {
+                self.recoveries += 1;
+                self.widen(end);
+                self.marks[series].push(Mark {
                     time: end,
                     opens: false,
                     down,
                 });
-                widen(&mut out.span, end);
             }
-            None => out.open += 1,
+            None => self.open += 1,
         }
     }
-    if down_rows > 0 {
-        b.read_n("problem row", ProbeState::Down, down_rows);
+
+    /// A row whose Time does not exist in the zone.
+    fn skipped(&mut self, row: &Row, zone: Zone) {
+        self.damaged.push(format!(
+            "line {}: {} does not exist in {} (skipped by a DST change)",
+            row.line,
+            row.start,
+            zone.name()
+        ));
     }
-    if recoveries > 0 {
-        b.vocabulary.add_n("Recovery time = up", recoveries);
+
+    fn widen(&mut self, t: DateTime<Utc>) {
+        self.span = Some(self.span.map_or((t, t), |(a, z)| (a.min(t), z.max(t))));
+    }
+
+    /// A block's placed problems added after the ones before, its series numbered by `series`.
+    fn extend(&mut self, block: &Placed, series: &[u32]) {
+        for (local, marks) in block.marks.iter().enumerate() {
+            let global = series[local] as usize;
+            if self.marks.len() <= global {
+                self.marks.resize_with(global + 1, Vec::new);
+            }
+            self.marks[global].extend_from_slice(marks);
+        }
+        self.damaged.extend(block.damaged.iter().cloned());
+        self.down_rows += block.down_rows;
+        self.recoveries += block.recoveries;
+        self.open += block.open;
+        if let Some((first, last)) = block.span {
+            self.widen(first);
+            self.widen(last);
+        }
+        self.last_start = block.last_start.or(self.last_start);
+    }
+}
+
+/// A block's rows placed on its worker when no Time in it falls in a repeated hour (only such a
+/// time depends on the rows before it): then the rows are dropped. Their first and last Time
+/// are kept for the file's direction.
+pub(super) fn place_block(block: &mut RowBlock, zone: Zone) {
+    let rows = &block.rows;
+    block.ends = rows
+        .first()
+        .zip(rows.last())
+        .map(|(f, l)| (f.start, l.start));
+    if rows
+        .iter()
+        .any(|r| r.start_reading.is_some_and(|s| s.later.is_some()))
+    {
+        return;
+    }
+    let mut placed = Placed::default();
+    for row in rows {
+        match row.start_reading {
+            Some(r) => placed.add(row, row.series, r.time, zone),
+            None => placed.skipped(row, zone),
+        }
+    }
+    block.placed = Some(placed);
+    block.rows = Vec::new();
+}
+
+/// The rows' local times in `zone`: a Time in a repeated DST hour is resolved by the file's order
+/// (newest first, as the page sorts by default). A time in a skipped hour is a damaged row.
+/// Blocks placed on their workers are added as they are.
+pub(super) fn place_in_zone(b: &mut StatesBuilder, blocks: &[RowBlock], zone: Zone) -> Placed {
+    // The first and the last row's Time, as read (one row is neither newer nor older).
+    let first = blocks.iter().find_map(|block| block.ends).map(|e| e.0);
+    let last = blocks
+        .iter()
+        .rev()
+        .find_map(|block| block.ends)
+        .map(|e| e.1);
+    let descending = first.zip(last).is_some_and(|(f, l)| f > l);
+    let mut hour = RepeatedHour::default();
+    let mut out = Placed::default();
+    for block in blocks {
+        if let Some(placed) = &block.placed {
+            out.extend(placed, &block.series);
+            if let Some(t) = placed.last_start {
+                hour.resolve(Reading::exact(t), descending);
+            }
+            continue;
+        }
+        for row in &block.rows {
+            match row.start_reading {
+                Some(r) => {
+                    let start = hour.resolve(r, descending);
+                    out.add(row, block.series[row.series as usize], start, zone);
+                }
+                None => out.skipped(row, zone),
+            }
+        }
+    }
+    for problem in out.damaged.drain(..) {
+        b.damaged(problem);
+    }
+    // Rows read and recoveries: counts (the vocabulary does not show the order of its reads).
+    if out.down_rows > 0 {
+        b.read_n("problem row", ProbeState::Down, out.down_rows);
+    }
+    if out.recoveries > 0 {
+        b.vocabulary.add_n("Recovery time = up", out.recoveries);
     }
     if !zone.is_utc() || out.span.is_none() {
         b.note(format!(
@@ -141,6 +218,7 @@ pub(super) fn add_problems(b: &mut StatesBuilder, placed: Placed) {
     for (series, (marks, order)) in placed.marks.iter().zip(orders).enumerate() {
         // Open problems (down, unknown) and the state last given.
         let (mut down, mut unknown, mut shown) = (0u32, 0u32, None);
+        b.reserve_edges(series, order.len());
         for i in order {
             let mark = marks[i as usize];
             let n = if mark.down { &mut down } else { &mut unknown };
@@ -166,26 +244,46 @@ pub(super) fn add_problems(b: &mut StatesBuilder, placed: Placed) {
 
 /// One series' marks (in file order) sorted by time, closes before opens, then file order, as a
 /// stable sort by the first two orders them. When the times are whole seconds and everything
-/// fits, each mark is one `u64` (seconds from the first, opens, index) and the sort is of plain
-/// integers, given in the order the file nearly has (newest first: reversed).
+/// fits, each mark is one `u64` (seconds from the first, opens, index): the opens and the closes
+/// are each nearly in order already (reversed, in a file newest first), so each is sorted on its
+/// own, which costs nothing when it is in order, and the two merged.
 pub(super) fn mark_order(marks: &[Mark]) -> Vec<u32> {
     let bits = |n: u64| 64 - n.leading_zeros();
-    let first = marks.iter().map(|m| m.time.timestamp()).min().unwrap_or(0);
-    let last = marks.iter().map(|m| m.time.timestamp()).max().unwrap_or(0);
+    // The seconds worked out once per mark (a date's day count is not free).
+    let secs: Vec<i64> = marks.iter().map(|m| m.time.timestamp()).collect();
+    let first = secs.iter().copied().min().unwrap_or(0);
+    let last = secs.iter().copied().max().unwrap_or(0);
     let whole = marks.iter().all(|m| m.time.timestamp_subsec_nanos() == 0);
     let (span, ib) = (last.abs_diff(first), bits(marks.len() as u64));
     if whole && bits(span) + 1 + ib <= 64 && ib <= 32 {
-        let key = |(i, m): (usize, &Mark)| {
-            let secs = m.time.timestamp().abs_diff(first);
-            (secs << 1 | u64::from(m.opens)) << ib | i as u64
-        };
-        let mut keys: Vec<u64> = marks.iter().enumerate().map(key).collect();
-        if keys.first() > keys.last() {
-            keys.reverse();
+        let (mut opens, mut closes) = (Vec::new(), Vec::new());
+        for (i, (m, s)) in marks.iter().zip(&secs).enumerate() {
+            let key = (s.abs_diff(first) << 1 | u64::from(m.opens)) << ib | i as u64;
+            if m.opens { &mut opens } else { &mut closes }.push(key);
         }
-        keys.sort_unstable();
+        for keys in [&mut opens, &mut closes] {
+            if keys.first() > keys.last() {
+                keys.reverse();
+            }
+            if !keys.is_sorted() {
+                keys.sort_unstable();
+            }
+        }
         let mask = (1u64 << ib) - 1;
-        return keys.into_iter().map(|k| (k & mask) as u32).collect();
+        let mut order = Vec::with_capacity(marks.len());
+        let (mut o, mut c) = (0, 0);
+        while o < opens.len() && c < closes.len() {
+            if opens[o] < closes[c] {
+                order.push((opens[o] & mask) as u32);
+                o += 1;
+            } else {
+                order.push((closes[c] & mask) as u32);
+                c += 1;
+            }
+        }
+        let rest = opens[o..].iter().chain(&closes[c..]);
+        order.extend(rest.map(|k| (k & mask) as u32));
+        return order;
     }
     let mut order: Vec<u32> = (0..marks.len() as u32).collect();
     order.sort_by_key(|&i| (marks[i as usize].time, marks[i as usize].opens));

@@ -140,6 +140,42 @@ fn blocks_on_workers_read_like_the_whole_csv() {
     }
 }
 
+/// Blocks without a Time in a repeated hour are placed on their workers, the others by the file's
+/// order on the reading thread: cut anywhere, an export with both reads as it reads whole.
+#[test]
+fn repeated_and_skipped_hours_read_alike_at_every_cut() {
+    // Newest first, America/Los_Angeles: 3 Nov 2024 repeats 01:00-02:00, 10 Mar skips 02:00-03:00.
+    let text = "\"Severity\",\"Time\",\"Recovery time\",\"Status\",\"Host\",\"Problem\"
+\"High\",\"2024-11-03 02:10:00\",\"2024-11-03 02:20:00\",\"RESOLVED\",\"w\",\"down\"
+\"High\",\"2024-11-03 01:40:00\",\"2024-11-03 01:45:00\",\"RESOLVED\",\"w\",\"down\"
+\"High\",\"2024-11-03 01:20:00\",\"\",\"PROBLEM\",\"x\",\"up\"
+\"High\",\"2024-11-03 01:50:00\",\"2024-11-03 01:10:00\",\"RESOLVED\",\"w\",\"down\"
+\"High\",\"2024-11-03 01:30:00\",\"2024-11-03 01:35:00\",\"RESOLVED\",\"x\",\"up\"
+\"High\",\"2024-11-03 00:30:00\",\"2024-11-03 00:20:00\",\"RESOLVED\",\"w\",\"down\"
+\"High\",\"2024-03-10 02:30:00\",\"2024-03-10 03:10:00\",\"RESOLVED\",\"w\",\"down\"
+\"High\",\"2024-03-10 01:30:00\",\"2024-03-10 02:10:00\",\"RESOLVED\",\"x\",\"up\"
+\"High\",\"2024-03-10 01:00:00\",\"2024-03-10 01:10:00\",\"MUTED\",\"x\",\"up\"
+";
+    let zone = Zone::parse("America/Los_Angeles").unwrap();
+    let read = |split| {
+        let r = read_split(Path::new("z.csv"), text.as_bytes(), zone, split).unwrap();
+        format!("{:?}\n{:?}\n{:?}", r.probes, r.report, r.notes)
+    };
+    let once = Split::every_cut_reads_as_one_block(text.len(), read);
+    // Newest first: the later 01:40 and 01:20 are the hour's second pass, 01:50 and 01:30 its first.
+    assert!(
+        once.contains("2 read as its first pass, 2 as its second"),
+        "{once}"
+    );
+    for damaged in [
+        "line 7: Recovery time before",
+        "line 8: 2024-03-10 02:30:00 does not",
+        "line 9: Recovery time 2024-03-10 02:10:00",
+    ] {
+        assert!(once.contains(damaged), "{damaged}: {once}");
+    }
+}
+
 /// The packed order is the stable sort's, over ties, both mark kinds and both file directions.
 #[test]
 fn marks_are_ordered_as_a_stable_sort_orders_them() {
@@ -273,7 +309,13 @@ fn plain_lines_read_as_the_csv_reader_reads_them() {
     };
     let mut plain = RowReader::new(block, columns, Zone::UTC, true);
     assert!(!plain_rows(block, &mut plain));
-    assert_eq!(parse_rows(block, columns, Zone::UTC).rows.len(), 1);
+    let parsed = parse_rows(block, columns, Zone::UTC);
+    assert_eq!(
+        parsed.placed.map(|p| p.open),
+        Some(1),
+        "{:?}",
+        parsed.damaged
+    );
 }
 
 /// What a block's parse gave, to compare two parses.
@@ -300,4 +342,17 @@ fn summary(block: &RowBlock) -> String {
         block.multi_host,
         block.plain
     )
+}
+
+#[test]
+fn the_first_host_is_the_one_before_the_first_comma_and_space() {
+    for host in [
+        "", "a", "a, b", "a,b, c", "a ,b", ",  x", "a, ", ", ", "é, f, g", "a,",
+    ] {
+        assert_eq!(
+            first_host(host),
+            host.split(", ").next().unwrap(),
+            "{host:?}"
+        );
+    }
 }
