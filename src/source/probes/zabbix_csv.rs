@@ -271,7 +271,7 @@ fn read_split(path: &Path, bytes: &[u8], zone: Zone, split: Split) -> Result<Pro
             .map(|what| b.series_for(what, what) as u32)
             .collect();
     }
-    let placed = marks::place_in_zone(&mut b, &blocks, zone);
+    let placed = marks::place_in_zone(&mut b, &mut blocks, zone);
     drop(blocks);
     let open = placed.open;
     marks::add_problems(&mut b, placed);

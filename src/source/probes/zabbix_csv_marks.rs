@@ -17,7 +17,8 @@ pub(super) struct Mark {
 /// series, rows that could not be placed, and what the notes count.
 #[derive(Default)]
 pub(super) struct Placed {
-    marks: Vec<Vec<Mark>>,
+    /// By series, the marks in the lists they were placed in (blocks' lists moved, not copied).
+    marks: Vec<Vec<Vec<Mark>>>,
     damaged: Vec<String>,
     down_rows: u64,
     recoveries: u64,
@@ -59,27 +60,36 @@ impl Placed {
         };
         let down = row.state == ProbeState::Down;
         self.down_rows += u64::from(down);
-        let series = series as usize;
-        if self.marks.len() <= series {
-            self.marks.resize_with(series + 1, Vec::new);
-        }
         self.widen(start);
-        self.marks[series].push(Mark {
-            time: start,
-            opens: true,
-            down,
-        });
         match end {
             Some(end) => {
                 self.recoveries += 1;
                 self.widen(end);
-                self.marks[series].push(Mark {
-                    time: end,
-                    opens: false,
-                    down,
-                });
             }
             None => self.open += 1,
+        }
+        let series = series as usize;
+        if self.marks.len() <= series {
+            self.marks.resize_with(series + 1, Vec::new);
+        }
+        let lists = &mut self.marks[series];
+        if lists.is_empty() {
+            lists.push(Vec::new());
+        }
+        let Some(marks) = lists.last_mut() else {
+            return;
+        };
+        marks.push(Mark {
+            time: start,
+            opens: true,
+            down,
+        });
+        if let Some(end) = end {
+            marks.push(Mark {
+                time: end,
+                opens: false,
+                down,
+            });
         }
     }
 
@@ -98,15 +108,15 @@ impl Placed {
     }
 
     /// A block's placed problems added after the ones before, its series numbered by `series`.
-    fn extend(&mut self, block: &Placed, series: &[u32]) {
-        for (local, marks) in block.marks.iter().enumerate() {
+    fn extend(&mut self, block: &mut Placed, series: &[u32]) {
+        for (local, lists) in block.marks.iter_mut().enumerate() {
             let global = series[local] as usize;
             if self.marks.len() <= global {
                 self.marks.resize_with(global + 1, Vec::new);
             }
-            self.marks[global].extend_from_slice(marks);
+            self.marks[global].append(lists);
         }
-        self.damaged.extend(block.damaged.iter().cloned());
+        self.damaged.append(&mut block.damaged);
         self.down_rows += block.down_rows;
         self.recoveries += block.recoveries;
         self.open += block.open;
@@ -147,7 +157,7 @@ pub(super) fn place_block(block: &mut RowBlock, zone: Zone) {
 /// The rows' local times in `zone`: a Time in a repeated DST hour is resolved by the file's order
 /// (newest first, as the page sorts by default). A time in a skipped hour is a damaged row.
 /// Blocks placed on their workers are added as they are.
-pub(super) fn place_in_zone(b: &mut StatesBuilder, blocks: &[RowBlock], zone: Zone) -> Placed {
+pub(super) fn place_in_zone(b: &mut StatesBuilder, blocks: &mut [RowBlock], zone: Zone) -> Placed {
     // The first and the last row's Time, as read (one row is neither newer nor older).
     let first = blocks.iter().find_map(|block| block.ends).map(|e| e.0);
     let last = blocks
@@ -158,8 +168,8 @@ pub(super) fn place_in_zone(b: &mut StatesBuilder, blocks: &[RowBlock], zone: Zo
     let descending = first.zip(last).is_some_and(|(f, l)| f > l);
     let mut hour = RepeatedHour::default();
     let mut out = Placed::default();
-    for block in blocks {
-        if let Some(placed) = &block.placed {
+    for block in blocks.iter_mut() {
+        if let Some(placed) = &mut block.placed {
             out.extend(placed, &block.series);
             if let Some(t) = placed.last_start {
                 hour.resolve(Reading::exact(t), descending);
@@ -215,12 +225,13 @@ pub(super) fn add_problems(b: &mut StatesBuilder, placed: Placed) {
         use rayon::prelude::*;
         placed.marks.par_iter().map(|m| mark_order(m)).collect()
     };
-    for (series, (marks, order)) in placed.marks.iter().zip(orders).enumerate() {
+    for (series, (lists, order)) in placed.marks.iter().zip(orders).enumerate() {
+        let mut marks = Flat::new(lists);
         // Open problems (down, unknown) and the state last given.
         let (mut down, mut unknown, mut shown) = (0u32, 0u32, None);
         b.reserve_edges(series, order.len());
         for i in order {
-            let mark = marks[i as usize];
+            let mark = marks.get(i as usize);
             let n = if mark.down { &mut down } else { &mut unknown };
             if mark.opens {
                 *n += 1;
@@ -247,17 +258,19 @@ pub(super) fn add_problems(b: &mut StatesBuilder, placed: Placed) {
 /// fits, each mark is one `u64` (seconds from the first, opens, index): the opens and the closes
 /// are each nearly in order already (reversed, in a file newest first), so each is sorted on its
 /// own, which costs nothing when it is in order, and the two merged.
-pub(super) fn mark_order(marks: &[Mark]) -> Vec<u32> {
+pub(super) fn mark_order(lists: &[Vec<Mark>]) -> Vec<u32> {
+    let marks = || lists.iter().flatten();
+    let count = lists.iter().map(Vec::len).sum::<usize>();
     let bits = |n: u64| 64 - n.leading_zeros();
     // The seconds worked out once per mark (a date's day count is not free).
-    let secs: Vec<i64> = marks.iter().map(|m| m.time.timestamp()).collect();
+    let secs: Vec<i64> = marks().map(|m| m.time.timestamp()).collect();
     let first = secs.iter().copied().min().unwrap_or(0);
     let last = secs.iter().copied().max().unwrap_or(0);
-    let whole = marks.iter().all(|m| m.time.timestamp_subsec_nanos() == 0);
-    let (span, ib) = (last.abs_diff(first), bits(marks.len() as u64));
+    let whole = marks().all(|m| m.time.timestamp_subsec_nanos() == 0);
+    let (span, ib) = (last.abs_diff(first), bits(count as u64));
     if whole && bits(span) + 1 + ib <= 64 && ib <= 32 {
         let (mut opens, mut closes) = (Vec::new(), Vec::new());
-        for (i, (m, s)) in marks.iter().zip(&secs).enumerate() {
+        for (i, (m, s)) in marks().zip(&secs).enumerate() {
             let key = (s.abs_diff(first) << 1 | u64::from(m.opens)) << ib | i as u64;
             if m.opens { &mut opens } else { &mut closes }.push(key);
         }
@@ -270,7 +283,7 @@ pub(super) fn mark_order(marks: &[Mark]) -> Vec<u32> {
             }
         }
         let mask = (1u64 << ib) - 1;
-        let mut order = Vec::with_capacity(marks.len());
+        let mut order = Vec::with_capacity(count);
         let (mut o, mut c) = (0, 0);
         while o < opens.len() && c < closes.len() {
             if opens[o] < closes[c] {
@@ -285,7 +298,42 @@ pub(super) fn mark_order(marks: &[Mark]) -> Vec<u32> {
         order.extend(rest.map(|k| (k & mask) as u32));
         return order;
     }
-    let mut order: Vec<u32> = (0..marks.len() as u32).collect();
+    let marks: Vec<&Mark> = marks().collect();
+    let mut order: Vec<u32> = (0..count as u32).collect();
     order.sort_by_key(|&i| (marks[i as usize].time, marks[i as usize].opens));
     order
+}
+
+/// A series' marks, in the lists they were placed in, by their place in file order (the replay
+/// asks for them nearly in order: the list of the last one is tried first).
+struct Flat<'a> {
+    lists: &'a [Vec<Mark>],
+    starts: Vec<usize>,
+    at: usize,
+}
+
+impl<'a> Flat<'a> {
+    fn new(lists: &'a [Vec<Mark>]) -> Flat<'a> {
+        let mut n = 0;
+        let starts = (lists.iter())
+            .map(|list| {
+                n += list.len();
+                n - list.len()
+            })
+            .collect();
+        Flat {
+            lists,
+            starts,
+            at: 0,
+        }
+    }
+
+    fn get(&mut self, i: usize) -> Mark {
+        let (start, len) = (self.starts[self.at], self.lists[self.at].len());
+        if !(start..start + len).contains(&i) {
+            // The last list starting at or before `i` (an empty one before it starts there too).
+            self.at = self.starts.partition_point(|&s| s <= i) - 1;
+        }
+        self.lists[self.at][i - self.starts[self.at]]
+    }
 }

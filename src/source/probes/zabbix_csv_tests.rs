@@ -203,12 +203,25 @@ fn marks_are_ordered_as_a_stable_sort_orders_them() {
             down: true,
         })
         .collect();
+    // In one list or in lists of any length (as blocks place them), some empty.
+    let lists = |marks: &[Mark], n: usize| -> Vec<Vec<Mark>> {
+        let mut lists: Vec<Vec<Mark>> = marks.chunks(n).map(<[Mark]>::to_vec).collect();
+        lists.insert(lists.len() / 2, Vec::new());
+        lists
+    };
     for marks in [mixed, newest_first] {
-        assert_eq!(mark_order(&marks), stable(&marks));
         // A fraction of a second takes the general sort, with the same answer.
         let mut odd = marks.clone();
         odd[5].time += chrono::TimeDelta::milliseconds(1);
-        assert_eq!(mark_order(&odd), stable(&odd));
+        for marks in [marks, odd] {
+            for n in [1, 7, 500, marks.len()] {
+                assert_eq!(
+                    mark_order(&lists(&marks, n)),
+                    stable(&marks),
+                    "lists of {n}"
+                );
+            }
+        }
     }
 }
 
