@@ -41,39 +41,5 @@ impl LineCells {
     }
 }
 
-/// The cells of a line that quotes plainly, as the CSV reader reads them: each cell quoted
-/// with no quote inside, or bare with none at all, and no CR or BOM. `false` (and the reader's
-/// turn) for any other line. The dashboard's rows are all plain, and the reader's per-line
-/// restart cost more than the rest of a row.
-pub(super) fn plain_cells<'a>(line: &'a str, cells: &mut Vec<&'a str>) -> bool {
-    cells.clear();
-    let b = line.as_bytes();
-    if b.starts_with(&[0xEF, 0xBB, 0xBF]) || memchr::memchr(b'\r', b).is_some() {
-        return false;
-    }
-    let mut i = 0;
-    loop {
-        if b.get(i) == Some(&b'"') {
-            let Some(close) = memchr::memchr(b'"', &b[i + 1..]).map(|k| i + 1 + k) else {
-                return false;
-            };
-            cells.push(&line[i + 1..close]);
-            i = close + 1;
-            match b.get(i) {
-                None => return true,
-                Some(b',') => i += 1,
-                Some(_) => return false,
-            }
-        } else {
-            let end = memchr::memchr(b',', &b[i..]).map_or(b.len(), |k| i + k);
-            if b[i..end].contains(&b'"') {
-                return false;
-            }
-            cells.push(&line[i..end]);
-            if end == b.len() {
-                return true;
-            }
-            i = end + 1;
-        }
-    }
-}
+/// Split directly when the line quotes plainly (shared with the Zabbix CSV reader).
+pub(super) use super::super::line_blocks::plain_cells;

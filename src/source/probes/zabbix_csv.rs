@@ -4,13 +4,15 @@
 //! time; a problem still open (`PROBLEM`, `CLOSING`, no Recovery time) is down to the end of the
 //! file's data, as the NDJSON reader keeps an open problem. Targets are the NDJSON reader's:
 //! `host: problem name`.
-use super::line_blocks::{file_text, parse_records_in_order, quotes_plain, Block, Interned, Split};
+use super::line_blocks::{
+    file_text, parse_records_in_order, plain_cells, quotes_plain, Block, Interned, Split,
+};
 use super::states::StatesBuilder;
 use super::store::{Counted, ProbeStoreRead};
 use crate::error::{Error, Result};
 use crate::model::ProbeState;
-use crate::timefmt::{HourReadings, Reading, RepeatedHour, Zone};
-use chrono::{DateTime, NaiveDateTime, Utc};
+use crate::timefmt::{trim_plain, HourReadings, Reading, Zone};
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use std::path::Path;
 
 pub const KIND: super::StoreKind = super::StoreKind::ZabbixCsv;
@@ -79,11 +81,68 @@ fn ui_time(text: &str) -> Option<NaiveDateTime> {
         .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
 }
 
+/// [`ui_time`] for one column's many cells: the UI's exact `YYYY-MM-DD HH:MM:SS` read by
+/// position, the day of the cell before remembered (rows share days; the Time and Recovery time
+/// columns each have their own), any other shape or value left to `ui_time`.
+#[derive(Default)]
+struct UiTimes {
+    day: Option<([u8; 10], NaiveDate)>,
+}
+
+impl UiTimes {
+    fn read(&mut self, text: &str) -> Option<NaiveDateTime> {
+        self.quick(text.as_bytes()).or_else(|| ui_time(text))
+    }
+
+    /// `None` where `ui_time` may read the text some other way (a leap second among them).
+    fn quick(&mut self, s: &[u8]) -> Option<NaiveDateTime> {
+        if s.len() != 19 || s[10] != b' ' || s[13] != b':' || s[16] != b':' {
+            return None;
+        }
+        let day: [u8; 10] = s[..10].try_into().ok()?;
+        let date = match self.day {
+            Some((known, date)) if known == day => date,
+            _ => {
+                if day[4] != b'-' || day[7] != b'-' {
+                    return None;
+                }
+                let (y, m, d) = (number(&day[..4])?, number(&day[5..7])?, number(&day[8..])?);
+                let date = NaiveDate::from_ymd_opt(y as i32, m, d)?;
+                self.day = Some((day, date));
+                date
+            }
+        };
+        let (h, m, sec) = (number(&s[11..13])?, number(&s[14..16])?, number(&s[17..])?);
+        if h > 23 || m > 59 || sec > 59 {
+            return None;
+        }
+        let time = NaiveTime::from_num_seconds_from_midnight_opt(h * 3600 + m * 60 + sec, 0)?;
+        Some(date.and_time(time))
+    }
+}
+
+/// ASCII digits as a number; `None` for anything else (a sign among them).
+fn number(digits: &[u8]) -> Option<u32> {
+    digits.iter().try_fold(0u32, |n, &b| {
+        b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'))
+    })
+}
+
 /// What a row's Status says.
 fn status_state(word: &str) -> Option<ProbeState> {
     match word.trim().to_ascii_uppercase().as_str() {
         "PROBLEM" | "CLOSING" | "RESOLVED" => Some(ProbeState::Down),
         _ => None,
+    }
+}
+
+/// `host.split(", ").next()`, by a byte search (a string searcher was built per row).
+fn first_host(host: &str) -> &str {
+    let bytes = host.as_bytes();
+    let mut commas = memchr::memchr_iter(b',', bytes);
+    match commas.find(|&i| bytes.get(i + 1) == Some(&b' ')) {
+        Some(i) => &host[..i],
+        None => host,
     }
 }
 
@@ -145,6 +204,12 @@ struct RowBlock {
     damaged: Vec<String>,
     multi_host: u64,
     plain: bool,
+    /// The first and last row's Time (for the file's direction), kept when the rows are placed.
+    ends: Option<(NaiveDateTime, NaiveDateTime)>,
+    /// The rows placed in time on the worker, when nothing in them depends on rows before.
+    placed: Option<marks::Placed>,
+    /// The builder's series of the block's, by block series.
+    series: Vec<u32>,
 }
 
 /// [`read_bytes`], its records cut and parsed as `split` says.
@@ -202,16 +267,14 @@ fn read_split(path: &Path, bytes: &[u8], zone: Zone, split: Split) -> Result<Pro
         }
         multi_host += block.multi_host;
         // The block's series as the builder's, made in order of first use as before.
-        let series: Vec<u32> = (block.whats.list.iter())
+        block.series = (block.whats.list.iter())
             .map(|what| b.series_for(what, what) as u32)
             .collect();
-        for row in &mut block.rows {
-            row.series = series[row.series as usize];
-        }
     }
-    let timed = place_in_zone(&mut b, &blocks, zone);
+    let placed = marks::place_in_zone(&mut b, &mut blocks, zone);
     drop(blocks);
-    add_problems(&mut b, &timed);
+    let open = placed.open;
+    marks::add_problems(&mut b, placed);
     if !statuses.is_empty() {
         b.note(format!("statuses: {}", statuses.render()));
     }
@@ -223,7 +286,6 @@ fn read_split(path: &Path, bytes: &[u8], zone: Zone, split: Split) -> Result<Pro
             "{multi_host} problems of triggers on several hosts: read as the first host's"
         ));
     }
-    let open = timed.iter().filter(|p| p.end.is_none()).count();
     if open > 0 {
         b.note(format!(
             "{open} problems still open at the end of the export: down until its end, not recovered"
@@ -243,59 +305,131 @@ fn read_split(path: &Path, bytes: &[u8], zone: Zone, split: Split) -> Result<Pro
     Ok(read)
 }
 
-/// Reads one block's rows (on a worker): cells, times and their readings in the zone.
+/// Reads one block's rows (on a worker): cells, times and their readings in the zone. Lines
+/// that all quote plainly are split directly, as the CSV reader would split them; a block with
+/// any other line goes to the CSV reader whole.
 fn parse_rows(block: Block<'_>, columns: Columns, zone: Zone) -> RowBlock {
-    let mut out = RowBlock {
-        rows: Vec::with_capacity(block.text.len() / 100),
-        plain: quotes_plain(block.text.as_bytes()),
-        ..RowBlock::default()
-    };
+    // Lines that each quote plainly quote plainly together: the cut holds.
+    let mut rows = RowReader::new(block, columns, zone, true);
+    if !plain_rows(block, &mut rows) {
+        let plain = quotes_plain(block.text.as_bytes());
+        rows = RowReader::new(block, columns, zone, plain);
+        csv_rows(block, &mut rows);
+    }
+    marks::place_block(&mut rows.out, zone);
+    rows.out
+}
+
+/// The block's lines as records, when each is blank or plain (see `plain_cells`); `false` as
+/// soon as one is not, the rows read so far then to be thrown away.
+fn plain_rows(block: Block<'_>, rows: &mut RowReader) -> bool {
+    let mut cells = Vec::new();
+    // The line the reader's position is on, which it gives as the next record's line: after a
+    // record's LF the next line, after a CRLF still the record's own (it stops before the LF);
+    // blank lines skipped to the next record do not move it.
+    let mut at = block.first_line;
+    for (i, line) in block.text.split_terminator('\n').enumerate() {
+        // A CR anywhere but before the LF is not plain.
+        let (line, crlf) = match line.strip_suffix('\r') {
+            Some(line) => (line, true),
+            None => (line, false),
+        };
+        if line.is_empty() {
+            continue; // the reader skips a blank line
+        }
+        if !plain_cells(line, &mut cells) {
+            return false;
+        }
+        let blank = cells.iter().all(|c| trim_plain(c).is_empty());
+        let cell = |i: usize| cells.get(i).map_or("", |c| trim_plain(c));
+        rows.row(at, blank, cell);
+        at = block.first_line + i + usize::from(!crlf);
+    }
+    true
+}
+
+/// The block's records through the CSV reader.
+fn csv_rows(block: Block<'_>, rows: &mut RowReader) {
     // Line numbers of the block's reader, counted from 1, as the file's.
     let file_line = |p: &csv::Position| p.line() as usize + block.first_line - 1;
     let mut reader = csv_reader(block.text);
     let mut r = csv::StringRecord::new();
-    let mut what = String::new();
-    // Times and recoveries fall in different hours: one remembered hour each.
-    let (mut hours, mut recovery_hours) = (HourReadings::new(zone), HourReadings::new(zone));
     loop {
         match reader.read_record(&mut r) {
             Ok(true) => {}
             Ok(false) => break,
             Err(e) => {
                 let line = e.position().map_or(0, file_line);
-                out.damaged
+                rows.out
+                    .damaged
                     .push(format!("line {line}: not a CSV row ({e})"));
                 continue;
             }
         }
         let line = r.position().map_or(0, file_line);
-        let cell = |i: usize| r.get(i).map(str::trim).unwrap_or("");
-        if r.iter().all(|c| c.trim().is_empty()) {
-            continue;
+        let blank = r.iter().all(|c| trim_plain(c).is_empty());
+        rows.row(line, blank, |i| r.get(i).map(trim_plain).unwrap_or(""));
+    }
+}
+
+/// One block's rows as they are read, with what carries from row to row.
+struct RowReader {
+    out: RowBlock,
+    columns: Columns,
+    what: String,
+    /// Times and recoveries fall in different hours and days: one remembered of each.
+    hours: HourReadings,
+    recovery_hours: HourReadings,
+    times: UiTimes,
+    recovery_times: UiTimes,
+}
+
+impl RowReader {
+    fn new(block: Block<'_>, columns: Columns, zone: Zone, plain: bool) -> RowReader {
+        RowReader {
+            out: RowBlock {
+                rows: Vec::with_capacity(block.text.len() / 100),
+                plain,
+                ..RowBlock::default()
+            },
+            columns,
+            what: String::new(),
+            hours: HourReadings::new(zone),
+            recovery_hours: HourReadings::new(zone),
+            times: UiTimes::default(),
+            recovery_times: UiTimes::default(),
         }
-        let Some(start) = ui_time(cell(columns.time)) else {
+    }
+
+    /// One record on file line `line`, its cells (trimmed) by column; `blank` if all are empty.
+    fn row<'c>(&mut self, line: usize, blank: bool, cell: impl Fn(usize) -> &'c str) {
+        let (columns, out) = (self.columns, &mut self.out);
+        if blank {
+            return;
+        }
+        let Some(start) = self.times.read(cell(columns.time)) else {
             out.damaged.push(format!(
                 "line {line}: no Time (YYYY-MM-DD HH:MM:SS) in {:?}",
                 cell(columns.time)
             ));
-            continue;
+            return;
         };
         let recovery = match cell(columns.recovery) {
             "" => None,
-            t => match ui_time(t) {
+            t => match self.recovery_times.read(t) {
                 Some(t) => Some(t),
                 None => {
                     out.damaged.push(format!(
                         "line {line}: a Recovery time that is not YYYY-MM-DD HH:MM:SS: {t:?}"
                     ));
-                    continue;
+                    return;
                 }
             },
         };
         let (host, problem) = (cell(columns.host), cell(columns.problem));
         if problem.is_empty() {
             out.damaged.push(format!("line {line}: no Problem name"));
-            continue;
+            return;
         }
         let status = cell(columns.status);
         let status: std::borrow::Cow<str> = if status.bytes().any(|c| c.is_ascii_lowercase()) {
@@ -306,12 +440,18 @@ fn parse_rows(block: Block<'_>, columns: Columns, zone: Zone) -> RowBlock {
         if status == "RESOLVED" && recovery.is_none() {
             out.damaged
                 .push(format!("line {line}: RESOLVED without a Recovery time"));
-            continue;
+            return;
         }
         out.statuses.add(&status);
-        let state = status_state(&status).unwrap_or(ProbeState::Unknown);
+        // Upper case and trimmed already: matched as `status_state` matches, without its copy.
+        let known = matches!(&*status, "PROBLEM" | "CLOSING" | "RESOLVED");
+        let state = if known {
+            ProbeState::Down
+        } else {
+            status_state(&status).unwrap_or(ProbeState::Unknown)
+        };
         // Several hosts of one trigger are joined by ", ": the first is the NDJSON's host.
-        let first_host = host.split(", ").next().unwrap_or("");
+        let first_host = first_host(host);
         if first_host.len() < host.len() {
             out.multi_host += 1;
         }
@@ -320,6 +460,7 @@ fn parse_rows(block: Block<'_>, columns: Columns, zone: Zone) -> RowBlock {
                 out.severities.add(cell(i));
             }
         }
+        let what = &mut self.what;
         what.clear();
         if !first_host.is_empty() {
             what.push_str(first_host);
@@ -328,184 +469,17 @@ fn parse_rows(block: Block<'_>, columns: Columns, zone: Zone) -> RowBlock {
         what.push_str(problem);
         out.rows.push(Row {
             line,
-            series: out.whats.id_of(&what),
+            series: out.whats.id_of(what),
             state,
             start,
-            start_reading: hours.reading(start),
-            recovery: recovery.map(|t| (t, recovery_hours.reading(t))),
+            start_reading: self.hours.reading(start),
+            recovery: recovery.map(|t| (t, self.recovery_hours.reading(t))),
         });
     }
-    out
 }
 
-/// A problem with its times in UTC.
-struct Problem {
-    series: usize,
-    state: ProbeState,
-    start: DateTime<Utc>,
-    end: Option<DateTime<Utc>>,
-}
-
-/// The rows' local times in `zone`: a Time in a repeated DST hour is resolved by the file's order
-/// (newest first, as the page sorts by default), a Recovery time takes its first reading not
-/// before the Time. A time in a skipped hour is a damaged row.
-fn place_in_zone(b: &mut StatesBuilder, blocks: &[RowBlock], zone: Zone) -> Vec<Problem> {
-    let mut rows = blocks.iter().flat_map(|block| &block.rows);
-    let descending = rows
-        .next()
-        .zip(rows.next_back())
-        .is_some_and(|(f, l)| f.start > l.start);
-    let mut hour = RepeatedHour::default();
-    let mut out = Vec::with_capacity(blocks.iter().map(|block| block.rows.len()).sum());
-    // Rows read and recoveries: counts (the vocabulary does not show the order of its reads).
-    let (mut down_rows, mut recoveries) = (0u64, 0u64);
-    for row in blocks.iter().flat_map(|block| &block.rows) {
-        let Some(r) = row.start_reading else {
-            b.damaged(format!(
-                "line {}: {} does not exist in {} (skipped by a DST change)",
-                row.line,
-                row.start,
-                zone.name()
-            ));
-            continue;
-        };
-        let start = hour.resolve(r, descending);
-        let end = match row.recovery {
-            None => None,
-            Some((t, None)) => {
-                b.damaged(format!(
-                    "line {}: Recovery time {t} does not exist in {} (skipped by a DST change)",
-                    row.line,
-                    zone.name()
-                ));
-                continue;
-            }
-            Some((_, Some(r))) => {
-                let end = [Some(r.time), r.later]
-                    .into_iter()
-                    .flatten()
-                    .find(|t| *t >= start);
-                let Some(end) = end else {
-                    b.damaged(format!("line {}: Recovery time before its Time", row.line));
-                    continue;
-                };
-                Some(end)
-            }
-        };
-        if row.state == ProbeState::Down {
-            down_rows += 1;
-        }
-        if end.is_some() {
-            recoveries += 1;
-        }
-        out.push(Problem {
-            series: row.series as usize,
-            state: row.state,
-            start,
-            end,
-        });
-    }
-    if down_rows > 0 {
-        b.read_n("problem row", ProbeState::Down, down_rows);
-    }
-    if recoveries > 0 {
-        b.vocabulary.add_n("Recovery time = up", recoveries);
-    }
-    if !zone.is_utc() || out.is_empty() {
-        b.note(format!(
-            "times read in {} (the Zabbix user's zone: --input-tz)",
-            zone.name()
-        ));
-    } else {
-        b.note("times read as UTC: give the Zabbix user's zone with --input-tz if it is not UTC");
-    }
-    if let Some(n) = hour.note(zone, "problem times") {
-        b.note(n);
-    }
-    if descending {
-        b.note("newest first, as the Problems page exports: read in time order");
-    }
-    out
-}
-
-/// Edges per target from its problems in time order: down while any problem is open, unknown
-/// while only problems of unknown status are, up once all closed (at one time, closes first).
-fn add_problems(b: &mut StatesBuilder, problems: &[Problem]) {
-    // (time, opens, series, state) in file order: opening = 1 sorts after closing = 0; at one
-    // time, opens and series, marks keep their file order.
-    let mut marks: Vec<(DateTime<Utc>, u8, usize, ProbeState)> =
-        Vec::with_capacity(problems.len() * 2);
-    for p in problems {
-        b.saw(p.start);
-        marks.push((p.start, 1, p.series, p.state));
-        if let Some(end) = p.end {
-            b.saw(end);
-            marks.push((end, 0, p.series, p.state));
-        }
-    }
-    let order = mark_order(&marks);
-    let marks = order.into_iter().map(|i| marks[i]);
-    // Open problems per series (down, unknown) and the state last given.
-    let mut open: Vec<(u32, u32, Option<ProbeState>)> = Vec::new();
-    for (t, opens, series, state) in marks {
-        if open.len() <= series {
-            open.resize(series + 1, (0, 0, None));
-        }
-        let counts = &mut open[series];
-        let n = if state == ProbeState::Down {
-            &mut counts.0
-        } else {
-            &mut counts.1
-        };
-        if opens == 1 {
-            *n += 1;
-        } else {
-            *n = n.saturating_sub(1);
-        }
-        let now = if counts.0 > 0 {
-            ProbeState::Down
-        } else if counts.1 > 0 {
-            ProbeState::Unknown
-        } else {
-            ProbeState::Up
-        };
-        let shown = &mut counts.2;
-        if *shown != Some(now) {
-            *shown = Some(now);
-            b.edge(series, t, now, u32::from(now == ProbeState::Down));
-        }
-    }
-}
-
-/// The marks' indices sorted by (time, opens, series, index), as a stable sort by the first
-/// three orders them. When the times are whole seconds and everything fits, each mark is one
-/// `u64` (seconds from the first, opens, series, index) and the sort is of plain integers: the
-/// tuples' sort was a tenth of the read.
-fn mark_order(marks: &[(DateTime<Utc>, u8, usize, ProbeState)]) -> Vec<usize> {
-    let bits = |n: u64| 64 - n.leading_zeros();
-    let first = marks.iter().map(|m| m.0.timestamp()).min().unwrap_or(0);
-    let last = marks.iter().map(|m| m.0.timestamp()).max().unwrap_or(0);
-    let series = marks.iter().map(|m| m.2).max().unwrap_or(0) as u64;
-    let whole = marks.iter().all(|m| m.0.timestamp_subsec_nanos() == 0);
-    let (span, sb, ib) = (last.abs_diff(first), bits(series), bits(marks.len() as u64));
-    if whole && bits(span) + 1 + sb + ib <= 64 {
-        let mut keys: Vec<u64> = marks
-            .iter()
-            .enumerate()
-            .map(|(i, m)| {
-                let secs = m.0.timestamp().abs_diff(first);
-                let key = (secs << 1 | u64::from(m.1)) << sb | m.2 as u64;
-                key << ib | i as u64
-            })
-            .collect();
-        keys.sort_unstable();
-        let mask = (1u64 << ib) - 1;
-        return keys.into_iter().map(|k| (k & mask) as usize).collect();
-    }
-    let mut order: Vec<usize> = (0..marks.len()).collect();
-    order.sort_by_key(|&i| (marks[i].0, marks[i].1, marks[i].2));
-    order
-}
+#[path = "zabbix_csv_marks.rs"]
+mod marks;
 
 #[cfg(test)]
 #[path = "zabbix_csv_tests.rs"]

@@ -140,30 +140,232 @@ fn blocks_on_workers_read_like_the_whole_csv() {
     }
 }
 
-/// The packed order is the stable sort's, over ties, both mark kinds and many series.
+/// Blocks without a Time in a repeated hour are placed on their workers, the others by the file's
+/// order on the reading thread: cut anywhere, an export with both reads as it reads whole.
+#[test]
+fn repeated_and_skipped_hours_read_alike_at_every_cut() {
+    // Newest first, America/Los_Angeles: 3 Nov 2024 repeats 01:00-02:00, 10 Mar skips 02:00-03:00.
+    let text = "\"Severity\",\"Time\",\"Recovery time\",\"Status\",\"Host\",\"Problem\"
+\"High\",\"2024-11-03 02:10:00\",\"2024-11-03 02:20:00\",\"RESOLVED\",\"w\",\"down\"
+\"High\",\"2024-11-03 01:40:00\",\"2024-11-03 01:45:00\",\"RESOLVED\",\"w\",\"down\"
+\"High\",\"2024-11-03 01:20:00\",\"\",\"PROBLEM\",\"x\",\"up\"
+\"High\",\"2024-11-03 01:50:00\",\"2024-11-03 01:10:00\",\"RESOLVED\",\"w\",\"down\"
+\"High\",\"2024-11-03 01:30:00\",\"2024-11-03 01:35:00\",\"RESOLVED\",\"x\",\"up\"
+\"High\",\"2024-11-03 00:30:00\",\"2024-11-03 00:20:00\",\"RESOLVED\",\"w\",\"down\"
+\"High\",\"2024-03-10 02:30:00\",\"2024-03-10 03:10:00\",\"RESOLVED\",\"w\",\"down\"
+\"High\",\"2024-03-10 01:30:00\",\"2024-03-10 02:10:00\",\"RESOLVED\",\"x\",\"up\"
+\"High\",\"2024-03-10 01:00:00\",\"2024-03-10 01:10:00\",\"MUTED\",\"x\",\"up\"
+";
+    let zone = Zone::parse("America/Los_Angeles").unwrap();
+    let read = |split| {
+        let r = read_split(Path::new("z.csv"), text.as_bytes(), zone, split).unwrap();
+        format!("{:?}\n{:?}\n{:?}", r.probes, r.report, r.notes)
+    };
+    let once = Split::every_cut_reads_as_one_block(text.len(), read);
+    // Newest first: the later 01:40 and 01:20 are the hour's second pass, 01:50 and 01:30 its first.
+    assert!(
+        once.contains("2 read as its first pass, 2 as its second"),
+        "{once}"
+    );
+    for damaged in [
+        "line 7: Recovery time before",
+        "line 8: 2024-03-10 02:30:00 does not",
+        "line 9: Recovery time 2024-03-10 02:10:00",
+    ] {
+        assert!(once.contains(damaged), "{damaged}: {once}");
+    }
+}
+
+/// The packed order is the stable sort's, over ties, both mark kinds and both file directions.
 #[test]
 fn marks_are_ordered_as_a_stable_sort_orders_them() {
-    use chrono::TimeZone;
+    use chrono::{DateTime, TimeZone, Utc};
+    use marks::{mark_order, Mark};
     let t0 = Utc.with_ymd_and_hms(2024, 3, 1, 0, 0, 0).unwrap();
-    let states = [ProbeState::Down, ProbeState::Unknown];
-    let marks: Vec<(DateTime<Utc>, u8, usize, ProbeState)> = (0..2000u64)
-        .map(|i| {
-            let t = t0 + chrono::TimeDelta::seconds((i * 7919 % 97) as i64);
-            (
-                t,
-                (i % 2) as u8,
-                (i * 31 % 5) as usize,
-                states[(i % 3 % 2) as usize],
+    let stable = |marks: &[Mark]| {
+        let mut order: Vec<u32> = (0..marks.len() as u32).collect();
+        order.sort_by_key(|&i| (marks[i as usize].time, marks[i as usize].opens));
+        order
+    };
+    let at = |s: i64| -> DateTime<Utc> { t0 + chrono::TimeDelta::seconds(s) };
+    let mixed: Vec<Mark> = (0..2000i64)
+        .map(|i| Mark {
+            time: at(i * 7919 % 97),
+            opens: i % 2 == 0,
+            down: i % 3 == 0,
+        })
+        .collect();
+    // Newest first, as the page exports: each problem opens, then closes two minutes later.
+    let newest_first: Vec<Mark> = (0..2000i64)
+        .map(|i| Mark {
+            time: at((2000 - i / 2) * 60 + (i % 2) * 120 - (i % 5)),
+            opens: i % 2 == 0,
+            down: true,
+        })
+        .collect();
+    // In one list or in lists of any length (as blocks place them), some empty.
+    let lists = |marks: &[Mark], n: usize| -> Vec<Vec<Mark>> {
+        let mut lists: Vec<Vec<Mark>> = marks.chunks(n).map(<[Mark]>::to_vec).collect();
+        lists.insert(lists.len() / 2, Vec::new());
+        lists
+    };
+    for marks in [mixed, newest_first] {
+        // A fraction of a second takes the general sort, with the same answer.
+        let mut odd = marks.clone();
+        odd[5].time += chrono::TimeDelta::milliseconds(1);
+        for marks in [marks, odd] {
+            for n in [1, 7, 500, marks.len()] {
+                assert_eq!(
+                    mark_order(&lists(&marks, n)),
+                    stable(&marks),
+                    "lists of {n}"
+                );
+            }
+        }
+    }
+}
+
+/// The fixed-layout read of the UI's times gives `ui_time`'s answer for every shape, from the
+/// day it remembers or not, and leaves every other shape (and value) to it.
+#[test]
+fn the_quick_time_read_is_the_general_one() {
+    let shapes = [
+        "2024-03-01 10:40:00",
+        "2024-03-01 23:59:59",
+        "2024-03-02 00:00:00",
+        "2024-02-29 12:00:00",
+        "2023-02-29 12:00:00",
+        "2024-13-01 10:00:00",
+        "2024-00-10 10:00:00",
+        "2024-03-00 10:00:00",
+        "2024-03-01 24:00:00",
+        "2024-03-01 10:60:00",
+        "2024-03-01 10:00:60",
+        "2016-12-31 23:59:60",
+        "0000-01-01 00:00:00",
+        "9999-12-31 23:59:59",
+        "+024-03-01 10:40:00",
+        "2024-03-01 1:40:000",
+        "2024-03-01T10:40:00",
+        "2024/03/01 10:40:00",
+        "2024-03-01 10:40",
+        "2024-3-1 10:40:00",
+        "2024-03-01 10:40:00.5",
+        "2024-03-01  10:40:0",
+        "2024-03-01 10:4a:00",
+        "2024-03-01 10-40-00",
+        "yesterday",
+        "",
+    ];
+    let mut times = UiTimes::default();
+    let mut quick = 0;
+    // Twice over, in order and reversed, so that each shape meets a remembered day and a new one.
+    for text in shapes
+        .iter()
+        .chain(shapes.iter().rev())
+        .chain(shapes.iter())
+    {
+        assert_eq!(times.read(text), ui_time(text), "{text:?}");
+        if UiTimes::default().quick(text.as_bytes()).is_some() {
+            quick += 1;
+        }
+    }
+    assert!(quick >= 3 * 6, "the quick read read only {quick}");
+}
+
+/// Lines that quote plainly, split directly, give the rows the CSV reader gives: blank lines,
+/// CRLF ends, empty and missing cells, short rows and every damage the reader reports.
+#[test]
+fn plain_lines_read_as_the_csv_reader_reads_them() {
+    let body = CSV.split_once('\n').unwrap().1;
+    let extra = "\n\n\"High\",\"2024-03-01 11:00:00\"\n,,,\n \n\"Low\",\"2024-03-01 11:00:00\",,problem,h,\n\"Low\",\"2024-03-01 11:05:00\",\"2024-03-01 11:06:00\",Resolved,\"h1, h2\",\"p\",,,,,,extra\n";
+    let crlf = format!("{body}{extra}").replace('\n', "\r\n");
+    // Every third line end a CRLF, the last line without one.
+    let mixed: String = (format!("{body}{extra}").split_inclusive('\n').enumerate())
+        .map(|(i, l)| {
+            if i % 3 == 1 {
+                l.replace('\n', "\r\n")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<String>()
+        .trim_end()
+        .to_string();
+    let columns = Columns {
+        severity: Some(0),
+        time: 1,
+        recovery: 2,
+        status: 3,
+        host: 4,
+        problem: 5,
+    };
+    for text in [body.to_string(), format!("{body}{extra}"), crlf, mixed] {
+        for zone in [Zone::UTC, Zone::parse("America/Los_Angeles").unwrap()] {
+            let block = Block {
+                first_line: 2,
+                text: &text,
+            };
+            let mut plain = RowReader::new(block, columns, zone, true);
+            assert!(plain_rows(block, &mut plain), "{text:?}");
+            let mut csv = RowReader::new(block, columns, zone, true);
+            csv_rows(block, &mut csv);
+            assert_eq!(summary(&plain.out), summary(&csv.out));
+            let damaged = summary(&csv.out).matches("no Problem name").count();
+            assert_eq!(damaged, if text.contains("extra") { 2 } else { 0 });
+        }
+    }
+    // A line that does not quote plainly leaves the block to the reader.
+    let block = Block {
+        first_line: 2,
+        text: "\"High\",\"2024-03-01 11:00:00\",,PROBLEM,\"a \"\"b\"\"\",p\n",
+    };
+    let mut plain = RowReader::new(block, columns, Zone::UTC, true);
+    assert!(!plain_rows(block, &mut plain));
+    let parsed = parse_rows(block, columns, Zone::UTC);
+    assert_eq!(
+        parsed.placed.map(|p| p.open),
+        Some(1),
+        "{:?}",
+        parsed.damaged
+    );
+}
+
+/// What a block's parse gave, to compare two parses.
+fn summary(block: &RowBlock) -> String {
+    let rows: Vec<String> = (block.rows.iter())
+        .map(|r| {
+            format!(
+                "{} {} {:?} {} {:?} {:?}",
+                r.line,
+                block.whats.list[r.series as usize],
+                r.state,
+                r.start,
+                r.start_reading,
+                r.recovery
             )
         })
         .collect();
-    let mut stable: Vec<usize> = (0..marks.len()).collect();
-    stable.sort_by_key(|&i| (marks[i].0, marks[i].1, marks[i].2));
-    assert_eq!(mark_order(&marks), stable);
-    // A fraction of a second takes the general sort, with the same answer.
-    let mut odd = marks.clone();
-    odd[5].0 += chrono::TimeDelta::milliseconds(1);
-    let mut stable: Vec<usize> = (0..odd.len()).collect();
-    stable.sort_by_key(|&i| (odd[i].0, odd[i].1, odd[i].2));
-    assert_eq!(mark_order(&odd), stable);
+    let tally = |t: &Tally| format!("{:?}", t.each().collect::<Vec<_>>());
+    format!(
+        "{rows:#?}\n{:?}\n{}\n{}\n{} {}",
+        block.damaged,
+        tally(&block.statuses),
+        tally(&block.severities),
+        block.multi_host,
+        block.plain
+    )
+}
+
+#[test]
+fn the_first_host_is_the_one_before_the_first_comma_and_space() {
+    for host in [
+        "", "a", "a, b", "a,b, c", "a ,b", ",  x", "a, ", ", ", "é, f, g", "a,",
+    ] {
+        assert_eq!(
+            first_host(host),
+            host.split(", ").next().unwrap(),
+            "{host:?}"
+        );
+    }
 }

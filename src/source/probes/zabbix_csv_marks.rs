@@ -1,0 +1,339 @@
+//! The Zabbix CSV reader's problems placed in time: each row's local times read in the zone, then
+//! per target the opening and closing marks in time order, replayed into state changes.
+use super::{Row, RowBlock, StatesBuilder};
+use crate::model::ProbeState;
+use crate::timefmt::{Reading, RepeatedHour, Zone};
+use chrono::{DateTime, Utc};
+
+/// A problem opening or closing, in its series' list in file order.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Mark {
+    pub time: DateTime<Utc>,
+    pub opens: bool,
+    pub down: bool,
+}
+
+/// Problems placed in time, of a block (on its worker, by block series) or of the file: marks by
+/// series, rows that could not be placed, and what the notes count.
+#[derive(Default)]
+pub(super) struct Placed {
+    /// By series, the marks in the lists they were placed in (blocks' lists moved, not copied).
+    marks: Vec<Vec<Vec<Mark>>>,
+    damaged: Vec<String>,
+    down_rows: u64,
+    recoveries: u64,
+    /// Problems with no recovery.
+    pub open: usize,
+    /// The earliest and latest time of any mark.
+    span: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    /// The last Time placed (where the file's order stands for a repeated hour after it).
+    last_start: Option<DateTime<Utc>>,
+}
+
+impl Placed {
+    /// A row whose Time is read as `start`: its marks, or its damage. A Recovery time takes its
+    /// first reading not before the Time.
+    fn add(&mut self, row: &Row, series: u32, start: DateTime<Utc>, zone: Zone) {
+        self.last_start = Some(start);
+        let end = match row.recovery {
+            None => None,
+            Some((t, None)) => {
+                self.damaged.push(format!(
+                    "line {}: Recovery time {t} does not exist in {} (skipped by a DST change)",
+                    row.line,
+                    zone.name()
+                ));
+                return;
+            }
+            Some((_, Some(r))) => {
+                let end = [Some(r.time), r.later]
+                    .into_iter()
+                    .flatten()
+                    .find(|t| *t >= start);
+                let Some(end) = end else {
+                    self.damaged
+                        .push(format!("line {}: Recovery time before its Time", row.line));
+                    return;
+                };
+                Some(end)
+            }
+        };
+        let down = row.state == ProbeState::Down;
+        self.down_rows += u64::from(down);
+        self.widen(start);
+        match end {
+            Some(end) => {
+                self.recoveries += 1;
+                self.widen(end);
+            }
+            None => self.open += 1,
+        }
+        let series = series as usize;
+        if self.marks.len() <= series {
+            self.marks.resize_with(series + 1, Vec::new);
+        }
+        let lists = &mut self.marks[series];
+        if lists.is_empty() {
+            lists.push(Vec::new());
+        }
+        let Some(marks) = lists.last_mut() else {
+            return;
+        };
+        marks.push(Mark {
+            time: start,
+            opens: true,
+            down,
+        });
+        if let Some(end) = end {
+            marks.push(Mark {
+                time: end,
+                opens: false,
+                down,
+            });
+        }
+    }
+
+    /// A row whose Time does not exist in the zone.
+    fn skipped(&mut self, row: &Row, zone: Zone) {
+        self.damaged.push(format!(
+            "line {}: {} does not exist in {} (skipped by a DST change)",
+            row.line,
+            row.start,
+            zone.name()
+        ));
+    }
+
+    fn widen(&mut self, t: DateTime<Utc>) {
+        self.span = Some(self.span.map_or((t, t), |(a, z)| (a.min(t), z.max(t))));
+    }
+
+    /// A block's placed problems added after the ones before, its series numbered by `series`.
+    fn extend(&mut self, block: &mut Placed, series: &[u32]) {
+        for (local, lists) in block.marks.iter_mut().enumerate() {
+            let global = series[local] as usize;
+            if self.marks.len() <= global {
+                self.marks.resize_with(global + 1, Vec::new);
+            }
+            self.marks[global].append(lists);
+        }
+        self.damaged.append(&mut block.damaged);
+        self.down_rows += block.down_rows;
+        self.recoveries += block.recoveries;
+        self.open += block.open;
+        if let Some((first, last)) = block.span {
+            self.widen(first);
+            self.widen(last);
+        }
+        self.last_start = block.last_start.or(self.last_start);
+    }
+}
+
+/// A block's rows placed on its worker when no Time in it falls in a repeated hour (only such a
+/// time depends on the rows before it): then the rows are dropped. Their first and last Time
+/// are kept for the file's direction.
+pub(super) fn place_block(block: &mut RowBlock, zone: Zone) {
+    let rows = &block.rows;
+    block.ends = rows
+        .first()
+        .zip(rows.last())
+        .map(|(f, l)| (f.start, l.start));
+    if rows
+        .iter()
+        .any(|r| r.start_reading.is_some_and(|s| s.later.is_some()))
+    {
+        return;
+    }
+    let mut placed = Placed::default();
+    for row in rows {
+        match row.start_reading {
+            Some(r) => placed.add(row, row.series, r.time, zone),
+            None => placed.skipped(row, zone),
+        }
+    }
+    block.placed = Some(placed);
+    block.rows = Vec::new();
+}
+
+/// The rows' local times in `zone`: a Time in a repeated DST hour is resolved by the file's order
+/// (newest first, as the page sorts by default). A time in a skipped hour is a damaged row.
+/// Blocks placed on their workers are added as they are.
+pub(super) fn place_in_zone(b: &mut StatesBuilder, blocks: &mut [RowBlock], zone: Zone) -> Placed {
+    // The first and the last row's Time, as read (one row is neither newer nor older).
+    let first = blocks.iter().find_map(|block| block.ends).map(|e| e.0);
+    let last = blocks
+        .iter()
+        .rev()
+        .find_map(|block| block.ends)
+        .map(|e| e.1);
+    let descending = first.zip(last).is_some_and(|(f, l)| f > l);
+    let mut hour = RepeatedHour::default();
+    let mut out = Placed::default();
+    for block in blocks.iter_mut() {
+        if let Some(placed) = &mut block.placed {
+            out.extend(placed, &block.series);
+            if let Some(t) = placed.last_start {
+                hour.resolve(Reading::exact(t), descending);
+            }
+            continue;
+        }
+        for row in &block.rows {
+            match row.start_reading {
+                Some(r) => {
+                    let start = hour.resolve(r, descending);
+                    out.add(row, block.series[row.series as usize], start, zone);
+                }
+                None => out.skipped(row, zone),
+            }
+        }
+    }
+    for problem in out.damaged.drain(..) {
+        b.damaged(problem);
+    }
+    // Rows read and recoveries: counts (the vocabulary does not show the order of its reads).
+    if out.down_rows > 0 {
+        b.read_n("problem row", ProbeState::Down, out.down_rows);
+    }
+    if out.recoveries > 0 {
+        b.vocabulary.add_n("Recovery time = up", out.recoveries);
+    }
+    if !zone.is_utc() || out.span.is_none() {
+        b.note(format!(
+            "times read in {} (the Zabbix user's zone: --input-tz)",
+            zone.name()
+        ));
+    } else {
+        b.note("times read as UTC: give the Zabbix user's zone with --input-tz if it is not UTC");
+    }
+    if let Some(n) = hour.note(zone, "problem times") {
+        b.note(n);
+    }
+    if descending {
+        b.note("newest first, as the Problems page exports: read in time order");
+    }
+    out
+}
+
+/// Edges per target from its problems in time order: down while any problem is open, unknown
+/// while only problems of unknown status are, up once all closed (at one time, closes first).
+/// Targets are replayed one after another: an edge's order matters only within its target.
+pub(super) fn add_problems(b: &mut StatesBuilder, placed: Placed) {
+    if let Some((first, last)) = placed.span {
+        b.saw(first);
+        b.saw(last);
+    }
+    let orders: Vec<Vec<u32>> = {
+        use rayon::prelude::*;
+        placed.marks.par_iter().map(|m| mark_order(m)).collect()
+    };
+    for (series, (lists, order)) in placed.marks.iter().zip(orders).enumerate() {
+        let mut marks = Flat::new(lists);
+        // Open problems (down, unknown) and the state last given.
+        let (mut down, mut unknown, mut shown) = (0u32, 0u32, None);
+        b.reserve_edges(series, order.len());
+        for i in order {
+            let mark = marks.get(i as usize);
+            let n = if mark.down { &mut down } else { &mut unknown };
+            if mark.opens {
+                *n += 1;
+            } else {
+                *n = n.saturating_sub(1);
+            }
+            let now = if down > 0 {
+                ProbeState::Down
+            } else if unknown > 0 {
+                ProbeState::Unknown
+            } else {
+                ProbeState::Up
+            };
+            if shown != Some(now) {
+                shown = Some(now);
+                b.edge(series, mark.time, now, u32::from(now == ProbeState::Down));
+            }
+        }
+    }
+}
+
+/// One series' marks (in file order) sorted by time, closes before opens, then file order, as a
+/// stable sort by the first two orders them. When the times are whole seconds and everything
+/// fits, each mark is one `u64` (seconds from the first, opens, index): the opens and the closes
+/// are each nearly in order already (reversed, in a file newest first), so each is sorted on its
+/// own, which costs nothing when it is in order, and the two merged.
+pub(super) fn mark_order(lists: &[Vec<Mark>]) -> Vec<u32> {
+    let marks = || lists.iter().flatten();
+    let count = lists.iter().map(Vec::len).sum::<usize>();
+    let bits = |n: u64| 64 - n.leading_zeros();
+    // The seconds worked out once per mark (a date's day count is not free).
+    let secs: Vec<i64> = marks().map(|m| m.time.timestamp()).collect();
+    let first = secs.iter().copied().min().unwrap_or(0);
+    let last = secs.iter().copied().max().unwrap_or(0);
+    let whole = marks().all(|m| m.time.timestamp_subsec_nanos() == 0);
+    let (span, ib) = (last.abs_diff(first), bits(count as u64));
+    if whole && bits(span) + 1 + ib <= 64 && ib <= 32 {
+        let (mut opens, mut closes) = (Vec::new(), Vec::new());
+        for (i, (m, s)) in marks().zip(&secs).enumerate() {
+            let key = (s.abs_diff(first) << 1 | u64::from(m.opens)) << ib | i as u64;
+            if m.opens { &mut opens } else { &mut closes }.push(key);
+        }
+        for keys in [&mut opens, &mut closes] {
+            if keys.first() > keys.last() {
+                keys.reverse();
+            }
+            if !keys.is_sorted() {
+                keys.sort_unstable();
+            }
+        }
+        let mask = (1u64 << ib) - 1;
+        let mut order = Vec::with_capacity(count);
+        let (mut o, mut c) = (0, 0);
+        while o < opens.len() && c < closes.len() {
+            if opens[o] < closes[c] {
+                order.push((opens[o] & mask) as u32);
+                o += 1;
+            } else {
+                order.push((closes[c] & mask) as u32);
+                c += 1;
+            }
+        }
+        let rest = opens[o..].iter().chain(&closes[c..]);
+        order.extend(rest.map(|k| (k & mask) as u32));
+        return order;
+    }
+    let marks: Vec<&Mark> = marks().collect();
+    let mut order: Vec<u32> = (0..count as u32).collect();
+    order.sort_by_key(|&i| (marks[i as usize].time, marks[i as usize].opens));
+    order
+}
+
+/// A series' marks, in the lists they were placed in, by their place in file order (the replay
+/// asks for them nearly in order: the list of the last one is tried first).
+struct Flat<'a> {
+    lists: &'a [Vec<Mark>],
+    starts: Vec<usize>,
+    at: usize,
+}
+
+impl<'a> Flat<'a> {
+    fn new(lists: &'a [Vec<Mark>]) -> Flat<'a> {
+        let mut n = 0;
+        let starts = (lists.iter())
+            .map(|list| {
+                n += list.len();
+                n - list.len()
+            })
+            .collect();
+        Flat {
+            lists,
+            starts,
+            at: 0,
+        }
+    }
+
+    fn get(&mut self, i: usize) -> Mark {
+        let (start, len) = (self.starts[self.at], self.lists[self.at].len());
+        if !(start..start + len).contains(&i) {
+            // The last list starting at or before `i` (an empty one before it starts there too).
+            self.at = self.starts.partition_point(|&s| s <= i) - 1;
+        }
+        self.lists[self.at][i - self.starts[self.at]]
+    }
+}
