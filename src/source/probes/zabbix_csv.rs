@@ -324,16 +324,9 @@ fn parse_rows(block: Block<'_>, columns: Columns, zone: Zone) -> RowBlock {
 /// soon as one is not, the rows read so far then to be thrown away.
 fn plain_rows(block: Block<'_>, rows: &mut RowReader) -> bool {
     let mut cells = Vec::new();
-    // The line the reader's position is on, which it gives as the next record's line: after a
-    // record's LF the next line, after a CRLF still the record's own (it stops before the LF);
-    // blank lines skipped to the next record do not move it.
-    let mut at = block.first_line;
     for (i, line) in block.text.split_terminator('\n').enumerate() {
         // A CR anywhere but before the LF is not plain.
-        let (line, crlf) = match line.strip_suffix('\r') {
-            Some(line) => (line, true),
-            None => (line, false),
-        };
+        let line = line.strip_suffix('\r').unwrap_or(line);
         if line.is_empty() {
             continue; // the reader skips a blank line
         }
@@ -342,16 +335,23 @@ fn plain_rows(block: Block<'_>, rows: &mut RowReader) -> bool {
         }
         let blank = cells.iter().all(|c| trim_plain(c).is_empty());
         let cell = |i: usize| cells.get(i).map_or("", |c| trim_plain(c));
-        rows.row(at, blank, cell);
-        at = block.first_line + i + usize::from(!crlf);
+        rows.row(block.first_line + i, blank, cell);
     }
     true
 }
 
 /// The block's records through the CSV reader.
 fn csv_rows(block: Block<'_>, rows: &mut RowReader) {
-    // Line numbers of the block's reader, counted from 1, as the file's.
-    let file_line = |p: &csv::Position| p.line() as usize + block.first_line - 1;
+    // The reader gives a record the position it started reading from: before the blank lines
+    // it skipped, and after a CRLF before its LF. The record's own line is past those.
+    let file_line = |p: &csv::Position| {
+        let skipped = block.text.as_bytes()[(p.byte() as usize).min(block.text.len())..]
+            .iter()
+            .take_while(|&&b| b == b'\r' || b == b'\n')
+            .filter(|&&b| b == b'\n')
+            .count();
+        p.line() as usize + block.first_line - 1 + skipped
+    };
     let mut reader = csv_reader(block.text);
     let mut r = csv::StringRecord::new();
     loop {

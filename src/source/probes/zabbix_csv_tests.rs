@@ -369,3 +369,47 @@ fn the_first_host_is_the_one_before_the_first_comma_and_space() {
         );
     }
 }
+
+/// A skipped row is named by the line it stands on, counted in the text here, whatever the
+/// line ends, blank lines before it, and whether its block is split directly or by the reader
+/// (a cell with a doubled quote sends it there).
+#[test]
+fn skipped_rows_name_their_own_lines() {
+    let header = "\"Severity\",\"Time\",\"Recovery time\",\"Status\",\"Host\",\"Problem\"";
+    let ok = "\"High\",\"2024-03-01 10:00:00\",\"2024-03-01 10:20:00\",\"RESOLVED\",\"web01\",\"HTTP down\"";
+    let bad = "\"High\",\"not a time\",\"\",\"PROBLEM\",\"web01\",\"HTTP down\"";
+    let lines = [header, ok, bad, "", "", ok, bad, "", bad, ok];
+    for end in ["\n", "\r\n"] {
+        for quoted in [false, true] {
+            let text: String = lines
+                .iter()
+                .map(|l| {
+                    let l = if quoted {
+                        l.replace("HTTP down", "HTTP \"\"down\"\"")
+                    } else {
+                        l.to_string()
+                    };
+                    format!("{l}{end}")
+                })
+                .collect();
+            let want: Vec<usize> = text
+                .lines()
+                .enumerate()
+                .filter(|(_, l)| l.contains("not a time"))
+                .map(|(i, _)| i + 1)
+                .collect();
+            let r = read_bytes(Path::new("problems.csv"), text.as_bytes(), Zone::UTC).unwrap();
+            let got: Vec<usize> = r
+                .report
+                .problems
+                .iter()
+                .filter_map(|p| p.strip_prefix("line ")?.split(':').next()?.parse().ok())
+                .collect();
+            assert_eq!(
+                got, want,
+                "{end:?}, doubled quotes {quoted}: {:?}",
+                r.report.problems
+            );
+        }
+    }
+}
