@@ -137,8 +137,19 @@ pub fn data_quality(
         names: Vec<String>,
     }
     let mut metric_gap_groups: Vec<GapGroup> = Vec::new();
+    // The series of one file share their sample times (one slice): their gaps are worked out
+    // once, not once per counter (50 sorts of 86,400 steps were a fifth of a second).
+    let mut last_gaps: Option<((usize, usize), Vec<Span>)> = None;
     for m in metrics {
-        for (from, to) in metric_gaps(m) {
+        let times = m.samples.time_slice();
+        let key = (times.as_ptr() as usize, times.len());
+        if last_gaps.as_ref().is_none_or(|(k, _)| *k != key) {
+            last_gaps = Some((key, metric_gaps(times)));
+        }
+        let Some((_, gaps)) = &last_gaps else {
+            continue;
+        };
+        for &(from, to) in gaps {
             if !touches(from, to) {
                 continue;
             }
@@ -183,9 +194,11 @@ pub fn data_quality(
     dq
 }
 
+/// From, to.
+type Span = (DateTime<Utc>, DateTime<Utc>);
+
 /// Gaps between samples longer than 2.5 times the series' median interval.
-fn metric_gaps(m: &MetricSeries) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
-    let times = m.samples.time_slice();
+fn metric_gaps(times: &[DateTime<Utc>]) -> Vec<Span> {
     let steps: Vec<f64> = times
         .windows(2)
         .map(|w| (w[1] - w[0]).num_milliseconds() as f64)

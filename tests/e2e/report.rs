@@ -184,6 +184,21 @@ fn data_quality_names_the_reboot_gap_and_every_input() {
             .any(|g| g["source"] == "metric" && t(&g["from"]) <= rfc3339(&gap_from)),
         "{gaps:#?}"
     );
+    // The collector stopped: one gap for all the counters of the perfmon file (its header's
+    // columns after the time), not one per counter.
+    let perfmon = std::fs::read_to_string(aug15("perfmon_SIPSVR01.csv")).unwrap();
+    let header = perfmon.lines().find(|l| !l.trim().is_empty()).unwrap();
+    let counters = header.split("\",\"").count() - 1;
+    let metric_gaps: Vec<&str> = gaps
+        .iter()
+        .filter(|g| g["source"] == "metric")
+        .map(|g| g["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        matches!(&metric_gaps[..], [one] if one.starts_with(&format!("all {counters} series of "))
+            && one.ends_with("perfmon_SIPSVR01.csv")),
+        "{metric_gaps:?}"
+    );
     let inputs = report_json()["inputs"].as_array().unwrap();
     let kinds: Vec<&str> = inputs.iter().map(|i| i["kind"].as_str().unwrap()).collect();
     for kind in ["evtx", "probe_csv", "pdh_csv", "metric_csv"] {
