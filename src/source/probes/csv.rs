@@ -203,7 +203,8 @@ fn read_blocks<'a>(
     let mut next = || parsed.next().unwrap_or(Ok(Parsed::End));
     let (first, frame) = match next()? {
         Parsed::Block(block, frame) => (block, frame?),
-        Parsed::Plain(..) => unreachable!("the first block is read by polars"),
+        // Never sent first (the header comes from polars); were it, the whole-file read is right.
+        Parsed::Plain(..) => return Ok(Streamed::NeedsRepair("the first block was not parsed")),
         Parsed::End => return Ok(Streamed::NeedsRepair("empty file")),
         Parsed::NeedsRepair(why) => return Ok(Streamed::NeedsRepair(why)),
     };
