@@ -220,6 +220,21 @@ impl StatesBuilder {
         self.notes.push(line.into());
     }
 
+    /// Which zone an export's zone-less times were read in; `whose` names the zone (`the
+    /// account's zone`). UTC with no time read says so too: nothing proves the zone right.
+    pub fn note_zone(&mut self, zone: crate::timefmt::Zone, any_time_read: bool, whose: &str) {
+        if !zone.is_utc() || !any_time_read {
+            self.note(format!(
+                "times read in {} ({whose}: --input-tz)",
+                zone.name()
+            ));
+        } else {
+            self.note(format!(
+                "times read as UTC: give {whose} with --input-tz if it is not UTC"
+            ));
+        }
+    }
+
     /// Series with their intervals (edges sorted; at one time the later edge stands; a state
     /// repeated continues the interval), the report, and the vocabulary in the notes.
     pub fn finish(mut self) -> ProbeStoreRead {

@@ -385,14 +385,7 @@ fn read_csv_split(path: &Path, bytes: &[u8], zone: Zone, split: Split) -> Result
             )),
         }
     }
-    if !zone.is_utc() || timed == 0 {
-        b.note(format!(
-            "times read in {} (the account's zone: --input-tz)",
-            zone.name()
-        ));
-    } else {
-        b.note("times read as UTC: give the account's zone with --input-tz if it is not UTC");
-    }
+    b.note_zone(zone, timed > 0, "the account's zone");
     if let Some(n) = hour.note(zone, "UptimeRobot events") {
         b.note(n);
     }

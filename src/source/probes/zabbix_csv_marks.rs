@@ -196,14 +196,7 @@ pub(super) fn place_in_zone(b: &mut StatesBuilder, blocks: &mut [RowBlock], zone
     if out.recoveries > 0 {
         b.vocabulary.add_n("Recovery time = up", out.recoveries);
     }
-    if !zone.is_utc() || out.span.is_none() {
-        b.note(format!(
-            "times read in {} (the Zabbix user's zone: --input-tz)",
-            zone.name()
-        ));
-    } else {
-        b.note("times read as UTC: give the Zabbix user's zone with --input-tz if it is not UTC");
-    }
+    b.note_zone(zone, out.span.is_some(), "the Zabbix user's zone");
     if let Some(n) = hour.note(zone, "problem times") {
         b.note(n);
     }
