@@ -133,17 +133,18 @@ pub fn write_streamed(
     on_file: &(dyn Fn(&Path) + Sync),
     out: &mut dyn Write,
 ) -> std::io::Result<(Vec<crate::error::Result<InputReport>>, u64)> {
+    let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    let mut merger = runs::Merger::new(&names);
     let render = Lines {
         format,
         direct: matches!(format, LineFormat::Jsonl) && filter.by_id_and_time_only(),
+        spare: merger.spare_runs(),
     };
     if matches!(format, LineFormat::Csv(_)) {
         let mut w = csv::Writer::from_writer(&mut *out);
         w.write_record(render::CSV_HEADER)?;
         w.flush()?;
     }
-    let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-    let mut merger = runs::Merger::new(&names);
     let mut sink = |block: Block<Run>| {
         for run in block.chunks {
             merger.push(block.file, run)?;
@@ -197,6 +198,8 @@ struct Lines {
     format: LineFormat,
     /// Straight from the chunk bytes (JSON Lines and a filter on id and time only).
     direct: bool,
+    /// Buffers of runs written, to write lines into again.
+    spare: std::sync::Arc<runs::SpareRuns>,
 }
 
 impl ChunkMap for Lines {
@@ -215,7 +218,7 @@ impl ChunkMap for Lines {
         if !self.direct {
             return None;
         }
-        let read = lines::chunk_read(data, filter, source_json)?;
+        let read = lines::chunk_read(data, filter, source_json, self.spare.take())?;
         Some(read.map(|l| runs::run_of_lines(l.keys, l.ends, l.bytes)))
     }
 }

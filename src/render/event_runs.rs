@@ -4,11 +4,13 @@
 //! record id, and for equal keys the order the files were given and their chunks read in.
 use super::events::{push_jsonl_line, write_csv_record};
 use crate::model::Event;
+use crate::source::events::evtx::lines::ChunkLines;
 use crate::timefmt::Zone;
 use chrono::{DateTime, Utc};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::io::Write;
+use std::sync::{Arc, Mutex};
 
 /// Which lines a run holds.
 #[derive(Debug, Clone, Copy)]
@@ -122,6 +124,44 @@ fn csv_lines(events: &[Event], zone: Zone, ends: &mut Vec<usize>) -> Result<Vec<
     w.into_inner().map_err(|e| e.to_string())
 }
 
+/// Buffers of runs already written, kept for the lines of chunks still to be decoded: a long
+/// listing reuses the same memory instead of asking the kernel for fresh (zeroed) pages for
+/// every chunk's lines.
+#[derive(Debug, Default)]
+pub struct SpareRuns(Mutex<Vec<Run>>);
+
+/// Runs kept at most: about two blocks of chunks in flight (see `evtx::CHUNKS_PER_THREAD`), at
+/// about 100 KB a run.
+const SPARE_MAX: usize = 256;
+
+impl SpareRuns {
+    /// A spare run's buffers (empty ones when none is left), to write a chunk's lines into.
+    pub(crate) fn take(&self) -> ChunkLines {
+        let run = self.0.lock().ok().and_then(|mut spare| spare.pop());
+        run.map_or_else(ChunkLines::default, |run| ChunkLines {
+            keys: run.keys,
+            ends: run.ends,
+            bytes: run.bytes,
+            records_read: 0,
+        })
+    }
+
+    fn give(&self, mut run: Run) {
+        if run.bytes.capacity() == 0 {
+            return;
+        }
+        if let Ok(mut spare) = self.0.lock() {
+            if spare.len() < SPARE_MAX {
+                run.keys.clear();
+                run.ends.clear();
+                run.bytes.clear();
+                run.error = None;
+                spare.push(run);
+            }
+        }
+    }
+}
+
 /// Merges runs as they come (any number per file, in file order then chunk order) and writes
 /// their lines in the listing's order, as far as the caller says nothing earlier is to come.
 pub struct Merger {
@@ -133,6 +173,8 @@ pub struct Merger {
     heap: BinaryHeap<Reverse<(Key, usize)>>,
     buf: Vec<u8>,
     written: u64,
+    /// Where written runs go, for their buffers to be used again.
+    spare: Arc<SpareRuns>,
 }
 
 /// Time, file name rank, record id, then the run's place in the order runs were pushed.
@@ -155,7 +197,13 @@ impl Merger {
             heap: BinaryHeap::new(),
             buf: Vec::with_capacity(BLOCK + 4096),
             written: 0,
+            spare: Arc::default(),
         }
+    }
+
+    /// Where the runs this merger has written go: the buffers to write the next runs into.
+    pub fn spare_runs(&self) -> Arc<SpareRuns> {
+        Arc::clone(&self.spare)
     }
 
     /// Adds the next run of file `file`; a run whose rendering failed is an error.
@@ -225,8 +273,8 @@ impl Merger {
                 }
             }
             if *to >= run.len() {
-                // Written: its memory goes.
-                *run = Run::default();
+                // Written: its buffers go to the spares.
+                self.spare.give(std::mem::take(run));
             }
         }
         Ok(())

@@ -28,17 +28,21 @@ pub(crate) struct ChunkLines {
 /// The chunk's records that pass `filter` as JSON lines; `None` where the fast decoder leaves
 /// the chunk to the crate. `filter` must decide on event id and time alone.
 /// `source_json` is the file's name as a JSON string, quotes included.
+/// `reuse`: buffers of lines written before, emptied and filled again (their memory is kept).
 pub(crate) fn chunk_lines(
     data: &[u8],
     filter: &EventFilter,
     source_json: &[u8],
+    reuse: ChunkLines,
 ) -> Option<ChunkLines> {
-    let mut out = ChunkLines {
-        // The lines of a chunk take about 1.4 times its bytes: room for that, so that they are
-        // not copied as they grow.
-        bytes: Vec::with_capacity(data.len() * 3 / 2),
-        ..Default::default()
-    };
+    let mut out = reuse;
+    out.keys.clear();
+    out.ends.clear();
+    out.bytes.clear();
+    out.records_read = 0;
+    // The lines of a chunk take about 1.4 times its bytes: room for that, so that they are not
+    // copied as they grow.
+    out.bytes.reserve(data.len() * 3 / 2);
     let mut fields = Fields::default();
     out.records_read = for_each_record(data, |plan, def, subs, record_id, nested| {
         let Some(key) = write_line(
@@ -66,12 +70,14 @@ pub(crate) fn chunk_lines(
 /// `chunk_lines` as a chunk's read: the lines, how many records the chunk held, and the first
 /// and last time among the lines. This is the fast path of a `ChunkMap` that writes JSON Lines
 /// (`ChunkMap::fast`), for a `filter` that decides on event id and time alone.
+/// `reuse` as for `chunk_lines`.
 pub(crate) fn chunk_read(
     data: &[u8],
     filter: &EventFilter,
     source_json: &[u8],
+    reuse: ChunkLines,
 ) -> Option<ChunkRead<ChunkLines>> {
-    let lines = chunk_lines(data, filter, source_json)?;
+    let lines = chunk_lines(data, filter, source_json, reuse)?;
     Some(ChunkRead {
         records_read: lines.records_read,
         first: lines.keys.iter().map(|k| k.0).min(),

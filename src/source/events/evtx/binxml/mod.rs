@@ -14,7 +14,7 @@ mod values;
 pub(crate) use plan::{cached_nested_plan, present, Field, FieldKeys, NestedCache, Plan};
 pub(crate) use template::Piece;
 pub(crate) use values::{
-    filetime, filetime_of, filetime_ticks, number, push_value, string_array, FiletimeDays,
+    filetime_of, filetime_ticks, number, push_value, string_array, FiletimeDays,
 };
 
 use crate::filter::EventFilter;
@@ -101,17 +101,19 @@ pub(crate) fn decode_chunk(
 /// The earliest TimeCreated of the chunk's records; `None` when the fast decoder cannot read
 /// every record's time (the chunk may then hold any time).
 pub(crate) fn earliest_time(data: &[u8]) -> Option<DateTime<Utc>> {
-    let mut earliest: Option<DateTime<Utc>> = None;
+    // In FILETIME ticks (they order as the times do): one time made, not one per record.
+    let mut earliest: Option<u64> = None;
     for_each_record(data, |plan, _, subs, _, _| {
         plan.all_elements_present(subs)?;
-        let t = filetime(data, subs, &plan.time)?;
-        if earliest.is_none_or(|e| t < e) {
-            earliest = Some(t);
-        }
+        let t = filetime_ticks(data, subs, &plan.time)?;
+        earliest = Some(earliest.map_or(t, |e| e.min(t)));
         Some(())
     })?;
-    // A chunk without records holds no time at all.
-    Some(earliest.unwrap_or(DateTime::<Utc>::MAX_UTC))
+    match earliest {
+        Some(ticks) => filetime_of(ticks),
+        // A chunk without records holds no time at all.
+        None => Some(DateTime::<Utc>::MAX_UTC),
+    }
 }
 
 /// Calls `on_record` with the plan and values of every live record of the chunk, in order;
