@@ -555,6 +555,43 @@ mod tests {
         }
     }
 
+    /// Every length up to 40 characters, with one character that is not plain ASCII (or none)
+    /// at every place: the blocks of eight and four and the one-by-one tail meet everywhere.
+    #[test]
+    fn utf16_values_are_escaped_as_serde_json_does_at_every_place() {
+        for len in 0..40usize {
+            for odd in [
+                '\0',
+                '"',
+                '\\',
+                '\n',
+                '\u{1f}',
+                '\u{7f}',
+                'é',
+                '中',
+                '\u{1f600}',
+                'x',
+            ] {
+                for at in 0..=len {
+                    let mut s: String = (0..len)
+                        .map(|k| char::from(b'a' + (k % 26) as u8))
+                        .collect();
+                    s.insert(at, odd);
+                    let utf16: Vec<u8> = s.encode_utf16().flat_map(u16::to_le_bytes).collect();
+                    let mut ours = vec![b'"'];
+                    json_utf16(&utf16, &mut ours).unwrap();
+                    ours.push(b'"');
+                    let upto_nul = s.split('\0').next().unwrap_or_default();
+                    assert_eq!(
+                        String::from_utf8_lossy(&ours),
+                        serde_json::to_string(upto_nul).unwrap(),
+                        "{s:?}"
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn json_strings_are_escaped_as_serde_json_does() {
         let mut all: String = (0u8..0x80).map(char::from).collect();
