@@ -47,8 +47,12 @@ impl Element {
     }
 }
 
-/// Plans by `template_key` (`None`: a template this decoder leaves to the crate).
-pub(crate) type PlanCache<T> = RefCell<HashMap<Vec<u8>, Option<Rc<T>>>>;
+/// Plans by `template_key` (`None`: a template this decoder leaves to the crate). Looked up for
+/// every template of every chunk with a key of a few hundred bytes: foldhash reads it 16 bytes
+/// a step where SipHash took 3% of a count; its seed is random per process, so a crafted log
+/// cannot aim keys at one bucket.
+pub(crate) type PlanCache<T> =
+    RefCell<HashMap<Vec<u8>, Option<Rc<T>>, foldhash::quality::RandomState>>;
 
 /// Templates remembered per thread before the cache starts again.
 const MAX_CACHED_PLANS: usize = 4096;
