@@ -2,8 +2,10 @@
 //! Reason,Duration` rows in the account's zone, newest first, or the newer export with a header and
 //! a Monitor URL column) and the API's `getMonitors` JSON with `logs[]` (epoch seconds).
 use self::row_cells::{plain_cells, LineCells};
-use super::line_blocks::{file_text, parse_in_order, Block, Interned, Split};
-use super::states::{target, text_lines, StatesBuilder};
+use super::line_blocks::{
+    parse_bytes_in_order, utf8_or_decoded, Block, Cut, Interned, NotUtf8, Split,
+};
+use super::states::{target, StatesBuilder};
 use super::store::ProbeStoreRead;
 use crate::error::{Error, Result};
 use crate::model::ProbeState;
@@ -311,10 +313,36 @@ fn parse_rows(block: Block<'_>, columns: Columns, header: Option<usize>, zone: Z
 
 /// [`read_csv_bytes`], its lines cut and parsed as `split` says.
 fn read_csv_split(path: &Path, bytes: &[u8], zone: Zone, split: Split) -> Result<ProbeStoreRead> {
-    let text = file_text(bytes);
+    utf8_or_decoded(bytes, |body| read_body(path, body, zone, split))
+        .unwrap_or_else(|NotUtf8| Err(Error::bad_input(path, "not UTF-8 once decoded")))
+}
+
+/// The first line that is not blank, with its number, as `states::text_lines` finds it;
+/// `NotUtf8` if a line up to it is not UTF-8.
+fn first_text_line(body: &[u8]) -> std::result::Result<Option<(usize, &str)>, NotUtf8> {
+    for (i, line) in body.split(|&b| b == b'\n').enumerate() {
+        let line = simdutf8::basic::from_utf8(line).map_err(|_| NotUtf8)?;
+        let line = line.trim_end_matches('\r');
+        if !line.trim().is_empty() {
+            return Ok(Some((i + 1, line)));
+        }
+    }
+    Ok(None)
+}
+
+/// The file's bytes after any BOM; `NotUtf8` when some of them are not UTF-8.
+fn read_body(
+    path: &Path,
+    body: &[u8],
+    zone: Zone,
+    split: Split,
+) -> std::result::Result<Result<ProbeStoreRead>, NotUtf8> {
     let mut b = StatesBuilder::new(path, KIND_CSV);
-    let Some((first_line, first)) = text_lines(&text).find(|(_, l)| !l.trim().is_empty()) else {
-        return Err(Error::bad_input(path, "empty: no UptimeRobot log rows"));
+    let Some((first_line, first)) = first_text_line(body)? else {
+        return Ok(Err(Error::bad_input(
+            path,
+            "empty: no UptimeRobot log rows",
+        )));
     };
     let (columns, header) = match header_columns(&cells(first)) {
         Some(c) => {
@@ -329,8 +357,10 @@ fn read_csv_split(path: &Path, bytes: &[u8], zone: Zone, split: Split) -> Result
     // The rows of each block, kept apart (not copied into one list).
     let mut blocks: Vec<Vec<Row>> = Vec::new();
     let mut seen = Seen::default();
-    parse_in_order(
-        &text,
+    parse_bytes_in_order(
+        body,
+        1,
+        Cut::Lines,
         split,
         |block| parse_rows(block, columns, header, zone),
         |block| {
@@ -360,7 +390,7 @@ fn read_csv_split(path: &Path, bytes: &[u8], zone: Zone, split: Split) -> Result
             }
             blocks.push(rows);
         },
-    );
+    )?;
     // Newest first as exported: the order decides repeated DST hours.
     let mut all = blocks.iter().flatten();
     let descending = all
@@ -399,7 +429,7 @@ fn read_csv_split(path: &Path, bytes: &[u8], zone: Zone, split: Split) -> Result
     } else {
         add_rows(&mut b, &seen, timed);
     }
-    Ok(b.finish())
+    Ok(Ok(b.finish()))
 }
 
 /// Edges per monitor; the newest event of each lasts its duration (the time up to the export).

@@ -266,6 +266,40 @@ fn blocks_on_workers_read_like_the_whole_csv() {
     );
 }
 
+/// A byte that is not UTF-8 in a later block (or in the header): at every cut the export reads
+/// as its text decoded whole (std's lossy decoding, a U+FFFD for the byte) reads.
+#[test]
+fn a_byte_not_utf8_in_any_block_reads_as_the_decoded_text() {
+    let text = "\u{feff}Event, Monitor, Monitor URL, Date-Time, Reason, Duration (in mins.)\n\
+\"Up\",\"web\",\"https://a/\",\"07-11-2021 01:40:00\",\"OK\",\"5\"\n\
+\"Down\",\"web\",\"https://a/\",\"07-11-2021 01:20:00\",\"x\",\"20\"\n\
+\"Up\",\"caf\u{e9}\",\"\",\"07-11-2021 01:10:00\",\"OK\",\"1\"\n";
+    let zone = Zone::parse("America/Los_Angeles").unwrap();
+    let show = |r: ProbeStoreRead| format!("{:?}\n{:?}\n{:?}", r.probes, r.report, r.notes);
+    let name = text.find("caf").unwrap() + 3;
+    for at in [name, 5] {
+        let mut bytes = text.as_bytes().to_vec();
+        bytes[at] = 0xFF;
+        let decoded = String::from_utf8_lossy(&bytes).into_owned();
+        let want = read_csv_split(
+            Path::new("r.csv"),
+            decoded.as_bytes(),
+            zone,
+            Split::of_pool(),
+        );
+        let want = show(want.unwrap());
+        let read = |split| show(read_csv_split(Path::new("r.csv"), &bytes, zone, split).unwrap());
+        assert_eq!(Split::every_cut_reads_as_one_block(bytes.len(), read), want);
+        // A broken header is no header: the rows are read as the headerless export's.
+        let shows = if at == name {
+            "caf\u{fffd}"
+        } else {
+            "headerless"
+        };
+        assert!(want.contains(shows), "{want}");
+    }
+}
+
 /// Lines that quote plainly are split as the CSV reader splits them; the others are left to it.
 #[test]
 fn plain_lines_are_split_as_the_csv_reader_splits_them() {
