@@ -38,11 +38,28 @@ struct Edge {
     seq: u64,
 }
 
+/// A target entered `state` at `time`, as a reader's worker found it (see `StatesBuilder::runs`).
+#[derive(Debug, Clone, Copy)]
+pub struct Change {
+    pub time: DateTime<Utc>,
+    pub state: ProbeState,
+    pub failures: u32,
+}
+
+/// Changes added at once: met in the order of the list, or of the list reversed (`backwards`),
+/// their arrival numbered from `seq`.
+struct Run {
+    changes: Vec<Change>,
+    backwards: bool,
+    seq: u64,
+}
+
 /// One target's evidence while the file is read.
 #[derive(Default)]
 struct Pending {
     edges: Vec<Edge>,
     intervals: Vec<StateInterval>,
+    runs: Vec<Run>,
 }
 
 /// Collects state edges (or whole intervals) per series, then builds the series and the report.
@@ -144,6 +161,30 @@ impl StatesBuilder {
                 failures,
                 seq: self.seq,
             });
+        }
+    }
+
+    /// The series' changes in `runs`, as if each were given to `edge` in turn: the runs in order
+    /// and each from its start, or (`backwards`, a file read from its end) the last run first and
+    /// each from its end. Kept as they are and made edges in `finish`, on rayon's pool. The
+    /// caller gives their earliest and latest time to `saw` (its workers found them).
+    pub fn runs(&mut self, series: usize, runs: Vec<Vec<Change>>, backwards: bool) {
+        let Some(p) = self.rows.get_mut(series) else {
+            return;
+        };
+        let mut add = |changes: Vec<Change>, seq: &mut u64| {
+            let run = Run {
+                seq: *seq + 1,
+                backwards,
+                changes,
+            };
+            *seq += run.changes.len() as u64;
+            p.runs.push(run);
+        };
+        if backwards {
+            runs.into_iter().rev().for_each(|r| add(r, &mut self.seq));
+        } else {
+            runs.into_iter().for_each(|r| add(r, &mut self.seq));
         }
     }
 
@@ -331,7 +372,22 @@ fn series_intervals(
     let Pending {
         mut edges,
         mut intervals,
+        runs,
     } = pending;
+    edges.reserve(runs.iter().map(|r| r.changes.len()).sum());
+    for run in runs {
+        let edge = |(k, c): (usize, &Change)| Edge {
+            time: c.time,
+            state: c.state,
+            failures: c.failures,
+            seq: run.seq + k as u64,
+        };
+        if run.backwards {
+            edges.extend(run.changes.iter().rev().enumerate().map(edge));
+        } else {
+            edges.extend(run.changes.iter().enumerate().map(edge));
+        }
+    }
     // Most logs give a target's edges in time order already (or reversed, as a whole).
     if !edges.is_sorted_by_key(|e| (e.time, e.seq)) {
         edges.sort_by_key(|e| (e.time, e.seq));

@@ -243,6 +243,13 @@ struct RowBlock {
     urls: Interned<String>,
     monitors: Interned<(u32, u32)>,
     damaged: Vec<String>,
+    /// The first and last row's local time (for the file's direction), kept when they are placed.
+    ends: Option<(NaiveDateTime, NaiveDateTime)>,
+    /// The rows placed in time on the worker, when nothing in them depends on rows before.
+    placed: Option<place::Placed>,
+    /// The file's numbers of the block's words and monitors.
+    file_words: Vec<u32>,
+    file_monitors: Vec<u32>,
 }
 
 const NO_URL: u32 = u32::MAX;
@@ -257,6 +264,10 @@ fn parse_rows(block: Block<'_>, columns: Columns, header: Option<usize>, zone: Z
         urls: Interned::default(),
         monitors: Interned::default(),
         damaged: Vec::new(),
+        ends: None,
+        placed: None,
+        file_words: Vec::new(),
+        file_monitors: Vec::new(),
     };
     let mut line_cells = LineCells::new();
     let mut quick: Vec<&str> = Vec::new();
@@ -308,6 +319,7 @@ fn parse_rows(block: Block<'_>, columns: Columns, header: Option<usize>, zone: Z
                 .and_then(|i| parse_duration(cell(i), columns.minutes)),
         });
     }
+    place::place_block(&mut out);
     out
 }
 
@@ -355,7 +367,7 @@ fn read_body(
         }
     };
     // The rows of each block, kept apart (not copied into one list).
-    let mut blocks: Vec<Vec<Row>> = Vec::new();
+    let mut blocks: Vec<RowBlock> = Vec::new();
     let mut seen = Seen::default();
     parse_bytes_in_order(
         body,
@@ -363,12 +375,12 @@ fn read_body(
         Cut::Lines,
         split,
         |block| parse_rows(block, columns, header, zone),
-        |block| {
-            for problem in block.damaged {
+        |mut block| {
+            for problem in block.damaged.drain(..) {
                 b.damaged(problem);
             }
             // The block's numbers as the file's.
-            let words: Vec<u32> = (block.words.list.iter().zip(&block.word_rows))
+            block.file_words = (block.words.list.iter().zip(&block.word_rows))
                 .map(|(word, &n)| {
                     let i = seen.word(word);
                     if !seen.words[i as usize].2 {
@@ -377,97 +389,34 @@ fn read_body(
                     i
                 })
                 .collect();
-            let monitors: Vec<u32> = (block.monitors.list.iter())
+            block.file_monitors = (block.monitors.list.iter())
                 .map(|&(name, url)| {
                     let url = block.urls.list.get(url as usize).map(String::as_str);
                     seen.monitor(&block.names.list[name as usize], url)
                 })
                 .collect();
-            let mut rows = block.rows;
-            for row in &mut rows {
-                row.word = words[row.word as usize];
-                row.monitor = monitors[row.monitor as usize];
-            }
-            blocks.push(rows);
+            blocks.push(block);
         },
     )?;
     // Newest first as exported: the order decides repeated DST hours.
-    let mut all = blocks.iter().flatten();
-    let descending = all
-        .next()
-        .zip(all.next_back())
-        .is_some_and(|(f, l)| f.local > l.local);
+    let first = blocks.iter().find_map(|block| block.ends).map(|e| e.0);
+    let last = blocks
+        .iter()
+        .rev()
+        .find_map(|block| block.ends)
+        .map(|e| e.1);
+    let descending = first.zip(last).is_some_and(|(f, l)| f > l);
     let mut hour = RepeatedHour::default();
-    let mut timed = 0usize;
-    for row in blocks.iter_mut().flatten() {
-        match row.reading {
-            // The reading becomes the one instant chosen.
-            Some(r) => {
-                let t = hour.resolve(r, descending);
-                row.reading = Some(Reading::exact(t));
-                timed += 1;
-            }
-            None => b.damaged(format!(
-                "line {}: {} does not exist in {} (skipped by a DST change)",
-                row.line,
-                row.local,
-                zone.name()
-            )),
-        }
-    }
+    let timed = place::place_all(&mut b, &mut blocks, &mut hour, descending, zone);
     b.note_zone(zone, timed > 0, "the account's zone");
     if let Some(n) = hour.note(zone, "UptimeRobot events") {
         b.note(n);
     }
-    let timed = blocks
-        .iter()
-        .flatten()
-        .filter_map(|row| Some((row, row.reading?.time)));
     if descending {
         b.note("newest first, as the dashboard exports: read in time order");
-        add_rows(&mut b, &seen, timed.rev());
-    } else {
-        add_rows(&mut b, &seen, timed);
     }
+    place::add_edges(&mut b, &seen, &mut blocks, descending);
     Ok(Ok(b.finish()))
-}
-
-/// Edges per monitor; the newest event of each lasts its duration (the time up to the export).
-fn add_rows<'r>(
-    b: &mut StatesBuilder,
-    seen: &Seen,
-    rows: impl Iterator<Item = (&'r Row, DateTime<Utc>)>,
-) {
-    // Each monitor's series, found once; rows per known word, counted and read at the end (the
-    // vocabulary is a count per word: the order of its reads does not show).
-    let mut series: Vec<Option<usize>> = vec![None; seen.monitors.len()];
-    let mut known_rows = vec![0u64; seen.words.len()];
-    let mut newest: Vec<Option<(DateTime<Utc>, Option<Duration>)>> = Vec::new();
-    for (row, t) in rows {
-        let s = *series[row.monitor as usize].get_or_insert_with(|| {
-            let (monitor, url) = &seen.monitors[row.monitor as usize];
-            b.series_for(monitor, url.as_deref().unwrap_or(monitor))
-        });
-        let (_, state, known) = &seen.words[row.word as usize];
-        if *known {
-            known_rows[row.word as usize] += 1;
-        }
-        b.edge(s, t, *state, u32::from(*state == ProbeState::Down));
-        if newest.len() <= s {
-            newest.resize(s + 1, None);
-        }
-        newest[s] = Some((t, row.duration));
-    }
-    for ((word, state, _), n) in seen.words.iter().zip(known_rows) {
-        if n > 0 {
-            b.read_n(word, *state, n);
-        }
-    }
-    for (s, newest) in newest.into_iter().enumerate() {
-        if let Some((t, Some(d))) = newest {
-            b.ends_at(s, t + d);
-        }
-    }
 }
 
 #[derive(Deserialize)]
@@ -557,6 +506,9 @@ pub fn read_json_bytes(path: &Path, bytes: &[u8]) -> Result<ProbeStoreRead> {
 
 #[path = "uptimerobot_cells.rs"]
 mod row_cells;
+
+#[path = "uptimerobot_place.rs"]
+mod place;
 
 #[cfg(test)]
 #[path = "uptimerobot_tests.rs"]

@@ -329,3 +329,39 @@ fn plain_lines_are_split_as_the_csv_reader_splits_them() {
     assert!(plain_cells(lines[0], &mut quick));
     assert!(!plain_cells(lines[6], &mut quick));
 }
+
+/// Monitors become series in the order a read in time order meets them (from the file's end
+/// when it is newest first), at every cut; each one's newest event lasts its own duration.
+#[test]
+fn series_come_in_time_order_and_each_newest_event_lasts_its_duration() {
+    let newest_first = "\"Up\",\"b\",\"15-08-2011 10:00:00\",\"OK\",\"0 hrs, 5 mins\"
+\"Down\",\"a\",\"15-08-2011 09:00:00\",\"x\",\"1 hrs, 0 mins\"
+\"Up\",\"c\",\"15-08-2011 08:00:00\",\"OK\",\"0 hrs, 1 mins\"
+\"Down\",\"b\",\"15-08-2011 07:00:00\",\"x\",\"3 hrs, 0 mins\"
+\"Up\",\"a\",\"15-08-2011 06:00:00\",\"OK\",\"3 hrs, 0 mins\"
+";
+    let oldest_first: String = newest_first
+        .lines()
+        .rev()
+        .map(|l| format!("{l}\n"))
+        .collect();
+    // Oldest first: a (06:00), b (07:00), c (08:00); newest: a 09:00 + 1 h, b 10:00 + 5 min, c 08:00 + 1 min.
+    let want = [
+        ("a", utc(2011, 8, 15, 10, 0, 0)),
+        ("b", utc(2011, 8, 15, 10, 5, 0)),
+        ("c", utc(2011, 8, 15, 8, 1, 0)),
+    ];
+    for text in [newest_first.to_string(), oldest_first] {
+        let read = |split| {
+            let r = read_csv_split(Path::new("r.csv"), text.as_bytes(), Zone::UTC, split).unwrap();
+            format!("{:?}", r.probes)
+        };
+        Split::every_cut_reads_as_one_block(text.len(), read);
+        let r = csv(&text, "UTC");
+        let got: Vec<(&str, DateTime<Utc>)> = (r.probes.iter())
+            .map(|p| (p.name.as_str(), p.intervals.last().unwrap().end))
+            .collect();
+        assert_eq!(got, want, "{text}");
+        assert_eq!(r.probes[0].intervals[0].start, utc(2011, 8, 15, 6, 0, 0));
+    }
+}
