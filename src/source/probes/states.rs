@@ -188,13 +188,6 @@ impl StatesBuilder {
         }
     }
 
-    /// Room for `n` more edges of the series (a reader that knows how many may come).
-    pub fn reserve_edges(&mut self, series: usize, n: usize) {
-        if let Some(p) = self.rows.get_mut(series) {
-            p.edges.reserve(n);
-        }
-    }
-
     /// A whole interval the file states (Pingdom's `timefrom`..`timeto`).
     pub fn interval(&mut self, series: usize, iv: StateInterval) {
         self.saw(iv.start);

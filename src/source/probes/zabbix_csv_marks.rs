@@ -2,6 +2,7 @@
 //! per target the opening and closing marks in time order, replayed into state changes.
 use super::{Row, RowBlock, StatesBuilder};
 use crate::model::ProbeState;
+use crate::source::probes::states::Change;
 use crate::timefmt::{Reading, RepeatedHour, Zone};
 use chrono::{DateTime, Utc};
 
@@ -208,42 +209,57 @@ pub(super) fn place_in_zone(b: &mut StatesBuilder, blocks: &mut [RowBlock], zone
 
 /// Edges per target from its problems in time order: down while any problem is open, unknown
 /// while only problems of unknown status are, up once all closed (at one time, closes first).
-/// Targets are replayed one after another: an edge's order matters only within its target.
+/// Each target is replayed on its own, on rayon's pool: an edge's order matters only within its
+/// target.
 pub(super) fn add_problems(b: &mut StatesBuilder, placed: Placed) {
     if let Some((first, last)) = placed.span {
         b.saw(first);
         b.saw(last);
     }
-    let orders: Vec<Vec<u32>> = {
+    // Per target on rayon's pool: its marks ordered, then its changes.
+    let changes: Vec<Vec<Change>> = {
         use rayon::prelude::*;
-        placed.marks.par_iter().map(|m| mark_order(m)).collect()
+        placed.marks.par_iter().map(|m| changes(m)).collect()
     };
-    for (series, (lists, order)) in placed.marks.iter().zip(orders).enumerate() {
-        let mut marks = Flat::new(lists);
-        // Open problems (down, unknown) and the state last given.
-        let (mut down, mut unknown, mut shown) = (0u32, 0u32, None);
-        b.reserve_edges(series, order.len());
-        for i in order {
-            let mark = marks.get(i as usize);
-            let n = if mark.down { &mut down } else { &mut unknown };
-            if mark.opens {
-                *n += 1;
-            } else {
-                *n = n.saturating_sub(1);
-            }
-            let now = if down > 0 {
-                ProbeState::Down
-            } else if unknown > 0 {
-                ProbeState::Unknown
-            } else {
-                ProbeState::Up
-            };
-            if shown != Some(now) {
-                shown = Some(now);
-                b.edge(series, mark.time, now, u32::from(now == ProbeState::Down));
-            }
+    for (series, changes) in changes.into_iter().enumerate() {
+        if !changes.is_empty() {
+            b.runs(series, vec![changes], false);
         }
     }
+}
+
+/// One target's state changes from its marks (in file order): replayed in time order.
+fn changes(lists: &[Vec<Mark>]) -> Vec<Change> {
+    let order = mark_order(lists);
+    let mut marks = Flat::new(lists);
+    // Open problems (down, unknown) and the state last given.
+    let (mut down, mut unknown, mut shown) = (0u32, 0u32, None);
+    let mut changes = Vec::with_capacity(order.len());
+    for i in order {
+        let mark = marks.get(i as usize);
+        let n = if mark.down { &mut down } else { &mut unknown };
+        if mark.opens {
+            *n += 1;
+        } else {
+            *n = n.saturating_sub(1);
+        }
+        let now = if down > 0 {
+            ProbeState::Down
+        } else if unknown > 0 {
+            ProbeState::Unknown
+        } else {
+            ProbeState::Up
+        };
+        if shown != Some(now) {
+            shown = Some(now);
+            changes.push(Change {
+                time: mark.time,
+                state: now,
+                failures: u32::from(now == ProbeState::Down),
+            });
+        }
+    }
+    changes
 }
 
 /// One series' marks (in file order) sorted by time, closes before opens, then file order, as a
