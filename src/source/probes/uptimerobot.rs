@@ -9,7 +9,7 @@ use super::states::{target, StatesBuilder};
 use super::store::ProbeStoreRead;
 use crate::error::{Error, Result};
 use crate::model::ProbeState;
-use crate::timefmt::{HourReadings, Reading, RepeatedHour, Zone};
+use crate::timefmt::{trim_plain, HourReadings, Reading, RepeatedHour, Zone};
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use serde::Deserialize;
 use std::path::Path;
@@ -44,7 +44,7 @@ fn type_state(code: i64) -> Option<(&'static str, ProbeState)> {
 
 /// `15-08-2011 16:58:03` (the dashboard's day-first date).
 fn dashboard_time(text: &str) -> Option<NaiveDateTime> {
-    let s = text.trim();
+    let s = trim_plain(text);
     if let Some(t) = exact_dashboard_time(s) {
         return Some(t);
     }
@@ -58,24 +58,81 @@ fn dashboard_time(text: &str) -> Option<NaiveDateTime> {
 /// goes through the formats.
 fn exact_dashboard_time(s: &str) -> Option<NaiveDateTime> {
     let b = s.as_bytes();
-    if b.len() != 19 || [b[2], b[5], b[10], b[13], b[16]] != *b"-- ::" {
+    if !dashboard_shape(b) {
         return None;
     }
-    let num = |from: usize, to: usize| -> Option<u32> {
-        let digits = b.get(from..to)?;
-        digits.iter().try_fold(0u32, |n, d| {
-            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
-        })
-    };
-    let date = chrono::NaiveDate::from_ymd_opt(num(6, 10)? as i32, num(3, 5)?, num(0, 2)?)?;
-    date.and_hms_opt(num(11, 13)?, num(14, 16)?, num(17, 19)?)
+    let date = chrono::NaiveDate::from_ymd_opt(
+        digits(&b[6..10])? as i32,
+        digits(&b[3..5])?,
+        digits(&b[..2])?,
+    )?;
+    date.and_hms_opt(
+        digits(&b[11..13])?,
+        digits(&b[14..16])?,
+        digits(&b[17..19])?,
+    )
+}
+
+/// `DD-MM-YYYY HH:MM:SS`'s separators where they belong.
+fn dashboard_shape(b: &[u8]) -> bool {
+    b.len() == 19 && [b[2], b[5], b[10], b[13], b[16]] == *b"-- ::"
+}
+
+/// ASCII digits as a number; `None` for anything else.
+fn digits(b: &[u8]) -> Option<u32> {
+    b.iter().try_fold(0u32, |n, d| {
+        d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+    })
+}
+
+/// [`dashboard_time`] for a column's many cells: the day of the cell before remembered when it
+/// was read by position (rows share days; `from_ymd_opt` per row was a tenth of a row's parse).
+#[derive(Default)]
+struct DashboardTimes {
+    day: Option<([u8; 10], chrono::NaiveDate)>,
+}
+
+impl DashboardTimes {
+    fn read(&mut self, text: &str) -> Option<NaiveDateTime> {
+        let s = trim_plain(text);
+        let b = s.as_bytes();
+        if dashboard_shape(b) {
+            if let Some((day, date)) = self.day {
+                let time = || {
+                    date.and_hms_opt(
+                        digits(&b[11..13])?,
+                        digits(&b[14..16])?,
+                        digits(&b[17..19])?,
+                    )
+                };
+                if b[..10] == day {
+                    if let Some(t) = time() {
+                        return Some(t);
+                    }
+                }
+            }
+            if let Some(t) = exact_dashboard_time(s) {
+                self.day = b[..10].try_into().ok().map(|day| (day, t.date()));
+                return Some(t);
+            }
+        }
+        dashboard_time(s)
+    }
 }
 
 /// `13 hrs, 2 mins`, `1 days, 0 hrs, 5 mins`, `45 secs`, or plain minutes (`Duration (in mins.)`).
 pub fn parse_duration(text: &str, plain_minutes: bool) -> Option<Duration> {
-    let s = text.trim();
+    let s = trim_plain(text);
     if s.is_empty() {
         return None;
+    }
+    // A whole number of a few digits (the usual minutes), exact as the float below reads it.
+    if s.len() <= 15 {
+        if let Some(n) = s.bytes().try_fold(0i64, |n, d| {
+            d.is_ascii_digit().then(|| n * 10 + i64::from(d - b'0'))
+        }) {
+            return Some(Duration::seconds(if plain_minutes { n * 60 } else { n }));
+        }
     }
     if let Ok(n) = s.parse::<f64>() {
         let unit = if plain_minutes { 60.0 } else { 1.0 };
@@ -272,6 +329,7 @@ fn parse_rows(block: Block<'_>, columns: Columns, header: Option<usize>, zone: Z
     let mut line_cells = LineCells::new();
     let mut quick: Vec<&str> = Vec::new();
     let mut hours = HourReadings::new(zone);
+    let mut times = DashboardTimes::default();
     for (line, text) in block.lines() {
         if Some(line) == header || text.trim().is_empty() {
             continue;
@@ -284,9 +342,9 @@ fn parse_rows(block: Block<'_>, columns: Columns, header: Option<usize>, zone: Z
             } else {
                 c.and_then(|c| c.get(i))
             };
-            cell.map(str::trim).unwrap_or("")
+            cell.map(trim_plain).unwrap_or("")
         };
-        let Some(local) = dashboard_time(cell(columns.time)) else {
+        let Some(local) = times.read(cell(columns.time)) else {
             out.damaged.push(format!(
                 "line {line}: no Date-Time (DD-MM-YYYY HH:MM:SS) in {:?}",
                 cell(columns.time)

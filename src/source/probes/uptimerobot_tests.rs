@@ -215,7 +215,7 @@ fn the_reused_line_reader_splits_every_line_as_a_new_reader_would() {
 
 #[test]
 fn dashboard_times_read_by_position_are_chronos() {
-    for s in [
+    let shapes = [
         "15-08-2011 16:58:03",
         "29-02-2012 00:00:00",
         "29-02-2011 00:00:00",
@@ -228,13 +228,45 @@ fn dashboard_times_read_by_position_are_chronos() {
         "15/08/2011 16:58:03",
         "15-08-2011T16:58:03",
         "+5-08-2011 16:58:03",
-    ] {
-        let chrono = ["%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M", "%Y-%m-%d %H:%M:%S"]
+        "15-08-2011 16:58:0x",
+        " 15-08-2011 01:02:03 ",
+        "15-08-2011 16:58:03",
+    ];
+    let chrono = |s: &str| {
+        ["%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M", "%Y-%m-%d %H:%M:%S"]
             .iter()
-            .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok());
-        assert_eq!(dashboard_time(s), chrono, "{s}");
+            .find_map(|f| NaiveDateTime::parse_from_str(s.trim(), f).ok())
+    };
+    // One column's cells in turn, the day of the one before remembered.
+    let mut times = DashboardTimes::default();
+    for s in shapes {
+        assert_eq!(dashboard_time(s), chrono(s), "{s}");
+        assert_eq!(times.read(s), chrono(s), "{s}");
         if let Some(t) = exact_dashboard_time(s) {
-            assert_eq!(Some(t), chrono, "{s}");
+            assert_eq!(Some(t), chrono(s), "{s}");
+        }
+    }
+}
+
+/// A whole number of minutes or seconds, read without the float parse, is what the float gives.
+#[test]
+fn whole_durations_are_the_floats() {
+    for s in [
+        "0",
+        "1",
+        "59",
+        "1772",
+        " 42 ",
+        "000123",
+        "99999999999",
+        "12.5",
+        "1e3",
+    ] {
+        for minutes in [false, true] {
+            let n: f64 = s.trim().parse().unwrap();
+            let unit = if minutes { 60.0 } else { 1.0 };
+            let want = Duration::seconds((n * unit).round() as i64);
+            assert_eq!(parse_duration(s, minutes), Some(want), "{s}");
         }
     }
 }
