@@ -326,7 +326,8 @@ fn parse_rows(block: Block<'_>, columns: Columns, header: Option<usize>, zone: Z
         file_words: Vec::new(),
         file_monitors: Vec::new(),
     };
-    let mut line_cells = LineCells::new();
+    // Made when a line first needs it (building the reader cost more than a block's plain lines).
+    let mut line_cells: Option<LineCells> = None;
     let mut quick: Vec<&str> = Vec::new();
     let mut hours = HourReadings::new(zone);
     let mut times = DashboardTimes::default();
@@ -335,7 +336,11 @@ fn parse_rows(block: Block<'_>, columns: Columns, header: Option<usize>, zone: Z
             continue;
         }
         let plain = plain_cells(text, &mut quick);
-        let c = if plain { None } else { line_cells.record(text) };
+        let c = if plain {
+            None
+        } else {
+            line_cells.get_or_insert_with(LineCells::new).record(text)
+        };
         let cell = |i: usize| {
             let cell = if plain {
                 quick.get(i).copied()
