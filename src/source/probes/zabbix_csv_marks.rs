@@ -145,6 +145,17 @@ pub(super) fn place_block(block: &mut RowBlock, zone: Zone) {
         return;
     }
     let mut placed = Placed::default();
+    // Each series' list made at its size (at most two marks a row): grown, it was copied into
+    // new pages as it doubled.
+    let mut sizes: Vec<usize> = Vec::new();
+    for row in rows {
+        let series = row.series as usize;
+        if sizes.len() <= series {
+            sizes.resize(series + 1, 0);
+        }
+        sizes[series] += 2;
+    }
+    placed.marks = sizes.iter().map(|&n| vec![Vec::with_capacity(n)]).collect();
     for row in rows {
         match row.start_reading {
             Some(r) => placed.add(row, row.series, r.time, zone),
