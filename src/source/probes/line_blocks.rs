@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 /// Bytes per block: small enough that the first results come early and the workers stay even,
@@ -43,18 +43,11 @@ impl<'a> Block<'a> {
     }
 }
 
-/// `text` (a BOM already left out) cut after line breaks into blocks of about `block_bytes`,
-/// the first numbered `first_line`; with `quoted`, only after a line break with an even number of
-/// quotes before it (outside quotes, for CSV that quotes plainly: see `quotes_plain`). The counts
-/// of quotes and lines run on `workers` threads.
-fn blocks(
-    text: &str,
-    block_bytes: usize,
-    first_line: usize,
-    quoted: bool,
-    workers: usize,
-) -> Vec<Block<'_>> {
-    let bytes = text.as_bytes();
+/// Where `bytes` (a BOM already left out) is cut: after line breaks into blocks of about
+/// `block_bytes`; with `quoted`, only after a line break with an even number of quotes before it
+/// (outside quotes, for CSV that quotes plainly: see `quotes_plain`). The quotes are counted on
+/// `workers` threads; the blocks' lines are counted by the workers that parse them (see `run`).
+fn cuts(bytes: &[u8], block_bytes: usize, quoted: bool, workers: usize) -> Vec<(usize, usize)> {
     let block_bytes = block_bytes.max(1);
     // Where each cut is looked for, and (quoted) whether the quotes before it are odd.
     let targets: Vec<usize> = (1..=bytes.len() / block_bytes)
@@ -95,39 +88,13 @@ fn blocks(
             memchr::memchr(b'\n', &bytes[target..]).map(|i| target + i + 1)
         };
         let Some(end) = end else { break };
-        ends.push(end);
+        ends.push((start, end));
         start = end;
     }
     if start < bytes.len() {
-        ends.push(bytes.len());
+        ends.push((start, bytes.len()));
     }
-    let mut from = 0;
-    let texts: Vec<&str> = ends
-        .iter()
-        .map(|&end| {
-            let block = &text[from..end];
-            from = end;
-            block
-        })
-        .collect();
-    let lines = count_each(
-        &texts.iter().map(|t| t.as_bytes()).collect::<Vec<_>>(),
-        b'\n',
-        workers,
-    );
-    let mut line = first_line;
-    texts
-        .into_iter()
-        .zip(lines)
-        .map(|(text, n)| {
-            let block = Block {
-                first_line: line,
-                text,
-            };
-            line += n;
-            block
-        })
-        .collect()
+    ends
 }
 
 /// How many times `byte` occurs in each part, on `workers` threads of rayon's pool.
@@ -140,6 +107,38 @@ fn count_each(parts: &[&[u8]], byte: u8, workers: usize) -> Vec<usize> {
         parts.iter().map(count).collect()
     }
 }
+
+/// The text the blocks are cut from: UTF-8 already, or bytes whose UTF-8 each block's worker
+/// checks (a file that is not UTF-8 is then decoded whole and read again: see [`NotUtf8`]).
+#[derive(Debug, Clone, Copy)]
+enum Source<'a> {
+    Text(&'a str),
+    Bytes(&'a [u8]),
+}
+
+impl<'a> Source<'a> {
+    fn bytes(self) -> &'a [u8] {
+        match self {
+            Source::Text(t) => t.as_bytes(),
+            Source::Bytes(b) => b,
+        }
+    }
+
+    /// The block `from..to` as text; `None` if its bytes are not UTF-8. A block ends after a
+    /// line break (or at the end), which no UTF-8 character spans: the file is UTF-8 exactly
+    /// when each of its blocks is.
+    fn text(self, from: usize, to: usize) -> Option<&'a str> {
+        match self {
+            Source::Text(t) => t.get(from..to),
+            Source::Bytes(b) => simdutf8::basic::from_utf8(&b[from..to]).ok(),
+        }
+    }
+}
+
+/// Some block of a file read as bytes was not UTF-8: the reader decodes the file whole (as
+/// `file_text` does) and reads it again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotUtf8;
 
 /// How a text is cut and parsed: block size and worker threads.
 #[derive(Debug, Clone, Copy)]
@@ -188,22 +187,82 @@ pub fn parse_in_order<'a, T: Send>(
     replay: impl FnMut(T),
 ) {
     let text = text.trim_start_matches('\u{feff}');
-    let blocks = blocks(text, split.block_bytes, 1, false, split.workers);
-    run(blocks, split.workers, parse, replay);
+    let cuts = cuts(text.as_bytes(), split.block_bytes, false, split.workers);
+    // Text is UTF-8 already: no block can fail the check.
+    let _ = run(Source::Text(text), cuts, 1, split.workers, parse, replay);
 }
 
-/// CSV records from `text` on (the file's line `first_line`), cut into blocks at line breaks
-/// outside quotes and parsed as [`parse_in_order`] parses lines. The cut is right only when the
-/// CSV quotes plainly: each block's parse checks it with [`quotes_plain`].
-pub fn parse_records_in_order<'a, T: Send>(
-    text: &'a str,
+/// How a file's bytes are cut into blocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cut {
+    /// After any line break.
+    Lines,
+    /// After a line break outside quotes, the quotes counted first (right only when the CSV
+    /// quotes plainly: each block's parse checks it with [`quotes_plain`]).
+    Records,
+}
+
+/// The lines or CSV records of `bytes` (a file's from its line `first_line` on, any BOM left
+/// out: see [`file_body`]), cut as `cut` says and parsed as [`parse_in_order`] parses lines,
+/// each block's UTF-8 checked on its worker. `Err(NotUtf8)` as soon as a block is not UTF-8,
+/// some blocks possibly replayed already: the caller starts again from the decoded text.
+pub fn parse_bytes_in_order<'a, T: Send>(
+    bytes: &'a [u8],
     first_line: usize,
+    cut: Cut,
     split: Split,
     parse: impl Fn(Block<'a>) -> T + Sync,
     replay: impl FnMut(T),
-) {
-    let blocks = blocks(text, split.block_bytes, first_line, true, split.workers);
-    run(blocks, split.workers, parse, replay);
+) -> Result<(), NotUtf8> {
+    let quoted = cut == Cut::Records;
+    let cuts = cuts(bytes, split.block_bytes, quoted, split.workers);
+    run(
+        Source::Bytes(bytes),
+        cuts,
+        first_line,
+        split.workers,
+        parse,
+        replay,
+    )
+}
+
+/// A file's bytes for [`parse_bytes_in_order`]: after any UTF-8 BOMs (as `file_text` and a
+/// text's `trim_start_matches('\u{feff}')` leave them out), borrowed; a UTF-16 file (by its
+/// BOM) decoded whole as `file_text` decodes it.
+pub fn file_body(bytes: &[u8]) -> Cow<'_, [u8]> {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return match file_text(bytes) {
+            Cow::Owned(text) => Cow::Owned(without_boms(text.as_bytes()).to_vec()),
+            Cow::Borrowed(text) => Cow::Borrowed(without_boms(text.as_bytes())),
+        };
+    }
+    Cow::Borrowed(without_boms(bytes))
+}
+
+/// The text of a file that is not UTF-8, decoded whole as `file_text` decodes it, its BOMs left
+/// out (the read after [`NotUtf8`]).
+fn decoded_body(bytes: &[u8]) -> Vec<u8> {
+    let text = file_text(bytes);
+    without_boms(text.as_bytes()).to_vec()
+}
+
+/// `read` of the file's bytes (see [`file_body`]), or, if they are not UTF-8, of its text decoded
+/// whole as `file_text` decodes it (then `NotUtf8` cannot come back).
+pub fn utf8_or_decoded<R>(
+    bytes: &[u8],
+    read: impl Fn(&[u8]) -> Result<R, NotUtf8>,
+) -> Result<R, NotUtf8> {
+    match read(&file_body(bytes)) {
+        Err(NotUtf8) => read(&decoded_body(bytes)),
+        read => read,
+    }
+}
+
+fn without_boms(mut bytes: &[u8]) -> &[u8] {
+    while let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+        bytes = rest;
+    }
+    bytes
 }
 
 /// Whether every quote of `block` (which starts at a record's start) opens a field, closes one
@@ -278,38 +337,83 @@ fn parse_blocks<'a, T: Send>(
     parse: impl Fn(Block<'a>) -> T + Sync,
     replay: impl FnMut(T),
 ) {
-    let text = text.trim_start_matches('\u{feff}');
-    run(
-        blocks(text, block_bytes, 1, false, workers),
+    let split = Split {
+        block_bytes,
         workers,
-        parse,
-        replay,
-    );
+    };
+    parse_in_order(text, split, parse, replay);
 }
 
+/// Parses the blocks `cuts` of `source` on `workers` threads and replays them here in file
+/// order. Each worker counts its block's lines first and publishes where the next block starts
+/// (block `i` waits only for that count of block `i - 1`, taken earlier by another worker and
+/// counted before its parse), checks its UTF-8, then parses it: no pass over the whole file
+/// runs before the parse.
 fn run<'a, T: Send>(
-    blocks: Vec<Block<'a>>,
+    source: Source<'a>,
+    cuts: Vec<(usize, usize)>,
+    first_line: usize,
     workers: usize,
     parse: impl Fn(Block<'a>) -> T + Sync,
     mut replay: impl FnMut(T),
-) {
-    if workers <= 1 || blocks.len() <= 1 {
-        blocks.into_iter().for_each(|b| replay(parse(b)));
-        return;
+) -> Result<(), NotUtf8> {
+    let lines_in =
+        |(from, to): (usize, usize)| memchr::memchr_iter(b'\n', &source.bytes()[from..to]).count();
+    if workers <= 1 || cuts.len() <= 1 {
+        let mut line = first_line;
+        for &(from, to) in &cuts {
+            let text = source.text(from, to).ok_or(NotUtf8)?;
+            let block = Block {
+                first_line: line,
+                text,
+            };
+            line += lines_in((from, to));
+            replay(parse(block));
+        }
+        return Ok(());
     }
     // Workers take blocks in file order (one counter), so results arrive nearly in order and few
-    // wait in `early` for the ones before them.
+    // wait in `early` for the ones before them. `next_line[i]`: the first line after block `i`,
+    // `usize::MAX` until counted.
     let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let next_line: Vec<AtomicUsize> = cuts.iter().map(|_| AtomicUsize::new(usize::MAX)).collect();
     std::thread::scope(|scope| {
-        let (sender, results) = mpsc::channel::<(usize, T)>();
-        for _ in 0..workers.min(blocks.len()) {
+        let (sender, results) = mpsc::channel::<(usize, Option<T>)>();
+        for _ in 0..workers.min(cuts.len()) {
             let sender = sender.clone();
-            let (next, blocks, parse) = (&next, &blocks, &parse);
+            let (next, stop, next_line, cuts, parse) = (&next, &stop, &next_line, &cuts, &parse);
             scope.spawn(move || loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(&block) = blocks.get(i) else { break };
-                if sender.send((i, parse(block))).is_err() {
+                let Some(&(from, to)) = cuts.get(i) else {
                     break;
+                };
+                let n = lines_in((from, to));
+                let line = match i.checked_sub(1) {
+                    None => first_line,
+                    Some(before) => loop {
+                        let line = next_line[before].load(Ordering::Acquire);
+                        if line != usize::MAX {
+                            break line;
+                        }
+                        std::thread::yield_now();
+                    },
+                };
+                next_line[i].store(line + n, Ordering::Release);
+                if stop.load(Ordering::Relaxed) {
+                    continue; // the blocks after still need their lines counted
+                }
+                let parsed = source.text(from, to).map(|text| {
+                    parse(Block {
+                        first_line: line,
+                        text,
+                    })
+                });
+                if parsed.is_none() {
+                    stop.store(true, Ordering::Relaxed);
+                }
+                if sender.send((i, parsed)).is_err() {
+                    stop.store(true, Ordering::Relaxed);
                 }
             });
         }
@@ -317,13 +421,17 @@ fn run<'a, T: Send>(
         let mut early: std::collections::BTreeMap<usize, T> = Default::default();
         let mut wanted = 0;
         for (i, parsed) in results {
+            let Some(parsed) = parsed else {
+                return Err(NotUtf8);
+            };
             early.insert(i, parsed);
             while let Some(parsed) = early.remove(&wanted) {
                 replay(parsed);
                 wanted += 1;
             }
         }
-    });
+        Ok(())
+    })
 }
 
 /// The distinct names (or words, or pairs of them) of one block, numbered from 0 in order of
@@ -464,7 +572,10 @@ mod tests {
                     block_bytes: size,
                     workers,
                 };
-                parse_records_in_order(text, 7, split, |b| b, |b| got.push(b));
+                let bytes = text.as_bytes();
+                let read =
+                    parse_bytes_in_order(bytes, 7, Cut::Records, split, |b| b, |b| got.push(b));
+                assert_eq!(read, Ok(()));
                 assert_eq!(got.iter().map(|b| b.text).collect::<String>(), text);
                 let mut line = 7;
                 for b in &got {
@@ -474,6 +585,57 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Cut at every size, a text with characters of 2-4 bytes (a block's target falling inside
+    /// them) gives its lines as the whole text does; with one byte that is not UTF-8 anywhere,
+    /// every cut says so, whichever block holds it.
+    #[test]
+    fn each_blocks_utf8_check_is_the_whole_files() {
+        let text = "é,ü\n\nñ😀x,€\r\nab\n😀😀\nlast é";
+        let whole: Vec<(usize, String)> = super::super::states::text_lines(text)
+            .map(|(n, l)| (n, l.to_string()))
+            .collect();
+        let bytes = text.as_bytes();
+        for block_bytes in 1..=bytes.len() + 1 {
+            for workers in [1, 2, 3] {
+                let split = Split {
+                    block_bytes,
+                    workers,
+                };
+                let mut got = Vec::new();
+                let lines = |b: Block<'_>| {
+                    b.lines()
+                        .map(|(n, l)| (n, l.to_string()))
+                        .collect::<Vec<_>>()
+                };
+                let read =
+                    parse_bytes_in_order(bytes, 1, Cut::Lines, split, lines, |l| got.extend(l));
+                assert_eq!(read, Ok(()), "{split:?}");
+                assert_eq!(got, whole, "{split:?}");
+                for bad in [0, 3, 12, bytes.len() - 1] {
+                    let mut broken = bytes.to_vec();
+                    broken[bad] = 0xFF;
+                    let read = parse_bytes_in_order(&broken, 1, Cut::Lines, split, lines, drop);
+                    assert_eq!(read, Err(NotUtf8), "byte {bad}, {split:?}");
+                }
+            }
+        }
+    }
+
+    /// A file that is not UTF-8 is read as `file_text` decodes it, after its UTF-8 was tried.
+    #[test]
+    fn a_file_not_utf8_is_read_decoded() {
+        let read = |body: &[u8]| match std::str::from_utf8(body) {
+            Ok(text) => Ok(text.to_string()),
+            Err(_) => Err(NotUtf8),
+        };
+        let latin = b"\xEF\xBB\xBF\xEF\xBB\xBFcaf\xE9\nok\n";
+        assert_eq!(utf8_or_decoded(latin, read), Ok("caf\u{fffd}\nok\n".into()));
+        let utf8 = "\u{feff}\u{feff}café\n";
+        assert_eq!(utf8_or_decoded(utf8.as_bytes(), read), Ok("café\n".into()));
+        let utf16: Vec<u8> = [0xFF, 0xFE, b'o', 0, b'k', 0].to_vec();
+        assert_eq!(utf8_or_decoded(&utf16, read), Ok("ok".into()));
     }
 
     #[test]

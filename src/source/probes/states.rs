@@ -38,11 +38,28 @@ struct Edge {
     seq: u64,
 }
 
+/// A target entered `state` at `time`, as a reader's worker found it (see `StatesBuilder::runs`).
+#[derive(Debug, Clone, Copy)]
+pub struct Change {
+    pub time: DateTime<Utc>,
+    pub state: ProbeState,
+    pub failures: u32,
+}
+
+/// Changes added at once: met in the order of the list, or of the list reversed (`backwards`),
+/// their arrival numbered from `seq`.
+struct Run {
+    changes: Vec<Change>,
+    backwards: bool,
+    seq: u64,
+}
+
 /// One target's evidence while the file is read.
 #[derive(Default)]
 struct Pending {
     edges: Vec<Edge>,
     intervals: Vec<StateInterval>,
+    runs: Vec<Run>,
 }
 
 /// Collects state edges (or whole intervals) per series, then builds the series and the report.
@@ -147,10 +164,27 @@ impl StatesBuilder {
         }
     }
 
-    /// Room for `n` more edges of the series (a reader that knows how many may come).
-    pub fn reserve_edges(&mut self, series: usize, n: usize) {
-        if let Some(p) = self.rows.get_mut(series) {
-            p.edges.reserve(n);
+    /// The series' changes in `runs`, as if each were given to `edge` in turn: the runs in order
+    /// and each from its start, or (`backwards`, a file read from its end) the last run first and
+    /// each from its end. Kept as they are and made edges in `finish`, on rayon's pool. The
+    /// caller gives their earliest and latest time to `saw` (its workers found them).
+    pub fn runs(&mut self, series: usize, runs: Vec<Vec<Change>>, backwards: bool) {
+        let Some(p) = self.rows.get_mut(series) else {
+            return;
+        };
+        let mut add = |changes: Vec<Change>, seq: &mut u64| {
+            let run = Run {
+                seq: *seq + 1,
+                backwards,
+                changes,
+            };
+            *seq += run.changes.len() as u64;
+            p.runs.push(run);
+        };
+        if backwards {
+            runs.into_iter().rev().for_each(|r| add(r, &mut self.seq));
+        } else {
+            runs.into_iter().for_each(|r| add(r, &mut self.seq));
         }
     }
 
@@ -327,39 +361,58 @@ fn series_intervals(
     pending: Pending,
     end: Option<DateTime<Utc>>,
 ) -> (Vec<StateInterval>, u64, usize) {
-    let mut same_time = 0u64;
     let Pending {
         mut edges,
         mut intervals,
+        runs,
     } = pending;
-    // Most logs give a target's edges in time order already (or reversed, as a whole).
-    if !edges.is_sorted_by_key(|e| (e.time, e.seq)) {
-        edges.sort_by_key(|e| (e.time, e.seq));
-    }
+    // The runs' changes in the order they were met.
+    let met = || {
+        runs.iter().flat_map(|r| {
+            let (forwards, backwards) = if r.backwards {
+                (None, Some(r.changes.iter().rev()))
+            } else {
+                (Some(r.changes.iter()), None)
+            };
+            forwards
+                .into_iter()
+                .flatten()
+                .chain(backwards.into_iter().flatten())
+        })
+    };
+    let count = edges.len() + runs.iter().map(|r| r.changes.len()).sum::<usize>();
     // At most one interval per edge: grown once, not copied as it doubles.
-    intervals.reserve(edges.len());
-    for (k, e) in edges.iter().enumerate() {
-        let until = match edges.get(k + 1) {
-            Some(next) => next.time,
-            None => end.unwrap_or(e.time).max(e.time),
-        };
-        if until == e.time && k + 1 < edges.len() {
-            same_time += 1;
-            continue;
-        }
-        match intervals.last_mut() {
-            Some(prev) if prev.state == e.state && prev.end == e.time => {
-                prev.end = until;
-                prev.failures += e.failures;
+    intervals.reserve(count);
+    // Runs alone and met in time order (a reader's usual case) are read as they are; else they
+    // become edges, numbered in the order met, and are sorted with the others.
+    let same_time = if edges.is_empty() && met().map(|c| c.time).is_sorted() {
+        edge_intervals(
+            met().map(|c| (c.time, c.state, c.failures)),
+            end,
+            &mut intervals,
+        )
+    } else {
+        edges.reserve(count - edges.len());
+        for run in &runs {
+            let edge = |(k, c): (usize, &Change)| Edge {
+                time: c.time,
+                state: c.state,
+                failures: c.failures,
+                seq: run.seq + k as u64,
+            };
+            if run.backwards {
+                edges.extend(run.changes.iter().rev().enumerate().map(edge));
+            } else {
+                edges.extend(run.changes.iter().enumerate().map(edge));
             }
-            _ => intervals.push(StateInterval {
-                start: e.time,
-                end: until,
-                state: e.state,
-                failures: e.failures,
-            }),
         }
-    }
+        // Most logs give a target's edges in time order already (or reversed, as a whole).
+        if !edges.is_sorted_by_key(|e| (e.time, e.seq)) {
+            edges.sort_by_key(|e| (e.time, e.seq));
+        }
+        let edges = edges.iter().map(|e| (e.time, e.state, e.failures));
+        edge_intervals(edges, end, &mut intervals)
+    };
     if !intervals.is_sorted_by_key(|iv| iv.start) {
         intervals.sort_by_key(|iv| iv.start);
     }
@@ -379,6 +432,41 @@ fn series_intervals(
     };
     let overlapping = before - kept.len();
     (kept, same_time, overlapping)
+}
+
+/// Intervals added to `intervals` from edges in time order (time, state, failures), each until
+/// the next, the last until `end`: at one time the later edge stands (counted, returned), and a
+/// state repeated continues the interval.
+fn edge_intervals(
+    edges: impl Iterator<Item = (DateTime<Utc>, ProbeState, u32)>,
+    end: Option<DateTime<Utc>>,
+    intervals: &mut Vec<StateInterval>,
+) -> u64 {
+    let mut same_time = 0u64;
+    let mut edges = edges.peekable();
+    while let Some((time, state, failures)) = edges.next() {
+        let until = match edges.peek() {
+            Some(next) if next.0 == time => {
+                same_time += 1;
+                continue;
+            }
+            Some(next) => next.0,
+            None => end.unwrap_or(time).max(time),
+        };
+        match intervals.last_mut() {
+            Some(prev) if prev.state == state && prev.end == time => {
+                prev.end = until;
+                prev.failures += failures;
+            }
+            _ => intervals.push(StateInterval {
+                start: time,
+                end: until,
+                state,
+                failures,
+            }),
+        }
+    }
+    same_time
 }
 
 /// Series names as given; ` [target]` added where two targets share a name.
@@ -477,5 +565,75 @@ mod tests {
             .notes
             .iter()
             .any(|n| n.contains("the later one stands")));
+    }
+
+    /// Changes given as runs (forwards or backwards, in time order or not, equal times among
+    /// them, beside edges given one by one) make the intervals `edge` makes when given the same
+    /// changes one by one in the order the runs say they were met.
+    #[test]
+    fn runs_read_as_their_changes_given_one_by_one() {
+        let c = |m: i64, state| Change {
+            time: t(m),
+            state,
+            failures: u32::from(state == ProbeState::Down),
+        };
+        let (up, down, unknown) = (ProbeState::Up, ProbeState::Down, ProbeState::Unknown);
+        let cases: Vec<(Vec<Vec<Change>>, Vec<Change>)> = vec![
+            (
+                vec![vec![c(0, up), c(5, down)], vec![c(5, up), c(9, up)]],
+                vec![],
+            ),
+            (
+                vec![vec![c(9, up), c(5, down)], vec![c(3, unknown), c(0, up)]],
+                vec![],
+            ),
+            (
+                vec![vec![c(4, down), c(1, up)], vec![c(4, up), c(2, down)]],
+                vec![],
+            ),
+            (
+                vec![vec![c(1, up), c(6, down)]],
+                vec![c(3, unknown), c(6, up)],
+            ),
+        ];
+        for (runs, one_by_one) in cases {
+            for backwards in [false, true] {
+                let mut met: Vec<Change> = Vec::new();
+                for run in if backwards {
+                    runs.iter().rev().collect::<Vec<_>>()
+                } else {
+                    runs.iter().collect()
+                } {
+                    if backwards {
+                        met.extend(run.iter().rev());
+                    } else {
+                        met.extend(run.iter());
+                    }
+                }
+                let read = |with_runs: bool| {
+                    let mut b = StatesBuilder::new(
+                        std::path::Path::new("x"),
+                        crate::model::StoreKind::NagiosLog,
+                    );
+                    let s = b.series("web", target("a", None));
+                    for e in &one_by_one {
+                        b.edge(s, e.time, e.state, e.failures);
+                    }
+                    if with_runs {
+                        for e in &met {
+                            b.saw(e.time);
+                        }
+                        b.runs(s, runs.clone(), backwards);
+                    } else {
+                        for e in &met {
+                            b.edge(s, e.time, e.state, e.failures);
+                        }
+                    }
+                    let read = b.finish();
+                    format!("{:?}\n{:?}\n{:?}", read.probes, read.report, read.notes)
+                };
+                assert_eq!(read(true), read(false), "{runs:?}, backwards {backwards}");
+            }
+        }
     }
 }

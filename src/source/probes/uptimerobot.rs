@@ -2,12 +2,14 @@
 //! Reason,Duration` rows in the account's zone, newest first, or the newer export with a header and
 //! a Monitor URL column) and the API's `getMonitors` JSON with `logs[]` (epoch seconds).
 use self::row_cells::{plain_cells, LineCells};
-use super::line_blocks::{file_text, parse_in_order, Block, Interned, Split};
-use super::states::{target, text_lines, StatesBuilder};
+use super::line_blocks::{
+    parse_bytes_in_order, utf8_or_decoded, Block, Cut, Interned, NotUtf8, Split,
+};
+use super::states::{target, StatesBuilder};
 use super::store::ProbeStoreRead;
 use crate::error::{Error, Result};
 use crate::model::ProbeState;
-use crate::timefmt::{HourReadings, Reading, RepeatedHour, Zone};
+use crate::timefmt::{trim_plain, HourReadings, Reading, RepeatedHour, Zone};
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use serde::Deserialize;
 use std::path::Path;
@@ -42,7 +44,7 @@ fn type_state(code: i64) -> Option<(&'static str, ProbeState)> {
 
 /// `15-08-2011 16:58:03` (the dashboard's day-first date).
 fn dashboard_time(text: &str) -> Option<NaiveDateTime> {
-    let s = text.trim();
+    let s = trim_plain(text);
     if let Some(t) = exact_dashboard_time(s) {
         return Some(t);
     }
@@ -56,24 +58,81 @@ fn dashboard_time(text: &str) -> Option<NaiveDateTime> {
 /// goes through the formats.
 fn exact_dashboard_time(s: &str) -> Option<NaiveDateTime> {
     let b = s.as_bytes();
-    if b.len() != 19 || [b[2], b[5], b[10], b[13], b[16]] != *b"-- ::" {
+    if !dashboard_shape(b) {
         return None;
     }
-    let num = |from: usize, to: usize| -> Option<u32> {
-        let digits = b.get(from..to)?;
-        digits.iter().try_fold(0u32, |n, d| {
-            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
-        })
-    };
-    let date = chrono::NaiveDate::from_ymd_opt(num(6, 10)? as i32, num(3, 5)?, num(0, 2)?)?;
-    date.and_hms_opt(num(11, 13)?, num(14, 16)?, num(17, 19)?)
+    let date = chrono::NaiveDate::from_ymd_opt(
+        digits(&b[6..10])? as i32,
+        digits(&b[3..5])?,
+        digits(&b[..2])?,
+    )?;
+    date.and_hms_opt(
+        digits(&b[11..13])?,
+        digits(&b[14..16])?,
+        digits(&b[17..19])?,
+    )
+}
+
+/// `DD-MM-YYYY HH:MM:SS`'s separators where they belong.
+fn dashboard_shape(b: &[u8]) -> bool {
+    b.len() == 19 && [b[2], b[5], b[10], b[13], b[16]] == *b"-- ::"
+}
+
+/// ASCII digits as a number; `None` for anything else.
+fn digits(b: &[u8]) -> Option<u32> {
+    b.iter().try_fold(0u32, |n, d| {
+        d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+    })
+}
+
+/// [`dashboard_time`] for a column's many cells: the day of the cell before remembered when it
+/// was read by position (rows share days; `from_ymd_opt` per row was a tenth of a row's parse).
+#[derive(Default)]
+struct DashboardTimes {
+    day: Option<([u8; 10], chrono::NaiveDate)>,
+}
+
+impl DashboardTimes {
+    fn read(&mut self, text: &str) -> Option<NaiveDateTime> {
+        let s = trim_plain(text);
+        let b = s.as_bytes();
+        if dashboard_shape(b) {
+            if let Some((day, date)) = self.day {
+                let time = || {
+                    date.and_hms_opt(
+                        digits(&b[11..13])?,
+                        digits(&b[14..16])?,
+                        digits(&b[17..19])?,
+                    )
+                };
+                if b[..10] == day {
+                    if let Some(t) = time() {
+                        return Some(t);
+                    }
+                }
+            }
+            if let Some(t) = exact_dashboard_time(s) {
+                self.day = b[..10].try_into().ok().map(|day| (day, t.date()));
+                return Some(t);
+            }
+        }
+        dashboard_time(s)
+    }
 }
 
 /// `13 hrs, 2 mins`, `1 days, 0 hrs, 5 mins`, `45 secs`, or plain minutes (`Duration (in mins.)`).
 pub fn parse_duration(text: &str, plain_minutes: bool) -> Option<Duration> {
-    let s = text.trim();
+    let s = trim_plain(text);
     if s.is_empty() {
         return None;
+    }
+    // A whole number of a few digits (the usual minutes), exact as the float below reads it.
+    if s.len() <= 15 {
+        if let Some(n) = s.bytes().try_fold(0i64, |n, d| {
+            d.is_ascii_digit().then(|| n * 10 + i64::from(d - b'0'))
+        }) {
+            return Some(Duration::seconds(if plain_minutes { n * 60 } else { n }));
+        }
     }
     if let Ok(n) = s.parse::<f64>() {
         let unit = if plain_minutes { 60.0 } else { 1.0 };
@@ -241,6 +300,13 @@ struct RowBlock {
     urls: Interned<String>,
     monitors: Interned<(u32, u32)>,
     damaged: Vec<String>,
+    /// The first and last row's local time (for the file's direction), kept when they are placed.
+    ends: Option<(NaiveDateTime, NaiveDateTime)>,
+    /// The rows placed in time on the worker, when nothing in them depends on rows before.
+    placed: Option<place::Placed>,
+    /// The file's numbers of the block's words and monitors.
+    file_words: Vec<u32>,
+    file_monitors: Vec<u32>,
 }
 
 const NO_URL: u32 = u32::MAX;
@@ -255,25 +321,35 @@ fn parse_rows(block: Block<'_>, columns: Columns, header: Option<usize>, zone: Z
         urls: Interned::default(),
         monitors: Interned::default(),
         damaged: Vec::new(),
+        ends: None,
+        placed: None,
+        file_words: Vec::new(),
+        file_monitors: Vec::new(),
     };
-    let mut line_cells = LineCells::new();
+    // Made when a line first needs it (building the reader cost more than a block's plain lines).
+    let mut line_cells: Option<LineCells> = None;
     let mut quick: Vec<&str> = Vec::new();
     let mut hours = HourReadings::new(zone);
+    let mut times = DashboardTimes::default();
     for (line, text) in block.lines() {
         if Some(line) == header || text.trim().is_empty() {
             continue;
         }
         let plain = plain_cells(text, &mut quick);
-        let c = if plain { None } else { line_cells.record(text) };
+        let c = if plain {
+            None
+        } else {
+            line_cells.get_or_insert_with(LineCells::new).record(text)
+        };
         let cell = |i: usize| {
             let cell = if plain {
                 quick.get(i).copied()
             } else {
                 c.and_then(|c| c.get(i))
             };
-            cell.map(str::trim).unwrap_or("")
+            cell.map(trim_plain).unwrap_or("")
         };
-        let Some(local) = dashboard_time(cell(columns.time)) else {
+        let Some(local) = times.read(cell(columns.time)) else {
             out.damaged.push(format!(
                 "line {line}: no Date-Time (DD-MM-YYYY HH:MM:SS) in {:?}",
                 cell(columns.time)
@@ -306,15 +382,42 @@ fn parse_rows(block: Block<'_>, columns: Columns, header: Option<usize>, zone: Z
                 .and_then(|i| parse_duration(cell(i), columns.minutes)),
         });
     }
+    place::place_block(&mut out);
     out
 }
 
 /// [`read_csv_bytes`], its lines cut and parsed as `split` says.
 fn read_csv_split(path: &Path, bytes: &[u8], zone: Zone, split: Split) -> Result<ProbeStoreRead> {
-    let text = file_text(bytes);
+    utf8_or_decoded(bytes, |body| read_body(path, body, zone, split))
+        .unwrap_or_else(|NotUtf8| Err(Error::bad_input(path, "not UTF-8 once decoded")))
+}
+
+/// The first line that is not blank, with its number, as `states::text_lines` finds it;
+/// `NotUtf8` if a line up to it is not UTF-8.
+fn first_text_line(body: &[u8]) -> std::result::Result<Option<(usize, &str)>, NotUtf8> {
+    for (i, line) in body.split(|&b| b == b'\n').enumerate() {
+        let line = simdutf8::basic::from_utf8(line).map_err(|_| NotUtf8)?;
+        let line = line.trim_end_matches('\r');
+        if !line.trim().is_empty() {
+            return Ok(Some((i + 1, line)));
+        }
+    }
+    Ok(None)
+}
+
+/// The file's bytes after any BOM; `NotUtf8` when some of them are not UTF-8.
+fn read_body(
+    path: &Path,
+    body: &[u8],
+    zone: Zone,
+    split: Split,
+) -> std::result::Result<Result<ProbeStoreRead>, NotUtf8> {
     let mut b = StatesBuilder::new(path, KIND_CSV);
-    let Some((first_line, first)) = text_lines(&text).find(|(_, l)| !l.trim().is_empty()) else {
-        return Err(Error::bad_input(path, "empty: no UptimeRobot log rows"));
+    let Some((first_line, first)) = first_text_line(body)? else {
+        return Ok(Err(Error::bad_input(
+            path,
+            "empty: no UptimeRobot log rows",
+        )));
     };
     let (columns, header) = match header_columns(&cells(first)) {
         Some(c) => {
@@ -327,18 +430,20 @@ fn read_csv_split(path: &Path, bytes: &[u8], zone: Zone, split: Split) -> Result
         }
     };
     // The rows of each block, kept apart (not copied into one list).
-    let mut blocks: Vec<Vec<Row>> = Vec::new();
+    let mut blocks: Vec<RowBlock> = Vec::new();
     let mut seen = Seen::default();
-    parse_in_order(
-        &text,
+    parse_bytes_in_order(
+        body,
+        1,
+        Cut::Lines,
         split,
         |block| parse_rows(block, columns, header, zone),
-        |block| {
-            for problem in block.damaged {
+        |mut block| {
+            for problem in block.damaged.drain(..) {
                 b.damaged(problem);
             }
             // The block's numbers as the file's.
-            let words: Vec<u32> = (block.words.list.iter().zip(&block.word_rows))
+            block.file_words = (block.words.list.iter().zip(&block.word_rows))
                 .map(|(word, &n)| {
                     let i = seen.word(word);
                     if !seen.words[i as usize].2 {
@@ -347,97 +452,34 @@ fn read_csv_split(path: &Path, bytes: &[u8], zone: Zone, split: Split) -> Result
                     i
                 })
                 .collect();
-            let monitors: Vec<u32> = (block.monitors.list.iter())
+            block.file_monitors = (block.monitors.list.iter())
                 .map(|&(name, url)| {
                     let url = block.urls.list.get(url as usize).map(String::as_str);
                     seen.monitor(&block.names.list[name as usize], url)
                 })
                 .collect();
-            let mut rows = block.rows;
-            for row in &mut rows {
-                row.word = words[row.word as usize];
-                row.monitor = monitors[row.monitor as usize];
-            }
-            blocks.push(rows);
+            blocks.push(block);
         },
-    );
+    )?;
     // Newest first as exported: the order decides repeated DST hours.
-    let mut all = blocks.iter().flatten();
-    let descending = all
-        .next()
-        .zip(all.next_back())
-        .is_some_and(|(f, l)| f.local > l.local);
+    let first = blocks.iter().find_map(|block| block.ends).map(|e| e.0);
+    let last = blocks
+        .iter()
+        .rev()
+        .find_map(|block| block.ends)
+        .map(|e| e.1);
+    let descending = first.zip(last).is_some_and(|(f, l)| f > l);
     let mut hour = RepeatedHour::default();
-    let mut timed = 0usize;
-    for row in blocks.iter_mut().flatten() {
-        match row.reading {
-            // The reading becomes the one instant chosen.
-            Some(r) => {
-                let t = hour.resolve(r, descending);
-                row.reading = Some(Reading::exact(t));
-                timed += 1;
-            }
-            None => b.damaged(format!(
-                "line {}: {} does not exist in {} (skipped by a DST change)",
-                row.line,
-                row.local,
-                zone.name()
-            )),
-        }
-    }
+    let timed = place::place_all(&mut b, &mut blocks, &mut hour, descending, zone);
     b.note_zone(zone, timed > 0, "the account's zone");
     if let Some(n) = hour.note(zone, "UptimeRobot events") {
         b.note(n);
     }
-    let timed = blocks
-        .iter()
-        .flatten()
-        .filter_map(|row| Some((row, row.reading?.time)));
     if descending {
         b.note("newest first, as the dashboard exports: read in time order");
-        add_rows(&mut b, &seen, timed.rev());
-    } else {
-        add_rows(&mut b, &seen, timed);
     }
-    Ok(b.finish())
-}
-
-/// Edges per monitor; the newest event of each lasts its duration (the time up to the export).
-fn add_rows<'r>(
-    b: &mut StatesBuilder,
-    seen: &Seen,
-    rows: impl Iterator<Item = (&'r Row, DateTime<Utc>)>,
-) {
-    // Each monitor's series, found once; rows per known word, counted and read at the end (the
-    // vocabulary is a count per word: the order of its reads does not show).
-    let mut series: Vec<Option<usize>> = vec![None; seen.monitors.len()];
-    let mut known_rows = vec![0u64; seen.words.len()];
-    let mut newest: Vec<Option<(DateTime<Utc>, Option<Duration>)>> = Vec::new();
-    for (row, t) in rows {
-        let s = *series[row.monitor as usize].get_or_insert_with(|| {
-            let (monitor, url) = &seen.monitors[row.monitor as usize];
-            b.series_for(monitor, url.as_deref().unwrap_or(monitor))
-        });
-        let (_, state, known) = &seen.words[row.word as usize];
-        if *known {
-            known_rows[row.word as usize] += 1;
-        }
-        b.edge(s, t, *state, u32::from(*state == ProbeState::Down));
-        if newest.len() <= s {
-            newest.resize(s + 1, None);
-        }
-        newest[s] = Some((t, row.duration));
-    }
-    for ((word, state, _), n) in seen.words.iter().zip(known_rows) {
-        if n > 0 {
-            b.read_n(word, *state, n);
-        }
-    }
-    for (s, newest) in newest.into_iter().enumerate() {
-        if let Some((t, Some(d))) = newest {
-            b.ends_at(s, t + d);
-        }
-    }
+    place::add_edges(&mut b, &seen, &mut blocks, descending);
+    Ok(Ok(b.finish()))
 }
 
 #[derive(Deserialize)]
@@ -527,6 +569,9 @@ pub fn read_json_bytes(path: &Path, bytes: &[u8]) -> Result<ProbeStoreRead> {
 
 #[path = "uptimerobot_cells.rs"]
 mod row_cells;
+
+#[path = "uptimerobot_place.rs"]
+mod place;
 
 #[cfg(test)]
 #[path = "uptimerobot_tests.rs"]

@@ -215,7 +215,7 @@ fn the_reused_line_reader_splits_every_line_as_a_new_reader_would() {
 
 #[test]
 fn dashboard_times_read_by_position_are_chronos() {
-    for s in [
+    let shapes = [
         "15-08-2011 16:58:03",
         "29-02-2012 00:00:00",
         "29-02-2011 00:00:00",
@@ -228,13 +228,45 @@ fn dashboard_times_read_by_position_are_chronos() {
         "15/08/2011 16:58:03",
         "15-08-2011T16:58:03",
         "+5-08-2011 16:58:03",
-    ] {
-        let chrono = ["%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M", "%Y-%m-%d %H:%M:%S"]
+        "15-08-2011 16:58:0x",
+        " 15-08-2011 01:02:03 ",
+        "15-08-2011 16:58:03",
+    ];
+    let chrono = |s: &str| {
+        ["%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M", "%Y-%m-%d %H:%M:%S"]
             .iter()
-            .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok());
-        assert_eq!(dashboard_time(s), chrono, "{s}");
+            .find_map(|f| NaiveDateTime::parse_from_str(s.trim(), f).ok())
+    };
+    // One column's cells in turn, the day of the one before remembered.
+    let mut times = DashboardTimes::default();
+    for s in shapes {
+        assert_eq!(dashboard_time(s), chrono(s), "{s}");
+        assert_eq!(times.read(s), chrono(s), "{s}");
         if let Some(t) = exact_dashboard_time(s) {
-            assert_eq!(Some(t), chrono, "{s}");
+            assert_eq!(Some(t), chrono(s), "{s}");
+        }
+    }
+}
+
+/// A whole number of minutes or seconds, read without the float parse, is what the float gives.
+#[test]
+fn whole_durations_are_the_floats() {
+    for s in [
+        "0",
+        "1",
+        "59",
+        "1772",
+        " 42 ",
+        "000123",
+        "99999999999",
+        "12.5",
+        "1e3",
+    ] {
+        for minutes in [false, true] {
+            let n: f64 = s.trim().parse().unwrap();
+            let unit = if minutes { 60.0 } else { 1.0 };
+            let want = Duration::seconds((n * unit).round() as i64);
+            assert_eq!(parse_duration(s, minutes), Some(want), "{s}");
         }
     }
 }
@@ -266,6 +298,40 @@ fn blocks_on_workers_read_like_the_whole_csv() {
     );
 }
 
+/// A byte that is not UTF-8 in a later block (or in the header): at every cut the export reads
+/// as its text decoded whole (std's lossy decoding, a U+FFFD for the byte) reads.
+#[test]
+fn a_byte_not_utf8_in_any_block_reads_as_the_decoded_text() {
+    let text = "\u{feff}Event, Monitor, Monitor URL, Date-Time, Reason, Duration (in mins.)\n\
+\"Up\",\"web\",\"https://a/\",\"07-11-2021 01:40:00\",\"OK\",\"5\"\n\
+\"Down\",\"web\",\"https://a/\",\"07-11-2021 01:20:00\",\"x\",\"20\"\n\
+\"Up\",\"caf\u{e9}\",\"\",\"07-11-2021 01:10:00\",\"OK\",\"1\"\n";
+    let zone = Zone::parse("America/Los_Angeles").unwrap();
+    let show = |r: ProbeStoreRead| format!("{:?}\n{:?}\n{:?}", r.probes, r.report, r.notes);
+    let name = text.find("caf").unwrap() + 3;
+    for at in [name, 5] {
+        let mut bytes = text.as_bytes().to_vec();
+        bytes[at] = 0xFF;
+        let decoded = String::from_utf8_lossy(&bytes).into_owned();
+        let want = read_csv_split(
+            Path::new("r.csv"),
+            decoded.as_bytes(),
+            zone,
+            Split::of_pool(),
+        );
+        let want = show(want.unwrap());
+        let read = |split| show(read_csv_split(Path::new("r.csv"), &bytes, zone, split).unwrap());
+        assert_eq!(Split::every_cut_reads_as_one_block(bytes.len(), read), want);
+        // A broken header is no header: the rows are read as the headerless export's.
+        let shows = if at == name {
+            "caf\u{fffd}"
+        } else {
+            "headerless"
+        };
+        assert!(want.contains(shows), "{want}");
+    }
+}
+
 /// Lines that quote plainly are split as the CSV reader splits them; the others are left to it.
 #[test]
 fn plain_lines_are_split_as_the_csv_reader_splits_them() {
@@ -294,4 +360,40 @@ fn plain_lines_are_split_as_the_csv_reader_splits_them() {
     }
     assert!(plain_cells(lines[0], &mut quick));
     assert!(!plain_cells(lines[6], &mut quick));
+}
+
+/// Monitors become series in the order a read in time order meets them (from the file's end
+/// when it is newest first), at every cut; each one's newest event lasts its own duration.
+#[test]
+fn series_come_in_time_order_and_each_newest_event_lasts_its_duration() {
+    let newest_first = "\"Up\",\"b\",\"15-08-2011 10:00:00\",\"OK\",\"0 hrs, 5 mins\"
+\"Down\",\"a\",\"15-08-2011 09:00:00\",\"x\",\"1 hrs, 0 mins\"
+\"Up\",\"c\",\"15-08-2011 08:00:00\",\"OK\",\"0 hrs, 1 mins\"
+\"Down\",\"b\",\"15-08-2011 07:00:00\",\"x\",\"3 hrs, 0 mins\"
+\"Up\",\"a\",\"15-08-2011 06:00:00\",\"OK\",\"3 hrs, 0 mins\"
+";
+    let oldest_first: String = newest_first
+        .lines()
+        .rev()
+        .map(|l| format!("{l}\n"))
+        .collect();
+    // Oldest first: a (06:00), b (07:00), c (08:00); newest: a 09:00 + 1 h, b 10:00 + 5 min, c 08:00 + 1 min.
+    let want = [
+        ("a", utc(2011, 8, 15, 10, 0, 0)),
+        ("b", utc(2011, 8, 15, 10, 5, 0)),
+        ("c", utc(2011, 8, 15, 8, 1, 0)),
+    ];
+    for text in [newest_first.to_string(), oldest_first] {
+        let read = |split| {
+            let r = read_csv_split(Path::new("r.csv"), text.as_bytes(), Zone::UTC, split).unwrap();
+            format!("{:?}", r.probes)
+        };
+        Split::every_cut_reads_as_one_block(text.len(), read);
+        let r = csv(&text, "UTC");
+        let got: Vec<(&str, DateTime<Utc>)> = (r.probes.iter())
+            .map(|p| (p.name.as_str(), p.intervals.last().unwrap().end))
+            .collect();
+        assert_eq!(got, want, "{text}");
+        assert_eq!(r.probes[0].intervals[0].start, utc(2011, 8, 15, 6, 0, 0));
+    }
 }

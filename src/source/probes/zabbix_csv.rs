@@ -5,7 +5,8 @@
 //! file's data, as the NDJSON reader keeps an open problem. Targets are the NDJSON reader's:
 //! `host: problem name`.
 use super::line_blocks::{
-    file_text, parse_records_in_order, plain_cells, quotes_plain, Block, Interned, Split,
+    parse_bytes_in_order, plain_cells, quotes_plain, utf8_or_decoded, Block, Cut, Interned,
+    NotUtf8, Split,
 };
 use super::states::StatesBuilder;
 use super::store::{Counted, ProbeStoreRead};
@@ -45,10 +46,14 @@ fn header_columns(cells: &[String]) -> Option<Columns> {
 }
 
 fn csv_reader(text: &str) -> csv::Reader<&[u8]> {
+    csv_bytes_reader(text.as_bytes())
+}
+
+fn csv_bytes_reader(bytes: &[u8]) -> csv::Reader<&[u8]> {
     csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(text.as_bytes())
+        .from_reader(bytes)
 }
 
 /// The first line is the Problems page's CSV header.
@@ -204,6 +209,8 @@ struct RowBlock {
     damaged: Vec<String>,
     multi_host: u64,
     plain: bool,
+    /// Every line was read as plain (see `plain_rows`); `false` for a block left unread.
+    lines_plain: bool,
     /// The first and last row's Time (for the file's direction), kept when the rows are placed.
     ends: Option<(NaiveDateTime, NaiveDateTime)>,
     /// The rows placed in time on the worker, when nothing in them depends on rows before.
@@ -214,39 +221,71 @@ struct RowBlock {
 
 /// [`read_bytes`], its records cut and parsed as `split` says.
 fn read_split(path: &Path, bytes: &[u8], zone: Zone, split: Split) -> Result<ProbeStoreRead> {
-    let text = file_text(bytes);
-    let text = text.trim_start_matches('\u{feff}');
+    utf8_or_decoded(bytes, |body| read_body(path, body, zone, split))
+        .unwrap_or_else(|NotUtf8| Err(Error::bad_input(path, "not UTF-8 once decoded")))
+}
+
+/// The file's bytes after any BOM; `NotUtf8` when some of them are not UTF-8.
+fn read_body(
+    path: &Path,
+    body: &[u8],
+    zone: Zone,
+    split: Split,
+) -> std::result::Result<Result<ProbeStoreRead>, NotUtf8> {
     let mut b = StatesBuilder::new(path, KIND);
     b.note("Zabbix Problems CSV: down from Time to Recovery time; a problem with no Recovery time is down to the end of the file's data");
-    let mut reader = csv_reader(text);
+    let mut reader = csv_bytes_reader(body);
     let mut header = csv::StringRecord::new();
     let columns = loop {
         match reader.read_record(&mut header) {
             Ok(true) if header.iter().all(|c| c.trim().is_empty()) => continue,
             Ok(true) => {
                 let cells: Vec<String> = header.iter().map(str::to_string).collect();
-                break header_columns(&cells).ok_or_else(|| {
-                    Error::bad_input(path, "no Zabbix Problems header (Time, Recovery time, Status, Host, Problem) on its first line")
-                })?;
+                match header_columns(&cells) {
+                    Some(columns) => break columns,
+                    None => return Ok(Err(Error::bad_input(path, "no Zabbix Problems header (Time, Recovery time, Status, Host, Problem) on its first line"))),
+                }
             }
-            Err(e) => return Err(Error::bad_input(path, format!("not CSV: {e}"))),
-            Ok(false) => return Err(Error::bad_input(path, "empty: no Zabbix Problems header")),
+            Err(e) if matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) => return Err(NotUtf8),
+            Err(e) => return Ok(Err(Error::bad_input(path, format!("not CSV: {e}")))),
+            Ok(false) => {
+                return Ok(Err(Error::bad_input(
+                    path,
+                    "empty: no Zabbix Problems header",
+                )))
+            }
         }
     };
-    // The rows after the header, cut into blocks at line breaks outside quotes; if a block's
-    // quotes are not plain, the count that cut it may be wrong and the rows are read as one.
+    // The rows after the header, cut into blocks after line breaks. When every line of every
+    // block quotes plainly, each line break is outside quotes and the cut is the one outside
+    // quotes; else the blocks are cut again outside quotes (the quotes counted first), and if a
+    // block's quotes are not plain, the count that cut it may be wrong and the rows are read as
+    // one.
     let at = reader.position();
-    let (body, first_line) = (&text[at.byte() as usize..], at.line() as usize);
-    let parse = |block| parse_rows(block, columns, zone);
+    let (head, body) = body.split_at(at.byte() as usize);
+    simdutf8::basic::from_utf8(head).map_err(|_| NotUtf8)?;
+    let first_line = at.line() as usize;
     let mut blocks: Vec<RowBlock> = Vec::new();
-    parse_records_in_order(body, first_line, split, parse, |block| blocks.push(block));
-    if blocks.iter().any(|block| !block.plain) {
+    let parse = |block| parse_rows(block, columns, zone, true);
+    parse_bytes_in_order(body, first_line, Cut::Lines, split, parse, |block| {
+        blocks.push(block)
+    })?;
+    if blocks.iter().any(|block| !block.lines_plain) {
         blocks.clear();
-        let whole = Split {
-            block_bytes: usize::MAX / 2,
-            workers: 1,
-        };
-        parse_records_in_order(body, first_line, whole, parse, |block| blocks.push(block));
+        let parse = |block| parse_rows(block, columns, zone, false);
+        parse_bytes_in_order(body, first_line, Cut::Records, split, parse, |block| {
+            blocks.push(block)
+        })?;
+        if blocks.iter().any(|block| !block.plain) {
+            blocks.clear();
+            let whole = Split {
+                block_bytes: usize::MAX / 2,
+                workers: 1,
+            };
+            parse_bytes_in_order(body, first_line, Cut::Records, whole, parse, |block| {
+                blocks.push(block)
+            })?;
+        }
     }
     let mut statuses = Counted::default();
     let mut severities = Counted::default();
@@ -293,30 +332,36 @@ fn read_split(path: &Path, bytes: &[u8], zone: Zone, split: Split) -> Result<Pro
     }
     let read = b.finish();
     if read.probes.is_empty() && read.report.records_skipped > 0 {
-        return Err(Error::bad_input(
+        return Ok(Err(Error::bad_input(
             path,
             format!(
                 "no Zabbix problem could be read ({} rows damaged; first: {})",
                 read.report.records_skipped,
                 read.report.problems.first().map_or("", String::as_str)
             ),
-        ));
+        )));
     }
-    Ok(read)
+    Ok(Ok(read))
 }
 
 /// Reads one block's rows (on a worker): cells, times and their readings in the zone. Lines
 /// that all quote plainly are split directly, as the CSV reader would split them; a block with
-/// any other line goes to the CSV reader whole.
-fn parse_rows(block: Block<'_>, columns: Columns, zone: Zone) -> RowBlock {
+/// any other line goes to the CSV reader whole, or (`at_lines`: the block was cut after any
+/// line break) is left unread for the cut outside quotes.
+fn parse_rows(block: Block<'_>, columns: Columns, zone: Zone, at_lines: bool) -> RowBlock {
     // Lines that each quote plainly quote plainly together: the cut holds.
     let mut rows = RowReader::new(block, columns, zone, true);
-    if !plain_rows(block, &mut rows) {
+    let lines_plain = plain_rows(block, &mut rows);
+    if !lines_plain {
+        if at_lines {
+            return RowBlock::default();
+        }
         let plain = quotes_plain(block.text.as_bytes());
         rows = RowReader::new(block, columns, zone, plain);
         csv_rows(block, &mut rows);
     }
     marks::place_block(&mut rows.out, zone);
+    rows.out.lines_plain = lines_plain;
     rows.out
 }
 

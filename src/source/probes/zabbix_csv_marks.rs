@@ -2,6 +2,7 @@
 //! per target the opening and closing marks in time order, replayed into state changes.
 use super::{Row, RowBlock, StatesBuilder};
 use crate::model::ProbeState;
+use crate::source::probes::states::Change;
 use crate::timefmt::{Reading, RepeatedHour, Zone};
 use chrono::{DateTime, Utc};
 
@@ -144,6 +145,17 @@ pub(super) fn place_block(block: &mut RowBlock, zone: Zone) {
         return;
     }
     let mut placed = Placed::default();
+    // Each series' list made at its size (at most two marks a row): grown, it was copied into
+    // new pages as it doubled.
+    let mut sizes: Vec<usize> = Vec::new();
+    for row in rows {
+        let series = row.series as usize;
+        if sizes.len() <= series {
+            sizes.resize(series + 1, 0);
+        }
+        sizes[series] += 2;
+    }
+    placed.marks = sizes.iter().map(|&n| vec![Vec::with_capacity(n)]).collect();
     for row in rows {
         match row.start_reading {
             Some(r) => placed.add(row, row.series, r.time, zone),
@@ -208,62 +220,89 @@ pub(super) fn place_in_zone(b: &mut StatesBuilder, blocks: &mut [RowBlock], zone
 
 /// Edges per target from its problems in time order: down while any problem is open, unknown
 /// while only problems of unknown status are, up once all closed (at one time, closes first).
-/// Targets are replayed one after another: an edge's order matters only within its target.
+/// Each target is replayed on its own, on rayon's pool: an edge's order matters only within its
+/// target.
 pub(super) fn add_problems(b: &mut StatesBuilder, placed: Placed) {
     if let Some((first, last)) = placed.span {
         b.saw(first);
         b.saw(last);
     }
-    let orders: Vec<Vec<u32>> = {
+    // Per target on rayon's pool: its marks ordered, then its changes.
+    let changes: Vec<Vec<Change>> = {
         use rayon::prelude::*;
-        placed.marks.par_iter().map(|m| mark_order(m)).collect()
+        placed.marks.par_iter().map(|m| changes(m)).collect()
     };
-    for (series, (lists, order)) in placed.marks.iter().zip(orders).enumerate() {
-        let mut marks = Flat::new(lists);
-        // Open problems (down, unknown) and the state last given.
-        let (mut down, mut unknown, mut shown) = (0u32, 0u32, None);
-        b.reserve_edges(series, order.len());
-        for i in order {
-            let mark = marks.get(i as usize);
-            let n = if mark.down { &mut down } else { &mut unknown };
-            if mark.opens {
-                *n += 1;
-            } else {
-                *n = n.saturating_sub(1);
-            }
-            let now = if down > 0 {
-                ProbeState::Down
-            } else if unknown > 0 {
-                ProbeState::Unknown
-            } else {
-                ProbeState::Up
-            };
-            if shown != Some(now) {
-                shown = Some(now);
-                b.edge(series, mark.time, now, u32::from(now == ProbeState::Down));
-            }
+    for (series, changes) in changes.into_iter().enumerate() {
+        if !changes.is_empty() {
+            b.runs(series, vec![changes], false);
         }
     }
 }
 
+/// One target's state changes from its marks (in file order): replayed in time order.
+fn changes(lists: &[Vec<Mark>]) -> Vec<Change> {
+    let mut marks = Flat::new(lists);
+    // Open problems (down, unknown) and the state last given.
+    let (mut down, mut unknown, mut shown) = (0u32, 0u32, None);
+    let mut changes = Vec::with_capacity(lists.iter().map(Vec::len).sum());
+    in_order(lists, |i| {
+        let mark = marks.get(i as usize);
+        let n = if mark.down { &mut down } else { &mut unknown };
+        if mark.opens {
+            *n += 1;
+        } else {
+            *n = n.saturating_sub(1);
+        }
+        let now = if down > 0 {
+            ProbeState::Down
+        } else if unknown > 0 {
+            ProbeState::Unknown
+        } else {
+            ProbeState::Up
+        };
+        if shown != Some(now) {
+            shown = Some(now);
+            changes.push(Change {
+                time: mark.time,
+                state: now,
+                failures: u32::from(now == ProbeState::Down),
+            });
+        }
+    });
+    changes
+}
+
 /// One series' marks (in file order) sorted by time, closes before opens, then file order, as a
-/// stable sort by the first two orders them. When the times are whole seconds and everything
-/// fits, each mark is one `u64` (seconds from the first, opens, index): the opens and the closes
-/// are each nearly in order already (reversed, in a file newest first), so each is sorted on its
-/// own, which costs nothing when it is in order, and the two merged.
+/// stable sort by the first two orders them: their places in file order.
+#[cfg(test)]
 pub(super) fn mark_order(lists: &[Vec<Mark>]) -> Vec<u32> {
+    let mut order = Vec::new();
+    in_order(lists, |i| order.push(i));
+    order
+}
+
+/// Gives `each` the place in file order of each of a series' marks (in file order), sorted by
+/// time, closes before opens, then file order, as a stable sort by the first two orders them.
+/// When the times are whole seconds and everything fits, each mark is one `u64` (seconds from
+/// the first, opens, index): the opens and the closes are each nearly in order already
+/// (reversed, in a file newest first), so each is sorted on its own, which costs nothing when it
+/// is in order, and the two merged as they are given (no list of the order, no list of seconds:
+/// a million marks' new pages cost more than working their seconds out twice).
+fn in_order(lists: &[Vec<Mark>], mut each: impl FnMut(u32)) {
     let marks = || lists.iter().flatten();
     let count = lists.iter().map(Vec::len).sum::<usize>();
     let bits = |n: u64| 64 - n.leading_zeros();
-    // The seconds worked out once per mark (a date's day count is not free).
-    let secs: Vec<i64> = marks().map(|m| m.time.timestamp()).collect();
-    let first = secs.iter().copied().min().unwrap_or(0);
-    let last = secs.iter().copied().max().unwrap_or(0);
-    let whole = marks().all(|m| m.time.timestamp_subsec_nanos() == 0);
+    let (mut first, mut last, mut whole) = (i64::MAX, i64::MIN, true);
+    for m in marks() {
+        let s = m.time.timestamp();
+        (first, last) = (first.min(s), last.max(s));
+        whole &= m.time.timestamp_subsec_nanos() == 0;
+    }
     let (span, ib) = (last.abs_diff(first), bits(count as u64));
-    if whole && bits(span) + 1 + ib <= 64 && ib <= 32 {
+    if count > 0 && whole && bits(span) + 1 + ib <= 64 && ib <= 32 {
         let (mut opens, mut closes) = (Vec::new(), Vec::new());
-        for (i, (m, s)) in marks().zip(&secs).enumerate() {
+        for (i, m) in marks().enumerate() {
+            let s = m.time.timestamp();
             let key = (s.abs_diff(first) << 1 | u64::from(m.opens)) << ib | i as u64;
             if m.opens { &mut opens } else { &mut closes }.push(key);
         }
@@ -276,25 +315,26 @@ pub(super) fn mark_order(lists: &[Vec<Mark>]) -> Vec<u32> {
             }
         }
         let mask = (1u64 << ib) - 1;
-        let mut order = Vec::with_capacity(count);
         let (mut o, mut c) = (0, 0);
         while o < opens.len() && c < closes.len() {
             if opens[o] < closes[c] {
-                order.push((opens[o] & mask) as u32);
+                each((opens[o] & mask) as u32);
                 o += 1;
             } else {
-                order.push((closes[c] & mask) as u32);
+                each((closes[c] & mask) as u32);
                 c += 1;
             }
         }
-        let rest = opens[o..].iter().chain(&closes[c..]);
-        order.extend(rest.map(|k| (k & mask) as u32));
-        return order;
+        opens[o..]
+            .iter()
+            .chain(&closes[c..])
+            .for_each(|k| each((k & mask) as u32));
+        return;
     }
     let marks: Vec<&Mark> = marks().collect();
     let mut order: Vec<u32> = (0..count as u32).collect();
     order.sort_by_key(|&i| (marks[i as usize].time, marks[i as usize].opens));
-    order
+    order.into_iter().for_each(each);
 }
 
 /// A series' marks, in the lists they were placed in, by their place in file order (the replay

@@ -140,6 +140,30 @@ fn blocks_on_workers_read_like_the_whole_csv() {
     }
 }
 
+/// A byte that is not UTF-8 in a later block: at every cut the export reads as its text decoded
+/// whole (std's lossy decoding, a U+FFFD for the byte) reads.
+#[test]
+fn a_byte_not_utf8_in_any_block_reads_as_the_decoded_text() {
+    let mut bytes = CSV.as_bytes().to_vec();
+    let at = CSV.find("dns01").unwrap() + 1;
+    bytes[at] = 0xE9;
+    let decoded = String::from_utf8_lossy(&bytes).into_owned();
+    assert!(decoded.contains('\u{fffd}'));
+    let zone = Zone::parse("Europe/London").unwrap();
+    let show = |r: ProbeStoreRead| format!("{:?}\n{:?}\n{:?}", r.probes, r.report, r.notes);
+    let want = show(
+        read_split(
+            Path::new("z.csv"),
+            decoded.as_bytes(),
+            zone,
+            Split::of_pool(),
+        )
+        .unwrap(),
+    );
+    let read = |split| show(read_split(Path::new("z.csv"), &bytes, zone, split).unwrap());
+    assert_eq!(Split::every_cut_reads_as_one_block(bytes.len(), read), want);
+}
+
 /// Blocks without a Time in a repeated hour are placed on their workers, the others by the file's
 /// order on the reading thread: cut anywhere, an export with both reads as it reads whole.
 #[test]
@@ -322,7 +346,9 @@ fn plain_lines_read_as_the_csv_reader_reads_them() {
     };
     let mut plain = RowReader::new(block, columns, Zone::UTC, true);
     assert!(!plain_rows(block, &mut plain));
-    let parsed = parse_rows(block, columns, Zone::UTC);
+    let cut_at_lines = parse_rows(block, columns, Zone::UTC, true);
+    assert!(!cut_at_lines.lines_plain && cut_at_lines.placed.is_none());
+    let parsed = parse_rows(block, columns, Zone::UTC, false);
     assert_eq!(
         parsed.placed.map(|p| p.open),
         Some(1),
