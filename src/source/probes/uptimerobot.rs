@@ -131,12 +131,15 @@ pub fn parse_duration(text: &str, plain_minutes: bool) -> Option<Duration> {
         if let Some(n) = s.bytes().try_fold(0i64, |n, d| {
             d.is_ascii_digit().then(|| n * 10 + i64::from(d - b'0'))
         }) {
-            return Some(Duration::seconds(if plain_minutes { n * 60 } else { n }));
+            return Duration::try_seconds(if plain_minutes { n * 60 } else { n });
         }
     }
     if let Ok(n) = s.parse::<f64>() {
         let unit = if plain_minutes { 60.0 } else { 1.0 };
-        return (n.is_finite() && n >= 0.0).then(|| Duration::seconds((n * unit).round() as i64));
+        // A number too large for a duration is no duration (`as` saturates, chrono refuses).
+        return (n.is_finite() && n >= 0.0)
+            .then(|| Duration::try_seconds((n * unit).round() as i64))
+            .flatten();
     }
     let mut total = 0i64;
     for part in s.split(',') {
@@ -155,7 +158,7 @@ pub fn parse_duration(text: &str, plain_minutes: bool) -> Option<Duration> {
         };
         total = total.checked_add(n.checked_mul(secs)?)?;
     }
-    Some(Duration::seconds(total))
+    Duration::try_seconds(total)
 }
 
 /// Columns of the dashboard CSV: by header name, or the headerless order.
@@ -549,7 +552,7 @@ pub fn read_json_bytes(path: &Path, bytes: &[u8]) -> Result<ProbeStoreRead> {
             let duration = log
                 .get("duration")
                 .and_then(serde_json::Value::as_i64)
-                .map(Duration::seconds);
+                .and_then(Duration::try_seconds);
             rows.push((s, t, state, duration));
         }
     }
@@ -561,10 +564,23 @@ pub fn read_json_bytes(path: &Path, bytes: &[u8]) -> Result<ProbeStoreRead> {
     }
     for (s, (t, duration)) in newest {
         if let Some(d) = duration {
-            b.ends_at(s, t + d);
+            end_newest(&mut b, s, t, d);
         }
     }
     Ok(b.finish())
+}
+
+/// Series `s` ends when its newest event, at `t`, has lasted `d`; a duration that runs past the
+/// last time there is (a damaged cell) leaves the end where the events put it, and says so.
+pub(super) fn end_newest(b: &mut StatesBuilder, s: usize, t: DateTime<Utc>, d: Duration) {
+    match t.checked_add_signed(d) {
+        Some(end) => b.ends_at(s, end),
+        None => b.note(format!(
+            "a newest event at {} lasts {} s, past the last time there is: its end is not known",
+            t.format("%Y-%m-%d %H:%M:%S UTC"),
+            d.num_seconds()
+        )),
+    }
 }
 
 #[path = "uptimerobot_cells.rs"]

@@ -196,7 +196,7 @@ pub(super) fn add_edges(
     series.sort_unstable();
     for (s, m) in series {
         if let Some((t, Some(d))) = newest[m] {
-            b.ends_at(s, t + d);
+            super::end_newest(b, s, t, d);
         }
     }
 }

@@ -135,6 +135,50 @@ fn durations_in_words_and_minutes() {
     assert_eq!(parse_duration("", false), None);
 }
 
+/// chrono holds durations up to i64::MAX milliseconds (about 9.22e15 s): a damaged cell beyond
+/// that is no duration, and one within it that ends past the year 262143 leaves the end open.
+#[test]
+fn durations_too_long_for_a_time_are_told_not_panicked_on() {
+    // 1.6e14 minutes is 9.6e15 s; 1e20 saturates; 1e14 days is 8.64e18 s.
+    assert_eq!(parse_duration("160000000000000", true), None);
+    assert_eq!(parse_duration("99999999999999999999", true), None);
+    assert_eq!(parse_duration("100000000000000 days", false), None);
+    // 1.5e14 minutes (9.0e15 s) is a duration, but no time lies that far ahead.
+    assert_eq!(
+        parse_duration("150000000000000", true),
+        Some(Duration::seconds(9_000_000_000_000_000))
+    );
+    for minutes in ["150000000000000", "160000000000000", "99999999999999999999"] {
+        let text = format!(
+            "Event, Monitor, Monitor URL, Date-Time, Reason, Duration (in mins.)\n\
+Down,web-eu,https://app.example/,2024-03-01 10:30:00,Timeout,{minutes}\n\
+Up,web-eu,https://app.example/,2024-03-01 10:00:00,OK,30\n"
+        );
+        let read = csv(&text, "UTC");
+        assert_eq!(read.report.records_read, 2, "{minutes}");
+        let p = &read.probes[0];
+        assert_eq!(p.intervals[0].end, utc(2024, 3, 1, 10, 30, 0), "{minutes}");
+        let told = read
+            .notes
+            .iter()
+            .any(|n| n.contains("past the last time there is"));
+        assert_eq!(
+            told,
+            minutes == "150000000000000",
+            "{minutes}: {:?}",
+            read.notes
+        );
+    }
+    let json =
+        br#"{"stat":"ok","monitors":[{"id":7,"friendly_name":"api","url":"https://api.example/",
+      "logs":[{"type":1,"datetime":1313446683,"duration":9000000000000000}]}]}"#;
+    let read = read_json_bytes(Path::new("api.json"), json).unwrap();
+    assert!(read
+        .notes
+        .iter()
+        .any(|n| n.contains("past the last time there is")));
+}
+
 #[test]
 fn the_api_json_reads_types_and_epochs() {
     let text = br#"{"stat":"ok","monitors":[{"id":7,"friendly_name":"api","url":"https://api.example/",
