@@ -429,34 +429,57 @@ mod tests {
         e
     }
 
+    /// A random case: windows sorted by start, their hosts, events in time order, a lookback.
+    type Case = (Vec<Outage>, Vec<Option<String>>, Vec<Event>, Duration);
+
+    fn random_cases() -> Vec<Case> {
+        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+        (0..600)
+            .map(|case| {
+                let n = rng.below(30) as usize + case % 2;
+                let mut windows: Vec<Outage> = (0..n).map(|_| random_window(&mut rng)).collect();
+                windows.sort_by_key(|w| w.start);
+                let hosts: Vec<Option<String>> = (0..n)
+                    .map(|_| [None, Some("a"), Some("b")][rng.below(3) as usize].map(String::from))
+                    .collect();
+                let mut events: Vec<Event> =
+                    (0..rng.below(60)).map(|_| random_event(&mut rng)).collect();
+                events.sort_by_key(|e| e.time);
+                let lookback = Duration::minutes(rng.below(90) as i64);
+                (windows, hosts, events, lookback)
+            })
+            .collect()
+    }
+
     #[test]
     fn indexed_attribution_matches_the_all_pairs_scan_on_random_windows() {
-        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
-        for case in 0..600 {
-            let n = rng.below(30) as usize + case % 2;
-            let mut windows: Vec<Outage> = (0..n).map(|_| random_window(&mut rng)).collect();
-            windows.sort_by_key(|w| w.start);
-            let hosts: Vec<Option<String>> = (0..n)
-                .map(|_| [None, Some("a"), Some("b")][rng.below(3) as usize].map(String::from))
-                .collect();
-            let mut events: Vec<Event> =
-                (0..rng.below(60)).map(|_| random_event(&mut rng)).collect();
-            events.sort_by_key(|e| e.time);
-            let lookback = Duration::minutes(rng.below(90) as i64);
-            let host_of = |c: &str| c.to_string();
+        let host_of = |c: &str| c.to_string();
+        for (case, (windows, hosts, events, lookback)) in random_cases().iter().enumerate() {
             assert_eq!(
-                attribute(&events, &windows, &hosts, &host_of, lookback),
-                attribute_scan(&events, &windows, &hosts, &host_of, lookback),
+                attribute(events, windows, hosts, &host_of, *lookback),
+                attribute_scan(events, windows, hosts, &host_of, *lookback),
                 "case {case}"
             );
+        }
+    }
+
+    #[test]
+    fn indexed_overlapping_matches_the_all_pairs_scan_on_random_windows() {
+        for (case, (windows, _, _, _)) in random_cases().iter().enumerate() {
             assert_eq!(
-                overlapping(&windows),
-                overlapping_scan(&windows),
+                overlapping(windows),
+                overlapping_scan(windows),
                 "case {case}"
             );
+        }
+    }
+
+    #[test]
+    fn claims_by_binary_search_match_the_all_pairs_scan_on_random_windows() {
+        for (case, (windows, _, _, lookback)) in random_cases().iter().enumerate() {
             assert_eq!(
-                claims(&windows, lookback),
-                claims_scan(&windows, lookback),
+                claims(windows, *lookback),
+                claims_scan(windows, *lookback),
                 "case {case}"
             );
         }

@@ -94,8 +94,8 @@ fn at(m: u64) -> DateTime<Utc> {
 }
 
 /// A window on few minutes (ties), zero-length or not, recovered or not.
-fn random_window(rng: &mut Rng) -> Outage {
-    let start = rng.below(120);
+fn random_window(rng: &mut Rng, spread: u64) -> Outage {
+    let start = rng.below(spread);
     let last = start + rng.below(20);
     Outage {
         kind: crate::model::OutageKind::Service,
@@ -108,8 +108,12 @@ fn random_window(rng: &mut Rng) -> Outage {
     }
 }
 
+/// Up to 40 windows over 20 to 120 minutes: sparse, or crowded into long chains of overlaps.
 fn random_windows(rng: &mut Rng) -> Vec<Outage> {
-    let mut windows: Vec<Outage> = (0..rng.below(30)).map(|_| random_window(rng)).collect();
+    let spread = 20 + rng.below(100);
+    let mut windows: Vec<Outage> = (0..rng.below(40))
+        .map(|_| random_window(rng, spread))
+        .collect();
     windows.sort_by_key(|w| w.start);
     windows
 }
@@ -119,7 +123,7 @@ const HOSTS: [Option<&str>; 4] = [None, Some("a"), Some("b"), Some("c")];
 #[test]
 fn overlap_groups_match_the_all_pairs_scan_on_random_windows() {
     let mut rng = Rng(0x6a09_e667_f3bc_c908);
-    for case in 0..600 {
+    for case in 0..3000 {
         let windows = random_windows(&mut rng);
         let spans: Vec<HostSpan> = windows
             .iter()
