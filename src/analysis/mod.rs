@@ -7,6 +7,7 @@ pub mod downtime;
 pub mod event_findings;
 pub mod fleet;
 pub mod hosts;
+pub mod intervals;
 pub mod metric_correlation;
 pub mod nature;
 pub mod outages;

@@ -5,6 +5,7 @@ use super::clock::{self, ClockChange};
 use super::downtime::{self, Downtime};
 use super::event_findings::{self, EventFindings, StatedCrash};
 use super::hosts::{self, Host};
+use super::intervals::Intervals;
 use super::metric_correlation::{self, MetricFinding};
 use super::nature::{self, Nature};
 use super::outages::{
@@ -16,6 +17,7 @@ use crate::model::{Event, InputReport, MetricSeries, ProbeSeries};
 use crate::timefmt::Zone;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
+use std::collections::HashMap;
 
 pub const SCHEMA_VERSION: u32 = 1;
 /// How many metrics are ranked as "correlated" per window at most.
@@ -192,17 +194,15 @@ pub fn build(
         opts.lookback,
     );
     let claims = attribution::claims(&outages_only, opts.lookback);
+    let inside = downtime_inside(&downtime.periods, &windows);
     let mut reports: Vec<OutageReport> = windows
         .iter()
         .enumerate()
         .map(|(i, (w, host))| {
             let mine: Vec<&Event> = owned[i].iter().map(|&k| &events[k]).collect();
-            let down: Vec<Downtime> = downtime
-                .periods
+            let down: Vec<Downtime> = inside[i]
                 .iter()
-                .filter(|d| d.down_at <= window_end(w) && d.up_at >= w.start)
-                .filter(|d| d.host.is_empty() || host.as_ref().is_none_or(|h| *h == d.host))
-                .cloned()
+                .map(|&k| downtime.periods[k].clone())
                 .collect();
             outage_report(
                 w,
@@ -332,41 +332,79 @@ fn probe_window_host(o: &Outage, found: &hosts::Hosts) -> Option<String> {
         .map(|h| h.name.clone())
 }
 
+/// The downtime periods inside each window (of its host, or of no host), in the periods' order.
+fn downtime_inside(periods: &[Downtime], windows: &[(Outage, Option<String>)]) -> Vec<Vec<usize>> {
+    let index = Intervals::new(periods.iter().map(|d| (d.down_at, d.up_at)));
+    windows
+        .iter()
+        .map(|(w, host)| {
+            let mut inside = index.overlapping(w.start, window_end(w));
+            inside.retain(|&k| {
+                let d = &periods[k];
+                d.host.is_empty() || host.as_ref().is_none_or(|h| *h == d.host)
+            });
+            inside
+        })
+        .collect()
+}
+
 /// Windows of different hosts that overlap in time, merged into groups.
 pub(super) fn overlaps(reports: &[OutageReport]) -> Vec<Overlap> {
+    let spans: Vec<HostSpan> = reports
+        .iter()
+        .map(|r| (r.host.as_deref(), r.window.start, window_end(&r.window)))
+        .collect();
+    overlap_groups(&spans)
+}
+
+/// A window's host (if known), start and end.
+type HostSpan<'a> = (Option<&'a str>, DateTime<Utc>, DateTime<Utc>);
+
+/// Each pair of windows of different hosts that overlap, in order (i, then j > i), joins the
+/// first group of window i whose shared span stays open with it, else starts a group.
+fn overlap_groups(windows: &[HostSpan]) -> Vec<Overlap> {
+    let index = Intervals::new(windows.iter().map(|&(_, s, e)| (s, e)));
     let mut out: Vec<Overlap> = Vec::new();
-    for (i, a) in reports.iter().enumerate() {
-        let Some(ha) = &a.host else { continue };
-        for (j, b) in reports.iter().enumerate().skip(i + 1) {
-            let Some(hb) = &b.host else { continue };
-            if ha == hb {
+    // The groups (places in `out`, ascending) each window is in.
+    let mut groups_of: Vec<Vec<usize>> = vec![Vec::new(); windows.len()];
+    for (i, &(ha, sa, ea)) in windows.iter().enumerate() {
+        let Some(ha) = ha else { continue };
+        for j in index.overlapping(sa, ea) {
+            let (Some(hb), sb, eb) = windows[j] else {
                 continue;
-            }
-            let from = a.window.start.max(b.window.start);
-            let to = window_end(&a.window).min(window_end(&b.window));
-            if from > to {
+            };
+            let (from, to) = (sa.max(sb), ea.min(eb));
+            if j <= i || ha == hb || from > to {
                 continue;
             }
             // Join the group of window i only while the span all of them share stays open.
-            let joins =
-                |o: &&mut Overlap| o.windows.contains(&(i + 1)) && o.from.max(from) <= o.to.min(to);
-            match out.iter_mut().find(joins) {
-                Some(o) => {
-                    if !o.windows.contains(&(j + 1)) {
-                        o.windows.push(j + 1);
-                    }
-                    if !o.hosts.contains(hb) {
-                        o.hosts.push(hb.clone());
+            let joins = groups_of[i]
+                .iter()
+                .copied()
+                .find(|&g| out[g].from.max(from) <= out[g].to.min(to));
+            let g = joins.unwrap_or(out.len());
+            match joins {
+                Some(g) => {
+                    let o = &mut out[g];
+                    if !o.hosts.iter().any(|h| h == hb) {
+                        o.hosts.push(hb.to_string());
                     }
                     o.from = o.from.max(from);
                     o.to = o.to.min(to);
                 }
-                None => out.push(Overlap {
-                    hosts: vec![ha.clone(), hb.clone()],
-                    windows: vec![i + 1, j + 1],
-                    from,
-                    to,
-                }),
+                None => {
+                    out.push(Overlap {
+                        hosts: vec![ha.to_string(), hb.to_string()],
+                        windows: vec![i + 1],
+                        from,
+                        to,
+                    });
+                    groups_of[i].push(g);
+                }
+            }
+            if let Err(at) = groups_of[j].binary_search(&g) {
+                groups_of[j].insert(at, g);
+                out[g].windows.push(j + 1);
             }
         }
     }
@@ -471,36 +509,57 @@ pub(super) fn add_related(reports: &mut [OutageReport]) {
     // Windows down together share their events: they are one outage, not related incidents.
     let windows: Vec<Outage> = reports.iter().map(|r| r.window.clone()).collect();
     let together = attribution::overlapping(&windows);
-    let summaries: Vec<(DateTime<Utc>, Option<i64>, String)> = reports
-        .iter()
-        .map(|r| {
-            (
-                r.window.start,
-                r.window.duration_seconds,
-                r.window.kind.as_str().to_string(),
-            )
-        })
-        .collect();
-    for (i, report) in reports.iter_mut().enumerate() {
-        for (j, other) in sigs.iter().enumerate() {
-            if i == j || together[i].contains(&j) {
-                continue;
-            }
-            let shared: Vec<String> = sigs[i]
-                .iter()
-                .filter(|s| other.contains(s))
-                .cloned()
-                .collect();
-            if !shared.is_empty() {
-                report.related.push(Related {
-                    start: summaries[j].0,
-                    duration_seconds: summaries[j].1,
-                    kind: summaries[j].2.clone(),
-                    shared_events: shared,
-                });
+    let related = related_pairs(&sigs, &together);
+    for (report, pairs) in reports.iter_mut().zip(related) {
+        report.related = pairs
+            .into_iter()
+            .map(|(j, shared)| Related {
+                start: windows[j].start,
+                duration_seconds: windows[j].duration_seconds,
+                kind: windows[j].kind.as_str().to_string(),
+                shared_events: shared,
+            })
+            .collect();
+    }
+}
+
+/// For each window, the other windows (ascending) that share entries of its signature, with
+/// those entries in its signature's order; windows down together (`together`, ascending) are
+/// left out. Only windows that carry one of its entries are looked at.
+fn related_pairs(sigs: &[Vec<String>], together: &[Vec<usize>]) -> Vec<Vec<(usize, Vec<String>)>> {
+    let mut carriers: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (j, sig) in sigs.iter().enumerate() {
+        for s in sig {
+            let list = carriers.entry(s).or_default();
+            if list.last() != Some(&j) {
+                list.push(j);
             }
         }
     }
+    sigs.iter()
+        .enumerate()
+        .map(|(i, sig)| {
+            let mut others: Vec<usize> = sig
+                .iter()
+                .flat_map(|s| carriers.get(s.as_str()).into_iter().flatten().copied())
+                .collect();
+            others.sort_unstable();
+            others.dedup();
+            others
+                .into_iter()
+                .filter(|&j| j != i && together[i].binary_search(&j).is_err())
+                .map(|j| {
+                    (
+                        j,
+                        sig.iter()
+                            .filter(|s| sigs[j].contains(s))
+                            .cloned()
+                            .collect(),
+                    )
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// The host with the most events (renames joined), else the first metric host.
@@ -524,3 +583,7 @@ fn host_of_report(
         .map(|(h, _)| h)
         .or_else(|| metrics.iter().find_map(|m| m.host.clone()))
 }
+
+#[cfg(test)]
+#[path = "report_tests.rs"]
+mod tests;

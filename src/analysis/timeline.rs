@@ -62,6 +62,7 @@ fn entry(
 /// The condensed timeline of one window: probe transitions in its claim (lookback to aftermath,
 /// cut where the neighbours begin),
 /// first/last of each event group, window markers, and threshold crossings (even earlier ones).
+/// `transitions` are sorted by time, as `find_outages` gives them.
 pub fn for_window(
     w: &Outage,
     findings: &EventFindings,
@@ -108,10 +109,7 @@ pub fn for_window(
             format!("{}{moved}", c.explanation),
         ));
     }
-    for t in transitions
-        .iter()
-        .filter(|t| t.time >= from && t.time <= to)
-    {
+    for t in in_claim(transitions, from, to) {
         out.push(entry(
             t.time,
             "probe",
@@ -163,6 +161,14 @@ pub fn for_window(
     }
     sort(&mut out);
     out
+}
+
+/// The transitions (sorted by time) from `from` to `to`: found by binary search, not by a scan
+/// per window.
+fn in_claim(transitions: &[Transition], from: DateTime<Utc>, to: DateTime<Utc>) -> &[Transition] {
+    let lo = transitions.partition_point(|t| t.time < from);
+    let hi = transitions.partition_point(|t| t.time <= to);
+    &transitions[lo..hi.max(lo)]
 }
 
 /// A window's two markers: its start (first failed check) and its end (recovery, or the last
@@ -491,5 +497,40 @@ mod tests {
         assert_eq!(fmt_value(0.0312), "0.0312");
         assert_eq!(fmt_value(-1500.0), "-1,500");
         assert_eq!(fmt_value(f64::NAN), "n/a");
+    }
+
+    #[test]
+    fn transitions_in_a_claim_match_a_filter_of_every_transition() {
+        use super::{in_claim, Transition};
+        use crate::analysis::intervals::tests::Rng;
+        use chrono::{DateTime, Duration, TimeZone, Utc};
+        let at = |m: u64| {
+            Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).unwrap() + Duration::minutes(m as i64)
+        };
+        let mut rng = Rng(0xda94_2042_e4dd_58b5);
+        for case in 0..300 {
+            let mut times: Vec<DateTime<Utc>> =
+                (0..rng.below(30)).map(|_| at(rng.below(60))).collect();
+            times.sort();
+            let transitions: Vec<Transition> = times
+                .iter()
+                .enumerate()
+                .map(|(i, &time)| Transition {
+                    time,
+                    probe: format!("p{i}"),
+                    state: "down".into(),
+                })
+                .collect();
+            for _ in 0..10 {
+                let from = at(rng.below(70));
+                let to = at(rng.below(70));
+                let want: Vec<&Transition> = transitions
+                    .iter()
+                    .filter(|t| t.time >= from && t.time <= to)
+                    .collect();
+                let got: Vec<&Transition> = in_claim(&transitions, from, to).iter().collect();
+                assert_eq!(format!("{got:?}"), format!("{want:?}"), "case {case}");
+            }
+        }
     }
 }

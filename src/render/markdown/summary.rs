@@ -204,12 +204,14 @@ pub(crate) fn overview(s: &mut String, report: &Report, clock: &Clock) {
         s,
         "| # | kind | nature | start | recovered | duration | probes down |\n|---|---|---|---|---|---|---|"
     );
+    // Found once: it scans every window.
+    let primary = primary_index(report);
     for (i, o) in report.outages.iter().enumerate() {
         let w = &o.window;
         let _ = writeln!(
             s,
             "| {} | {} | {} | {} | {} | {} | {} |",
-            if Some(i) == primary_index(report) {
+            if Some(i) == primary {
                 format!("{} (main)", i + 1)
             } else {
                 (i + 1).to_string()
