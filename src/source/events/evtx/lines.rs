@@ -577,16 +577,7 @@ mod tests {
                         .map(|k| char::from(b'a' + (k % 26) as u8))
                         .collect();
                     s.insert(at, odd);
-                    let utf16: Vec<u8> = s.encode_utf16().flat_map(u16::to_le_bytes).collect();
-                    let mut ours = vec![b'"'];
-                    json_utf16(&utf16, &mut ours).unwrap();
-                    ours.push(b'"');
-                    let upto_nul = s.split('\0').next().unwrap_or_default();
-                    assert_eq!(
-                        String::from_utf8_lossy(&ours),
-                        serde_json::to_string(upto_nul).unwrap(),
-                        "{s:?}"
-                    );
+                    assert_utf16_escaped_as_serde_json(&s);
                 }
             }
         }
@@ -613,17 +604,22 @@ mod tests {
             json_str(&mut ours, s);
             let want = serde_json::to_string(s).unwrap();
             assert_eq!(String::from_utf8_lossy(&ours), want);
-            // The same text as UTF-16LE, as a record stores it.
-            let utf16: Vec<u8> = s.encode_utf16().flat_map(u16::to_le_bytes).collect();
-            let mut ours = vec![b'"'];
-            json_utf16(&utf16, &mut ours).unwrap();
-            ours.push(b'"');
-            // A NUL ends a UTF-16 value.
-            let upto_nul = s.split('\0').next().unwrap_or_default();
-            assert_eq!(
-                String::from_utf8_lossy(&ours),
-                serde_json::to_string(upto_nul).unwrap()
-            );
+            assert_utf16_escaped_as_serde_json(s);
         }
+    }
+
+    /// `s` as UTF-16LE (as a record stores it) comes out as serde_json writes it, up to its
+    /// first NUL (which ends a UTF-16 value).
+    fn assert_utf16_escaped_as_serde_json(s: &str) {
+        let utf16: Vec<u8> = s.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let mut ours = vec![b'"'];
+        json_utf16(&utf16, &mut ours).unwrap();
+        ours.push(b'"');
+        let upto_nul = s.split('\0').next().unwrap_or_default();
+        assert_eq!(
+            String::from_utf8_lossy(&ours),
+            serde_json::to_string(upto_nul).unwrap(),
+            "{s:?}"
+        );
     }
 }
