@@ -265,6 +265,18 @@ fn without_boms(mut bytes: &[u8]) -> &[u8] {
     bytes
 }
 
+/// Whether a file's rows run newest first: the first row's time (in the first block with rows)
+/// is later than the last row's (one row is neither newer nor older). `ends` gives each block's
+/// first and last time as read, in file order.
+pub fn newest_first<I>(ends: I) -> bool
+where
+    I: DoubleEndedIterator<Item = Option<(chrono::NaiveDateTime, chrono::NaiveDateTime)>> + Clone,
+{
+    let first = ends.clone().find_map(|e| e).map(|e| e.0);
+    let last = ends.rev().find_map(|e| e).map(|e| e.1);
+    first.zip(last).is_some_and(|(f, l)| f > l)
+}
+
 /// Whether every quote of `block` (which starts at a record's start) opens a field, closes one
 /// before a comma, a line end or the block's end, or is a doubled quote inside one: then a CSV
 /// reader is outside quotes exactly where the count of quotes before is even, and a block cut

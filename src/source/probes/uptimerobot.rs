@@ -3,7 +3,7 @@
 //! a Monitor URL column) and the API's `getMonitors` JSON with `logs[]` (epoch seconds).
 use self::row_cells::{plain_cells, LineCells};
 use super::line_blocks::{
-    parse_bytes_in_order, utf8_or_decoded, Block, Cut, Interned, NotUtf8, Split,
+    newest_first, parse_bytes_in_order, utf8_or_decoded, Block, Cut, Interned, NotUtf8, Split,
 };
 use super::states::{target, StatesBuilder};
 use super::store::ProbeStoreRead;
@@ -465,13 +465,7 @@ fn read_body(
         },
     )?;
     // Newest first as exported: the order decides repeated DST hours.
-    let first = blocks.iter().find_map(|block| block.ends).map(|e| e.0);
-    let last = blocks
-        .iter()
-        .rev()
-        .find_map(|block| block.ends)
-        .map(|e| e.1);
-    let descending = first.zip(last).is_some_and(|(f, l)| f > l);
+    let descending = newest_first(blocks.iter().map(|block| block.ends));
     let mut hour = RepeatedHour::default();
     let timed = place::place_all(&mut b, &mut blocks, &mut hour, descending, zone);
     b.note_zone(zone, timed > 0, "the account's zone");

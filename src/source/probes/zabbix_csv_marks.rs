@@ -2,6 +2,7 @@
 //! per target the opening and closing marks in time order, replayed into state changes.
 use super::{Row, RowBlock, StatesBuilder};
 use crate::model::ProbeState;
+use crate::source::probes::line_blocks::newest_first;
 use crate::source::probes::states::Change;
 use crate::timefmt::{Reading, RepeatedHour, Zone};
 use chrono::{DateTime, Utc};
@@ -170,14 +171,8 @@ pub(super) fn place_block(block: &mut RowBlock, zone: Zone) {
 /// (newest first, as the page sorts by default). A time in a skipped hour is a damaged row.
 /// Blocks placed on their workers are added as they are.
 pub(super) fn place_in_zone(b: &mut StatesBuilder, blocks: &mut [RowBlock], zone: Zone) -> Placed {
-    // The first and the last row's Time, as read (one row is neither newer nor older).
-    let first = blocks.iter().find_map(|block| block.ends).map(|e| e.0);
-    let last = blocks
-        .iter()
-        .rev()
-        .find_map(|block| block.ends)
-        .map(|e| e.1);
-    let descending = first.zip(last).is_some_and(|(f, l)| f > l);
+    // The first and the last row's Time, as read.
+    let descending = newest_first(blocks.iter().map(|block| block.ends));
     let mut hour = RepeatedHour::default();
     let mut out = Placed::default();
     for block in blocks.iter_mut() {
