@@ -114,7 +114,7 @@ fn write_log(
         .zip(records.last().map(|r| r.time));
     let bytes = write_evtx(&records);
     drop(records);
-    write_file(&path, &bytes)?;
+    crate::report_io::replace_file(&path, &bytes).map_err(|e| Error::io(&path, e))?;
     let span = span
         .map(|(a, b)| {
             format!(
@@ -131,11 +131,4 @@ fn write_log(
         bytes.len()
     )?;
     Ok(())
-}
-
-/// Writes through a temporary file in the same folder, then renames it into place.
-fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let tmp = path.with_extension("tmp-synth");
-    std::fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
 }

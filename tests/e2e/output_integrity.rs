@@ -179,6 +179,43 @@ fn output_never_overwrites_an_input_however_spelled() {
     }
 }
 
+/// `-o` a FIFO (what `-o /dev/stdout` or `-o >(gzip > r.gz)` open) or a link is written through,
+/// not renamed over: a rename puts a plain file in their place, as it once did to /dev/null.
+#[cfg(unix)]
+#[test]
+fn output_into_a_fifo_or_a_link_is_written_through_not_replaced() {
+    use std::os::unix::fs::FileTypeExt;
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let inputs = tmp.path().join("in");
+    std::fs::create_dir(&inputs).expect("mkdir");
+    hostile_inputs(&inputs);
+    let plain = tmp.path().join("plain.md");
+    run_ok(["report", &arg(&inputs), "-q", "-o", &arg(&plain)]);
+    let expected = std::fs::read_to_string(&plain).expect("read");
+
+    let fifo = tmp.path().join("pipe");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.expect("mkfifo").success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo))
+    };
+    run_ok(["report", &arg(&inputs), "-q", "-o", &arg(&fifo)]);
+    let kind = std::fs::symlink_metadata(&fifo).expect("stat").file_type();
+    // Checked before joining: had the FIFO been replaced, its reader would wait forever.
+    assert!(kind.is_fifo(), "the FIFO became {kind:?}");
+    assert_eq!(reader.join().expect("reader").expect("read"), expected);
+
+    let target = tmp.path().join("target.md");
+    std::fs::write(&target, "old").expect("write");
+    let link = tmp.path().join("link.md");
+    std::os::unix::fs::symlink(&target, &link).expect("symlink");
+    run_ok(["report", &arg(&inputs), "-q", "-o", &arg(&link)]);
+    let kind = std::fs::symlink_metadata(&link).expect("stat").file_type();
+    assert!(kind.is_symlink(), "the link became {kind:?}");
+    assert_eq!(std::fs::read_to_string(&target).expect("read"), expected);
+}
+
 /// Only the `-o` file appears, whatever the inputs contain (names like `../../etc/passwd`).
 #[test]
 fn no_file_is_written_but_the_one_asked_for() {
