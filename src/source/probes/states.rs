@@ -197,6 +197,11 @@ impl StatesBuilder {
         }
     }
 
+    /// The name a series was made with.
+    pub fn series_name(&self, series: usize) -> &str {
+        &self.names[series]
+    }
+
     /// The series' last state lasts until `t` (UptimeRobot's duration of the newest event).
     pub fn ends_at(&mut self, series: usize, t: DateTime<Utc>) {
         self.saw(t);

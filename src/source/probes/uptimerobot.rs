@@ -161,6 +161,40 @@ pub fn parse_duration(text: &str, plain_minutes: bool) -> Option<Duration> {
     Duration::try_seconds(total)
 }
 
+/// A row's duration: none given, read, or given but not readable (a damaged cell, or one that
+/// says less than nothing). Only a monitor's newest row's is used; an unreadable one is told.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Lasted {
+    Empty,
+    For(Duration),
+    Unreadable,
+}
+
+impl Lasted {
+    fn from_cell(text: &str, plain_minutes: bool) -> Lasted {
+        if trim_plain(text).is_empty() {
+            return Lasted::Empty;
+        }
+        Lasted::from(parse_duration(text, plain_minutes))
+    }
+
+    fn from_json(value: Option<&serde_json::Value>) -> Lasted {
+        match value {
+            None | Some(serde_json::Value::Null) => Lasted::Empty,
+            Some(v) => Lasted::from(v.as_i64().and_then(Duration::try_seconds)),
+        }
+    }
+}
+
+impl From<Option<Duration>> for Lasted {
+    fn from(d: Option<Duration>) -> Lasted {
+        match d {
+            Some(d) if d >= Duration::zero() => Lasted::For(d),
+            _ => Lasted::Unreadable,
+        }
+    }
+}
+
 /// Columns of the dashboard CSV: by header name, or the headerless order.
 #[derive(Debug, Clone, Copy)]
 struct Columns {
@@ -237,7 +271,7 @@ struct Row {
     monitor: u32,
     local: NaiveDateTime,
     reading: Option<Reading>,
-    duration: Option<Duration>,
+    duration: Lasted,
 }
 
 /// The distinct event words and monitors (name and URL) of one file, each read once.
@@ -380,9 +414,9 @@ fn parse_rows(block: Block<'_>, columns: Columns, header: Option<usize>, zone: Z
             monitor: out.monitors.id(pair),
             local,
             reading: hours.reading(local),
-            duration: columns
-                .duration
-                .and_then(|i| parse_duration(cell(i), columns.minutes)),
+            duration: columns.duration.map_or(Lasted::Empty, |i| {
+                Lasted::from_cell(cell(i), columns.minutes)
+            }),
         });
     }
     place::place_block(&mut out);
@@ -506,7 +540,7 @@ pub fn read_json_bytes(path: &Path, bytes: &[u8]) -> Result<ProbeStoreRead> {
     let answer: ApiAnswer = super::states::parse_json(path, bytes, "UptimeRobot getMonitors")?;
     let mut b = StatesBuilder::new(path, KIND_JSON);
     b.note("UptimeRobot API logs: type 1 down, 2 up, 98 started, 99 paused; epoch seconds");
-    let mut rows: Vec<(usize, DateTime<Utc>, ProbeState, Option<Duration>)> = Vec::new();
+    let mut rows: Vec<(usize, DateTime<Utc>, ProbeState, Lasted, String)> = Vec::new();
     for (mi, m) in answer.monitors.iter().enumerate() {
         let name = m
             .friendly_name
@@ -543,36 +577,49 @@ pub fn read_json_bytes(path: &Path, bytes: &[u8]) -> Result<ProbeStoreRead> {
                     ProbeState::Unknown
                 }
             };
-            let duration = log
-                .get("duration")
-                .and_then(serde_json::Value::as_i64)
-                .and_then(Duration::try_seconds);
-            rows.push((s, t, state, duration));
+            let duration = Lasted::from_json(log.get("duration"));
+            rows.push((s, t, state, duration, at));
         }
     }
     rows.sort_by_key(|r| r.1);
     let mut newest = std::collections::HashMap::new();
-    for (s, t, state, duration) in rows {
+    for (s, t, state, duration, at) in rows {
         b.edge(s, t, state, u32::from(state == ProbeState::Down));
-        newest.insert(s, (t, duration));
+        newest.insert(s, (t, duration, at));
     }
-    for (s, (t, duration)) in newest {
-        if let Some(d) = duration {
-            end_newest(&mut b, s, t, d);
-        }
+    for (s, (t, duration, at)) in newest {
+        end_newest(&mut b, s, t, duration, || at);
     }
     Ok(b.finish())
 }
 
-/// Series `s` ends when its newest event, at `t`, has lasted `d`; a duration that runs past the
-/// last time there is (a damaged cell) leaves the end where the events put it, and says so.
-pub(super) fn end_newest(b: &mut StatesBuilder, s: usize, t: DateTime<Utc>, d: Duration) {
-    match t.checked_add_signed(d) {
+/// Series `s` ends when its newest event, at `t` (`row` says where it is in the file), has lasted
+/// its duration. An unreadable duration, or one that runs past the last time there is (a damaged
+/// cell), leaves the end where the events put it, and says so.
+pub(super) fn end_newest(
+    b: &mut StatesBuilder,
+    s: usize,
+    t: DateTime<Utc>,
+    duration: Lasted,
+    row: impl FnOnce() -> String,
+) {
+    let end = match duration {
+        Lasted::Empty => return,
+        Lasted::Unreadable => None,
+        Lasted::For(d) => t.checked_add_signed(d),
+    };
+    match end {
         Some(end) => b.ends_at(s, end),
         None => b.note(format!(
-            "a newest event at {} lasts {} s, past the last time there is: its end is not known",
+            "{}: the duration of {}'s newest event ({}) {}: its end is not known",
+            row(),
+            b.series_name(s),
             t.format("%Y-%m-%d %H:%M:%S UTC"),
-            d.num_seconds()
+            match duration {
+                Lasted::For(d) =>
+                    format!("lasts {} s, past the last time there is", d.num_seconds()),
+                _ => "cannot be read".to_string(),
+            }
         )),
     }
 }

@@ -1,14 +1,14 @@
 //! The UptimeRobot CSV reader's rows placed in time: per block (on its worker when no time in it
 //! depends on the rows before, else on the reading thread in file order), each monitor's state
 //! changes in file order, then handed to the builder per monitor without a pass over the rows.
-use super::{event_state, Row, RowBlock, Seen, StatesBuilder};
+use super::{event_state, Lasted, Row, RowBlock, Seen, StatesBuilder};
 use crate::model::ProbeState;
 use crate::source::probes::states::Change;
 use crate::timefmt::{Reading, RepeatedHour, Zone};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
-/// A row's place in its block, its time and its duration.
-type At = (usize, DateTime<Utc>, Option<Duration>);
+/// A row's line (its place in the file), its time and its duration.
+type At = (usize, DateTime<Utc>, Lasted);
 
 /// One block's rows placed in time, by the block's monitors and words.
 #[derive(Default)]
@@ -26,7 +26,7 @@ pub(super) struct Placed {
 }
 
 impl Placed {
-    fn add(&mut self, at: usize, row: &Row, t: DateTime<Utc>, states: &[ProbeState]) {
+    fn add(&mut self, row: &Row, t: DateTime<Utc>, states: &[ProbeState]) {
         let state = states[row.word as usize];
         let (m, w) = (row.monitor as usize, row.word as usize);
         if self.changes.len() <= m {
@@ -41,7 +41,7 @@ impl Placed {
             state,
             failures: u32::from(state == ProbeState::Down),
         });
-        let here = (at, t, row.duration);
+        let here = (row.line, t, row.duration);
         let ends = &mut self.ends[m];
         *ends = Some(ends.map_or((here, here), |(first, _)| (first, here)));
         self.word_rows[w] += 1;
@@ -75,9 +75,9 @@ pub(super) fn place_block(block: &mut RowBlock) {
     }
     let states = word_states(block);
     let mut placed = Placed::default();
-    for (at, row) in rows.iter().enumerate() {
+    for row in rows {
         if let Some(r) = row.reading {
-            placed.add(at, row, r.time, &states);
+            placed.add(row, r.time, &states);
         }
     }
     block.placed = Some(placed);
@@ -98,10 +98,10 @@ pub(super) fn place_all(
         if block.placed.is_none() {
             let states = word_states(block);
             let mut placed = Placed::default();
-            for (at, row) in block.rows.iter().enumerate() {
+            for row in &block.rows {
                 match row.reading {
                     // The reading becomes the one instant chosen.
-                    Some(r) => placed.add(at, row, hour.resolve(r, descending), &states),
+                    Some(r) => placed.add(row, hour.resolve(r, descending), &states),
                     None => b.damaged(format!(
                         "line {}: {} does not exist in {} (skipped by a DST change)",
                         row.line,
@@ -130,9 +130,10 @@ pub(super) fn add_edges(
     backwards: bool,
 ) {
     let monitors = seen.monitors.len();
-    // Where each monitor is first met, read in time order: (block, row), the latest when backwards.
+    // Where each monitor is first met, read in time order: (block, line), the latest when backwards.
     let mut met: Vec<Option<(usize, usize)>> = vec![None; monitors];
-    let mut newest: Vec<Option<(DateTime<Utc>, Option<Duration>)>> = vec![None; monitors];
+    // Each monitor's newest row: its line, time and duration.
+    let mut newest: Vec<Option<At>> = vec![None; monitors];
     let mut runs: Vec<Vec<Vec<Change>>> = vec![Vec::new(); monitors];
     let mut known_rows = vec![0u64; seen.words.len()];
     let mut span: Option<(DateTime<Utc>, DateTime<Utc>)> = None;
@@ -157,7 +158,7 @@ pub(super) fn add_edges(
             // The newest row met: the block's last when forwards, the first block's first
             // when backwards.
             if !backwards || newest[m].is_none() {
-                newest[m] = Some((end.1, end.2));
+                newest[m] = Some(end);
             }
             runs[m].push(std::mem::take(&mut placed.changes[local]));
         }
@@ -195,8 +196,8 @@ pub(super) fn add_edges(
     }
     series.sort_unstable();
     for (s, m) in series {
-        if let Some((t, Some(d))) = newest[m] {
-            super::end_newest(b, s, t, d);
+        if let Some((line, t, duration)) = newest[m] {
+            super::end_newest(b, s, t, duration, || format!("line {line}"));
         }
     }
 }

@@ -158,13 +158,11 @@ Up,web-eu,https://app.example/,2024-03-01 10:00:00,OK,30\n"
         assert_eq!(read.report.records_read, 2, "{minutes}");
         let p = &read.probes[0];
         assert_eq!(p.intervals[0].end, utc(2024, 3, 1, 10, 30, 0), "{minutes}");
-        let told = read
-            .notes
-            .iter()
-            .any(|n| n.contains("past the last time there is"));
+        let told = |what: &str| read.notes.iter().any(|n| n.contains(what));
+        let representable = minutes == "150000000000000";
         assert_eq!(
-            told,
-            minutes == "150000000000000",
+            (told("past the last time there is"), told("cannot be read")),
+            (representable, !representable),
             "{minutes}: {:?}",
             read.notes
         );
@@ -177,6 +175,66 @@ Up,web-eu,https://app.example/,2024-03-01 10:00:00,OK,30\n"
         .notes
         .iter()
         .any(|n| n.contains("past the last time there is")));
+}
+
+/// Only the newest row's duration is used; when it is there but cannot be read (or is less than
+/// nothing) the note names its line and monitor, and the end stays where the events put it.
+#[test]
+fn a_newest_duration_that_cannot_be_read_is_told_with_its_line() {
+    for (cell, readable) in [
+        ("1 hrs, 2 mins", true),
+        ("", true),
+        ("soon", false),
+        ("-5 mins", false),
+        ("3 fortnights", false),
+    ] {
+        let text = format!(
+            "\"Up\",\"db\",\"15-08-2011 18:28:03\",\"OK\",\"{cell}\"\r\n\
+\"Down\",\"db\",\"15-08-2011 16:58:03\",\"Timeout\",\"1 hrs, 30 mins\"\r\n"
+        );
+        let read = csv(&text, "UTC");
+        let end = read.probes[0].intervals.last().unwrap().end;
+        let told: Vec<&String> = read
+            .notes
+            .iter()
+            .filter(|n| n.contains("cannot be read"))
+            .collect();
+        if readable {
+            assert!(told.is_empty(), "{cell:?}: {told:?}");
+        } else {
+            assert_eq!(end, utc(2011, 8, 15, 18, 28, 3), "{cell:?}");
+            assert_eq!(told.len(), 1, "{cell:?}: {:?}", read.notes);
+            assert!(
+                told[0].starts_with("line 1: the duration of db's newest event"),
+                "{}",
+                told[0]
+            );
+        }
+        if cell.is_empty() {
+            assert_eq!(end, utc(2011, 8, 15, 18, 28, 3));
+        } else if readable {
+            assert_eq!(end, utc(2011, 8, 15, 19, 30, 3));
+        }
+    }
+    for (duration, told) in [
+        ("600", false),
+        ("null", false),
+        ("\"10 min\"", true),
+        ("-5", true),
+    ] {
+        let json = format!(
+            r#"{{"stat":"ok","monitors":[{{"id":7,"friendly_name":"api",
+          "logs":[{{"type":1,"datetime":1313446683,"duration":{duration}}}]}}]}}"#
+        );
+        let read = read_json_bytes(Path::new("api.json"), json.as_bytes()).unwrap();
+        let notes: Vec<&String> = (read.notes.iter())
+            .filter(|n| n.contains("cannot be read"))
+            .collect();
+        assert_eq!(notes.len(), usize::from(told), "{duration}: {notes:?}");
+        if told {
+            assert!(notes[0].starts_with("monitors[0].logs[0]: the duration of api's"));
+        }
+    }
 }
 
 #[test]
