@@ -220,6 +220,28 @@ fn a_volume_shadow_copy_of_a_system_log_has_two_planned_restarts() {
     assert!(has_all(&got[1].3, &[361, 375, 376]));
 }
 
+/// A downtime of seconds reads with its seconds in the summary (the same sample: down 18:40:18,
+/// up 18:40:24 UTC, 20:40 CEST in Berlin), not "from 18:40 to 18:40"; an hour-long one keeps
+/// minutes (tests/e2e/report.rs).
+#[test]
+fn a_downtime_of_seconds_is_told_in_seconds() {
+    let Some(dir) = shared("evtx-samples") else {
+        return;
+    };
+    let log = dir.join("omerbenamram-evtx/2-vss_7-System.evtx");
+    let md = run_ok(["report", &arg(&log), "-q", "--tz", "Europe/Berlin"]);
+    let summary = md.lines().find(|l| l.contains("was down for")).unwrap();
+    assert!(
+        summary.contains("on 2018-07-06 from 20:40:18 to 20:40:24 CEST (18:40:18 to 18:40:24 UTC)"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("It went down at 20:40:18 (StopTime")
+            && summary.contains("came back at 20:40:24 (StartTime"),
+        "{summary}"
+    );
+}
+
 /// The scenario's probes cover 2011-08-05..15: its planned power-off of 2011-08-01 (#8 1074
 /// "Hardware: Installation (Planned)", #9 6006, #12 Kernel-General 12) is listed as downtime but
 /// is no window, and the restart during Outage 4 (#392 1074, #393 6006) is matched to it.

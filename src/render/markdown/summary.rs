@@ -70,12 +70,11 @@ pub(crate) fn summary_text(
     };
     if w.probes.is_empty() {
         for d in &o.downtime {
+            let (down, up) = clock.local_pair(&d.down_at, &d.up_at);
             let _ = write!(
                 p,
-                "It went down at {} ({}) and came back at {} ({}). ",
-                clock.local_short(&d.down_at),
+                "It went down at {down} ({}) and came back at {up} ({}). ",
                 esc(&d.down_basis),
-                clock.local_short(&d.up_at),
                 esc(&d.up_basis)
             );
         }
@@ -88,12 +87,11 @@ pub(crate) fn summary_text(
             esc(&down.join(", "))
         );
         for d in &o.downtime {
+            let (down, up) = clock.local_pair(&d.down_at, &d.up_at);
             let _ = write!(
                 p,
-                "The host's logs record {} during it: down at {}, booted at {}. ",
-                esc(&d.summary),
-                clock.local_short(&d.down_at),
-                clock.local_short(&d.up_at)
+                "The host's logs record {} during it: down at {down}, booted at {up}. ",
+                esc(&d.summary)
             );
         }
     }

@@ -50,39 +50,61 @@ impl Clock {
     pub(crate) fn local(&self, t: &DateTime<Utc>) -> String {
         self.zone.format(t)
     }
-    /// "on 2011-08-15 from 16:58 to 18:28 PDT (23:58 to 01:28 UTC)", dates repeated only when needed.
+    /// "on 2011-08-15 from 16:58 to 18:28 PDT (23:58 to 01:28 UTC)", dates repeated only when needed,
+    /// seconds shown when the minutes alone would make a 6-second window read "18:40 to 18:40".
     pub(crate) fn range(&self, a: &DateTime<Utc>, b: &DateTime<Utc>) -> String {
         let (la, lb) = (a.with_timezone(&self.zone.0), b.with_timezone(&self.zone.0));
         let same_day = la.date_naive() == lb.date_naive();
+        let hm = time_format(&self.zone.0, a, b);
         let local = if same_day {
             format!(
-                "on {} from {} to {}",
+                "on {} from {} to {} {}",
                 la.format("%Y-%m-%d"),
-                la.format("%H:%M"),
-                lb.format("%H:%M %Z")
+                la.format(hm),
+                lb.format(hm),
+                lb.format("%Z")
             )
         } else {
             format!(
-                "from {} to {}",
-                la.format("%Y-%m-%d %H:%M"),
-                lb.format("%Y-%m-%d %H:%M %Z")
+                "from {} {} to {} {} {}",
+                la.format("%Y-%m-%d"),
+                la.format(hm),
+                lb.format("%Y-%m-%d"),
+                lb.format(hm),
+                lb.format("%Z")
             )
         };
         if self.zone.is_utc() {
             local
         } else {
-            format!(
-                "{local} ({} to {} UTC)",
-                a.format("%H:%M"),
-                b.format("%H:%M")
-            )
+            format!("{local} ({} to {} UTC)", a.format(hm), b.format(hm))
         }
     }
     pub(crate) fn local_short(&self, t: &DateTime<Utc>) -> String {
         t.with_timezone(&self.zone.0).format("%H:%M").to_string()
     }
+    /// Two times of one sentence ("went down at 18:40:18 and came back at 18:40:24"): with
+    /// seconds when they fall in the same minute.
+    pub(crate) fn local_pair(&self, a: &DateTime<Utc>, b: &DateTime<Utc>) -> (String, String) {
+        let hm = time_format(&self.zone.0, a, b);
+        let local = |t: &DateTime<Utc>| t.with_timezone(&self.zone.0).format(hm).to_string();
+        (local(a), local(b))
+    }
     pub(crate) fn utc(&self, t: &DateTime<Utc>) -> String {
         t.format("%Y-%m-%d %H:%M:%S").to_string()
+    }
+}
+
+/// `%H:%M`, or `%H:%M:%S` when `a` and `b` are different times of one minute in `zone`.
+fn time_format(zone: &chrono_tz::Tz, a: &DateTime<Utc>, b: &DateTime<Utc>) -> &'static str {
+    let minute = |t: &DateTime<Utc>| {
+        let local = t.with_timezone(zone).naive_local();
+        local.and_utc().timestamp().div_euclid(60)
+    };
+    if a != b && minute(a) == minute(b) {
+        "%H:%M:%S"
+    } else {
+        "%H:%M"
     }
 }
 
