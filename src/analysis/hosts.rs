@@ -62,6 +62,25 @@ impl Hosts {
             .cloned()
             .unwrap_or_else(|| computer.to_string())
     }
+
+    /// The host the report is about: the one with the most events (renames joined), else the
+    /// first metric host.
+    pub fn report_host(&self, events: &[Event], metrics: &[MetricSeries]) -> Option<String> {
+        // Counted by Computer name first: one host lookup per name, not per event.
+        let mut by_computer: HashMap<&str, usize> = HashMap::new();
+        for e in events.iter().filter(|e| !e.computer.is_empty()) {
+            *by_computer.entry(&e.computer).or_default() += 1;
+        }
+        let mut counts: HashMap<String, usize> = HashMap::new();
+        for (computer, n) in by_computer {
+            *counts.entry(self.host_of(computer)).or_default() += n;
+        }
+        counts
+            .into_iter()
+            .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+            .map(|(h, _)| h)
+            .or_else(|| metrics.iter().find_map(|m| m.host.clone()))
+    }
 }
 
 /// A record that can open a new name: a boot, or the rename record written at it.

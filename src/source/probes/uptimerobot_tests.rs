@@ -1,6 +1,6 @@
 //! Unit tests of the UptimeRobot readers: both CSV shapes, zones, durations, BOM, order, words.
 use super::*;
-use chrono::TimeZone;
+use chrono::{Duration, TimeZone};
 
 fn csv(text: &str, zone: &str) -> ProbeStoreRead {
     read_csv_bytes(
