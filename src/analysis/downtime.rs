@@ -82,7 +82,9 @@ pub struct Downtime {
     #[serde(with = "crate::model::ser_time")]
     pub up_at: DateTime<Utc>,
     pub up_basis: String,
-    pub duration_seconds: i64,
+    /// `None` when the shutdown is stamped after the boot: the clock was set back across the
+    /// restart, and the two times come from two different clocks.
+    pub duration_seconds: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request: Option<ShutdownRequest>,
     /// Bugcheck code from Kernel-Power 41 or the bugcheck report, e.g. 0x00010001.
@@ -110,62 +112,9 @@ fn role(e: &Event, r: EventRole) -> bool {
     kb::has_role(&e.provider, e.event_id, r)
 }
 
-/// One boot: its records within `BOOT_CLUSTER`, at most one of each kind.
-struct Boot<'a> {
-    records: Vec<&'a Event>,
-    at: DateTime<Utc>,
-    basis: String,
-}
-
-fn boots<'a>(events: &[&'a Event]) -> Vec<Boot<'a>> {
-    let mut out: Vec<Boot> = Vec::new();
-    let kinds = [
-        EventRole::KernelStart,
-        EventRole::LogStart,
-        EventRole::BootInfo,
-    ];
-    for e in events.iter().copied() {
-        let Some(kind) = kinds.iter().position(|&r| role(e, r)) else {
-            continue;
-        };
-        let joins = out.last().is_some_and(|b| {
-            e.time - b.records[0].time <= BOOT_CLUSTER
-                && !b
-                    .records
-                    .iter()
-                    .any(|r| kinds.iter().position(|&k| role(r, k)) == Some(kind))
-        });
-        if joins {
-            out.last_mut().expect("joins needs a last").records.push(e);
-        } else {
-            out.push(Boot {
-                records: vec![e],
-                at: e.time,
-                basis: String::new(),
-            });
-        }
-    }
-    for b in &mut out {
-        let kernel = b.records.iter().find(|e| role(e, EventRole::KernelStart));
-        // A StartTime far from its record's own time was written with a clock corrected since
-        // (clock.rs moved the record, not the value inside it): the record's time is the truth.
-        let start = kernel
-            .and_then(|e| e.data.get("StartTime").and_then(parse_event_time))
-            .filter(|t| kernel.is_some_and(|e| (e.time - *t).abs() <= BOOT_CLUSTER));
-        (b.at, b.basis) = match (kernel, start) {
-            (Some(e), Some(t)) => (t, format!("StartTime of {}", cite(e))),
-            _ => {
-                let first = b
-                    .records
-                    .iter()
-                    .min_by_key(|e| e.time)
-                    .expect("a boot has a record");
-                (first.time, cite(first))
-            }
-        };
-    }
-    out
-}
+#[path = "downtime_boots.rs"]
+mod boots;
+use boots::{boots, written_before, Boot};
 
 /// "Kernel-General 12 (#180)".
 pub fn cite(e: &Event) -> String {
@@ -262,14 +211,29 @@ pub fn find_downtime(
             .map(|(e, _)| e)
             .collect();
         let boots = boots(&mine);
-        let mut previous_boot: Option<DateTime<Utc>> = None;
-        for boot in &boots {
+        for (k, boot) in boots.iter().enumerate() {
+            let previous = k.checked_sub(1).map(|p| &boots[p]);
+            // Written before this boot and after the previous one, by record order in the boot's
+            // log, yet stamped after it: the clock was set back across the restart.
+            let stamped_after = |e: &Event| {
+                e.time >= boot.at
+                    && written_before(e, boot) == Some(true)
+                    && previous.is_none_or(|p| written_before(e, p) == Some(false))
+            };
             let before: Vec<&Event> = mine
                 .iter()
                 .copied()
-                .filter(|e| e.time < boot.at && previous_boot.is_none_or(|p| e.time >= p))
+                .filter(|e| {
+                    let by_time = e.time < boot.at && previous.is_none_or(|p| e.time >= p.at);
+                    // Without a kernel start, what the boot's log wrote after it is the boot's.
+                    let logged_after = boot
+                        .records
+                        .iter()
+                        .all(|r| !role(r, EventRole::KernelStart))
+                        && written_before(e, boot) == Some(false);
+                    (by_time && !logged_after) || stamped_after(e)
+                })
                 .collect();
-            previous_boot = Some(boot.at);
             if before.is_empty() {
                 analysis.boots_without_history += 1;
                 continue;
@@ -278,11 +242,13 @@ pub fn find_downtime(
                 .iter()
                 .copied()
                 .filter(|e| e.time >= boot.at && e.time <= boot.at + BOOT_RECORDS)
+                .filter(|e| !stamped_after(e))
                 .collect();
             let later: Vec<&Event> = mine
                 .iter()
                 .copied()
                 .filter(|e| e.time >= boot.at && e.time <= boot.at + REASON_AFTER_BOOT)
+                .filter(|e| !stamped_after(e))
                 .collect();
             analysis
                 .periods
@@ -443,21 +409,45 @@ fn one_downtime(
         };
         ev.push(evidence(stop, "clean shutdown"));
     } else {
-        nature = DowntimeNature::Unknown;
         clean = false;
         down_at = last.time;
         down_basis = format!("the last record before the boot, {}", cite(last));
-        ev.push(evidence(
-            last,
-            "the last record before the boot; no shutdown or crash record (the log may miss them)",
-        ));
+        // A shutdown asked for, with no clean stop after it: it went down some other way.
+        let req = before
+            .iter()
+            .rev()
+            .filter(|e| e.time >= last.time - REQUEST_BEFORE_STOP)
+            .find(|e| role(e, EventRole::ShutdownRequest));
+        if let Some(e) = req {
+            let r = shutdown_request(e);
+            ev.push(evidence(e, "shutdown requested; no clean stop followed"));
+            request = Some(r);
+        }
+        nature = match &request {
+            Some(r) if r.planned => DowntimeNature::Planned,
+            _ => DowntimeNature::Unknown,
+        };
+        if req.is_none_or(|e| e.record_id != last.record_id || e.time != last.time) {
+            ev.push(evidence(
+                last,
+                "the last record before the boot; no shutdown or crash record (the log may miss them)",
+            ));
+        }
     }
     for e in &boot.records {
         ev.push(evidence(e, "boot"));
     }
     ev.sort_by_key(|e| (e.time, e.record_id));
-    let duration_seconds = (boot.at - down_at).num_seconds().max(0);
-    let summary = summary_line(nature, clean, &request, &bugcheck);
+    let mut summary = summary_line(nature, clean, &request, &bugcheck);
+    let duration_seconds = if down_at > boot.at {
+        summary.push_str(&format!(
+            "; the clock was set back across the restart (the going down is stamped {} after the boot), so how long it was down is not known",
+            crate::timefmt::human_duration((down_at - boot.at).num_seconds())
+        ));
+        None
+    } else {
+        Some((boot.at - down_at).num_seconds())
+    };
     Downtime {
         host: host.to_string(),
         nature,
@@ -491,6 +481,10 @@ fn summary_line(
         (_, Some(r), _) if r.user.is_empty() && r.reason.is_empty() => {
             "a shutdown was requested (Event 1074; this export carries none of its details)".into()
         }
+        (_, Some(_), _) if !clean => format!(
+            "{}; no clean stop followed",
+            summary_line(nature, true, request, bugcheck)
+        ),
         (_, Some(r), _) => format!(
             "a {}{} {} by {}{}, reason \"{}\" ({})",
             if r.planned { "planned " } else { "" },

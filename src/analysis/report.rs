@@ -162,6 +162,7 @@ pub fn build(
         .filter_map(|p| p.time_span())
         .reduce(|a, b| (a.0.min(b.0), a.1.max(b.1)));
     let mut long_downtime = 0;
+    let mut unknown_length_downtime = 0;
     for d in &downtime.periods {
         let covered = probes.iter().any(|p| {
             p.time_span()
@@ -169,11 +170,17 @@ pub fn build(
         });
         let outside = probe_span.is_some_and(|(from, to)| d.up_at < from || d.down_at > to);
         // Weeks without a record are a machine kept off or an image booted later, not an outage.
-        let too_long = d.duration_seconds > LONGEST_DOWNTIME_WINDOW.num_seconds();
+        let too_long = d
+            .duration_seconds
+            .is_some_and(|s| s > LONGEST_DOWNTIME_WINDOW.num_seconds());
         if too_long {
             long_downtime += 1;
         }
-        if !covered && !outside && !too_long && in_range(d.down_at, d.up_at) {
+        let unknown_length = d.duration_seconds.is_none();
+        if unknown_length && !covered && !outside {
+            unknown_length_downtime += 1;
+        }
+        if !covered && !outside && !too_long && !unknown_length && in_range(d.down_at, d.up_at) {
             windows.push((downtime_window(d), Some(d.host.clone())));
         }
     }
@@ -181,6 +188,11 @@ pub fn build(
         notes.push(format!(
             "{long_downtime} downtime period(s) longer than {} days are listed but are no windows: a machine kept off, or an image first booted long after it was made.",
             LONGEST_DOWNTIME_WINDOW.num_days()
+        ));
+    }
+    if unknown_length_downtime > 0 {
+        notes.push(format!(
+            "{unknown_length_downtime} downtime period(s) whose shutdown is stamped after the boot (the clock was set back across the restart) are listed but are no windows: how long they lasted is not known."
         ));
     }
     windows.sort_by_key(|(w, _)| w.start);
@@ -267,7 +279,7 @@ pub fn build(
             .periods
             .iter()
             .filter(|d| d.host == h.name)
-            .map(|d| d.duration_seconds)
+            .filter_map(|d| d.duration_seconds)
             .sum();
         h.windows = reports
             .iter()
@@ -277,7 +289,7 @@ pub fn build(
     let overlaps = overlaps(&reports);
     let report = Report {
         schema_version: SCHEMA_VERSION,
-        host: host_of_report(events, metrics, &found_hosts),
+        host: found_hosts.report_host(events, metrics),
         hosts: host_list,
         inputs,
         probes: analysis.probes,
@@ -305,7 +317,7 @@ fn downtime_window(d: &Downtime) -> Outage {
         start: d.down_at,
         last_failure: d.up_at,
         recovered_at: Some(d.up_at),
-        duration_seconds: Some(d.duration_seconds),
+        duration_seconds: d.duration_seconds,
         probes: Vec::new(),
     }
 }
@@ -334,7 +346,12 @@ fn probe_window_host(o: &Outage, found: &hosts::Hosts) -> Option<String> {
 
 /// The downtime periods inside each window (of its host, or of no host), in the periods' order.
 fn downtime_inside(periods: &[Downtime], windows: &[(Outage, Option<String>)]) -> Vec<Vec<usize>> {
-    let index = Intervals::new(periods.iter().map(|d| (d.down_at, d.up_at)));
+    // A shutdown stamped after its boot (clock set back) spans the two times either way.
+    let index = Intervals::new(
+        periods
+            .iter()
+            .map(|d| (d.down_at.min(d.up_at), d.down_at.max(d.up_at))),
+    );
     windows
         .iter()
         .map(|(w, host)| {
@@ -560,28 +577,6 @@ fn related_pairs(sigs: &[Vec<String>], together: &[Vec<usize>]) -> Vec<Vec<(usiz
                 .collect()
         })
         .collect()
-}
-
-/// The host with the most events (renames joined), else the first metric host.
-fn host_of_report(
-    events: &[Event],
-    metrics: &[MetricSeries],
-    found: &hosts::Hosts,
-) -> Option<String> {
-    // Counted by Computer name first: one host lookup per name, not per event.
-    let mut by_computer: std::collections::HashMap<&str, usize> = Default::default();
-    for e in events.iter().filter(|e| !e.computer.is_empty()) {
-        *by_computer.entry(&e.computer).or_default() += 1;
-    }
-    let mut counts: std::collections::HashMap<String, usize> = Default::default();
-    for (computer, n) in by_computer {
-        *counts.entry(found.host_of(computer)).or_default() += n;
-    }
-    counts
-        .into_iter()
-        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
-        .map(|(h, _)| h)
-        .or_else(|| metrics.iter().find_map(|m| m.host.clone()))
 }
 
 #[cfg(test)]

@@ -176,7 +176,7 @@ fn random_downtime(rng: &mut Rng) -> Downtime {
         down_basis: String::new(),
         up_at: at(down + rng.below(15)),
         up_basis: String::new(),
-        duration_seconds: 0,
+        duration_seconds: Some(0),
         request: None,
         bugcheck: None,
         summary: String::new(),

@@ -72,6 +72,9 @@ pub enum EventRole {
     ServiceState,
     /// The computer was renamed (6011, written at the first boot under the new name).
     Rename,
+    /// The time service synchronized with its source (Time-Service / W32Time 35, 37): the clock
+    /// may have been set as the record was written, so its time is no measure of a boot.
+    TimeSync,
 }
 
 /// What an event records as a change, for "what changed before" (`Change.kind` in the JSON).

@@ -220,6 +220,74 @@ fn a_volume_shadow_copy_of_a_system_log_has_two_planned_restarts() {
     assert!(has_all(&got[1].3, &[361, 375, 376]));
 }
 
+/// The Windows XP `SysEvent.Evt` (../shared/samples) has no kernel start record: a boot is
+/// dated by the log service's 6009/6005, and drivers' records from the boot are written after
+/// them, generated earlier. libevt-python 20260705 (`pyevt`, each record's `identifier`,
+/// `creation_time`, `written_time`, `source_name`, `event_identifier`) shows:
+/// - #2338 USER32 1074 at 17:02:59, no 6006, #2339 6009 written 17:03:37, #2341 W32Time 35 at
+///   17:04:06, #2342 vmdebug 3 generated 17:03:29, written 17:04:13 (2011-08-22);
+/// - #3848 USER32 1074 at 07:04:51 and #3849 6006 at 07:04:54 written before #3850 6009 at
+///   07:04:50: the clock went back across the restart; #3852 vmdebug 3 generated 07:04:37
+///   (2011-09-16);
+/// - #6568 atapi 9 at 03:21:33, then #6569 6009 written 06:23:14, #6571 vmdebug 3 generated
+///   06:20:18 (2012-02-29).
+#[test]
+fn an_xp_log_dates_boots_by_what_was_logged_while_it_came_up() {
+    let Some(dir) = shared("samples") else {
+        return;
+    };
+    let r = report(&dir.join("SysEvent.Evt"), &[]);
+    let all = r["downtime"].as_array().unwrap();
+    let listed = periods(&r);
+    let find = |day: &str| {
+        let k = all
+            .iter()
+            .position(|d| d["up_at"].as_str().unwrap().starts_with(day))
+            .unwrap_or_else(|| panic!("no boot on {day}"));
+        (&all[k], &listed[k])
+    };
+    let (d, p) = find("2011-08-22");
+    assert_eq!(
+        (p.1.as_str(), p.2.as_str()),
+        ("2011-08-22T17:02:59", "2011-08-22T17:03:29")
+    );
+    assert_eq!(d["duration_seconds"], 30);
+    assert!(has_all(&p.3, &[2338, 2342, 2339]), "{:?}", p.3);
+    assert!(d["summary"]
+        .as_str()
+        .unwrap()
+        .contains("no clean stop followed"));
+    assert!(d["up_basis"]
+        .as_str()
+        .unwrap()
+        .starts_with("vmdebug 3 (#2342)"));
+
+    let (d, p) = find("2011-09-16");
+    assert_eq!(
+        (p.1.as_str(), p.2.as_str()),
+        ("2011-09-16T07:04:54", "2011-09-16T07:04:37")
+    );
+    assert!(d["duration_seconds"].is_null(), "{d}");
+    assert!(has_all(&p.3, &[3848, 3849, 3850]), "{:?}", p.3);
+    assert!(d["summary"]
+        .as_str()
+        .unwrap()
+        .contains("the clock was set back across the restart"));
+
+    let (d, p) = find("2012-02-29T06");
+    assert_eq!(
+        (p.1.as_str(), p.2.as_str()),
+        ("2012-02-29T03:21:33", "2012-02-29T06:20:18")
+    );
+    assert_eq!(d["duration_seconds"], 2 * 3600 + 58 * 60 + 45);
+    // The boot whose length is not known is listed, and the notes say why it is no window.
+    let notes = r["data_quality"]["notes"].to_string();
+    assert!(
+        notes.contains("1 downtime period(s) whose shutdown is stamped after the boot"),
+        "{notes}"
+    );
+}
+
 /// A downtime of seconds reads with its seconds in the summary (the same sample: down 18:40:18,
 /// up 18:40:24 UTC, 20:40 CEST in Berlin), not "from 18:40 to 18:40"; an hour-long one keeps
 /// minutes (tests/e2e/report.rs).

@@ -37,7 +37,9 @@ pub(crate) fn downtime_rows(
                 d.nature.as_str().to_string(),
                 format!("{} ({})", clock.full(&d.down_at), esc(&d.down_basis)),
                 format!("{} ({})", clock.full(&d.up_at), esc(&d.up_basis)),
-                human_duration(d.duration_seconds),
+                d.duration_seconds
+                    .map(human_duration)
+                    .unwrap_or_else(|| "not known (clock set back)".into()),
                 esc(&d.summary),
                 records.join(", "),
             ]
