@@ -295,12 +295,28 @@ fn one_downtime(
         clean = false;
         let stated = unexpected.and_then(|e| stated_crash_time(e, zone).map(|t| (e, t)));
         (down_at, down_basis) = match stated {
-            Some((e, (t, how))) => {
+            Some((e, (t, how))) if t <= boot.at => {
                 ev.push(evidence(
                     e,
                     format!("the previous shutdown was unexpected (time from {how})"),
                 ));
                 (t, format!("the time stated by {}", cite(e)))
+            }
+            // A crash after the boot it preceded: the stated local time was read in the wrong
+            // zone (or the text misread), not a clock set back. The record times stand.
+            Some((e, (t, how))) => {
+                ev.push(evidence(
+                    e,
+                    format!(
+                        "the previous shutdown was unexpected; the time from {how}, {}, is after the boot (read in {}: is --input-tz the server's zone?)",
+                        t.format("%Y-%m-%d %H:%M:%S UTC"),
+                        zone.name()
+                    ),
+                ));
+                (
+                    last.time,
+                    format!("the last record before the boot, {}", cite(last)),
+                )
             }
             None => {
                 if let Some(e) = unexpected {

@@ -120,6 +120,30 @@ fn each_host_has_its_own_downtime_and_nature() {
     assert_eq!(got, want);
 }
 
+/// Read without `--input-tz`, WEB01's 6008 "11:15:00" is 11:15 UTC, after the boot it preceded
+/// (StartTime 10:19:40): the zone is wrong, not the clock, so the crash is dated by the last
+/// record before the boot (10:14:50) and the evidence asks for `--input-tz`.
+#[test]
+fn a_6008_stated_after_its_boot_asks_for_the_zone() {
+    let out = run_ok(["report", &arg(&fixtures()), "--format", "json", "-q"]);
+    let r: Value = serde_json::from_str(&out).expect("JSON");
+    let crash = r["downtime"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["host"] == "WEB01" && d["nature"] == "crash")
+        .expect("WEB01's crash");
+    assert_eq!(crash["down_at"], "2011-08-20T10:14:50Z");
+    assert_eq!(crash["up_at"], "2011-08-20T10:19:40Z");
+    assert_eq!(crash["duration_seconds"], 290);
+    let says = crash["evidence"].to_string();
+    assert!(
+        says.contains("2011-08-20 11:15:00 UTC, is after the boot"),
+        "{says}"
+    );
+    assert!(says.contains("--input-tz"), "{says}");
+}
+
 #[test]
 fn the_clock_correction_is_found_and_applied() {
     let r = report();
