@@ -364,3 +364,79 @@ fn hostile_input_strings_cannot_break_the_markdown() {
     // The hostile event made it into the report, escaped, on one line.
     assert!(md.contains("Evil\\|Provider"), "{md}");
 }
+
+/// A monitor export of 120 outages, 30 minutes apart, outage k lasting 2 + (37k mod 120) minutes
+/// (every length from 2 to 121 once): the window table keeps the 100 longest (the 20 of 2-21
+/// minutes, 230 minutes in all, are named as left out), and after the main one (121 minutes) only
+/// the 10 next longest (111-120 minutes) get a section; the other 109 are named.
+#[test]
+fn a_report_of_many_windows_details_the_longest_and_names_the_rest() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let start = chrono::DateTime::parse_from_rfc3339("2024-01-01T00:00:00Z")
+        .unwrap()
+        .to_utc();
+    let minutes = |k: i64| 2 + (37 * k) % 120;
+    let mut csv = String::from("timestamp,monitor,status,response_time_ms\n");
+    let mut at = 0i64;
+    let mut starts = Vec::new();
+    for k in 0..120 {
+        for _ in 0..30 {
+            let t = rfc3339(&(start + chrono::Duration::minutes(at)));
+            csv.push_str(&format!("{t},web,up,20\n"));
+            at += 1;
+        }
+        starts.push(start + chrono::Duration::minutes(at));
+        for _ in 0..minutes(k) {
+            let t = rfc3339(&(start + chrono::Duration::minutes(at)));
+            csv.push_str(&format!("{t},web,down,15000\n"));
+            at += 1;
+        }
+    }
+    for _ in 0..30 {
+        let t = rfc3339(&(start + chrono::Duration::minutes(at)));
+        csv.push_str(&format!("{t},web,up,20\n"));
+        at += 1;
+    }
+    let path = tmp.path().join("probes.csv");
+    std::fs::write(&path, csv).expect("write");
+    let md = run_ok(["report", &common::arg(&path), "-q"]);
+
+    let table_rows = md
+        .lines()
+        .skip_while(|l| *l != "## Outage windows")
+        // The heading, a blank line, the table's header and its rule.
+        .skip(4)
+        .take_while(|l| l.starts_with("| "))
+        .count();
+    assert_eq!(table_rows, 100, "{md}");
+    let short: Vec<usize> = (0..120).filter(|&k| minutes(k as i64) <= 21).collect();
+    let fmt = |t: &DateTime<Utc>| t.format("%Y-%m-%d %H:%M UTC").to_string();
+    let left = format!(
+        "*Not in this table: 20 shorter windows, from {} to {}, 3h 50m in all.",
+        fmt(&starts[short[0]]),
+        fmt(&starts[*short.last().unwrap()])
+    );
+    assert!(md.contains(&left), "{left}\n{md}");
+
+    let main = (0..120).find(|&k| minutes(k) == 121).unwrap() as usize;
+    assert!(md.contains(&format!("## Outage {}:", main + 1)));
+    let mut detailed: Vec<usize> = md
+        .lines()
+        .filter_map(|l| l.strip_prefix("### Outage "))
+        .map(|l| l.split(':').next().unwrap().parse::<usize>().unwrap() - 1)
+        .collect();
+    detailed.sort_unstable();
+    let longest: Vec<usize> = (0..120)
+        .filter(|&k| (111..=120).contains(&minutes(k as i64)))
+        .collect();
+    assert_eq!(detailed, longest);
+    assert!(
+        md.contains("*Without a section here: 109 other windows, from "),
+        "{md}"
+    );
+
+    let html = run_ok(["report", &common::arg(&path), "-q", "--format", "html"]);
+    assert_eq!(html.matches("id=\"outage-").count(), 11);
+    assert_eq!(html.matches("href=\"#outage-").count(), 11);
+    assert!(html.contains("Not in this table: 20 shorter windows"));
+}

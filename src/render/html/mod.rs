@@ -6,8 +6,8 @@ mod window;
 use crate::analysis::report::Report;
 use crate::render::markdown::{
     correlated, downtime_rows, host_rows, lead_words, plural, primary_index, service_rows,
-    short_name, signature_events, summary_text, title_parts, Clock, DOWNTIME_HEADER,
-    DOWNTIME_INTRO, HOSTS_HEADER, SERVICES_HEADER,
+    short_name, shown_windows, signature_events, summary_text, title_parts, windows_left_out,
+    Clock, ShownWindows, DOWNTIME_HEADER, DOWNTIME_INTRO, HOSTS_HEADER, SERVICES_HEADER,
 };
 use crate::timefmt::{human_duration, Zone};
 use std::fmt::Write as _;
@@ -59,6 +59,10 @@ tr,figure,ul.facts{break-inside:avoid}h2,h3,h4{break-after:avoid}tbody tr:nth-ch
 pub fn render(report: &Report, zone: Zone, chart: Option<&str>) -> String {
     let clock = Clock { zone };
     let primary = primary_index(report);
+    let shown = shown_windows(report, primary);
+    let mut with_section = shown.detailed.clone();
+    with_section.extend(primary);
+    with_section.sort_unstable();
     let (host, date) = title_parts(report, zone);
     let title = format!("Outage report (draft): {}, {date}", esc(&host));
     let mut s = String::new();
@@ -75,7 +79,7 @@ pub fn render(report: &Report, zone: Zone, chart: Option<&str>) -> String {
         if zone.is_utc() { "" } else { ", with UTC alongside" }
     );
     summary(&mut s, report, primary, &clock);
-    overview(&mut s, report, primary, &clock);
+    overview(&mut s, report, primary, &shown, &with_section, &clock);
     if !report.downtime.is_empty() {
         let _ = writeln!(
             s,
@@ -108,8 +112,15 @@ pub fn render(report: &Report, zone: Zone, chart: Option<&str>) -> String {
     }
     if report.outages.len() > 1 {
         let _ = writeln!(s, "<h2>Other windows in the data</h2>");
-        for i in (0..report.outages.len()).filter(|i| Some(*i) != primary) {
+        for &i in &shown.detailed {
             window::section(&mut s, i, report, &clock, 3, None);
+        }
+        if let Some(left) = windows_left_out(report, &with_section, "other", &clock) {
+            let _ = writeln!(
+                s,
+                "<p><em>Without a section here: {}. <code>--from</code> and <code>--to</code> around one write its section.</em></p>",
+                esc(&left)
+            );
         }
     }
     blips(&mut s, report, &clock);
@@ -182,21 +193,34 @@ fn summary(s: &mut String, report: &Report, primary: Option<usize>, clock: &Cloc
     }
 }
 
-fn overview(s: &mut String, report: &Report, primary: Option<usize>, clock: &Clock) {
+/// The window table: links to the windows with a section (`with_section`, sorted).
+fn overview(
+    s: &mut String,
+    report: &Report,
+    primary: Option<usize>,
+    shown: &ShownWindows,
+    with_section: &[usize],
+    clock: &Clock,
+) {
     if report.outages.is_empty() {
         return;
     }
     let _ = writeln!(s, "<h2 id=\"windows\">Outage windows</h2>");
-    let rows: Vec<Vec<String>> = report
-        .outages
+    let rows: Vec<Vec<String>> = shown
+        .rows
         .iter()
-        .enumerate()
-        .map(|(i, o)| {
+        .map(|&i| {
+            let o = &report.outages[i];
             let w = &o.window;
-            let n = if Some(i) == primary {
-                format!("<a href=\"#outage-{0}\">{0}</a> (main)", i + 1)
-            } else {
+            let number = if with_section.binary_search(&i).is_ok() {
                 format!("<a href=\"#outage-{0}\">{0}</a>", i + 1)
+            } else {
+                (i + 1).to_string()
+            };
+            let n = if Some(i) == primary {
+                format!("{number} (main)")
+            } else {
+                number
             };
             vec![
                 n,
@@ -229,6 +253,13 @@ fn overview(s: &mut String, report: &Report, primary: Option<usize>, clock: &Clo
         ],
         &rows,
     );
+    if let Some(left) = windows_left_out(report, &shown.rows, "shorter", clock) {
+        let _ = writeln!(
+            s,
+            "<p><em>Not in this table: {}. Every window is in <code>--format json</code>.</em></p>",
+            esc(&left)
+        );
+    }
 }
 
 fn blips(s: &mut String, report: &Report, clock: &Clock) {

@@ -21,8 +21,8 @@ pub(crate) use logs::{
 };
 pub(crate) use summary::summary_text;
 pub(crate) use text::{
-    correlated, kind_words, lead_words, plural, probes_down, short_name, signature_events,
-    title_parts, truncate, Clock,
+    correlated, kind_words, lead_words, plural, probes_down, short_name, shown_windows,
+    signature_events, title_parts, truncate, windows_left_out, Clock, ShownWindows,
 };
 pub use text::{md, primary_index};
 pub(crate) use window::{edge_words, impact_cells, impact_header};
@@ -65,10 +65,18 @@ fn render_report(report: &Report, zone: Zone, chart: Option<&str>) -> String {
     }
     if report.outages.len() > 1 {
         let _ = writeln!(s, "## Other windows in the data\n");
-        for (i, o) in report.outages.iter().enumerate() {
-            if Some(i) != primary {
-                outage_section(&mut s, i, o, report, &clock, "###", None);
-            }
+        let detailed = shown_windows(report, primary).detailed;
+        for &i in &detailed {
+            outage_section(&mut s, i, &report.outages[i], report, &clock, "###", None);
+        }
+        let mut with_section = detailed;
+        with_section.extend(primary);
+        with_section.sort_unstable();
+        if let Some(left) = windows_left_out(report, &with_section, "other", &clock) {
+            let _ = writeln!(
+                s,
+                "*Without a section here: {left}. `--from` and `--to` around one write its section.*\n"
+            );
         }
     }
     blips(&mut s, report, &clock);

@@ -204,7 +204,9 @@ pub(crate) fn overview(s: &mut String, report: &Report, clock: &Clock) {
     );
     // Found once: it scans every window.
     let primary = primary_index(report);
-    for (i, o) in report.outages.iter().enumerate() {
+    let shown = shown_windows(report, primary);
+    for &i in &shown.rows {
+        let o = &report.outages[i];
         let w = &o.window;
         let _ = writeln!(
             s,
@@ -227,4 +229,10 @@ pub(crate) fn overview(s: &mut String, report: &Report, clock: &Clock) {
         );
     }
     let _ = writeln!(s);
+    if let Some(left) = windows_left_out(report, &shown.rows, "shorter", clock) {
+        let _ = writeln!(
+            s,
+            "*Not in this table: {left}. Every window is in `--format json`.*\n"
+        );
+    }
 }

@@ -108,13 +108,75 @@ fn time_format(zone: &chrono_tz::Tz, a: &DateTime<Utc>, b: &DateTime<Utc>) -> &'
     }
 }
 
+/// How long a window lasted: to its recovery, else to its last failed check.
+fn window_seconds(o: &OutageReport) -> i64 {
+    o.window
+        .duration_seconds
+        .unwrap_or_else(|| (o.window.last_failure - o.window.start).num_seconds())
+}
+
+/// Other windows given a section of their own after the main one, at most.
+pub(crate) const OTHER_WINDOWS_DETAILED: usize = 10;
+/// Rows of the window table, at most. Every window is in the JSON.
+pub(crate) const WINDOW_TABLE_ROWS: usize = 100;
+
+/// Which windows a report of many shows (a year of a System log has hundreds of boots, a monitor
+/// export thousands of problems): the longest, in the report's order, and what is left out.
+pub(crate) struct ShownWindows {
+    /// The window table's rows: the main window and the longest others.
+    pub(crate) rows: Vec<usize>,
+    /// The windows after the main one with a section of their own.
+    pub(crate) detailed: Vec<usize>,
+}
+
+pub(crate) fn shown_windows(report: &Report, primary: Option<usize>) -> ShownWindows {
+    let longest = |n: usize| -> Vec<usize> {
+        let mut order: Vec<usize> = (0..report.outages.len())
+            .filter(|&i| Some(i) != primary)
+            .collect();
+        order.sort_by_key(|&i| (std::cmp::Reverse(window_seconds(&report.outages[i])), i));
+        order.truncate(n);
+        order.sort_unstable();
+        order
+    };
+    let mut rows = longest(WINDOW_TABLE_ROWS.saturating_sub(usize::from(primary.is_some())));
+    if let Some(p) = primary {
+        rows.insert(rows.partition_point(|&i| i < p), p);
+    }
+    ShownWindows {
+        rows,
+        detailed: longest(OTHER_WINDOWS_DETAILED),
+    }
+}
+
+/// "42 shorter windows, from 2011-08-01 02:00 to 2011-09-30 17:00, 3h 5m in all": the windows
+/// not in `shown` (sorted), `which` ("shorter", "other") they are.
+pub(crate) fn windows_left_out(
+    report: &Report,
+    shown: &[usize],
+    which: &str,
+    clock: &Clock,
+) -> Option<String> {
+    let mut out = (0..report.outages.len()).filter(|i| shown.binary_search(i).is_err());
+    let first = out.next()?;
+    let (mut n, mut last, mut seconds) = (1, first, window_seconds(&report.outages[first]));
+    for i in out {
+        (n, last) = (n + 1, i);
+        seconds += window_seconds(&report.outages[i]);
+    }
+    Some(format!(
+        "{} {which} window{}, from {} to {}, {} in all",
+        n,
+        if n == 1 { "" } else { "s" },
+        clock.full(&report.outages[first].window.start),
+        clock.full(&report.outages[last].window.start),
+        human_duration(seconds)
+    ))
+}
+
 /// The window the report is mostly about: the longest service outage, else the longest window.
 pub fn primary_index(report: &Report) -> Option<usize> {
-    let dur = |o: &OutageReport| {
-        o.window
-            .duration_seconds
-            .unwrap_or_else(|| (o.window.last_failure - o.window.start).num_seconds())
-    };
+    let dur = window_seconds;
     let service = report
         .outages
         .iter()
