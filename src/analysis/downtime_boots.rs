@@ -101,10 +101,11 @@ fn logged_during<'a>(b: &mut Boot<'a>, events: &[&'a Event]) {
         EventRole::ClockChange,
         EventRole::TimeSync,
     ];
-    let during = events
+    // `events` are in time order: only the cluster's span before the boot is looked at.
+    let from = events.partition_point(|e| e.time < b.at - BOOT_CLUSTER);
+    let to = events.partition_point(|e| e.time < b.at);
+    let during = events[from..to]
         .iter()
-        .take_while(|e| e.time < b.at)
-        .filter(|e| e.time >= b.at - BOOT_CLUSTER)
         .filter(|e| written_before(e, b) == Some(false))
         .filter(|e| !excluded.iter().any(|&r| role(e, r)))
         .min_by_key(|e| (e.time, e.record_id));
