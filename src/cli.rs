@@ -179,6 +179,10 @@ pub struct ProbeArgs {
     /// probe, region, prober, site that a series has].
     #[arg(long, value_name = "LABEL")]
     pub vantage_label: Option<String>,
+    /// Keep only the probes whose target, name or host contains TEXT, in any case (repeatable):
+    /// the monitors of the server the report is about, out of an export of many.
+    #[arg(long = "target", value_name = "TEXT")]
+    pub targets: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -34,6 +34,8 @@ pub struct Flags {
     pub warning_is_down: bool,
     /// `--vantage-label`.
     pub vantage_label: Option<String>,
+    /// `--target`, repeated.
+    pub targets: Vec<String>,
 }
 
 /// `faultline.toml`, as written. Every key is optional; unknown keys are an error (a typo must
@@ -58,6 +60,8 @@ pub struct FileConfig {
     pub columns: Option<Columns>,
     /// The Prometheus label that says where a check ran from.
     pub vantage_label: Option<String>,
+    /// Keep only the probes whose target, name or host contains one of these.
+    pub targets: Option<Vec<String>>,
     /// What some inputs cannot say about themselves: `[[inputs]] path = "web01/*", tz = "..."`.
     #[serde(default)]
     pub inputs: Vec<FileInput>,
@@ -113,6 +117,8 @@ pub struct Settings {
     pub warning_is_down: bool,
     /// The Prometheus label that says where a check ran from (else the first known one).
     pub vantage_label: Option<String>,
+    /// Keep only the probes whose target, name or host contains one of these (`--target`).
+    pub targets: Vec<String>,
     /// The config file that was read, if any.
     pub file: Option<PathBuf>,
 }
@@ -222,6 +228,11 @@ pub fn resolve(flags: &Flags, file: Option<(&Path, &FileConfig)>) -> Result<Sett
             .vantage_label
             .clone()
             .or_else(|| cfg.vantage_label.clone()),
+        targets: if flags.targets.is_empty() {
+            cfg.targets.clone().unwrap_or_default()
+        } else {
+            flags.targets.clone()
+        },
         file: path,
     })
 }

@@ -1,7 +1,9 @@
 //! The hosts the evidence is about: every Computer name in the events, with a computer renamed in
 //! its log joined into one host (the name changes at a boot and the old name never comes back).
+use super::outages::Outage;
+use super::shared_host::target_host;
 use crate::knowledge::events::{self as kb, EventRole};
-use crate::model::{Event, InputReport, MetricSeries};
+use crate::model::{Event, InputReport, MetricSeries, ProbeSeries};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -80,6 +82,52 @@ impl Hosts {
             .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
             .map(|(h, _)| h)
             .or_else(|| metrics.iter().find_map(|m| m.host.clone()))
+    }
+
+    /// The host a probe window is about: the host its target names; else, with one host in the
+    /// logs, that host, unless the target is a machine of its own among several the probes name
+    /// (a monitor of many: its windows are told by their target, not pinned on the logs' host).
+    pub fn of_probe_window(&self, o: &Outage, machines: &[String]) -> Option<String> {
+        let target = o.target.as_deref().map(str::to_ascii_lowercase);
+        let named = self.hosts.iter().find(|h| {
+            let short = short_name(&h.name);
+            !short.is_empty() && target.as_deref().is_some_and(|t| t.contains(&short))
+        });
+        if let Some(h) = named {
+            return Some(h.name.clone());
+        }
+        let [only] = &self.hosts[..] else {
+            return None;
+        };
+        let elsewhere = machines.len() >= 2
+            && o.target
+                .as_deref()
+                .map(target_host)
+                .is_some_and(|m| machine(&m));
+        (!elsewhere).then(|| only.name.clone())
+    }
+
+    /// Said when the probes name several machines and the logs hold one host: which windows
+    /// are read against that host, and how to keep only its probes.
+    pub fn many_machines_note(&self, machines: &[String]) -> Option<String> {
+        let [only] = &self.hosts[..] else {
+            return None;
+        };
+        let short = short_name(&only.name);
+        let others: Vec<&String> = machines.iter().filter(|m| short_name(m) != short).collect();
+        if machines.len() < 2 || others.is_empty() {
+            return None;
+        }
+        let listed: Vec<&str> = others.iter().take(5).map(|m| m.as_str()).collect();
+        Some(format!(
+            "The probes check {} machines; {} of them ({}{}) are not {}, the one host in the logs: their windows are told by their target, with {}'s events around them. --target TEXT keeps only the probes of the server the report is about.",
+            machines.len(),
+            others.len(),
+            listed.join(", "),
+            if others.len() > listed.len() { ", ..." } else { "" },
+            only.name,
+            only.name
+        ))
     }
 }
 
@@ -219,5 +267,62 @@ pub fn find_hosts(events: &[Event], metrics: &[MetricSeries], inputs: &[InputRep
     Hosts {
         hosts: hosts.into_values().collect(),
         canonical,
+    }
+}
+
+/// The distinct machines (a DNS name or an address) the probes' targets or hosts name, sorted.
+pub fn target_machines(probes: &[ProbeSeries]) -> Vec<String> {
+    let mut machines: Vec<String> = probes
+        .iter()
+        .filter_map(|p| p.host.clone().or_else(|| p.target.clone()))
+        .map(|t| target_host(&t))
+        .filter(|m| machine(m))
+        .collect();
+    machines.sort();
+    machines.dedup();
+    machines
+}
+
+/// A DNS name with a domain or an IP address: not a monitor's free-text name ("us-west", "SIP
+/// unreachable from eu-central"), which names no machine.
+fn machine(name: &str) -> bool {
+    name.contains(['.', ':'])
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '_'))
+}
+
+/// A host's first label, lower case: `SIPSVR01.corp.example` is `sipsvr01`.
+fn short_name(name: &str) -> String {
+    name.split('.').next().unwrap_or(name).to_ascii_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_dns_names_with_a_domain_and_addresses_are_machines() {
+        let probe = |target: &str, host: Option<&str>| ProbeSeries {
+            name: target.to_string(),
+            target: Some(target.to_string()),
+            vantage: None,
+            host: host.map(str::to_string),
+            checks: Vec::new(),
+            intervals: Vec::new(),
+            source_file: Arc::from("p.csv"),
+        };
+        let probes = [
+            probe("https://sipsvr01.example.net/web", None),
+            probe("sipsvr01.example.net:3306", None),
+            probe("10.3.58.4:443", None),
+            probe("us-west", None),
+            probe("SIPSVR01: SIP unreachable from eu-central", None),
+            probe("MySQL", Some("db01.corp.example")),
+        ];
+        assert_eq!(
+            target_machines(&probes),
+            ["10.3.58.4", "db01.corp.example", "sipsvr01.example.net"]
+        );
     }
 }

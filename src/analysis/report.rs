@@ -148,12 +148,15 @@ pub fn build(
     let in_range = |start: DateTime<Utc>, end: DateTime<Utc>| {
         opts.from.is_none_or(|f| end >= f) && opts.to.is_none_or(|t| start <= t)
     };
+    // The machines the probes' targets name: a monitor of many is not all about the logs' host.
+    let machines = hosts::target_machines(probes);
+    notes.extend(found_hosts.many_machines_note(&machines));
     // Probe windows, then the downtime no probe covers as windows of its own.
     let mut windows: Vec<(Outage, Option<String>)> = analysis
         .outages
         .iter()
         .filter(|o| in_range(o.start, window_end(o)))
-        .map(|o| (o.clone(), probe_window_host(o, &found_hosts)))
+        .map(|o| (o.clone(), found_hosts.of_probe_window(o, &machines)))
         .collect();
     // With probes, the report is about the time they cover: downtime outside it is listed
     // (and is a change before the first window), not a window.
@@ -320,28 +323,6 @@ fn downtime_window(d: &Downtime) -> Outage {
         duration_seconds: d.duration_seconds,
         probes: Vec::new(),
     }
-}
-
-/// The host a probe window is about: the one host of the evidence, else the host its target
-/// names.
-fn probe_window_host(o: &Outage, found: &hosts::Hosts) -> Option<String> {
-    if found.hosts.len() == 1 {
-        return Some(found.hosts[0].name.clone());
-    }
-    let target = o.target.as_deref()?.to_ascii_lowercase();
-    found
-        .hosts
-        .iter()
-        .find(|h| {
-            let short = h
-                .name
-                .split('.')
-                .next()
-                .unwrap_or(&h.name)
-                .to_ascii_lowercase();
-            !short.is_empty() && target.contains(&short)
-        })
-        .map(|h| h.name.clone())
 }
 
 /// The downtime periods inside each window (of its host, or of no host), in the periods' order.

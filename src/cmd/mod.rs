@@ -109,6 +109,7 @@ pub fn flags(input: &InputArgs, tz: &Option<String>, probe: Option<&ProbeArgs>) 
         flags.columns = p.columns.clone();
         flags.warning_is_down = p.warning_is_down;
         flags.vantage_label = p.vantage_label.clone();
+        flags.targets = p.targets.clone();
     }
     flags
 }

@@ -141,7 +141,9 @@ pub fn run(
     for file in files {
         series.extend(file.probes);
     }
-    let probes = probe_csv::merge_probes(series, &mut reports);
+    let merged = probe_csv::merge_probes(series, &mut reports);
+    let (probes, kept_note) = source::probes::targets::keep_targets(merged, &settings.targets)?;
+    notes.extend(kept_note);
     if let Some(local) = &outage_opts.local {
         if outages::local_series(&probes, &outage_opts).is_empty() {
             let names: Vec<&str> = probes.iter().map(|p| p.name.as_str()).collect();

@@ -84,6 +84,7 @@ pub fn run(
         probe_timeout: timeout,
         probe_columns: settings.columns.clone(),
         vantage_label: settings.vantage_label.clone(),
+        probe_targets: settings.targets.clone(),
         event_filter: Default::default(),
     };
     // The report reads the story (boots, shutdowns, crashes, changes) from the whole log, then

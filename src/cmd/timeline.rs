@@ -41,6 +41,7 @@ pub fn run(
         probe_timeout: timeout,
         probe_columns: settings.columns.clone(),
         vantage_label: settings.vantage_label.clone(),
+        probe_targets: settings.targets.clone(),
         event_filter: filter.clone(),
     };
     let evidence = evidence::load_with_progress(&load, diag.progress())?;
@@ -140,6 +141,7 @@ fn partitioned(
             probe_timeout: settings.timeout,
             probe_columns: settings.columns.clone(),
             vantage_label: settings.vantage_label.clone(),
+            probe_targets: settings.targets.clone(),
             event_filter: filter.clone(),
         };
         let evidence = match evidence::load_with_progress(&load, diag.progress()) {

@@ -42,6 +42,8 @@ pub struct LoadOptions {
     pub probe_columns: Option<String>,
     /// The Prometheus label that says where a check ran from (`--vantage-label`).
     pub vantage_label: Option<String>,
+    /// Keep only the probes whose target, name or host contains one of these (`--target`).
+    pub probe_targets: Vec<String>,
     pub event_filter: EventFilter,
 }
 
@@ -90,7 +92,7 @@ pub fn load_scoped(
     let (mut metric_inputs, metric_notes) = read_metrics(opts, &inputs, &bar, &mut evidence);
     // What the perfmon read freed goes back before the probe read's own peak comes.
     crate::memory::give_back_freed();
-    let mut probe_inputs = read_probes(opts, &inputs, &bar, &mut evidence);
+    let mut probe_inputs = read_probes(opts, &inputs, &bar, &mut evidence)?;
     evidence.notes.extend(metric_notes);
     let reader = EventReader {
         filter: &opts.event_filter,
@@ -288,7 +290,7 @@ fn read_probes(
     inputs: &[InputFile],
     bar: &Progress,
     evidence: &mut Evidence,
-) -> Vec<InputReport> {
+) -> Result<Vec<InputReport>> {
     let probe_opts = ProbeReadOptions {
         input_tz: opts.input_tz,
         timeout: opts.probe_timeout,
@@ -346,10 +348,13 @@ fn read_probes(
             Err(err) => reports.push(unusable(&input.path, InputKind::ProbeCsv, &err)),
         }
     }
-    evidence.probes = probe_csv::merge_probes(probes, &mut reports);
+    let merged = probe_csv::merge_probes(probes, &mut reports);
+    let (kept, note) = probes::targets::keep_targets(merged, &opts.probe_targets)?;
+    evidence.probes = kept;
+    evidence.notes.extend(note);
     // The probe read's buffers are freed: give them back before the metrics and events come.
     crate::memory::give_back_freed();
-    reports
+    Ok(reports)
 }
 
 /// Reads the perfmon and metric CSVs into `evidence.metrics`; returns their input reports and

@@ -302,3 +302,68 @@ fn copies_of_two_logs_with_the_same_record_numbers_merge_per_log() {
     let merged = format!("{records} events were in more than one input");
     assert!(r.stderr.contains(&merged), "{}", r.stderr);
 }
+
+/// `--target` keeps the probes of one server out of a capture of many. Python's json over
+/// `prometheus-up-range.json`: the series of instance
+/// `prometheus-anomaly-detector-prophet-1.cloud.paas.psi.redhat.com:80` has 360 values, 19 of
+/// them "0"; the capture has 9 series. A `--target` no probe matches is an error naming them.
+#[test]
+fn target_keeps_one_servers_probes_and_says_what_it_left_out() {
+    let Some(path) = sample("prometheus-up-range.json") else {
+        return;
+    };
+    let out = run_ok([
+        "probes",
+        &arg(&path),
+        "--target",
+        "PROPHET-1",
+        "--format",
+        "json",
+    ]);
+    let v: Value = serde_json::from_str(&out).expect("json");
+    let probes = v["probes"].as_array().expect("probes");
+    assert_eq!(probes.len(), 1, "{probes:?}");
+    assert_eq!(
+        (probes[0]["checks"].as_u64(), probes[0]["failures"].as_u64()),
+        (Some(360), Some(19))
+    );
+    let notes = v["notes"].to_string();
+    assert!(
+        notes.contains("--target prophet-1: 1 of 9 probes kept; left out: "),
+        "{notes}"
+    );
+
+    let r = run(["report", &arg(&path), "--target", "no-such-server", "-q"]);
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("no probe's target, name or host contains no-such-server (the probes: "),
+        "{}",
+        r.stderr
+    );
+}
+
+/// The samples folder holds the XP log of WKS-WINXP32BIT and probes of 10 other machines (Python:
+/// the Prometheus capture's 9 instance hosts, sqlite3: the Kuma monitor's `https://louislam.net`).
+/// A window of one of them is told by its target, not as WKS-WINXP32BIT becoming unreachable, and
+/// the data quality says why, with the way to keep one server's probes.
+#[test]
+fn windows_of_other_machines_are_told_by_their_target() {
+    let Some(dir) = common::shared("samples") else {
+        return;
+    };
+    let md = run_ok(["report", &arg(&dir), "-q"]);
+    let summary = md
+        .lines()
+        .find(|l| l.contains("became unreachable"))
+        .expect("summary");
+    assert!(
+        summary.starts_with("**prometheus-anomaly-detector-prophet-0.cloud.paas.psi.redhat.com:80 became unreachable"),
+        "{summary}"
+    );
+    assert!(
+        md.contains("The probes check 10 machines; 10 of them ("),
+        "{md}"
+    );
+    assert!(md.contains("--target TEXT keeps only the probes"));
+}

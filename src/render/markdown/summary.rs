@@ -40,9 +40,11 @@ pub(crate) fn summary_text(
     let o = &report.outages[pi];
     let w = &o.window;
     let down = probes_down(o);
+    // A window pinned on no host is told by what its probes checked.
     let host = esc(o
         .host
         .as_deref()
+        .or(w.target.as_deref())
         .or(report.host.as_deref())
         .unwrap_or("The server"));
     let verb = if w.probes.is_empty() {

@@ -13,6 +13,7 @@ pub mod pingdom;
 pub mod prometheus;
 pub mod states;
 pub mod store;
+pub mod targets;
 pub mod uptimerobot;
 pub mod zabbix;
 pub mod zabbix_csv;
