@@ -379,11 +379,7 @@ fn one_downtime(
         }
     } else if let Some(stop) = stop {
         clean = true;
-        let req = before
-            .iter()
-            .rev()
-            .filter(|e| e.time >= stop.time - REQUEST_BEFORE_STOP)
-            .find(|e| role(e, EventRole::ShutdownRequest));
+        let req = request_before(before, stop.time);
         if let Some(e) = req {
             let r = shutdown_request(e);
             ev.push(evidence(
@@ -403,10 +399,7 @@ fn one_downtime(
             ));
             request = Some(r);
         }
-        nature = match &request {
-            Some(r) if r.planned => DowntimeNature::Planned,
-            _ => DowntimeNature::Unknown,
-        };
+        nature = nature_of(&request);
         // The kernel's stop time is the last moment of the run; the 6006 the log's last one.
         let kernel_stop = before
             .iter()
@@ -429,20 +422,13 @@ fn one_downtime(
         down_at = last.time;
         down_basis = format!("the last record before the boot, {}", cite(last));
         // A shutdown asked for, with no clean stop after it: it went down some other way.
-        let req = before
-            .iter()
-            .rev()
-            .filter(|e| e.time >= last.time - REQUEST_BEFORE_STOP)
-            .find(|e| role(e, EventRole::ShutdownRequest));
+        let req = request_before(before, last.time);
         if let Some(e) = req {
             let r = shutdown_request(e);
             ev.push(evidence(e, "shutdown requested; no clean stop followed"));
             request = Some(r);
         }
-        nature = match &request {
-            Some(r) if r.planned => DowntimeNature::Planned,
-            _ => DowntimeNature::Unknown,
-        };
+        nature = nature_of(&request);
         if req.is_none_or(|e| e.record_id != last.record_id || e.time != last.time) {
             ev.push(evidence(
                 last,
@@ -477,6 +463,24 @@ fn one_downtime(
         bugcheck,
         summary,
         evidence: ev,
+    }
+}
+
+/// The shutdown request (1074) among the records before `t`, at most `REQUEST_BEFORE_STOP` earlier.
+fn request_before<'a>(before: &[&'a Event], t: DateTime<Utc>) -> Option<&'a Event> {
+    before
+        .iter()
+        .rev()
+        .filter(|e| e.time >= t - REQUEST_BEFORE_STOP)
+        .find(|e| role(e, EventRole::ShutdownRequest))
+        .copied()
+}
+
+/// Planned when the request's reason code has the planned flag; else not known.
+fn nature_of(request: &Option<ShutdownRequest>) -> DowntimeNature {
+    match request {
+        Some(r) if r.planned => DowntimeNature::Planned,
+        _ => DowntimeNature::Unknown,
     }
 }
 
