@@ -283,6 +283,11 @@ pub fn target_machines(probes: &[ProbeSeries]) -> Vec<String> {
     machines
 }
 
+/// Whether a probe's target (a URL, `host:port`, a name) names a machine.
+pub fn names_machine(target: &str) -> bool {
+    machine(&target_host(target))
+}
+
 /// A DNS name with a domain or an IP address: not a monitor's free-text name ("us-west", "SIP
 /// unreachable from eu-central"), which names no machine.
 fn machine(name: &str) -> bool {

@@ -40,11 +40,15 @@ pub(crate) fn summary_text(
     let o = &report.outages[pi];
     let w = &o.window;
     let down = probes_down(o);
-    // A window pinned on no host is told by what its probes checked.
+    // A window pinned on no host is told by the machine its probes checked.
+    let machine = w
+        .target
+        .as_deref()
+        .filter(|t| crate::analysis::hosts::names_machine(t));
     let host = esc(o
         .host
         .as_deref()
-        .or(w.target.as_deref())
+        .or(machine)
         .or(report.host.as_deref())
         .unwrap_or("The server"));
     let verb = if w.probes.is_empty() {
