@@ -131,7 +131,6 @@ impl Hosts {
     }
 }
 
-/// A record that can open a new name: a boot, or the rename record written at it.
 /// Counts each file of one host by its report: records read, first and last record.
 fn whole_files(
     hosts: &mut BTreeMap<String, Host>,
@@ -171,6 +170,7 @@ fn whole_files(
     }
 }
 
+/// A record that can open a new name: a boot, or the rename record written at it.
 fn is_boot(e: &Event) -> bool {
     [
         EventRole::KernelStart,
