@@ -220,17 +220,17 @@ pub fn find_downtime(
                     && written_before(e, boot) == Some(true)
                     && previous.is_none_or(|p| written_before(e, p) == Some(false))
             };
+            // Without a kernel start, what the boot's log wrote after it is the boot's.
+            let no_kernel_start = boot
+                .records
+                .iter()
+                .all(|r| !role(r, EventRole::KernelStart));
             let before: Vec<&Event> = mine
                 .iter()
                 .copied()
                 .filter(|e| {
                     let by_time = e.time < boot.at && previous.is_none_or(|p| e.time >= p.at);
-                    // Without a kernel start, what the boot's log wrote after it is the boot's.
-                    let logged_after = boot
-                        .records
-                        .iter()
-                        .all(|r| !role(r, EventRole::KernelStart))
-                        && written_before(e, boot) == Some(false);
+                    let logged_after = no_kernel_start && written_before(e, boot) == Some(false);
                     (by_time && !logged_after) || stamped_after(e)
                 })
                 .collect();
