@@ -288,6 +288,19 @@ fn an_xp_log_dates_boots_by_what_was_logged_while_it_came_up() {
     );
 }
 
+/// The XP log's 2012-02-29 hang: libevt-python shows atapi 9 ("did not respond within the
+/// timeout period", \Device\Ide\IdePort0) records before the boot, e.g. #6568 at 03:21:33. The
+/// knowledge base classes them as storage, and a `.evt`, which names no log, shows no "()".
+#[test]
+fn an_xp_logs_atapi_timeouts_are_storage_and_its_events_name_no_log() {
+    let Some(dir) = shared("samples") else {
+        return;
+    };
+    let md = run_ok(["report", &arg(&dir.join("SysEvent.Evt")), "-q"]);
+    assert!(md.contains("\n| atapi 9 | storage | "), "{md}");
+    assert!(!md.contains(" () |"), "{md}");
+}
+
 /// A downtime of seconds reads with its seconds in the summary (the same sample: down 18:40:18,
 /// up 18:40:24 UTC, 20:40 CEST in Berlin), not "from 18:40 to 18:40"; an hour-long one keeps
 /// minutes (tests/e2e/report.rs).

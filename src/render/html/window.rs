@@ -4,8 +4,8 @@ use super::{esc, list, num, table, time};
 use crate::analysis::report::{OutageReport, Report};
 use crate::analysis::timeline::fmt_metric;
 use crate::render::markdown::{
-    correlated, edge_words, impact_cells, impact_header, kind_words, lead_words, plural,
-    short_name, truncate, Clock,
+    correlated, edge_words, event_label, impact_cells, impact_header, kind_words, lead_words,
+    plural, short_name, truncate, Clock,
 };
 use crate::timefmt::human_duration;
 use std::fmt::Write as _;
@@ -193,7 +193,7 @@ fn event_findings(s: &mut String, o: &OutageReport, clock: &Clock, sub: u8) {
                 )
             });
             vec![
-                format!("{} {} ({})", esc(&g.provider), g.event_id, esc(&g.channel)),
+                event_label(g, &esc),
                 esc(g.class.as_str()),
                 num(g.count),
                 time(&clock.local(&g.first)),

@@ -108,6 +108,19 @@ fn time_format(zone: &chrono_tz::Tz, a: &DateTime<Utc>, b: &DateTime<Utc>) -> &'
     }
 }
 
+/// "Srv 2020 (System)": an event group's provider, id and log; a file that does not say which log
+/// it is (a legacy `.evt`) has no "()".
+pub(crate) fn event_label(
+    g: &crate::analysis::event_findings::EventGroup,
+    esc: &dyn Fn(&str) -> String,
+) -> String {
+    if g.channel.is_empty() {
+        format!("{} {}", esc(&g.provider), g.event_id)
+    } else {
+        format!("{} {} ({})", esc(&g.provider), g.event_id, esc(&g.channel))
+    }
+}
+
 /// How long a window lasted: to its recovery, else to its last failed check.
 fn window_seconds(o: &OutageReport) -> i64 {
     o.window

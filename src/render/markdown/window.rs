@@ -335,10 +335,8 @@ pub(crate) fn event_findings(s: &mut String, o: &OutageReport, clock: &Clock, su
     for g in &o.events {
         let _ = writeln!(
             s,
-            "| {} {} ({}) | {} | {} | {} | {} | {} | {} |",
-            md(&g.provider),
-            g.event_id,
-            md(&g.channel),
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            event_label(g, &md),
             g.class.as_str(),
             g.count,
             clock.local(&g.first),
