@@ -109,8 +109,13 @@ pub fn nature_of(
             .collect();
         return (Nature::Network, remote);
     }
+    // What began only after the window recovered cannot tell its nature (a service that crashed
+    // at the next shutdown, days after the boot that ended a host-down window). The crash records
+    // below are the exception: the boot after a crash writes them.
+    let before_end = |g: &&EventGroup| g.first <= end;
     let exhaustion: Vec<String> = groups
         .iter()
+        .filter(before_end)
         .filter(|g| g.class.is(EventClass::ResourceExhaustion))
         .map(group_line)
         .chain(
@@ -144,6 +149,7 @@ pub fn nature_of(
     }
     let service: Vec<String> = groups
         .iter()
+        .filter(before_end)
         .filter(|g| g.roles.contains(&EventRole::ServiceCrash))
         .map(group_line)
         .collect();

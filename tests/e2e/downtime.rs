@@ -301,6 +301,33 @@ fn an_xp_logs_atapi_timeouts_are_storage_and_its_events_name_no_log() {
     assert!(!md.contains(" () |"), "{md}");
 }
 
+/// `sample-with-zero-data-size-event.evtx` (python-evtx): #318 Kernel-General 13 StopTime
+/// 2019-09-02 15:58:53, #319 Kernel-General 12 StartTime 2019-09-05 17:09:06, and the next 7031
+/// (#362, Sync Host_Session2) at 2019-09-05 17:25:32, after that boot; #259, a 7031 at
+/// 2019-09-02 15:57:40, came 12 s before the restart of #273. A service crash after a window
+/// recovered is not its nature; one just before it is.
+#[test]
+fn a_service_crash_after_the_boot_is_not_the_nature_of_the_downtime_before_it() {
+    let Some(dir) = shared("evtx-samples") else {
+        return;
+    };
+    let r = report(
+        &dir.join("omerbenamram-evtx/sample-with-zero-data-size-event.evtx"),
+        &[],
+    );
+    let nature_from = |start: &str| {
+        r["outages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["start"].as_str().unwrap().starts_with(start))
+            .map(|o| o["nature"].as_str().unwrap().to_string())
+            .unwrap_or_else(|| panic!("no window from {start}"))
+    };
+    assert_eq!(nature_from("2019-09-02T15:58:53"), "unknown");
+    assert_eq!(nature_from("2019-09-02T15:57:5"), "service-crash");
+}
+
 /// A downtime of seconds reads with its seconds in the summary (the same sample: down 18:40:18,
 /// up 18:40:24 UTC, 20:40 CEST in Berlin), not "from 18:40 to 18:40"; an hour-long one keeps
 /// minutes (tests/e2e/report.rs).
