@@ -328,6 +328,28 @@ fn a_service_crash_after_the_boot_is_not_the_nature_of_the_downtime_before_it() 
     assert_eq!(nature_from("2019-09-02T15:57:5"), "service-crash");
 }
 
+/// A Security log alone (python-evtx: 2,261 records of Microsoft-Windows-Security-Auditing and
+/// -Eventlog, none a boot or shutdown record) gives no window: the report says that no probe data
+/// was given and that the System log is what records downtime, not "no probe failed".
+#[test]
+fn logs_without_boots_and_no_probes_say_which_log_holds_downtime() {
+    let Some(dir) = shared("evtx-samples") else {
+        return;
+    };
+    let log = dir.join("omerbenamram-evtx/security.evtx");
+    let md = run_ok(["report", &arg(&log), "-q"]);
+    assert!(
+        md.contains(
+            "No outage window was found: no probe data was given, and the logs record no downtime"
+        ),
+        "{md}"
+    );
+    assert!(md.contains("The System log records every shutdown, crash and boot"));
+    assert!(!md.contains("no probe failed"));
+    let html = run_ok(["report", &arg(&log), "-q", "--format", "html"]);
+    assert!(html.contains("<p>No outage window was found: no probe data was given"));
+}
+
 /// A downtime of seconds reads with its seconds in the summary (the same sample: down 18:40:18,
 /// up 18:40:24 UTC, 20:40 CEST in Berlin), not "from 18:40 to 18:40"; an hour-long one keeps
 /// minutes (tests/e2e/report.rs).

@@ -5,9 +5,10 @@ mod window;
 
 use crate::analysis::report::Report;
 use crate::render::markdown::{
-    correlated, downtime_rows, host_rows, lead_words, plural, primary_index, service_rows,
-    short_name, shown_windows, signature_events, summary_text, title_parts, windows_left_out,
-    Clock, ShownWindows, DOWNTIME_HEADER, DOWNTIME_INTRO, HOSTS_HEADER, SERVICES_HEADER,
+    correlated, downtime_rows, host_rows, lead_words, no_window_text, plural, primary_index,
+    service_rows, short_name, shown_windows, signature_events, summary_text, title_parts,
+    windows_left_out, Clock, ShownWindows, DOWNTIME_HEADER, DOWNTIME_INTRO, HOSTS_HEADER,
+    SERVICES_HEADER,
 };
 use crate::timefmt::{human_duration, Zone};
 use std::fmt::Write as _;
@@ -183,12 +184,8 @@ fn summary(s: &mut String, report: &Report, primary: Option<usize>, clock: &Cloc
             let _ = writeln!(s, "<p>{text}</p>");
         }
         None => {
-            let _ = writeln!(
-                s,
-                "<p>No outage window was found: no probe failed ({} probes read) and the logs record no downtime{}. If the service was down, check that the probe exports cover the time and that <code>--timeout</code> matches the monitors' timeout.</p>",
-                report.probes.len(),
-                if report.downtime.is_empty() { "" } else { " inside the probes' time (the downtime outside it is listed below)" }
-            );
+            let text = no_window_text(report, &|f| format!("<code>{f}</code>"));
+            let _ = writeln!(s, "<p>{text}</p>");
         }
     }
 }

@@ -19,7 +19,7 @@ pub(crate) use logs::{
     downtime_rows, host_rows, service_rows, DOWNTIME_HEADER, DOWNTIME_INTRO, HOSTS_HEADER,
     SERVICES_HEADER,
 };
-pub(crate) use summary::summary_text;
+pub(crate) use summary::{no_window_text, summary_text};
 pub(crate) use text::{
     correlated, event_label, kind_words, lead_words, plural, probes_down, short_name,
     shown_windows, signature_events, title_parts, truncate, windows_left_out, Clock, ShownWindows,

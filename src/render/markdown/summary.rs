@@ -8,24 +8,42 @@ use std::fmt::Write as _;
 pub(crate) fn summary(s: &mut String, report: &Report, primary: Option<usize>, clock: &Clock) {
     let _ = writeln!(s, "## Summary\n");
     let Some(pi) = primary else {
-        let _ = writeln!(
-            s,
-            "No outage window was found: no probe failed ({} probes read) and the logs record no downtime{}. If the service was down, check that the probe exports cover the time and that `--timeout` matches the monitors' timeout.\n",
-            report.probes.len(),
-            if report.downtime.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    " inside the probes' time ({} downtime period{} outside it are listed below)",
-                    report.downtime.len(),
-                    if report.downtime.len() == 1 { "" } else { "s" }
-                )
-            }
-        );
+        let _ = writeln!(s, "{}\n", no_window_text(report, &|f| format!("`{f}`")));
         return;
     };
     let p = summary_text(report, pi, clock, &md, &|t| format!("**{t}**"));
     let _ = writeln!(s, "{p}\n");
+}
+
+/// Why a report has no window, and where to look: said apart for logs alone (no probe data).
+/// `code` marks a flag (markdown backticks, HTML `<code>`). Shared by the markdown and the HTML.
+pub(crate) fn no_window_text(report: &Report, code: &dyn Fn(&str) -> String) -> String {
+    let periods = report.downtime.len();
+    let listed = if periods == 1 {
+        "the downtime period of the logs (listed below) is".to_string()
+    } else {
+        format!("the {periods} downtime periods of the logs (listed below) are")
+    };
+    match (report.probes.len(), periods) {
+        (0, 0) => "No outage window was found: no probe data was given, and the logs record no downtime (no boot follows an earlier record of its host). The System log records every shutdown, crash and boot (6006, 6008, 41, Kernel-General 12 and 13): give it, or your monitor's exports.".to_string(),
+        (0, _) => format!(
+            "No outage window was found: no probe data was given, and {listed} outside {} and {}, too long to be an outage (a machine kept off) or of a length not known (Data quality says which).",
+            code("--from"),
+            code("--to")
+        ),
+        (n, _) => format!(
+            "No outage window was found: no probe failed ({n} probes read) and the logs record no downtime{}. If the service was down, check that the probe exports cover the time and that {} matches the monitors' timeout.",
+            if periods == 0 {
+                String::new()
+            } else {
+                format!(
+                    " inside the probes' time ({periods} downtime period{} outside it are listed below)",
+                    if periods == 1 { "" } else { "s" }
+                )
+            },
+            code("--timeout")
+        ),
+    }
 }
 
 /// The summary paragraph of the main window `pi`: every text from the inputs goes through `esc`,
