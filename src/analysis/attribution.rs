@@ -329,6 +329,7 @@ mod tests {
             recovered_at: Some(at(end)),
             duration_seconds: Some((end - start) * 60),
             probes: Vec::new(),
+            answered: Vec::new(),
         }
     }
 
@@ -418,6 +419,7 @@ mod tests {
             recovered_at: recovered,
             duration_seconds: None,
             probes: Vec::new(),
+            answered: Vec::new(),
         }
     }
 

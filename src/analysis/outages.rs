@@ -142,6 +142,35 @@ pub struct Outage {
     /// start .. recovered_at
     pub duration_seconds: Option<i64>,
     pub probes: Vec<ProbeImpact>,
+    /// Stretches inside the window in which every probe that had failed answered again, before
+    /// one failed anew within `--merge-gap`: outages minutes apart, told as one window.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub answered: Vec<Answered>,
+}
+
+/// A stretch of a window in which its probes answered again (see `Outage::answered`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Answered {
+    #[serde(with = "crate::model::ser_time")]
+    pub from: DateTime<Utc>,
+    #[serde(with = "crate::model::ser_time")]
+    pub to: DateTime<Utc>,
+}
+
+/// Where the runs of a window (sorted by their first failure) leave a stretch with none down.
+fn answered_between(runs: &[Run]) -> Vec<Answered> {
+    let mut answered = Vec::new();
+    let mut until: Option<DateTime<Utc>> = None;
+    for r in runs {
+        if let Some(u) = until.filter(|&u| r.first > u) {
+            answered.push(Answered {
+                from: u,
+                to: r.first,
+            });
+        }
+        until = Some(until.map_or(r.down_until, |u| u.max(r.down_until)));
+    }
+    answered
 }
 
 /// One probe inside one window (every probe is listed, failed or not).
@@ -443,6 +472,7 @@ fn window(
         recovered_at,
         duration_seconds: recovered_at.map(|r| (r - start).num_seconds()),
         probes,
+        answered: answered_between(runs),
     }
 }
 

@@ -523,3 +523,34 @@ fn a_local_vantage_is_local_for_every_target() {
     // remote vantages failed (the network).
     assert_eq!(kinds, [OutageKind::Service, OutageKind::Network]);
 }
+
+/// Two probes down in turn, then again after both answered: one window (within the 5-minute
+/// merge gap), and only the stretch with neither down is "answered".
+#[test]
+fn a_window_says_where_all_its_probes_answered_again() {
+    // a fails 10-14 (good at 15), b fails 13-17 (good at 18): no stretch with neither down.
+    // a fails again 21-24: from 18 to 21 both answered.
+    let a = series("a", 40, &[10, 11, 12, 13, 14, 21, 22, 23, 24], &[]);
+    let b = series("b", 40, &[13, 14, 15, 16, 17], &[]);
+    let found = find_outages(&[a, b], &OutageOptions::default());
+    assert_eq!(found.outages.len(), 1, "{:?}", found.outages);
+    let w = &found.outages[0];
+    assert_eq!((w.start, w.recovered_at), (t(10), Some(t(25))));
+    assert_eq!(
+        w.answered,
+        [Answered {
+            from: t(18),
+            to: t(21)
+        }]
+    );
+    // A merge gap shorter than the 3 minutes makes them two windows, each with nothing inside.
+    let opts = OutageOptions {
+        merge_gap: Duration::minutes(2),
+        ..OutageOptions::default()
+    };
+    let a = series("a", 40, &[10, 11, 12, 13, 14, 21, 22, 23, 24], &[]);
+    let b = series("b", 40, &[13, 14, 15, 16, 17], &[]);
+    let apart = find_outages(&[a, b], &opts);
+    assert_eq!(apart.outages.len(), 2);
+    assert!(apart.outages.iter().all(|w| w.answered.is_empty()));
+}

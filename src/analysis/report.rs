@@ -322,6 +322,7 @@ fn downtime_window(d: &Downtime) -> Outage {
         recovered_at: Some(d.up_at),
         duration_seconds: d.duration_seconds,
         probes: Vec::new(),
+        answered: Vec::new(),
     }
 }
 

@@ -105,6 +105,7 @@ fn random_window(rng: &mut Rng, spread: u64) -> Outage {
         recovered_at: (rng.below(4) > 0).then(|| at(last + rng.below(3))),
         duration_seconds: None,
         probes: Vec::new(),
+        answered: Vec::new(),
     }
 }
 

@@ -204,6 +204,7 @@ mod tests {
             recovered_at: (rng.below(3) > 0).then(|| at(last + rng.below(2) as i64)),
             duration_seconds: None,
             probes: Vec::new(),
+            answered: Vec::new(),
         }
     }
 

@@ -440,3 +440,56 @@ fn a_report_of_many_windows_details_the_longest_and_names_the_rest() {
     assert_eq!(html.matches("href=\"#outage-").count(), 11);
     assert!(html.contains("Not in this table: 20 shorter windows"));
 }
+
+/// Two probes down from 10:00 to 10:09, answering from 10:10 to 10:12, down again from 10:13 to
+/// 10:19 (a check a minute from 09:30 to 10:59): one window of 20 minutes within the 5-minute
+/// merge gap, and the report says where the probes answered inside it; with `--merge-gap 2m`
+/// they are two windows.
+#[test]
+fn outages_minutes_apart_say_where_they_answered_in_between() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let start = chrono::DateTime::parse_from_rfc3339("2024-03-01T09:30:00Z")
+        .unwrap()
+        .to_utc();
+    let mut csv = String::from("timestamp,monitor,status,response_time_ms\n");
+    for m in 0..90 {
+        let t = rfc3339(&(start + chrono::Duration::minutes(m)));
+        let down = (30..40).contains(&m) || (43..50).contains(&m);
+        for probe in ["us-west", "us-east"] {
+            let (status, ms) = if down { ("down", 15000) } else { ("up", 30) };
+            csv.push_str(&format!("{t},{probe},{status},{ms}\n"));
+        }
+    }
+    let path = tmp.path().join("probes.csv");
+    std::fs::write(&path, csv).expect("write");
+    let md = run_ok(["report", &common::arg(&path), "-q"]);
+    assert!(
+        md.contains("was unreachable for 20m**, on 2024-03-01 from 10:00 to 10:20 UTC"),
+        "{md}"
+    );
+    assert!(md.contains(
+        "Its probes answered again on 2024-03-01 from 10:10 to 10:13 UTC (3m) inside it"
+    ));
+    assert!(
+        md.contains("- **Answering again inside it:** on 2024-03-01 from 10:10 to 10:13 UTC (3m)")
+    );
+    let json = run_ok(["report", &common::arg(&path), "-q", "--format", "json"]);
+    let v: Value = serde_json::from_str(&json).expect("json");
+    assert_eq!(
+        v["outages"][0]["answered"],
+        serde_json::json!([{"from": "2024-03-01T10:10:00Z", "to": "2024-03-01T10:13:00Z"}])
+    );
+    let json = run_ok([
+        "report",
+        &common::arg(&path),
+        "-q",
+        "--format",
+        "json",
+        "--merge-gap",
+        "2m",
+    ]);
+    let v: Value = serde_json::from_str(&json).expect("json");
+    let outages = v["outages"].as_array().expect("outages");
+    assert_eq!(outages.len(), 2);
+    assert!(outages.iter().all(|o| o.get("answered").is_none()));
+}

@@ -4,8 +4,8 @@ use super::{esc, list, num, table, time};
 use crate::analysis::report::{OutageReport, Report};
 use crate::analysis::timeline::fmt_metric;
 use crate::render::markdown::{
-    correlated, edge_words, event_label, impact_cells, impact_header, kind_words, lead_words,
-    plural, short_name, truncate, Clock,
+    answered_words, correlated, edge_words, event_label, impact_cells, impact_header, kind_words,
+    lead_words, plural, short_name, truncate, Clock,
 };
 use crate::timefmt::human_duration;
 use std::fmt::Write as _;
@@ -87,6 +87,9 @@ pub(crate) fn section(
                 .unwrap_or_else(|| "not in the data".into()),
         ));
         facts.push((words.duration_fact, duration));
+    }
+    if let Some(spans) = answered_words(o, clock) {
+        facts.push(("Answering again inside it", spans));
     }
     s.push_str("<ul class=\"facts\">\n");
     for (k, v) in facts {

@@ -21,8 +21,9 @@ pub(crate) use logs::{
 };
 pub(crate) use summary::{no_window_text, summary_text};
 pub(crate) use text::{
-    correlated, event_label, kind_words, lead_words, plural, probes_down, short_name,
-    shown_windows, signature_events, title_parts, truncate, windows_left_out, Clock, ShownWindows,
+    answered_words, correlated, event_label, kind_words, lead_words, plural, probes_down,
+    short_name, shown_windows, signature_events, title_parts, truncate, windows_left_out, Clock,
+    ShownWindows,
 };
 pub use text::{md, primary_index};
 pub(crate) use window::{edge_words, impact_cells, impact_header};

@@ -119,6 +119,12 @@ pub(crate) fn summary_text(
             );
         }
     }
+    if let Some(spans) = answered_words(o, clock) {
+        let _ = write!(
+            p,
+            "Its probes answered again {spans} inside it: failures less than --merge-gap apart are one window. "
+        );
+    }
     let sig = signature_events(o);
     if !sig.is_empty() {
         let parts: Vec<String> = sig

@@ -121,6 +121,24 @@ pub(crate) fn event_label(
     }
 }
 
+/// "on 2024-03-01 from 10:10 to 10:13 UTC (3m)": where a window's probes answered again inside
+/// it (outages minutes apart, one window), `None` when they never did.
+pub(crate) fn answered_words(o: &OutageReport, clock: &Clock) -> Option<String> {
+    let spans: Vec<String> = o
+        .window
+        .answered
+        .iter()
+        .map(|a| {
+            format!(
+                "{} ({})",
+                clock.range(&a.from, &a.to),
+                human_duration((a.to - a.from).num_seconds())
+            )
+        })
+        .collect();
+    (!spans.is_empty()).then(|| spans.join("; "))
+}
+
 /// How long a window lasted: to its recovery, else to its last failed check.
 fn window_seconds(o: &OutageReport) -> i64 {
     o.window

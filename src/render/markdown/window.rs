@@ -77,6 +77,11 @@ pub(crate) fn outage_section(
             .map(human_duration)
             .unwrap_or_else(|| "unknown (no recovery)".into())
     );
+    if let Some(spans) = answered_words(o, clock) {
+        // Printed after the blank line the duration ends with: pulled up into the list.
+        s.truncate(s.len() - 1);
+        let _ = writeln!(s, "- **Answering again inside it:** {spans}\n");
+    }
 
     if let Some(target) = chart {
         let _ = writeln!(s, "![Outage chart]({target})\n");
