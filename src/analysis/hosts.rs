@@ -20,8 +20,11 @@ pub struct Host {
     pub first_event: Option<DateTime<Utc>>,
     #[serde(with = "crate::model::ser_time::option")]
     pub last_event: Option<DateTime<Utc>>,
-    /// Seconds of downtime found in its logs.
+    /// Seconds of downtime found in its logs, of the periods whose length is known.
     pub downtime_seconds: i64,
+    /// Downtime periods whose length is not known (the clock set back across the restart).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub downtime_unknown: u64,
     /// Windows of the report on this host.
     pub windows: u64,
     /// How each rename was seen.
@@ -39,6 +42,7 @@ impl Host {
             first_event: None,
             last_event: None,
             downtime_seconds: 0,
+            downtime_unknown: 0,
             windows: 0,
             renames: Vec::new(),
         }
@@ -268,6 +272,10 @@ pub fn find_hosts(events: &[Event], metrics: &[MetricSeries], inputs: &[InputRep
         hosts: hosts.into_values().collect(),
         canonical,
     }
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// The distinct machines (a DNS name or an address) the probes' targets or hosts name, sorted.

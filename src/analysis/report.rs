@@ -278,12 +278,9 @@ pub fn build(
     data_quality.clock = data_quality.clock_parts.lines();
     let mut host_list = found_hosts.hosts.clone();
     for h in &mut host_list {
-        h.downtime_seconds = downtime
-            .periods
-            .iter()
-            .filter(|d| d.host == h.name)
-            .filter_map(|d| d.duration_seconds)
-            .sum();
+        let mine = || downtime.periods.iter().filter(|d| d.host == h.name);
+        h.downtime_seconds = mine().filter_map(|d| d.duration_seconds).sum();
+        h.downtime_unknown = mine().filter(|d| d.duration_seconds.is_none()).count() as u64;
         h.windows = reports
             .iter()
             .filter(|r| r.host.as_deref() == Some(h.name.as_str()))

@@ -280,6 +280,13 @@ fn an_xp_log_dates_boots_by_what_was_logged_while_it_came_up() {
         ("2012-02-29T03:21:33", "2012-02-29T06:20:18")
     );
     assert_eq!(d["duration_seconds"], 2 * 3600 + 58 * 60 + 45);
+    // The host's total counts it apart, not as nothing.
+    assert_eq!(r["hosts"][0]["downtime_unknown"], 1);
+    let known: i64 = all
+        .iter()
+        .filter_map(|d| d["duration_seconds"].as_i64())
+        .sum();
+    assert_eq!(r["hosts"][0]["downtime_seconds"], known);
     // The boot whose length is not known is listed, and the notes say why it is no window.
     let notes = r["data_quality"]["notes"].to_string();
     assert!(

@@ -70,7 +70,13 @@ pub(crate) fn host_rows(
                 esc(&h.name),
                 esc(&h.former_names.join(", ")),
                 h.events.to_string(),
-                human_duration(h.downtime_seconds),
+                match h.downtime_unknown {
+                    0 => human_duration(h.downtime_seconds),
+                    n => format!(
+                        "{} + {n} of a length not known",
+                        human_duration(h.downtime_seconds)
+                    ),
+                },
                 h.windows.to_string(),
             ]
         })
