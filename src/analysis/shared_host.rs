@@ -119,15 +119,8 @@ mod tests {
     /// For each window, the targets of its host down with it and answering (`None` when its host
     /// has one target only, or the window has no target).
     fn shared_hosts_scan(windows: &[&Outage], probes: &[ProbeSummary]) -> Vec<Option<SharedHost>> {
-        let mut targets: Vec<(String, String)> = probes
-            .iter()
-            .filter_map(|p| {
-                let t = p.target.clone()?;
-                Some((host_of_probe(p.host.as_deref(), &t), t))
-            })
-            .collect();
-        targets.sort();
-        targets.dedup();
+        // The pairs as the indexed version makes them: only the per-window scan is the reference.
+        let targets = host_targets(probes);
         windows
             .iter()
             .map(|w| {
